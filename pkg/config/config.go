@@ -1,0 +1,172 @@
+// Package config holds hookctl's profiles: which provider, region or
+// environment, API base and the non-secret ids. Secrets never live here; they
+// are in pkg/credentials. The file is YAML at $XDG_CONFIG_HOME/hookctl/config.yaml,
+// written 0600 with an atomic rename so a crash never leaves half a file.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// Profile is one named connection to a provider account.
+type Profile struct {
+	Name        string            `yaml:"-" json:"name"`
+	Provider    string            `yaml:"provider" json:"provider" mapstructure:"provider"`
+	Region      string            `yaml:"region,omitempty" json:"region,omitempty" mapstructure:"region"`
+	Environment string            `yaml:"environment,omitempty" json:"environment,omitempty" mapstructure:"environment"`
+	BaseURL     string            `yaml:"base-url,omitempty" json:"base_url,omitempty" mapstructure:"base-url"`
+	TokenURL    string            `yaml:"token-url,omitempty" json:"token_url,omitempty" mapstructure:"token-url"`
+	Settings    map[string]string `yaml:"settings,omitempty" json:"settings,omitempty" mapstructure:"settings"`
+}
+
+// Setting returns a provider-specific setting ("" when unset).
+func (p Profile) Setting(key string) string { return p.Settings[key] }
+
+// Config is the whole file.
+type Config struct {
+	Path           string             `yaml:"-"`
+	CurrentProfile string             `yaml:"current-profile,omitempty" mapstructure:"current-profile"`
+	Profiles       map[string]Profile `yaml:"profiles" mapstructure:"profiles"`
+}
+
+// DefaultPath is $XDG_CONFIG_HOME/hookctl/config.yaml (or ~/.config/...).
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a config directory (set HOOKCTL_CONFIG or XDG_CONFIG_HOME): %w", err)
+	}
+	return filepath.Join(dir, "hookctl", "config.yaml"), nil
+}
+
+// StateDir is $XDG_STATE_HOME/hookctl (or ~/.local/state/hookctl): journals,
+// locks, caches. Created 0700.
+func StateDir() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find a state directory (set XDG_STATE_HOME): %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	dir = filepath.Join(dir, "hookctl")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// Load reads the config file; a missing file is an empty config.
+func Load(path string) (*Config, error) {
+	c := &Config{Path: path, Profiles: map[string]Profile{}}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	if err := v.Unmarshal(c); err != nil {
+		return nil, fmt.Errorf("parse config %s: %w", path, err)
+	}
+	if c.Profiles == nil {
+		c.Profiles = map[string]Profile{}
+	}
+	for name, p := range c.Profiles {
+		p.Name = name
+		c.Profiles[name] = p
+	}
+	return c, nil
+}
+
+// Save writes the config atomically with mode 0600 (directory 0700).
+func (c *Config) Save() error {
+	if err := os.MkdirAll(filepath.Dir(c.Path), 0o700); err != nil {
+		return err
+	}
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.Path), ".config-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), c.Path)
+}
+
+// Names lists profile names sorted.
+func (c *Config) Names() []string {
+	names := make([]string, 0, len(c.Profiles))
+	for n := range c.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ErrNoProfile means no profile was selected and none is current.
+var ErrNoProfile = errors.New("no profile selected")
+
+// Resolve picks the profile: the explicit name (flag or HOOKCTL_PROFILE), else
+// the current one, else the only one.
+func (c *Config) Resolve(name string) (Profile, error) {
+	if name == "" {
+		name = c.CurrentProfile
+	}
+	if name == "" && len(c.Profiles) == 1 {
+		name = c.Names()[0]
+	}
+	if name == "" {
+		return Profile{}, ErrNoProfile
+	}
+	p, ok := c.Profiles[name]
+	if !ok {
+		known := "none yet"
+		if len(c.Profiles) > 0 {
+			known = strings.Join(c.Names(), ", ")
+		}
+		return Profile{}, fmt.Errorf("profile %q not found (known: %s)", name, known)
+	}
+	p.Name = name
+	return p, nil
+}
+
+// ValidName reports whether a profile name is usable as a keyring key part.
+func ValidName(name string) error {
+	if name == "" || len(name) > 64 {
+		return fmt.Errorf("profile name must be 1 to 64 characters")
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("profile name %q: use letters, digits, '-', '_' or '.'", name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,171 @@
+// Package credentials keeps hookctl's secrets: API credentials, cached access
+// tokens, signing keys and webhook secrets. The OS keyring is the store; env
+// variables override login credentials so CI never needs a keyring; a 0600
+// file is the explicit, announced fallback. Every backend call is bounded by
+// a timeout because a Secret Service that never answers must not hang a CI job.
+package credentials
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Service is the keyring service name of every entry.
+const Service = "hookctl"
+
+// DefaultTimeout bounds every keyring call.
+const DefaultTimeout = 3 * time.Second
+
+// Source says where a credential came from.
+type Source string
+
+const (
+	SourceEnv     Source = "env"
+	SourceKeyring Source = "keyring"
+	SourceFile    Source = "file"
+	SourceMemory  Source = "memory"
+	SourceNone    Source = "none"
+)
+
+// ErrNotFound means no entry exists under that key.
+var ErrNotFound = errors.New("credential not found")
+
+// Backend is one place secrets live. Keys are "<profile>/<name>".
+type Backend interface {
+	Get(key string) (string, error) // ErrNotFound when absent
+	Set(key, value string) error
+	Delete(key string) error // nil when already absent
+	Source() Source
+}
+
+// Login credential names that env variables override (HOOKCTL_<NAME>).
+var envNames = map[string]bool{
+	"api-key": true, "token": true, "client-secret": true, "api-secret": true,
+	"signing-key": true, "username": true, "password": true, "rsa-key": true,
+}
+
+// EnvVar is the environment variable that overrides a login credential, or ""
+// for names env cannot override (webhook secrets, cached tokens).
+func EnvVar(name string) string {
+	if !envNames[name] {
+		return ""
+	}
+	return "HOOKCTL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// Store resolves credentials: env overrides first, then the backend.
+type Store struct {
+	backend Backend
+	getenv  func(string) string
+	mu      sync.Mutex // serialises read-modify-write of multi-entry values
+}
+
+// New builds a store over a backend. getenv nil means os.Getenv.
+func New(b Backend, getenv func(string) string) *Store {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return &Store{backend: b, getenv: getenv}
+}
+
+// Key is the backend key of a profile's credential.
+func Key(profile, name string) string { return profile + "/" + name }
+
+// Lookup finds a credential, env first. It returns ErrNotFound (wrapped)
+// when neither has it.
+func (s *Store) Lookup(profile, name string) (string, Source, error) {
+	if v := EnvVar(name); v != "" {
+		if val := s.getenv(v); val != "" {
+			return val, SourceEnv, nil
+		}
+	}
+	val, err := s.backend.Get(Key(profile, name))
+	if err != nil {
+		return "", SourceNone, err
+	}
+	return val, s.backend.Source(), nil
+}
+
+// Get reads from the backend only (no env override).
+func (s *Store) Get(profile, name string) (string, error) {
+	return s.backend.Get(Key(profile, name))
+}
+
+// Set writes to the backend.
+func (s *Store) Set(profile, name, value string) error {
+	return s.backend.Set(Key(profile, name), value)
+}
+
+// Delete removes from the backend.
+func (s *Store) Delete(profile, name string) error {
+	return s.backend.Delete(Key(profile, name))
+}
+
+// Source is where Set writes.
+func (s *Store) Source() Source { return s.backend.Source() }
+
+// Update runs a read-modify-write of one entry under the store's lock, so
+// concurrent rotations in one process never lose each other's writes.
+func (s *Store) Update(profile, name string, fn func(old string, found bool) (string, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := s.Get(profile, name)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	val, err := fn(old, found)
+	if err != nil {
+		return err
+	}
+	return s.Set(profile, name, val)
+}
+
+// MissingError is the exit-4 error for a credential that is nowhere.
+func MissingError(profile, name string) error {
+	e := webhook.Errorf(webhook.KindAuth, "no %s for profile %q", name, profile)
+	if v := EnvVar(name); v != "" {
+		return e.WithHint("run `hookctl auth login -p %s`, or set %s", profile, v)
+	}
+	return e.WithHint("run `hookctl auth login -p %s`", profile)
+}
+
+// Memory is an in-memory backend for unit tests.
+type Memory struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// NewMemory returns an empty in-memory backend.
+func NewMemory() *Memory { return &Memory{m: map[string]string{}} }
+
+func (m *Memory) Get(key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.m[key]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
+}
+
+func (m *Memory) Set(key, value string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m[key] = value
+	return nil
+}
+
+func (m *Memory) Delete(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, key)
+	return nil
+}
+
+func (m *Memory) Source() Source { return SourceMemory }

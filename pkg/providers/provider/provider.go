@@ -1,0 +1,82 @@
+// Package provider is the contract between hookctl's commands and the
+// provider packages: what a provider declares about itself (profile fields,
+// credentials, defaults) and what it needs to run. It is a leaf so provider
+// packages can import it while pkg/providers imports them.
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Field is a provider-specific, non-secret profile setting (e.g. client-id).
+// It becomes a `profile add --<Name>` flag and lives in Profile.Settings.
+type Field struct {
+	Name     string
+	Usage    string
+	Required bool
+	Validate func(string) error
+}
+
+// Credential is a login secret a provider needs, stored at "<profile>/<Name>",
+// overridable by credentials.EnvVar(Name).
+type Credential struct {
+	Name   string // "api-key", "client-secret", "username", ...
+	Prompt string // shown by `auth login` on a terminal
+	// Optional credentials (e.g. Solvimon "token" as an alternative to "api-key").
+	Optional bool
+}
+
+// Deps is what a provider client needs, built by the Factory.
+type Deps struct {
+	Profile config.Profile // BaseURL already resolved (flag > env > profile > default)
+	HTTP    *http.Client
+	Creds   *credentials.Store
+	ErrOut  io.Writer // warnings and notices for the user (stderr)
+	Now     func() time.Time
+}
+
+// SandboxOptions configures a provider's emulator.
+type SandboxOptions struct {
+	// BaseURL is the emulator's external URL, e.g. http://127.0.0.1:8787/solvimon.
+	BaseURL string
+	Now     func() time.Time
+	// HTTP sends deliveries.
+	HTTP *http.Client
+}
+
+// Sandbox is a provider's emulator, mounted by pkg/sandbox under /<provider>/
+// with the prefix stripped.
+type Sandbox interface {
+	http.Handler
+	// State and LoadState persist the emulator's data (sandbox serve --state).
+	State() (json.RawMessage, error)
+	LoadState(json.RawMessage) error
+	// Delivery builds a correctly signed delivery of event for registration
+	// id, addressed to the registration's URL.
+	Delivery(ctx context.Context, id, event string) (*http.Request, error)
+	// ProfileArgs are the `hookctl profile add <name>` arguments after the
+	// name that point a profile at this emulator.
+	ProfileArgs() []string
+}
+
+// Spec is everything hookctl knows about a provider.
+type Spec struct {
+	Name         string // id used in profiles: pexa, solvimon, offblocks, pwc
+	Title        string
+	Regions      []string // allowed --region values (nil: flag not used)
+	Environments []string // allowed --environment values; first is the default
+	Fields       []Field
+	Credentials  []Credential
+	// ValidateProfile checks a profile before it is saved (region/env combos).
+	ValidateProfile func(config.Profile) error
+	New             func(Deps) (webhook.Provider, error)
+	NewSandbox      func(SandboxOptions) Sandbox
+}

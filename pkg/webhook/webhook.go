@@ -1,0 +1,148 @@
+// Package webhook is hookctl's provider-neutral model: what a webhook
+// registration is, what a provider adapter must do, and the typed errors that
+// cmd.Main turns into exit codes. Provider packages translate their wire
+// formats into these types; nothing outside a provider package sees a wire type.
+package webhook
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Registration is one webhook registration at a provider, in our own stable
+// shape (the JSON output contract of DESIGN.md).
+type Registration struct {
+	Provider        string     `json:"provider" yaml:"provider"`
+	Profile         string     `json:"profile" yaml:"profile"`
+	ID              string     `json:"id" yaml:"id"`
+	Name            string     `json:"name,omitempty" yaml:"name,omitempty"`
+	URL             string     `json:"url" yaml:"url"`
+	Events          []string   `json:"events" yaml:"events"`
+	Active          bool       `json:"active" yaml:"active"`
+	SecretExpiresAt *time.Time `json:"secret_expires_at" yaml:"secret_expires_at"`
+	// SecretRotatedAt is when the provider last rolled the secret, where it says.
+	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty" yaml:"secret_rotated_at,omitempty"`
+	Status          string     `json:"status" yaml:"status"`
+	CreatedAt       *time.Time `json:"created_at" yaml:"created_at"`
+	UpdatedAt       *time.Time `json:"updated_at" yaml:"updated_at"`
+	// Secret is the current signing secret when the provider returned it.
+	// Printers drop it unless --show-secret.
+	Secret string `json:"secret,omitempty" yaml:"secret,omitempty"`
+	// PreviousSecret is the rolled-over secret still accepted during overlap.
+	// Never printed; kept for the secret store.
+	PreviousSecret string `json:"-" yaml:"-"`
+	// Extra holds provider-only fields.
+	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+}
+
+// Normalize makes a registration safe to print: UTC times, [] never null.
+func (r *Registration) Normalize() {
+	if r.Events == nil {
+		r.Events = []string{}
+	}
+	for _, t := range []**time.Time{&r.SecretExpiresAt, &r.SecretRotatedAt, &r.CreatedAt, &r.UpdatedAt} {
+		if *t != nil {
+			u := (*t).UTC().Truncate(time.Second)
+			*t = &u
+		}
+	}
+}
+
+// CreateRequest is what `hookctl register` asks a provider for.
+type CreateRequest struct {
+	URL    string
+	Events []string
+	Name   string
+	Active *bool
+	// Params carries provider-specific flag values (e.g. "reference" for
+	// Solvimon, "auth-mode" for PEXA). Adapters reject ones they don't know.
+	Params map[string]string
+}
+
+// UpdateRequest changes a registration; nil fields are kept as they are.
+type UpdateRequest struct {
+	URL    *string
+	Events []string // nil keeps the events; the command resolves --add/--remove-event into this
+	Name   *string
+	Active *bool
+	Params map[string]string
+}
+
+// ListOptions controls listing. Limit 0 means the provider's default page.
+type ListOptions struct {
+	All   bool
+	Limit int
+}
+
+// EventType is an event a provider accepts.
+type EventType struct {
+	Name        string `json:"name" yaml:"name"`
+	Mandatory   bool   `json:"mandatory" yaml:"mandatory"`
+	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+}
+
+// Provider is the small interface every adapter implements. Optional
+// capabilities are separate interfaces (SecretRotator, Tester, ...) that the
+// commands discover with a type assertion; a missing one is ErrUnsupported.
+type Provider interface {
+	// Name is the provider id: pexa, solvimon, offblocks, pwc.
+	Name() string
+	List(ctx context.Context, opts ListOptions) ([]Registration, error)
+	Get(ctx context.Context, id string) (*Registration, error)
+	// Register may create several registrations (PwC: one per event).
+	Register(ctx context.Context, req CreateRequest) ([]Registration, error)
+	Update(ctx context.Context, id string, req UpdateRequest) (*Registration, error)
+	Delete(ctx context.Context, id string) error
+	Events(ctx context.Context) ([]EventType, error)
+}
+
+// RotationPolicy describes how a provider rotates signing secrets.
+type RotationPolicy struct {
+	// ClientChoosesSecret: hookctl generates the new secret (PwC) and must
+	// store it as pending before the provider call.
+	ClientChoosesSecret bool
+	// Overlap is how long the previous secret stays valid (0: revoked at once).
+	Overlap time.Duration
+	// MaxConcurrency is a sensible default for bulk rotation.
+	MaxConcurrency int
+}
+
+// RotateRequest carries the secrets a client-chosen rotation needs.
+type RotateRequest struct {
+	CurrentSecret string // the secret the provider expects as proof (PwC)
+	NewSecret     string // set when ClientChoosesSecret
+}
+
+// Rotation is the outcome of a successful rotation.
+type Rotation struct {
+	Registration       Registration
+	NewSecret          string
+	NewSecretExpiresAt *time.Time
+	PreviousSecret     string
+	// PreviousValidUntil is nil when the old secret is revoked at once.
+	PreviousValidUntil *time.Time
+}
+
+// SecretRotator is implemented by providers that can rotate secrets.
+type SecretRotator interface {
+	RotationPolicy() RotationPolicy
+	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
+}
+
+// Tester sends a test delivery (Solvimon send-test).
+type Tester interface {
+	SendTest(ctx context.Context, id string) (string, error)
+}
+
+// ApplyEventEdits returns events with add appended and remove dropped,
+// keeping order and removing duplicates.
+func ApplyEventEdits(events, add, remove []string) []string {
+	out := make([]string, 0, len(events)+len(add))
+	for _, e := range append(slices.Clone(events), add...) {
+		if !slices.Contains(remove, e) && !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
