@@ -135,6 +135,15 @@ type Tester interface {
 	SendTest(ctx context.Context, id string) (string, error)
 }
 
+// PenaltyBox is implemented by providers that park failing endpoints
+// (Solvimon): resend pushes the parked payload now.
+type PenaltyBox interface {
+	ResendPenaltyBox(ctx context.Context, id string) (string, error)
+}
+
+// StatusPenaltyBox is Registration.Status for a parked endpoint.
+const StatusPenaltyBox = "penalty-box"
+
 // ApplyEventEdits returns events with add appended and remove dropped,
 // keeping order and removing duplicates.
 func ApplyEventEdits(events, add, remove []string) []string {
