@@ -1,0 +1,102 @@
+// Package output is how hookctl talks to people and programs: the streams and
+// whether they are terminals, tables (tablewriter on a terminal, plain
+// tab-separated rows when piped), JSON and YAML of our own stable structs,
+// --jq filtering, secret masking and terminal escaping of provider data.
+package output
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the process's streams plus what we know about them.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY, stdoutTTY, stderrTTY bool
+	color                          bool
+}
+
+// System returns the real streams. Colour is on only when stdout is a
+// terminal, NO_COLOR is unset and TERM is not "dumb".
+func System() *IOStreams {
+	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	s.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
+	s.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
+	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
+	s.color = s.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	return s
+}
+
+// Test returns in-memory streams (not terminals) for tests.
+func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// SetTTY marks the streams as terminals or not (tests, and `--no-color`).
+func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+}
+
+func (s *IOStreams) IsStdinTTY() bool  { return s.stdinTTY }
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// CanPrompt is true only with a terminal on both stdin and stderr.
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
+
+// ColorEnabled reports whether to colour stdout.
+func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// SetColor forces colour on or off.
+func (s *IOStreams) SetColor(on bool) { s.color = on }
+
+// Sanitize removes what a terminal would interpret from provider data:
+// control characters (escape sequences included) become visible \xNN.
+func Sanitize(v string) string {
+	clean := true
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return v
+	}
+	var b strings.Builder
+	for _, r := range v {
+		switch {
+		case r == '\t':
+			b.WriteString(" ")
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			b.WriteString(`\x`)
+			const hex = "0123456789abcdef"
+			b.WriteByte(hex[r>>4&0xf])
+			b.WriteByte(hex[r&0xf])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Mask shows a secret as its first 5 and last 4 characters (whsec…a1f9);
+// short secrets show only the last characters so little is revealed.
+func Mask(secret string) string {
+	switch {
+	case secret == "":
+		return ""
+	case len(secret) < 12:
+		return "…" + secret[len(secret)-min(2, len(secret)):]
+	default:
+		return secret[:5] + "…" + secret[len(secret)-4:]
+	}
+}

@@ -1,0 +1,261 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/itchyny/gojq"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Format is an -o value.
+type Format string
+
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+	FormatYAML  Format = "yaml"
+)
+
+// Formats are the accepted -o values.
+var Formats = []string{string(FormatTable), string(FormatJSON), string(FormatYAML)}
+
+// ParseFormat validates an -o value.
+func ParseFormat(s string) (Format, error) {
+	switch Format(s) {
+	case FormatTable, FormatJSON, FormatYAML:
+		return Format(s), nil
+	case "":
+		return FormatTable, nil
+	}
+	return "", webhook.Invalid("unknown output format %q (use table, json or yaml)", s)
+}
+
+// Table is rows for the table format.
+type Table struct {
+	Headers []string
+	Rows    [][]string
+}
+
+// AddRow appends a row.
+func (t *Table) AddRow(cells ...string) { t.Rows = append(t.Rows, cells) }
+
+// Printer prints command results.
+type Printer struct {
+	IO     *IOStreams
+	Format Format
+	// JQ filters the JSON form; it implies JSON output.
+	JQ string
+}
+
+// Structured reports whether output is JSON/YAML (or --jq).
+func (p *Printer) Structured() bool {
+	return p.JQ != "" || p.Format == FormatJSON || p.Format == FormatYAML
+}
+
+// Print writes data (JSON/YAML/--jq) or its table.
+func (p *Printer) Print(data any, table *Table) error {
+	if p.JQ != "" {
+		return p.printJQ(data)
+	}
+	switch p.Format {
+	case FormatJSON:
+		return WriteJSON(p.IO.Out, data)
+	case FormatYAML:
+		return p.printYAML(data)
+	}
+	return p.PrintTable(table)
+}
+
+// WriteJSON writes indented JSON with a trailing newline, HTML left alone.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// toPlain turns our structs into the generic JSON value gojq and YAML see,
+// so both honour the json tags (and null/[] exactly as JSON does).
+func toPlain(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return normaliseNumbers(out), nil
+}
+
+// normaliseNumbers converts json.Number into int or float64 for gojq/yaml.
+func normaliseNumbers(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		if i, err := t.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := t.Float64()
+		return f
+	case map[string]any:
+		for k, x := range t {
+			t[k] = normaliseNumbers(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = normaliseNumbers(x)
+		}
+	}
+	return v
+}
+
+func (p *Printer) printYAML(data any) error {
+	plain, err := toPlain(data)
+	if err != nil {
+		return err
+	}
+	enc := yaml.NewEncoder(p.IO.Out)
+	enc.SetIndent(2)
+	if err := enc.Encode(plain); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// CompileJQ parses a --jq expression early so a typo is a usage error
+// before any request is sent.
+func CompileJQ(expr string) (*gojq.Code, error) {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, webhook.Invalid("invalid --jq expression: %v", err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, webhook.Invalid("invalid --jq expression: %v", err)
+	}
+	return code, nil
+}
+
+// printJQ prints each result: strings raw (like gh), everything else as
+// compact JSON, one per line.
+func (p *Printer) printJQ(data any) error {
+	code, err := CompileJQ(p.JQ)
+	if err != nil {
+		return err
+	}
+	plain, err := toPlain(data)
+	if err != nil {
+		return err
+	}
+	iter := code.Run(plain)
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			return nil
+		}
+		if err, isErr := v.(error); isErr {
+			if h, ok := err.(*gojq.HaltError); ok && h.Value() == nil {
+				return nil
+			}
+			return fmt.Errorf("--jq: %w", err)
+		}
+		if s, isStr := v.(string); isStr {
+			fmt.Fprintln(p.IO.Out, s)
+			continue
+		}
+		b, err := gojq.Marshal(v)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(p.IO.Out, string(b))
+	}
+}
+
+// PrintTable renders a table: aligned with headers on a terminal, plain
+// tab-separated rows without headers when piped. Cells are sanitised.
+func (p *Printer) PrintTable(t *Table) error {
+	if t == nil {
+		return nil
+	}
+	if !p.IO.IsStdoutTTY() {
+		var b strings.Builder
+		for _, row := range t.Rows {
+			for i, c := range row {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				b.WriteString(strings.ReplaceAll(Sanitize(c), "\t", " "))
+			}
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(p.IO.Out, b.String())
+		return err
+	}
+	var buf bytes.Buffer
+	pad := tw.CellPadding{Global: tw.Padding{Left: "", Right: "   "}}
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off, ShowHeader: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.Off, ShowTop: tw.Off, ShowBottom: tw.Off},
+			},
+		})),
+		tablewriter.WithConfig(tablewriter.Config{
+			Header: tw.CellConfig{Alignment: tw.CellAlignment{Global: tw.AlignLeft}, Formatting: tw.CellFormatting{AutoFormat: tw.Off}, Padding: pad},
+			Row:    tw.CellConfig{Alignment: tw.CellAlignment{Global: tw.AlignLeft}, Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off}, Padding: pad},
+		}),
+	)
+	tbl.Header(toAny(t.Headers)...)
+	for _, row := range t.Rows {
+		clean := make([]string, len(row))
+		for i, c := range row {
+			clean[i] = Sanitize(c)
+		}
+		if err := tbl.Append(clean); err != nil {
+			return err
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		out.WriteString(strings.TrimRight(line, " \n"))
+		out.WriteByte('\n')
+	}
+	_, err := io.WriteString(p.IO.Out, out.String())
+	return err
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// ErrorJSON is the -o json error shape on stderr.
+type ErrorJSON struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Hint    string `json:"hint,omitempty"`
+	} `json:"error"`
+}
