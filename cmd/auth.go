@@ -1,0 +1,263 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// NewCmdAuth builds `hookctl auth`.
+func NewCmdAuth(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "auth <command>",
+		Short: "Store, remove and check API credentials",
+		Long: `Credentials live in the OS keyring (service "hookctl"), one entry per
+<profile>/<name>. Environment variables override them (see 'hookctl help
+credentials'); secrets are never taken from command-line arguments.`,
+	}
+	c.AddCommand(newCmdAuthLogin(f), newCmdAuthLogout(f), newCmdAuthStatus(f))
+	return c
+}
+
+// AuthLoginOptions are `hookctl auth login`'s inputs.
+type AuthLoginOptions struct {
+	Credential string
+	Stdin      bool
+}
+
+func newCmdAuthLogin(f *Factory) *cobra.Command {
+	opts := &AuthLoginOptions{}
+	c := &cobra.Command{
+		Use:   "login [flags]",
+		Short: "Store the profile's API credentials in the keyring",
+		Long: `Store the profile's API credentials. On a terminal each is asked for with echo
+off; otherwise pass --stdin and pipe one value per line, in the order listed
+by 'hookctl auth status'.`,
+		Example: `  # Interactive
+  $ hookctl auth login -p billing
+
+  # From a secret manager, no terminal
+  $ vault kv get -field=key secret/solvimon | hookctl auth login -p billing --stdin`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runAuthLogin(c.Context(), f, opts)
+		},
+	}
+	c.Flags().StringVar(&opts.Credential, "credential", "", "store only this credential (e.g. token)")
+	c.Flags().BoolVar(&opts.Stdin, "stdin", false, "read the values from stdin, one per line")
+	return c
+}
+
+// loginCredentials are what `auth login` asks for.
+func loginCredentials(spec provider.Spec, only string) ([]provider.Credential, error) {
+	var out []provider.Credential
+	var names []string
+	for _, cr := range spec.Credentials {
+		if cr.Generated || cr.Cache {
+			continue
+		}
+		names = append(names, cr.Name)
+		if only == cr.Name || only == "" && !cr.Optional {
+			out = append(out, cr)
+		}
+	}
+	if len(out) == 0 {
+		if only != "" {
+			return nil, usageErrorf("%s has no credential %q (it has: %s)", spec.Name, only, strings.Join(names, ", "))
+		}
+		return nil, usageErrorf("%s needs no login credentials", spec.Name)
+	}
+	return out, nil
+}
+
+func runAuthLogin(_ context.Context, f *Factory, opts *AuthLoginOptions) error {
+	profile, spec, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	wanted, err := loginCredentials(spec, opts.Credential)
+	if err != nil {
+		return err
+	}
+	if !opts.Stdin && !f.IO.CanPrompt() {
+		var envs []string
+		for _, cr := range wanted {
+			envs = append(envs, credentials.EnvVar(cr.Name))
+		}
+		return usageErrorf("no terminal to prompt on: pipe the value(s) with --stdin, or set %s instead", strings.Join(envs, " and "))
+	}
+	values := make([]string, len(wanted))
+	if opts.Stdin {
+		sc := bufio.NewScanner(f.IO.In)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for i, cr := range wanted {
+			if !sc.Scan() {
+				return usageErrorf("--stdin: expected %d line(s), missing %s", len(wanted), cr.Name)
+			}
+			values[i] = strings.TrimSpace(sc.Text())
+		}
+	} else {
+		for i, cr := range wanted {
+			v, err := readSecretPrompt(f, cr.Prompt+": ", int(os.Stdin.Fd()))
+			if err != nil {
+				return err
+			}
+			values[i] = v
+		}
+	}
+	for i, cr := range wanted {
+		if values[i] == "" {
+			return usageErrorf("empty %s", cr.Name)
+		}
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	for i, cr := range wanted {
+		if err := creds.Set(profile.Name, cr.Name, values[i]); err != nil {
+			return fmt.Errorf("store %s: %w", cr.Name, err)
+		}
+	}
+	for _, cr := range spec.Credentials {
+		if cr.Cache {
+			_ = creds.Delete(profile.Name, cr.Name)
+		}
+	}
+	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile.Name, creds.Source())
+	return nil
+}
+
+func newCmdAuthLogout(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "logout",
+		Short: "Remove the profile's stored credentials and cached tokens",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			profile, spec, err := f.Profile()
+			if err != nil {
+				return err
+			}
+			creds, err := f.Credentials()
+			if err != nil {
+				return err
+			}
+			for _, cr := range spec.Credentials {
+				if cr.Generated {
+					continue
+				}
+				if err := creds.Delete(profile.Name, cr.Name); err != nil {
+					return fmt.Errorf("remove %s: %w", cr.Name, err)
+				}
+			}
+			notice(f, "removed the credentials of profile %s", profile.Name)
+			return nil
+		},
+	}
+}
+
+// authStatusRow is one credential in `auth status -o json`.
+type authStatusRow struct {
+	Profile    string `json:"profile"`
+	Provider   string `json:"provider"`
+	Credential string `json:"credential"`
+	Source     string `json:"source"`
+	EnvVar     string `json:"env_var,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+type authStatus struct {
+	Credentials []authStatusRow `json:"credentials"`
+	// Accepted is whether the provider accepted the credentials (null when not checked).
+	Accepted *bool  `json:"accepted"`
+	Message  string `json:"message,omitempty"`
+}
+
+func newCmdAuthStatus(f *Factory) *cobra.Command {
+	var offline bool
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show where each credential comes from and whether the API accepts it",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			profile, spec, err := f.Profile()
+			if err != nil {
+				return err
+			}
+			printer, err := f.Printer()
+			if err != nil {
+				return err
+			}
+			st := authStatus{Credentials: []authStatusRow{}}
+			t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}}
+			creds, credErr := f.Credentials()
+			for _, cr := range spec.Credentials {
+				if cr.Cache {
+					continue
+				}
+				row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.EnvVar(cr.Name)}
+				switch {
+				case credErr != nil:
+					row.Error = credErr.Error()
+				default:
+					_, src, err := creds.Lookup(profile.Name, cr.Name)
+					row.Source = string(src)
+					if err != nil && !errors.Is(err, credentials.ErrNotFound) {
+						row.Error = err.Error()
+					} else if err == nil && src != credentials.SourceEnv {
+						if ch, ok := creds.Chunked(profile.Name, cr.Name); ok {
+							row.Error = ch
+						}
+					}
+				}
+				if row.Source == string(credentials.SourceNone) && row.Error == "" && cr.Optional {
+					row.Error = "optional"
+				}
+				st.Credentials = append(st.Credentials, row)
+				t.AddRow(cr.Name, row.Source, row.EnvVar, firstLine(row.Error))
+			}
+			if !offline {
+				prov, _, err := f.Provider()
+				if err == nil {
+					_, err = prov.List(c.Context(), webhookListProbe)
+				}
+				ok := err == nil
+				st.Accepted = &ok
+				if err != nil {
+					st.Message = err.Error()
+				}
+			}
+			if err := printer.Print(st, t); err != nil {
+				return err
+			}
+			if !printer.Structured() && st.Accepted != nil {
+				if *st.Accepted {
+					notice(f, "%s accepts the credentials of profile %s", spec.Name, profile.Name)
+				} else {
+					fmt.Fprintf(f.IO.ErrOut, "%s does not accept the credentials of profile %s: %s\n", spec.Name, profile.Name, st.Message)
+				}
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&offline, "offline", false, "don't ask the provider whether it accepts the credentials")
+	return c
+}
+
+func firstLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// webhookListProbe is the cheapest authenticated call every provider has.
+var webhookListProbe = webhook.ListOptions{Limit: 1}

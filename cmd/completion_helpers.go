@@ -1,0 +1,112 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/config"
+)
+
+// idCacheTTL bounds how stale completed ids may be; completion never calls
+// the network, it reads what the last `list` saw.
+const idCacheTTL = 24 * time.Hour
+
+func idCachePath(profile string) (string, error) {
+	dir, err := config.StateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "cache", "ids-"+profile+".json"), nil
+}
+
+type idCache struct {
+	At  time.Time `json:"at"`
+	IDs []string  `json:"ids"`
+}
+
+// saveIDCache remembers ids for completion; failures are ignored because a
+// cache must never break a command.
+func saveIDCache(profile string, ids []string) {
+	path, err := idCachePath(profile)
+	if err != nil {
+		return
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return
+	}
+	b, _ := json.Marshal(idCache{At: time.Now().UTC(), IDs: ids})
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, b, 0o600) == nil {
+		os.Rename(tmp, path)
+	}
+}
+
+func completeIDs(f *Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		p, _, err := f.Profile()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		path, err := idCachePath(p.Name)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var cache idCache
+		if json.Unmarshal(b, &cache) != nil || time.Since(cache.At) > idCacheTTL {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, id := range cache.IDs {
+			if !slices.Contains(args, id) {
+				out = append(out, id)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func completeProfiles(f *Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return cfg.Names(), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func completeEvents(f *Factory) cobra.CompletionFunc {
+	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		prov, _, err := f.Provider()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		events, err := prov.Events(c.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, e := range events {
+			out = append(out, e.Name)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}

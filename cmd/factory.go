@@ -1,0 +1,188 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// GlobalOptions are the root's persistent flags after flag > env > default.
+type GlobalOptions struct {
+	Profile         string
+	Output          string
+	JQ              string
+	ConfigFile      string
+	BaseURL         string
+	Debug           bool
+	Timeout         time.Duration
+	NoColor         bool
+	Quiet           bool
+	Yes             bool
+	InsecureStorage bool
+}
+
+// Factory hands commands their dependencies lazily, so `hookctl --version`
+// never loads config, opens the keyring or builds an HTTP client. Tests
+// replace the func fields.
+type Factory struct {
+	IO      *output.IOStreams
+	Getenv  func(string) string
+	Now     func() time.Time
+	Version string
+	Global  GlobalOptions
+
+	Config      func() (*config.Config, error)
+	Credentials func() (*credentials.Store, error)
+	HTTPClient  func() (*http.Client, error)
+	// Provider resolves the selected profile and builds its provider client.
+	Provider func() (webhook.Provider, config.Profile, error)
+	Printer  func() (*output.Printer, error)
+}
+
+// envBindings are the globals that env variables may set.
+var envBindings = map[string]string{
+	"profile":  "HOOKCTL_PROFILE",
+	"config":   "HOOKCTL_CONFIG",
+	"base-url": "HOOKCTL_BASE_URL",
+}
+
+// NewFactory builds the default factory over real streams and env.
+func NewFactory(io *output.IOStreams, getenv func(string) string, version string) *Factory {
+	f := &Factory{IO: io, Getenv: getenv, Now: time.Now, Version: version}
+	f.Config = sync.OnceValues(func() (*config.Config, error) {
+		path := f.Global.ConfigFile
+		if path == "" {
+			var err error
+			if path, err = config.DefaultPath(); err != nil {
+				return nil, err
+			}
+		}
+		return config.Load(path)
+	})
+	f.Credentials = sync.OnceValues(func() (*credentials.Store, error) {
+		storage := f.Getenv("HOOKCTL_STORAGE")
+		if f.Global.InsecureStorage {
+			storage = "file"
+		}
+		var path string
+		if storage == "file" {
+			dir, err := config.StateDir()
+			if err != nil {
+				return nil, err
+			}
+			path = filepath.Join(dir, "credentials.json")
+		}
+		return credentials.Open(credentials.OpenOptions{
+			Storage: storage, FilePath: path, Getenv: f.Getenv, Notice: f.IO.ErrOut,
+		})
+	})
+	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {
+		opts := httpclient.Options{Timeout: f.Global.Timeout, UserAgent: "hookctl/" + f.Version}
+		if f.Global.Debug {
+			opts.Debug = f.IO.ErrOut
+		}
+		return httpclient.New(opts), nil
+	})
+	f.Provider = func() (webhook.Provider, config.Profile, error) {
+		p, spec, err := f.Profile()
+		if err != nil {
+			return nil, p, err
+		}
+		deps, err := f.Deps(p)
+		if err != nil {
+			return nil, p, err
+		}
+		prov, err := spec.New(deps)
+		return prov, p, err
+	}
+	f.Printer = func() (*output.Printer, error) {
+		format, err := output.ParseFormat(f.Global.Output)
+		if err != nil {
+			return nil, err
+		}
+		return &output.Printer{IO: f.IO, Format: format, JQ: f.Global.JQ}, nil
+	}
+	return f
+}
+
+// Profile resolves the selected profile and its provider spec, applying the
+// --base-url / HOOKCTL_BASE_URL override.
+func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return config.Profile{}, provider.Spec{}, err
+	}
+	p, err := cfg.Resolve(f.Global.Profile)
+	if errors.Is(err, config.ErrNoProfile) {
+		return p, provider.Spec{}, webhook.Errorf(webhook.KindUsage, "no profile selected").
+			WithHint("add one with `hookctl profile add NAME --provider P`, then pass -p NAME, set HOOKCTL_PROFILE, or run `hookctl profile use NAME`")
+	}
+	if err != nil {
+		return p, provider.Spec{}, &webhook.Error{Kind: webhook.KindUsage, Err: err}
+	}
+	spec, err := providers.Lookup(p.Provider)
+	if err != nil {
+		return p, spec, &webhook.Error{Kind: webhook.KindUsage, Err: fmt.Errorf("profile %s: %w", p.Name, err)}
+	}
+	if f.Global.BaseURL != "" {
+		p.BaseURL = f.Global.BaseURL
+	}
+	return p, spec, nil
+}
+
+// Deps builds what a provider client needs.
+func (f *Factory) Deps(p config.Profile) (provider.Deps, error) {
+	hc, err := f.HTTPClient()
+	if err != nil {
+		return provider.Deps{}, err
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return provider.Deps{}, err
+	}
+	return provider.Deps{Profile: p, HTTP: hc, Creds: creds, ErrOut: f.IO.ErrOut, Now: f.Now}, nil
+}
+
+// resolveGlobals applies flag > env > default to the persistent flags with a
+// private viper instance (never the global one).
+func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
+	v := viper.New()
+	for key, env := range envBindings {
+		if err := v.BindPFlag(key, flags.Lookup(key)); err != nil {
+			return err
+		}
+		if err := v.BindEnv(key, env); err != nil {
+			return err
+		}
+	}
+	f.Global.Profile = v.GetString("profile")
+	f.Global.ConfigFile = v.GetString("config")
+	f.Global.BaseURL = v.GetString("base-url")
+	if f.Getenv("NO_COLOR") != "" || f.Global.NoColor {
+		f.IO.SetColor(false)
+	}
+	if f.Global.Timeout <= 0 {
+		return webhook.Invalid("--timeout must be positive")
+	}
+	if f.Global.JQ != "" {
+		if _, err := output.CompileJQ(f.Global.JQ); err != nil {
+			return err
+		}
+	}
+	_, err := output.ParseFormat(f.Global.Output)
+	return err
+}

@@ -1,0 +1,51 @@
+package cmd
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// notice prints a progress or status line to stderr unless --quiet.
+func notice(f *Factory, format string, args ...any) {
+	if !f.Global.Quiet {
+		fmt.Fprintf(f.IO.ErrOut, format+"\n", args...)
+	}
+}
+
+// warn prints a warning to stderr (even with --quiet: it may matter).
+func warn(f *Factory, format string, args ...any) {
+	fmt.Fprintf(f.IO.ErrOut, "warning: "+format+"\n", args...)
+}
+
+// confirm asks on a terminal; without one it needs --yes.
+func confirm(f *Factory, question string) error {
+	if f.Global.Yes {
+		return nil
+	}
+	if !f.IO.CanPrompt() {
+		return usageErrorf("%s refusing without a terminal; pass --yes to confirm", question)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return webhook.Errorf(webhook.KindError, "cancelled")
+}
+
+// readSecretPrompt reads a secret with echo off (terminal only).
+func readSecretPrompt(f *Factory, prompt string, fd int) (string, error) {
+	fmt.Fprint(f.IO.ErrOut, prompt)
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(f.IO.ErrOut)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -1,0 +1,146 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// RegisterOptions are `hookctl register`'s inputs.
+type RegisterOptions struct {
+	F          *Factory
+	URL        string
+	Events     []string
+	Name       string
+	Inactive   bool
+	ShowSecret bool
+	Params     map[string]*string
+}
+
+// NewCmdRegister builds `hookctl register`.
+func NewCmdRegister(f *Factory, runF func(*RegisterOptions) error) *cobra.Command {
+	opts := &RegisterOptions{F: f}
+	c := &cobra.Command{
+		Use:   "register --url <url> --event <event>... [flags]",
+		Short: "Register a webhook endpoint",
+		Long: `Register a webhook endpoint at the profile's provider. Each provider's rules are
+checked before anything is sent. The new signing secret, when the provider
+returns one, is stored in the keyring for 'hookctl verify'.`,
+		Example: `  # Solvimon
+  $ hookctl register --url https://hooks.example.com/solvimon --event INVOICE.CREATED --name billing --reference billing-1
+
+  # PEXA: SECRET_EXPIRY plus at least one other event
+  $ hookctl register -p pexa-uk --url https://hooks.example.com/pexa --event SECRET_EXPIRY --event WORKSPACE_CLOSED`,
+		Args: exactArgs(0, "no arguments (use --url and --event)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.URL == "" {
+				return usageErrorf("--url is required")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRegister(c.Context(), opts)
+		},
+	}
+	c.Flags().StringVar(&opts.URL, "url", "", "endpoint URL that receives deliveries")
+	c.Flags().StringSliceVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable; see 'hookctl events')")
+	c.Flags().StringVar(&opts.Name, "name", "", "display name")
+	c.Flags().BoolVar(&opts.Inactive, "inactive", false, "create the registration disabled")
+	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
+	opts.Params = addParamFlags(c)
+	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
+	return c
+}
+
+// addParamFlags adds every provider's register/update params as flags; each
+// says which providers use it, and adapters reject ones they don't know.
+func addParamFlags(c *cobra.Command) map[string]*string {
+	params := map[string]*string{}
+	usage := map[string][]string{}
+	text := map[string]string{}
+	var order []string
+	for _, spec := range providers.All() {
+		for _, p := range spec.Params {
+			if _, seen := text[p.Name]; !seen {
+				order = append(order, p.Name)
+				text[p.Name] = p.Usage
+			}
+			usage[p.Name] = append(usage[p.Name], spec.Name)
+		}
+	}
+	for _, name := range order {
+		params[name] = c.Flags().String(name, "", fmt.Sprintf("%s (%s)", text[name], strings.Join(usage[name], ", ")))
+	}
+	return params
+}
+
+// setParams returns the params the user set.
+func setParams(c *cobra.Command, params map[string]*string) map[string]string {
+	out := map[string]string{}
+	for name, v := range params {
+		if c.Flags().Changed(name) {
+			out[name] = *v
+		}
+	}
+	return out
+}
+
+func runRegister(ctx context.Context, opts *RegisterOptions) error {
+	prov, profile, err := opts.F.Provider()
+	if err != nil {
+		return err
+	}
+	printer, err := opts.F.Printer()
+	if err != nil {
+		return err
+	}
+	req := webhook.CreateRequest{URL: opts.URL, Events: opts.Events, Name: opts.Name, Params: map[string]string{}}
+	for k, v := range opts.Params {
+		if *v != "" {
+			req.Params[k] = *v
+		}
+	}
+	if opts.Inactive {
+		active := false
+		req.Active = &active
+	}
+	regs, err := prov.Register(ctx, req)
+	if err != nil {
+		return err
+	}
+	if err := storeSecrets(opts.F, profile.Name, regs); err != nil {
+		return err
+	}
+	data, table := output.Registrations(regs, opts.ShowSecret)
+	return printer.Print(data, table)
+}
+
+// storeSecrets keeps each registration's returned secret as current in the
+// keyring; a failure is reported, since the secret is needed to verify.
+func storeSecrets(f *Factory, profile string, regs []webhook.Registration) error {
+	var withSecret []webhook.Registration
+	for _, r := range regs {
+		if r.Secret != "" {
+			withSecret = append(withSecret, r)
+		}
+	}
+	if len(withSecret) == 0 {
+		return nil
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return fmt.Errorf("registered, but the secret could not be stored: %w (rerun 'hookctl get ID --show-secret' to see it)", err)
+	}
+	for _, r := range withSecret {
+		if err := creds.StoreCurrent(profile, r.ID, r.Secret, 0, f.Now()); err != nil {
+			return fmt.Errorf("registered %s, but its secret could not be stored: %w", r.ID, err)
+		}
+	}
+	return nil
+}

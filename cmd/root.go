@@ -1,0 +1,177 @@
+// Package cmd is hookctl's cobra command tree and nothing else: each verb
+// parses flags into an options struct and calls into pkg/. Main maps errors
+// to exit codes in one place.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Build information, set by goreleaser with -ldflags -X.
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+// Main runs hookctl with args and returns the process exit code.
+func Main(args []string, io *output.IOStreams) int {
+	f := NewFactory(io, os.Getenv, buildVersion())
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return webhook.ExitOK
+	}
+	return reportError(f, err)
+}
+
+// reportError prints err once (JSON with -o json) and returns its exit code.
+func reportError(f *Factory, err error) int {
+	kind := webhook.KindOf(err)
+	if kind == webhook.KindError && isCobraUsageError(err) {
+		kind = webhook.KindUsage
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(f.IO.ErrOut, "interrupted")
+		return 130
+	}
+	if f.Global.Output == "json" {
+		var e output.ErrorJSON
+		e.Error.Code = kind.String()
+		e.Error.Message = err.Error()
+		var we *webhook.Error
+		if errors.As(err, &we) && we.Hint != "" {
+			e.Error.Message = strings.TrimSuffix(e.Error.Message, "\n"+we.Hint)
+			e.Error.Hint = we.Hint
+		}
+		output.WriteJSON(f.IO.ErrOut, e)
+		return kind.ExitCode()
+	}
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintln(f.IO.ErrOut, "error: "+sanitizeLines(err.Error()))
+	}
+	if kind == webhook.KindUsage && isCobraUsageError(err) {
+		fmt.Fprintln(f.IO.ErrOut, "Run 'hookctl --help' for usage.")
+	}
+	return kind.ExitCode()
+}
+
+// errSilent marks errors whose message was already printed (bulk reports).
+var errSilent = errors.New("")
+
+func sanitizeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = output.Sanitize(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func isCobraUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires exactly", "if any flags in the group"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// NewCmdRoot builds the whole command tree from f.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hookctl <command> [flags]",
+		Short: "Manage webhook registrations across providers",
+		Long: `hookctl administers webhook registrations at PEXA, Solvimon, OffBlocks and PwC
+Report Filing: register, list, update, delete, rotate signing secrets in bulk,
+and verify captured deliveries offline.
+
+Data goes to stdout; progress, warnings and prompts go to stderr.
+See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help credentials'.`,
+		Version:       f.Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return f.resolveGlobals(c.Root().PersistentFlags())
+		},
+	}
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &webhook.Error{Kind: webhook.KindUsage, Err: err}
+	})
+	root.SetVersionTemplate("hookctl {{.Version}}\n")
+
+	pf := root.PersistentFlags()
+	g := &f.Global
+	pf.StringVarP(&g.Profile, "profile", "p", "", "profile to use (env HOOKCTL_PROFILE)")
+	pf.StringVarP(&g.Output, "output", "o", "table", "output format: table, json or yaml")
+	pf.StringVar(&g.JQ, "jq", "", "filter JSON output with a jq expression")
+	pf.StringVar(&g.ConfigFile, "config", "", "config file (env HOOKCTL_CONFIG; default $XDG_CONFIG_HOME/hookctl/config.yaml)")
+	pf.StringVar(&g.BaseURL, "base-url", "", "override the profile's API base URL (env HOOKCTL_BASE_URL)")
+	pf.BoolVar(&g.Debug, "debug", false, "trace HTTP requests to stderr (secrets redacted)")
+	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "timeout for each HTTP request")
+	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing but data and errors")
+	pf.BoolVarP(&g.Yes, "yes", "y", false, "assume yes for confirmations")
+	pf.BoolVar(&g.InsecureStorage, "insecure-storage", false, "store credentials in a 0600 file instead of the OS keyring (also HOOKCTL_STORAGE=file)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddGroup(&cobra.Group{ID: "webhooks", Title: "Webhook commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
+	for _, c := range []*cobra.Command{
+		NewCmdRegister(f, nil), NewCmdList(f, nil), NewCmdGet(f, nil), NewCmdUpdate(f, nil),
+		NewCmdDelete(f, nil), NewCmdRotate(f, nil), NewCmdVerify(f, nil), NewCmdEvents(f, nil),
+		NewCmdSendTest(f), NewCmdPenaltyBox(f),
+	} {
+		c.GroupID = "webhooks"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{NewCmdProfile(f), NewCmdAuth(f), NewCmdSandbox(f)} {
+		c.GroupID = "setup"
+		root.AddCommand(c)
+	}
+	root.AddCommand(NewCmdVersion(f))
+	addHelpTopics(root)
+	return root
+}
+
+// usageErrorf builds an exit-2 error for bad flags or arguments.
+func usageErrorf(format string, args ...any) error {
+	return webhook.Errorf(webhook.KindUsage, format, args...)
+}
+
+// exactArgs is cobra.ExactArgs with a usage error and a readable name.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("expected %s, got %d argument(s)", what, len(args))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,189 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+const sandboxCredentials = `Fixed sandbox credentials (a wrong one gets the provider's real 401):
+  solvimon   API key sandbox-api-key (or Bearer token sandbox-token)
+  pexa       client sandbox-client / secret sandbox-secret
+  offblocks  API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret
+  pwc        user sandbox / password sandbox`
+
+// NewCmdSandbox builds `hookctl sandbox`.
+func NewCmdSandbox(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "sandbox <command>",
+		Short: "Run local emulators of every provider's API",
+		Long: `Local emulators of every provider's API over real HTTP, for trying hookctl,
+for scripts and for tests.
+
+` + sandboxCredentials,
+	}
+	c.AddCommand(newCmdSandboxServe(f), newCmdSandboxDeliver(f), newCmdSandboxDemo(f))
+	return c
+}
+
+func newCmdSandboxServe(f *Factory) *cobra.Command {
+	opts := sandbox.Options{}
+	c := &cobra.Command{
+		Use:   "serve [flags]",
+		Short: "Serve the emulators until interrupted",
+		Long: `Serve every provider's emulator under http://ADDR/<provider>/. When ready it
+prints one line per provider on stdout: the provider id, then the
+'hookctl profile add' command that points a profile at it.
+
+` + sandboxCredentials,
+		Example: `  $ hookctl sandbox serve --addr 127.0.0.1:8787 --state sandbox.json`,
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			srv, err := sandbox.Start(opts)
+			if err != nil {
+				return usageErrorf("sandbox: %v", err)
+			}
+			for _, line := range srv.ProfileCommands() {
+				fmt.Fprintln(f.IO.Out, line)
+			}
+			if fl, ok := f.IO.Out.(interface{ Sync() error }); ok {
+				fl.Sync()
+			}
+			notice(f, "sandbox listening on %s (Ctrl-C to stop)", srv.BaseURL)
+			<-c.Context().Done()
+			return srv.Close()
+		},
+	}
+	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
+	c.Flags().StringVar(&opts.StateFile, "state", "", "keep state in this file (default: memory only)")
+	c.Flags().DurationVar(&opts.Latency, "latency", 0, "add this latency to every API request")
+	return c
+}
+
+// DeliverOptions are `hookctl sandbox deliver`'s inputs.
+type DeliverOptions struct {
+	ID, Event, To, Out string
+}
+
+func newCmdSandboxDeliver(f *Factory) *cobra.Command {
+	opts := &DeliverOptions{}
+	c := &cobra.Command{
+		Use:   "deliver <id> --event <event> [--to <url> | --out <file>]",
+		Short: "Send a correctly signed delivery from the sandbox",
+		Long: `Ask the running sandbox behind the profile for a correctly signed delivery of
+an event, and send it to the registration's URL, to --to, or write it as a
+raw HTTP request to --out (for 'hookctl verify --request-file').`,
+		Example: `  $ hookctl sandbox deliver wh_123 --event INVOICE.CREATED --out delivery.http
+  $ hookctl verify --id wh_123 --request-file delivery.http`,
+		Args: exactArgs(1, "one registration id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if opts.Event == "" {
+				return usageErrorf("--event is required")
+			}
+			if opts.To != "" && opts.Out != "" {
+				return usageErrorf("--to and --out cannot be combined")
+			}
+			return runSandboxDeliver(c.Context(), f, opts)
+		},
+	}
+	c.Flags().StringVarP(&opts.Event, "event", "e", "", "event type to deliver")
+	c.Flags().StringVar(&opts.To, "to", "", "send to this URL instead of the registration's")
+	c.Flags().StringVar(&opts.Out, "out", "", "write the raw HTTP request to this file ('-' for stdout) instead of sending it")
+	return c
+}
+
+// sandboxRoot finds the sandbox's root URL from a profile's base URL.
+func sandboxRoot(baseURL, prov string) (string, error) {
+	if i := strings.Index(baseURL+"/", "/"+prov+"/"); i > 0 {
+		return baseURL[:i], nil
+	}
+	return "", usageErrorf("the profile's base URL %q is not a hookctl sandbox (expected .../%s)", baseURL, prov)
+}
+
+func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) error {
+	profile, spec, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	root, err := sandboxRoot(profile.BaseURL, spec.Name)
+	if err != nil {
+		return err
+	}
+	hc, err := f.HTTPClient()
+	if err != nil {
+		return err
+	}
+	var d sandbox.Delivery
+	if _, err := httpclient.DoJSON(ctx, hc, http.MethodPost, root+"/_sandbox/deliveries", nil,
+		sandbox.DeliveryRequest{Provider: spec.Name, ID: opts.ID, Event: opts.Event}, &d); err != nil {
+		var se *httpclient.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+			return webhook.Errorf(webhook.KindNotFound, "sandbox: %s", strings.TrimSpace(string(se.Body)))
+		}
+		return fmt.Errorf("sandbox deliver: %w", err)
+	}
+	if opts.To != "" {
+		d.URL = opts.To
+	}
+	if opts.Out != "" {
+		raw, err := d.Raw()
+		if err != nil {
+			return err
+		}
+		if opts.Out == "-" {
+			_, err = f.IO.Out.Write(raw)
+			return err
+		}
+		if err := os.WriteFile(opts.Out, raw, 0o600); err != nil {
+			return err
+		}
+		notice(f, "wrote the %s delivery for %s to %s", opts.Event, opts.ID, opts.Out)
+		return nil
+	}
+	sender := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: f.Global.Timeout, UserAgent: "hookctl-sandbox"})
+	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return usageErrorf("delivery URL %q: %v", d.URL, err)
+	}
+	req.Header = d.Header
+	resp, err := sender.Do(req)
+	if err != nil {
+		return fmt.Errorf("deliver to %s: %w", d.URL, err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	resp.Body.Close()
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	res := deliveryResult{ID: opts.ID, Event: opts.Event, URL: d.URL, Status: resp.StatusCode}
+	t := &output.Table{Headers: []string{"ID", "EVENT", "URL", "STATUS"}}
+	t.AddRow(opts.ID, opts.Event, d.URL, fmt.Sprint(resp.StatusCode))
+	if err := printer.Print(res, t); err != nil {
+		return err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("the receiver answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+type deliveryResult struct {
+	ID     string `json:"id"`
+	Event  string `json:"event"`
+	URL    string `json:"url"`
+	Status int    `json:"status"`
+}

@@ -1,0 +1,150 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+func newCmdSandboxDemo(f *Factory) *cobra.Command {
+	var only string
+	c := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "Tour hookctl on a fresh in-process sandbox",
+		Long: `Start a fresh sandbox in this process and tour each provider:
+register → list → update → rotate-secret → deliver → verify → delete.
+Nothing touches your config or keyring: the tour uses a temporary config
+and in-memory credentials, as CI would with env variables.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runSandboxDemo(c.Context(), f, only)
+		},
+	}
+	c.Flags().StringVar(&only, "provider", "", "tour only this provider")
+	return c
+}
+
+// demoRun runs hookctl commands in-process against a private config and
+// in-memory credentials, printing each command before its output.
+type demoRun struct {
+	f       *Factory
+	io      *output.IOStreams
+	cfgPath string
+	env     map[string]string
+	creds   *credentials.Store
+}
+
+func (d *demoRun) run(ctx context.Context, capture bool, args ...string) ([]byte, error) {
+	fmt.Fprintf(d.f.IO.ErrOut, "\n$ hookctl %s\n", strings.Join(args, " "))
+	io := d.io
+	var buf bytes.Buffer
+	if capture {
+		io = &output.IOStreams{In: d.io.In, Out: &buf, ErrOut: d.io.ErrOut}
+	}
+	getenv := func(k string) string {
+		if v, ok := d.env[k]; ok {
+			return v
+		}
+		return d.f.Getenv(k)
+	}
+	sub := NewFactory(io, getenv, d.f.Version)
+	sub.Credentials = func() (*credentials.Store, error) { return d.creds, nil }
+	root := NewCmdRoot(sub)
+	root.SetArgs(append(args, "--config", d.cfgPath))
+	err := root.ExecuteContext(ctx)
+	return buf.Bytes(), err
+}
+
+func runSandboxDemo(ctx context.Context, f *Factory, only string) error {
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "hookctl-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	// Tables even when piped: the demo is for reading.
+	demoIO := &output.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.ErrOut}
+	demoIO.SetTTY(false, true, f.IO.IsStderrTTY())
+	toured := 0
+	for _, spec := range providers.All() {
+		if spec.Demo == nil || (only != "" && spec.Name != only) || srv.Box(spec.Name) == nil {
+			continue
+		}
+		d := &demoRun{f: f, io: demoIO, cfgPath: filepath.Join(dir, spec.Name+".yaml"), env: spec.Demo.Env,
+			creds: credentials.New(credentials.NewMemory(), func(k string) string { return spec.Demo.Env[k] })}
+		fmt.Fprintf(f.IO.ErrOut, "\n=== %s ===\n", spec.Title)
+		if err := tourProvider(ctx, d, spec, srv, dir); err != nil {
+			return fmt.Errorf("demo %s: %w", spec.Name, err)
+		}
+		toured++
+	}
+	if toured == 0 {
+		return usageErrorf("no provider to tour (known: %s)", strings.Join(providers.Names(), ", "))
+	}
+	return nil
+}
+
+func tourProvider(ctx context.Context, d *demoRun, spec provider.Spec, srv *sandbox.Server, dir string) error {
+	profile := "sandbox-" + spec.Name
+	addArgs := append([]string{"profile", "add", profile}, srv.Box(spec.Name).ProfileArgs()...)
+	if _, err := d.run(ctx, false, addArgs...); err != nil {
+		return err
+	}
+	for _, step := range spec.Demo.Setup {
+		if _, err := d.run(ctx, false, append(step, "-p", profile)...); err != nil {
+			return err
+		}
+	}
+	out, err := d.run(ctx, true, append(append([]string{"register", "-p", profile}, spec.Demo.Register...), "-o", "json")...)
+	if err != nil {
+		return err
+	}
+	var regs []webhook.Registration
+	if err := json.Unmarshal(out, &regs); err != nil || len(regs) == 0 {
+		return fmt.Errorf("register printed no registration: %v", err)
+	}
+	printer := &output.Printer{IO: d.io, Format: output.FormatTable}
+	_, table := output.Registrations(regs, false)
+	if err := printer.PrintTable(table); err != nil {
+		return err
+	}
+	id := regs[0].ID
+	steps := [][]string{
+		{"list", "-p", profile},
+		{"update", id, "-p", profile, "--url", spec.Demo.UpdateURL},
+	}
+	if spec.Demo.Rotate {
+		steps = append(steps, []string{"rotate-secret", id, "-p", profile})
+	}
+	delivery := filepath.Join(dir, spec.Name+"-delivery.http")
+	steps = append(steps,
+		[]string{"sandbox", "deliver", id, "-p", profile, "--event", spec.Demo.Event, "--out", delivery},
+		[]string{"verify", "-p", profile, "--id", id, "--request-file", delivery},
+	)
+	for _, ids := range regs {
+		steps = append(steps, []string{"delete", ids.ID, "-p", profile, "--yes"})
+	}
+	for _, s := range steps {
+		if _, err := d.run(ctx, false, s...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

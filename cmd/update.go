@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// UpdateOptions are `hookctl update`'s inputs.
+type UpdateOptions struct {
+	F            *Factory
+	ID           string
+	URL          string
+	Name         string
+	Events       []string
+	AddEvents    []string
+	RemoveEvents []string
+	Active       bool
+	Params       map[string]string
+
+	setURL, setName, setEvents, setActive bool
+}
+
+// NewCmdUpdate builds `hookctl update`.
+func NewCmdUpdate(f *Factory, runF func(*UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{F: f}
+	var params map[string]*string
+	c := &cobra.Command{
+		Use:   "update <id> [flags]",
+		Short: "Change a webhook registration",
+		Long: `Change a registration's URL, events, name or active state. Only what you pass
+changes; --add-event and --remove-event edit the current event list.`,
+		Example: `  $ hookctl update wh_123 --url https://hooks.example.com/v2
+  $ hookctl update wh_123 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
+  $ hookctl update wh_123 --active=false`,
+		Args:              exactArgs(1, "one registration id"),
+		ValidArgsFunction: completeIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			fl := c.Flags()
+			opts.setURL, opts.setName, opts.setEvents, opts.setActive = fl.Changed("url"), fl.Changed("name"), fl.Changed("event"), fl.Changed("active")
+			opts.Params = setParams(c, params)
+			if opts.setEvents && (len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0) {
+				return usageErrorf("--event replaces the list; don't combine it with --add-event or --remove-event")
+			}
+			if !opts.setURL && !opts.setName && !opts.setEvents && !opts.setActive && len(opts.AddEvents)+len(opts.RemoveEvents)+len(opts.Params) == 0 {
+				return usageErrorf("nothing to update: pass --url, --event, --add-event, --remove-event, --name, --active or a provider flag")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runUpdate(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.URL, "url", "", "new endpoint URL")
+	fl.StringVar(&opts.Name, "name", "", "new display name")
+	fl.StringSliceVarP(&opts.Events, "event", "e", nil, "replace the event list (repeatable)")
+	fl.StringSliceVar(&opts.AddEvents, "add-event", nil, "add an event (repeatable)")
+	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
+	fl.BoolVar(&opts.Active, "active", true, "enable or disable deliveries (--active=false)")
+	params = addParamFlags(c)
+	for _, name := range []string{"event", "add-event", "remove-event"} {
+		_ = c.RegisterFlagCompletionFunc(name, completeEvents(f))
+	}
+	return c
+}
+
+func runUpdate(ctx context.Context, opts *UpdateOptions) error {
+	prov, _, err := opts.F.Provider()
+	if err != nil {
+		return err
+	}
+	printer, err := opts.F.Printer()
+	if err != nil {
+		return err
+	}
+	req := webhook.UpdateRequest{Params: opts.Params}
+	if opts.setURL {
+		req.URL = &opts.URL
+	}
+	if opts.setName {
+		req.Name = &opts.Name
+	}
+	if opts.setActive {
+		req.Active = &opts.Active
+	}
+	if opts.setEvents {
+		req.Events = opts.Events
+	}
+	if len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0 {
+		cur, err := prov.Get(ctx, opts.ID)
+		if err != nil {
+			return err
+		}
+		req.Events = webhook.ApplyEventEdits(cur.Events, opts.AddEvents, opts.RemoveEvents)
+	}
+	reg, err := prov.Update(ctx, opts.ID, req)
+	if err != nil {
+		return err
+	}
+	data, table := output.Registrations([]webhook.Registration{*reg}, false)
+	return printer.Print(data[0], table)
+}

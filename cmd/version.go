@@ -1,0 +1,43 @@
+package cmd
+
+import (
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+)
+
+// versionInfo is `hookctl version -o json`.
+type versionInfo struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date,omitempty"`
+	Go      string `json:"go"`
+	OS      string `json:"os"`
+	Arch    string `json:"arch"`
+}
+
+// NewCmdVersion builds `hookctl version`.
+func NewCmdVersion(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			info := versionInfo{Version: f.Version, Commit: commit, Date: date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+			if f.Global.Output == "table" && f.Global.JQ == "" {
+				line := "hookctl " + info.Version
+				if info.Commit != "" {
+					line += fmt.Sprintf(" (%s, %s)", info.Commit, info.Date)
+				}
+				fmt.Fprintln(f.IO.Out, line)
+				return nil
+			}
+			printer, err := f.Printer()
+			if err != nil {
+				return err
+			}
+			return printer.Print(info, nil)
+		},
+	}
+}

@@ -1,0 +1,346 @@
+// Package sandbox runs every provider's emulator on one loopback HTTP server,
+// each under /<provider>/, plus a small admin API under /_sandbox/ that the
+// CLI and tests use: build a signed delivery, read the request log, inject
+// latency or faults. State lives in memory, or in a file rewritten after each
+// change so a killed sandbox loses nothing.
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+)
+
+// Options configures a sandbox server.
+type Options struct {
+	Addr      string // default 127.0.0.1:0
+	StateFile string // "" keeps state in memory only
+	Now       func() time.Time
+	// Latency is added to every provider request (benchmarks).
+	Latency time.Duration
+	// Wrap, when set, wraps each provider's handler (tests: OpenAPI validation).
+	Wrap func(provider string, h http.Handler) http.Handler
+}
+
+// LoggedRequest is one entry of the request log.
+type LoggedRequest struct {
+	Provider string    `json:"provider"`
+	Method   string    `json:"method"`
+	Path     string    `json:"path"`
+	Status   int       `json:"status"`
+	At       time.Time `json:"at"`
+}
+
+// Server is a running sandbox.
+type Server struct {
+	BaseURL string
+	opts    Options
+	ln      net.Listener
+	srv     *http.Server
+	boxes   map[string]provider.Sandbox
+	names   []string
+
+	mu  sync.Mutex
+	log []LoggedRequest
+	// faults is the active fault plan (see faults.go).
+	faults *faultPlan
+	saveMu sync.Mutex
+}
+
+// Start listens and serves until Close.
+func Start(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	host, _, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("--addr %q: %w", opts.Addr, err)
+	}
+	if !httpclient.IsLoopback(host) {
+		return nil, fmt.Errorf("--addr %q: the sandbox only listens on loopback (127.0.0.1 or ::1)", opts.Addr)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, ln: ln, boxes: map[string]provider.Sandbox{}, BaseURL: "http://" + ln.Addr().String()}
+	deliveryHTTP := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 10 * time.Second, UserAgent: "hookctl-sandbox"})
+	mux := http.NewServeMux()
+	for _, spec := range providers.All() {
+		if spec.NewSandbox == nil {
+			continue
+		}
+		box := spec.NewSandbox(provider.SandboxOptions{BaseURL: s.BaseURL + "/" + spec.Name, Now: opts.Now, HTTP: deliveryHTTP})
+		s.boxes[spec.Name] = box
+		s.names = append(s.names, spec.Name)
+		var h http.Handler = box
+		if opts.Wrap != nil {
+			h = opts.Wrap(spec.Name, h)
+		}
+		mux.Handle("/"+spec.Name+"/", http.StripPrefix("/"+spec.Name, s.instrument(spec.Name, h)))
+	}
+	if err := s.loadState(); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	mux.HandleFunc("GET /_sandbox/requests", s.handleRequests)
+	mux.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
+		s.mu.Lock()
+		s.log = nil
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_sandbox/deliveries", s.handleDelivery)
+	mux.HandleFunc("PUT /_sandbox/faults", s.handleFaults)
+	mux.HandleFunc("GET /_sandbox/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+// Names lists mounted providers.
+func (s *Server) Names() []string { return s.names }
+
+// Box returns a provider's emulator.
+func (s *Server) Box(name string) provider.Sandbox { return s.boxes[name] }
+
+// ProfileCommands are the `hookctl profile add` lines serve prints, one per
+// provider, each prefixed by the provider id.
+func (s *Server) ProfileCommands() []string {
+	var out []string
+	for _, n := range s.names {
+		args := append([]string{"hookctl", "profile", "add", "sandbox-" + n}, s.boxes[n].ProfileArgs()...)
+		out = append(out, n+" "+strings.Join(args, " "))
+	}
+	return out
+}
+
+// Close stops the server and saves state.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if serr := s.saveState(); serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Requests returns a copy of the request log.
+func (s *Server) Requests() []LoggedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]LoggedRequest(nil), s.log...)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// instrument adds latency, faults, the request log and state saving.
+func (s *Server) instrument(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Latency > 0 {
+			select {
+			case <-time.After(s.opts.Latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		rec := &statusRecorder{ResponseWriter: w}
+		if !s.injectFault(name, rec, r) {
+			h.ServeHTTP(rec, r)
+		}
+		s.mu.Lock()
+		s.log = append(s.log, LoggedRequest{Provider: name, Method: r.Method, Path: r.URL.Path, Status: rec.status, At: s.opts.Now().UTC()})
+		s.mu.Unlock()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := s.saveState(); err != nil {
+				fmt.Fprintf(os.Stderr, "sandbox: saving state: %v\n", err)
+			}
+		}
+	})
+}
+
+func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
+	reqs := s.Requests()
+	if reqs == nil {
+		reqs = []LoggedRequest{}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(reqs)
+}
+
+// DeliveryRequest asks the sandbox for a signed delivery.
+type DeliveryRequest struct {
+	Provider string `json:"provider"`
+	ID       string `json:"id"`
+	Event    string `json:"event"`
+}
+
+// Delivery is a signed delivery as data, so a separate process can send it
+// or write it out as a raw HTTP request.
+type Delivery struct {
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Header http.Header `json:"header"`
+	Body   []byte      `json:"body"`
+}
+
+// Deliver builds a signed delivery from a provider's emulator.
+func (s *Server) Deliver(ctx context.Context, prov, id, event string) (*Delivery, error) {
+	box, ok := s.boxes[prov]
+	if !ok {
+		return nil, fmt.Errorf("no sandbox for provider %q", prov)
+	}
+	req, err := box.Delivery(ctx, id, event)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	if req.Body != nil {
+		if body, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+	}
+	return &Delivery{Method: req.Method, URL: req.URL.String(), Header: req.Header, Body: body}, nil
+}
+
+func (s *Server) handleDelivery(w http.ResponseWriter, r *http.Request) {
+	var dr DeliveryRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&dr); err != nil {
+		http.Error(w, "bad delivery request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	d, err := s.Deliver(r.Context(), dr.Provider, dr.ID, dr.Event)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(d)
+}
+
+// Raw renders a delivery as a raw HTTP/1.1 request (what `verify
+// --request-file` reads).
+func (d *Delivery) Raw() ([]byte, error) {
+	req, err := http.NewRequest(d.Method, d.URL, bytes.NewReader(d.Body))
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", d.Method, req.URL.RequestURI(), req.URL.Host)
+	keys := make([]string, 0, len(d.Header))
+	for k := range d.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if strings.EqualFold(k, "Host") || strings.EqualFold(k, "Content-Length") {
+			continue
+		}
+		for _, v := range d.Header[k] {
+			fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+		}
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(d.Body))
+	b.Write(d.Body)
+	return b.Bytes(), nil
+}
+
+// persisted is the state file: each provider's own state.
+type persisted map[string]json.RawMessage
+
+func (s *Server) loadState() error {
+	if s.opts.StateFile == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.opts.StateFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var st persisted
+	if err := json.Unmarshal(b, &st); err != nil {
+		return fmt.Errorf("sandbox state %s: %w", s.opts.StateFile, err)
+	}
+	for name, raw := range st {
+		if box, ok := s.boxes[name]; ok {
+			if err := box.LoadState(raw); err != nil {
+				return fmt.Errorf("sandbox state %s (%s): %w", s.opts.StateFile, name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) saveState() error {
+	if s.opts.StateFile == "" {
+		return nil
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	st := persisted{}
+	for name, box := range s.boxes {
+		raw, err := box.State()
+		if err != nil {
+			return err
+		}
+		st[name] = raw
+	}
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(s.opts.StateFile)
+	tmp, err := os.CreateTemp(dir, ".sandbox-state-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), s.opts.StateFile)
+}
