@@ -1,0 +1,91 @@
+package cmd
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// NewCmdKeys builds `hookctl keys`.
+func NewCmdKeys(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "keys <command>",
+		Short: "Manage the client key pair (offblocks request signing, pwc secret encryption)",
+		Long: `Manage the profile's client key pair. The private key is stored in the keyring
+and never printed; 'keys show' prints the public half.
+
+  offblocks  ECDSA P-384 key that signs every API request (upload it with
+             'hookctl keys upload')
+  pwc        RSA 3072 key whose public half encrypts the secrets PwC returns`,
+	}
+	var force bool
+	generate := &cobra.Command{
+		Use:   "generate",
+		Short: "Create a key pair and store the private key in the keyring",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runKeys(c.Context(), f, func(ctx context.Context, km provider.KeyManager, _ webhook.Provider) (*provider.PublicKeyInfo, error) {
+				return km.GenerateKey(ctx, force)
+			})
+		},
+	}
+	generate.Flags().BoolVar(&force, "force", false, "replace an existing key pair")
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the public key (PEM and base64)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runKeys(c.Context(), f, func(ctx context.Context, km provider.KeyManager, _ webhook.Provider) (*provider.PublicKeyInfo, error) {
+				return km.PublicKey(ctx)
+			})
+		},
+	}
+	upload := &cobra.Command{
+		Use:   "upload",
+		Short: "Register the public key with the provider (offblocks)",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runKeys(c.Context(), f, func(ctx context.Context, _ provider.KeyManager, p webhook.Provider) (*provider.PublicKeyInfo, error) {
+				ku, ok := p.(provider.KeyUploader)
+				if !ok {
+					return nil, webhook.Unsupported(p.Name(), "keys upload")
+				}
+				return ku.UploadKey(ctx)
+			})
+		},
+	}
+	c.AddCommand(generate, show, upload)
+	return c
+}
+
+func runKeys(ctx context.Context, f *Factory, op func(context.Context, provider.KeyManager, webhook.Provider) (*provider.PublicKeyInfo, error)) error {
+	prov, _, err := f.Provider()
+	if err != nil {
+		return err
+	}
+	km, ok := prov.(provider.KeyManager)
+	if !ok {
+		return webhook.Unsupported(prov.Name(), "a client key pair")
+	}
+	info, err := op(ctx, km, prov)
+	if err != nil {
+		return err
+	}
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	if !printer.Structured() {
+		if info.KeyID != "" {
+			notice(f, "key id: %s", info.KeyID)
+		}
+		notice(f, "%s public key:", info.Algorithm)
+		_, err := f.IO.Out.Write([]byte(info.PEM))
+		return err
+	}
+	return printer.Print(info, (*output.Table)(nil))
+}
