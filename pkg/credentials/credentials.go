@@ -7,6 +7,7 @@ package credentials
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -108,6 +109,30 @@ func (s *Store) Delete(profile, name string) error {
 
 // Source is where Set writes.
 func (s *Store) Source() Source { return s.backend.Source() }
+
+// Backend is the backend the store reads and writes (e.g. a *File, for its
+// path).
+func (s *Store) Backend() Backend { return s.backend }
+
+// chunker is a backend that may split values over several entries.
+type chunker interface {
+	chunkCount(key string) (int, error)
+}
+
+// Chunked returns a note for `auth status` when the backend stored the
+// credential in several entries, and false when it is stored whole, absent
+// or the backend does not chunk.
+func (s *Store) Chunked(profile, name string) (string, bool) {
+	c, ok := s.backend.(chunker)
+	if !ok {
+		return "", false
+	}
+	n, err := c.chunkCount(Key(profile, name))
+	if err != nil || n == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("stored in %d chunks (over %d bytes)", n, ChunkSize), true
+}
 
 // Update runs a read-modify-write of one entry under the store's lock, so
 // concurrent rotations in one process never lose each other's writes.

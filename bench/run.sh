@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks and Go benchmarks; prints figures, asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p bin
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hookctl .
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hello ./bench/floors/hello
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/get ./bench/floors/get
+echo "== whole processes =="
+go run ./bench/proc -bin bin -runs "${RUNS:-40}"
+echo
+echo "== go benchmarks =="
+go test -run '^$' -bench . -benchmem ./pkg/signature/... ./pkg/rotation/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS|goos|cpu)' || true

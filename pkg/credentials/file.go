@@ -1,0 +1,165 @@
+package credentials
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// File is the explicit plain-file backend: one JSON object of key → value in
+// a 0600 file. It exists for machines without a usable keyring and is only
+// ever chosen by the user (--insecure-storage, HOOKCTL_STORAGE=file); Open
+// announces it.
+//
+// Writes replace the file atomically (temp file, fsync, rename) so a crash
+// leaves the old or the new map, never a torn one; read-modify-write runs
+// under an advisory lock on a sibling ".lock" file so two hookctl processes
+// never lose each other's writes. The lock is on a separate file because the
+// data file's inode changes with every rename.
+type File struct {
+	path string
+}
+
+// NewFile returns the file backend over path. Nothing is created until the
+// first write.
+func NewFile(path string) *File { return &File{path: path} }
+
+// Path is the file the secrets are stored in.
+func (f *File) Path() string { return f.path }
+
+// Source reports SourceFile.
+func (f *File) Source() Source { return SourceFile }
+
+// Get reads one value. It takes no lock: writers rename whole files into
+// place, so a reader always sees a complete map.
+func (f *File) Get(key string) (string, error) {
+	m, err := f.read()
+	if err != nil {
+		return "", err
+	}
+	v, ok := m[key]
+	if !ok {
+		return "", fmt.Errorf("%s: %w", key, ErrNotFound)
+	}
+	return v, nil
+}
+
+// Set writes one value.
+func (f *File) Set(key, value string) error {
+	return f.update(func(m map[string]string) bool {
+		if old, ok := m[key]; ok && old == value {
+			return false
+		}
+		m[key] = value
+		return true
+	})
+}
+
+// Delete removes one value; nil when absent. A missing file is left missing.
+func (f *File) Delete(key string) error {
+	if _, err := os.Stat(f.path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return f.update(func(m map[string]string) bool {
+		if _, ok := m[key]; !ok {
+			return false
+		}
+		delete(m, key)
+		return true
+	})
+}
+
+func (f *File) read() (map[string]string, error) {
+	m := map[string]string{}
+	b, err := os.ReadFile(f.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read credentials file: %w", err)
+	}
+	if len(b) == 0 {
+		return m, nil
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("credentials file %s is corrupt (fix or remove it): %w", f.path, err)
+	}
+	return m, nil
+}
+
+// update runs fn on the current map under the lock and writes the result
+// when fn reports a change.
+func (f *File) update(fn func(map[string]string) bool) error {
+	dir := filepath.Dir(f.path)
+	// 0700: the directory listing alone says which profiles have secrets.
+	// An existing directory is left as it is: it may be shared (e.g. /tmp).
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create credentials directory: %w", err)
+	}
+	unlock, err := lockFile(f.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("lock credentials file: %w", err)
+	}
+	defer unlock()
+	m, err := f.read()
+	if err != nil {
+		return err
+	}
+	if !fn(m) {
+		return nil
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(f.path, append(b, '\n'))
+}
+
+// writeAtomic replaces path with data: a crash leaves either the old file or
+// the new one, each complete and 0600.
+func writeAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // created 0600
+	if err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	// CreateTemp already uses 0600; Chmod states it and survives a changed
+	// default.
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write credentials file: %w", err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes the rename durable. Best effort: some platforms and file
+// systems cannot fsync a directory, and the data itself is already synced.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	d.Close()
+}

@@ -1,0 +1,56 @@
+package credentials
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Storage names accepted by Open (--insecure-storage means StorageFile).
+const (
+	StorageKeyring = "keyring"
+	StorageFile    = "file"
+)
+
+// OpenOptions says which backend Open builds.
+type OpenOptions struct {
+	// Storage is StorageKeyring (also when empty) or StorageFile. The
+	// caller reads HOOKCTL_STORAGE and --insecure-storage.
+	Storage string
+	// FilePath is the credentials file of StorageFile.
+	FilePath string
+	// Timeout bounds each keyring operation; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Getenv resolves env overrides; nil means os.Getenv.
+	Getenv func(string) string
+	// Notice receives the one-line announcement of the plain file; nil
+	// means os.Stderr, because that choice must never be silent.
+	Notice io.Writer
+}
+
+// Open builds the credential store. The keyring is not contacted here: CI
+// that passes every credential in the environment never needs it. There is
+// no fallback from the keyring to the file; when the keyring cannot be used,
+// its errors name the explicit opt-in.
+func Open(opts OpenOptions) (*Store, error) {
+	switch strings.ToLower(strings.TrimSpace(opts.Storage)) {
+	case "", StorageKeyring:
+		return New(NewKeyring(opts.Timeout), opts.Getenv), nil
+	case StorageFile:
+		if opts.FilePath == "" {
+			return nil, fmt.Errorf("file storage needs a credentials file path")
+		}
+		w := opts.Notice
+		if w == nil {
+			w = os.Stderr
+		}
+		fmt.Fprintf(w, "hookctl: storing secrets in the plain file %s (0600, not the OS keyring)\n", opts.FilePath)
+		return New(NewFile(opts.FilePath), opts.Getenv), nil
+	default:
+		return nil, webhook.Invalid("unknown credential storage %q (HOOKCTL_STORAGE): want %q or %q", opts.Storage, StorageKeyring, StorageFile)
+	}
+}

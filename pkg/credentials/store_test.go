@@ -1,0 +1,234 @@
+package credentials
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestEnvVar(t *testing.T) {
+	for name, want := range map[string]string{
+		"api-key": "HOOKCTL_API_KEY", "token": "HOOKCTL_TOKEN", "client-secret": "HOOKCTL_CLIENT_SECRET",
+		"api-secret": "HOOKCTL_API_SECRET", "signing-key": "HOOKCTL_SIGNING_KEY", "username": "HOOKCTL_USERNAME",
+		"password": "HOOKCTL_PASSWORD", "rsa-key": "HOOKCTL_RSA_KEY",
+		"webhook/wh_1": "", "access-token": "", "": "",
+	} {
+		if got := EnvVar(name); got != want {
+			t.Errorf("EnvVar(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestLookupPrecedence(t *testing.T) {
+	m := NewMemory()
+	s := New(m, envOf(map[string]string{
+		"HOOKCTL_API_KEY": "from-env",
+		"HOOKCTL_TOKEN":   "", // empty means unset
+	}))
+	for _, kv := range [][2]string{{"prod/api-key", "from-store"}, {"prod/token", "tok-store"}, {"prod/webhook/wh_1", "whsec"}} {
+		if err := m.Set(kv[0], kv[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name, want string
+		src        Source
+	}{
+		{"api-key", "from-env", SourceEnv},
+		{"token", "tok-store", SourceMemory},
+		{"webhook/wh_1", "whsec", SourceMemory},
+	}
+	for _, c := range cases {
+		v, src, err := s.Lookup("prod", c.name)
+		if err != nil || v != c.want || src != c.src {
+			t.Errorf("Lookup(%s) = %q, %s, %v; want %q, %s", c.name, v, src, err, c.want, c.src)
+		}
+	}
+	// Get reads the backend only: `auth logout` must see what is stored.
+	if v, err := s.Get("prod", "api-key"); err != nil || v != "from-store" {
+		t.Errorf("Get(api-key) = %q, %v; want the stored value", v, err)
+	}
+	// Env overrides even with nothing stored.
+	if v, src, err := s.Lookup("other", "api-key"); err != nil || v != "from-env" || src != SourceEnv {
+		t.Errorf("Lookup(other/api-key) = %q, %s, %v", v, src, err)
+	}
+	_, src, err := s.Lookup("other", "token")
+	if !errors.Is(err, ErrNotFound) || src != SourceNone {
+		t.Errorf("Lookup(missing) = %s, %v; want none, ErrNotFound", src, err)
+	}
+}
+
+func TestLookupBackendFailureIsNotMasked(t *testing.T) {
+	f := newFakeKeyring()
+	f.err = errors.New("dial unix /nope: connect: no such file or directory")
+	s := New(testKeyring(f, time.Second), envOf(map[string]string{"HOOKCTL_API_KEY": "k"}))
+	if v, src, err := s.Lookup("p", "api-key"); err != nil || v != "k" || src != SourceEnv {
+		t.Fatalf("env must win without touching the keyring: %q %s %v", v, src, err)
+	}
+	if c := f.calls(); len(c) != 0 {
+		t.Fatalf("keyring called although env had the value: %v", c)
+	}
+	if _, _, err := s.Lookup("p", "token"); !errors.Is(err, ErrKeyringUnavailable) {
+		t.Fatalf("Lookup(token) = %v, want the keyring error, not not-found", err)
+	}
+}
+
+func TestMissingError(t *testing.T) {
+	err := MissingError("prod", "api-key")
+	if webhook.KindOf(err) != webhook.KindAuth {
+		t.Fatalf("kind %v, want auth", webhook.KindOf(err))
+	}
+	if msg := err.Error(); !strings.Contains(msg, "hookctl auth login -p prod") || !strings.Contains(msg, "HOOKCTL_API_KEY") {
+		t.Fatalf("message %q", msg)
+	}
+	if msg := MissingError("prod", "webhook/x").Error(); strings.Contains(msg, "HOOKCTL_") {
+		t.Fatalf("message names an env variable for a name env cannot set: %q", msg)
+	}
+}
+
+func TestStoreCurrentRotation(t *testing.T) {
+	s := New(NewMemory(), envOf(nil))
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ws := func() WebhookSecrets {
+		t.Helper()
+		w, err := s.WebhookSecrets("p", "wh_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+
+	if w := ws(); w.Current != nil || w.Previous != nil || w.Pending != nil {
+		t.Fatalf("absent registration: %+v, want empty", w)
+	}
+	if err := s.StoreCurrent("p", "wh_1", "", time.Hour, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("p", "webhook/wh_1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("empty secret was stored: %v", err)
+	}
+
+	if err := s.StoreCurrent("p", "wh_1", "s1", time.Hour, t0); err != nil {
+		t.Fatal(err)
+	}
+	w := ws()
+	if w.Current == nil || w.Current.Value != "s1" || !w.Current.StoredAt.Equal(t0) || w.Previous != nil {
+		t.Fatalf("first store: %+v", w)
+	}
+
+	// Same secret again: nothing changes, not even the time.
+	if err := s.StoreCurrent("p", "wh_1", "s1", time.Hour, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if w := ws(); !w.Current.StoredAt.Equal(t0) || w.Previous != nil {
+		t.Fatalf("re-storing the same secret changed it: %+v", w)
+	}
+
+	// Rotation with overlap: the old one stays valid for the overlap.
+	t1 := t0.Add(24 * time.Hour)
+	if err := s.UpdateWebhookSecrets("p", "wh_1", func(w *WebhookSecrets) error {
+		w.Pending = &SecretEntry{Value: "s2", StoredAt: t1}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StoreCurrent("p", "wh_1", "s2", 2*time.Hour, t1); err != nil {
+		t.Fatal(err)
+	}
+	w = ws()
+	if w.Current.Value != "s2" || w.Previous == nil || w.Previous.Value != "s1" ||
+		w.Previous.ValidUntil == nil || !w.Previous.ValidUntil.Equal(t1.Add(2*time.Hour)) || !w.Previous.StoredAt.Equal(t0) {
+		t.Fatalf("rotation with overlap: %+v / %+v", w.Current, w.Previous)
+	}
+	if w.Pending != nil {
+		t.Fatalf("confirmed pending secret kept: %+v", w.Pending)
+	}
+
+	// A pending secret that is not the new current stays.
+	if err := s.UpdateWebhookSecrets("p", "wh_1", func(w *WebhookSecrets) error {
+		w.Pending = &SecretEntry{Value: "s9", StoredAt: t1}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Rotation without overlap drops the previous one.
+	if err := s.StoreCurrent("p", "wh_1", "s3", 0, t1.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	w = ws()
+	if w.Current.Value != "s3" || w.Previous != nil || w.Pending == nil || w.Pending.Value != "s9" {
+		t.Fatalf("rotation without overlap: %+v", w)
+	}
+
+	if err := s.DeleteWebhookSecrets("p", "wh_1"); err != nil {
+		t.Fatal(err)
+	}
+	if w := ws(); w.Current != nil {
+		t.Fatalf("after delete: %+v", w)
+	}
+}
+
+func TestWebhookSecretsCorrupt(t *testing.T) {
+	m := NewMemory()
+	s := New(m, envOf(nil))
+	if err := m.Set("p/webhook/wh_1", "{not json"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WebhookSecrets("p", "wh_1"); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("WebhookSecrets = %v, want corrupt error", err)
+	}
+	if err := s.StoreCurrent("p", "wh_1", "s", 0, time.Now()); err == nil {
+		t.Fatal("StoreCurrent overwrote a corrupt entry silently")
+	}
+	if v, _ := m.Get("p/webhook/wh_1"); v != "{not json" {
+		t.Fatalf("corrupt entry changed to %q", v)
+	}
+}
+
+// Concurrent read-modify-writes through one Store lose nothing.
+func TestStoreUpdateConcurrent(t *testing.T) {
+	s := New(NewMemory(), envOf(nil))
+	const n = 50
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Update("p", "list", func(old string, found bool) (string, error) {
+				return old + string(rune('A'+i%26)), nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if v, _ := s.Get("p", "list"); len(v) != n {
+		t.Fatalf("%d updates kept, want %d", len(v), n)
+	}
+}
+
+func TestStoreChunkedNote(t *testing.T) {
+	if _, ok := New(NewMemory(), nil).Chunked("p", "x"); ok {
+		t.Fatal("memory backend reported chunks")
+	}
+	f := newFakeKeyring()
+	s := New(testKeyring(f, time.Second), nil)
+	if err := s.Set("p", "small", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Chunked("p", "small"); ok {
+		t.Fatal("small value reported chunked")
+	}
+	if _, ok := s.Chunked("p", "absent"); ok {
+		t.Fatal("absent value reported chunked")
+	}
+}
