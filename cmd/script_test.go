@@ -1,8 +1,11 @@
 package cmd_test
 
 import (
+	"errors"
 	"net/http"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,7 +35,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
 			srv, err := sandbox.Start(sandbox.Options{Wrap: func(name string, h http.Handler) http.Handler {
-				return spectest.ForProvider(env.T(), name, h)
+				return spectest.ForProvider(t, name, h)
 			}})
 			if err != nil {
 				return err
@@ -53,6 +56,36 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// exits CODE PROG ARGS... runs PROG and checks its exact exit code.
+			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 {
+					ts.Fatalf("usage: exits CODE PROG [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				err = ts.Exec(args[1], args[2:]...)
+				got := 0
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					got = ee.ExitCode()
+				} else if err != nil {
+					ts.Fatalf("exits: %v", err)
+				}
+				if got != want {
+					ts.Fatalf("exit code %d, want %d", got, want)
+				}
+			},
+			// capture VAR sets VAR to the last command's stdout, trimmed.
+			"capture": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: capture VAR")
+				}
+				v := strings.TrimSpace(ts.ReadFile("stdout"))
+				if v == "" {
+					ts.Fatalf("capture %s: stdout is empty", args[0])
+				}
+				ts.Setenv(args[0], v)
+			},
 			// tamper FILE OLD NEW replaces the first OLD with NEW in FILE.
 			"tamper": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 3 {

@@ -76,13 +76,13 @@ func New(o Options) *http.Client {
 	if o.Debug != nil {
 		rt = &traceTransport{next: rt, w: o.Debug}
 	}
-	rt = &retryTransport{next: rt, opts: o}
+	retry := &retryTransport{next: rt, opts: o}
 	rt = roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if r.Header.Get("User-Agent") == "" {
 			r = r.Clone(r.Context())
 			r.Header.Set("User-Agent", o.UserAgent)
 		}
-		return rt.RoundTrip(r)
+		return retry.RoundTrip(r)
 	})
 	if !o.AllowHTTP {
 		inner := rt

@@ -81,6 +81,16 @@ type Spec struct {
 	Environments []string // allowed --environment values; first is the default
 	Fields       []Field
 	Credentials  []Credential
+	// Params are provider-specific `register`/`update` flags (e.g.
+	// "reference"); values arrive in CreateRequest/UpdateRequest.Params.
+	// Never a secret: secret params are file paths (name ends in "-file").
+	Params []Field
+	// Scheme is the delivery signature scheme `verify` uses for this provider
+	// (a pkg/signature scheme name).
+	Scheme string
+	// SecretOverlap is how long a rotated-out secret stays valid at the
+	// provider (0: revoked at once); also what verify honours.
+	SecretOverlap time.Duration
 	// ValidateProfile checks a profile before it is saved (region/env combos).
 	ValidateProfile func(config.Profile) error
 	New             func(Deps) (webhook.Provider, error)
@@ -88,6 +98,25 @@ type Spec struct {
 	// of stored webhook secrets (OffBlocks' verification key).
 	VerificationKeys func(ctx context.Context, d Deps) ([]signature.Key, error)
 	NewSandbox       func(SandboxOptions) Sandbox
+	// Demo is this provider's part of `hookctl sandbox demo` (nil: skipped).
+	Demo *Demo
+}
+
+// Demo scripts a provider's sandbox tour: profile add → Setup → register →
+// list → update → rotate-secret (if Rotate) → deliver → verify → delete.
+type Demo struct {
+	// Env are the sandbox credentials as the env variables CI would use.
+	Env map[string]string
+	// Setup are commands run after `profile add` (e.g. keys generate/upload).
+	Setup [][]string
+	// Register are the `hookctl register` arguments.
+	Register []string
+	// UpdateURL is the URL `update` moves the registration to.
+	UpdateURL string
+	// Event is the event `sandbox deliver` sends.
+	Event string
+	// Rotate includes rotate-secret in the tour.
+	Rotate bool
 }
 
 // PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).

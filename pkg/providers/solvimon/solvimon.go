@@ -1,0 +1,176 @@
+// Package solvimon adapts Solvimon's Configuration API webhooks
+// (https://docs.solvimon.com, "Configuration API / Webhooks") to hookctl's
+// provider-neutral model, and emulates that API for `hookctl sandbox`.
+//
+// Wire facts follow Solvimon's published OpenAPI document (a copy is in
+// testdata/) and the project's providers.md; the emulator's traffic is checked
+// against that document in the tests, so the client and the emulator cannot
+// quietly agree on something the real API would reject.
+package solvimon
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Name is the provider id used in profiles.
+const Name = "solvimon"
+
+// Default API bases. The API version is a path segment (/v1) that the
+// client appends, so a --base-url override stays a plain prefix.
+const (
+	TestBaseURL = "https://test.api.solvimon.com"
+	LiveBaseURL = "https://api.solvimon.com"
+)
+
+// SecretOverlap is how long Solvimon keeps signing with the previous secret
+// after a roll ("both new and previous secret remain valid for up to 24 h").
+const SecretOverlap = 24 * time.Hour
+
+// Scheme is the delivery signature scheme `hookctl verify` uses for
+// Solvimon profiles.
+const Scheme = "solvimon"
+
+// Register/update parameter names (CreateRequest.Params / UpdateRequest.Params).
+const (
+	ParamReference           = "reference"
+	ParamAuthType            = "auth-type"
+	ParamUsername            = "username"
+	ParamAPIHeaderField      = "api-header-field"
+	ParamEndpointSecretFile  = "endpoint-secret-file"
+	ParamIncludePreviousData = "include-previous-data"
+	ParamExcludedActions     = "excluded-actions"
+)
+
+// FieldPlatformID is the profile setting sent as x-platform-id.
+const FieldPlatformID = "platform-id"
+
+// Params are the provider-specific flags of `register` and `update`.
+func Params() []provider.Field {
+	return []provider.Field{
+		{Name: ParamReference, Usage: "your own reference for the webhook (required on register)", Validate: validateReference},
+		{Name: ParamAuthType, Usage: "how the provider authenticates to your endpoint: PASSWORD, API_KEY or NONE (default NONE)", Validate: validateAuthTypeParam},
+		{Name: ParamUsername, Usage: "user name Solvimon sends with --auth-type PASSWORD", Validate: validateUsername},
+		{Name: ParamAPIHeaderField, Usage: "header Solvimon puts the key in with --auth-type API_KEY (e.g. X-API-KEY)", Validate: validateAPIHeaderField},
+		{Name: ParamEndpointSecretFile, Usage: "file holding the password or API key your endpoint expects (never on the command line)"},
+		{Name: ParamIncludePreviousData, Usage: "deliveries also carry the previous state: true or false", Validate: func(s string) error { _, err := parseBoolParam(ParamIncludePreviousData, s); return err }},
+		{Name: ParamExcludedActions, Usage: "comma-separated RESOURCE.ACTION events never to deliver", Validate: func(s string) error { _, err := parseActionList(ParamExcludedActions, s); return err }},
+	}
+}
+
+// Spec describes Solvimon to the rest of hookctl.
+func Spec() provider.Spec {
+	return provider.Spec{
+		Name:         Name,
+		Title:        "Solvimon Configuration API",
+		Environments: []string{"test", "live"},
+		Fields: []provider.Field{{
+			Name:     FieldPlatformID,
+			Usage:    "Solvimon platform (sub-account) id, sent as x-platform-id",
+			Validate: validatePlatformID,
+		}},
+		Credentials: []provider.Credential{
+			{Name: "api-key", Prompt: "Solvimon API key"},
+			// A Bearer JWT from Solvimon's Identity API works instead of an
+			// API key; it is used only when no api-key is stored or set.
+			{Name: "token", Prompt: "Solvimon Bearer token (instead of an API key)", Optional: true},
+		},
+		Params:          Params(),
+		Scheme:          Scheme,
+		SecretOverlap:   SecretOverlap,
+		ValidateProfile: validateProfile,
+		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
+		Demo: &provider.Demo{
+			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey},
+			Register:  []string{"--url", "https://hooks.example.com/solvimon", "--event", "INVOICE.CREATED", "--name", "billing", "--reference", "billing-1"},
+			UpdateURL: "https://hooks.example.com/solvimon/v2",
+			Event:     "INVOICE.CREATED",
+			Rotate:    true,
+		},
+	}
+}
+
+func validateProfile(p config.Profile) error {
+	if p.Environment != "" && baseURLFor(p.Environment) == "" {
+		return webhook.Invalid("solvimon: unknown environment %q (want test or live)", p.Environment)
+	}
+	if v := p.Setting(FieldPlatformID); v != "" {
+		return validatePlatformID(v)
+	}
+	return nil
+}
+
+func validatePlatformID(s string) error {
+	if strings.TrimSpace(s) != s || s == "" || strings.ContainsFunc(s, isControlOrSpace) {
+		return webhook.Invalid("solvimon: platform-id %q must be a non-empty id without spaces", s)
+	}
+	return nil
+}
+
+// baseURLFor is the default API base of an environment; "" means test, the
+// first (default) environment.
+func baseURLFor(env string) string {
+	switch env {
+	case "", "test":
+		return TestBaseURL
+	case "live":
+		return LiveBaseURL
+	}
+	return ""
+}
+
+// eventResources and eventActions are Solvimon's webhook catalogue as
+// published in its webhook guide (testdata/solvimon-webhooks.yml). Finer
+// actions exist (e.g. INVOICE.STATUS_TO_FINAL, INVOICE.PAID); the account's
+// full list comes from GET /v1/webhooks/actions, which needs credentials,
+// whereas `hookctl events` should work offline, so Events serves the
+// documented catalogue and validation accepts any RESOURCE.ACTION.
+var (
+	eventResources = []string{
+		"CUSTOMER", "PLATFORM", "PRICING_PLAN", "PRICING_PLAN_VERSION", "PRICING_PLAN_SUBSCRIPTION",
+		"PRICING_PLAN_SCHEDULE", "QUOTE", "QUOTE_VERSION", "CONTACT", "ALERT_RULE", "METER",
+		"METER_PROPERTY", "METER_VALUE", "METER_VALUE_CALCULATION", "BILLABLE_METRIC", "PRODUCT",
+		"PRODUCT_ITEM", "PRODUCT_CATEGORY", "BILLING_ENTITY", "FEATURE", "PAYMENT_ACCEPTOR", "INVOICE",
+		"FILE_PROCESSING_SETTINGS", "WEBHOOK", "FILE",
+	}
+	eventActions = []string{"CREATED", "UPDATED", "DELETE"}
+)
+
+// catalogue lists every documented RESOURCE.ACTION.
+func catalogue() []webhook.EventType {
+	out := make([]webhook.EventType, 0, len(eventResources)*len(eventActions))
+	for _, r := range eventResources {
+		for _, a := range eventActions {
+			out = append(out, webhook.EventType{
+				Name:        r + "." + a,
+				Description: fmt.Sprintf("a %s was %s", strings.ToLower(strings.ReplaceAll(r, "_", " ")), actionVerb(a)),
+			})
+		}
+	}
+	return out
+}
+
+func actionVerb(a string) string {
+	switch a {
+	case "CREATED":
+		return "created"
+	case "UPDATED":
+		return "updated"
+	case "DELETE":
+		return "deleted"
+	}
+	return strings.ToLower(a)
+}
+
+// isKnownEvent reports whether e is in the documented catalogue.
+func isKnownEvent(e string) bool {
+	r, a, ok := strings.Cut(e, ".")
+	return ok && slices.Contains(eventResources, r) && slices.Contains(eventActions, a)
+}
