@@ -7,13 +7,17 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/providers/pexa"
+	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/providers/solvimon"
 )
 
 // All returns every provider's spec in a stable order.
 func All() []provider.Spec {
 	return []provider.Spec{
+		pexa.Spec(),
 		solvimon.Spec(),
+		pwc.Spec(),
 	}
 }
 

@@ -104,7 +104,7 @@ type SignOptions struct {
 	// Label defaults to DefaultLabel.
 	Label string
 	// Components lists the covered component identifiers. Empty means
-	// DefaultComponents, of which header fields absent from the request are
+	// DefaultComponents(), of which header fields absent from the request are
 	// left out. An explicit list is taken as given: a missing header is an
 	// error, except content-digest, which SignRequest computes.
 	Components []string
@@ -123,7 +123,9 @@ type SignOptions struct {
 // the credential, the body (via Content-Digest) and the idempotency key, so
 // none of them can be swapped on a signed request. OffBlocks does not
 // publish its required list; this is the superset its docs imply.
-var DefaultComponents = []string{CompMethod, CompTargetURI, "authorization", "content-digest", "content-type", "idempotency-key"}
+func DefaultComponents() []string {
+	return []string{CompMethod, CompTargetURI, "authorization", "content-digest", "content-type", "idempotency-key"}
+}
 
 // SignRequest signs an outgoing request in place: it adds Content-Digest
 // for body when content-digest is covered and absent (and refuses a
@@ -137,7 +139,7 @@ func SignRequest(r *http.Request, body []byte, opts SignOptions) error {
 	ids := opts.Components
 	explicit := len(ids) > 0
 	if !explicit {
-		ids = DefaultComponents
+		ids = DefaultComponents()
 	}
 	digestAlg := opts.DigestAlgorithm
 	if digestAlg == "" {

@@ -1,0 +1,217 @@
+package pexa
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// tokenSkew is how long before its expiry a token stops being used, so a
+// request never leaves with a token that dies on the way (PEXA itself uses
+// the same 60 s buffer for the tokens it caches, per its webhooks guide).
+const tokenSkew = 60 * time.Second
+
+// cachedToken is the keyring entry "<profile>/token". It records what the
+// token was issued for, so a profile whose client id, token URL or scope
+// list changed never reuses a token of the old settings.
+type cachedToken struct {
+	AccessToken string    `json:"access_token"`
+	Expiry      time.Time `json:"expiry"`
+	TokenURL    string    `json:"token_url"`
+	ClientID    string    `json:"client_id"`
+	Scope       string    `json:"scope"`
+}
+
+// usable: not expired within the skew. A zero expiry (the endpoint sent no
+// expires_in) is only ever held in memory, never cached, so it is good for
+// this process's run.
+func (t *cachedToken) usable(now time.Time) bool {
+	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(tokenSkew).Before(t.Expiry))
+}
+
+func (c *Client) tokenKey() cachedToken {
+	return cachedToken{TokenURL: c.ep.token, ClientID: c.profile.Setting(FieldClientID), Scope: strings.Join(scopes, " ")}
+}
+
+// accessToken returns a token for API calls: the one in memory, else the
+// keyring's, else a new one from the token endpoint (then cached). The lock
+// makes concurrent calls (bulk rotation) share one fetch.
+func (c *Client) accessToken(ctx context.Context) (string, error) {
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	now := c.now()
+	if c.tok.usable(now) {
+		return c.tok.AccessToken, nil
+	}
+	if !c.tokLoaded && c.creds != nil {
+		c.tokLoaded = true
+		if raw, err := c.creds.Get(c.profile.Name, CredToken); err == nil {
+			var t cachedToken
+			want := c.tokenKey()
+			if json.Unmarshal([]byte(raw), &t) == nil && t.TokenURL == want.TokenURL && t.ClientID == want.ClientID &&
+				t.Scope == want.Scope && !t.Expiry.IsZero() && t.usable(now) {
+				c.tok = &t
+				return t.AccessToken, nil
+			}
+		} else if !errors.Is(err, credentials.ErrNotFound) {
+			c.warnf("warning: cannot read the cached PEXA access token (%v); fetching a new one", err)
+		}
+	}
+	t, err := c.fetchToken(ctx)
+	if err != nil {
+		return "", err
+	}
+	c.tok = t
+	if !t.Expiry.IsZero() && c.creds != nil {
+		b, _ := json.Marshal(t)
+		if err := c.creds.Set(c.profile.Name, CredToken, string(b)); err != nil {
+			c.warnf("warning: cannot cache the PEXA access token (%v); the next command fetches a new one", err)
+		}
+	}
+	return t.AccessToken, nil
+}
+
+// dropToken forgets a token the API refused, in memory and in the keyring,
+// unless another goroutine already replaced it.
+func (c *Client) dropToken(rejected string) {
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	if c.tok == nil || c.tok.AccessToken != rejected {
+		return
+	}
+	c.tok = nil
+	c.tokLoaded = true
+	if c.creds != nil {
+		if err := c.creds.Delete(c.profile.Name, CredToken); err != nil {
+			c.warnf("warning: cannot remove the refused PEXA access token from the keyring: %v", err)
+		}
+	}
+}
+
+// fetchToken runs the client-credentials grant with the union of scopes.
+// The request goes through hookctl's HTTP client (tracing, timeouts); as a
+// POST without an idempotency key it is never retried blindly.
+func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
+	if c.creds == nil {
+		return nil, credentials.MissingError(c.profile.Name, CredClientSecret)
+	}
+	secret, src, err := c.creds.Lookup(c.profile.Name, CredClientSecret)
+	if errors.Is(err, credentials.ErrNotFound) || (err == nil && secret == "") {
+		return nil, credentials.MissingError(c.profile.Name, CredClientSecret)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pexa: reading the client secret of profile %s: %w", c.profile.Name, err)
+	}
+	cfg := clientcredentials.Config{
+		ClientID:     c.profile.Setting(FieldClientID),
+		ClientSecret: secret,
+		TokenURL:     c.ep.token,
+		Scopes:       scopes,
+		// Auto-detect tries HTTP Basic, then the form body: Auth0 tenants
+		// accept one or the other depending on the application's settings.
+		AuthStyle: oauth2.AuthStyleAutoDetect,
+	}
+	if aud := c.profile.Setting(FieldAudience); aud != "" {
+		cfg.EndpointParams = url.Values{"audience": {aud}}
+	}
+	requested := c.now()
+	tok, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, c.http))
+	if err != nil {
+		return nil, c.tokenErr(err, src)
+	}
+	if tok.AccessToken == "" {
+		return nil, fmt.Errorf("pexa: the token endpoint %s answered without an access_token", c.ep.token)
+	}
+	t := c.tokenKey()
+	t.AccessToken = tok.AccessToken
+	// expires_in measured on our clock from when we asked, so a late
+	// answer errs on the early side (and tests can move the clock).
+	// clientcredentials keeps it only in the raw answer.
+	switch secs := expiresIn(tok); {
+	case secs > 0:
+		t.Expiry = requested.Add(time.Duration(secs) * time.Second)
+	case !tok.Expiry.IsZero():
+		t.Expiry = c.now().Add(time.Until(tok.Expiry))
+	}
+	return &t, nil
+}
+
+// expiresIn reads the answer's expires_in (a number, or a string at some
+// providers), 0 when absent.
+func expiresIn(tok *oauth2.Token) int64 {
+	if tok.ExpiresIn > 0 {
+		return tok.ExpiresIn
+	}
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		return int64(v)
+	case string:
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	case json.Number:
+		n, _ := v.Int64()
+		return n
+	}
+	return 0
+}
+
+// tokenErr turns a failed token request into a typed error that says what
+// to do.
+func (c *Client) tokenErr(err error, src credentials.Source) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return httpclient.Classify(fmt.Errorf("pexa: token request to %s: %w", c.ep.token, err))
+	}
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	desc := sanitize(re.ErrorDescription)
+	if desc == "" {
+		desc = sanitize(re.ErrorCode)
+	}
+	if desc == "" {
+		desc = snippet(re.Body)
+	}
+	msg := fmt.Sprintf("pexa: the token endpoint %s refused client %q", c.ep.token, c.profile.Setting(FieldClientID))
+	if desc != "" {
+		msg += ": " + desc
+	}
+	msg += fmt.Sprintf(" (HTTP %d)", status)
+	from := "the keyring"
+	if src == credentials.SourceEnv {
+		from = "HOOKCTL_CLIENT_SECRET"
+	} else if src == credentials.SourceFile {
+		from = "the credentials file"
+	}
+	switch {
+	case status == http.StatusUnauthorized || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
+		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint(
+			"the client id or secret is wrong (the secret came from %s): run `hookctl auth login -p %s`, or set HOOKCTL_CLIENT_SECRET; UK and AU, prod and test have different clients",
+			from, c.profile.Name)
+	case status == http.StatusForbidden || re.ErrorCode == "access_denied" || re.ErrorCode == "invalid_scope":
+		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint(
+			"hookctl asks for the scopes %s; ask PEXA (apisupport) to grant them to client %s",
+			strings.Join(scopes, ", "), c.profile.Setting(FieldClientID))
+	case status == http.StatusTooManyRequests:
+		return &webhook.Error{Kind: webhook.KindRateLimited, Msg: msg, Status: status}
+	}
+	return &webhook.Error{Kind: webhook.KindError, Msg: msg, Status: status}
+}
+
+func (c *Client) warnf(format string, args ...any) {
+	fmt.Fprintf(c.errOut, format+"\n", args...)
+}

@@ -1,0 +1,716 @@
+package pexa
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// regionEvent is a non-mandatory event of each region's catalogue.
+var regionEvent = map[string]string{RegionUK: "WORKSPACE_CLOSED", RegionAU: "CHECKLIST_CHECKED"}
+
+// apiPrefix is where each region's API lives below the sandbox.
+var apiPrefix = map[string]string{RegionUK: "/pexa/uk" + UKAPIPrefix, RegionAU: "/pexa/au"}
+
+func kindOf(t *testing.T, err error, want webhook.Kind) *webhook.Error {
+	t.Helper()
+	var we *webhook.Error
+	if !errors.As(err, &we) || we.Kind != want {
+		t.Fatalf("error %v: want kind %v", err, want)
+	}
+	return we
+}
+
+func mustRegister(t *testing.T, c *Client, url string, events ...string) webhook.Registration {
+	t.Helper()
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: url, Events: events})
+	if err != nil {
+		t.Fatalf("register %s: %v", url, err)
+	}
+	if len(regs) != 1 {
+		t.Fatalf("register %s: %d registrations", url, len(regs))
+	}
+	return regs[0]
+}
+
+func jsonBody(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("body %q: %v", b, err)
+	}
+	return m
+}
+
+func TestLifecycle(t *testing.T) {
+	for _, region := range []string{RegionUK, RegionAU} {
+		t.Run(region, func(t *testing.T) {
+			e := newEnv(t)
+			c, errOut := e.client(inRegion(region))
+			ev := regionEvent[region]
+			start := e.clock.Now()
+
+			first := mustRegister(t, c, receiverURL("/one/"), MandatoryEvent, ev, ev)
+			if !strings.Contains(errOut.String(), "trailing slash removed") || !strings.Contains(errOut.String(), "given more than once") {
+				t.Fatalf("stderr %q should tell about the slash and the duplicate", errOut)
+			}
+			if first.ID == "" || first.Secret == "" || first.Provider != "pexa" || first.Profile != "sb-"+region || first.Status != StatusOK || !first.Active {
+				t.Fatalf("registered %+v", first)
+			}
+			if first.URL != receiverURL("/one") || !slices.Equal(first.Events, []string{MandatoryEvent, ev}) {
+				t.Fatalf("registered %+v", first)
+			}
+			if first.SecretExpiresAt == nil || !first.SecretExpiresAt.Equal(start.Add(SecretLifetime)) {
+				t.Fatalf("secret expires %v, want 30 days after %v", first.SecretExpiresAt, start)
+			}
+			if first.Extra["subscriber_id"] != SandboxSubscriberID || first.Extra["region"] != region {
+				t.Fatalf("extra %+v", first.Extra)
+			}
+			reqs := e.apiRequests()
+			if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Path != apiPrefix[region]+"/v1/notification-registrations" {
+				t.Fatalf("register requests %+v", reqs)
+			}
+			if reqs[0].Header.Get("Idempotency-Key") != "" || !strings.HasPrefix(reqs[0].Header.Get("Authorization"), "Bearer ") {
+				t.Fatalf("register headers %v", reqs[0].Header)
+			}
+			if b := jsonBody(t, reqs[0].Body); b["webhookURI"] != receiverURL("/one") || len(b["eventTypes"].([]any)) != 2 || len(b) != 2 {
+				t.Fatalf("register body %s", reqs[0].Body)
+			}
+
+			e.clock.Add(time.Minute)
+			second := mustRegister(t, c, receiverURL("/two"), MandatoryEvent, ev)
+			e.clock.Add(time.Minute)
+			third := mustRegister(t, c, receiverURL("/three"), ev, MandatoryEvent)
+
+			// One page of 2, then every page of 2: newest update first.
+			e.resetRequests()
+			page, err := c.List(ctx, webhook.ListOptions{Limit: 2})
+			if err != nil || len(page) != 2 || page[0].ID != third.ID || page[1].ID != second.ID {
+				t.Fatalf("one page: %+v %v", page, err)
+			}
+			all, err := c.List(ctx, webhook.ListOptions{Limit: 2, All: true})
+			if err != nil || len(all) != 3 || all[2].ID != first.ID || all[2].Secret != first.Secret {
+				t.Fatalf("all pages: %+v %v", all, err)
+			}
+			var queries []string
+			for _, r := range e.apiRequests() {
+				queries = append(queries, r.Query)
+			}
+			if want := []string{"limit=2&page=1", "limit=2&page=1", "limit=2&page=2"}; !slices.Equal(queries, want) {
+				t.Fatalf("list queries %q, want %q", queries, want)
+			}
+			e.resetRequests()
+			if def, err := c.List(ctx, webhook.ListOptions{}); err != nil || len(def) != 3 || e.apiRequests()[0].Query != "limit=10&page=1" {
+				t.Fatalf("default page: %d %v %+v", len(def), err, e.apiRequests())
+			}
+
+			got, err := c.Get(ctx, first.ID)
+			if err != nil || got.Secret != first.Secret || got.URL != first.URL || !got.SecretExpiresAt.Equal(*first.SecretExpiresAt) {
+				t.Fatalf("get: %+v %v", got, err)
+			}
+
+			// Update sends both fields (PUT), keeping what is not changed.
+			e.resetRequests()
+			newURL := receiverURL("/one-v2")
+			upd, err := c.Update(ctx, first.ID, webhook.UpdateRequest{URL: &newURL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if upd.URL != newURL || !slices.Equal(upd.Events, first.Events) || upd.SecretExpiresAt == nil || !upd.SecretExpiresAt.Equal(*first.SecretExpiresAt) {
+				t.Fatalf("updated %+v", upd)
+			}
+			reqs = e.apiRequests()
+			if len(reqs) != 2 || reqs[1].Method != http.MethodPut || reqs[1].Path != apiPrefix[region]+"/v1/notification-registrations/"+first.ID {
+				t.Fatalf("update requests %+v", reqs)
+			}
+			if b := jsonBody(t, reqs[1].Body); b["webhookURI"] != newURL || len(b["eventTypes"].([]any)) != 2 {
+				t.Fatalf("update body %s", reqs[1].Body)
+			}
+			upd, err = c.Update(ctx, first.ID, webhook.UpdateRequest{Events: []string{MandatoryEvent, ev}})
+			if err != nil || upd.URL != newURL {
+				t.Fatalf("update events: %+v %v", upd, err)
+			}
+
+			// Rotate: the previous secret stays valid 24 h.
+			e.clock.Add(time.Hour)
+			rolledAt := e.clock.Now()
+			rot, err := c.RotateSecret(ctx, first.ID, webhook.RotateRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rot.NewSecret == "" || rot.NewSecret == first.Secret || rot.PreviousSecret != first.Secret || rot.Registration.Secret != rot.NewSecret {
+				t.Fatalf("rotation %+v (old %s)", rot, first.Secret)
+			}
+			if rot.PreviousValidUntil == nil || !rot.PreviousValidUntil.Equal(rolledAt.Add(24*time.Hour)) {
+				t.Fatalf("previous valid until %v", rot.PreviousValidUntil)
+			}
+			if rot.NewSecretExpiresAt == nil || !rot.NewSecretExpiresAt.Equal(rolledAt.Add(SecretLifetime)) {
+				t.Fatalf("new secret expires %v", rot.NewSecretExpiresAt)
+			}
+			if p := c.RotationPolicy(); p.Overlap != 24*time.Hour || p.ClientChoosesSecret || p.MaxConcurrency < 1 {
+				t.Fatalf("policy %+v", p)
+			}
+			if got, _ := c.Get(ctx, first.ID); got.Secret != rot.NewSecret {
+				t.Fatalf("after rotate: %+v", got)
+			}
+			for _, r := range e.apiRequests() {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/secret-rotation") && len(r.Body) != 0 {
+					t.Fatalf("rotation sent a body: %q", r.Body)
+				}
+			}
+
+			// Deliveries are signed with both secrets during the overlap.
+			req, err := e.box.Delivery(ctx, first.ID, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sigs := strings.Fields(req.Header.Get(HeaderWebhookSignature)); len(sigs) != 2 {
+				t.Fatalf("signatures during overlap: %q", sigs)
+			}
+			if tokens := e.totalTokenRequests(); tokens != 1 {
+				t.Fatalf("%d token requests for the whole run, want 1", tokens)
+			}
+
+			if err := c.Delete(ctx, first.ID); err != nil {
+				t.Fatal(err)
+			}
+			if last := e.apiRequests()[len(e.apiRequests())-1]; last.Method != http.MethodDelete || last.Status != http.StatusNoContent {
+				t.Fatalf("delete answered %d", last.Status)
+			}
+			_, err = c.Get(ctx, first.ID)
+			kindOf(t, err, webhook.KindNotFound)
+			err = c.Delete(ctx, first.ID)
+			if we := kindOf(t, err, webhook.KindNotFound); !strings.Contains(we.Error(), "GA.NOTIF.404007") {
+				t.Fatalf("delete again: %v", we)
+			}
+		})
+	}
+}
+
+func TestListPaging(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.client(inRegion(RegionAU))
+	for i := range 45 {
+		mustRegister(t, c, receiverURL(fmt.Sprintf("/h%02d", i)), MandatoryEvent, "CHECKLIST_CHECKED")
+		e.clock.Add(time.Second)
+	}
+	e.resetRequests()
+	all, err := c.List(ctx, webhook.ListOptions{All: true})
+	if err != nil || len(all) != 45 {
+		t.Fatalf("all: %d %v", len(all), err)
+	}
+	if all[0].URL != receiverURL("/h44") || all[44].URL != receiverURL("/h00") {
+		t.Fatalf("order: first %s last %s", all[0].URL, all[44].URL)
+	}
+	if n := len(e.apiRequests()); n != 3 {
+		t.Fatalf("%d pages read, want 3 of 20", n)
+	}
+	e.resetRequests()
+	some, err := c.List(ctx, webhook.ListOptions{Limit: 25})
+	if err != nil || len(some) != 25 || len(e.apiRequests()) != 2 {
+		t.Fatalf("limit 25: %d records, %d requests, %v", len(some), len(e.apiRequests()), err)
+	}
+	if _, err := c.List(ctx, webhook.ListOptions{Limit: -1}); err == nil {
+		t.Fatal("negative limit accepted")
+	}
+}
+
+func TestTokenCachedAcrossInstances(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.client()
+	if _, err := a.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A second process: a new client on the same keyring.
+	b, _ := e.client()
+	if _, err := b.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tokenRequests(); n != 1 {
+		t.Fatalf("%d token requests across two instances, want 1", n)
+	}
+	raw, err := e.creds.Get("sb-uk", CredToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cached struct {
+		AccessToken string    `json:"access_token"`
+		Expiry      time.Time `json:"expiry"`
+	}
+	if err := json.Unmarshal([]byte(raw), &cached); err != nil || cached.AccessToken == "" || !cached.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
+		t.Fatalf("cached token %s (%v)", raw, err)
+	}
+	// The token asked for every scope the client uses, once.
+	for _, r := range e.requests() {
+		if r.isToken() {
+			body := string(r.Body)
+			for _, s := range scopes {
+				if !strings.Contains(body, strings.ReplaceAll(s, ":", "%3A")) {
+					t.Fatalf("token request %q lacks scope %s", body, s)
+				}
+			}
+		}
+	}
+
+	// Within 60 s of its expiry a cached token is not used any more.
+	e.clock.Add(tokenLifetime - 30*time.Second)
+	c, _ := e.client()
+	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tokenRequests(); n != 2 {
+		t.Fatalf("%d token requests after nearing expiry, want 2", n)
+	}
+	// A cache entry of another client id is not reused.
+	other, _ := e.client(func(o *clientOpts) { o.settings = map[string]string{FieldClientID: "someone-else"} })
+	_, err = other.List(ctx, webhook.ListOptions{})
+	kindOf(t, err, webhook.KindAuth)
+	if n := e.tokenRequests(); n < 3 {
+		t.Fatalf("the other client reused a token of %s", SandboxClientID)
+	}
+}
+
+func TestConcurrentRotationsShareOneToken(t *testing.T) {
+	e := newEnv(t)
+	setup, _ := e.client(inRegion(RegionAU))
+	var ids []string
+	for i := range 8 {
+		ids = append(ids, mustRegister(t, setup, receiverURL(fmt.Sprintf("/c%d", i)), MandatoryEvent, "CHECKLIST_CHECKED").ID)
+	}
+	if err := e.creds.Delete("sb-au", CredToken); err != nil {
+		t.Fatal(err)
+	}
+	e.resetRequests()
+	c, _ := e.client(inRegion(RegionAU))
+	var wg sync.WaitGroup
+	errs := make(chan error, len(ids))
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.RotateSecret(ctx, id, webhook.RotateRequest{}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if n := e.tokenRequests(); n != 1 {
+		t.Fatalf("%d token requests for 8 concurrent rotations, want 1", n)
+	}
+}
+
+func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
+	e := newEnv(t)
+	stale, _ := json.Marshal(cachedToken{AccessToken: "revoked", Expiry: e.clock.Now().Add(time.Hour),
+		TokenURL: e.base + "/uk/oauth/token", ClientID: SandboxClientID, Scope: strings.Join(scopes, " ")})
+	if err := e.creds.Set("sb-uk", CredToken, string(stale)); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.client()
+	// A POST refused with 401 is sent again: nothing was created.
+	reg := mustRegister(t, c, receiverURL("/r"), MandatoryEvent, "WORKSPACE_CLOSED")
+	reqs := e.requests()
+	if len(reqs) != 3 || reqs[0].Status != http.StatusUnauthorized || !reqs[1].isToken() || reqs[2].Status != http.StatusOK {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if regs, _ := c.List(ctx, webhook.ListOptions{}); len(regs) != 1 || regs[0].ID != reg.ID {
+		t.Fatalf("registrations %+v", regs)
+	}
+	if raw, _ := e.creds.Get("sb-uk", CredToken); strings.Contains(raw, "revoked") {
+		t.Fatal("the refused token is still cached")
+	}
+
+	// An API that keeps refusing: one refetch, then exit 4 with a hint.
+	e.resetRequests()
+	e.setWrap(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/oauth/token") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			writeErrors(w, http.StatusUnauthorized, "GA.NOTIF.401004", "", "Unauthorized")
+		})
+	})
+	_, err := c.List(ctx, webhook.ListOptions{})
+	we := kindOf(t, err, webhook.KindAuth)
+	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") {
+		t.Fatalf("error %q", we)
+	}
+	if api, tok := len(e.apiRequests()), e.tokenRequests(); api != 2 || tok != 1 {
+		t.Fatalf("%d API and %d token requests, want 2 and 1", api, tok)
+	}
+}
+
+func TestTokenEndpointErrors(t *testing.T) {
+	t.Run("wrong secret", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong"} })
+		_, err := c.List(ctx, webhook.ListOptions{})
+		we := kindOf(t, err, webhook.KindAuth)
+		for _, want := range []string{"hookctl auth login", "HOOKCTL_CLIENT_SECRET", "Unauthorized", "came from HOOKCTL_CLIENT_SECRET"} {
+			if !strings.Contains(we.Error(), want) {
+				t.Fatalf("error %q lacks %q", we, want)
+			}
+		}
+		if len(e.apiRequests()) != 0 {
+			t.Fatal("an API call went out without a token")
+		}
+	})
+	t.Run("env wins over keyring", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client(func(o *clientOpts) {
+			o.secret = "stale-in-keyring"
+			o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret}
+		})
+		if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("missing secret", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client(func(o *clientOpts) { o.secret = "" })
+		_, err := c.List(ctx, webhook.ListOptions{})
+		we := kindOf(t, err, webhook.KindAuth)
+		if !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") || len(e.requests()) != 0 {
+			t.Fatalf("error %q after %d requests", we, len(e.requests()))
+		}
+	})
+	t.Run("scope not granted", func(t *testing.T) {
+		e := newEnv(t)
+		e.box.setGranted([]string{"view:notification_registrations"})
+		c, _ := e.client()
+		_, err := c.List(ctx, webhook.ListOptions{})
+		we := kindOf(t, err, webhook.KindAuth)
+		if !strings.Contains(we.Error(), "not been granted") || !strings.Contains(we.Error(), "create:notification_registrations_secret_rotation") {
+			t.Fatalf("error %q", we)
+		}
+	})
+}
+
+func writeSecretFile(t *testing.T, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRulesBeforeAnyRequest(t *testing.T) {
+	ok := []string{MandatoryEvent, "WORKSPACE_CLOSED"}
+	cases := []struct {
+		name, region, url string
+		events            []string
+		params            map[string]string
+		reqName           string
+		inactive          bool
+		want              string
+		kind              webhook.Kind
+	}{
+		{name: "http", url: "http://hooks.example.com/x", events: ok, want: "only https://"},
+		{name: "relative", url: "/hooks", events: ok, want: "absolute URL"},
+		{name: "no url", url: "", events: ok, want: "--url is required"},
+		{name: "no SECRET_EXPIRY", url: receiverURL("/x"), events: []string{"WORKSPACE_CLOSED"}, want: "SECRET_EXPIRY is a mandatory event"},
+		{name: "only SECRET_EXPIRY", url: receiverURL("/x"), events: []string{MandatoryEvent, MandatoryEvent}, want: "at least one event besides SECRET_EXPIRY"},
+		{name: "no events", url: receiverURL("/x"), want: "at least one --event"},
+		{name: "unknown event", url: receiverURL("/x"), events: []string{MandatoryEvent, "NOPE"}, want: "unknown event type(s) for UK: NOPE"},
+		{name: "lower case event", url: receiverURL("/x"), events: []string{MandatoryEvent, "workspace_closed"}, want: "; did you mean WORKSPACE_CLOSED?"},
+		{name: "two unknown", url: receiverURL("/x"), events: []string{MandatoryEvent, "workspace-closed", "X"}, want: "for UK: workspace-closed, X; did you mean WORKSPACE_CLOSED for workspace-closed?"},
+		{name: "AU event in UK", url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, want: "allowed in UK: SECRET_EXPIRY, WORKSPACE_PARTICIPANT_ADDED"},
+		{name: "UK event in AU", region: RegionAU, url: receiverURL("/x"), events: ok, want: "unknown event type(s) for AU: WORKSPACE_CLOSED"},
+		{name: "auth mode in UK", url: receiverURL("/x"), events: ok, params: map[string]string{ParamAuthMode: "HMAC"}, want: "only the AU region"},
+		{name: "auth url without mode", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthURL: "https://auth.example.com/token"}, want: "needs --auth-mode HMAC_OAUTH"},
+		{name: "HMAC with config", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "HMAC", ParamAuthClientID: "x"}, want: "does not go with --auth-mode HMAC"},
+		{name: "HMAC_OAUTH incomplete", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "HMAC_OAUTH", ParamAuthURL: "https://auth.example.com/token"}, want: "needs --auth-client-id, --auth-client-auth-method"},
+		{name: "client_secret without file", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "HMAC_OAUTH", ParamAuthURL: "https://auth.example.com/token", ParamAuthClientID: "c", ParamAuthClientAuthMethod: "client_secret"}, want: "needs --auth-client-secret-file"},
+		{name: "auth url http", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "HMAC_OAUTH", ParamAuthURL: "http://auth.example.com/token"}, want: "must be an https:// token endpoint"},
+		{name: "bad auth mode", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "OAUTH"}, want: "want HMAC or HMAC_OAUTH"},
+		{name: "missing secret file", region: RegionAU, url: receiverURL("/x"), events: []string{MandatoryEvent, "CHECKLIST_CHECKED"}, params: map[string]string{ParamAuthMode: "HMAC_OAUTH", ParamAuthURL: "https://auth.example.com/token", ParamAuthClientID: "c", ParamAuthClientAuthMethod: "client_secret", ParamAuthClientSecretFile: "/nonexistent/secret"}, want: "--auth-client-secret-file"},
+		{name: "unknown param", url: receiverURL("/x"), events: ok, params: map[string]string{"reference": "r"}, want: "--reference is not a pexa option"},
+		{name: "name", url: receiverURL("/x"), events: ok, reqName: "n", want: "not supported by pexa"},
+		{name: "inactive", url: receiverURL("/x"), events: ok, inactive: true, want: "not supported by pexa"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			region := cmpOr(tc.region, RegionUK)
+			c, _ := e.client(inRegion(region))
+			req := webhook.CreateRequest{URL: tc.url, Events: tc.events, Params: tc.params, Name: tc.reqName}
+			if tc.inactive {
+				f := false
+				req.Active = &f
+			}
+			_, err := c.Register(ctx, req)
+			we := kindOf(t, err, webhook.KindUsage)
+			if !strings.Contains(we.Error(), tc.want) {
+				t.Fatalf("error %q, want it to contain %q", we, tc.want)
+			}
+			if n := len(e.requests()); n != 0 {
+				t.Fatalf("%d requests sent before a rule violation was reported", n)
+			}
+		})
+	}
+
+	t.Run("update", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client()
+		id := "5d0c3d4e-8a8f-4e0e-9d0a-1c2b3c4d5e6f"
+		f := false
+		bad := "http://x.example.com"
+		for _, req := range []webhook.UpdateRequest{
+			{Active: &f},
+			{},
+			{URL: &bad},
+			{Events: []string{"WORKSPACE_CLOSED"}},
+			{Params: map[string]string{ParamAuthMode: "HMAC"}},
+		} {
+			_, err := c.Update(ctx, id, req)
+			kindOf(t, err, webhook.KindUsage)
+		}
+		_, err := c.Update(ctx, "a/b", webhook.UpdateRequest{URL: &bad})
+		kindOf(t, err, webhook.KindUsage)
+		if n := len(e.requests()); n != 0 {
+			t.Fatalf("%d requests sent", n)
+		}
+	})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func TestAUAuthModes(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.client(inRegion(RegionAU))
+	events := []string{MandatoryEvent, "CHECKLIST_CHECKED"}
+
+	hmacReg, err := c.Register(ctx, webhook.CreateRequest{URL: receiverURL("/hmac"), Events: events, Params: map[string]string{ParamAuthMode: "hmac"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := e.apiRequests()[len(e.apiRequests())-1]
+	if last.Path != "/pexa/au/v3/notification-registrations" {
+		t.Fatalf("HMAC register went to %s", last.Path)
+	}
+	b := jsonBody(t, last.Body)
+	attrs := b["attributes"].(map[string]any)
+	if b["notificationType"] != "WEBHOOK" || attrs["authenticationMode"] != "HMAC" || attrs["authConfig"] != nil {
+		t.Fatalf("v3 HMAC body %s", last.Body)
+	}
+	if hmacReg[0].Extra["authentication_mode"] != "HMAC" || hmacReg[0].Secret == "" {
+		t.Fatalf("registered %+v", hmacReg[0])
+	}
+
+	secretFile := writeSecretFile(t, "receiver-secret\n")
+	oauth, err := c.Register(ctx, webhook.CreateRequest{URL: receiverURL("/oauth"), Events: events, Params: map[string]string{
+		ParamAuthMode: "HMAC_OAUTH", ParamAuthURL: "https://auth.example.com/oauth/token", ParamAuthClientID: "pexa-at-us",
+		ParamAuthClientAuthMethod: "client_secret", ParamAuthClientSecretFile: secretFile, ParamAuthScope: "a  b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last = e.apiRequests()[len(e.apiRequests())-1]
+	cfg := jsonBody(t, last.Body)["attributes"].(map[string]any)["authConfig"].(map[string]any)
+	if cfg["clientSecret"] != "receiver-secret" || cfg["clientAuthMethod"] != "client_secret" || cfg["scope"] != "a b" || cfg["audience"] != nil {
+		t.Fatalf("authConfig sent %v", cfg)
+	}
+	ac, _ := oauth[0].Extra["auth_config"].(map[string]any)
+	if ac["client_id"] != "pexa-at-us" || ac["client_secret"] != nil || strings.Contains(fmt.Sprint(oauth[0].Extra), "receiver-secret") {
+		t.Fatalf("auth config shown %v", oauth[0].Extra)
+	}
+
+	// Updating only the URL of an HMAC_OAUTH registration uses v1 and keeps its mode.
+	u := receiverURL("/oauth2")
+	upd, err := c.Update(ctx, oauth[0].ID, webhook.UpdateRequest{URL: &u})
+	if err != nil || upd.Extra["authentication_mode"] != AuthModeHMACOAuth {
+		t.Fatalf("update URL: %+v %v", upd, err)
+	}
+	// Changing its auth settings needs the secret again: PEXA never returns it.
+	_, err = c.Update(ctx, oauth[0].ID, webhook.UpdateRequest{Params: map[string]string{ParamAuthScope: "c"}})
+	if we := kindOf(t, err, webhook.KindUsage); !strings.Contains(we.Error(), "never returns the stored one") {
+		t.Fatalf("error %q", we)
+	}
+	// Switching to HMAC drops authConfig, through v3.
+	upd, err = c.Update(ctx, oauth[0].ID, webhook.UpdateRequest{Params: map[string]string{ParamAuthMode: "HMAC"}})
+	if err != nil || upd.Extra["authentication_mode"] != AuthModeHMAC || upd.Extra["auth_config"] != nil || upd.URL != u {
+		t.Fatalf("switch to HMAC: %+v %v", upd, err)
+	}
+	last = e.apiRequests()[len(e.apiRequests())-1]
+	if last.Method != http.MethodPut || last.Path != "/pexa/au/v3/notification-registrations/"+oauth[0].ID {
+		t.Fatalf("switch went to %s %s", last.Method, last.Path)
+	}
+	// And to HMAC_OAUTH with private_key_jwt, merged with nothing (it was HMAC).
+	upd, err = c.Update(ctx, oauth[0].ID, webhook.UpdateRequest{Params: map[string]string{ParamAuthMode: "HMAC_OAUTH",
+		ParamAuthURL: "https://auth.example.com/oauth/token", ParamAuthClientID: "kms", ParamAuthClientAuthMethod: "private_key_jwt", ParamAuthAudience: "https://api.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ac, _ := upd.Extra["auth_config"].(map[string]any); ac["client_auth_method"] != ClientAuthPrivateKeyJWT || ac["audience"] != "https://api.example.com" {
+		t.Fatalf("auth config %v", upd.Extra)
+	}
+	// A scope change on a private_key_jwt registration merges with the current config.
+	upd, err = c.Update(ctx, oauth[0].ID, webhook.UpdateRequest{Params: map[string]string{ParamAuthScope: "x y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ac, _ := upd.Extra["auth_config"].(map[string]any); ac["client_id"] != "kms" || ac["scope"] != "x y" {
+		t.Fatalf("merged auth config %v", upd.Extra)
+	}
+}
+
+func TestErrorHints(t *testing.T) {
+	for _, region := range []string{RegionUK, RegionAU} {
+		t.Run("not whitelisted "+region, func(t *testing.T) {
+			e := newEnv(t)
+			c, _ := e.client(inRegion(region))
+			_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://not-whitelisted.example.com/h", Events: []string{MandatoryEvent, regionEvent[region]}})
+			we := kindOf(t, err, webhook.KindError)
+			for _, want := range []string{"The webhook domain has not been whitelisted [GA.NOTIF.400014, field webhookURI]", "(HTTP 400)", "ask PEXA to whitelist the domain (UK: a create:webhook_domains call; AU: during onboarding)"} {
+				if !strings.Contains(we.Error(), want) {
+					t.Fatalf("error %q lacks %q", we, want)
+				}
+			}
+		})
+	}
+	t.Run("duplicate registration", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client()
+		mustRegister(t, c, receiverURL("/d"), MandatoryEvent, "WORKSPACE_CLOSED")
+		_, err := c.Register(ctx, webhook.CreateRequest{URL: receiverURL("/d/"), Events: []string{"WORKSPACE_CLOSED", MandatoryEvent}})
+		if we := kindOf(t, err, webhook.KindError); !strings.Contains(we.Error(), "GA.NOTIF.400019") || !strings.Contains(we.Hint, "already exists") {
+			t.Fatalf("error %q", we)
+		}
+	})
+	t.Run("malformed id", func(t *testing.T) {
+		e := newEnv(t)
+		c, _ := e.client()
+		_, err := c.Get(ctx, "a12sd23sf4f5f6f9")
+		if we := kindOf(t, err, webhook.KindNotFound); !strings.Contains(we.Error(), "GA.NOTIF.400000") {
+			t.Fatalf("error %q", we)
+		}
+	})
+
+	// Answers the client cannot provoke (it checks first) are injected.
+	inject := []struct {
+		status int
+		body   string
+		kind   webhook.Kind
+		want   []string
+	}{
+		{400, `{"errors":[{"code":"GA.NOTIF.400015","message":"Invalid eventTypes: [\"X\"]","field":"eventTypes"}]}`, webhook.KindError, []string{"Invalid eventTypes", "hookctl events -p sb-uk", "UK"}},
+		{400, `{"errors":[{"code":"GA.NOTIF.400009","message":"Subscriber Id is missing","field":null}]}`, webhook.KindError, []string{"Subscriber Id is missing [GA.NOTIF.400009]", "linked to a subscriber"}},
+		{403, `{"errors":[{"code":"GA.NOTIF.403003","message":"Forbidden"}]}`, webhook.KindAuth, []string{"Forbidden", "lacks the scope"}},
+		{404, `{"errors":[{"code":"GA.NOTIF.404007","message":"Registration not found for given id: x","field":"registrationId"}]}`, webhook.KindNotFound, []string{"Registration not found"}},
+		{400, `{"errors":[{"code":"GA.LODGE.001","message":"Subscriber profile has been suspended or terminated"}]}`, webhook.KindError, []string{"suspended", "contact PEXA"}},
+		{500, `{"errors":[{"message":"Internal Server Error"}]}`, webhook.KindError, []string{"pexa: Internal Server Error (HTTP 500)"}},
+		{500, `{"message":"boom\u001b[31m"}`, webhook.KindError, []string{"pexa: boom [31m (HTTP 500)"}},
+		{502, `<html>bad gateway</html>`, webhook.KindError, []string{"<html>bad gateway</html>", "HTTP 502"}},
+	}
+	for _, tc := range inject {
+		t.Run(fmt.Sprintf("%d %s", tc.status, tc.want[0]), func(t *testing.T) {
+			e := newRawEnv(t)
+			c, _ := e.client()
+			e.setWrap(func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if strings.HasSuffix(r.URL.Path, "/oauth/token") {
+						next.ServeHTTP(w, r)
+						return
+					}
+					io.Copy(io.Discard, r.Body)
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.body)
+				})
+			})
+			_, err := c.Register(ctx, webhook.CreateRequest{URL: receiverURL("/i"), Events: []string{MandatoryEvent, "WORKSPACE_CLOSED"}})
+			we := kindOf(t, err, tc.kind)
+			for _, want := range tc.want {
+				if !strings.Contains(we.Error(), want) {
+					t.Fatalf("error %q lacks %q", we, want)
+				}
+			}
+			if strings.ContainsRune(we.Error(), 0x1b) {
+				t.Fatal("a control character reached the message")
+			}
+			// A failed POST is never retried blindly: PEXA has no idempotency key.
+			if n := len(e.apiRequests()); n != 1 {
+				t.Fatalf("%d POSTs sent, want 1", n)
+			}
+		})
+	}
+}
+
+func TestStatusSecretExpired(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.client()
+	reg := mustRegister(t, c, receiverURL("/e"), MandatoryEvent, "WORKSPACE_CLOSED")
+	e.clock.Add(SecretLifetime)
+	got, err := c.Get(ctx, reg.ID)
+	if err != nil || got.Status != StatusSecretExpired {
+		t.Fatalf("after 30 days: %+v %v", got, err)
+	}
+	if _, err := e.box.Delivery(ctx, reg.ID, "WORKSPACE_CLOSED"); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Fatalf("delivery with an expired secret: %v", err)
+	}
+	rot, err := c.RotateSecret(ctx, reg.ID, webhook.RotateRequest{})
+	if err != nil || rot.Registration.Status != StatusOK {
+		t.Fatalf("rotation of an expired secret: %+v %v", rot, err)
+	}
+}
+
+func TestEventsOffline(t *testing.T) {
+	for region, want := range map[string]int{RegionUK: 11, RegionAU: 110} {
+		c, err := New(providerDeps(region))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := c.Events(ctx)
+		if err != nil || len(evs) != want || evs[0].Name != MandatoryEvent || !evs[0].Mandatory {
+			t.Fatalf("%s events: %d %v", region, len(evs), err)
+		}
+		for _, ev := range evs[1:] {
+			if ev.Mandatory {
+				t.Fatalf("%s: %s marked mandatory", region, ev.Name)
+			}
+		}
+	}
+}
+
+func TestCredentialsStoreErrors(t *testing.T) {
+	e := newEnv(t)
+	c, errOut := e.client()
+	c.creds = credentials.New(failingBackend{credentials.NewMemory()}, func(k string) string {
+		if k == "HOOKCTL_CLIENT_SECRET" {
+			return SandboxClientSecret
+		}
+		return ""
+	})
+	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "cannot cache the PEXA access token") {
+		t.Fatalf("stderr %q", errOut)
+	}
+}
+
+// failingBackend is a keyring that cannot be written.
+type failingBackend struct{ *credentials.Memory }
+
+func (failingBackend) Set(string, string) error { return errors.New("keyring locked") }

@@ -1,0 +1,312 @@
+// Package pexa adapts PEXA's Notification Service ("Webhooks Registration
+// API") to hookctl's provider-neutral model, for both of PEXA's regions:
+// the UK portal ("notifications v1/v2", paths under
+// /partner/api/notification) and Australia (v1, v2 and v3 directly under the
+// API host). It also emulates that API, token endpoint included, for
+// `hookctl sandbox`.
+//
+// Wire facts follow PEXA's own OpenAPI and webhook documents (copies in
+// testdata/) and the project's providers.md. The tests validate every request
+// the client sends against PEXA's OpenAPI document, so the client and the
+// emulator cannot quietly agree on something the real API would reject.
+package pexa
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Name is the provider id used in profiles.
+const Name = "pexa"
+
+// Regions and environments.
+const (
+	RegionUK = "uk"
+	RegionAU = "au"
+	EnvProd  = "prod"
+	EnvTest  = "test"
+)
+
+// SecretOverlap is how long PEXA keeps signing with the previous shared
+// secret after a rotation: "The previous secret remains valid for 24 hours"
+// (PEXA's OpenAPI, createNotificationSecretRotation).
+const SecretOverlap = 24 * time.Hour
+
+// SecretLifetime is how long a shared secret lives: "The shared secret
+// expires after 30 days" (PEXA's OpenAPI).
+const SecretLifetime = 30 * 24 * time.Hour
+
+// Scheme is the delivery signature scheme `hookctl verify` uses: PEXA signs
+// Standard Webhooks style (webhook-id, webhook-timestamp, webhook-signature).
+const Scheme = "standard-webhooks"
+
+// Profile settings (Spec.Fields).
+const (
+	FieldClientID  = "client-id"
+	FieldAPIPrefix = "api-prefix"
+	FieldAudience  = "audience"
+)
+
+// Register/update parameters (CreateRequest.Params / UpdateRequest.Params).
+// They map onto the AU v3 body's attributes.authenticationMode and
+// attributes.authConfig.
+const (
+	ParamAuthMode             = "auth-mode"
+	ParamAuthURL              = "auth-url"
+	ParamAuthClientID         = "auth-client-id"
+	ParamAuthClientAuthMethod = "auth-client-auth-method"
+	ParamAuthClientSecretFile = "auth-client-secret-file"
+	ParamAuthAudience         = "auth-audience"
+	ParamAuthScope            = "auth-scope"
+)
+
+// Authentication modes and client auth methods of the AU v3 API.
+const (
+	AuthModeHMAC      = "HMAC"
+	AuthModeHMACOAuth = "HMAC_OAUTH"
+
+	ClientAuthPrivateKeyJWT = "private_key_jwt"
+	ClientAuthClientSecret  = "client_secret"
+)
+
+// Credential names (keyring entries "<profile>/<name>").
+const (
+	CredClientSecret = "client-secret"
+	// CredToken is the cached OAuth2 access token; hookctl writes it itself.
+	CredToken = "token"
+)
+
+// Default hosts per region and environment (providers.md table 1.2). The UK
+// test environment has no published host, so it has no defaults: such a
+// profile needs --base-url and --token-url.
+const (
+	UKProdBaseURL  = "https://api.pexa.co.uk"
+	UKProdTokenURL = "https://login.pexauk.co.uk/oauth/token"
+	AUProdBaseURL  = "https://api.pexa.com.au"
+	AUProdTokenURL = "https://auth.pexa.com.au/oauth/token"
+	AUTestBaseURL  = "https://api-tst.pexalabs.com.au"
+	AUTestTokenURL = "https://auth-tst.pexalabs.com.au/oauth/token"
+)
+
+// UKAPIPrefix is the path the UK API lives under. The AU prefix is
+// ambiguous (PEXA's AU spec puts /v1/... directly under the host, while the
+// AU guide's prose says /notification/v1/...), so AU defaults to none and
+// both are configurable with the api-prefix setting.
+const UKAPIPrefix = "/partner/api/notification"
+
+// Params are the provider-specific flags of `register` and `update`.
+func Params() []provider.Field {
+	return []provider.Field{
+		{Name: ParamAuthMode, Usage: "how PEXA authenticates deliveries: HMAC or HMAC_OAUTH (AU only; uses the v3 API)", Validate: func(s string) error { _, err := parseAuthMode(s); return err }},
+		{Name: ParamAuthURL, Usage: "your OAuth2 token endpoint PEXA gets a token from with --auth-mode HMAC_OAUTH (domain whitelisted by PEXA)", Validate: validateAuthURL},
+		{Name: ParamAuthClientID, Usage: "client id PEXA uses at --auth-url", Validate: validateToken(ParamAuthClientID)},
+		{Name: ParamAuthClientAuthMethod, Usage: "how PEXA authenticates at --auth-url: private_key_jwt or client_secret", Validate: func(s string) error { _, err := parseClientAuthMethod(s); return err }},
+		{Name: ParamAuthClientSecretFile, Usage: "file holding the client secret PEXA uses at --auth-url with client_secret (never on the command line)"},
+		{Name: ParamAuthAudience, Usage: "audience PEXA asks --auth-url for (optional)", Validate: validateToken(ParamAuthAudience)},
+		{Name: ParamAuthScope, Usage: "space-separated scopes PEXA asks --auth-url for (optional)", Validate: validateScope},
+	}
+}
+
+// Spec describes PEXA to the rest of hookctl.
+func Spec() provider.Spec {
+	return provider.Spec{
+		Name:         Name,
+		Title:        "PEXA Notification Service",
+		Regions:      []string{RegionUK, RegionAU},
+		Environments: []string{EnvProd, EnvTest},
+		Fields: []provider.Field{
+			{Name: FieldClientID, Usage: "OAuth2 client id of your PEXA API client", Required: true, Validate: validateToken(FieldClientID)},
+			{Name: FieldAPIPrefix, Usage: `path before /v1, /v2, /v3 (default: uk "` + UKAPIPrefix + `", au none; "/" for none)`, Validate: validateAPIPrefix},
+			{Name: FieldAudience, Usage: "audience sent to the token endpoint (Auth0-style endpoints that need one)", Validate: validateToken(FieldAudience)},
+		},
+		Credentials: []provider.Credential{
+			{Name: CredClientSecret, Prompt: "PEXA OAuth2 client secret"},
+			{Name: CredToken, Cache: true},
+		},
+		Params:          Params(),
+		Scheme:          Scheme,
+		SecretOverlap:   SecretOverlap,
+		ValidateProfile: validateProfile,
+		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
+		Demo: &provider.Demo{
+			Env:       map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret},
+			Register:  []string{"--url", "https://hooks.example.com/pexa", "--event", "SECRET_EXPIRY", "--event", "WORKSPACE_CLOSED"},
+			UpdateURL: "https://hooks.example.com/pexa/v2",
+			Event:     "WORKSPACE_CLOSED",
+			Rotate:    true,
+		},
+	}
+}
+
+func validateProfile(p config.Profile) error {
+	switch p.Region {
+	case RegionUK, RegionAU:
+	case "":
+		return webhook.Invalid("pexa: a region is required (uk or au)")
+	default:
+		return webhook.Invalid("pexa: unknown region %q (want uk or au)", p.Region)
+	}
+	if p.Setting(FieldClientID) == "" {
+		return webhook.Invalid("pexa: --client-id is required (the OAuth2 client id PEXA issued)")
+	}
+	if err := validateToken(FieldClientID)(p.Setting(FieldClientID)); err != nil {
+		return err
+	}
+	if v := p.Setting(FieldAudience); v != "" {
+		if err := validateToken(FieldAudience)(v); err != nil {
+			return err
+		}
+	}
+	_, err := resolveEndpoints(p) // also checks api-prefix and the hosts
+	return err
+}
+
+// endpoints are a profile's resolved API base (prefix included) and token URL.
+type endpoints struct {
+	api   string // e.g. https://api.pexa.co.uk/partner/api/notification
+	token string
+}
+
+// resolveEndpoints applies providers.md table 1.2, overridden by the
+// profile's base-url and token-url.
+func resolveEndpoints(p config.Profile) (endpoints, error) {
+	env := p.Environment
+	if env == "" {
+		env = EnvProd
+	}
+	var base, token string
+	switch p.Region + "/" + env {
+	case "uk/prod":
+		base, token = UKProdBaseURL, UKProdTokenURL
+	case "uk/test":
+		// No published host: the profile must say where it is.
+	case "au/prod":
+		base, token = AUProdBaseURL, AUProdTokenURL
+	case "au/test":
+		base, token = AUTestBaseURL, AUTestTokenURL
+	default:
+		return endpoints{}, webhook.Invalid("pexa: unknown region/environment %s/%s (regions uk, au; environments prod, test)", orDash(p.Region), env)
+	}
+	if p.BaseURL != "" {
+		base = p.BaseURL
+	}
+	if p.TokenURL != "" {
+		token = p.TokenURL
+	}
+	if base == "" || token == "" {
+		return endpoints{}, webhook.Invalid("pexa: PEXA publishes no %s %s host; give the profile both --base-url and --token-url (hookctl profile add NAME --provider pexa --region %s --environment %s --base-url URL --token-url URL ...)",
+			describeRegion(p.Region), env, p.Region, env)
+	}
+	for _, u := range []struct{ what, v string }{{"base URL", base}, {"token URL", token}} {
+		pu, err := url.Parse(u.v)
+		if err != nil || !pu.IsAbs() || pu.Host == "" || (pu.Scheme != "https" && pu.Scheme != "http") {
+			return endpoints{}, webhook.Invalid("pexa: %s %q must be an absolute URL such as %s", u.what, u.v, UKProdBaseURL)
+		}
+	}
+	prefix := p.Setting(FieldAPIPrefix)
+	if prefix == "" && p.Region == RegionUK {
+		prefix = UKAPIPrefix
+	}
+	if err := validateAPIPrefix(prefix); err != nil {
+		return endpoints{}, err
+	}
+	return endpoints{api: strings.TrimRight(base, "/") + strings.TrimRight(prefix, "/"), token: token}, nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func validateAPIPrefix(s string) error {
+	if s == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, "?# \t") || strings.ContainsFunc(s, isControl) {
+		return webhook.Invalid("pexa: api-prefix %q must be a path starting with / (e.g. %s, or / for none)", s, UKAPIPrefix)
+	}
+	return nil
+}
+
+// validateToken rejects values that cannot be a single id: empty, or with
+// spaces or control characters (a pasted line break, typically).
+func validateToken(name string) func(string) error {
+	return func(s string) error {
+		if s == "" || strings.ContainsFunc(s, isControlOrSpace) {
+			return webhook.Invalid("pexa: --%s %q must be a non-empty value without spaces", name, s)
+		}
+		return nil
+	}
+}
+
+func validateScope(s string) error {
+	if strings.TrimSpace(s) == "" || strings.ContainsFunc(s, isControl) {
+		return webhook.Invalid("pexa: --%s %q must be space-separated scope names", ParamAuthScope, s)
+	}
+	return nil
+}
+
+// validateAuthURL: the endpoint PEXA posts client credentials to. https is
+// required because PEXA would send a client secret (or signed assertion) there.
+func validateAuthURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return webhook.Invalid("pexa: --%s %q must be an https:// token endpoint URL (e.g. https://auth.example.com/oauth/token)", ParamAuthURL, s)
+	}
+	return nil
+}
+
+func parseAuthMode(s string) (string, error) {
+	switch strings.ToUpper(s) {
+	case AuthModeHMAC:
+		return AuthModeHMAC, nil
+	case AuthModeHMACOAuth:
+		return AuthModeHMACOAuth, nil
+	}
+	return "", webhook.Invalid("pexa: --%s %q: want %s or %s", ParamAuthMode, s, AuthModeHMAC, AuthModeHMACOAuth)
+}
+
+func parseClientAuthMethod(s string) (string, error) {
+	switch strings.ToLower(s) {
+	case ClientAuthPrivateKeyJWT:
+		return ClientAuthPrivateKeyJWT, nil
+	case ClientAuthClientSecret:
+		return ClientAuthClientSecret, nil
+	}
+	return "", webhook.Invalid("pexa: --%s %q: want %s or %s", ParamAuthClientAuthMethod, s, ClientAuthPrivateKeyJWT, ClientAuthClientSecret)
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+func isControlOrSpace(r rune) bool { return isControl(r) || r == ' ' || r == '\u00a0' }
+
+// scopes are every scope an operation of this client needs (providers.md
+// 1.3, PEXA's OpenAPI). The token request asks for their union once, so one
+// cached token serves a whole run, bulk rotation included.
+var scopes = []string{
+	"create:notification_registrations",
+	"edit:notification_registrations",
+	"delete:notification_registrations",
+	"view:notification_registrations",
+	"create:notification_registrations_secret_rotation",
+}
+
+// describeRegion names a region for messages.
+func describeRegion(r string) string {
+	switch r {
+	case RegionUK:
+		return "UK"
+	case RegionAU:
+		return "AU"
+	}
+	return fmt.Sprintf("%q", r)
+}

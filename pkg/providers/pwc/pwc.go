@@ -1,0 +1,167 @@
+// Package pwc adapts the webhook API of PwC Germany's Report Filing Service
+// (a ServiceStack service built on the open-source ServiceStack.Webhooks
+// plugin) to hookctl's provider-neutral model, and emulates that API for
+// `hookctl sandbox`.
+//
+// Facts are tagged as in providers.md: [DOC] PwC's ServiceStack metadata
+// pages, [SEC] the ServiceStack.Webhooks library PwC builds on, [INF] our
+// inference where both are silent. Three things make PwC unlike the other
+// providers, and shape this package:
+//
+//   - the client chooses every signing secret and must present the current
+//     one as proof of ownership to update or delete a subscription [DOC], so
+//     the stored secret is needed to administer a subscription, not only to
+//     verify deliveries;
+//   - secrets come back encrypted to an RSA public key the client sends as
+//     .NET RSAKeyValue XML [DOC], so every profile has a key pair
+//     (`hookctl keys generate`);
+//   - a subscription has exactly one event [DOC], so registering several
+//     events creates several subscriptions, each with its own secret.
+package pwc
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Name is the provider id used in profiles.
+const Name = "pwc"
+
+// Default API bases [DOC]. There is no version segment.
+const (
+	ProdBaseURL    = "https://reportfiling.pwc.de"
+	StagingBaseURL = "https://reportfiling.staging.pwc.de"
+)
+
+// Scheme is the delivery signature scheme `hookctl verify` uses for PwC
+// profiles: X-Hub-Signature in ServiceStack.Webhooks' format.
+const Scheme = "hub-signature"
+
+// Profile fields (Profile.Settings keys).
+const (
+	FieldTaxNumber = "tax-number"
+	FieldAccountID = "account-id"
+)
+
+// ParamContentType is the register/update flag for the delivery content type.
+const ParamContentType = "content-type"
+
+// Credential names in the keyring ("<profile>/<name>").
+const (
+	CredUsername = "username"
+	CredPassword = "password"
+	// CredRSAKey is the PKCS#8 PEM private key from `hookctl keys generate`
+	// (HOOKCTL_RSA_KEY overrides it).
+	CredRSAKey = "rsa-key"
+	// CredToken caches the bearer token of the credentials login.
+	CredToken = "token"
+)
+
+// ContentTypeJSON is the only delivery content type the library accepts
+// [SEC: SubscriptionConfigValidator compares with MimeTypes.Json].
+const ContentTypeJSON = "application/json"
+
+var (
+	// taxNumberPattern is authSteuernummer: 2 capital letters and 9 digits [DOC].
+	taxNumberPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{9}$`)
+	// accountIDPattern is accountId: 10 digits [DOC].
+	accountIDPattern = regexp.MustCompile(`^[0-9]{10}$`)
+)
+
+// Spec describes PwC to the rest of hookctl.
+func Spec() provider.Spec {
+	return provider.Spec{
+		Name:         Name,
+		Title:        "PwC Report Filing Service",
+		Environments: []string{"prod", "staging"},
+		Fields: []provider.Field{
+			{Name: FieldTaxNumber, Usage: "tax number the subscriptions belong to (authSteuernummer: 2 capital letters and 9 digits, e.g. DE123456789)", Required: true, Validate: validateTaxNumber},
+			{Name: FieldAccountID, Usage: "PwC account id (10 digits)", Required: true, Validate: validateAccountID},
+		},
+		Credentials: []provider.Credential{
+			{Name: CredUsername, Prompt: "PwC Report Filing user name"},
+			{Name: CredPassword, Prompt: "PwC Report Filing password"},
+			{Name: CredRSAKey, Prompt: "RSA private key (PEM) that decrypts the secrets PwC returns", Generated: true},
+			{Name: CredToken, Cache: true},
+		},
+		Params: []provider.Field{
+			{Name: ParamContentType, Usage: "content type of deliveries; PwC accepts only application/json", Validate: validateContentType},
+		},
+		Scheme: Scheme,
+		// [INF] no grace period is documented for a rotated-out secret, so
+		// the switch is treated as immediate (see RotateSecret).
+		SecretOverlap:   0,
+		ValidateProfile: validateProfile,
+		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
+		Demo: &provider.Demo{
+			Env:       map[string]string{"HOOKCTL_USERNAME": SandboxUsername, "HOOKCTL_PASSWORD": SandboxPassword},
+			Setup:     [][]string{{"keys", "generate"}},
+			Register:  []string{"--url", "https://hooks.example.com/pwc", "--event", "ReportFiled", "--event", "ReportRejected", "--name", "demo"},
+			UpdateURL: "https://hooks.example.com/pwc/v2",
+			Event:     "ReportFiled",
+			Rotate:    true,
+		},
+	}
+}
+
+func validateProfile(p config.Profile) error {
+	if p.Environment != "" && baseURLFor(p.Environment) == "" {
+		return webhook.Invalid("pwc: unknown environment %q (want prod or staging)", p.Environment)
+	}
+	if v := p.Setting(FieldTaxNumber); v != "" {
+		if err := validateTaxNumber(v); err != nil {
+			return err
+		}
+	}
+	if v := p.Setting(FieldAccountID); v != "" {
+		return validateAccountID(v)
+	}
+	return nil
+}
+
+// baseURLFor is the default API base of an environment; "" means prod, the
+// first (default) environment.
+func baseURLFor(env string) string {
+	switch env {
+	case "", "prod":
+		return ProdBaseURL
+	case "staging":
+		return StagingBaseURL
+	}
+	return ""
+}
+
+func validateTaxNumber(s string) error {
+	if !taxNumberPattern.MatchString(s) {
+		return webhook.Invalid("pwc: tax-number %q must be 2 capital letters followed by 9 digits (e.g. DE123456789)", s)
+	}
+	return nil
+}
+
+func validateAccountID(s string) error {
+	if !accountIDPattern.MatchString(s) {
+		return webhook.Invalid("pwc: account-id %q must be exactly 10 digits", s)
+	}
+	return nil
+}
+
+func validateContentType(s string) error {
+	if !strings.EqualFold(strings.TrimSpace(s), ContentTypeJSON) {
+		return webhook.Invalid("pwc: --content-type %q is not accepted: PwC delivers only %s", s, ContentTypeJSON)
+	}
+	return nil
+}
+
+// exampleEvents are the event names the sandbox uses. PwC does not publish
+// its event names [UNKNOWN]; any name of 4–100 word characters or hyphens
+// is accepted [SEC], so these are examples, not a catalogue.
+var exampleEvents = []webhook.EventType{
+	{Name: "ReportFiled", Description: "a report was filed with the BZSt (sandbox example; PwC does not publish its event names)"},
+	{Name: "ReportAccepted", Description: "the BZSt accepted a report (sandbox example)"},
+	{Name: "ReportRejected", Description: "the BZSt rejected a report (sandbox example)"},
+}

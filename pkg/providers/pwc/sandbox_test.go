@@ -1,0 +1,267 @@
+package pwc
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// TestDeliverySignatureOpenSSL checks the delivery headers and recomputes
+// X-Hub-Signature with `openssl dgst -sha256 -hmac`.
+func TestDeliverySignatureOpenSSL(t *testing.T) {
+	e := newEnv(t)
+	regs := register(t, e.client(), "https://hooks.example.com/pwc", "ReportFiled")
+	req, err := e.box.Delivery(ctx, regs[0].ID, "ReportFiled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := readAll(t, req)
+	if req.Method != http.MethodPost || req.URL.String() != "https://hooks.example.com/pwc" {
+		t.Errorf("%s %s", req.Method, req.URL)
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(req.Header.Get(HeaderDelivery)) {
+		t.Errorf("X-Webhook-Delivery %q is not 32 hex digits", req.Header.Get(HeaderDelivery))
+	}
+	if req.Header.Get(HeaderEvent) != "ReportFiled" || req.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("headers %v", req.Header)
+	}
+	sig, ok := strings.CutPrefix(req.Header.Get(HeaderSignature), "sha1=")
+	if !ok || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(sig) {
+		t.Fatalf("X-Hub-Signature %q: want sha1= and 64 lower-case hex digits", req.Header.Get(HeaderSignature))
+	}
+	needOpenSSL(t)
+	out := string(openssl(t, body, "dgst", "-sha256", "-hmac", regs[0].Secret))
+	// "HMAC-SHA2-256(stdin)= <hex>" (3.x) or "(stdin)= <hex>"
+	i := strings.LastIndex(out, "= ")
+	if i < 0 || strings.TrimSpace(out[i+2:]) != sig {
+		t.Errorf("openssl says %q, header has %s", out, sig)
+	}
+	if len(e.box.subs[regs[0].ID].History) != 0 {
+		t.Error("building a delivery recorded history")
+	}
+}
+
+func readAll(t *testing.T, r *http.Request) []byte {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDeliveryRules(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	regs := register(t, c, "https://hooks.example.com/pwc", "ReportFiled")
+	if _, err := e.box.Delivery(ctx, regs[0].ID, "ReportRejected"); err == nil || !strings.Contains(err.Error(), "is for event") {
+		t.Errorf("delivery of another event: %v", err)
+	}
+	if _, err := e.box.Delivery(ctx, "nope", ""); err == nil {
+		t.Error("delivery for an unknown id")
+	}
+	off := false
+	if _, err := c.Update(ctx, regs[0].ID, webhook.UpdateRequest{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.box.Delivery(ctx, regs[0].ID, ""); err == nil || !strings.Contains(err.Error(), "inactive") {
+		t.Errorf("delivery to an inactive subscription: %v", err)
+	}
+}
+
+// TestSendRetriesAndDeactivates: 5xx is retried up to 3 attempts and
+// recorded once; a 4xx is not retried and deactivates the subscription.
+func TestSendRetriesAndDeactivates(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	rc := newReceiver(t)
+	regs := register(t, c, rc.URL, "ReportFiled")
+	id := regs[0].ID
+	rc.setStatus(http.StatusServiceUnavailable)
+	if status, err := e.box.Send(ctx, id, ""); err == nil || status != 503 {
+		t.Fatalf("send to a 503 endpoint: %d %v", status, err)
+	}
+	if n := len(rc.deliveries()); n != deliveryAttempts {
+		t.Errorf("%d attempts, want %d", n, deliveryAttempts)
+	}
+	rc.setStatus(http.StatusGone)
+	if _, err := e.box.Send(ctx, id, ""); err == nil {
+		t.Fatal("send to a 410 endpoint succeeded")
+	}
+	if n := len(rc.deliveries()); n != deliveryAttempts+1 {
+		t.Errorf("%d attempts in total, want a 4xx tried once", n)
+	}
+	g, err := c.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist := g.Extra["history"].([]HistoryEntry)
+	if len(hist) != 2 || hist[0].StatusCode != 410 || hist[1].StatusCode != 503 || hist[0].StatusDescription != "Gone" {
+		t.Errorf("history (newest first) %+v", hist)
+	}
+	if g.Active || g.Status != "inactive" {
+		t.Errorf("after a 4xx: active=%v status=%s", g.Active, g.Status)
+	}
+}
+
+func TestSandboxAuthAnswers(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.raw(http.MethodPost, "/auth/credentials", "", map[string]string{"userName": "sandbox", "password": "nope"})
+	if rs := responseStatusOf(t, body); status != 401 || rs.Message != "Invalid UserName or Password" {
+		t.Errorf("wrong password: %d %s", status, body)
+	}
+	// ServiceStack matches property names case-insensitively, and /auth
+	// takes the provider in the body.
+	status, body = e.raw(http.MethodPost, "/auth", "", map[string]string{"provider": "credentials", "UserName": "sandbox", "Password": "sandbox"})
+	var ar authResponse
+	if status != 200 || json.Unmarshal(body, &ar) != nil || ar.BearerToken == "" || ar.RefreshToken == "" || ar.SessionID == "" {
+		t.Fatalf("login via /auth: %d %s", status, body)
+	}
+	status, body = e.raw(http.MethodGet, "/sync/webhooks/subscriptions?authSteuernummer=DE123456789&accountId=1234567890", "", nil)
+	if rs := responseStatusOf(t, body); status != 401 || rs.ErrorCode != "Unauthorized" {
+		t.Errorf("no bearer: %d %s", status, body)
+	}
+	// A refresh token is not a bearer token.
+	status, _ = e.raw(http.MethodGet, "/sync/webhooks/subscriptions?authSteuernummer=DE123456789&accountId=1234567890", ar.RefreshToken, nil)
+	if status != 401 {
+		t.Errorf("refresh token as bearer: %d", status)
+	}
+	e.clock.Add(accessTokenLifetime)
+	status, body = e.raw(http.MethodGet, "/sync/webhooks/subscriptions?authSteuernummer=DE123456789&accountId=1234567890", ar.BearerToken, nil)
+	if rs := responseStatusOf(t, body); status != 401 || rs.Message != "Token has expired" {
+		t.Errorf("expired bearer: %d %s", status, body)
+	}
+}
+
+func TestSandboxAsyncAliases(t *testing.T) {
+	e := newEnv(t)
+	regs := register(t, e.client(), "https://hooks.example.com/pwc", "ReportFiled")
+	tok := e.bearer()
+	status, body := e.raw(http.MethodGet, "/async/webhooks/subscriptions/"+regs[0].ID, tok, nil)
+	var sr subscriptionResponse
+	if status != 200 || json.Unmarshal(body, &sr) != nil || sr.Subscription.ID != regs[0].ID {
+		t.Fatalf("async get: %d %s", status, body)
+	}
+	status, _ = e.raw(http.MethodPost, "/async/webhooks/subscriptions/"+regs[0].ID+"/delete", tok, deleteRequest{Secret: regs[0].Secret})
+	if status != 200 {
+		t.Fatalf("async delete: %d", status)
+	}
+	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+regs[0].ID, tok, nil); status != 404 {
+		t.Errorf("get after async delete: %d", status)
+	}
+	if status, body := e.raw(http.MethodGet, "/v1/webhooks", tok, nil); status != 404 || responseStatusOf(t, body).ErrorCode != "NotFound" {
+		t.Errorf("unknown path: %d %s", status, body)
+	}
+}
+
+// TestSandboxValidation: every broken rule is reported at once, per field,
+// with the DTO's property name.
+func TestSandboxValidation(t *testing.T) {
+	e := newEnv(t)
+	tok := e.bearer()
+	status, body := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, createRequest{
+		AuthSteuernummer: "DE12345678", AccountID: "12345678901", Events: []string{"bad event!"},
+		URL: "mailto:x@example.com", ContentType: "text/xml", Secret: "not base64!", PublicKeyXML: "<RSAKeyValue/>", Name: "x",
+	})
+	if status != 400 {
+		t.Fatalf("status %d %s", status, body)
+	}
+	rs := responseStatusOf(t, body)
+	var fields []string
+	for _, fe := range rs.Errors {
+		fields = append(fields, fe.FieldName)
+	}
+	want := []string{"AuthSteuernummer", "AccountId", "Events", "Url", "ContentType", "Secret", "PublicKeyXml", "Name"}
+	if !slices.Equal(fields, want) {
+		t.Errorf("fields %v, want %v", fields, want)
+	}
+	if rs.ErrorCode != rs.Errors[0].ErrorCode || rs.Message != rs.Errors[0].Message {
+		t.Errorf("top level %q %q should repeat the first error", rs.ErrorCode, rs.Message)
+	}
+	// A 1024-bit key is refused.
+	status, body = e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, createRequest{
+		AuthSteuernummer: SandboxTaxNumber, AccountID: SandboxAccountID, Events: []string{"ReportFiled"}, URL: "https://x.example",
+		Secret: "c2VjcmV0MTI=", PublicKeyXML: "<RSAKeyValue><Modulus>" + w3cSampleModulus + "</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>",
+	})
+	if status != 400 || !strings.Contains(responseStatusOf(t, body).Message, "2048") {
+		t.Errorf("1024-bit key: %d %s", status, body)
+	}
+	// Update needs currentSecret and publicKeyXml.
+	status, body = e.raw(http.MethodPost, "/sync/webhooks/subscriptions/x/update", tok, map[string]any{"id": "x"})
+	rs = responseStatusOf(t, body)
+	if status != 400 || len(rs.Errors) != 2 || rs.Errors[0].FieldName != "CurrentSecret" || rs.Errors[1].FieldName != "PublicKeyXml" {
+		t.Errorf("empty update: %d %s", status, body)
+	}
+}
+
+func TestSandboxConflict(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	register(t, c, "https://hooks.example.com/pwc", "ReportFiled")
+	_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/other", Events: []string{"ReportFiled"}})
+	we := kindOf(t, err, webhook.KindError)
+	if we.Status != http.StatusConflict || !strings.Contains(we.Error(), "already exists") {
+		t.Errorf("duplicate event: %v", err)
+	}
+}
+
+func TestSandboxState(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	rc := newReceiver(t)
+	regs := register(t, c, rc.URL, "ReportFiled", "ReportRejected")
+	if _, err := e.box.Send(ctx, regs[0].ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.bearer()
+	st, err := e.box.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now})
+	if err := fresh.LoadState(st); err != nil {
+		t.Fatal(err)
+	}
+	e.box.mu.Lock()
+	e.box.subs, e.box.tokenKey = fresh.subs, fresh.tokenKey
+	e.box.mu.Unlock()
+	// Tokens issued before the restart still work.
+	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+regs[0].ID, tok, nil); status != 200 {
+		t.Fatalf("old token after reload: %d", status)
+	}
+	g, err := c.Get(ctx, regs[0].ID)
+	if err != nil || g.Secret != regs[0].Secret || len(g.Extra["history"].([]HistoryEntry)) != 1 {
+		t.Fatalf("after reload: %+v %v", g, err)
+	}
+	if err := fresh.LoadState([]byte(`{"subscriptions":[{"id":"a","secret":"c2VjcmV0MTI=","public_key_xml":"<x/>"}]}`)); err == nil {
+		t.Error("a state with an unusable key loaded")
+	}
+	again, _ := fresh.State()
+	if err := NewSandbox(provider.SandboxOptions{}).LoadState(again); err != nil {
+		t.Errorf("state does not load back: %v", err)
+	}
+}
+
+func TestProfileArgs(t *testing.T) {
+	box := NewSandbox(provider.SandboxOptions{BaseURL: "http://127.0.0.1:8787/pwc/"})
+	want := []string{"--provider", "pwc", "--environment", "staging", "--base-url", "http://127.0.0.1:8787/pwc",
+		"--tax-number", "DE123456789", "--account-id", "1234567890"}
+	if got := box.ProfileArgs(); !slices.Equal(got, want) {
+		t.Errorf("ProfileArgs %v", got)
+	}
+	// The profile they make passes the provider's own checks.
+	s := Spec()
+	for _, f := range s.Fields {
+		v := want[slices.Index(want, "--"+f.Name)+1]
+		if err := f.Validate(v); err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package pwc
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Field rules shared by the client (checked before any request is sent) and
+// the emulator (answered in ServiceStack's responseStatus shape). Each
+// returns a violation or nil.
+
+// violation is one broken rule: the FluentValidation error code ServiceStack
+// reports and a message.
+type violation struct {
+	Code, Msg string
+}
+
+func (v *violation) Error() string { return v.Msg }
+
+// .NET's \w is [\p{L}\p{Mn}\p{Nd}\p{Pc}] and \d is \p{Nd}, wider than Go's
+// ASCII classes, so the library's patterns are spelled out with Unicode
+// classes to accept exactly what the server accepts.
+const dotnetWord = `\p{L}\p{Mn}\p{Nd}\p{Pc}`
+
+var (
+	// eventPattern is the library's event rule ^[\d\w\-_]{4,100}$ [SEC].
+	eventPattern = regexp.MustCompile(`^[` + dotnetWord + `\-_]{4,100}$`)
+	// namePattern is the library's FreeformText(4, 100) name rule [SEC].
+	namePattern = regexp.MustCompile("^[" + dotnetWord + "`~!@#$%:&*()\\-+=;'\"<,>.?/ ]{4,100}$")
+	// base64Pattern is the library's Base64Text rule [SEC].
+	base64Pattern = regexp.MustCompile(`^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`)
+)
+
+// minSecretLen is PwC's minimum secret length [DOC: "random Base64 ≥8 chars"].
+const minSecretLen = 8
+
+func checkEvent(e string) *violation {
+	switch {
+	case e == "":
+		return &violation{"NotEmpty", "an event name is required"}
+	case !eventPattern.MatchString(e):
+		return &violation{"RegularExpression", fmt.Sprintf("event %q must be 4 to 100 letters, digits, '_' or '-'", e)}
+	}
+	return nil
+}
+
+func checkName(n string) *violation {
+	if !namePattern.MatchString(n) {
+		return &violation{"RegularExpression", fmt.Sprintf("name %q must be 4 to 100 letters, digits, spaces or common punctuation", n)}
+	}
+	return nil
+}
+
+// checkURL is the library's IsUrl rule: an absolute http(s) URL [SEC].
+// HTTPS is not required by PwC [UNKNOWN], so plain http is accepted.
+func checkURL(s string) *violation {
+	if s == "" {
+		return &violation{"NotEmpty", "a callback URL is required"}
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.ContainsAny(s, " \t\r\n") {
+		return &violation{"Predicate", fmt.Sprintf("url %q must be an absolute http or https URL", s)}
+	}
+	return nil
+}
+
+func checkSecret(s string) *violation {
+	switch {
+	case s == "":
+		return &violation{"NotEmpty", "a secret is required"}
+	case utf8.RuneCountInString(s) < minSecretLen:
+		return &violation{"Length", fmt.Sprintf("the secret must be at least %d characters", minSecretLen)}
+	case !base64Pattern.MatchString(s):
+		return &violation{"RegularExpression", "the secret must be Base64 text"}
+	}
+	return nil
+}
+
+func checkContentType(s string) *violation {
+	if s != "" && !strings.EqualFold(s, ContentTypeJSON) {
+		return &violation{"Predicate", fmt.Sprintf("content type %q is not supported: only %s", s, ContentTypeJSON)}
+	}
+	return nil
+}
+
+func checkTaxNumber(s string) *violation {
+	if s == "" {
+		return &violation{"NotEmpty", "authSteuernummer is required"}
+	}
+	if !taxNumberPattern.MatchString(s) {
+		return &violation{"RegularExpression", fmt.Sprintf("authSteuernummer %q must be 2 capital letters followed by 9 digits", s)}
+	}
+	return nil
+}
+
+func checkAccountID(s string) *violation {
+	if s == "" {
+		return &violation{"NotEmpty", "accountId is required"}
+	}
+	if !accountIDPattern.MatchString(s) {
+		return &violation{"RegularExpression", fmt.Sprintf("accountId %q must be exactly 10 digits", s)}
+	}
+	return nil
+}

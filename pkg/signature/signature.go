@@ -1,0 +1,321 @@
+// Package signature signs and verifies webhook deliveries in the four
+// schemes hookctl's providers use: Standard Webhooks (PEXA), Solvimon's
+// payload signature, the X-Hub-Signature family (PwC's ServiceStack.Webhooks
+// and GitHub) and HTTP Message Signatures (OffBlocks).
+//
+// Verification explains itself: a Result lists every step (headers found,
+// timestamp skew, each key tried, digest) so `hookctl verify` can show a
+// person why a delivery failed, not just that it did. Signing exists so the
+// sandbox can emit deliveries that real receivers accept, and so tests on
+// both sides meet in the middle.
+//
+// Everything secret is compared in constant time (hmac.Equal), and the
+// HMAC schemes avoid fmt and reflection on the happy path: `verify listen`
+// checks every delivery it receives.
+package signature
+
+import (
+	"crypto"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Key is one candidate key for a delivery. Several are passed at once
+// during rotation overlaps ("current" and "previous").
+type Key struct {
+	Name       string           // "current", "previous", "verification-key", "file", ...
+	Secret     []byte           // for HMAC schemes: the secret string's bytes as stored
+	Public     crypto.PublicKey // for asymmetric schemes
+	Private    crypto.Signer    // only for signing
+	KeyID      string           // RFC 9421 keyid, optional
+	ValidUntil *time.Time       // nil = no expiry; an expired key is tried but reported as expired and not accepted
+}
+
+func (k Key) expired(now time.Time) bool {
+	return k.ValidUntil != nil && now.After(*k.ValidUntil)
+}
+
+func (k Key) label(i int) string {
+	if k.Name != "" {
+		return k.Name
+	}
+	return "#" + strconv.Itoa(i+1)
+}
+
+// Request is a delivery as received (or to be sent).
+type Request struct {
+	Method string
+	// URL is the full target URI where known; for a raw file its scheme and
+	// host may be empty, and the Host header with scheme https stands in.
+	URL    *url.URL
+	Header http.Header
+	Body   []byte
+}
+
+// Options tunes verification.
+type Options struct {
+	Now       time.Time     // zero means time.Now()
+	Tolerance time.Duration // allowed clock skew and maximum age; zero means DefaultTolerance
+}
+
+// DefaultTolerance is the replay window of Standard Webhooks and Solvimon.
+const DefaultTolerance = 5 * time.Minute
+
+func (o Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now()
+	}
+	return o.Now
+}
+
+func (o Options) tolerance() time.Duration {
+	if o.Tolerance <= 0 {
+		return DefaultTolerance
+	}
+	return o.Tolerance
+}
+
+// Step names used in Result.Steps and Result.FailedStep.
+const (
+	StepHeaders   = "headers"
+	StepTimestamp = "timestamp"
+	StepDigest    = "digest"
+	StepSignature = "signature"
+	StepKey       = "key"
+	StepReplay    = "replay"
+)
+
+// Step is one check and its outcome, in the order performed.
+type Step struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Result is the outcome of Verify.
+type Result struct {
+	Valid      bool   `json:"valid"`
+	Scheme     string `json:"scheme"`
+	Key        string `json:"key"` // name of the key that matched, "" if none
+	Steps      []Step `json:"steps"`
+	FailedStep string `json:"failed_step,omitempty"`
+	// ID is the delivery id where the scheme has one (webhook-id,
+	// X-Webhook-Delivery, eventId...), for replay detection.
+	ID string `json:"id,omitempty"`
+}
+
+func newResult(scheme string) Result {
+	return Result{Scheme: scheme, Steps: make([]Step, 0, 6)}
+}
+
+func (r *Result) ok(name, detail string) {
+	r.Steps = append(r.Steps, Step{Name: name, OK: true, Detail: detail})
+}
+
+// fail records a failed step; the first failure is the one reported.
+func (r *Result) fail(name, detail string) {
+	r.Steps = append(r.Steps, Step{Name: name, OK: false, Detail: detail})
+	if r.FailedStep == "" {
+		r.FailedStep = name
+	}
+}
+
+// note records a negative finding that does not decide the outcome by
+// itself, such as one key of several not matching.
+func (r *Result) note(name, detail string) {
+	r.Steps = append(r.Steps, Step{Name: name, OK: false, Detail: detail})
+}
+
+// finish sets Valid: an unexpired key matched and no step failed. Key stays
+// set when the signature matched but another step (say the timestamp)
+// failed, so the report can say "right key, stale delivery".
+func (r *Result) finish() Result {
+	r.Valid = r.FailedStep == "" && r.Key != ""
+	if !r.Valid && r.FailedStep == "" {
+		r.FailedStep = StepSignature
+	}
+	return *r
+}
+
+// Scheme is one delivery signature scheme.
+type Scheme interface {
+	Name() string
+	// Detect reports whether h carries this scheme's signature headers.
+	Detect(h http.Header) bool
+	// Verify checks req with keys; it never returns an error: every
+	// problem is a failed step.
+	Verify(req *Request, keys []Key, opts Options) Result
+	// Sign sets the scheme's headers on req.Header; several keys yield
+	// several signatures where the scheme allows (rotation overlaps).
+	// Expired keys are not used.
+	Sign(req *Request, keys []Key, now time.Time) error
+}
+
+// Errors for scheme selection, so the CLI can tell usage mistakes (exit 2)
+// from failed verifications (exit 3).
+var (
+	ErrUnknownScheme   = errors.New("unknown signature scheme")
+	ErrNoScheme        = errors.New("no delivery signature headers found")
+	ErrAmbiguousScheme = errors.New("headers match several signature schemes")
+	ErrNoSigningKey    = errors.New("no usable signing key")
+)
+
+// Schemes returns all schemes in a stable order.
+func Schemes() []Scheme {
+	return []Scheme{StandardWebhooks{}, Solvimon{}, HubSignature{}, HTTPMessageSignatures{}}
+}
+
+func schemeNames() string {
+	var b strings.Builder
+	for i, s := range Schemes() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Name())
+	}
+	return b.String()
+}
+
+// Lookup finds a scheme by name.
+func Lookup(name string) (Scheme, error) {
+	for _, s := range Schemes() {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	return nil, &schemeError{err: ErrUnknownScheme, msg: strconv.Quote(name) + " (valid: " + schemeNames() + ")"}
+}
+
+// Detect picks the scheme whose headers h carries.
+func Detect(h http.Header) (Scheme, error) {
+	var found []Scheme
+	for _, s := range Schemes() {
+		if s.Detect(h) {
+			found = append(found, s)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return nil, &schemeError{err: ErrNoScheme, msg: "looked for webhook-signature (standard-webhooks), " +
+			"X-PAYLOAD-SIGNATURE (solvimon), X-Hub-Signature or X-Hub-Signature-256 (hub-signature), " +
+			"Signature-Input (http-message-signatures)"}
+	}
+	names := make([]string, len(found))
+	for i, s := range found {
+		names[i] = s.Name()
+	}
+	return nil, &schemeError{err: ErrAmbiguousScheme, msg: strings.Join(names, ", ") + "; name the scheme explicitly"}
+}
+
+type schemeError struct {
+	err error
+	msg string
+}
+
+func (e *schemeError) Error() string { return e.err.Error() + ": " + e.msg }
+func (e *schemeError) Unwrap() error { return e.err }
+
+// headerValues returns all lines of a header, canonical lookup first, then
+// case-insensitive (raw maps built by hand or by other parsers).
+func headerValues(h http.Header, name string) []string {
+	if v, ok := h[http.CanonicalHeaderKey(name)]; ok {
+		return v
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// singleHeader returns the one value of a header that must appear once.
+// count is how many lines there were (0, 1 or more).
+func singleHeader(h http.Header, name string) (value string, count int) {
+	v := headerValues(h, name)
+	if len(v) == 0 {
+		return "", 0
+	}
+	return strings.TrimSpace(v[0]), len(v)
+}
+
+// usableSigningKeys drops keys expired at now and keys without material.
+func usableSigningKeys(keys []Key, now time.Time, needSecret bool) []Key {
+	out := make([]Key, 0, len(keys))
+	for _, k := range keys {
+		if k.expired(now) {
+			continue
+		}
+		if needSecret && len(k.Secret) == 0 {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func fmtTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func fmtDur(d time.Duration) string { return d.Round(time.Second).String() }
+
+// checkSkew produces the timestamp step shared by the timestamped schemes.
+func checkSkew(r *Result, ts time.Time, opts Options) {
+	now, tol := opts.now(), opts.tolerance()
+	skew := now.Sub(ts)
+	switch {
+	case skew > tol:
+		r.fail(StepTimestamp, "signed at "+fmtTime(ts)+", "+fmtDur(skew)+" ago: older than the "+fmtDur(tol)+" tolerance (stale or replayed)")
+	case -skew > tol:
+		r.fail(StepTimestamp, "signed at "+fmtTime(ts)+", "+fmtDur(-skew)+" in the future: beyond the "+fmtDur(tol)+" tolerance (check clocks)")
+	case skew >= 0:
+		r.ok(StepTimestamp, "signed at "+fmtTime(ts)+", "+fmtDur(skew)+" ago, within the "+fmtDur(tol)+" tolerance")
+	default:
+		r.ok(StepTimestamp, "signed at "+fmtTime(ts)+", "+fmtDur(-skew)+" ahead, within the "+fmtDur(tol)+" tolerance")
+	}
+}
+
+// matchOutcome records, after every key was tried, which key is accepted:
+// matched and expired are indexes into keys, -1 for none. An expired key
+// that matches is named but not accepted.
+func matchOutcome(r *Result, keys []Key, matched, expired int) {
+	switch {
+	case matched >= 0:
+		r.Key = keys[matched].label(matched)
+		r.ok(StepKey, "accepted key "+strconv.Quote(r.Key))
+	case expired >= 0:
+		k := keys[expired]
+		r.fail(StepKey, "signature matches key "+strconv.Quote(k.label(expired))+", which expired at "+fmtTime(*k.ValidUntil)+"; an expired key is not accepted")
+	}
+}
+
+// decodeSig decodes a MAC given as hex (either case) or base64 (standard or
+// URL alphabet, padded or not): providers disagree, and PEXA's own
+// documents say both. size is the MAC length, which tells hex from base64.
+func decodeSig(s string, size int) (mac []byte, encoding string, ok bool) {
+	if len(s) == 2*size {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, "hex", true
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, "base64", true
+		}
+	}
+	return nil, "", false
+}

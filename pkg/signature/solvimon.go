@@ -1,0 +1,195 @@
+package signature
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Solvimon is Solvimon's payload signature: X-PAYLOAD-SIGNATURE-TIMESTAMP
+// (ISO 8601 time of signing) and X-PAYLOAD-SIGNATURE (comma-separated
+// "v1=<hex>" pairs, two during a secret roll), HMAC-SHA256 keyed with the
+// webhook's secret_key string over "{timestamp}.{payload}", the timestamp
+// taken verbatim from its header.
+//
+// Solvimon's example MAC is upper-case hex, so hex is compared
+// case-insensitively (by decoding); base64 is accepted as well, and the
+// timestamp may also be Unix seconds, because the format is only documented
+// by example.
+type Solvimon struct{}
+
+// Name implements Scheme.
+func (Solvimon) Name() string { return "solvimon" }
+
+const (
+	solvimonTimestampHeader = "X-Payload-Signature-Timestamp"
+	solvimonSignatureHeader = "X-Payload-Signature"
+)
+
+// Detect implements Scheme.
+func (Solvimon) Detect(h http.Header) bool {
+	return len(headerValues(h, solvimonSignatureHeader)) > 0
+}
+
+// solvimonTimeLayouts are the ISO 8601 shapes seen in practice, most
+// likely first.
+var solvimonTimeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05.999999999Z0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+}
+
+// parseSolvimonTime reads the timestamp header: ISO 8601 / RFC 3339
+// (without a zone it is taken as UTC), or Unix seconds/milliseconds.
+func parseSolvimonTime(s string) (time.Time, bool) {
+	if s != "" && strings.Trim(s, "0123456789") == "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			return time.Time{}, false
+		}
+		if n > msTimestampThreshold {
+			return time.UnixMilli(n), true
+		}
+		return time.Unix(n, 0), true
+	}
+	for _, layout := range solvimonTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func solvimonMAC(secret []byte, ts string, body []byte) []byte {
+	mac := hmac.New(sha256.New, secret)
+	buf := make([]byte, 0, len(ts)+1)
+	buf = append(buf, ts...)
+	buf = append(buf, '.')
+	mac.Write(buf)
+	mac.Write(body)
+	return mac.Sum(nil)
+}
+
+// Verify implements Scheme.
+func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
+	r := newResult(s.Name())
+	ts, tsN := singleHeader(req.Header, solvimonTimestampHeader)
+	sigLines := headerValues(req.Header, solvimonSignatureHeader)
+	switch {
+	case tsN == 0 && len(sigLines) == 0:
+		r.fail(StepHeaders, "missing X-PAYLOAD-SIGNATURE-TIMESTAMP, X-PAYLOAD-SIGNATURE")
+		return r.finish()
+	case tsN == 0:
+		r.fail(StepHeaders, "missing X-PAYLOAD-SIGNATURE-TIMESTAMP")
+		return r.finish()
+	case len(sigLines) == 0:
+		r.fail(StepHeaders, "missing X-PAYLOAD-SIGNATURE")
+		return r.finish()
+	case tsN > 1:
+		r.fail(StepHeaders, "X-PAYLOAD-SIGNATURE-TIMESTAMP appears "+strconv.Itoa(tsN)+" times; it must appear once")
+		return r.finish()
+	}
+
+	var sigs [][]byte
+	var encodings []string
+	skipped := 0
+	for _, line := range sigLines {
+		for _, pair := range strings.Split(line, ",") {
+			pair = strings.TrimSpace(pair)
+			if pair == "" {
+				continue
+			}
+			version, value, ok := strings.Cut(pair, "=")
+			if !ok || strings.TrimSpace(version) != "v1" {
+				skipped++
+				continue
+			}
+			mac, enc, ok := decodeSig(strings.TrimSpace(value), sha256.Size)
+			if !ok {
+				skipped++
+				continue
+			}
+			sigs = append(sigs, mac)
+			encodings = append(encodings, enc)
+		}
+	}
+	if len(sigs) == 0 {
+		r.fail(StepHeaders, "X-PAYLOAD-SIGNATURE has no decodable v1=<mac> pair")
+		return r.finish()
+	}
+	detail := strconv.Itoa(len(sigs)) + " v1 signature(s)"
+	if skipped > 0 {
+		detail += ", ignored " + strconv.Itoa(skipped) + " other-version or undecodable pairs"
+	}
+	r.ok(StepHeaders, detail)
+
+	if t, ok := parseSolvimonTime(ts); ok {
+		checkSkew(&r, t, opts)
+	} else {
+		r.fail(StepTimestamp, "X-PAYLOAD-SIGNATURE-TIMESTAMP "+strconv.Quote(ts)+" is not an ISO 8601 time")
+	}
+
+	now := opts.now()
+	matched, expired := -1, -1
+	if len(keys) == 0 {
+		r.fail(StepKey, "no secret to verify with")
+	}
+	for i, k := range keys {
+		if len(k.Secret) == 0 {
+			r.note(StepKey, "key "+strconv.Quote(k.label(i))+" has no secret; skipped")
+			continue
+		}
+		mac := solvimonMAC(k.Secret, ts, req.Body)
+		hit := -1
+		for j, sig := range sigs {
+			if hmac.Equal(mac, sig) {
+				hit = j
+				break
+			}
+		}
+		if hit < 0 {
+			r.note(StepSignature, "key "+strconv.Quote(k.label(i))+": no v1 signature matches")
+			continue
+		}
+		r.ok(StepSignature, "key "+strconv.Quote(k.label(i))+": matches v1 signature "+strconv.Itoa(hit+1)+" of "+strconv.Itoa(len(sigs))+" ("+encodings[hit]+")")
+		if k.expired(now) {
+			if expired < 0 {
+				expired = i
+			}
+			continue
+		}
+		matched = i
+		break
+	}
+	if matched < 0 && expired < 0 && len(keys) > 0 {
+		r.fail(StepSignature, "no key matches any v1 signature (wrong secret, or body/timestamp altered)")
+	}
+	matchOutcome(&r, keys, matched, expired)
+	return r.finish()
+}
+
+// Sign implements Scheme: timestamp now in RFC 3339 UTC, one upper-case
+// hex "v1=" pair per usable key, as Solvimon sends during a secret roll.
+func (s Solvimon) Sign(req *Request, keys []Key, now time.Time) error {
+	usable := usableSigningKeys(keys, now, true)
+	if len(usable) == 0 {
+		return ErrNoSigningKey
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header)
+	}
+	ts := now.UTC().Format(time.RFC3339)
+	pairs := make([]string, 0, len(usable))
+	for _, k := range usable {
+		pairs = append(pairs, "v1="+strings.ToUpper(hex.EncodeToString(solvimonMAC(k.Secret, ts, req.Body))))
+	}
+	req.Header.Set(solvimonTimestampHeader, ts)
+	req.Header.Set(solvimonSignatureHeader, strings.Join(pairs, ","))
+	return nil
+}
