@@ -3,6 +3,7 @@ package spectest
 import (
 	_ "embed"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -13,9 +14,20 @@ import (
 var (
 	//go:embed specs/solvimon-webhooks-api-openapi.yml
 	solvimonSpec []byte
+	//go:embed specs/pexa-notification-service-openapi.yaml
+	pexaSpec []byte
 )
 
-var loadSolvimon = sync.OnceValues(func() (*Validator, error) { return Load(solvimonSpec) })
+var (
+	loadSolvimon = sync.OnceValues(func() (*Validator, error) { return Load(solvimonSpec) })
+	// PEXA's document has the AU paths (/v1/..., no base path); UK traffic
+	// differs only by its /partner/api/notification prefix, so both regions
+	// are validated against the one document.
+	loadPexaUK = sync.OnceValues(func() (*Validator, error) {
+		return Load(pexaSpec, WithPrefix("/uk/partner/api/notification"), WithBasePath(""))
+	})
+	loadPexaAU = sync.OnceValues(func() (*Validator, error) { return Load(pexaSpec, WithPrefix("/au"), WithBasePath("")) })
+)
 
 // ForProvider wraps a provider's sandbox handler (mounted with its prefix
 // stripped) so that every request is validated against that provider's
@@ -30,6 +42,27 @@ func ForProvider(t testing.TB, provider string, h http.Handler) http.Handler {
 			t.Fatalf("%v", err)
 		}
 		return v.Middleware(t)(h)
+	case "pexa":
+		uk, err := loadPexaUK()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		au, err := loadPexaAU()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		ukh, auh := uk.Middleware(t)(h), au.Middleware(t)(h)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/oauth/token"):
+				// The token endpoint is Auth0's, not in PEXA's document.
+				h.ServeHTTP(w, r)
+			case strings.HasPrefix(r.URL.Path, "/uk/"):
+				ukh.ServeHTTP(w, r)
+			default:
+				auh.ServeHTTP(w, r)
+			}
+		})
 	}
 	return h
 }
