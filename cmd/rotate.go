@@ -3,67 +3,154 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
 
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // RotateOptions are `hookctl rotate-secret`'s inputs.
 type RotateOptions struct {
-	F          *Factory
-	IDs        []string
-	ShowSecret bool
+	F *Factory
+
+	IDs            []string
+	All            bool
+	ExpiringWithin time.Duration
+	OlderThan      time.Duration
+	Event          string
+	URLMatch       string
+	DryRun         bool
+	Concurrency    int
+	Rate           string
+	SecretOut      string
+	Exec           string
+	ShowSecret     bool
 }
 
-// rotateResult is one row of the rotation report.
-type rotateResult struct {
-	ID                  string `json:"id"`
-	Status              string `json:"status"`
-	OldSecretValidUntil string `json:"old_secret_valid_until,omitempty"`
-	OldSecretRevoked    bool   `json:"old_secret_revoked,omitempty"`
-	SecretExpiresAt     string `json:"secret_expires_at,omitempty"`
-	Secret              string `json:"secret,omitempty"`
-	Error               string `json:"error,omitempty"`
-}
+// defaultRate keeps a bulk run well under common provider limits.
+const defaultRate = "10/s"
 
 // NewCmdRotate builds `hookctl rotate-secret`.
 func NewCmdRotate(f *Factory, runF func(*RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{F: f}
 	c := &cobra.Command{
-		Use:   "rotate-secret <id>... [flags]",
+		Use:   "rotate-secret [<id>...] [flags]",
 		Short: "Rotate the signing secret of registrations",
-		Long: `Rotate signing secrets. The new secret is stored in the keyring as current; the
-old one is kept as previous for as long as the provider still signs with it.`,
-		Example: `  $ hookctl rotate-secret wh_123`,
-		Args: func(_ *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return usageErrorf("name at least one registration id")
-			}
-			return nil
-		},
+		Long: `Rotate signing secrets, one registration or many. Each new secret is stored in the
+credential store as current (the old one as previous while the provider still signs
+with it) and, with --secret-out or --exec, delivered to where the receiver reads it.
+A journal in the state directory makes a crashed run safe: the next run finishes it.`,
+		Example: `  # rotate one registration
+  $ hookctl rotate-secret wh_123
+
+  # what a scheduled job would rotate, without rotating
+  $ hookctl rotate-secret --all --older-than 720h --dry-run
+
+  # rotate in CI and push each secret into Vault (secret on stdin)
+  $ hookctl rotate-secret --all --older-than 720h --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'`,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = args
+			if opts.All == (len(args) > 0) {
+				return usageErrorf("name registration ids or pass --all")
+			}
+			if opts.Concurrency < 0 {
+				return usageErrorf("--concurrency must be positive")
+			}
+			if _, err := parseRate(opts.Rate); err != nil {
+				return usageErrorf("--rate: %v", err)
+			}
+			if _, err := regexp.Compile(opts.URLMatch); err != nil {
+				return usageErrorf("--url-match: %v", err)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return runRotate(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secrets")
+	fl := c.Flags()
+	fl.BoolVar(&opts.All, "all", false, "rotate every registration of the profile (narrowed by the filters)")
+	fl.DurationVar(&opts.ExpiringWithin, "expiring-within", 0, "only secrets that expire within `DUR`")
+	fl.DurationVar(&opts.OlderThan, "older-than", 0, "only secrets last rotated more than `DUR` ago (or never on record)")
+	fl.StringVar(&opts.Event, "event", "", "only registrations receiving `EVENT`")
+	fl.StringVar(&opts.URLMatch, "url-match", "", "only registrations whose URL matches `REGEX`")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; change nothing")
+	fl.IntVar(&opts.Concurrency, "concurrency", 0, "rotations in flight (default: the provider's)")
+	fl.StringVar(&opts.Rate, "rate", defaultRate, "at most `N/s` provider requests (0: unlimited)")
+	fl.StringVar(&opts.SecretOut, "secret-out", "", "also append each new secret to `FILE` (0600, JSON lines)")
+	fl.StringVar(&opts.Exec, "exec", "", "also run `CMD` (sh -c) per new secret, secret on stdin; HOOKCTL_ID, HOOKCTL_PROVIDER, HOOKCTL_PROFILE in env")
+	fl.BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secrets")
 	return c
 }
 
+// parseRate reads "N/s", "N/m" or "N" (per second); 0 is unlimited.
+func parseRate(s string) (rate.Limit, error) {
+	n, unit, _ := strings.Cut(s, "/")
+	v, err := strconv.ParseFloat(n, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%q is not N/s", s)
+	}
+	switch unit {
+	case "", "s":
+	case "m":
+		v /= 60
+	default:
+		return 0, fmt.Errorf("%q: unit must be s or m", s)
+	}
+	if v == 0 {
+		return rate.Inf, nil
+	}
+	return rate.Limit(v), nil
+}
+
+// rotateProvider builds the provider over an HTTP client whose every
+// attempt, retries included, waits for the rate limiter.
+func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, error) {
+	p, spec, err := opts.F.Profile()
+	if err != nil {
+		return nil, p, err
+	}
+	deps, err := opts.F.Deps(p)
+	if err != nil {
+		return nil, p, err
+	}
+	lim, _ := parseRate(opts.Rate)
+	if lim != rate.Inf {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		ho := httpclient.Options{Timeout: opts.F.Global.Timeout, UserAgent: "hookctl/" + opts.F.Version,
+			Transport: rotation.RateLimit(t, rate.NewLimiter(lim, 1))}
+		if opts.F.Global.Debug {
+			ho.Debug = opts.F.IO.ErrOut
+		}
+		deps.HTTP = httpclient.New(ho)
+	}
+	prov, err := spec.New(deps)
+	if err != nil {
+		return nil, p, err
+	}
+	rot, ok := prov.(rotation.Rotator)
+	if !ok {
+		return nil, p, webhook.Unsupported(prov.Name(), "rotate-secret")
+	}
+	return rot, p, nil
+}
+
 func runRotate(ctx context.Context, opts *RotateOptions) error {
-	prov, profile, err := opts.F.Provider()
+	prov, profile, err := rotateProvider(opts)
 	if err != nil {
 		return err
-	}
-	rot, ok := prov.(webhook.SecretRotator)
-	if !ok {
-		return webhook.Unsupported(prov.Name(), "rotate-secret")
 	}
 	creds, err := opts.F.Credentials()
 	if err != nil {
@@ -73,49 +160,95 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	policy := rot.RotationPolicy()
-	results := []rotateResult{}
-	t := &output.Table{Headers: []string{"ID", "STATUS", "OLD SECRET", "ERROR"}}
-	failed := 0
-	for _, id := range opts.IDs {
-		res := rotateResult{ID: id, Status: "ok"}
-		r, err := rot.RotateSecret(ctx, id, webhook.RotateRequest{})
-		if err == nil {
-			err = creds.StoreCurrent(profile.Name, id, r.NewSecret, policy.Overlap, opts.F.Now())
-		}
-		if err != nil {
-			failed++
-			res.Status, res.Error = "failed", err.Error()
-		} else {
-			if r.PreviousValidUntil != nil {
-				res.OldSecretValidUntil = output.Time(r.PreviousValidUntil)
-			} else {
-				res.OldSecretRevoked = true
-			}
-			res.SecretExpiresAt = output.Time(r.NewSecretExpiresAt)
-			if opts.ShowSecret {
-				res.Secret = r.NewSecret
-			}
-		}
-		results = append(results, res)
-		old := "valid until " + res.OldSecretValidUntil
-		if res.OldSecretRevoked {
-			old = "revoked"
-		}
-		if res.Status != "ok" {
-			old = ""
-		}
-		t.AddRow(id, res.Status, old, firstLine(res.Error))
-	}
-	if err := printer.Print(results, t); err != nil {
+	state, err := config.StateDir()
+	if err != nil {
 		return err
 	}
-	switch {
-	case failed == 0:
-		return nil
-	case failed == len(opts.IDs) && len(opts.IDs) == 1:
-		return fmt.Errorf("rotate %s: %s", opts.IDs[0], results[0].Error)
-	default:
-		return webhook.Errorf(webhook.KindPartial, "%d of %d rotations failed", failed, len(opts.IDs))
+	sel := rotation.Selector{IDs: opts.IDs, All: opts.All, ExpiringWithin: opts.ExpiringWithin, OlderThan: opts.OlderThan, Event: opts.Event}
+	if opts.URLMatch != "" {
+		sel.URLMatch = regexp.MustCompile(opts.URLMatch)
 	}
+	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
+		Concurrency: opts.Concurrency, DryRun: opts.DryRun, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
+	if opts.SecretOut != "" {
+		ro.Sinks = append(ro.Sinks, rotation.NewFileSink(opts.SecretOut))
+	}
+	if opts.Exec != "" {
+		ro.Sinks = append(ro.Sinks, rotation.NewExecSink(opts.Exec, opts.F.IO.ErrOut))
+	}
+	if opts.F.IO.IsStderrTTY() {
+		ro.Progress = func(done, total, failed int) {
+			fmt.Fprintf(opts.F.IO.ErrOut, "\rrotated %d/%d (%d failed)", done, total, failed)
+			if done == total {
+				fmt.Fprintln(opts.F.IO.ErrOut)
+			}
+		}
+	}
+	eng, err := rotation.New(ro)
+	if err != nil {
+		return err
+	}
+	rep, runErr := eng.Run(ctx)
+	if rep == nil {
+		return runErr
+	}
+	if err := printer.Print(rotateRows(rep), rotateTable(rep, opts.ShowSecret)); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	return rep.Err(!opts.All && len(opts.IDs) == 1)
+}
+
+// rotateRow is the JSON shape of one result.
+type rotateRow struct {
+	ID                  string `json:"id"`
+	Status              string `json:"status"`
+	Reason              string `json:"reason,omitempty"`
+	Plan                string `json:"plan,omitempty"`
+	OldSecretValidUntil string `json:"old_secret_valid_until,omitempty"`
+	OldSecretRevoked    bool   `json:"old_secret_revoked,omitempty"`
+	Recovered           bool   `json:"recovered,omitempty"`
+	Secret              string `json:"secret,omitempty"`
+	Error               string `json:"error,omitempty"`
+}
+
+func rotateRows(rep *rotation.Report) []rotateRow {
+	rows := make([]rotateRow, 0, len(rep.Results))
+	for _, r := range rep.Results {
+		rows = append(rows, rotateRow{ID: r.ID, Status: r.Status, Reason: r.Reason, Plan: r.Plan,
+			OldSecretValidUntil: output.Time(r.OldSecretValidUntil), OldSecretRevoked: r.OldSecretRevoked,
+			Recovered: r.Recovered, Secret: r.Secret, Error: r.Error})
+	}
+	return rows
+}
+
+func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
+	t := &output.Table{Headers: []string{"ID", "STATUS", "OLD SECRET", "REASON", "ERROR"}}
+	if showSecret {
+		t.Headers = append(t.Headers, "SECRET")
+	}
+	for _, r := range rep.Results {
+		old := ""
+		switch {
+		case r.Plan != "":
+			old = r.Plan
+		case r.Status != rotation.StatusOK:
+		case r.OldSecretRevoked:
+			old = "revoked"
+		case r.OldSecretValidUntil != nil:
+			old = "valid until " + output.Time(r.OldSecretValidUntil)
+		}
+		status := r.Status
+		if r.Recovered {
+			status += " (recovered)"
+		}
+		row := []string{r.ID, status, old, r.Reason, firstLine(r.Error)}
+		if showSecret {
+			row = append(row, r.Secret)
+		}
+		t.AddRow(row...)
+	}
+	return t
 }

@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -85,6 +86,33 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("capture %s: stdout is empty", args[0])
 				}
 				ts.Setenv(args[0], v)
+			},
+			// httpget URL writes the body of GET URL to stdout (the sandbox's request log).
+			"httpget": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: httpget URL")
+				}
+				resp, err := http.Get(args[0])
+				ts.Check(err)
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				ts.Check(err)
+				_, err = ts.Stdout().Write(b)
+				ts.Check(err)
+			},
+			// httpput URL JSON sends PUT URL with a JSON body (sandbox fault injection).
+			"httpput": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: httpput URL JSON")
+				}
+				req, err := http.NewRequest(http.MethodPut, args[0], strings.NewReader(args[1]))
+				ts.Check(err)
+				resp, err := http.DefaultClient.Do(req)
+				ts.Check(err)
+				resp.Body.Close()
+				if resp.StatusCode >= 300 {
+					ts.Fatalf("httpput: %s", resp.Status)
+				}
 			},
 			// tamper FILE OLD NEW replaces the first OLD with NEW in FILE.
 			"tamper": func(ts *testscript.TestScript, neg bool, args []string) {

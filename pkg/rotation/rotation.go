@@ -1,0 +1,726 @@
+// Package rotation is hookctl's bulk secret rotation engine: it selects
+// registrations, rotates them with bounded concurrency, stores every new
+// secret before it reports success, delivers it to sinks, and keeps a
+// journal (intent before each provider call, outcome after) so a run killed
+// at any point is finished or reported by the next one. No cobra here; the
+// command builds Options and prints the Report.
+package rotation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Reconciler is implemented by providers that can tell, after a crash or an
+// ambiguous answer, whether a client-chosen secret (PwC) took effect.
+type Reconciler interface {
+	Reconcile(ctx context.Context, id, pending string) (newSecret string, confirmed bool, err error)
+}
+
+// Rotator is what the engine needs from a provider.
+type Rotator interface {
+	webhook.Provider
+	webhook.SecretRotator
+}
+
+// Selector chooses registrations. Filters combine with AND.
+type Selector struct {
+	IDs            []string
+	All            bool
+	ExpiringWithin time.Duration
+	OlderThan      time.Duration
+	Event          string
+	URLMatch       *regexp.Regexp
+}
+
+func (s Selector) filtered() bool {
+	return s.ExpiringWithin > 0 || s.OlderThan > 0 || s.Event != "" || s.URLMatch != nil
+}
+
+// Options configure a run.
+type Options struct {
+	Provider Rotator
+	Profile  string
+	Store    *credentials.Store
+	StateDir string
+	Select   Selector
+	// Concurrency bounds rotations in flight (default RotationPolicy.MaxConcurrency).
+	Concurrency int
+	DryRun      bool
+	Sinks       []Sink
+	// ShowSecret puts new secrets in the report.
+	ShowSecret bool
+	// MaxAttempts bounds rotation attempts per item after 429s (default 5).
+	MaxAttempts int
+	Now         func() time.Time
+	// Sleep waits for Retry-After; tests replace it.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Progress is called after each item (done of total).
+	Progress func(done, total, failed int)
+	// NewSecret generates client-chosen secrets.
+	NewSecret func() (string, error)
+	// Stderr receives sink output.
+	Stderr io.Writer
+}
+
+// Statuses of a Result.
+const (
+	StatusOK      = "ok"
+	StatusFailed  = "failed"
+	StatusSkipped = "skipped"
+	StatusPlanned = "planned"
+)
+
+// Result is one row of the report.
+type Result struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Plan (dry run): what would happen to the old secret.
+	Plan                string     `json:"plan,omitempty"`
+	OldSecretValidUntil *time.Time `json:"old_secret_valid_until,omitempty"`
+	OldSecretRevoked    bool       `json:"old_secret_revoked,omitempty"`
+	// Recovered: finished from the journal of an interrupted run.
+	Recovered bool   `json:"recovered,omitempty"`
+	Secret    string `json:"secret,omitempty"`
+	Error     string `json:"error,omitempty"`
+	Err       error  `json:"-"`
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Results []Result
+	DryRun  bool
+}
+
+// Err is nil when nothing failed; a single named id keeps its own error
+// kind; otherwise KindRateLimited when every failure was rate limiting,
+// else KindPartial.
+func (r *Report) Err(singleID bool) error {
+	var failed []Result
+	rateLimited, named := 0, 0
+	for _, res := range r.Results {
+		if !res.Recovered {
+			named++
+		}
+		if res.Status == StatusFailed {
+			failed = append(failed, res)
+			if webhook.KindOf(res.Err) == webhook.KindRateLimited {
+				rateLimited++
+			}
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case singleID && named == 1 && len(failed) == 1 && !failed[0].Recovered:
+		return &webhook.Error{Kind: webhook.KindOf(failed[0].Err), Msg: "rotate " + failed[0].ID, Err: failed[0].Err}
+	case rateLimited == len(failed):
+		return webhook.Errorf(webhook.KindRateLimited, "%d of %d rotations rate limited", len(failed), len(r.Results)).
+			WithHint("rerun later or lower --rate / --concurrency")
+	default:
+		return webhook.Errorf(webhook.KindPartial, "%d of %d rotations failed", len(failed), len(r.Results))
+	}
+}
+
+// Engine runs one rotation.
+type Engine struct {
+	o       Options
+	policy  webhook.RotationPolicy
+	journal *Journal
+	sinks   map[string]Sink
+	sinkMu  sync.Mutex
+}
+
+// New validates options and fills defaults.
+func New(o Options) (*Engine, error) {
+	if o.Provider == nil || o.Store == nil || o.StateDir == "" {
+		return nil, errors.New("rotation: provider, store and state dir are required")
+	}
+	e := &Engine{o: o, policy: o.Provider.RotationPolicy(), sinks: map[string]Sink{}}
+	if e.o.Concurrency <= 0 {
+		e.o.Concurrency = max(1, e.policy.MaxConcurrency)
+	}
+	if e.o.MaxAttempts <= 0 {
+		e.o.MaxAttempts = 5
+	}
+	if e.o.Now == nil {
+		e.o.Now = time.Now
+	}
+	if e.o.Sleep == nil {
+		e.o.Sleep = sleepCtx
+	}
+	if e.o.NewSecret == nil {
+		e.o.NewSecret = func() (string, error) { return randomHex(32), nil }
+	}
+	if e.o.Stderr == nil {
+		e.o.Stderr = io.Discard
+	}
+	for _, s := range o.Sinks {
+		e.sinks[s.Spec()] = s
+	}
+	return e, nil
+}
+
+// item is one planned rotation.
+type item struct {
+	reg    *webhook.Registration
+	reason string
+}
+
+// Run reconciles interrupted runs, then plans and (unless dry run) rotates.
+func (e *Engine) Run(ctx context.Context) (*Report, error) {
+	rep := &Report{DryRun: e.o.DryRun}
+	dir := journalDir(e.o.StateDir, e.o.Profile)
+	if !e.o.DryRun {
+		lock, err := AcquireLock(e.o.StateDir, e.o.Profile)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.Release()
+	}
+	entries, files, err := readJournals(dir)
+	if err != nil {
+		return nil, err
+	}
+	open := openEntries(entries)
+	recovered := map[string]bool{}
+	if e.o.DryRun {
+		for _, en := range open {
+			rep.Results = append(rep.Results, Result{ID: en.Intent.ID, Status: StatusPlanned, Recovered: true,
+				Reason: "interrupted rotation in the journal", Plan: "reconcile with the provider (no rotation)"})
+		}
+	} else {
+		if e.journal, err = createJournal(dir, e.o.Now()); err != nil {
+			return nil, err
+		}
+		defer e.journal.Close()
+		// Carry open entries into this run's journal, then drop the old
+		// files: the merge by entry id makes a crash in between harmless.
+		for _, en := range open {
+			if err := e.journal.Append(en.Intent); err != nil {
+				return nil, err
+			}
+			if en.Stored != nil {
+				if err := e.journal.Append(*en.Stored); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for _, f := range files {
+			os.Remove(f)
+		}
+		syncDir(dir)
+		for _, en := range open {
+			res := e.recover(ctx, en)
+			if res.Status == StatusOK {
+				recovered[res.ID] = true
+			}
+			rep.Results = append(rep.Results, res)
+		}
+	}
+	items, skipped, err := e.plan(ctx, recovered)
+	if err != nil {
+		return nil, err
+	}
+	rep.Results = append(rep.Results, skipped...)
+	if e.o.DryRun {
+		for _, it := range items {
+			rep.Results = append(rep.Results, Result{ID: it.reg.ID, Status: StatusPlanned, Reason: it.reason, Plan: e.planText()})
+		}
+		return rep, nil
+	}
+	results := make([]Result, len(items))
+	var done, failed atomic.Int64
+	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
+	_ = gctx
+	g.SetLimit(e.o.Concurrency)
+	for i, it := range items {
+		if ctx.Err() != nil {
+			results[i] = Result{ID: it.reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
+			continue
+		}
+		g.Go(func() error {
+			r := e.rotateOne(ctx, it)
+			r.Reason = it.reason
+			results[i] = r
+			if r.Status == StatusFailed {
+				failed.Add(1)
+			}
+			n := done.Add(1)
+			if e.o.Progress != nil {
+				e.o.Progress(int(n), len(items), int(failed.Load()))
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	rep.Results = append(rep.Results, results...)
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
+
+func (e *Engine) planText() string {
+	if e.policy.Overlap > 0 {
+		return fmt.Sprintf("rotate; the old secret stays valid for %s", e.policy.Overlap)
+	}
+	return "rotate; the old secret is revoked at once"
+}
+
+// plan selects registrations: every one with --all, else the named ids.
+func (e *Engine) plan(ctx context.Context, recovered map[string]bool) ([]item, []Result, error) {
+	sel := e.o.Select
+	var regs []*webhook.Registration
+	var skipped []Result
+	if sel.All {
+		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("list registrations: %w", err)
+		}
+		for i := range list {
+			regs = append(regs, &list[i])
+		}
+	} else {
+		got := make([]*webhook.Registration, len(sel.IDs))
+		errs := make([]error, len(sel.IDs))
+		g := errgroup.Group{}
+		g.SetLimit(e.o.Concurrency)
+		for i, id := range sel.IDs {
+			g.Go(func() error {
+				got[i], errs[i] = e.o.Provider.Get(ctx, id)
+				return nil
+			})
+		}
+		_ = g.Wait()
+		for i, id := range sel.IDs {
+			if errs[i] != nil {
+				skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
+				continue
+			}
+			regs = append(regs, got[i])
+		}
+	}
+	var items []item
+	now := e.o.Now()
+	for _, r := range regs {
+		if recovered[r.ID] {
+			continue // just rotated by the interrupted run: rotating again would cut the overlap short
+		}
+		ok, reason := e.match(r, now)
+		if !ok {
+			skipped = append(skipped, Result{ID: r.ID, Status: StatusSkipped, Reason: reason})
+			continue
+		}
+		items = append(items, item{reg: r, reason: reason})
+	}
+	return items, skipped, nil
+}
+
+func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
+	sel := e.o.Select
+	reason := "named"
+	if sel.All {
+		reason = "all"
+	}
+	if !sel.filtered() {
+		return true, reason
+	}
+	var why []string
+	if sel.Event != "" {
+		// No events listed means every event (Solvimon: empty = all actions).
+		if len(r.Events) > 0 && !slices.Contains(r.Events, sel.Event) {
+			return false, "not subscribed to " + sel.Event
+		}
+		why = append(why, "event "+sel.Event)
+	}
+	if sel.URLMatch != nil {
+		if !sel.URLMatch.MatchString(r.URL) {
+			return false, "url does not match"
+		}
+		why = append(why, "url matches")
+	}
+	if sel.ExpiringWithin > 0 {
+		if r.SecretExpiresAt == nil {
+			return false, "secret does not expire"
+		}
+		left := r.SecretExpiresAt.Sub(now)
+		if left > sel.ExpiringWithin {
+			return false, fmt.Sprintf("secret expires in %s", left.Round(time.Minute))
+		}
+		why = append(why, fmt.Sprintf("secret expires in %s", left.Round(time.Minute)))
+	}
+	if sel.OlderThan > 0 {
+		var last time.Time
+		if r.SecretRotatedAt != nil {
+			last = *r.SecretRotatedAt
+		}
+		if ws, err := e.o.Store.WebhookSecrets(e.o.Profile, r.ID); err == nil && ws.Current != nil && ws.Current.StoredAt.After(last) {
+			last = ws.Current.StoredAt
+		}
+		if !last.IsZero() && now.Sub(last) < sel.OlderThan {
+			return false, fmt.Sprintf("rotated %s ago", now.Sub(last).Round(time.Minute))
+		}
+		if last.IsZero() {
+			why = append(why, "no rotation on record")
+		} else {
+			why = append(why, fmt.Sprintf("rotated %s ago", now.Sub(last).Round(time.Minute)))
+		}
+	}
+	return true, joinReasons(why)
+}
+
+func joinReasons(s []string) string {
+	out := ""
+	for i, w := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += w
+	}
+	return out
+}
+
+// outcome is what a provider call or a reconciliation established.
+type outcome struct {
+	rotated    bool
+	newSecret  string
+	prevSecret string
+	rotatedAt  *time.Time
+	validUntil *time.Time // old secret's end; nil with revoked
+	revoked    bool
+}
+
+// rotateOne rotates one registration, journaled.
+func (e *Engine) rotateOne(ctx context.Context, it item) Result {
+	id := it.reg.ID
+	fail := func(err error) Result {
+		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+	}
+	old := it.reg.Secret
+	var ws credentials.WebhookSecrets
+	if old == "" || e.policy.ClientChoosesSecret {
+		var err error
+		if ws, err = e.o.Store.WebhookSecrets(e.o.Profile, id); err != nil {
+			return fail(err)
+		}
+		if old == "" && ws.Current != nil {
+			old = ws.Current.Value
+		}
+	}
+	var req webhook.RotateRequest
+	if e.policy.ClientChoosesSecret {
+		s, err := e.o.NewSecret()
+		if err != nil {
+			return fail(err)
+		}
+		req.NewSecret = s
+		if ws.Current != nil {
+			req.CurrentSecret = ws.Current.Value
+		}
+		// The pending secret must survive a crash: store it before the call.
+		if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+			w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
+			return nil
+		}); err != nil {
+			return fail(fmt.Errorf("store pending secret: %w", err))
+		}
+	}
+	salt := randomHex(8)
+	intent := Record{Entry: e.journal.NewEntry(), Op: OpIntent, At: e.o.Now().UTC(), ID: id, Provider: e.o.Provider.Name(),
+		Profile: e.o.Profile, Salt: salt, OldFP: fingerprint(salt, old), OldRotatedAt: it.reg.SecretRotatedAt,
+		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
+	if err := e.journal.Append(intent); err != nil {
+		return fail(err)
+	}
+	for attempt := 1; ; attempt++ {
+		rot, err := e.o.Provider.RotateSecret(ctx, id, req)
+		if err == nil && rot.NewSecret != "" {
+			oc := outcome{rotated: true, newSecret: rot.NewSecret, prevSecret: rot.PreviousSecret, validUntil: rot.PreviousValidUntil,
+				revoked: rot.PreviousValidUntil == nil, rotatedAt: rot.Registration.SecretRotatedAt}
+			return e.finish(ctx, intent, oc, false)
+		}
+		if err == nil {
+			err = errors.New("the provider confirmed the rotation without a new secret")
+		}
+		if ctx.Err() != nil {
+			return fail(fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
+		}
+		kind := webhook.KindOf(err)
+		// Definite refusals: nothing changed, nothing to retry.
+		if kind == webhook.KindNotFound || kind == webhook.KindAuth || kind == webhook.KindUsage {
+			e.closeFailed(intent, req.NewSecret, err)
+			return fail(err)
+		}
+		// Anything else may or may not have taken effect: read back first.
+		oc, rerr := e.reconcile(ctx, intent, req.NewSecret)
+		if rerr != nil {
+			return fail(fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
+		}
+		if oc.rotated {
+			return e.finish(ctx, intent, oc, false)
+		}
+		// Unchanged. Only a 429 (refused, not half-done) is retried.
+		if kind == webhook.KindRateLimited && attempt < e.o.MaxAttempts {
+			if werr := e.o.Sleep(ctx, retryWait(err, attempt)); werr != nil {
+				return fail(fmt.Errorf("interrupted; rerun to reconcile: %w", err))
+			}
+			continue
+		}
+		e.closeFailed(intent, req.NewSecret, err)
+		return fail(err)
+	}
+}
+
+func retryWait(err error, attempt int) time.Duration {
+	var we *webhook.Error
+	if errors.As(err, &we) && we.RetryAfter > 0 {
+		return we.RetryAfter
+	}
+	return time.Duration(attempt) * 500 * time.Millisecond
+}
+
+func (e *Engine) sinkSpecs() []string {
+	var out []string
+	for _, s := range e.o.Sinks {
+		out = append(out, s.Spec())
+	}
+	return out
+}
+
+// closeFailed ends an entry whose rotation did not happen.
+func (e *Engine) closeFailed(intent Record, pending string, err error) {
+	if pending != "" {
+		_ = e.o.Store.UpdateWebhookSecrets(e.o.Profile, intent.ID, func(w *credentials.WebhookSecrets) error {
+			if w.Pending != nil && w.Pending.Value == pending {
+				w.Pending = nil
+			}
+			return nil
+		})
+	}
+	_ = e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: "not_rotated", Error: err.Error()})
+}
+
+// reconcile asks the provider whether the intent's rotation took effect.
+func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (outcome, error) {
+	if pending != "" {
+		if rc, ok := e.o.Provider.(Reconciler); ok {
+			s, confirmed, err := rc.Reconcile(ctx, intent.ID, pending)
+			if err != nil {
+				return outcome{}, err
+			}
+			if !confirmed {
+				return outcome{}, nil
+			}
+			return e.outcomeFrom(s, "", nil), nil
+		}
+	}
+	reg, err := e.o.Provider.Get(ctx, intent.ID)
+	if err != nil {
+		return outcome{}, err
+	}
+	switch {
+	case pending != "" && reg.Secret != "":
+		if reg.Secret != pending {
+			return outcome{}, nil
+		}
+	case reg.Secret != "" && intent.OldFP != "":
+		if fingerprint(intent.Salt, reg.Secret) == intent.OldFP {
+			return outcome{}, nil
+		}
+	case reg.Secret != "":
+		// Nothing to compare with: whatever the provider signs with now
+		// must be known locally; storing it is never wrong.
+		ws, err := e.o.Store.WebhookSecrets(e.o.Profile, intent.ID)
+		if err != nil {
+			return outcome{}, err
+		}
+		if ws.Current != nil && ws.Current.Value == reg.Secret {
+			return outcome{}, nil
+		}
+	case reg.SecretRotatedAt != nil && intent.OldRotatedAt != nil && reg.SecretRotatedAt.Equal(*intent.OldRotatedAt):
+		return outcome{}, nil
+	default:
+		return outcome{}, fmt.Errorf("%s does not return the secret; cannot tell whether the rotation of %s happened", e.o.Provider.Name(), intent.ID)
+	}
+	s := reg.Secret
+	if s == "" {
+		s = pending
+	}
+	return e.outcomeFrom(s, reg.PreviousSecret, reg.SecretRotatedAt), nil
+}
+
+func (e *Engine) outcomeFrom(secret, prev string, rotatedAt *time.Time) outcome {
+	oc := outcome{rotated: true, newSecret: secret, prevSecret: prev, rotatedAt: rotatedAt, revoked: e.policy.Overlap <= 0}
+	if !oc.revoked {
+		at := e.o.Now().UTC()
+		if rotatedAt != nil {
+			at = *rotatedAt
+		}
+		until := at.Add(e.policy.Overlap).UTC()
+		oc.validUntil = &until
+	}
+	return oc
+}
+
+// finish stores the new secret, journals it, delivers it and closes the entry.
+func (e *Engine) finish(ctx context.Context, intent Record, oc outcome, recovered bool) Result {
+	id := intent.ID
+	res := Result{ID: id, Status: StatusOK, Recovered: recovered, OldSecretValidUntil: oc.validUntil, OldSecretRevoked: oc.revoked}
+	now := e.o.Now().UTC()
+	err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+		if w.Current != nil && w.Current.Value == oc.newSecret {
+			return nil
+		}
+		prev := oc.prevSecret
+		if prev == "" && w.Current != nil {
+			prev = w.Current.Value
+		}
+		w.Previous = nil
+		if prev != "" && !oc.revoked {
+			w.Previous = &credentials.SecretEntry{Value: prev, ValidUntil: oc.validUntil, StoredAt: now}
+		}
+		w.Current = &credentials.SecretEntry{Value: oc.newSecret, StoredAt: now}
+		if w.Pending != nil && w.Pending.Value == oc.newSecret {
+			w.Pending = nil
+		}
+		return nil
+	})
+	if err != nil {
+		// The provider has the new secret and we could not store it: the
+		// intent stays open so a rerun reads it back (Get) and stores it.
+		res.Status, res.Err = StatusFailed, fmt.Errorf("rotated, but storing the new secret failed (rerun to recover it): %w", err)
+		res.Error = res.Err.Error()
+		return res
+	}
+	rotatedAt := now
+	if oc.rotatedAt != nil {
+		rotatedAt = *oc.rotatedAt
+	}
+	stored := Record{Entry: intent.Entry, Op: OpStored, At: now, ID: id, NewFP: fingerprint(intent.Salt, oc.newSecret),
+		RotatedAt: &rotatedAt, ValidUntil: oc.validUntil}
+	if len(intent.Sinks) > 0 {
+		if err := e.journal.Append(stored); err != nil {
+			res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
+			return res
+		}
+	}
+	if err := e.deliver(ctx, intent, oc.newSecret, rotatedAt, oc.validUntil); err != nil {
+		res.Status, res.Err = StatusFailed, fmt.Errorf("rotated and stored, but delivering the new secret failed (it is kept in the credential store; rerun to deliver): %w", err)
+		res.Error = res.Err.Error()
+		return res
+	}
+	if err := e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusOK}); err != nil {
+		res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
+		return res
+	}
+	if e.o.ShowSecret {
+		res.Secret = oc.newSecret
+	}
+	return res
+}
+
+// deliver sends to the sinks of this run, or, when it names none, to the
+// sinks the entry recorded (a rerun may replace a broken sink).
+func (e *Engine) deliver(ctx context.Context, intent Record, secret string, rotatedAt time.Time, until *time.Time) error {
+	d := Delivery{Provider: intent.Provider, Profile: intent.Profile, ID: intent.ID, Secret: secret, RotatedAt: rotatedAt.UTC(), OldSecretValidUntil: until}
+	specs := intent.Sinks
+	if len(e.o.Sinks) > 0 {
+		specs = e.sinkSpecs()
+	}
+	for _, spec := range specs {
+		e.sinkMu.Lock()
+		s, ok := e.sinks[spec]
+		if !ok {
+			var err error
+			if s, err = ParseSink(spec, e.o.Stderr); err != nil {
+				e.sinkMu.Unlock()
+				return err
+			}
+			e.sinks[spec] = s
+		}
+		e.sinkMu.Unlock()
+		if err := s.Deliver(ctx, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recover finishes or reports an entry left open by an interrupted run.
+func (e *Engine) recover(ctx context.Context, en *Entry) Result {
+	intent := en.Intent
+	fail := func(err error) Result {
+		return Result{ID: intent.ID, Status: StatusFailed, Recovered: true, Err: err, Error: err.Error()}
+	}
+	if en.Stored != nil {
+		// Stored but not delivered: deliver what the store holds, if it is
+		// still the secret this entry stored.
+		ws, err := e.o.Store.WebhookSecrets(e.o.Profile, intent.ID)
+		if err != nil {
+			return fail(err)
+		}
+		if ws.Current == nil || fingerprint(intent.Salt, ws.Current.Value) != en.Stored.NewFP {
+			err := errors.New("the secret to re-deliver is no longer the current one in the credential store")
+			_ = e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusFailed, Error: err.Error()})
+			return fail(err)
+		}
+		rotatedAt := e.o.Now().UTC()
+		if en.Stored.RotatedAt != nil {
+			rotatedAt = *en.Stored.RotatedAt
+		}
+		if err := e.deliver(ctx, intent, ws.Current.Value, rotatedAt, en.Stored.ValidUntil); err != nil {
+			return fail(fmt.Errorf("re-delivering the new secret: %w", err))
+		}
+		_ = e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusOK})
+		return Result{ID: intent.ID, Status: StatusOK, Recovered: true, OldSecretValidUntil: en.Stored.ValidUntil, OldSecretRevoked: en.Stored.ValidUntil == nil}
+	}
+	pending := ""
+	if intent.Pending {
+		ws, err := e.o.Store.WebhookSecrets(e.o.Profile, intent.ID)
+		if err != nil {
+			return fail(err)
+		}
+		if ws.Pending != nil {
+			pending = ws.Pending.Value
+		}
+	}
+	oc, err := e.reconcile(ctx, intent, pending)
+	if webhook.KindOf(err) == webhook.KindNotFound {
+		e.closeFailed(intent, pending, err)
+		return fail(err)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("reconciling an interrupted rotation: %w", err))
+	}
+	if !oc.rotated {
+		e.closeFailed(intent, pending, errors.New("interrupted before the provider rotated"))
+		return Result{ID: intent.ID, Status: StatusSkipped, Recovered: true, Reason: "interrupted rotation had not happened; nothing lost"}
+	}
+	return e.finish(ctx, intent, oc, true)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,358 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// fake is an in-memory provider with scripted failures.
+type fake struct {
+	mu      sync.Mutex
+	secrets map[string]string
+	rotated map[string]int
+	// rateLimit: the next n RotateSecret calls are refused with a 429.
+	rateLimit int
+	// applyThenFail: the next n calls rotate but answer with an error.
+	applyThenFail int
+	client        bool
+	n             int
+}
+
+func newFake(n int) *fake {
+	f := &fake{secrets: map[string]string{}, rotated: map[string]int{}}
+	for i := range n {
+		f.secrets["wh_"+strconv.Itoa(i)] = "s0-" + strconv.Itoa(i)
+	}
+	return f
+}
+
+func (f *fake) Name() string { return "fake" }
+func (f *fake) List(context.Context, webhook.ListOptions) ([]webhook.Registration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []webhook.Registration
+	for id, s := range f.secrets {
+		out = append(out, webhook.Registration{ID: id, URL: "https://x/" + id, Secret: s})
+	}
+	return out, nil
+}
+func (f *fake) Get(_ context.Context, id string) (*webhook.Registration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.secrets[id]
+	if !ok {
+		return nil, webhook.NotFound("fake", id)
+	}
+	return &webhook.Registration{ID: id, Secret: s}, nil
+}
+func (f *fake) Register(context.Context, webhook.CreateRequest) ([]webhook.Registration, error) {
+	return nil, nil
+}
+func (f *fake) Update(context.Context, string, webhook.UpdateRequest) (*webhook.Registration, error) {
+	return nil, nil
+}
+func (f *fake) Delete(context.Context, string) error                { return nil }
+func (f *fake) Events(context.Context) ([]webhook.EventType, error) { return nil, nil }
+func (f *fake) RotationPolicy() webhook.RotationPolicy {
+	if f.client {
+		return webhook.RotationPolicy{ClientChoosesSecret: true, MaxConcurrency: 4}
+	}
+	return webhook.RotationPolicy{Overlap: time.Hour, MaxConcurrency: 4}
+}
+func (f *fake) RotateSecret(_ context.Context, id string, req webhook.RotateRequest) (*webhook.Rotation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old, ok := f.secrets[id]
+	if !ok {
+		return nil, webhook.NotFound("fake", id)
+	}
+	if f.rateLimit > 0 {
+		f.rateLimit--
+		return nil, &webhook.Error{Kind: webhook.KindRateLimited, Msg: "429", RetryAfter: time.Second}
+	}
+	f.n++
+	s := fmt.Sprintf("s%d-%s", f.n, id)
+	if f.client {
+		s = req.NewSecret
+	}
+	f.secrets[id] = s
+	f.rotated[id]++
+	if f.applyThenFail > 0 {
+		f.applyThenFail--
+		return nil, errors.New("connection reset")
+	}
+	until := time.Now().Add(time.Hour)
+	return &webhook.Rotation{NewSecret: s, PreviousSecret: old, PreviousValidUntil: &until}, nil
+}
+
+func setup(t *testing.T, f *fake) (Options, *credentials.Store) {
+	t.Helper()
+	store := credentials.New(credentials.NewMemory(), func(string) string { return "" })
+	return Options{Provider: f, Profile: "p", Store: store, StateDir: t.TempDir(), Select: Selector{All: true},
+		Sleep: func(context.Context, time.Duration) error { return nil }}, store
+}
+
+func run(t *testing.T, o Options) *Report {
+	t.Helper()
+	e, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// assertKnown checks every provider secret is the store's current.
+func assertKnown(t *testing.T, f *fake, store *credentials.Store) {
+	t.Helper()
+	for id, s := range f.secrets {
+		ws, err := store.WebhookSecrets("p", id)
+		if err != nil || ws.Current == nil || ws.Current.Value != s {
+			t.Errorf("%s: provider has %q, store has %+v (%v)", id, s, ws.Current, err)
+		}
+	}
+}
+
+func assertNoOpen(t *testing.T, o Options) {
+	t.Helper()
+	entries, _, err := readJournals(journalDir(o.StateDir, o.Profile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open := openEntries(entries); len(open) != 0 {
+		t.Errorf("%d open journal entries", len(open))
+	}
+}
+
+func TestBulkRotation(t *testing.T) {
+	f := newFake(20)
+	o, store := setup(t, f)
+	rep := run(t, o)
+	if err := rep.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 20 {
+		t.Fatalf("%d results", len(rep.Results))
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusOK || r.OldSecretValidUntil == nil || r.OldSecretRevoked {
+			t.Errorf("%+v", r)
+		}
+	}
+	assertKnown(t, f, store)
+	assertNoOpen(t, o)
+	ws, _ := store.WebhookSecrets("p", "wh_3")
+	if ws.Previous == nil || ws.Previous.Value != "s0-3" {
+		t.Errorf("previous = %+v", ws.Previous)
+	}
+	// The journal holds no secret.
+	files, _ := os.ReadDir(journalDir(o.StateDir, "p"))
+	for _, fi := range files {
+		b, _ := os.ReadFile(journalDir(o.StateDir, "p") + "/" + fi.Name())
+		if strings.Contains(string(b), f.secrets["wh_3"]) || strings.Contains(string(b), "s0-3") {
+			t.Errorf("journal %s contains a secret", fi.Name())
+		}
+		if st, _ := os.Stat(journalDir(o.StateDir, "p") + "/" + fi.Name()); st.Mode().Perm() != 0o600 {
+			t.Errorf("journal mode %v", st.Mode())
+		}
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	f := newFake(5)
+	o, _ := setup(t, f)
+	o.DryRun = true
+	rep := run(t, o)
+	if f.n != 0 {
+		t.Fatalf("dry run rotated %d", f.n)
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusPlanned || !strings.Contains(r.Plan, "valid for 1h") {
+			t.Errorf("%+v", r)
+		}
+	}
+}
+
+func TestRateLimitStormRetriesAndLosesNothing(t *testing.T) {
+	f := newFake(10)
+	f.rateLimit = 15
+	o, store := setup(t, f)
+	var waits []time.Duration
+	var mu sync.Mutex
+	o.Sleep = func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return nil
+	}
+	o.MaxAttempts = 100
+	rep := run(t, o)
+	if err := rep.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 15 || waits[0] != time.Second {
+		t.Errorf("waits %v, want 15 × Retry-After 1s", waits)
+	}
+	for id, n := range f.rotated {
+		if n != 1 {
+			t.Errorf("%s rotated %d times", id, n)
+		}
+	}
+	assertKnown(t, f, store)
+}
+
+func TestExitKinds(t *testing.T) {
+	f := newFake(3)
+	f.rateLimit = 1000
+	o, _ := setup(t, f)
+	rep := run(t, o)
+	if k := webhook.KindOf(rep.Err(false)); k != webhook.KindRateLimited {
+		t.Errorf("only 429s: kind %v, want rate_limited", k)
+	}
+	f2 := newFake(3)
+	f2.rateLimit = 1000
+	o2, _ := setup(t, f2)
+	o2.Select = Selector{IDs: []string{"wh_0", "wh_missing"}}
+	rep = run(t, o2)
+	if k := webhook.KindOf(rep.Err(false)); k != webhook.KindPartial {
+		t.Errorf("mixed: kind %v, want partial", k)
+	}
+	o3, _ := setup(t, newFake(1))
+	o3.Select = Selector{IDs: []string{"wh_missing"}}
+	if k := webhook.KindOf(run(t, o3).Err(true)); k != webhook.KindNotFound {
+		t.Errorf("single missing id: kind %v, want not_found", k)
+	}
+}
+
+func TestAmbiguousFailureIsReadBackNotRetried(t *testing.T) {
+	f := newFake(4)
+	f.applyThenFail = 4
+	o, store := setup(t, f)
+	o.Concurrency = 1
+	rep := run(t, o)
+	if err := rep.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range f.rotated {
+		if n != 1 {
+			t.Errorf("%s rotated %d times", id, n)
+		}
+	}
+	assertKnown(t, f, store)
+}
+
+// TestRecoverAfterCrash writes what a run killed after the provider call
+// leaves behind (an open intent), then reruns.
+func TestRecoverAfterCrash(t *testing.T) {
+	f := newFake(2)
+	o, store := setup(t, f)
+	dir := journalDir(o.StateDir, "p")
+	j, err := createJournal(dir, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := "abc"
+	for _, id := range []string{"wh_0", "wh_1"} {
+		if err := store.StoreCurrent("p", id, f.secrets[id], time.Hour, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		j.Append(Record{Entry: j.NewEntry(), Op: OpIntent, ID: id, Provider: "fake", Profile: "p", Salt: salt, OldFP: fingerprint(salt, f.secrets[id])})
+	}
+	j.Close()
+	f.RotateSecret(context.Background(), "wh_0", webhook.RotateRequest{}) // the call happened for wh_0 only
+	o.Select = Selector{IDs: []string{"wh_1"}}
+	rep := run(t, o)
+	got := map[string]Result{}
+	for _, r := range rep.Results {
+		if r.Recovered {
+			got[r.ID] = r
+		}
+	}
+	if got["wh_0"].Status != StatusOK || got["wh_1"].Status != StatusSkipped {
+		t.Fatalf("recovered %+v", got)
+	}
+	if f.rotated["wh_0"] != 1 || f.rotated["wh_1"] != 1 {
+		t.Errorf("rotations %v", f.rotated)
+	}
+	assertKnown(t, f, store)
+	assertNoOpen(t, o)
+}
+
+func TestClientChosenSecretIsPendingFirst(t *testing.T) {
+	f := newFake(1)
+	f.client = true
+	f.applyThenFail = 1
+	o, store := setup(t, f)
+	var seen string
+	o.NewSecret = func() (string, error) { seen = "client-chosen"; return seen, nil }
+	rep := run(t, o)
+	if err := rep.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	ws, _ := store.WebhookSecrets("p", "wh_0")
+	if ws.Current == nil || ws.Current.Value != "client-chosen" || ws.Pending != nil {
+		t.Errorf("store %+v", ws)
+	}
+	if ws.Previous != nil {
+		t.Errorf("no overlap: previous must be dropped, got %+v", ws.Previous)
+	}
+}
+
+func TestLockNamesHolder(t *testing.T) {
+	dir := t.TempDir()
+	l, err := AcquireLock(dir, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = AcquireLock(dir, "p")
+	if err == nil || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
+		t.Fatalf("second lock: %v", err)
+	}
+	l.Release()
+	l2, err := AcquireLock(dir, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2.Release()
+}
+
+func TestSinkFailureKeepsSecretAndRerunDelivers(t *testing.T) {
+	f := newFake(2)
+	o, store := setup(t, f)
+	out := t.TempDir() + "/out.jsonl"
+	o.Sinks = []Sink{NewExecSink("exit 1", nil)}
+	rep := run(t, o)
+	if k := webhook.KindOf(rep.Err(false)); k != webhook.KindPartial {
+		t.Fatalf("kind %v", k)
+	}
+	assertKnown(t, f, store)
+	o.Sinks = []Sink{NewFileSink(out)}
+	o.Select = Selector{IDs: []string{}}
+	rep = run(t, o)
+	if err := rep.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	for id, s := range f.secrets {
+		if !strings.Contains(string(b), `"id":"`+id+`","secret":"`+s+`"`) {
+			t.Errorf("%s not re-delivered: %s", id, b)
+		}
+	}
+	if st, _ := os.Stat(out); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", st.Mode())
+	}
+	assertNoOpen(t, o)
+}
