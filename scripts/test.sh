@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test.sh [GO TEST FLAGS...]: the project's whole test command (`make test`,
-# CI). Installs gnome-keyring and dbus when missing, then runs every test,
-# including the real Secret Service ones, under with-keyring.sh. Extra
-# arguments go to `go test` (e.g. -race, -run, -v).
+# CI). Installs gnome-keyring and dbus when missing, then: formatting and vet,
+# generated docs/completions up to date, every test with -race (including the
+# real Secret Service ones, under with-keyring.sh), and a short run of every
+# fuzz target. Extra arguments go to `go test` (e.g. -run, -v).
+# HOOKCTL_FUZZTIME (default 5s) sets the fuzz time per target; 0 skips fuzzing.
+# HOOKCTL_RELEASE_CHECK=1 also runs scripts/release-check.sh (goreleaser).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -11,4 +14,32 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 keyring_install_tools
 cd "$here/.."
-exec "$here/with-keyring.sh" go test ./... "$@"
+
+echo "== gofmt and go vet"
+unformatted=$(gofmt -l $(find . -name '*.go' -not -path './dist/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+
+echo "== generated docs and completions are current"
+go run ./internal/gendocs
+if [ -d .git ] && [ -n "$(git status --porcelain -- docs/reference docs/man completions)" ]; then
+  git status --short -- docs/reference docs/man completions >&2
+  echo "docs/ or completions/ differ from 'make generate': regenerate and commit" >&2
+  exit 1
+fi
+
+echo "== tests (-race, real Secret Service)"
+"$here/with-keyring.sh" go test -race ./... "$@"
+
+if [ "${HOOKCTL_FUZZTIME:-5s}" != 0 ]; then
+  echo "== fuzz"
+  "$here/fuzz.sh" "${HOOKCTL_FUZZTIME:-5s}"
+fi
+
+if [ "${HOOKCTL_RELEASE_CHECK:-0}" = 1 ]; then
+  echo "== release check"
+  "$here/release-check.sh"
+fi
