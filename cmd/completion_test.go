@@ -1,0 +1,56 @@
+package cmd_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/pkg/sandbox"
+)
+
+// TestCompleteIDsFromCache: `hookctl __complete get ""` (what bash calls on
+// TAB) lists the ids the last `list` saw, from the local cache, without a
+// network call (issue 8, "done when" 3).
+func TestCompleteIDsFromCache(t *testing.T) {
+	isolate(t)
+	t.Setenv("HOOKCTL_API_KEY", "sandbox-api-key")
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, append([]string{"profile", "add", "c1"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, ref := range []string{"a1", "b2"} {
+		out, _, err := run(t, "register", "-p", "c1", "--url", "https://hooks.example.com/"+ref, "--event", "INVOICE.CREATED", "--name", ref, "--reference", ref, "--jq", ".[0].id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, strings.TrimSpace(out))
+	}
+	// Before any list there is no cache: nothing to offer.
+	out, _, err := run(t, "__complete", "get", "-p", "c1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out, ids[0]) {
+		t.Fatalf("completion offered ids before any list: %q", out)
+	}
+	if _, _, err := run(t, "list", "-p", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	// The sandbox is gone: completion must come from the cache alone.
+	srv.Close()
+	out, _, err = run(t, "__complete", "get", "-p", "c1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if !strings.Contains(out, id+"\n") {
+			t.Errorf("completion lacks %s: %q", id, out)
+		}
+	}
+	if !strings.Contains(out, ":4") {
+		t.Errorf("completion directive is not NoFileComp (:4): %q", out)
+	}
+}
