@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"os"
 	"strconv"
 	"strings"
@@ -356,3 +357,7 @@ func TestSinkFailureKeepsSecretAndRerunDelivers(t *testing.T) {
 	}
 	assertNoOpen(t, o)
 }
+
+// The PwC client is the engine's Reconciler: a signature drift would
+// silently drop crash recovery for client-chosen secrets.
+var _ Reconciler = (*pwc.Client)(nil)

@@ -162,9 +162,13 @@ func mayHaveLanded(err error) bool {
 // secret: it reads the subscription, decrypts config.secret with the
 // profile's key and compares. The rotation engine calls it on resume to
 // decide between promoting a pending secret and retrying the rotation.
-func (c *Client) Reconcile(ctx context.Context, id, pending string) (bool, error) {
+// Its shape is rotation.Reconciler's: the confirmed new secret is pending.
+func (c *Client) Reconcile(ctx context.Context, id, pending string) (string, bool, error) {
 	ok, _, err := c.reconcile(ctx, id, pending)
-	return ok, err
+	if !ok {
+		return "", false, err
+	}
+	return pending, true, err
 }
 
 func (c *Client) reconcile(ctx context.Context, id, pending string) (bool, *subscriptionResponse, error) {

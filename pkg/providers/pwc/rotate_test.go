@@ -90,10 +90,10 @@ func TestRotateCrashReconcile(t *testing.T) {
 	// Run 2 finds pending in the store. Reconcile tells the engine the
 	// pending secret is live and the old one is not.
 	c2 := e.client()
-	if ok, err := c2.Reconcile(ctx, id, pending); err != nil || !ok {
+	if _, ok, err := c2.Reconcile(ctx, id, pending); err != nil || !ok {
 		t.Fatalf("reconcile pending: %v %v", ok, err)
 	}
-	if ok, err := c2.Reconcile(ctx, id, old); err != nil || ok {
+	if _, ok, err := c2.Reconcile(ctx, id, old); err != nil || ok {
 		t.Fatalf("reconcile old: %v %v", ok, err)
 	}
 	// A rerun of RotateSecret with the same pair says so distinguishably.
@@ -157,7 +157,7 @@ func TestRotateLostAnswer(t *testing.T) {
 		t.Fatalf("rotation with a lost answer: %v", err)
 	}
 	e.setWrap(nil)
-	if ok, err := c.Reconcile(ctx, id, rot.NewSecret); !ok || err != nil {
+	if _, ok, err := c.Reconcile(ctx, id, rot.NewSecret); !ok || err != nil {
 		t.Fatalf("new secret not live: %v %v", ok, err)
 	}
 }
