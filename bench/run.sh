@@ -7,7 +7,7 @@ CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hookctl .
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hello ./bench/floors/hello
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/get ./bench/floors/get
 echo "== whole processes =="
-go run ./bench/proc -bin bin -runs "${RUNS:-40}"
+go run ./bench/proc -bin bin -runs "${RUNS:-40}"; echo; echo "== bulk rotation =="; go run ./bench/rotation -bin bin
 echo
 echo "== go benchmarks =="
 go test -run '^$' -bench . -benchmem ./pkg/signature/... ./pkg/rotation/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS|goos|cpu)' || true

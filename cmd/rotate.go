@@ -142,7 +142,11 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 	}
 	rot, ok := prov.(rotation.Rotator)
 	if !ok {
-		return nil, p, webhook.Unsupported(prov.Name(), "rotate-secret")
+		err := webhook.Unsupported(prov.Name(), "rotate-secret")
+		if h, ok := prov.(interface{ RotateSecretHint() string }); ok {
+			err = err.WithHint("%s", h.RotateSecretHint())
+		}
+		return nil, p, err
 	}
 	return rot, p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/providers/pexa"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
@@ -17,6 +18,7 @@ func All() []provider.Spec {
 	return []provider.Spec{
 		pexa.Spec(),
 		solvimon.Spec(),
+		offblocks.Spec(),
 		pwc.Spec(),
 	}
 }

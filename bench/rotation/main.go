@@ -1,0 +1,323 @@
+// Command rotation benchmarks a bulk rotation as a whole process (issue 6,
+// "done when" 1): 1,000 Solvimon registrations behind an in-process sandbox
+// that adds 50 ms to every request, rotated by `hookctl rotate-secret --all
+// --concurrency 32 --rate 0`. It prints the wall time beside the floor
+// (requests × latency / concurrency) and their ratio, and what one write to
+// the file credential store costs. It asserts nothing except that every new
+// secret was stored.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/sandbox"
+)
+
+func main() {
+	bin := flag.String("bin", "bin", "directory with the hookctl binary")
+	n := flag.Int("n", 1000, "registrations")
+	conc := flag.Int("concurrency", 32, "rotate-secret --concurrency")
+	latency := flag.Duration("latency", 50*time.Millisecond, "sandbox latency per request")
+	flag.Parse()
+	if err := run(filepath.Join(*bin, "hookctl"), *n, *conc, *latency); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/rotation:", err)
+		os.Exit(1)
+	}
+}
+
+func run(hookctl string, n, conc int, latency time.Duration) error {
+	if _, err := os.Stat(hookctl); err != nil {
+		return fmt.Errorf("%w (build it first: bench/run.sh does)", err)
+	}
+	hookctl, _ = filepath.Abs(hookctl)
+	tmp, err := os.MkdirTemp("", "hookctl-bench-rotation-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	srv, err := sandbox.Start(sandbox.Options{Latency: latency})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	t0 := time.Now()
+	if err := create(srv.BaseURL+"/solvimon/v1/webhooks", n, 64); err != nil {
+		return err
+	}
+	fmt.Printf("created %d registrations in %v (64 at a time)\n", n, time.Since(t0).Round(time.Millisecond))
+
+	env := isolatedEnv(tmp)
+	hk := func(args ...string) ([]byte, error) {
+		c := exec.Command(hookctl, args...)
+		c.Env, c.Dir = env, tmp
+		var errOut bytes.Buffer
+		c.Stderr = &errOut
+		out, err := c.Output()
+		if err != nil {
+			return out, fmt.Errorf("hookctl %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out, nil
+	}
+	if _, err := hk(append([]string{"profile", "add", "bench"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
+		return err
+	}
+
+	mark := len(srv.Requests())
+	start := time.Now()
+	out, err := hk("rotate-secret", "--all", "--concurrency", fmt.Sprint(conc), "--rate", "0", "-p", "bench", "-o", "json")
+	wall := time.Since(start)
+	if err != nil {
+		return err
+	}
+	reqs := srv.Requests()[mark:]
+	var rows []struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		return fmt.Errorf("rotate-secret output: %w", err)
+	}
+	ok := 0
+	for _, r := range rows {
+		if r.Status == "ok" {
+			ok++
+		}
+	}
+
+	credPath := filepath.Join(tmp, "state", "hookctl", "credentials.json")
+	stored, err := checkStored(srv, credPath, "bench")
+	if err != nil {
+		return err
+	}
+
+	byKind := map[string]int{}
+	for _, r := range reqs {
+		kind := r.Method + " " + shape(r.Path)
+		byKind[kind]++
+	}
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+
+	floor := time.Duration(len(reqs)) * latency / time.Duration(conc)
+	fmt.Printf("registrations   %d (rotated ok %d, secret stored and equal to the provider's %d)\n", n, ok, stored)
+	fmt.Printf("requests        %d\n", len(reqs))
+	for _, k := range kinds {
+		fmt.Printf("                  %-40s %d\n", k, byKind[k])
+	}
+	fmt.Printf("wall time       %v\n", wall.Round(time.Millisecond))
+	fmt.Printf("floor           %v (requests × %v / %d)\n", floor.Round(time.Millisecond), latency, conc)
+	fmt.Printf("ratio           %.2f× (aim ≤ 1.25×)\n", float64(wall)/float64(floor))
+
+	// What one credential store write costs at this size: the file backend
+	// rewrites and fsyncs the whole file per Store.Update, and Update holds
+	// the store's lock, so these writes are serial within a run.
+	per, size, err := storeWriteCost(credPath, "bench", 100)
+	if err != nil {
+		return err
+	}
+	codec, ioCost, err := storeWriteParts(credPath, 100)
+	if err != nil {
+		return err
+	}
+	pages := byKind["GET /v1/webhooks"]
+	seqFloor := time.Duration(pages)*latency + time.Duration(len(reqs)-pages)*latency/time.Duration(conc)
+	fmt.Printf("floor (list pages sequential) %v, ratio %.2f×\n", seqFloor.Round(time.Millisecond), float64(wall)/float64(seqFloor))
+	fmt.Printf("store write     %v per Store.Update on the final %d KiB credentials file (%d entries: %v serial if all were this size;\n"+
+		"                the file grows from empty, so about half on average); of it: JSON decode+encode %v, write+fsync+rename+dir fsync %v;\n"+
+		"                network floor per item %v\n",
+		per.Round(10*time.Microsecond), size/1024, n, (per * time.Duration(n)).Round(time.Millisecond),
+		codec.Round(10*time.Microsecond), ioCost.Round(10*time.Microsecond),
+		(2 * latency / time.Duration(conc)).Round(10*time.Microsecond))
+	if stored != n {
+		return fmt.Errorf("only %d of %d new secrets are stored", stored, n)
+	}
+	return nil
+}
+
+// create POSTs n webhooks to the sandbox, par at a time.
+func create(url string, n, par int) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: par}, Timeout: 30 * time.Second}
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i := range n {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			body := fmt.Sprintf(`{"url":"https://hooks.example.com/bench/%d","name":"bench-%d","reference":"ref-%d"}`, i, i, i)
+			req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-API-KEY", "sandbox-api-key")
+			resp, err := client.Do(req)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					err = fmt.Errorf("create: %s: %s", resp.Status, b)
+				}
+			}
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+func isolatedEnv(dir string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "HOOKCTL_") || strings.HasPrefix(k, "XDG_") || k == "HOME" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+dir,
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"XDG_STATE_HOME="+filepath.Join(dir, "state"),
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
+		"HOOKCTL_CONFIG="+filepath.Join(dir, "config", "hookctl", "config.yaml"),
+		"HOOKCTL_STORAGE=file",
+		"HOOKCTL_API_KEY=sandbox-api-key",
+		"NO_COLOR=1")
+}
+
+// checkStored counts registrations whose stored current secret equals the
+// provider's secret_key.
+func checkStored(srv *sandbox.Server, credPath, profile string) (int, error) {
+	raw, err := srv.Box("solvimon").State()
+	if err != nil {
+		return 0, err
+	}
+	var st struct {
+		Webhooks []struct {
+			ID        string `json:"id"`
+			SecretKey string `json:"secret_key"`
+		} `json:"webhooks"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return 0, err
+	}
+	store := credentials.New(credentials.NewFile(credPath), func(string) string { return "" })
+	ok := 0
+	for _, w := range st.Webhooks {
+		ws, err := store.WebhookSecrets(profile, w.ID)
+		if err != nil {
+			return ok, err
+		}
+		if ws.Current != nil && ws.Current.Value == w.SecretKey {
+			ok++
+		}
+	}
+	return ok, nil
+}
+
+// storeWriteCost times k Store.StoreCurrent calls on a copy of the
+// credentials file the run left.
+func storeWriteCost(credPath, profile string, k int) (time.Duration, int, error) {
+	b, err := os.ReadFile(credPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(credPath), "bench-copy-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	cp := filepath.Join(dir, "credentials.json")
+	if err := os.WriteFile(cp, b, 0o600); err != nil {
+		return 0, 0, err
+	}
+	store := credentials.New(credentials.NewFile(cp), func(string) string { return "" })
+	start := time.Now()
+	for i := range k {
+		if err := store.StoreCurrent(profile, fmt.Sprintf("whk_bench_%d", i%10), fmt.Sprintf("secret-%d", i), 24*time.Hour, time.Now()); err != nil {
+			return 0, 0, err
+		}
+	}
+	return time.Since(start) / time.Duration(k), len(b), nil
+}
+
+// shape replaces ids in a sandbox path so requests group by endpoint.
+func shape(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, "whk_") {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// storeWriteParts splits a file-store write into its JSON work (decode the
+// whole file, encode it indented) and its I/O (write a temp file, fsync,
+// rename, fsync the directory), each averaged over k rounds.
+func storeWriteParts(credPath string, k int) (codec, ioCost time.Duration, err error) {
+	b, err := os.ReadFile(credPath)
+	if err != nil {
+		return 0, 0, err
+	}
+	start := time.Now()
+	var enc []byte
+	for range k {
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return 0, 0, err
+		}
+		if enc, err = json.MarshalIndent(m, "", "  "); err != nil {
+			return 0, 0, err
+		}
+	}
+	codec = time.Since(start) / time.Duration(k)
+	dir := filepath.Dir(credPath)
+	start = time.Now()
+	for range k {
+		f, err := os.CreateTemp(dir, ".bench-*.tmp")
+		if err != nil {
+			return 0, 0, err
+		}
+		if _, err := f.Write(enc); err != nil {
+			f.Close()
+			return 0, 0, err
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return 0, 0, err
+		}
+		f.Close()
+		if err := os.Rename(f.Name(), filepath.Join(dir, ".bench-target")); err != nil {
+			return 0, 0, err
+		}
+		if d, err := os.Open(dir); err == nil {
+			d.Sync()
+			d.Close()
+		}
+	}
+	ioCost = time.Since(start) / time.Duration(k)
+	os.Remove(filepath.Join(dir, ".bench-target"))
+	return codec, ioCost, nil
+}

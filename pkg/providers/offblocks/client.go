@@ -1,0 +1,400 @@
+package offblocks
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Client talks to one OffBlocks profile. It implements webhook.Provider,
+// provider.KeyManager and provider.KeyUploader. It deliberately does not
+// implement webhook.SecretRotator: OffBlocks has no webhook secrets (see
+// RotateSecretHint).
+type Client struct {
+	profile config.Profile
+	base    string // e.g. https://api.offblocks.xyz (no /v1)
+	http    *http.Client
+	creds   *credentials.Store
+	errOut  io.Writer
+	now     func() time.Time
+
+	authMu      sync.Mutex
+	tok         *tokenCache
+	cacheRead   bool
+	cacheBroken bool // the keyring failed once: stop using it for the token cache
+
+	keyMu sync.Mutex
+	key   *ecdsa.PrivateKey
+	keyID string
+}
+
+var (
+	_ webhook.Provider     = (*Client)(nil)
+	_ provider.KeyManager  = (*Client)(nil)
+	_ provider.KeyUploader = (*Client)(nil)
+)
+
+// New builds a client. Credentials and keys are read on first use, so
+// commands that need none (events) work without a login.
+func New(d provider.Deps) (*Client, error) {
+	base, err := resolveBase(d.Profile)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	if c.http == nil {
+		c.http = httpclient.New(httpclient.Options{})
+	}
+	if c.errOut == nil {
+		c.errOut = io.Discard
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	return c, nil
+}
+
+// Name is the provider id.
+func (c *Client) Name() string { return Name }
+
+// call sends one authenticated API call signed with the profile's key.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	s, err := c.requestSigner()
+	if err != nil {
+		return err
+	}
+	return c.send(ctx, s, method, path, in, out)
+}
+
+// send does the three layers of the package comment. The request is
+// signed once per token and handed to httpclient as finished bytes
+// (DoJSON rebuilds the identical request from the same URL, headers and
+// body, and sets GetBody), so the retry layer resends exactly what was
+// signed. A 401 with a cached token drops it and tries once more with a
+// new one, under the same Idempotency-Key: the first attempt was refused
+// before any work was done, so it is the same operation.
+func (c *Client) send(ctx context.Context, s signer, method, path string, in, out any) error {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	var idem string
+	if method != http.MethodGet && method != http.MethodHead {
+		idem = uuid.NewString() // v4 [DOC: a UUID]
+	}
+	u := c.base + path
+	tok, fresh, err := c.token(ctx, "")
+	if err != nil {
+		return err
+	}
+	for {
+		h, err := c.signedHeader(s, method, u, "Bearer "+tok, idem, body)
+		if err != nil {
+			return err
+		}
+		_, err = httpclient.DoJSON(ctx, c.http, method, u, h, body, out)
+		if err == nil {
+			return nil
+		}
+		var se *httpclient.StatusError
+		if errors.As(err, &se) && se.Status == http.StatusUnauthorized && !fresh {
+			if tok, fresh, err = c.token(ctx, tok); err != nil {
+				return err
+			}
+			continue
+		}
+		return c.apiErr(err)
+	}
+}
+
+// signedHeader builds the headers of a request, signature included, for
+// the components listed in the package comment. body is what will be sent.
+func (c *Client) signedHeader(s signer, method, rawURL, authorization, idem string, body []byte) (http.Header, error) {
+	r, err := http.NewRequest(method, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Authorization", authorization)
+	components := []string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization"}
+	if len(body) > 0 {
+		r.Header.Set("Content-Type", "application/json")
+		components = append(components, "content-digest", "content-type") // SignRequest adds Content-Digest
+	}
+	if idem != "" {
+		r.Header.Set("Idempotency-Key", idem)
+		components = append(components, "idempotency-key")
+	}
+	err = httpsig.SignRequest(r, body, httpsig.SignOptions{
+		Key:             s.key,
+		KeyID:           s.keyID,
+		Algorithm:       SignatureAlgorithm,
+		Label:           signatureLabel,
+		Components:      components,
+		DigestAlgorithm: digestAlgorithm,
+		Created:         c.now(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("offblocks: signing the request: %w", err)
+	}
+	return r.Header, nil
+}
+
+// apiErr turns a failed call into a typed error with OffBlocks' own words.
+func (c *Client) apiErr(err error) error {
+	var se *httpclient.StatusError
+	if !errors.As(err, &se) {
+		var rl *httpclient.RateLimitError
+		if errors.As(err, &rl) {
+			return httpclient.Classify(err)
+		}
+		return fmt.Errorf("offblocks: %w", err)
+	}
+	msg := sanitize(apiErrorMessage(se.Body))
+	if msg == "" {
+		msg = http.StatusText(se.Status)
+		if msg == "" {
+			msg = "error"
+		}
+	}
+	if len(msg) > 300 {
+		msg = msg[:300] + "…"
+	}
+	e := &webhook.Error{Kind: httpclient.KindForStatus(se.Status), Status: se.Status,
+		Msg: fmt.Sprintf("offblocks: %s %s: %s (HTTP %d)", se.Method, se.URL, msg, se.Status)}
+	p := c.profile.Name
+	switch se.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (`hookctl auth login -p %[1]s`, or HOOKCTL_API_KEY and HOOKCTL_API_SECRET) "+
+			"and that the signing key in use is the uploaded one (`hookctl keys upload -p %[1]s`; HOOKCTL_SIGNING_KEY overrides the keyring)", p)
+	case http.StatusConflict:
+		// [DOC] 409: a request with the same Idempotency-Key is still in flight.
+		e.WithHint("OffBlocks is still processing an earlier request with the same Idempotency-Key; wait a moment and check with `hookctl list -p %s` before running the command again", p)
+	case http.StatusUnprocessableEntity:
+		// [DOC] 422: the Idempotency-Key was used before with another payload.
+		e.WithHint("OffBlocks has seen this Idempotency-Key with a different request; hookctl uses a new key for every command, so running the command again is safe")
+	}
+	return e
+}
+
+// trimPrefix drops the "offblocks: " every message starts with, for
+// messages that rephrase one.
+func trimPrefix(s string) string { return strings.TrimPrefix(s, Name+": ") }
+
+// checkID rejects what cannot be a webhook id (a UUID [DOC]) before any request.
+func checkID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return webhook.Invalid("offblocks: a webhook id is required")
+	}
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return webhook.Invalid("offblocks: %q is not a webhook id (OffBlocks ids are UUIDs)", sanitize(id))
+	}
+	return nil
+}
+
+func hookPath(id string) string { return "/v1/webhooks/" + url.PathEscape(id) }
+
+// notFound maps a 404 on a webhook to our NotFound.
+func notFound(err error, id string) error {
+	var we *webhook.Error
+	if errors.As(err, &we) && we.Status == http.StatusNotFound {
+		return webhook.NotFound(Name, id)
+	}
+	return err
+}
+
+// List returns the active webhooks (GET /v1/webhooks). OffBlocks documents
+// no pagination [UNKNOWN], so --limit cuts the one answer and --all changes
+// nothing.
+func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.Registration, error) {
+	if opts.Limit < 0 {
+		return nil, webhook.Invalid("offblocks: --limit must be positive")
+	}
+	var raw json.RawMessage
+	if err := c.call(ctx, http.MethodGet, "/v1/webhooks", nil, &raw); err != nil {
+		return nil, err
+	}
+	l, err := decodeList(raw)
+	if err != nil {
+		return nil, fmt.Errorf("offblocks: GET /v1/webhooks: %w", err)
+	}
+	out := make([]webhook.Registration, 0, len(l))
+	for i := range l {
+		out = append(out, c.registration(&l[i]))
+	}
+	if !opts.All && opts.Limit > 0 && len(out) > opts.Limit {
+		out = out[:opts.Limit]
+	}
+	return out, nil
+}
+
+// Get fetches one webhook.
+func (c *Client) Get(ctx context.Context, id string) (*webhook.Registration, error) {
+	w, err := c.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r := c.registration(w)
+	return &r, nil
+}
+
+func (c *Client) get(ctx context.Context, id string) (*wireWebhook, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	var w wireWebhook
+	if err := c.call(ctx, http.MethodGet, hookPath(id), nil, &w); err != nil {
+		return nil, notFound(err, id)
+	}
+	return &w, nil
+}
+
+// checkCommon rejects what OffBlocks webhooks do not have: names, an
+// inactive state, provider flags. Dropping them silently would tell the
+// user something was set that was not.
+func checkCommon(name *string, active *bool, params map[string]string) error {
+	if name != nil && *name != "" {
+		return webhook.Invalid("offblocks: webhooks have no name; drop --name")
+	}
+	if active != nil && !*active {
+		return webhook.Invalid("offblocks: webhooks cannot be deactivated (every webhook is active); delete it instead")
+	}
+	for k := range params {
+		return webhook.Invalid("offblocks: --%s is not an offblocks option (offblocks takes none)", k)
+	}
+	return nil
+}
+
+// Register creates one webhook: PUT /v1/webhooks without id [DOC]. No
+// events subscribes to every type.
+func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]webhook.Registration, error) {
+	name := &req.Name
+	if err := checkCommon(name, req.Active, req.Params); err != nil {
+		return nil, err
+	}
+	if err := validateCallbackURL(req.URL); err != nil {
+		return nil, err
+	}
+	types, err := validateEvents(req.Events)
+	if err != nil {
+		return nil, err
+	}
+	var w wireWebhook
+	if err := c.call(ctx, http.MethodPut, "/v1/webhooks", webhookBody{CallbackURL: req.URL, Types: types}, &w); err != nil {
+		return nil, err
+	}
+	return []webhook.Registration{c.registration(&w)}, nil
+}
+
+// Update is a read-modify-write: PUT /v1/webhooks with an id replaces the
+// whole webhook [DOC], so the current one is read first and what the
+// request leaves unset is sent back unchanged. Two concurrent updates of
+// one webhook can still overwrite each other; OffBlocks offers no version
+// to guard against that [UNKNOWN].
+func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateRequest) (*webhook.Registration, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	if err := checkCommon(req.Name, req.Active, req.Params); err != nil {
+		return nil, err
+	}
+	if req.URL == nil && req.Events == nil {
+		return nil, webhook.Invalid("offblocks: nothing to update (give --url or --event)")
+	}
+	var types []string
+	if req.URL != nil {
+		if err := validateCallbackURL(*req.URL); err != nil {
+			return nil, err
+		}
+	}
+	if req.Events != nil {
+		var err error
+		if types, err = validateEvents(req.Events); err != nil {
+			return nil, err
+		}
+	}
+	cur, err := c.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	b := webhookBody{ID: cur.ID, CallbackURL: cur.CallbackURL, Types: slices.Clone(cur.Types)}
+	if b.ID == "" {
+		b.ID = id
+	}
+	if req.URL != nil {
+		b.CallbackURL = *req.URL
+	}
+	if req.Events != nil {
+		b.Types = types
+	}
+	var w wireWebhook
+	if err := c.call(ctx, http.MethodPut, "/v1/webhooks", b, &w); err != nil {
+		return nil, notFound(err, id)
+	}
+	r := c.registration(&w)
+	return &r, nil
+}
+
+// Delete removes a webhook: DELETE answers with no content [DOC].
+func (c *Client) Delete(ctx context.Context, id string) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	return notFound(c.call(ctx, http.MethodDelete, hookPath(id), nil, nil), id)
+}
+
+// Events is OffBlocks' documented catalogue.
+func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
+	return slices.Clone(events), nil
+}
+
+// registration maps the wire webhook to our model. Every listed webhook
+// is active [DOC: the list returns "all active webhooks"]; no types means
+// every type, said in Extra so an empty EVENTS column is not misread.
+func (c *Client) registration(w *wireWebhook) webhook.Registration {
+	r := webhook.Registration{
+		Provider: Name,
+		Profile:  c.profile.Name,
+		ID:       w.ID,
+		URL:      w.CallbackURL,
+		Events:   slices.Clone(w.Types),
+		Active:   true,
+		Status:   "active",
+	}
+	for _, t := range []struct {
+		s   string
+		dst **time.Time
+	}{{w.CreatedAt, &r.CreatedAt}, {w.UpdatedAt, &r.UpdatedAt}} {
+		if t.s == "" {
+			continue
+		}
+		if at, err := parseTime(t.s); err == nil {
+			*t.dst = &at
+		}
+	}
+	if len(w.Types) == 0 {
+		r.Extra = map[string]any{"all_types": true}
+	}
+	r.Normalize()
+	return r
+}

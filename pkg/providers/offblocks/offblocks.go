@@ -1,0 +1,278 @@
+// Package offblocks adapts the webhook API of OffBlocks
+// (https://docs.offblocks.xyz, "API reference / Webhooks") to hookctl's
+// provider-neutral model, and emulates that API for `hookctl sandbox`.
+//
+// Facts are tagged as in providers.md: [DOC] OffBlocks' own pages, [INF] our
+// inference where they are silent (the pages on request signatures and
+// webhook verification are truncated in every copy we could read).
+//
+// Every API call carries three layers of authentication [DOC], all applied in
+// one place (Client.send) so no call can forget one:
+//
+//  1. Authorization: Bearer <token>, from POST /v1/auth/token with the API
+//     key and secret. The token is cached in the keyring ("token") until a
+//     minute before its expiresAt; a 401 drops it and logs in once more.
+//  2. An HTTP Message Signature (RFC 9421, via pkg/signature/httpsig) made
+//     with the profile's ECDSA P-384 key (`hookctl keys generate`, then
+//     `hookctl keys upload`): label sig1, parameters created, keyid (the id
+//     PUT /v1/auth/signing returned) and alg="ecdsa-p384-sha384", covering
+//     the components listed below.
+//  3. Content-Digest (sha-512, see digestAlgorithm) on every body, and a
+//     fresh Idempotency-Key (UUID v4) on every write.
+//
+// Covered components, in this order [INF: OffBlocks does not publish its
+// list; this is everything a man in the middle could otherwise change]:
+//
+//	"@method" "@target-uri" "authorization"   every request
+//	"content-digest" "content-type"           requests with a body
+//	"idempotency-key"                         writes (PUT, POST, DELETE)
+//
+// A request is signed once, before it leaves, so httpclient's automatic
+// retry resends the identical bytes: same Idempotency-Key, same signature,
+// same created (well inside the five-minute tolerance), and OffBlocks
+// answers a retried write with the stored response instead of doing it
+// twice.
+//
+// OffBlocks signs its webhook deliveries itself with a key of its own, so
+// there is no webhook secret to store or rotate: `hookctl verify` checks a
+// delivery against the verification key (GET /v1/webhooks/verification-key),
+// which is cached in the keyring by its id and fetched again when a delivery
+// names another one (Client.VerificationKey).
+package offblocks
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/httpclient"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/signature"
+	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Name is the provider id used in profiles.
+const Name = "offblocks"
+
+// Scheme is the delivery signature scheme `hookctl verify` uses for
+// OffBlocks profiles.
+const Scheme = "http-message-signatures"
+
+// LiveBaseURL is the API host of every sample in OffBlocks' docs [DOC]. The
+// /v1 version segment is part of each path, so a --base-url override stays a
+// plain prefix.
+const LiveBaseURL = "https://api.offblocks.xyz"
+
+// Environments. The sandbox host is not published [UNKNOWN], so a sandbox
+// profile needs --base-url.
+const (
+	EnvLive    = "live"
+	EnvSandbox = "sandbox"
+)
+
+// FieldKeyID is the optional profile setting holding the id of an uploaded
+// signing key. `hookctl keys upload` remembers the id in the keyring
+// (CredSigningKeyID) instead; the setting is for keys uploaded elsewhere and
+// for CI, where HOOKCTL_SIGNING_KEY carries the key and no keyring exists.
+const FieldKeyID = "key-id"
+
+// Credential names in the keyring ("<profile>/<name>").
+const (
+	CredAPIKey    = "api-key"    // UUID [DOC]; HOOKCTL_API_KEY overrides
+	CredAPISecret = "api-secret" // HOOKCTL_API_SECRET overrides
+	// CredSigningKey is the PKCS#8 PEM private key from `hookctl keys
+	// generate`; HOOKCTL_SIGNING_KEY (PEM) overrides it.
+	CredSigningKey = "signing-key"
+	// Caches hookctl writes itself (removed by `auth logout`).
+	CredToken           = "token"
+	CredSigningKeyID    = "signing-key-id"
+	CredVerificationKey = "verification-key"
+)
+
+// SignatureAlgorithm is the only request-signing algorithm OffBlocks
+// supports [DOC].
+const SignatureAlgorithm = httpsig.AlgECDSAP384SHA384
+
+// signatureLabel is the Signature-Input label; RFC 9421's examples use sig1
+// and OffBlocks does not name one [INF].
+const signatureLabel = "sig1"
+
+// digestAlgorithm: OffBlocks says the digest uses a "pre-defined algorithm"
+// without naming it [UNKNOWN]. Its own library implements sha-256 and
+// sha-512; sha-512 is what RFC 9421's examples (and the draft OffBlocks
+// follows) put in Content-Digest, and any RFC 9530 receiver accepts it.
+const digestAlgorithm = httpsig.DigestSHA512
+
+// RotateSecretHint is what `hookctl rotate-secret` can append to its "not
+// supported by offblocks" error.
+const RotateSecretHint = "OffBlocks signs deliveries with its own key pair, so there is no webhook secret to rotate: " +
+	"`hookctl verify -p <profile>` checks deliveries against OffBlocks' verification key (fetched again when a delivery names a new key id). " +
+	"To replace the key that signs your API requests, run `hookctl keys generate --force` and then `hookctl keys upload`."
+
+// Events OffBlocks delivers: entity-update events listed in its webhook
+// guide [DOC]. No types on a webhook means every type.
+var events = []webhook.EventType{
+	{Name: "customer.updated", Description: "a customer changed (e.g. its verification status)"},
+	{Name: "account.updated", Description: "a smart-contract account changed"},
+	{Name: "card.updated", Description: "a card changed (issued, activated, frozen, ...)"},
+	{Name: "authorisation.updated", Description: "a card authorisation was created or changed"},
+	{Name: "transaction.updated", Description: "a transaction was created or changed"},
+}
+
+func eventNames() []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Name
+	}
+	return out
+}
+
+func isKnownEvent(e string) bool { return slices.Contains(eventNames(), e) }
+
+// Spec describes OffBlocks to the rest of hookctl.
+func Spec() provider.Spec {
+	return provider.Spec{
+		Name:         Name,
+		Title:        "OffBlocks API",
+		Environments: []string{EnvLive, EnvSandbox},
+		Fields: []provider.Field{{
+			Name:     FieldKeyID,
+			Usage:    "id of the uploaded request-signing key, when it was uploaded elsewhere (`hookctl keys upload` remembers it itself)",
+			Validate: validateKeyID,
+		}},
+		Credentials: []provider.Credential{
+			{Name: CredAPIKey, Prompt: "OffBlocks API key (a UUID)"},
+			{Name: CredAPISecret, Prompt: "OffBlocks API secret"},
+			{Name: CredSigningKey, Prompt: "ECDSA P-384 private key (PEM) that signs API requests", Generated: true},
+			{Name: CredToken, Cache: true},
+			{Name: CredSigningKeyID, Cache: true},
+			{Name: CredVerificationKey, Cache: true},
+		},
+		Scheme:          Scheme,
+		SecretOverlap:   0, // no webhook secrets at all
+		ValidateProfile: validateProfile,
+		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		VerificationKeys: func(ctx context.Context, d provider.Deps) ([]signature.Key, error) {
+			c, err := New(d)
+			if err != nil {
+				return nil, err
+			}
+			return c.VerificationKeys(ctx)
+		},
+		NewSandbox: func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
+		Demo: &provider.Demo{
+			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey, "HOOKCTL_API_SECRET": SandboxAPISecret},
+			Setup:     [][]string{{"keys", "generate"}, {"keys", "upload"}},
+			Register:  []string{"--url", "https://hooks.example.com/offblocks", "--event", "customer.updated", "--event", "card.updated"},
+			UpdateURL: "https://hooks.example.com/offblocks/v2",
+			Event:     "card.updated",
+			Rotate:    false,
+		},
+	}
+}
+
+func validateProfile(p config.Profile) error {
+	switch p.Environment {
+	case "", EnvLive:
+	case EnvSandbox:
+		if p.BaseURL == "" {
+			return sandboxHostError()
+		}
+	default:
+		return webhook.Invalid("offblocks: unknown environment %q (want live or sandbox)", p.Environment)
+	}
+	if v := p.Setting(FieldKeyID); v != "" {
+		return validateKeyID(v)
+	}
+	return nil
+}
+
+func sandboxHostError() *webhook.Error {
+	return webhook.Invalid("offblocks: the sandbox environment has no published host").
+		WithHint("give the sandbox API base OffBlocks sent you with --base-url (or HOOKCTL_BASE_URL); for hookctl's own emulator, use the `profile add` line `hookctl sandbox serve` prints")
+}
+
+func validateKeyID(s string) error {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return webhook.Invalid("offblocks: key-id %q must be the non-empty id OffBlocks returned for the uploaded key", s)
+	}
+	return nil
+}
+
+// resolveBase is the API base of a profile: the override, else the
+// environment's default. A trailing /v1 is dropped, as providers.md and
+// OffBlocks' docs write the base with it and the paths carry it already.
+func resolveBase(p config.Profile) (string, error) {
+	base := strings.TrimSuffix(strings.TrimSpace(p.BaseURL), "/")
+	if base == "" {
+		switch p.Environment {
+		case "", EnvLive:
+			base = LiveBaseURL
+		case EnvSandbox:
+			return "", sandboxHostError()
+		default:
+			return "", webhook.Invalid("offblocks: profile %s has unknown environment %q (want live or sandbox)", p.Name, p.Environment)
+		}
+	}
+	base = strings.TrimSuffix(base, "/v1")
+	if u, err := url.Parse(base); err != nil || !u.IsAbs() || u.Host == "" {
+		return "", webhook.Invalid("offblocks: base URL %q must be an absolute URL such as %s", base, LiveBaseURL)
+	}
+	return base, nil
+}
+
+// validateCallbackURL enforces what OffBlocks needs before any request: an
+// absolute https URI [DOC: callbackUrl is a uri; deliveries carry account
+// data], with plain http allowed only for loopback so a local
+// `hookctl verify listen` can receive sandbox deliveries.
+func validateCallbackURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return webhook.Invalid("offblocks: --url %q must be an absolute https URL, e.g. https://hooks.example.com/offblocks", s)
+	}
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return webhook.Invalid("offblocks: --url %q must not contain spaces", s)
+	}
+	switch {
+	case u.Scheme == "https":
+	case u.Scheme == "http" && httpclient.IsLoopback(u.Hostname()):
+	default:
+		return webhook.Invalid("offblocks: --url %q must use https (plain http only for localhost)", s)
+	}
+	if u.User != nil {
+		return webhook.Invalid("offblocks: --url must not carry credentials (user:password@)")
+	}
+	return nil
+}
+
+// validateEvents checks event types against the catalogue and drops
+// duplicates; an empty list subscribes to every type [DOC].
+func validateEvents(in []string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for _, e := range in {
+		if !isKnownEvent(e) {
+			return nil, webhook.Invalid("offblocks: unknown event type %q (valid: %s)", e, strings.Join(eventNames(), ", "))
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// sanitize keeps provider text printable: no control characters reach a terminal.
+func sanitize(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// RotateSecretHint tells `hookctl rotate-secret` what to say instead.
+func (c *Client) RotateSecretHint() string { return RotateSecretHint }
