@@ -139,6 +139,9 @@ func (s *Store) Chunked(profile, name string) (string, bool) {
 func (s *Store) Update(profile, name string, fn func(old string, found bool) (string, error)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if u, ok := s.backend.(updater); ok {
+		return u.UpdateValue(Key(profile, name), fn)
+	}
 	old, err := s.Get(profile, name)
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -149,6 +152,13 @@ func (s *Store) Update(profile, name string, fn func(old string, found bool) (st
 		return err
 	}
 	return s.Set(profile, name, val)
+}
+
+// updater is a backend that can read-modify-write one entry atomically
+// across processes (the file backend, under its lock): one read and one
+// write instead of two of each, and no lost update between two hookctl runs.
+type updater interface {
+	UpdateValue(key string, fn func(old string, found bool) (string, error)) error
 }
 
 // MissingError is the exit-4 error for a credential that is nowhere.

@@ -92,6 +92,25 @@ func (f *File) read() (map[string]string, error) {
 
 // update runs fn on the current map under the lock and writes the result
 // when fn reports a change.
+// UpdateValue does a read-modify-write of one entry under the file lock.
+func (f *File) UpdateValue(key string, fn func(old string, found bool) (string, error)) error {
+	var fnErr error
+	err := f.update(func(m map[string]string) bool {
+		old, found := m[key]
+		val, err := fn(old, found)
+		if err != nil {
+			fnErr = err
+			return false
+		}
+		m[key] = val
+		return true
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	return err
+}
+
 func (f *File) update(fn func(map[string]string) bool) error {
 	dir := filepath.Dir(f.path)
 	// 0700: the directory listing alone says which profiles have secrets.
@@ -111,7 +130,9 @@ func (f *File) update(fn func(map[string]string) bool) error {
 	if !fn(m) {
 		return nil
 	}
-	b, err := json.MarshalIndent(m, "", "  ")
+	// Compact: the file is rewritten on every change, and indenting a
+	// thousand secret sets costs more than the fsync.
+	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
