@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +37,10 @@ type VerifyOptions struct {
 	RequestFile   string
 	BodyFile      string
 	Headers       []string
+	HARFile       string
+	HAREntry      int
+	BatchFile     string
+	SeenDB        string
 	Tolerance     time.Duration
 	Now           string
 }
@@ -48,55 +55,107 @@ func NewCmdVerify(f *Factory, runF func(*VerifyOptions) error) *cobra.Command {
 timestamp skew, digest, each signature tried and with which key.
 
 The delivery is a raw HTTP request (--request-file, '-' for stdin; curl -v
-dumps work) or a body plus headers. The scheme is detected from the headers
+dumps work), a body plus headers, or one entry of a HAR 1.2 file (--har,
+--entry N; browser and proxy exports). --batch verifies JSON lines, each
+{"request": "<raw HTTP request>"} or {"headers": {...}, "body": "..."}, with
+an optional "id" naming the registration (with -p), and prints one result
+per line. With --seen-db FILE, a delivery already verified fails as a
+replay. For a live receiver, see 'hookctl verify listen'.
+
+The scheme is detected from the headers
 unless --scheme is given. Keys come from the profile's stored secrets
 (-p P --id ID: current, and previous while the provider still signs with
 it), or from --secret-file, --secret-env or --public-key-file; never from a
 command-line argument.
 
-Exit status 0 when valid, 3 when the signature, timestamp or digest fails.`,
+Exit status 0 when valid (with --batch: every entry), 3 when the signature,
+timestamp or digest fails or a delivery is a replay.`,
 		Example: `  # A delivery captured as a raw HTTP request, keys from the profile
   $ hookctl verify -p billing --id wh_123 --request-file delivery.http
 
   # Body and headers, secret from the environment
   $ hookctl verify --body-file body.json --header 'X-PAYLOAD-SIGNATURE-TIMESTAMP: 2026-01-02T03:04:05Z' \
-      --header 'X-PAYLOAD-SIGNATURE: v1=ABC...' --secret-env WEBHOOK_SECRET`,
+      --header 'X-PAYLOAD-SIGNATURE: v1=ABC...' --secret-env WEBHOOK_SECRET
+
+  # The second request of a HAR export
+  $ hookctl verify --har capture.har --entry 1 --secret-file secret.txt
+
+  # Many deliveries, one JSON result per line
+  $ hookctl verify --batch deliveries.jsonl --secret-env WEBHOOK_SECRET -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			if (opts.RequestFile == "") == (opts.BodyFile == "") {
-				return usageErrorf("give the delivery with --request-file, or with --body-file and --header")
-			}
-			if opts.RequestFile != "" && len(opts.Headers) > 0 {
-				return usageErrorf("--header goes with --body-file, not --request-file")
-			}
-			n := 0
-			for _, s := range []string{opts.SecretFile, opts.SecretEnv, opts.PublicKeyFile, opts.ID} {
+			inputs := 0
+			for _, s := range []string{opts.RequestFile, opts.BodyFile, opts.HARFile, opts.BatchFile} {
 				if s != "" {
-					n++
+					inputs++
 				}
 			}
-			if n != 1 {
-				return usageErrorf("give exactly one key source: --id (with -p), --secret-file, --secret-env or --public-key-file")
+			if inputs != 1 {
+				return usageErrorf("give the delivery with --request-file, --body-file and --header, --har, or --batch")
+			}
+			if opts.BodyFile == "" && len(opts.Headers) > 0 {
+				return usageErrorf("--header goes with --body-file")
+			}
+			if c.Flags().Changed("entry") && opts.HARFile == "" {
+				return usageErrorf("--entry goes with --har")
+			}
+			if opts.BatchFile != "" && opts.SeenDB != "" {
+				return usageErrorf("--seen-db cannot be combined with --batch")
+			}
+			// A batch may name each entry's registration ("id") instead.
+			if opts.BatchFile == "" || opts.ID != "" || opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
+				if err := checkKeySource(opts); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.BatchFile != "" {
+				return runVerifyBatch(c.Context(), opts)
+			}
 			return runVerify(c.Context(), opts)
 		},
 	}
+	fl := c.Flags()
+	fl.StringVar(&opts.RequestFile, "request-file", "", "raw HTTP request ('-' for stdin)")
+	fl.StringVar(&opts.BodyFile, "body-file", "", "delivery body ('-' for stdin)")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "delivery header 'Name: value' (repeatable)")
+	fl.StringVar(&opts.HARFile, "har", "", "HAR 1.2 file (browser or proxy export) holding the delivery")
+	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har)")
+	fl.StringVar(&opts.BatchFile, "batch", "", "JSON lines of deliveries to verify ('-' for stdin)")
+	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
+	addKeyFlags(c, opts)
+	c.AddCommand(NewCmdVerifyListen(f, nil))
+	return c
+}
+
+// checkKeySource requires exactly one key source.
+func checkKeySource(opts *VerifyOptions) error {
+	n := 0
+	for _, s := range []string{opts.SecretFile, opts.SecretEnv, opts.PublicKeyFile, opts.ID} {
+		if s != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return usageErrorf("give exactly one key source: --id (with -p), --secret-file, --secret-env or --public-key-file")
+	}
+	return nil
+}
+
+// addKeyFlags adds the key, scheme and replay flags verify and verify
+// listen share.
+func addKeyFlags(c *cobra.Command, opts *VerifyOptions) {
 	fl := c.Flags()
 	fl.StringVar(&opts.ID, "id", "", "registration whose stored secrets to use (with -p)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature scheme: "+strings.Join(schemeNames(), ", ")+" (default: detected)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "file holding the webhook secret")
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret")
 	fl.StringVar(&opts.PublicKeyFile, "public-key-file", "", "public key (PEM or JWK) for http-message-signatures")
-	fl.StringVar(&opts.RequestFile, "request-file", "", "raw HTTP request ('-' for stdin)")
-	fl.StringVar(&opts.BodyFile, "body-file", "", "delivery body ('-' for stdin)")
-	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "delivery header 'Name: value' (repeatable)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 5*time.Minute, "accepted clock skew for signed timestamps")
-	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
+	fl.StringVar(&opts.SeenDB, "seen-db", "", "file (0600) of delivery ids already verified; a repeat fails as a replay")
 	_ = c.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(schemeNames(), cobra.ShellCompDirectiveNoFileComp))
-	return c
 }
 
 func schemeNames() []string {
@@ -127,6 +186,18 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 		return err
 	}
 	res := scheme.Verify(req, keys, signature.Options{Now: now, Tolerance: opts.Tolerance})
+	if res.Valid && opts.SeenDB != "" {
+		db, err := openSeenDB(opts.SeenDB)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if res = db.Check(res, req.Header, req.Body); res.Valid {
+			if err := db.Add(replayKey(res, req.Header, req.Body)); err != nil {
+				return fmt.Errorf("--seen-db: %w", err)
+			}
+		}
+	}
 	printer, err := opts.F.Printer()
 	if err != nil {
 		return err
@@ -180,6 +251,18 @@ func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
 			return nil, usageErrorf("%v", err)
 		}
 		return fh, nil
+	}
+	if opts.HARFile != "" {
+		rc, err := open(opts.HARFile)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		req, err := signature.ParseHAR(rc, opts.HAREntry, maxVerifyBody)
+		if err != nil {
+			return nil, usageErrorf("--har: %v", err)
+		}
+		return req, nil
 	}
 	if opts.RequestFile != "" {
 		rc, err := open(opts.RequestFile)
@@ -286,4 +369,208 @@ func parseTimeFlag(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("want RFC 3339 (2026-01-02T15:04:05Z) or Unix seconds, got %q", s)
 	}
 	return t, nil
+}
+
+// batchEntry is one line of `verify --batch`: a raw request, or headers and
+// body; id names the registration whose stored secrets to use (with -p).
+type batchEntry struct {
+	Request string       `json:"request"`
+	Headers batchHeaders `json:"headers"`
+	Body    string       `json:"body"`
+	ID      string       `json:"id"`
+}
+
+// batchHeaders accepts {"Name": "value"} and {"Name": ["v1", "v2"]}.
+type batchHeaders map[string]headerValues
+
+// headerValues is one header's value or values.
+type headerValues []string
+
+func (v *headerValues) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '[' {
+		return json.Unmarshal(b, (*[]string)(v))
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("a header value must be a string or an array of strings")
+	}
+	*v = headerValues{s}
+	return nil
+}
+
+// header turns the entry's headers into canonical http.Header.
+func (h batchHeaders) header() http.Header {
+	out := make(http.Header, len(h))
+	for k, v := range h {
+		k = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
+		out[k] = append(out[k], v...)
+	}
+	return out
+}
+
+// batchLine is one result of `verify --batch -o json`.
+type batchLine struct {
+	Line  int    `json:"line"`
+	Error string `json:"error,omitempty"`
+	signature.Result
+}
+
+// batchVerifier checks batch entries; keys are resolved once per
+// registration id, so the per-entry cost is parsing plus the MAC.
+type batchVerifier struct {
+	ctx     context.Context
+	opts    *VerifyOptions
+	sopts   signature.Options
+	keys    map[string][]signature.Key
+	schemes map[string]string // profile scheme per id
+}
+
+func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier, error) {
+	now := opts.F.Now()
+	if opts.Now != "" {
+		var err error
+		if now, err = parseTimeFlag(opts.Now); err != nil {
+			return nil, usageErrorf("--now: %v", err)
+		}
+	}
+	return &batchVerifier{ctx: ctx, opts: opts, sopts: signature.Options{Now: now, Tolerance: opts.Tolerance},
+		keys: map[string][]signature.Key{}, schemes: map[string]string{}}, nil
+}
+
+func (b *batchVerifier) keysFor(id string) ([]signature.Key, string, error) {
+	if k, ok := b.keys[id]; ok {
+		return k, b.schemes[id], nil
+	}
+	o := *b.opts
+	if id != "" && o.SecretFile == "" && o.SecretEnv == "" && o.PublicKeyFile == "" {
+		o.ID = id
+	}
+	if o.ID == "" && o.SecretFile == "" && o.SecretEnv == "" && o.PublicKeyFile == "" {
+		return nil, "", usageErrorf("no key for this entry: give it an \"id\" (with -p), or pass a key flag")
+	}
+	keys, scheme, err := verifyKeys(b.ctx, &o)
+	if err != nil {
+		return nil, "", err
+	}
+	b.keys[id], b.schemes[id] = keys, scheme
+	return keys, scheme, nil
+}
+
+// check verifies one JSON line.
+func (b *batchVerifier) check(line []byte) (signature.Result, error) {
+	var e batchEntry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return signature.Result{}, fmt.Errorf("not a JSON object: %v", err)
+	}
+	var req *signature.Request
+	switch {
+	case e.Request != "" && (e.Headers != nil || e.Body != ""):
+		return signature.Result{}, errors.New(`give "request", or "headers" and "body", not both`)
+	case e.Request != "":
+		var err error
+		if req, err = signature.ParseRawRequest(strings.NewReader(e.Request), maxVerifyBody); err != nil {
+			return signature.Result{}, fmt.Errorf("request: %v", err)
+		}
+	case e.Headers != nil:
+		req = &signature.Request{Method: http.MethodPost, Header: e.Headers.header(), Body: []byte(e.Body)}
+	default:
+		return signature.Result{}, errors.New(`no "request" and no "headers"`)
+	}
+	keys, profScheme, err := b.keysFor(e.ID)
+	if err != nil {
+		return signature.Result{}, err
+	}
+	scheme, err := pickScheme(b.opts.Scheme, profScheme, req.Header)
+	if err != nil {
+		return signature.Result{}, err
+	}
+	return scheme.Verify(req, keys, b.sopts), nil
+}
+
+func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
+	var in io.Reader = opts.F.IO.In
+	if opts.BatchFile != "-" {
+		fh, err := os.Open(opts.BatchFile)
+		if err != nil {
+			return usageErrorf("--batch: %v", err)
+		}
+		defer fh.Close()
+		in = fh
+	}
+	bv, err := newBatchVerifier(ctx, opts)
+	if err != nil {
+		return err
+	}
+	printer, err := opts.F.Printer()
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(opts.F.IO.Out) // --jq output bypasses it
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64<<10), 2*maxVerifyBody)
+	n, total, failed := 0, 0, 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		total++
+		res, err := bv.check(line)
+		bl := batchLine{Line: n, Result: res}
+		if err != nil {
+			var we *webhook.Error
+			if errors.As(err, &we) && (we.Kind == webhook.KindAuth || we.Kind == webhook.KindNotFound) {
+				return fmt.Errorf("--batch line %d: %w", n, err)
+			}
+			bl.Error = err.Error()
+			if bl.FailedStep == "" {
+				bl.FailedStep = "input"
+			}
+		}
+		if !bl.Valid {
+			failed++
+		}
+		if printer.JQ != "" {
+			if err := printer.Print(bl, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if printer.Structured() {
+			if err := enc.Encode(bl); err != nil {
+				return err
+			}
+			continue
+		}
+		detail := bl.Error
+		for _, s := range bl.Steps {
+			if !s.OK && s.Name == bl.FailedStep {
+				detail = s.Detail
+				break
+			}
+		}
+		valid := "invalid"
+		if bl.Valid {
+			valid = "valid"
+		}
+		fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", n, valid, dash(bl.Scheme), dash(bl.Key), dash(bl.FailedStep),
+			output.Sanitize(dash(bl.ID)), output.Sanitize(dash(detail)))
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("--batch line %d: %w", n+1, err)
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return webhook.Errorf(webhook.KindVerify, "%d of %d deliveries failed verification", failed, total)
+	}
+	if !printer.Structured() {
+		notice(opts.F, "all %d deliveries valid", total)
+	}
+	return nil
 }
