@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# fuzz.sh [DURATION]: run every Fuzz target in the module for DURATION each
-# (default 5s), one at a time (go test -fuzz takes one target per run).
+# fuzz.sh [BUDGET]: run every Fuzz target in the module with -fuzztime
+# BUDGET each (default 10000x), one at a time (go test -fuzz takes one
+# target per run). The default is an execution count, not a duration: Go
+# 1.26's fuzz coordinator can report a spurious "context deadline exceeded"
+# failure when a duration budget ends mid-execution (golang/go#75804, fixed
+# in Go 1.27); a count has no deadline to race. Pass e.g. 10m for long runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dur=${1:-5s}
+dur=${1:-10000x}
 n=0
 for pkg in $(go list ./...); do
   for target in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do

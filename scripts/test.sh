@@ -4,7 +4,7 @@
 # generated docs/completions up to date, every test with -race (including the
 # real Secret Service ones, under with-keyring.sh), and a short run of every
 # fuzz target. Extra arguments go to `go test` (e.g. -run, -v).
-# HOOKCTL_FUZZTIME (default 5s) sets the fuzz time per target; 0 skips fuzzing.
+# HOOKCTL_FUZZTIME (default 10000x executions) sets the fuzz budget per target; 0 skips fuzzing.
 # HOOKCTL_RELEASE_CHECK=1 also runs scripts/release-check.sh (goreleaser).
 set -euo pipefail
 
@@ -34,9 +34,9 @@ fi
 echo "== tests (-race, real Secret Service)"
 "$here/with-keyring.sh" go test -race ./... "$@"
 
-if [ "${HOOKCTL_FUZZTIME:-5s}" != 0 ]; then
+if [ "${HOOKCTL_FUZZTIME:-10000x}" != 0 ]; then
   echo "== fuzz"
-  "$here/fuzz.sh" "${HOOKCTL_FUZZTIME:-5s}"
+  "$here/fuzz.sh" "${HOOKCTL_FUZZTIME:-10000x}"
 fi
 
 if [ "${HOOKCTL_RELEASE_CHECK:-0}" = 1 ]; then

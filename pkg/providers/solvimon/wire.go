@@ -129,6 +129,12 @@ func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
+			// A zone offset can move year 0001 or 9999 out of the four-digit
+			// range, where the UTC time no longer formats as RFC 3339 (found
+			// by FuzzParseTime: "0000-01-01T0:00:00+0100").
+			if u := t.UTC(); u.Year() < 1 || u.Year() > 9999 {
+				return time.Time{}, fmt.Errorf("time %q is outside years 0001-9999 in UTC", s)
+			}
 			return t.UTC(), nil
 		}
 	}
