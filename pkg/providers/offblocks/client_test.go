@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -201,7 +202,7 @@ func TestRetryReusesIdempotencyKey(t *testing.T) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPut && !dropped {
 				dropped = true
-				rec := &recorder{header: http.Header{}}
+				rec := httptest.NewRecorder()
 				next.ServeHTTP(rec, r) // the work is done...
 				conn, _, err := http.NewResponseController(w).Hijack()
 				if err != nil {

@@ -6,9 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -25,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/sandbox/idempotency"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 
@@ -94,16 +93,6 @@ type sandboxState struct {
 	VerificationKey *verifyRecord  `json:"verification_key"`
 }
 
-// idemEntry is a remembered answer to an Idempotency-Key.
-type idemEntry struct {
-	fingerprint string
-	at          time.Time
-	inFlight    bool
-	status      int
-	header      http.Header
-	body        []byte
-}
-
 // Sandbox emulates OffBlocks' webhook API in memory, with all three layers
 // of request authentication and idempotency. One fixed account: every valid
 // token belongs to SandboxAPIKey. It is safe for concurrent use.
@@ -118,7 +107,7 @@ type Sandbox struct {
 	signing *signingRecord
 	verify  *verifyRecord
 	tokens  map[string]time.Time // token → expiry
-	idem    map[string]*idemEntry
+	idem    *idempotency.Store
 
 	// onWrite, when set (tests), runs while a write holds its
 	// Idempotency-Key and before the write is done, so a test can catch
@@ -133,10 +122,29 @@ var _ provider.Sandbox = (*Sandbox)(nil)
 // not used.
 func NewSandbox(o provider.SandboxOptions) *Sandbox {
 	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now,
-		hooks: map[string]*hookRecord{}, tokens: map[string]time.Time{}, idem: map[string]*idemEntry{}}
+		hooks: map[string]*hookRecord{}, tokens: map[string]time.Time{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// Same key + another request: 422; while the first runs: 409 [DOC].
+	s.idem = idempotency.New(idempotency.Options{
+		Retain: idempotencyRetained, Now: s.now,
+		Prepare: func(_ http.ResponseWriter, r *http.Request, _ http.Header) {
+			s.mu.Lock()
+			hook := s.onWrite
+			s.mu.Unlock()
+			if hook != nil {
+				hook(r)
+			}
+		},
+		Refuse: func(w http.ResponseWriter, why idempotency.Refusal) {
+			if why == idempotency.Mismatch {
+				writeError(w, http.StatusUnprocessableEntity, "Invalid request: this Idempotency-Key was already used with a different request")
+				return
+			}
+			writeError(w, http.StatusConflict, "Conflict: a request with this Idempotency-Key is still being processed")
+		},
+	})
 	v, err := newVerifyRecord()
 	if err != nil {
 		// Only a broken system random source gets here; nothing can work then.
@@ -394,84 +402,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // --- idempotency -----------------------------------------------------------
 
-// idempotent runs a write once per key [DOC]: the same key with the same
-// request replays the stored answer (marked Idempotent-Replayed, a header
-// of ours); with a different request it is 422; while the first request
-// is still running it is 409. Keys live for an hour. Answers of 5xx are not
-// kept, so a retry runs again. The fingerprint is method, path and body,
-// not the signature: a client that re-signs a retry is the same request.
+// idempotent runs a write once per key [DOC] (the rules are in
+// NewSandbox's idempotency.Options). The fingerprint is method, path and
+// body, not the signature: a client that re-signs a retry is the same request.
 func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, scope string, body []byte) {
-	sum := sha256.Sum256(body)
-	fp := r.Method + " " + r.URL.RequestURI() + " " + hex.EncodeToString(sum[:])
-	now := s.now()
-	s.mu.Lock()
-	for k, e := range s.idem {
-		if !e.inFlight && now.Sub(e.at) > idempotencyRetained {
-			delete(s.idem, k)
-		}
-	}
-	if e, ok := s.idem[scope]; ok {
-		s.mu.Unlock()
-		switch {
-		case e.fingerprint != fp:
-			writeError(w, http.StatusUnprocessableEntity, "Invalid request: this Idempotency-Key was already used with a different request")
-		case e.inFlight:
-			writeError(w, http.StatusConflict, "Conflict: a request with this Idempotency-Key is still being processed")
-		default:
-			for k, v := range e.header {
-				w.Header()[k] = slices.Clone(v)
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(e.status)
-			w.Write(e.body)
-		}
-		return
-	}
-	entry := &idemEntry{fingerprint: fp, at: now, inFlight: true}
-	s.idem[scope] = entry
-	hook := s.onWrite
-	s.mu.Unlock()
-	if hook != nil {
-		hook(r)
-	}
-
-	rec := &recorder{header: http.Header{}}
-	s.mux.ServeHTTP(rec, r)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	s.mu.Lock()
-	if rec.status >= 500 {
-		delete(s.idem, scope)
-	} else {
-		entry.inFlight, entry.status, entry.header, entry.body = false, rec.status, rec.header.Clone(), rec.body.Bytes()
-	}
-	s.mu.Unlock()
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.status)
-	w.Write(rec.body.Bytes())
-}
-
-// recorder captures an answer so it can be stored for replay.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
+	s.idem.Serve(w, r, scope, body, s.mux)
 }
 
 // --- state -----------------------------------------------------------------

@@ -3,8 +3,6 @@ package solvimon
 import (
 	"bytes"
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/sandbox/idempotency"
 )
 
 // The emulator's fixed credentials, listed in `hookctl sandbox serve --help`.
@@ -102,16 +101,6 @@ type sandboxState struct {
 	Webhooks []*record `json:"webhooks"`
 }
 
-// idemEntry is a remembered answer to an Idempotency-Key.
-type idemEntry struct {
-	fingerprint string
-	at          time.Time
-	inFlight    bool
-	status      int
-	header      http.Header
-	body        []byte
-}
-
 // Sandbox emulates Solvimon's webhook API in memory. It is safe for
 // concurrent use; outbound deliveries run without holding its lock.
 type Sandbox struct {
@@ -123,7 +112,7 @@ type Sandbox struct {
 	mu    sync.Mutex
 	seq   int64
 	hooks map[string]*record
-	idem  map[string]*idemEntry
+	idem  *idempotency.Store
 }
 
 var _ provider.Sandbox = (*Sandbox)(nil)
@@ -131,13 +120,31 @@ var _ provider.Sandbox = (*Sandbox)(nil)
 // NewSandbox builds an empty emulator.
 func NewSandbox(o provider.SandboxOptions) *Sandbox {
 	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, http: o.HTTP,
-		hooks: map[string]*record{}, idem: map[string]*idemEntry{}}
+		hooks: map[string]*record{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.http == nil {
 		s.http = httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: deliveryTimeout, UserAgent: "hookctl-sandbox"})
 	}
+	// Same key + different request: 400 IDEMPOTENCY_CHECK_FAILED (the docs
+	// name the code but not the status; 400 because it is the caller's
+	// mistake and every write documents 400, where 409 is kept for a key
+	// whose first request is still running). 5xx answers are marked
+	// Idempotency-Retryable [providers.md]; a replay gets its own request id.
+	s.idem = idempotency.New(idempotency.Options{
+		Retain: idempotencyRetained, Now: s.now, NotReplayed: []string{"X-Request-Id"}, RetryableHeader: "Idempotency-Retryable",
+		Prepare: func(w http.ResponseWriter, _ *http.Request, answer http.Header) {
+			answer.Set("X-REQUEST-ID", w.Header().Get("X-REQUEST-ID"))
+		},
+		Refuse: func(w http.ResponseWriter, why idempotency.Refusal) {
+			if why == idempotency.Mismatch {
+				writeError(w, http.StatusBadRequest, "IDEMPOTENCY_CHECK_FAILED", "Idempotency-Key", "this key was already used for a different request", "")
+				return
+			}
+			writeError(w, http.StatusConflict, "IDEMPOTENCY_CHECK_FAILED", "Idempotency-Key", "a request with this key is still being processed", "")
+		},
+	})
 	m := http.NewServeMux()
 	m.HandleFunc("GET /v1/webhooks", s.list)
 	m.HandleFunc("POST /v1/webhooks", s.create)
@@ -267,13 +274,8 @@ func notFound(w http.ResponseWriter, id string) {
 
 // --- idempotency -----------------------------------------------------------
 
-// idempotent runs a write once per key: the same key with the same request
-// replays the stored answer with Idempotent-Replayed: true; with a different
-// request it is 400 IDEMPOTENCY_CHECK_FAILED (the docs name the code but
-// not the status; 400 because it is the caller's mistake and every write
-// documents 400, where 409 is reserved for a key whose first request is
-// still running). Answers of 5xx are not kept, so a retry runs again, and
-// say so with Idempotency-Retryable [providers.md].
+// idempotent runs a write once per caller and Idempotency-Key (the rules
+// are in NewSandbox's idempotency.Options).
 func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, key string) {
 	if len(key) > maxIdempotencyKey {
 		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "Idempotency-Key", fmt.Sprintf("must be at most %d characters", maxIdempotencyKey), "")
@@ -285,80 +287,9 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, key string)
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	sum := sha256.Sum256(body)
-	fp := r.Method + " " + r.URL.RequestURI() + " " + hex.EncodeToString(sum[:])
 	// Keys are scoped to the caller, as two API users may pick the same key.
 	scope := r.Header.Get("X-API-KEY") + "|" + r.Header.Get("Authorization") + "|" + r.Header.Get("x-platform-id") + "|" + key
-
-	now := s.now()
-	s.mu.Lock()
-	for k, e := range s.idem {
-		if !e.inFlight && now.Sub(e.at) > idempotencyRetained {
-			delete(s.idem, k)
-		}
-	}
-	if e, ok := s.idem[scope]; ok {
-		s.mu.Unlock()
-		switch {
-		case e.fingerprint != fp:
-			writeError(w, http.StatusBadRequest, "IDEMPOTENCY_CHECK_FAILED", "Idempotency-Key", "this key was already used for a different request", "")
-		case e.inFlight:
-			writeError(w, http.StatusConflict, "IDEMPOTENCY_CHECK_FAILED", "Idempotency-Key", "a request with this key is still being processed", "")
-		default:
-			for k, v := range e.header {
-				if k != "X-Request-Id" {
-					w.Header()[k] = slices.Clone(v)
-				}
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(e.status)
-			w.Write(e.body)
-		}
-		return
-	}
-	entry := &idemEntry{fingerprint: fp, at: now, inFlight: true}
-	s.idem[scope] = entry
-	s.mu.Unlock()
-
-	rec := &recorder{header: http.Header{}}
-	rec.header.Set("X-REQUEST-ID", w.Header().Get("X-REQUEST-ID"))
-	s.mux.ServeHTTP(rec, r)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	s.mu.Lock()
-	if rec.status >= 500 {
-		delete(s.idem, scope)
-		rec.header.Set("Idempotency-Retryable", "true")
-	} else {
-		entry.inFlight, entry.status, entry.header, entry.body = false, rec.status, rec.header.Clone(), rec.body.Bytes()
-	}
-	s.mu.Unlock()
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.status)
-	w.Write(rec.body.Bytes())
-}
-
-// recorder captures an answer so it can be stored for replay.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-func (r *recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-}
-func (r *recorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.body.Write(b)
+	s.idem.Serve(w, r, scope, body, s.mux)
 }
 
 // State is every webhook, secrets and penalty box included.
