@@ -63,17 +63,12 @@ func reportError(f *Factory, err error) int {
 		output.WriteJSON(f.IO.ErrOut, e)
 		return kind.ExitCode()
 	}
-	if !errors.Is(err, errSilent) {
-		fmt.Fprintln(f.IO.ErrOut, "error: "+sanitizeLines(err.Error()))
-	}
+	fmt.Fprintln(f.IO.ErrOut, "error: "+sanitizeLines(err.Error()))
 	if kind == webhook.KindUsage && isCobraUsageError(err) {
 		fmt.Fprintln(f.IO.ErrOut, "Run 'hookctl --help' for usage.")
 	}
 	return kind.ExitCode()
 }
-
-// errSilent marks errors whose message was already printed (bulk reports).
-var errSilent = errors.New("")
 
 func sanitizeLines(s string) string {
 	lines := strings.Split(s, "\n")
