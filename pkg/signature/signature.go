@@ -16,6 +16,7 @@ package signature
 
 import (
 	"crypto"
+	"crypto/hmac"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -318,4 +319,52 @@ func decodeSig(s string, size int) (mac []byte, encoding string, ok bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// tryV1Keys tries each key's MAC against the decoded v1 signatures (the
+// Solvimon and Standard Webhooks loop): the first valid key that matches is
+// accepted; a match with an expired key is reported but not accepted. mac
+// returns the key's MAC, or a reason to skip the key. altered names what a
+// mismatch may mean besides a wrong secret.
+func tryV1Keys(r *Result, keys []Key, now time.Time, sigs [][]byte, encodings []string, altered string, mac func(Key) ([]byte, string)) {
+	matched, expired := -1, -1
+	if len(keys) == 0 {
+		r.fail(StepKey, "no secret to verify with")
+	}
+	for i, k := range keys {
+		name := "key " + strconv.Quote(k.label(i))
+		if len(k.Secret) == 0 {
+			r.note(StepKey, name+" has no secret; skipped")
+			continue
+		}
+		m, skip := mac(k)
+		if skip != "" {
+			r.note(StepKey, name+": "+skip)
+			continue
+		}
+		hit := -1
+		for j, sig := range sigs {
+			if hmac.Equal(m, sig) {
+				hit = j
+				break
+			}
+		}
+		if hit < 0 {
+			r.note(StepSignature, name+": no v1 signature matches")
+			continue
+		}
+		r.ok(StepSignature, name+": matches v1 signature "+strconv.Itoa(hit+1)+" of "+strconv.Itoa(len(sigs))+" ("+encodings[hit]+")")
+		if k.expired(now) {
+			if expired < 0 {
+				expired = i
+			}
+			continue
+		}
+		matched = i
+		break
+	}
+	if matched < 0 && expired < 0 && len(keys) > 0 {
+		r.fail(StepSignature, "no key matches any v1 signature (wrong secret, or "+altered+" altered)")
+	}
+	matchOutcome(r, keys, matched, expired)
 }

@@ -135,42 +135,9 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 		r.fail(StepTimestamp, "X-PAYLOAD-SIGNATURE-TIMESTAMP "+strconv.Quote(ts)+" is not an ISO 8601 time")
 	}
 
-	now := opts.now()
-	matched, expired := -1, -1
-	if len(keys) == 0 {
-		r.fail(StepKey, "no secret to verify with")
-	}
-	for i, k := range keys {
-		if len(k.Secret) == 0 {
-			r.note(StepKey, "key "+strconv.Quote(k.label(i))+" has no secret; skipped")
-			continue
-		}
-		mac := solvimonMAC(k.Secret, ts, req.Body)
-		hit := -1
-		for j, sig := range sigs {
-			if hmac.Equal(mac, sig) {
-				hit = j
-				break
-			}
-		}
-		if hit < 0 {
-			r.note(StepSignature, "key "+strconv.Quote(k.label(i))+": no v1 signature matches")
-			continue
-		}
-		r.ok(StepSignature, "key "+strconv.Quote(k.label(i))+": matches v1 signature "+strconv.Itoa(hit+1)+" of "+strconv.Itoa(len(sigs))+" ("+encodings[hit]+")")
-		if k.expired(now) {
-			if expired < 0 {
-				expired = i
-			}
-			continue
-		}
-		matched = i
-		break
-	}
-	if matched < 0 && expired < 0 && len(keys) > 0 {
-		r.fail(StepSignature, "no key matches any v1 signature (wrong secret, or body/timestamp altered)")
-	}
-	matchOutcome(&r, keys, matched, expired)
+	tryV1Keys(&r, keys, opts.now(), sigs, encodings, "body/timestamp", func(k Key) ([]byte, string) {
+		return solvimonMAC(k.Secret, ts, req.Body), ""
+	})
 	return r.finish()
 }
 
