@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -62,9 +60,7 @@ func (c *Client) token(ctx context.Context, stale string) (tok string, fresh boo
 		return c.tok.Token, true, nil // another call already replaced it
 	case stale != "":
 		c.tok = nil
-		if !c.cacheBroken {
-			_ = c.creds.Delete(c.profile.Name, CredToken) // best effort: the login below overwrites it anyway
-		}
+		c.cache.Drop() // best effort: the login below overwrites it anyway
 	}
 	t, err := c.login(ctx, apiKey)
 	if err != nil {
@@ -76,17 +72,7 @@ func (c *Client) token(ctx context.Context, stale string) (tok string, fresh boo
 
 // lookup reads a login credential (env first); absent is exit 4.
 func (c *Client) lookup(name string) (string, error) {
-	if c.creds == nil {
-		return "", credentials.MissingError(c.profile.Name, name)
-	}
-	v, _, err := c.creds.Lookup(c.profile.Name, name)
-	if err != nil && !errors.Is(err, credentials.ErrNotFound) {
-		return "", fmt.Errorf("offblocks: reading the %s of profile %s: %w", name, c.profile.Name, err)
-	}
-	if v == "" {
-		return "", credentials.MissingError(c.profile.Name, name)
-	}
-	return v, nil
+	return c.creds.Require(c.profile.Name, name)
 }
 
 // readTokenCache loads the cached token from the keyring only (Get, not
@@ -94,15 +80,8 @@ func (c *Client) lookup(name string) (string, error) {
 // failure just means "no cache": an unreachable keyring in CI must not stop
 // env-var logins.
 func (c *Client) readTokenCache(apiKey string) *tokenCache {
-	raw, err := c.creds.Get(c.profile.Name, CredToken)
-	if err != nil {
-		if !errors.Is(err, credentials.ErrNotFound) {
-			c.cacheBroken = true
-		}
-		return nil
-	}
 	var t tokenCache
-	if json.Unmarshal([]byte(raw), &t) != nil || t.BaseURL != c.base || t.APIKey != apiKey {
+	if !c.cache.Load(&t) || t.BaseURL != c.base || t.APIKey != apiKey {
 		return nil
 	}
 	return &t
@@ -113,16 +92,7 @@ func (c *Client) readTokenCache(apiKey string) *tokenCache {
 // Service would cost its timeout twice).
 func (c *Client) setToken(t *tokenCache) {
 	c.tok = t
-	if c.cacheBroken {
-		return
-	}
-	b, err := json.Marshal(t)
-	if err != nil {
-		return
-	}
-	if err := c.creds.Set(c.profile.Name, CredToken, string(b)); err != nil {
-		c.cacheBroken = true
-	}
+	c.cache.Save(t)
 }
 
 // login is POST /v1/auth/token [DOC]. The token endpoint is not signed: it

@@ -36,10 +36,10 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	authMu      sync.Mutex
-	tok         *tokenCache
-	cacheRead   bool
-	cacheBroken bool // the keyring failed once: stop using it for the token cache
+	authMu    sync.Mutex
+	tok       *tokenCache
+	cacheRead bool
+	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
 
 	keyMu sync.Mutex
 	key   *ecdsa.PrivateKey
@@ -60,6 +60,7 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	c.cache = d.Creds.Cache(d.Profile.Name, CredToken)
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -133,17 +132,7 @@ func (c *Client) token(ctx context.Context, stale string) (string, error) {
 
 // lookup reads a login credential (env first); absent is exit 4.
 func (c *Client) lookup(name string) (string, error) {
-	if c.creds == nil {
-		return "", credentials.MissingError(c.profile.Name, name)
-	}
-	v, _, err := c.creds.Lookup(c.profile.Name, name)
-	if err != nil && !errors.Is(err, credentials.ErrNotFound) {
-		return "", fmt.Errorf("pwc: reading the %s of profile %s: %w", name, c.profile.Name, err)
-	}
-	if v == "" {
-		return "", credentials.MissingError(c.profile.Name, name)
-	}
-	return v, nil
+	return c.creds.Require(c.profile.Name, name)
 }
 
 // readCache loads the cached token. It reads the keyring only (Get, not
@@ -151,15 +140,8 @@ func (c *Client) lookup(name string) (string, error) {
 // mistaken for this cache. Any failure just means "no cache": a keyring
 // that is unavailable in CI must not stop env-var logins.
 func (c *Client) readCache(user string) *tokenCache {
-	raw, err := c.creds.Get(c.profile.Name, CredToken)
-	if err != nil {
-		if !errors.Is(err, credentials.ErrNotFound) {
-			c.cacheBroken = true
-		}
-		return nil
-	}
 	var t tokenCache
-	if json.Unmarshal([]byte(raw), &t) != nil || t.BaseURL != c.base || t.Username != user {
+	if !c.cache.Load(&t) || t.BaseURL != c.base || t.Username != user {
 		return nil
 	}
 	return &t
@@ -170,16 +152,7 @@ func (c *Client) readCache(user string) *tokenCache {
 // is not attempted (a hung Secret Service would cost its timeout twice).
 func (c *Client) setToken(t *tokenCache) {
 	c.tok = t
-	if c.cacheBroken {
-		return
-	}
-	b, err := json.Marshal(t)
-	if err != nil {
-		return
-	}
-	if err := c.creds.Set(c.profile.Name, CredToken, string(b)); err != nil {
-		c.cacheBroken = true
-	}
+	c.cache.Save(t)
 }
 
 // login runs the credentials login.

@@ -37,11 +37,11 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	authMu      sync.Mutex
-	user        string
-	tok         *tokenCache
-	cacheRead   bool
-	cacheBroken bool
+	authMu    sync.Mutex
+	user      string
+	tok       *tokenCache
+	cacheRead bool
+	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
 
 	keyMu sync.Mutex
 	key   *rsa.PrivateKey
@@ -68,6 +68,7 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, webhook.Invalid("pwc: base URL %q must be an absolute URL such as %s", base, ProdBaseURL)
 	}
 	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	c.cache = d.Creds.Cache(d.Profile.Name, CredToken)
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
 	}
