@@ -59,6 +59,14 @@ func EnvVar(name string) string {
 	return "HOOKCTL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
+// IsEnvVar reports whether the environment variable name (e.g.
+// HOOKCTL_API_KEY) carries a login credential; such variables are never
+// passed on to child processes.
+func IsEnvVar(key string) bool {
+	name, ok := strings.CutPrefix(key, "HOOKCTL_")
+	return ok && envNames[strings.ToLower(strings.ReplaceAll(name, "_", "-"))]
+}
+
 // Store resolves credentials: env overrides first, then the backend.
 type Store struct {
 	backend Backend

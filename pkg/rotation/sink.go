@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
 )
 
 // Delivery is a new secret on its way to where the receiver reads it.
@@ -82,7 +84,8 @@ func (s *FileSink) Deliver(_ context.Context, d Delivery) error {
 
 // ExecSink runs a shell command per secret: the secret on stdin (no
 // trailing newline), never in argv or env; the command's output goes to
-// stderr so stdout stays the report.
+// stderr so stdout stays the report. hookctl's own login credentials
+// (HOOKCTL_API_KEY and the like) are removed from the command's environment.
 type ExecSink struct {
 	cmd    string
 	stderr io.Writer
@@ -108,7 +111,7 @@ func (s *ExecSink) Deliver(ctx context.Context, d Delivery) error {
 	env := []string{}
 	for _, kv := range s.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if k == "HOOKCTL_ID" || k == "HOOKCTL_PROVIDER" || k == "HOOKCTL_PROFILE" {
+		if k == "HOOKCTL_ID" || k == "HOOKCTL_PROVIDER" || k == "HOOKCTL_PROFILE" || credentials.IsEnvVar(k) {
 			continue
 		}
 		env = append(env, kv)

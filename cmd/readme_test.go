@@ -1,0 +1,177 @@
+//go:build linux || darwin
+
+package cmd_test
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readmeBlock is one ```sh block of README.md.
+type readmeBlock struct {
+	line   int
+	text   string
+	notRun string // the reason given in a readme-test comment, if any
+}
+
+func readmeBlocks(t *testing.T) []readmeBlock {
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipRE := regexp.MustCompile(`^<!-- readme-test: not run \((.+)\) -->$`)
+	var blocks []readmeBlock
+	lines := strings.Split(string(raw), "\n")
+	for i := 0; i < len(lines); i++ {
+		if !strings.HasPrefix(lines[i], "```") {
+			continue
+		}
+		lang := strings.TrimPrefix(lines[i], "```")
+		b := readmeBlock{line: i + 1}
+		if i > 0 {
+			if m := skipRE.FindStringSubmatch(lines[i-1]); m != nil {
+				b.notRun = m[1]
+			}
+		}
+		var body []string
+		for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
+			body = append(body, lines[i])
+		}
+		if lang != "sh" {
+			t.Errorf("README.md:%d: a ```%s block; examples are ```sh so this test runs them", b.line, lang)
+			continue
+		}
+		b.text = strings.Join(body, "\n") + "\n"
+		blocks = append(blocks, b)
+	}
+	return blocks
+}
+
+// TestReadmeExamples runs every shell block of README.md (issue 8): the
+// one starting `hookctl sandbox serve ... &` first, on a free port, then
+// each other block in its own bash with -eu -o pipefail, with hookctl on
+// PATH. Blocks that cannot run here say why in a readme-test comment.
+func TestReadmeExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the README's tours")
+	}
+	blocks := readmeBlocks(t)
+	if len(blocks) < 6 {
+		t.Fatalf("found %d shell blocks in README.md", len(blocks))
+	}
+	dir := isolate(t)
+	if os.Getenv("HOOKCTL_KEYRING_TEST") == "1" && os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		t.Setenv("HOOKCTL_STORAGE", "") // the tours run on the real keyring
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	port := func(s string) string { return strings.ReplaceAll(s, "127.0.0.1:8787", addr) }
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var ran, serve int
+	for _, b := range blocks {
+		if b.notRun != "" || !strings.Contains(b.text, "sandbox serve") {
+			continue
+		}
+		// The server block: its `&` job is this bash's child; bash waits.
+		c := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", port(b.text)+"wait\n")
+		c.Dir = dir
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		// bash starts `&` jobs with SIGINT ignored: stop the whole group.
+		c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		c.WaitDelay = 5 * time.Second
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
+			c.Wait()
+		}()
+		// A reader types the next command later than the server needs to start.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			conn, err := net.Dial("tcp", addr)
+			if err == nil {
+				conn.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("README.md:%d: the sandbox never listened on %s: %s", b.line, addr, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		serve++
+		ran++
+	}
+	if serve != 1 {
+		t.Fatalf("want exactly one `sandbox serve` block, found %d", serve)
+	}
+	for _, b := range blocks {
+		if b.notRun != "" {
+			t.Logf("README.md:%d not run: %s", b.line, b.notRun)
+			continue
+		}
+		if strings.Contains(b.text, "sandbox serve") {
+			continue
+		}
+		work := filepath.Join(dir, "block"+strings.Repeat("x", ran))
+		if err := os.MkdirAll(work, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		c := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", port(b.text))
+		c.Dir = work
+		var out bytes.Buffer
+		c.Stdout, c.Stderr = &out, &out
+		if err := c.Run(); err != nil {
+			t.Errorf("README.md:%d: %v\n--- block\n%s--- output\n%s", b.line, err, b.text, out.String())
+		}
+		ran++
+	}
+	if ran < 5 {
+		t.Errorf("only %d README blocks ran", ran)
+	}
+}
+
+// TestReadmeStartsWithTheTwoCommands: the first block is `make demo` and
+// `make test`, both Makefile targets, and .ci/run calls the test one.
+func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
+	blocks := readmeBlocks(t)
+	if len(blocks) == 0 || blocks[0].line > 6 {
+		t.Fatalf("README.md does not open with its commands")
+	}
+	first := blocks[0].text
+	mk, err := os.ReadFile("../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile("../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"demo", "test"} {
+		if !strings.Contains(first, "make "+target) {
+			t.Errorf("the first README block lacks `make %s`", target)
+		}
+		if !regexp.MustCompile(`(?m)^` + target + `:`).Match(mk) {
+			t.Errorf("the Makefile has no %s target", target)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^(exec )?make test\s*$`).Match(ci) {
+		t.Errorf(".ci/run does not call `make test`:\n%s", ci)
+	}
+}
