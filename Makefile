@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/hookctl
 LDFLAGS := -s -w
 
-.PHONY: all build demo test test-unit bench fuzz generate check-generated vet fmt clean
+.PHONY: all build demo test test-unit release-check bench fuzz generate check-generated vet fmt clean
 
 all: build
 
@@ -23,6 +23,10 @@ test:
 # Unit tests only, no keyring daemons.
 test-unit:
 	$(GO) test ./...
+
+# goreleaser check and a one-target snapshot, contents asserted (also in make test).
+release-check:
+	./scripts/release-check.sh
 
 bench: build
 	./bench/run.sh
