@@ -5,6 +5,7 @@
 package httpclient
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -130,13 +132,29 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 }
 
 // Retryable reports whether a request may be sent again: safe methods, or
-// writes carrying an Idempotency-Key the provider honours.
+// writes carrying an Idempotency-Key the provider honours, or writes whose
+// context says they are safe to repeat (see SafeToRetry).
 func Retryable(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	if safeMethod(r.Method) {
 		return true
 	}
-	return r.Header.Get("Idempotency-Key") != "" && (r.Body == nil || r.Body == http.NoBody || r.GetBody != nil)
+	if r.Header.Get("Idempotency-Key") == "" && r.Context().Value(safeKey{}) == nil {
+		return false
+	}
+	return r.Body == nil || r.Body == http.NoBody || r.GetBody != nil
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+type safeKey struct{}
+
+// SafeToRetry marks the requests sent with ctx as safe to repeat although
+// their method is not, e.g. an OAuth2 client-credentials token request,
+// which a library builds so no Idempotency-Key can be set on it.
+func SafeToRetry(ctx context.Context) context.Context {
+	return context.WithValue(ctx, safeKey{}, true)
 }
 
 // RateLimitError is returned when the provider keeps answering 429 (or asks
@@ -179,21 +197,45 @@ func (t *retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		if err == nil && resp.ContentLength > t.opts.MaxBody {
 			resp.Body.Close()
 			cancel()
-			return nil, fmt.Errorf("%s %s: %w (%d bytes announced, limit %d)", r.Method, r.URL.Redacted(), ErrBodyTooLarge, resp.ContentLength, t.opts.MaxBody)
+			return nil, fmt.Errorf("%w (%d bytes announced, limit %d); refused without reading it", ErrBodyTooLarge, resp.ContentLength, t.opts.MaxBody)
+		}
+		if err == nil && retryable {
+			// A repeatable request's answer is read here, within the
+			// attempt, so a connection lost mid-body is retried like one
+			// lost before the headers.
+			resp, err = t.readBody(resp)
+			if errors.Is(err, ErrBodyTooLarge) {
+				cancel()
+				return nil, fmt.Errorf("%w (limit %d bytes); refused after reading that much", err, t.opts.MaxBody)
+			}
 		}
 		wait, again := t.shouldRetry(r, resp, err, attempt, retryable)
 		if !again {
 			if err != nil {
 				cancel()
-				if r.Context().Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-					return nil, fmt.Errorf("%s %s: no answer within %s (raise --timeout?)", r.Method, r.URL.Redacted(), t.opts.Timeout)
+				if r.Context().Err() != nil {
+					return nil, err
 				}
-				return nil, err
+				msg := err.Error()
+				if errors.Is(err, context.DeadlineExceeded) {
+					msg = fmt.Sprintf("no answer within %s (raise --timeout?)", t.opts.Timeout)
+				}
+				if attempt > 0 {
+					msg += fmt.Sprintf(" after %d attempts", attempt+1)
+				}
+				if !retryable && maySent(err) {
+					msg += "; the request may have taken effect: check before repeating it"
+				}
+				return nil, &attemptError{msg: msg, err: err}
 			}
 			if resp.StatusCode == http.StatusTooManyRequests {
 				resp.Body.Close()
 				cancel()
 				return nil, &RateLimitError{RetryAfter: retryAfter(resp), Attempts: attempt + 1}
+			}
+			if retryable {
+				cancel() // the body is already in memory
+				return resp, nil
 			}
 			resp.Body = &limitedBody{rc: resp.Body, left: t.opts.MaxBody, cancel: cancel}
 			return resp, nil
@@ -207,6 +249,43 @@ func (t *retryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// readBody reads resp's body into memory, at most MaxBody bytes. On a read
+// error the response is closed and only the error returned.
+func (t *retryTransport) readBody(resp *http.Response) (*http.Response, error) {
+	lb := &limitedBody{rc: resp.Body, left: t.opts.MaxBody, cancel: func() {}}
+	b, err := io.ReadAll(lb)
+	resp.Body.Close()
+	if err != nil {
+		if !errors.Is(err, ErrBodyTooLarge) {
+			err = fmt.Errorf("connection lost while reading the answer: %w", err)
+		}
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	return resp, nil
+}
+
+// attemptError is the last attempt's error told in hookctl's words; the
+// http.Client wraps it with the method and URL.
+type attemptError struct {
+	msg string
+	err error
+}
+
+func (e *attemptError) Error() string { return e.msg }
+func (e *attemptError) Unwrap() error { return e.err }
+
+// maySent reports whether a failed request may have reached the server:
+// anything but a refused or failed connection attempt.
+func maySent(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return false
+	}
+	return !errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // shouldRetry decides on another attempt and how long to wait first.

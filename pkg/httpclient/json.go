@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
+	"unicode"
 
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -69,17 +72,65 @@ func DoJSON(ctx context.Context, c *http.Client, method, url string, header http
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return resp, &StatusError{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b}
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		_, err := io.Copy(io.Discard, resp.Body)
-		return resp, err
+	// The whole answer is read before decoding (it is bounded by the
+	// client's size limit) so a connection lost mid-body, a cut-off JSON
+	// document and a page that is not JSON at all each get their own words.
+	where := method + " " + req.URL.Redacted()
+	note := ""
+	if !safeMethod(method) {
+		note = "; the request may have taken effect: check before repeating it"
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
 		if errors.Is(err, ErrBodyTooLarge) {
-			return resp, fmt.Errorf("%s %s: %w", method, req.URL.Redacted(), err)
+			return resp, fmt.Errorf("%s: %w; refused after reading the limit%s", where, err, note)
 		}
-		return resp, fmt.Errorf("%s %s: malformed JSON answer: %w", method, req.URL.Redacted(), err)
+		return resp, fmt.Errorf("%s: connection lost while reading the answer: %w%s", where, err, note)
+	}
+	// Checked even when the answer is not needed: a 200 page from a captive
+	// portal or proxy means the request never reached the provider, and a
+	// delete must not report success on it.
+	if ct := resp.Header.Get("Content-Type"); len(bytes.TrimSpace(b)) > 0 && ct != "" && !isJSON(ct) {
+		return resp, fmt.Errorf("%s: unexpected content type %q (HTTP %d), want JSON: %s", where, ct, resp.StatusCode, snippet(b))
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return resp, nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(b, " \t\r\n"))) {
+			return resp, fmt.Errorf("%s: truncated JSON answer (%d bytes, ends mid-document)%s", where, len(b), note)
+		}
+		return resp, fmt.Errorf("%s: malformed JSON answer: %w%s", where, err, note)
 	}
 	return resp, nil
+}
+
+// isJSON accepts application/json, text/json, any +json type, and
+// text/plain, which servers (and Go's content sniffing) often put on JSON;
+// a text/plain answer that is not JSON still fails to decode.
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || mt == "text/json" || mt == "text/plain" || strings.HasSuffix(mt, "+json")
+}
+
+// snippet is the start of a body as printable text, for error messages.
+func snippet(b []byte) string {
+	const max = 80
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, string(b[:min(len(b), max)]))
+	s = strings.TrimSpace(s)
+	if len(b) > max {
+		s += "…"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 // KindForStatus maps an HTTP status to the error kind (and so exit code)

@@ -44,6 +44,8 @@ type LoggedRequest struct {
 	Path     string    `json:"path"`
 	Status   int       `json:"status"`
 	At       time.Time `json:"at"`
+	// Fault is the kind of injected fault that answered, if any.
+	Fault string `json:"fault,omitempty"`
 }
 
 // Server is a running sandbox.
@@ -59,6 +61,8 @@ type Server struct {
 	log []LoggedRequest
 	// faults is the active fault plan (see faults.go).
 	faults *faultPlan
+	// other is the second host that redirect faults point at.
+	other  otherHost
 	saveMu sync.Mutex
 }
 
@@ -110,6 +114,7 @@ func Start(opts Options) (*Server, error) {
 	})
 	mux.HandleFunc("POST /_sandbox/deliveries", s.handleDelivery)
 	mux.HandleFunc("PUT /_sandbox/faults", s.handleFaults)
+	mux.HandleFunc("GET /_sandbox/redirected", s.handleRedirected)
 	mux.HandleFunc("GET /_sandbox/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln)
@@ -138,6 +143,7 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
+	s.closeOtherHost()
 	if serr := s.saveState(); serr != nil && err == nil {
 		err = serr
 	}
@@ -154,6 +160,7 @@ func (s *Server) Requests() []LoggedRequest {
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
+	fault  string
 }
 
 func (r *statusRecorder) WriteHeader(code int) {
@@ -183,11 +190,11 @@ func (s *Server) instrument(name string, h http.Handler) http.Handler {
 			}
 		}
 		rec := &statusRecorder{ResponseWriter: w}
-		if !s.injectFault(name, rec, r) {
+		if !s.injectFault(name, rec, r, h) {
 			h.ServeHTTP(rec, r)
 		}
 		s.mu.Lock()
-		s.log = append(s.log, LoggedRequest{Provider: name, Method: r.Method, Path: r.URL.Path, Status: rec.status, At: s.opts.Now().UTC()})
+		s.log = append(s.log, LoggedRequest{Provider: name, Method: r.Method, Path: r.URL.Path, Status: rec.status, At: s.opts.Now().UTC(), Fault: rec.fault})
 		s.mu.Unlock()
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if err := s.saveState(); err != nil {

@@ -128,7 +128,9 @@ func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
 		cfg.EndpointParams = url.Values{"audience": {aud}}
 	}
 	requested := c.now()
-	tok, err := cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, c.http))
+	// A client-credentials token request changes nothing at PEXA, so the
+	// HTTP client may repeat it after a 5xx, timeout or reset.
+	tok, err := cfg.Token(context.WithValue(httpclient.SafeToRetry(ctx), oauth2.HTTPClient, c.http))
 	if err != nil {
 		return nil, c.tokenErr(err, src)
 	}

@@ -162,7 +162,8 @@ func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
 		return nil, err
 	}
 	var ar authResponse
-	if _, err := httpclient.DoJSON(ctx, c.http, http.MethodPost, c.base+"/auth/credentials", nil, authRequest{UserName: user, Password: pass}, &ar); err != nil {
+	// A credentials login only issues tokens, so it is safe to repeat.
+	if _, err := httpclient.DoJSON(httpclient.SafeToRetry(ctx), c.http, http.MethodPost, c.base+"/auth/credentials", nil, authRequest{UserName: user, Password: pass}, &ar); err != nil {
 		e := c.apiErr(err)
 		var we *webhook.Error
 		if errors.As(e, &we) && we.Kind == webhook.KindAuth {
