@@ -107,7 +107,7 @@ var solvimonMatrix = []faultCell{
 	{fault: f503Burst, cmd: "register", code: 0, attempts: 3, regs: 2},
 	{fault: f503Burst, cmd: "update", code: 1, msg: `HTTP 503`, attempts: 1, regs: -1, applied: no},
 	{fault: f503Burst, cmd: "delete", code: 1, msg: `HTTP 503`, attempts: 1, regs: 1},
-	{fault: f503Burst, cmd: "rotate-secret", code: 1, msg: `HTTP 503`, attempts: 1, regs: -1},
+	{fault: f503Burst, cmd: "rotate-secret", code: 0, attempts: 3, regs: -1},
 	// 5xx that does not end: five attempts, then exit 1.
 	{fault: f503Persistent, cmd: "list", code: 1, msg: `HTTP 503`, attempts: 5, regs: -1},
 	{fault: f503Persistent, cmd: "register", code: 1, msg: `HTTP 503`, attempts: 5, regs: 1},

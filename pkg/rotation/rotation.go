@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -63,7 +64,8 @@ type Options struct {
 	Sinks       []Sink
 	// ShowSecret puts new secrets in the report.
 	ShowSecret bool
-	// MaxAttempts bounds rotation attempts per item after 429s (default 5).
+	// MaxAttempts bounds rotation attempts per item after 429s and
+	// 502/503/504s that left the secret unchanged (default 5).
 	MaxAttempts int
 	Now         func() time.Time
 	// Sleep waits for Retry-After; tests replace it.
@@ -474,8 +476,9 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 		if oc.rotated {
 			return e.finish(ctx, intent, oc, false)
 		}
-		// Unchanged. Only a 429 (refused, not half-done) is retried.
-		if kind == webhook.KindRateLimited && attempt < e.o.MaxAttempts {
+		// Unchanged: a 429 or a transient 502/503/504 (the read-back shows
+		// nothing was done) is retried; anything else is reported.
+		if (kind == webhook.KindRateLimited || transient(err)) && attempt < e.o.MaxAttempts {
 			if werr := e.o.Sleep(ctx, retryWait(err, attempt)); werr != nil {
 				return fail(fmt.Errorf("interrupted; rerun to reconcile: %w", err))
 			}
@@ -484,6 +487,19 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 		e.closeFailed(intent, req.NewSecret, err)
 		return fail(err)
 	}
+}
+
+// transient reports a gateway or availability error worth another try.
+func transient(err error) bool {
+	var we *webhook.Error
+	if !errors.As(err, &we) {
+		return false
+	}
+	switch we.Status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 func retryWait(err error, attempt int) time.Duration {
