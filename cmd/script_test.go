@@ -1,14 +1,20 @@
 package cmd_test
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -16,6 +22,7 @@ import (
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/pkg/signature"
 )
 
 // TestMain lets testscript run hookctl in-process: the test binary doubles
@@ -43,6 +50,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(func() { srv.Close() })
 			env.Setenv("SANDBOX", srv.BaseURL)
+			env.Values[recorderKey{}] = &recorder{}
 			work := env.WorkDir
 			env.Setenv("HOOKCTL_CONFIG", work+"/.config/hookctl/config.yaml")
 			env.Setenv("XDG_CONFIG_HOME", work+"/.config")
@@ -127,6 +135,133 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Check(os.WriteFile(path, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o600))
 			},
+			// freeport VAR sets VAR to a loopback TCP port that was free a
+			// moment ago, for a background listener (`verify listen`).
+			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: freeport VAR")
+				}
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				ts.Check(err)
+				port := ln.Addr().(*net.TCPAddr).Port
+				ts.Check(ln.Close())
+				ts.Setenv(args[0], strconv.Itoa(port))
+			},
+			// waitport PORT polls until 127.0.0.1:PORT accepts connections (10 s deadline).
+			"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: waitport PORT")
+				}
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", args[0]), time.Second)
+					if err == nil {
+						c.Close()
+						return
+					}
+					if time.Now().After(deadline) {
+						ts.Fatalf("waitport: nothing listens on 127.0.0.1:%s: %v", args[0], err)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
+			// recorder VAR starts an HTTP server that records every request
+			// and answers 202 (a forward target); VAR is its base URL.
+			"recorder": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: recorder VAR")
+				}
+				ts.Setenv(args[0], ts.Value(recorderKey{}).(*recorder).start(ts))
+			},
+			// recorded prints every recorded request as raw HTTP after a
+			// "### request N" line; recorded N FILE writes request N (from 1)
+			// to FILE; recorded reset forgets them all.
+			"recorded": func(ts *testscript.TestScript, neg bool, args []string) {
+				rec := ts.Value(recorderKey{}).(*recorder)
+				rec.mu.Lock()
+				defer rec.mu.Unlock()
+				switch len(args) {
+				case 0:
+					for i, r := range rec.reqs {
+						fmt.Fprintf(ts.Stdout(), "### request %d\n%s\n", i+1, r)
+					}
+				case 1:
+					if args[0] != "reset" {
+						ts.Fatalf("usage: recorded [N FILE | reset]")
+					}
+					rec.reqs = nil
+				case 2:
+					n, err := strconv.Atoi(args[0])
+					ts.Check(err)
+					if n < 1 || n > len(rec.reqs) {
+						ts.Fatalf("recorded: %d requests, no request %d", len(rec.reqs), n)
+					}
+					ts.Check(os.WriteFile(ts.MkAbs(args[1]), rec.reqs[n-1], 0o600))
+				default:
+					ts.Fatalf("usage: recorded [N FILE | reset]")
+				}
+			},
+			// sendraw FILE URL sends the raw HTTP request saved in FILE (its
+			// method, headers and body, byte for byte) to URL and prints the
+			// response status code.
+			"sendraw": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: sendraw FILE URL")
+				}
+				fh, err := os.Open(ts.MkAbs(args[0]))
+				ts.Check(err)
+				req, err := signature.ParseRawRequest(fh, 0)
+				fh.Close()
+				ts.Check(err)
+				hr, err := http.NewRequest(req.Method, args[1], bytes.NewReader(req.Body))
+				ts.Check(err)
+				hr.Header = req.Header.Clone()
+				if h := hr.Header.Get("Host"); h != "" {
+					hr.Host = h
+				}
+				hr.Header.Del("Host")
+				hr.Header.Del("Content-Length")
+				resp, err := http.DefaultClient.Do(hr)
+				ts.Check(err)
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				fmt.Fprintln(ts.Stdout(), resp.StatusCode)
+			},
 		},
 	})
+}
+
+// recorderKey finds a script's recorder in its testscript values.
+type recorderKey struct{}
+
+// recorder is the `recorder` command's server: each request it got, as raw
+// HTTP (request line, Host, headers sorted, Content-Length, body).
+type recorder struct {
+	mu   sync.Mutex
+	srv  *httptest.Server
+	reqs [][]byte
+}
+
+func (rec *recorder) start(ts *testscript.TestScript) string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.srv != nil {
+		return rec.srv.URL
+	}
+	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", r.Method, r.URL.RequestURI(), r.Host)
+		h := r.Header.Clone()
+		h.Del("Content-Length")
+		h.Write(&b)
+		fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(body))
+		b.Write(body)
+		rec.mu.Lock()
+		rec.reqs = append(rec.reqs, b.Bytes())
+		rec.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	ts.Defer(rec.srv.Close)
+	return rec.srv.URL
 }

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/textproto"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,9 @@ type VerifyOptions struct {
 	SeenDB        string
 	Tolerance     time.Duration
 	Now           string
+	// TargetURIScheme is the scheme of the target URI (RFC 9421
+	// @target-uri) for a delivery that does not name one.
+	TargetURIScheme string
 }
 
 // NewCmdVerify builds `hookctl verify`.
@@ -63,10 +68,15 @@ per line. With --seen-db FILE, a delivery already verified fails as a
 replay. For a live receiver, see 'hookctl verify listen'.
 
 The scheme is detected from the headers
-unless --scheme is given. Keys come from the profile's stored secrets
+unless --scheme is given. A request line without scheme and host
+("POST /hook HTTP/1.1") is taken as http when its Host is a loopback
+address (a local receiver) and https otherwise; --target-uri-scheme says
+which, for signatures that cover the target URI (OffBlocks). Keys come from the profile's stored secrets
 (-p P --id ID: current, and previous while the provider still signs with
 it), or from --secret-file, --secret-env or --public-key-file; never from a
-command-line argument.
+command-line argument. OffBlocks has a verification key instead: when a
+delivery names a keyid the profile has not stored, it is fetched once,
+stored, and the steps say so.
 
 Exit status 0 when valid (with --batch: every entry), 3 when the signature,
 timestamp or digest fails or a delivery is a replay.`,
@@ -102,6 +112,9 @@ timestamp or digest fails or a delivery is a replay.`,
 			if opts.BatchFile != "" && opts.SeenDB != "" {
 				return usageErrorf("--seen-db cannot be combined with --batch")
 			}
+			if s := opts.TargetURIScheme; s != "" && s != "http" && s != "https" {
+				return usageErrorf("--target-uri-scheme %q: want http or https", s)
+			}
 			// A batch may name each entry's registration ("id") instead.
 			if opts.BatchFile == "" || opts.ID != "" || opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
 				if err := checkKeySource(opts); err != nil {
@@ -125,6 +138,8 @@ timestamp or digest fails or a delivery is a replay.`,
 	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har)")
 	fl.StringVar(&opts.BatchFile, "batch", "", "JSON lines of deliveries to verify ('-' for stdin)")
 	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
+	fl.StringVar(&opts.TargetURIScheme, "target-uri-scheme", "", "scheme of the signed target URI when the request line has none: http or https (default: http for a loopback Host, else https)")
+	_ = c.RegisterFlagCompletionFunc("target-uri-scheme", cobra.FixedCompletions([]string{"http", "https"}, cobra.ShellCompDirectiveNoFileComp))
 	addKeyFlags(c, opts)
 	c.AddCommand(NewCmdVerifyListen(f, nil))
 	return c
@@ -171,6 +186,11 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.TargetURIScheme != "" {
+		if err := req.SetTargetScheme(opts.TargetURIScheme); err != nil {
+			return usageErrorf("--target-uri-scheme: %v", err)
+		}
+	}
 	now := opts.F.Now()
 	if opts.Now != "" {
 		if now, err = parseTimeFlag(opts.Now); err != nil {
@@ -185,7 +205,8 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	res := scheme.Verify(req, keys, signature.Options{Now: now, Tolerance: opts.Tolerance})
+	keys, fetched := newKeyRefresher(opts).refresh(ctx, scheme, req.Header, keys)
+	res := withStep(scheme.Verify(req, keys, signature.Options{Now: now, Tolerance: opts.Tolerance}), fetched)
 	if res.Valid && opts.SeenDB != "" {
 		db, err := openSeenDB(opts.SeenDB)
 		if err != nil {
@@ -359,6 +380,128 @@ func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, stri
 	return keys, spec.Scheme, nil
 }
 
+// keyFetcher is a provider client that fetches a delivery verification
+// key by id (OffBlocks' Client.VerificationKey, which also stores it).
+type keyFetcher interface {
+	VerificationKey(ctx context.Context, keyID string) (signature.Key, error)
+}
+
+// refreshInterval spaces fetches of unknown keyids: the provider only ever
+// serves its current key, and a keyid is whatever the sender wrote, so a
+// receiver must not call the API once per forged keyid.
+const refreshInterval = time.Minute
+
+// keyRefresher fetches the verification key an http-message-signatures
+// delivery names by keyid when the profile has not stored it: OffBlocks'
+// only rotation is a new verification key, so an unknown keyid is the
+// moment to ask the API again. Each keyid is fetched at most once per run,
+// and fetches are refreshInterval apart. nil (a no-op) unless the keys come
+// from a profile whose provider serves verification keys.
+type keyRefresher struct {
+	provider string
+	client   func() (keyFetcher, error)
+	fetched  []signature.Key // keys fetched in this run
+	tried    map[string]bool
+	last     time.Time
+}
+
+func newKeyRefresher(opts *VerifyOptions) *keyRefresher {
+	if opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
+		return nil
+	}
+	profile, spec, err := opts.F.Profile()
+	if err != nil || spec.VerificationKeys == nil || spec.New == nil {
+		return nil
+	}
+	return &keyRefresher{provider: spec.Name, tried: map[string]bool{}, client: func() (keyFetcher, error) {
+		deps, err := opts.F.Deps(profile)
+		if err != nil {
+			return nil, err
+		}
+		p, err := spec.New(deps)
+		if err != nil {
+			return nil, err
+		}
+		kf, ok := p.(keyFetcher)
+		if !ok {
+			return nil, fmt.Errorf("%s cannot fetch a verification key by id", spec.Name)
+		}
+		return kf, nil
+	}}
+}
+
+// refresh returns keys plus the verification key of a keyid the delivery
+// names and no key has (fetched now, or earlier in this run), and a step
+// saying what was fetched; keys unchanged and no step otherwise.
+func (kr *keyRefresher) refresh(ctx context.Context, scheme signature.Scheme, h http.Header, keys []signature.Key) ([]signature.Key, *signature.Step) {
+	if kr == nil || scheme.Name() != (signature.HTTPMessageSignatures{}).Name() {
+		return keys, nil
+	}
+	sigs, err := httpsig.ParseSignatures(h)
+	if err != nil {
+		return keys, nil // verification reports it
+	}
+	hasID := func(ks []signature.Key, id string) (signature.Key, bool) {
+		for _, k := range ks {
+			if k.KeyID == id {
+				return k, true
+			}
+		}
+		return signature.Key{}, false
+	}
+	var step *signature.Step
+	for _, sg := range sigs {
+		id := sg.Params.KeyID
+		if id == "" {
+			continue
+		}
+		if _, ok := hasID(keys, id); ok {
+			continue
+		}
+		if k, ok := hasID(kr.fetched, id); ok {
+			keys = append(keys[:len(keys):len(keys)], k)
+			continue
+		}
+		if step != nil || kr.tried[id] || time.Since(kr.last) < refreshInterval {
+			continue
+		}
+		kr.tried[id], kr.last = true, time.Now()
+		step = &signature.Step{Name: signature.StepKey}
+		c, err := kr.client()
+		var k signature.Key
+		if err == nil {
+			k, err = c.VerificationKey(ctx, id)
+		}
+		switch {
+		case err != nil:
+			step.Detail = "keyid " + strconv.Quote(id) + " is not stored; fetching it from " + kr.provider + " failed: " + err.Error()
+		case k.KeyID != id:
+			step.Detail = "keyid " + strconv.Quote(id) + " is not stored, and " + kr.provider + " serves verification key " +
+				strconv.Quote(k.KeyID) + " instead; stored that one"
+		default:
+			step.OK = true
+			step.Detail = "keyid " + strconv.Quote(id) + " was not stored: fetched that verification key from " + kr.provider +
+				" and stored it in the profile"
+			kr.fetched = append(kr.fetched, k)
+			keys = append(keys[:len(keys):len(keys)], k)
+		}
+	}
+	return keys, step
+}
+
+// withStep puts a key-refresh step right after the headers step.
+func withStep(res signature.Result, st *signature.Step) signature.Result {
+	if st == nil {
+		return res
+	}
+	i := 0
+	if len(res.Steps) > 0 && res.Steps[0].Name == signature.StepHeaders {
+		i = 1
+	}
+	res.Steps = slices.Insert(res.Steps, i, *st)
+	return res
+}
+
 // parseTimeFlag accepts RFC 3339 or Unix seconds.
 func parseTimeFlag(s string) (time.Time, error) {
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -398,12 +541,14 @@ func (v *headerValues) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// header turns the entry's headers into canonical http.Header.
+// header turns the entry's headers into canonical http.Header. Names that
+// differ only in case become one header, their values in the order of the
+// names' sorted spelling (a JSON object's order is lost by then).
 func (h batchHeaders) header() http.Header {
 	out := make(http.Header, len(h))
-	for k, v := range h {
-		k = textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
-		out[k] = append(out[k], v...)
+	for _, k := range slices.Sorted(maps.Keys(h)) {
+		ck := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
+		out[ck] = append(out[ck], h[k]...)
 	}
 	return out
 }
@@ -423,6 +568,7 @@ type batchVerifier struct {
 	sopts   signature.Options
 	keys    map[string][]signature.Key
 	schemes map[string]string // profile scheme per id
+	refresh *keyRefresher
 }
 
 func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier, error) {
@@ -434,7 +580,7 @@ func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier,
 		}
 	}
 	return &batchVerifier{ctx: ctx, opts: opts, sopts: signature.Options{Now: now, Tolerance: opts.Tolerance},
-		keys: map[string][]signature.Key{}, schemes: map[string]string{}}, nil
+		keys: map[string][]signature.Key{}, schemes: map[string]string{}, refresh: newKeyRefresher(opts)}, nil
 }
 
 func (b *batchVerifier) keysFor(id string) ([]signature.Key, string, error) {
@@ -458,23 +604,27 @@ func (b *batchVerifier) keysFor(id string) ([]signature.Key, string, error) {
 
 // check verifies one JSON line.
 func (b *batchVerifier) check(line []byte) (signature.Result, error) {
-	var e batchEntry
-	if err := json.Unmarshal(line, &e); err != nil {
-		return signature.Result{}, fmt.Errorf("not a JSON object: %v", err)
+	e, err := decodeBatchLine(line)
+	if err != nil {
+		return signature.Result{}, err
 	}
 	var req *signature.Request
 	switch {
-	case e.Request != "" && (e.Headers != nil || e.Body != ""):
+	case e.Request != "" && (e.Header != nil || len(e.Body) > 0):
 		return signature.Result{}, errors.New(`give "request", or "headers" and "body", not both`)
 	case e.Request != "":
-		var err error
 		if req, err = signature.ParseRawRequest(strings.NewReader(e.Request), maxVerifyBody); err != nil {
 			return signature.Result{}, fmt.Errorf("request: %v", err)
 		}
-	case e.Headers != nil:
-		req = &signature.Request{Method: http.MethodPost, Header: e.Headers.header(), Body: []byte(e.Body)}
+	case e.Header != nil:
+		req = &signature.Request{Method: http.MethodPost, Header: e.Header, Body: e.Body}
 	default:
 		return signature.Result{}, errors.New(`no "request" and no "headers"`)
+	}
+	if b.opts.TargetURIScheme != "" {
+		if err := req.SetTargetScheme(b.opts.TargetURIScheme); err != nil {
+			return signature.Result{}, fmt.Errorf("--target-uri-scheme: %v", err)
+		}
 	}
 	keys, profScheme, err := b.keysFor(e.ID)
 	if err != nil {
@@ -484,7 +634,8 @@ func (b *batchVerifier) check(line []byte) (signature.Result, error) {
 	if err != nil {
 		return signature.Result{}, err
 	}
-	return scheme.Verify(req, keys, b.sopts), nil
+	keys, fetched := b.refresh.refresh(b.ctx, scheme, req.Header, keys)
+	return withStep(scheme.Verify(req, keys, b.sopts), fetched), nil
 }
 
 func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {

@@ -56,6 +56,10 @@ target's status; rejected ones are never forwarded.
 
 Keys come from the same sources as 'hookctl verify': -p P --id ID, or
 --secret-file, --secret-env, --public-key-file; exactly one is required.
+With an OffBlocks profile, a new verification key named by a delivery's
+keyid is fetched and stored (at most once a minute). OffBlocks signs the
+target URI: register the webhook with this receiver's URL rather than
+re-aiming deliveries with 'sandbox deliver --to'.
 Only loopback addresses are accepted. Port 0 picks a free port; the address
 is printed on stderr ("listening on http://127.0.0.1:NNNNN") when ready.
 
@@ -136,7 +140,8 @@ type listener struct {
 	printer   *output.Printer
 	fwd       *http.Client
 	seen      *seenDB
-	mu        sync.Mutex // serialises verification, output and the seen db
+	refresh   *keyRefresher
+	mu        sync.Mutex // serialises verification, output, the seen db and key refreshes
 	n         int
 	rejected  int
 	done      chan struct{}
@@ -155,8 +160,9 @@ func runVerifyListen(ctx context.Context, opts *VerifyListenOptions) error {
 	}
 	l := &listener{
 		opts: opts, f: f, keys: keys, profScm: profScheme, json: printer.Structured(), printer: printer,
-		fwd:  &http.Client{Timeout: 30 * time.Second},
-		done: make(chan struct{}),
+		fwd:     &http.Client{Timeout: 30 * time.Second},
+		done:    make(chan struct{}),
+		refresh: newKeyRefresher(opts.Verify),
 	}
 	if opts.Verify.SeenDB != "" {
 		if l.seen, err = openSeenDB(opts.Verify.SeenDB); err != nil {
@@ -211,7 +217,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u := *r.URL
 		u.Scheme, u.Host = "http", r.Host
 		req := &signature.Request{Method: r.Method, URL: &u, Header: r.Header, Body: body}
-		line.Status, line.Result = l.check(req)
+		line.Status, line.Result = l.check(r.Context(), req)
 	}
 	if line.Status == http.StatusOK && l.opts.ForwardTo != "" {
 		line.ForwardStatus, err = l.forward(r, body)
@@ -246,7 +252,7 @@ func (l *listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // check verifies one delivery and maps the outcome to a receiver's status.
-func (l *listener) check(req *signature.Request) (int, signature.Result) {
+func (l *listener) check(ctx context.Context, req *signature.Request) (int, signature.Result) {
 	scheme, err := pickScheme(l.opts.Verify.Scheme, l.profScm, req.Header)
 	if err != nil {
 		return http.StatusBadRequest, signature.Result{
@@ -254,7 +260,8 @@ func (l *listener) check(req *signature.Request) (int, signature.Result) {
 			FailedStep: signature.StepHeaders,
 		}
 	}
-	res := scheme.Verify(req, l.keys, signature.Options{Now: l.f.Now(), Tolerance: l.opts.Verify.Tolerance})
+	keys, fetched := l.refresh.refresh(ctx, scheme, req.Header, l.keys)
+	res := withStep(scheme.Verify(req, keys, signature.Options{Now: l.f.Now(), Tolerance: l.opts.Verify.Tolerance}), fetched)
 	if res.Valid && l.seen != nil {
 		res = l.seen.Check(res, req.Header, req.Body)
 	}

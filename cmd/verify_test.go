@@ -3,13 +3,20 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -109,139 +117,91 @@ func startListen(t *testing.T, args ...string) (addr string, stdout *syncBuffer,
 	}
 }
 
-type recorded struct {
-	header http.Header
-	body   []byte
-}
-
-// TestVerifyListenSandbox: every provider's sandbox delivery is received,
-// verified and forwarded with its headers and body intact; a tampered one
-// is answered 401 and not forwarded.
-func TestVerifyListenSandbox(t *testing.T) {
+// TestVerifyKeyRefresh: after OffBlocks issues a new verification key, a
+// delivery naming its keyid makes verify (and verify listen) fetch the key
+// once, store it in the profile and verify with it, saying so in the
+// steps; the next verification uses the stored key without a fetch.
+// Every-provider forwarding is in testdata/script/verify_listen.txtar.
+func TestVerifyKeyRefresh(t *testing.T) {
 	dir := isolateVerify(t)
-	for k, v := range map[string]string{"HOOKCTL_API_KEY": "sandbox-api-key", "HOOKCTL_CLIENT_SECRET": "sandbox-secret",
-		"HOOKCTL_USERNAME": "sandbox", "HOOKCTL_PASSWORD": "sandbox"} {
-		t.Setenv(k, v)
-	}
+	t.Setenv("HOOKCTL_API_KEY", "00000000-0000-4000-8000-000000000000")
+	t.Setenv("HOOKCTL_API_SECRET", "sandbox-secret")
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	tests := []struct {
-		prov, event, scheme string
-		reg                 []string
-	}{
-		{"solvimon", "INVOICE.CREATED", "solvimon", []string{"--url", "https://hooks.example.com/s", "--event", "INVOICE.CREATED", "--name", "n", "--reference", "r"}},
-		{"pexa", "WORKSPACE_CLOSED", "standard-webhooks", []string{"--url", "https://hooks.example.com/p", "--event", "SECRET_EXPIRY", "--event", "WORKSPACE_CLOSED"}},
-		{"pwc", "ReportFiled", "hub-signature", []string{"--url", "https://hooks.example.com/w", "--event", "ReportFiled", "--name", "listen demo"}},
+	box := srv.Box("offblocks").(*offblocks.Sandbox)
+	runOK(t, append([]string{"profile", "add", "ob"}, box.ProfileArgs()...)...)
+	runOK(t, "keys", "generate", "-p", "ob")
+	runOK(t, "keys", "upload", "-p", "ob")
+	id := strings.TrimSpace(runOK(t, "register", "-p", "ob", "--url", "https://hooks.example.com/ob", "--event", "card.updated", "-o", "json", "--jq", ".[0].id"))
+	keyFetches := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.Path, "/verification-key") {
+				n++
+			}
+		}
+		return n
 	}
-	for _, tc := range tests {
-		t.Run(tc.prov, func(t *testing.T) {
-			profile := "listen-" + tc.prov
-			runOK(t, append([]string{"profile", "add", profile}, srv.Box(tc.prov).ProfileArgs()...)...)
-			if tc.prov == "pwc" {
-				runOK(t, "keys", "generate", "-p", profile)
-			}
-			var regs []struct {
-				ID string `json:"id"`
-			}
-			if err := json.Unmarshal([]byte(runOK(t, append([]string{"register", "-p", profile, "-o", "json"}, tc.reg...)...)), &regs); err != nil || len(regs) == 0 {
-				t.Fatalf("register: %v", err)
-			}
-			id := regs[0].ID
+	const fetchedStep = "was not stored: fetched that verification key from offblocks"
 
-			var mu sync.Mutex
-			var got []recorded
-			fwd := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				mu.Lock()
-				got = append(got, recorded{r.Header.Clone(), b})
-				mu.Unlock()
-				w.WriteHeader(http.StatusAccepted)
-			}))
-			defer fwd.Close()
+	// A listener started before the rotation picks the new key up.
+	addr, stdout, wait := startListen(t, "-p", "ob", "--id", id, "--max", "2", "-o", "json")
+	runOK(t, "update", "-p", "ob", id, "--url", "http://"+addr+"/ob")
+	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
+	newID, err := box.RotateVerificationKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := keyFetches()
+	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
+	if err := wait(); err != nil {
+		t.Fatalf("listen: %v\n%s", err, stdout.String())
+	}
+	if n := keyFetches() - before; n != 1 {
+		t.Errorf("the listener fetched the verification key %d times, want 1", n)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 2 || strings.Contains(lines[0], fetchedStep) || !strings.Contains(lines[1], `keyid \"`+newID+`\" `+fetchedStep) {
+		t.Errorf("listen output:\n%s", stdout.String())
+	}
 
-			addr, stdout, wait := startListen(t, "-p", profile, "--id", id, "--forward-to", fwd.URL+"/in", "--max", "2", "-o", "json")
+	// The listener stored the key: verify needs no fetch.
+	second := filepath.Join(dir, "second.http")
+	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", second)
+	before = keyFetches()
+	if out := runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json"); !strings.Contains(out, `"valid": true`) || strings.Contains(out, fetchedStep) {
+		t.Errorf("stored key:\n%s", out)
+	}
+	if n := keyFetches() - before; n != 0 {
+		t.Errorf("verify fetched the stored key %d times", n)
+	}
 
-			// A valid delivery straight from the sandbox.
-			runOK(t, "sandbox", "deliver", id, "-p", profile, "--event", tc.event, "--to", "http://"+addr+"/hook")
+	// Another rotation: verify fetches once, says so, and stores the key.
+	thirdID, err := box.RotateVerificationKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := filepath.Join(dir, "third.http")
+	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", third)
+	before = keyFetches()
+	out := runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", third)
+	if want := "key\tok\tkeyid \"" + thirdID + "\" " + fetchedStep + " and stored it in the profile\n"; !strings.Contains(out, want) {
+		t.Errorf("table output lacks %q:\n%s", want, out)
+	}
+	runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", third)
+	if n := keyFetches() - before; n != 1 {
+		t.Errorf("two verifications fetched the key %d times, want 1", n)
+	}
 
-			// A tampered one: captured, body changed, sent by hand.
-			file := filepath.Join(dir, tc.prov+".http")
-			runOK(t, "sandbox", "deliver", id, "-p", profile, "--event", tc.event, "--out", file)
-			fh, err := os.Open(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, err := signature.ParseRawRequest(fh, 1<<20)
-			fh.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			tampered := bytes.Replace(req.Body, []byte(tc.event), []byte(tc.event+"X"), 1)
-			if bytes.Equal(tampered, req.Body) {
-				t.Fatalf("event %s not in body %s", tc.event, req.Body)
-			}
-			hr, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hook", bytes.NewReader(tampered))
-			hr.Header = req.Header
-			resp, err := http.DefaultClient.Do(hr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusUnauthorized {
-				t.Errorf("tampered delivery: HTTP %d, want 401", resp.StatusCode)
-			}
-
-			if err := wait(); webhook.KindOf(err) != webhook.KindVerify {
-				t.Errorf("listen exit: %v (kind %v), want a verification failure (exit 3)", err, webhook.KindOf(err))
-			}
-
-			mu.Lock()
-			defer mu.Unlock()
-			if len(got) != 1 {
-				t.Fatalf("forward target got %d requests, want exactly the valid one", len(got))
-			}
-			if !bytes.Contains(got[0].body, []byte(tc.event)) || bytes.Contains(got[0].body, []byte(tc.event+"X")) {
-				t.Errorf("forwarded body %s", got[0].body)
-			}
-			// The forwarded request still verifies: headers and body intact.
-			var raw bytes.Buffer
-			raw.WriteString("POST /in HTTP/1.1\r\nHost: " + strings.TrimPrefix(fwd.URL, "http://") + "\r\n")
-			got[0].header.Write(&raw)
-			raw.WriteString("\r\n")
-			raw.Write(got[0].body)
-			fwdFile := filepath.Join(dir, tc.prov+"-fwd.http")
-			if err := os.WriteFile(fwdFile, raw.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			out := runOK(t, "verify", "-p", profile, "--id", id, "--request-file", fwdFile, "-o", "json")
-			if !strings.Contains(out, `"valid": true`) {
-				t.Errorf("forwarded request no longer verifies:\n%s", out)
-			}
-
-			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			if len(lines) != 2 {
-				t.Fatalf("stdout has %d lines, want 2:\n%s", len(lines), stdout.String())
-			}
-			want := []struct {
-				valid          bool
-				status, fwd    int
-				failed, scheme string
-			}{{true, 202, 202, "", tc.scheme}, {false, 401, 0, "signature", tc.scheme}}
-			for i, l := range lines {
-				var gotLine listenLine
-				if err := json.Unmarshal([]byte(l), &gotLine); err != nil {
-					t.Fatalf("line %d: %v: %s", i, err, l)
-				}
-				w := want[i]
-				if gotLine.Valid != w.valid || gotLine.Status != w.status || gotLine.ForwardStatus != w.fwd ||
-					gotLine.FailedStep != w.failed || gotLine.Scheme != w.scheme {
-					t.Errorf("line %d = %s\nwant valid=%v status=%d forward=%d failed=%q scheme=%s", i, l, w.valid, w.status, w.fwd, w.failed, w.scheme)
-				}
-			}
-		})
+	// A delivery signed with the replaced key: fetched again, but the API
+	// serves the newest key only, so it fails (exit 3) and says why.
+	var buf bytes.Buffer
+	err = hookctl(context.Background(), "", &buf, io.Discard, os.Getenv, "verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json")
+	if webhook.KindOf(err) != webhook.KindVerify || !strings.Contains(buf.String(), `offblocks serves verification key \"`+thirdID+`\" instead`) {
+		t.Errorf("old key: %v\n%s", err, buf.String())
 	}
 }
 
@@ -492,4 +452,242 @@ func BenchmarkVerifyBatchHMAC1KiB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+}
+
+// slowBatchLine decodes a batch line with encoding/json only: the
+// reference fastDecodeBatch must agree with.
+func slowBatchLine(line []byte) (batchInput, error) {
+	var e batchEntry
+	if err := json.Unmarshal(line, &e); err != nil {
+		return batchInput{}, err
+	}
+	in := batchInput{Request: e.Request, Body: []byte(e.Body), ID: e.ID}
+	if e.Headers != nil {
+		in.Header = e.Headers.header()
+	}
+	return in, nil
+}
+
+func sameBatchInput(a, b batchInput) bool {
+	return a.Request == b.Request && bytes.Equal(a.Body, b.Body) && a.ID == b.ID &&
+		(a.Header == nil) == (b.Header == nil) && reflect.DeepEqual(a.Header, b.Header)
+}
+
+// TestDecodeBatchLine: the one-pass decoder takes the common shapes and
+// hands everything else to encoding/json; either way the entry is what
+// encoding/json alone would produce.
+func TestDecodeBatchLine(t *testing.T) {
+	tests := []struct {
+		name, line string
+		fast       bool // decoded without encoding/json
+		wantErr    bool
+	}{
+		{"headers and body", `{"headers": {"X-Hub-Signature-256": "sha256=ab", "x-a": ["1", "2"]}, "body": "{\"a\":1}"}`, true, false},
+		{"raw request", `{"request": "POST /h HTTP/1.1\r\nHost: a\r\n\r\n{}", "id": "wh_1"}`, true, false},
+		{"empty object", `{}`, true, false},
+		{"empty headers, empty array", `{"headers": {}, "body": ""}`, true, false},
+		{"empty value array", `{"headers": {"X-A": []}}`, true, false},
+		{"all escapes", `{"body": "\"\\\/\b\f\n\r\t\u0000\u00e9\u20AC\ud83d\ude00"}`, true, false},
+		{"escape at the very end", `{"body": "abc\\"}`, true, false},
+		{"raw UTF-8", `{"body": "héllo €"}`, true, false},
+		{"white space everywhere", " {\t\"id\" :\n\"x\" , \"body\":\"b\"\r} ", true, false},
+		{"header names trimmed and canonicalised", `{"headers": {" content-type ": "a"}}`, true, false},
+		{"escaped key", `{"bo\u0064y": "x"}`, true, false},
+
+		{"case-insensitive key", `{"Body": "x"}`, false, false},
+		{"unknown key", `{"body": "x", "extra": [1, {"a": null}]}`, false, false},
+		{"duplicate key", `{"body": "x", "body": "y"}`, false, false},
+		{"null headers", `{"headers": null, "body": "x"}`, false, false},
+		{"null value", `{"body": null}`, false, false},
+		{"header names alike once canonical", `{"headers": {"x-a": "1", "X-A": "2"}}`, false, false},
+		{"lone high surrogate", `{"body": "\ud83d"}`, false, false},
+		{"lone low surrogate", `{"body": "\ude00x"}`, false, false},
+		{"high surrogate then non-surrogate", `{"body": "\ud83d\u0041"}`, false, false},
+		{"invalid UTF-8", "{\"body\": \"\xff\xfe\"}", false, false},
+		{"invalid UTF-8 before an escape", "{\"body\": \"\xc3\\n\"}", false, false},
+
+		{"number", `{"body": 1}`, false, true},
+		{"header value number", `{"headers": {"X-A": 1}}`, false, true},
+		{"control character", "{\"body\": \"a\tb\"}", false, true},
+		{"bad escape", `{"body": "\x"}`, false, true},
+		{"short unicode escape", `{"body": "\u12"}`, false, true},
+		{"unterminated string", `{"body": "abc`, false, true},
+		{"backslash at the end of input", `{"body": "abc\`, false, true},
+		{"trailing data", `{"body": "x"} {}`, false, true},
+		{"missing comma", `{"body": "x" "id": "y"}`, false, true},
+		{"array", `["body"]`, false, true},
+		{"not JSON", `POST / HTTP/1.1`, false, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fast batchInput
+			if got := fastDecodeBatch([]byte(tc.line), &fast); got != tc.fast {
+				t.Errorf("fast path taken = %v, want %v", got, tc.fast)
+			}
+			got, err := decodeBatchLine([]byte(tc.line))
+			want, wantErr := slowBatchLine([]byte(tc.line))
+			if (err != nil) != tc.wantErr || (wantErr != nil) != tc.wantErr {
+				t.Fatalf("err = %v, encoding/json: %v; want error %v", err, wantErr, tc.wantErr)
+			}
+			if !sameBatchInput(got, want) {
+				t.Errorf("decoded %+v\nencoding/json: %+v", got, want)
+			}
+			if tc.fast && !sameBatchInput(fast, want) {
+				t.Errorf("fast %+v\nencoding/json: %+v", fast, want)
+			}
+		})
+	}
+}
+
+// FuzzDecodeBatchLine: whenever the one-pass decoder accepts a line,
+// encoding/json accepts it too and decodes the same entry.
+func FuzzDecodeBatchLine(f *testing.F) {
+	for _, s := range []string{
+		`{"headers": {"X-Hub-Signature-256": "sha256=ab", "x-a": ["1", "2"]}, "body": "{\"a\":1}"}`,
+		`{"request": "POST /h HTTP/1.1\r\nHost: a\r\n\r\n{}", "id": "wh_1"}`,
+		`{"body": "\"\\\/\b\f\n\r\t\u0000\u00e9\ud83d\ude00"}`, `{"body": "\ud83d"}`, "{\"body\": \"\xc3\\n\"}",
+		`{"headers": {}}`, `{"headers": {"a": []}}`, `{"Body": "x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var fast batchInput
+		if !fastDecodeBatch(line, &fast) {
+			return
+		}
+		want, err := slowBatchLine(line)
+		if err != nil {
+			t.Fatalf("fast path accepted what encoding/json rejects (%v): %q", err, line)
+		}
+		if !sameBatchInput(fast, want) {
+			t.Fatalf("%q:\nfast %+v\nencoding/json %+v", line, fast, want)
+		}
+	})
+}
+
+// TestVerifyExitCodes runs `hookctl verify --request-file` on every scheme's
+// valid, tampered, stale, future, wrong-key, duplicated and malformed
+// deliveries: each exits 0 or 3 and names the step that failed. (The step
+// logic itself is pinned by pkg/signature's table tests.)
+func TestVerifyExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	ecKey := func(name string) (*ecdsa.PrivateKey, string) {
+		k, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		der, _ := x509.MarshalPKIXPublicKey(k.Public())
+		file := filepath.Join(dir, name)
+		os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600)
+		return k, file
+	}
+	priv, pubFile := ecKey("pub.pem")
+	_, otherFile := ecKey("other.pem")
+	getenv := func(k string) string {
+		switch k {
+		case "WH_SECRET":
+			return testSecret
+		case "WH_OTHER":
+			return "whsec_c29tZXRoaW5nIGVsc2UgZW50aXJlbHk="
+		}
+		return os.Getenv(k)
+	}
+	signedAt := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	type mutation struct{ name, value string }
+	schemes := []struct {
+		scheme          signature.Scheme
+		key             signature.Key
+		keyArgs, wrong  []string
+		timestamped     bool
+		tamperStep      string
+		duplicated, bad mutation
+	}{
+		{signature.StandardWebhooks{}, signature.Key{Secret: []byte(testSecret)}, []string{"--secret-env", "WH_SECRET"}, []string{"--secret-env", "WH_OTHER"},
+			true, "signature", mutation{"Webhook-Id", "msg_other"}, mutation{"Webhook-Signature", "v1;abc v2,zzz"}},
+		{signature.Solvimon{}, signature.Key{Secret: []byte(testSecret)}, []string{"--secret-env", "WH_SECRET"}, []string{"--secret-env", "WH_OTHER"},
+			true, "signature", mutation{"X-Payload-Signature-Timestamp", "2026-03-01T12:00:00Z"}, mutation{"X-Payload-Signature", "v1:ABCDEF"}},
+		{signature.HubSignature{}, signature.Key{Secret: []byte(testSecret)}, []string{"--secret-env", "WH_SECRET"}, []string{"--secret-env", "WH_OTHER"},
+			false, "signature", mutation{"X-Hub-Signature", "sha1=00"}, mutation{"X-Hub-Signature", "sha1=not-hex!"}},
+		{signature.HTTPMessageSignatures{}, signature.Key{Private: priv, KeyID: "k1"}, []string{"--public-key-file", pubFile}, []string{"--public-key-file", otherFile},
+			true, "digest", mutation{"Signature-Input", `sig9=("@method");created=1`}, mutation{"Signature-Input", `sig1=("@method"`}},
+	}
+	for _, sc := range schemes {
+		req := &signature.Request{Method: "POST", Header: http.Header{"Content-Type": {"application/json"}, "Host": {"receiver.example.com"}},
+			Body: []byte(`{"eventId":"ev-1","type":"card.updated"}`)}
+		req.URL, _ = url.Parse("https://receiver.example.com/hook")
+		if err := sc.scheme.Sign(req, []signature.Key{sc.key}, signedAt); err != nil {
+			t.Fatal(err)
+		}
+		ts := func(d time.Duration) string { return signedAt.Add(d).Format(time.RFC3339) }
+		staleFail, staleCode := "", 0 // X-Hub-Signature has no timestamp
+		if sc.timestamped {
+			staleFail, staleCode = "timestamp", 3
+		}
+		cases := []struct {
+			name   string
+			mutate func(h http.Header, body []byte) []byte
+			now    string
+			keys   []string
+			code   int
+			failed string
+		}{
+			{"valid", nil, ts(30 * time.Second), sc.keyArgs, 0, ""},
+			{"tampered", func(h http.Header, b []byte) []byte { return bytes.Replace(b, []byte("updated"), []byte("deleted"), 1) }, ts(30 * time.Second), sc.keyArgs, 3, sc.tamperStep},
+			{"stale", nil, ts(10 * time.Minute), sc.keyArgs, staleCode, staleFail},
+			{"future", nil, ts(-10 * time.Minute), sc.keyArgs, staleCode, staleFail},
+			{"wrong key", nil, ts(30 * time.Second), sc.wrong, 3, "signature"},
+			{"duplicated", func(h http.Header, b []byte) []byte { h.Add(sc.duplicated.name, sc.duplicated.value); return b }, ts(30 * time.Second), sc.keyArgs, 3, "headers"},
+			{"malformed", func(h http.Header, b []byte) []byte { h.Set(sc.bad.name, sc.bad.value); return b }, ts(30 * time.Second), sc.keyArgs, 3, "headers"},
+		}
+		for _, tc := range cases {
+			t.Run(sc.scheme.Name()+"/"+tc.name, func(t *testing.T) {
+				h, body := req.Header.Clone(), req.Body
+				if tc.mutate != nil {
+					body = tc.mutate(h, bytes.Clone(body))
+				}
+				h.Del("Host")
+				file := filepath.Join(t.TempDir(), "d.http")
+				os.WriteFile(file, []byte(rawHTTP(&signature.Request{Header: h, Body: body})), 0o600)
+				var out, errOut bytes.Buffer
+				args := append([]string{"verify", "--request-file", file, "--now", tc.now, "-o", "json"}, tc.keys...)
+				err := hookctl(context.Background(), "", &out, &errOut, getenv, args...)
+				code := 0
+				if err != nil {
+					code = webhook.KindOf(err).ExitCode()
+				}
+				var res signature.Result
+				if jerr := json.Unmarshal(out.Bytes(), &res); jerr != nil {
+					t.Fatalf("exit %d (%v): %v\n%s", code, err, jerr, out.String())
+				}
+				if code != tc.code || res.FailedStep != tc.failed || res.Valid != (tc.code == 0) {
+					t.Errorf("exit %d, failed step %q, valid %v; want exit %d, failed step %q\n%s", code, res.FailedStep, res.Valid, tc.code, tc.failed, out.String())
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDecodeBatchLine compares the one-pass decoder with
+// encoding/json on the line BenchmarkVerifyBatchHMAC1KiB checks.
+func BenchmarkDecodeBatchLine(b *testing.B) {
+	body := `{"data":"` + strings.Repeat("x", 1024-11) + `"}`
+	req := signedRequest(b, signature.HubSignature{}, testSecret, body)
+	line := []byte(batchLineOf(b, map[string]any{"headers": req.Header, "body": body}))
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var in batchInput
+			if !fastDecodeBatch(line, &in) {
+				b.Fatal("fast path refused the line")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := slowBatchLine(line); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

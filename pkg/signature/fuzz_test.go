@@ -45,6 +45,38 @@ func FuzzParseRawRequest(f *testing.F) {
 		if len(req.Body) > max {
 			t.Fatalf("body of %d bytes passed the %d limit", len(req.Body), max)
 		}
+		// A scheme is assumed exactly when the request line had none and a
+		// Host stood in; SetTargetScheme then takes either choice.
+		if req.SchemeAssumed != "" {
+			if req.URL.Scheme != "http" && req.URL.Scheme != "https" || req.URL.Host == "" {
+				t.Fatalf("assumed scheme on %q", req.URL)
+			}
+			if err := req.SetTargetScheme("https"); err != nil || req.URL.Scheme != "https" {
+				t.Fatalf("SetTargetScheme on an assumed scheme: %v", err)
+			}
+		}
+	})
+}
+
+func FuzzParseHAR(f *testing.F) {
+	f.Add([]byte(`{"log":{"version":"1.2","entries":[{"request":{"method":"POST","url":"https://r.example/h?x=1",`+
+		`"headers":[{"name":":authority","value":"r.example"},{"name":"X-Hub-Signature","value":"sha1=00"}],`+
+		`"postData":{"mimeType":"application/json","text":"{}"}}}]}}`), 0)
+	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"POST","url":"/rel","headers":[],`+
+		`"postData":{"text":"aGk=","encoding":"base64"}}}]}}`), 0)
+	f.Add([]byte(`{"log":{"entries":[]}}`), 3)
+	f.Fuzz(func(t *testing.T, data []byte, entry int) {
+		const max = 1 << 12
+		req, err := ParseHAR(bytes.NewReader(data), entry, max)
+		if err != nil {
+			return
+		}
+		if req.Method == "" || req.Header == nil || req.Body == nil {
+			t.Fatalf("incomplete request: %+v", req)
+		}
+		if len(req.Body) > max {
+			t.Fatalf("body of %d bytes passed the %d limit", len(req.Body), max)
+		}
 	})
 }
 
@@ -151,7 +183,7 @@ func FuzzHTTPMessageSignaturesHeaders(f *testing.F) {
 		checkResultShape(t, res)
 		if res.Valid {
 			// Cross-check with the library's own strict verifier.
-			if _, err := httpsig.VerifyMessage(req.message(), httpsig.VerifyOptions{Key: priv.Public(), Now: t0, AllowMissingCreated: true}); err != nil {
+			if _, err := httpsig.VerifyMessage(msgOf(req), httpsig.VerifyOptions{Key: priv.Public(), Now: t0, AllowMissingCreated: true}); err != nil {
 				t.Fatalf("scheme accepted what httpsig refuses: %v", err)
 			}
 		}
@@ -177,4 +209,9 @@ func containsMAC(header string, mac []byte, sep string) bool {
 		}
 	}
 	return false
+}
+
+func msgOf(req *Request) *httpsig.Message {
+	m, _ := req.message()
+	return m
 }

@@ -64,7 +64,7 @@ func ParseHAR(r io.Reader, entry int, max int64) (*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entry %d: url: %w", entry, err)
 	}
-	req := &Request{Method: strings.ToUpper(hr.Method), URL: u, Header: http.Header{}}
+	req := &Request{Method: strings.ToUpper(hr.Method), URL: u, Header: http.Header{}, Body: []byte{}}
 	for _, kv := range hr.Headers {
 		name := strings.TrimSpace(kv.Name)
 		if name == "" || strings.HasPrefix(name, ":") {

@@ -38,8 +38,9 @@ func (HTTPMessageSignatures) Detect(h http.Header) bool {
 var signComponents = []string{httpsig.CompMethod, httpsig.CompTargetURI, "content-digest", "content-type"}
 
 // message adapts a Request: a raw file may lack scheme and host, so the
-// Host header and https stand in, as they would for the receiver.
-func (req *Request) message() *httpsig.Message {
+// Host header and the scheme TargetScheme picks stand in, as they would for
+// the receiver. assumed says why the scheme was assumed ("" if it was not).
+func (req *Request) message() (m *httpsig.Message, assumed string) {
 	u := new(url.URL)
 	if req.URL != nil {
 		*u = *req.URL
@@ -48,12 +49,13 @@ func (req *Request) message() *httpsig.Message {
 	if u.Host == "" {
 		u.Host = host
 	}
+	assumed = req.SchemeAssumed
 	if u.Scheme == "" && u.Host != "" {
-		u.Scheme = "https"
+		u.Scheme, assumed = TargetScheme(u.Host)
 	}
 	// The target's authority wins over Host, as for an absolute-form
 	// request line (RFC 9112 §3.2.2).
-	return &httpsig.Message{Method: req.Method, URL: u, Authority: u.Host, Header: req.Header}
+	return &httpsig.Message{Method: req.Method, URL: u, Authority: u.Host, Header: req.Header}, assumed
 }
 
 // verificationKey is what a Key contributes to RFC 9421 verification.
@@ -122,7 +124,15 @@ func (s HTTPMessageSignatures) Verify(req *Request, keys []Key, opts Options) Re
 		r.ok(StepDigest, "no body and no Content-Digest")
 	}
 
-	m := req.message()
+	m, assumed := req.message()
+	if assumed != "" {
+		for _, sg := range sigs {
+			if sg.Covers(httpsig.CompTargetURI) || sg.Covers(httpsig.CompScheme) {
+				r.ok(StepTarget, "target URI "+m.URL.String()+" (scheme "+assumed+")")
+				break
+			}
+		}
+	}
 	now := opts.now()
 	tol := opts.tolerance()
 	verifyOpts := httpsig.VerifyOptions{Now: now, Tolerance: tol, MaxAge: tol, AllowMissingCreated: true}
@@ -274,7 +284,7 @@ func (s HTTPMessageSignatures) Sign(req *Request, keys []Key, now time.Time) err
 	if err != nil {
 		return err
 	}
-	m := req.message()
+	m, _ := req.message()
 	for i, k := range usable {
 		var key any = k.Secret
 		if k.Private != nil {

@@ -36,8 +36,10 @@ func rawErr(msg string) error { return &schemeError{err: ErrRawRequest, msg: msg
 // (DefaultMaxBody if maxBody <= 0) are refused.
 //
 // Request.URL is absolute: absolute-form targets are kept, origin-form ones
-// are combined with the Host header and scheme https. Without a Host
-// header the URL stays relative. The Host header stays in Request.Header.
+// are combined with the Host header and the scheme TargetScheme picks (http
+// for a loopback host, https otherwise), noted in Request.SchemeAssumed;
+// Request.SetTargetScheme overrides it. Without a Host header the URL stays
+// relative. The Host header stays in Request.Header.
 func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 	if maxBody <= 0 {
 		maxBody = DefaultMaxBody
@@ -119,7 +121,8 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 	}
 	if hr.URL != nil && !hr.URL.IsAbs() && hr.Host != "" {
 		u := *hr.URL
-		u.Scheme, u.Host = "https", hr.Host
+		u.Host = hr.Host
+		u.Scheme, req.SchemeAssumed = TargetScheme(hr.Host)
 		req.URL = &u
 	}
 	if req.Body == nil {

@@ -3,6 +3,7 @@ package signature
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,4 +138,86 @@ func TestRawRequestRoundTrip(t *testing.T) {
 
 func readRawFile(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join("testdata", "raw", name))
+}
+
+// TestTargetScheme: a request line without scheme is read as http for a
+// loopback Host and https otherwise; SetTargetScheme overrides only an
+// assumed scheme, and verification of a signature over @target-uri says
+// which scheme it assumed.
+func TestTargetScheme(t *testing.T) {
+	for _, tc := range []struct {
+		in, wantURL string
+		assumed     bool
+	}{
+		{"POST /ob?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", "http://127.0.0.1:8080/ob?x=1", true},
+		{"POST /ob HTTP/1.1\r\nHost: 127.8.9.10\r\n\r\n", "http://127.8.9.10/ob", true},
+		{"POST /ob HTTP/1.1\r\nHost: [::1]:9000\r\n\r\n", "http://[::1]:9000/ob", true},
+		{"POST /ob HTTP/1.1\r\nHost: LocalHost:3000\r\n\r\n", "http://LocalHost:3000/ob", true},
+		{"POST /ob HTTP/1.1\r\nHost: hooks.example.com\r\n\r\n", "https://hooks.example.com/ob", true},
+		{"POST /ob HTTP/1.1\r\nHost: 127.0.0.1.example.com\r\n\r\n", "https://127.0.0.1.example.com/ob", true},
+		{"POST http://127.0.0.1:8080/ob HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n", "http://127.0.0.1:8080/ob", false},
+		{"POST https://127.0.0.1:8443/ob HTTP/1.1\r\nHost: 127.0.0.1:8443\r\n\r\n", "https://127.0.0.1:8443/ob", false},
+	} {
+		req, err := ParseRawRequest(strings.NewReader(tc.in), 0)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.in, err)
+		}
+		if req.URL.String() != tc.wantURL || (req.SchemeAssumed != "") != tc.assumed {
+			t.Errorf("%q: URL %s, SchemeAssumed %q; want %s, assumed %v", tc.in, req.URL, req.SchemeAssumed, tc.wantURL, tc.assumed)
+		}
+	}
+
+	abs, _ := ParseRawRequest(strings.NewReader("POST https://hooks.example.com/ob HTTP/1.1\r\nHost: hooks.example.com\r\n\r\n"), 0)
+	if err := abs.SetTargetScheme("http"); err == nil || !strings.Contains(err.Error(), "not assumed") {
+		t.Errorf("overriding an absolute-form scheme: %v", err)
+	}
+	if err := abs.SetTargetScheme("https"); err != nil {
+		t.Errorf("the scheme it already has: %v", err)
+	}
+	if err := abs.SetTargetScheme("ftp"); err == nil {
+		t.Error("ftp accepted")
+	}
+
+	// Signed for http://127.0.0.1:8080/ob, saved in origin form.
+	ks := ecKeys(t)
+	signed := baseRequest()
+	signed.URL, _ = url.Parse("http://127.0.0.1:8080/ob")
+	signed.Header.Set("Host", "127.0.0.1:8080")
+	if err := (HTTPMessageSignatures{}).Sign(signed, []Key{ks.current}, t0); err != nil {
+		t.Fatal(err)
+	}
+	raw := func() *Request {
+		var b strings.Builder
+		b.WriteString("POST /ob HTTP/1.1\r\n")
+		signed.Header.Write(&b)
+		b.WriteString("\r\n" + string(signed.Body))
+		req, err := ParseRawRequest(strings.NewReader(b.String()), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req
+	}
+	keys := []Key{publicOnly(ks.current)}
+	res := (HTTPMessageSignatures{}).Verify(raw(), keys, Options{Now: t0})
+	if !res.Valid || !strings.Contains(stepsString(res), "target ok: target URI http://127.0.0.1:8080/ob (scheme http assumed") {
+		t.Errorf("loopback origin-form: %s", stepsString(res))
+	}
+	https := raw()
+	if err := https.SetTargetScheme("https"); err != nil {
+		t.Fatal(err)
+	}
+	res = (HTTPMessageSignatures{}).Verify(https, keys, Options{Now: t0})
+	if res.Valid || res.FailedStep != StepSignature || !strings.Contains(stepsString(res), "https://127.0.0.1:8080/ob (scheme https as given)") {
+		t.Errorf("forced https: %s", stepsString(res))
+	}
+	// A URL without scheme and host (built by hand, not parsed): the Host
+	// header and the same inference stand in.
+	bare := &Request{Method: "POST", URL: &url.URL{Path: "/ob"}, Header: signed.Header, Body: signed.Body}
+	if res := (HTTPMessageSignatures{}).Verify(bare, keys, Options{Now: t0}); !res.Valid || !strings.Contains(stepsString(res), "scheme http assumed") {
+		t.Errorf("relative URL, loopback Host: %s", stepsString(res))
+	}
+	// An absolute URL is not assumed: no target step.
+	if res := (HTTPMessageSignatures{}).Verify(signed, keys, Options{Now: t0}); !res.Valid || strings.Contains(stepsString(res), "target ") {
+		t.Errorf("absolute URL: %s", stepsString(res))
+	}
 }

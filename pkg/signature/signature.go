@@ -21,6 +21,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -54,10 +55,64 @@ func (k Key) label(i int) string {
 type Request struct {
 	Method string
 	// URL is the full target URI where known; for a raw file its scheme and
-	// host may be empty, and the Host header with scheme https stands in.
+	// host may be empty, and the Host header stands in, with the scheme
+	// TargetScheme picks.
 	URL    *url.URL
 	Header http.Header
 	Body   []byte
+	// SchemeAssumed, when set, says why URL's scheme was assumed: the
+	// request as captured did not name it (an origin-form request line,
+	// "POST /hook HTTP/1.1"). Verification mentions it when a signature
+	// covers the target URI.
+	SchemeAssumed string
+}
+
+// TargetScheme is the scheme assumed for a request that does not name its
+// own: http for a loopback host (127.0.0.0/8, ::1, localhost), where a
+// local receiver such as `hookctl verify listen` runs without TLS, and
+// https otherwise, as for any public webhook endpoint. host may carry a
+// port. The second result says why, for the explanation.
+func TargetScheme(host string) (scheme, why string) {
+	if isLoopbackHost(host) {
+		return "http", "http assumed: the request line names no scheme and " + host + " is a loopback host"
+	}
+	return "https", "https assumed: the request line names no scheme"
+}
+
+func isLoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// SetTargetScheme overrides an assumed target scheme ("http" or "https")
+// for a request that did not name its own; a request whose URL came with a
+// scheme (an absolute-form request line, a HAR entry) keeps it, and asking
+// to change that is an error.
+func (req *Request) SetTargetScheme(scheme string) error {
+	if scheme != "http" && scheme != "https" {
+		return errors.New("want http or https, got " + strconv.Quote(scheme))
+	}
+	if req.URL != nil && req.URL.Scheme != "" && req.SchemeAssumed == "" {
+		if req.URL.Scheme == scheme {
+			return nil
+		}
+		return errors.New("the request names its target URI " + strconv.Quote(req.URL.String()) + "; its scheme is not assumed")
+	}
+	u := new(url.URL)
+	if req.URL != nil {
+		*u = *req.URL
+	}
+	u.Scheme = scheme
+	req.URL = u
+	req.SchemeAssumed = scheme + " as given"
+	return nil
 }
 
 // Options tunes verification.
@@ -91,6 +146,10 @@ const (
 	StepSignature = "signature"
 	StepKey       = "key"
 	StepReplay    = "replay"
+	// StepTarget is informational only (never a FailedStep): the target URI
+	// an RFC 9421 signature was checked against, when its scheme had to be
+	// assumed.
+	StepTarget = "target"
 )
 
 // Step is one check and its outcome, in the order performed.

@@ -176,6 +176,22 @@ func newVerifyRecord() (*verifyRecord, error) {
 	return &verifyRecord{ID: uuid.NewString(), PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), key: k}, nil
 }
 
+// RotateVerificationKey replaces the emulator's delivery-signing key pair,
+// as OffBlocks issuing a new verification key would: later deliveries name
+// the new keyid, and GET /v1/webhooks/verification-key serves the new key
+// (what `hookctl verify` fetches when a delivery names a keyid it has not
+// stored). It returns the new key's id.
+func (s *Sandbox) RotateVerificationKey() (string, error) {
+	v, err := newVerifyRecord()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.verify = v
+	s.mu.Unlock()
+	return v.ID, nil
+}
+
 // ProfileArgs point `hookctl profile add` at this emulator.
 func (s *Sandbox) ProfileArgs() []string {
 	return []string{"--provider", Name, "--environment", EnvSandbox, "--base-url", s.base}
