@@ -108,51 +108,35 @@ func (s *leakScan) noteCommand(args []string) {
 	}
 }
 
-// sampleChildren reads cmdline and environ of every descendant of pid.
+// sampleChildren reads cmdline and environ of every descendant of pid,
+// found through /proc/PID/task/TID/children (any thread may fork).
 func (s *leakScan) sampleChildren(pid int) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return
-	}
-	parent := map[int]int{}
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
-		i := bytes.LastIndexByte(st, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(st[i+1:]))
-		if len(f) < 2 {
-			continue
-		}
-		if pp, err := strconv.Atoi(f[1]); err == nil {
-			parent[p] = pp
-		}
-	}
-	for p := range parent {
-		if p == pid {
-			continue
-		}
-		for a, hops := parent[p], 0; a > 1 && hops < 16; a, hops = parent[a], hops+1 {
-			if a != pid {
+	seen := map[int]bool{pid: true}
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", p))
+		for _, l := range lists {
+			b, err := os.ReadFile(l)
+			if err != nil {
 				continue
 			}
-			argv, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p))
-			env, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p))
-			if err1 == nil && err2 == nil && len(argv) > 0 {
-				s.mu.Lock()
-				s.children[fmt.Sprintf("%d %q", p, bytes.ReplaceAll(argv, []byte{0}, []byte{' '}))] = append(append(argv, '\n'), env...)
-				s.mu.Unlock()
+			for _, f := range strings.Fields(string(b)) {
+				c, err := strconv.Atoi(f)
+				if err != nil || seen[c] {
+					continue
+				}
+				seen[c] = true
+				queue = append(queue, c)
+				argv, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
+				env, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", c))
+				if err1 == nil && err2 == nil && len(argv) > 0 {
+					s.mu.Lock()
+					s.children[fmt.Sprintf("%d %q", c, bytes.ReplaceAll(argv, []byte{0}, []byte{' '}))] = append(append(argv, '\n'), env...)
+					s.mu.Unlock()
+				}
 			}
-			break
 		}
 	}
 }

@@ -28,6 +28,11 @@ import (
 // TestMain lets testscript run hookctl in-process: the test binary doubles
 // as the hookctl executable.
 func TestMain(m *testing.M) {
+	// Under -race every process sleeps a second at exit for late reports;
+	// the tests start hundreds of hookctl processes, so skip that wait.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	testscript.Main(m, map[string]func(){
 		"hookctl": func() { os.Exit(cmd.Main(os.Args[1:], output.System())) },
 	})
