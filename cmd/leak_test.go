@@ -162,12 +162,14 @@ func collectSecrets(t *testing.T, raw []byte, secrets map[string]string) {
 }
 
 // TestNoSecretFlags checks that no command takes a secret as a flag value:
-// secrets come from files, env variables, stdin, prompts or the keyring.
+// secrets come from files, env variables, stdin, prompts or the keyring;
+// and that no flag switches TLS off.
 func TestNoSecretFlags(t *testing.T) {
 	io, _, _, _ := output.Test()
 	root := cmd.NewCmdRoot(cmd.NewFactory(io, os.Getenv, "test"))
 	secretish := regexp.MustCompile(`(?i)(secret|password|token|api-key|private)`)
 	allowed := regexp.MustCompile(`(-file|-env|-url|^show-secret|^secret-out|^insecure-storage)$`)
+	tlsOff := regexp.MustCompile(`(?i)^(insecure|insecure-skip-tls-verify|skip-tls.*|no-tls.*|allow-http|tls-skip.*|k)$`)
 	var walk func(c *cobra.Command)
 	checked := 0
 	walk = func(c *cobra.Command) {
@@ -175,6 +177,11 @@ func TestNoSecretFlags(t *testing.T) {
 			checked++
 			if secretish.MatchString(f.Name) && !allowed.MatchString(f.Name) && f.Value.Type() != "bool" {
 				t.Errorf("%s --%s looks like a secret taken from argv", c.CommandPath(), f.Name)
+			}
+			// TLS is not optional for real providers (issue 9): no flag
+			// turns certificate checks or the https rule off.
+			if tlsOff.MatchString(f.Name) {
+				t.Errorf("%s --%s would weaken TLS", c.CommandPath(), f.Name)
 			}
 		})
 		for _, sub := range c.Commands() {

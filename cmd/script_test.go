@@ -10,6 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,4 +271,28 @@ func (rec *recorder) start(ts *testscript.TestScript) string {
 	}))
 	ts.Defer(rec.srv.Close)
 	return rec.srv.URL
+}
+
+// TestScriptProfilesUnique: scripts share the real keyring under
+// scripts/test.sh, so two scripts adding the same profile name would see
+// each other's keys and tokens.
+func TestScriptProfilesUnique(t *testing.T) {
+	files, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts: %v", err)
+	}
+	re := regexp.MustCompile(`profile add (\S+)`)
+	owner := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if o, ok := owner[m[1]]; ok && o != f {
+				t.Errorf("profile %q is added by both %s and %s", m[1], o, f)
+			}
+			owner[m[1]] = f
+		}
+	}
 }
