@@ -11,3 +11,6 @@ go run ./bench/proc -bin bin -runs "${RUNS:-40}"; echo; echo "== bulk rotation =
 echo
 echo "== go benchmarks =="
 go test -run '^$' -bench . -benchmem ./pkg/signature/... ./pkg/rotation/... 2>/dev/null | grep -E '^(Benchmark|ok|PASS|goos|cpu)' || true
+echo
+echo "== verify --batch, one core (aim: >= 100,000 HMAC checks/s) =="
+go test -run '^$' -bench 'VerifyBatch|DecodeBatchLine' -benchmem -cpu 1 ./cmd 2>/dev/null | grep -E '^(Benchmark|ok)' || true
