@@ -173,12 +173,12 @@ var solvimonMatrix = []faultCell{
 	{fault: fHTML, cmd: "rotate-secret", code: 1, msg: `unexpected content type .{0,2}text/html`, attempts: 1, regs: -1},
 	// Redirect to another host: followed without credentials, which that
 	// host refuses (401, exit 4).
-	{fault: fRedirect, cmd: "list", code: 4, msg: `HTTP 401`, attempts: 1, regs: -1, noCreds: true},
-	{fault: fRedirect, cmd: "get", code: 4, msg: `HTTP 401`, attempts: 1, regs: -1, noCreds: true},
-	{fault: fRedirect, cmd: "register", code: 4, msg: `HTTP 401`, attempts: 1, regs: 1, noCreds: true},
-	{fault: fRedirect, cmd: "update", code: 4, msg: `HTTP 401`, attempts: 1, regs: -1, applied: no, noCreds: true},
-	{fault: fRedirect, cmd: "delete", code: 4, msg: `HTTP 401`, attempts: 1, regs: 1, applied: no, noCreds: true},
-	{fault: fRedirect, cmd: "rotate-secret", code: 4, msg: `HTTP 401`, attempts: 1, regs: -1, noCreds: true},
+	{fault: fRedirect, cmd: "list", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: -1, noCreds: true},
+	{fault: fRedirect, cmd: "get", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: -1, noCreds: true},
+	{fault: fRedirect, cmd: "register", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: 1, noCreds: true},
+	{fault: fRedirect, cmd: "update", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: -1, applied: no, noCreds: true},
+	{fault: fRedirect, cmd: "delete", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: 1, applied: no, noCreds: true},
+	{fault: fRedirect, cmd: "rotate-secret", code: 4, msg: `redirected to http://\S+ which answered HTTP 401`, attempts: 1, regs: -1, noCreds: true},
 	// Redirect to the same host keeps the credentials: it just works.
 	{fault: fRedirectSame, cmd: "list", code: 0, attempts: 2, regs: -1},
 	{fault: fRedirectSame, cmd: "register", code: 0, attempts: 2, regs: 2},
@@ -344,7 +344,7 @@ func TestFaultProviders(t *testing.T) {
 		{name: "offblocks/create-reset/register", prov: "offblocks", env: offEnv, setup: [][]string{{"keys", "generate"}, {"keys", "upload"}},
 			args: append([]string{"register"}, offReg...), fault: fReset, method: "PUT", path: "/v1/webhooks", code: 0, attempts: 2, regs: 1},
 		{name: "offblocks/redirect/list", prov: "offblocks", env: offEnv, setup: [][]string{{"keys", "generate"}, {"keys", "upload"}},
-			args: []string{"list", "-o", "json"}, fault: fRedirect, method: "GET", path: "/v1/webhooks", code: 0, attempts: 2, regs: -1},
+			args: []string{"list"}, fault: fRedirect, method: "GET", path: "/v1/webhooks", code: 4, msg: `redirected to .*HTTP 401; credentials never follow`, attempts: 1, regs: -1},
 	}
 	var wg sync.WaitGroup
 	for _, c := range cells {

@@ -70,6 +70,15 @@ func DoJSON(ctx context.Context, c *http.Client, method, url string, header http
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		// Another host answered after a redirect, without the credentials
+		// (checkRedirect drops them): its status says nothing about the
+		// profile's credentials, so say what happened instead.
+		if final := resp.Request; final != nil && final.URL.Host != req.URL.Host {
+			return resp, (&webhook.Error{Kind: KindForStatus(resp.StatusCode), Status: resp.StatusCode,
+				Msg: fmt.Sprintf("%s %s was redirected to %s, which answered HTTP %d; credentials never follow a redirect to another host",
+					method, req.URL.Redacted(), final.URL.Redacted(), resp.StatusCode)}).
+				WithHint("point the profile's base URL at the API host itself (hookctl profile show; hookctl profile add NAME --base-url URL)")
+		}
 		return resp, &StatusError{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b}
 	}
 	// The whole answer is read before decoding (it is bounded by the
