@@ -39,6 +39,7 @@ type leakScan struct {
 	children map[string][]byte
 	commands map[string]bool // command paths run, e.g. "hookctl rotate-secret"
 	secrets  map[string]string
+	exe      string // the hookctl binary, as /proc/PID/exe shows it
 }
 
 // run executes hookctl with --debug and stdin, checks the exit code and
@@ -131,6 +132,12 @@ func (s *leakScan) sampleChildren(pid int) {
 				queue = append(queue, c)
 				argv, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
 				env, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", c))
+				// Between fork and exec a child is still hookctl, with
+				// hookctl's own environment (which may hold HOOKCTL_API_KEY
+				// by the user's choice): only its argv counts then.
+				if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", c)); err == nil && exe == s.exe {
+					env = nil
+				}
 				if err1 == nil && err2 == nil && len(argv) > 0 {
 					s.mu.Lock()
 					s.children[fmt.Sprintf("%d %q", c, bytes.ReplaceAll(argv, []byte{0}, []byte{' '}))] = append(append(argv, '\n'), env...)
@@ -162,6 +169,12 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	dir := isolate(t)
 	t.Setenv("HOOKCTL_STORAGE", "file")
 	s := &leakScan{t: t, dir: dir, children: map[string][]byte{}, commands: map[string]bool{}, secrets: map[string]string{}}
+	if bin, err := exec.LookPath("hookctl"); err == nil {
+		s.exe, _ = filepath.EvalSymlinks(bin)
+	}
+	if s.exe == "" {
+		t.Fatal("hookctl is not on PATH (TestMain puts it there)")
+	}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "HOOKCTL_") || strings.HasPrefix(kv, "HOOKCTL_STORAGE=") || strings.HasPrefix(kv, "HOOKCTL_CONFIG=") {
 			s.env = append(s.env, kv)

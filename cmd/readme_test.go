@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,7 +129,7 @@ func TestReadmeExamples(t *testing.T) {
 		if strings.Contains(b.text, "sandbox serve") {
 			continue
 		}
-		work := filepath.Join(dir, "block"+strings.Repeat("x", ran))
+		work := filepath.Join(dir, "block"+strconv.Itoa(b.line))
 		if err := os.MkdirAll(work, 0o700); err != nil {
 			t.Fatal(err)
 		}
