@@ -12,31 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
-
-// clock is a settable time source shared by the emulator and the client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // seenRequest is one request as the server received it.
 type seenRequest struct {
@@ -50,7 +31,7 @@ type seenRequest struct {
 // needs: an in-memory keyring and the sandbox credentials as env variables.
 type env struct {
 	t      *testing.T
-	clock  *clock
+	clock  *providertest.Clock
 	box    *Sandbox
 	srv    *httptest.Server
 	base   string
@@ -65,7 +46,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock(), vars: map[string]string{
+	e := &env{t: t, clock: providertest.NewClock(), vars: map[string]string{
 		"HOOKCTL_API_KEY":    SandboxAPIKey,
 		"HOOKCTL_API_SECRET": SandboxAPISecret,
 	}}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -31,26 +32,6 @@ var specYAML []byte
 var webhooksYAML []byte
 
 var ctx = context.Background()
-
-// clock is a settable time source shared by the emulator and the clients.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // seenRequest is one request as the server received it, with its status.
 type seenRequest struct {
@@ -76,7 +57,7 @@ func (r seenRequest) isToken() bool { return strings.HasSuffix(r.Path, "/oauth/t
 // Auth0's, not part of the document, and is not validated.
 type env struct {
 	t     *testing.T
-	clock *clock
+	clock *providertest.Clock
 	box   *Sandbox
 	srv   *httptest.Server
 	base  string // .../pexa
@@ -96,7 +77,7 @@ func newRawEnv(t *testing.T) *env { return newEnvWith(t, false) }
 
 func newEnvWith(t *testing.T, validate bool) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock(), creds: credentials.New(credentials.NewMemory(), func(string) string { return "" })}
+	e := &env{t: t, clock: providertest.NewClock(), creds: credentials.New(credentials.NewMemory(), func(string) string { return "" })}
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -54,7 +55,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("stored rsa-key is not PKCS#8 PEM: %.40q %v", stored, err)
 	}
 
-	rc := newReceiver(t)
+	rc := providertest.NewReceiver(t)
 	regs := register(t, c, rc.URL+"/hook", "ReportFiled", "ReportRejected")
 	creates := 0
 	for _, r := range e.apiRequests() {
@@ -98,7 +99,7 @@ func TestLifecycle(t *testing.T) {
 	if status, err := e.box.Send(ctx, id, ""); err != nil || status != http.StatusOK {
 		t.Fatalf("send: %d %v", status, err)
 	}
-	got := rc.deliveries()
+	got := rc.Deliveries()
 	if len(got) != 1 || !verifyHub(regs[0].Secret, got[0].Header, got[0].Body) {
 		t.Fatalf("deliveries %d; want one signed with the registration's secret", len(got))
 	}
@@ -149,7 +150,7 @@ func TestLifecycle(t *testing.T) {
 	if _, err := e.box.Send(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
-	if d := rc.deliveries(); len(d) != 2 || !verifyHub(rot.NewSecret, d[1].Header, d[1].Body) || verifyHub(old, d[1].Header, d[1].Body) {
+	if d := rc.Deliveries(); len(d) != 2 || !verifyHub(rot.NewSecret, d[1].Header, d[1].Body) || verifyHub(old, d[1].Header, d[1].Body) {
 		t.Fatal("delivery after rotation is not signed with the new secret only")
 	}
 

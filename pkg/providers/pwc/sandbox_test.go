@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -81,21 +82,21 @@ func TestDeliveryRules(t *testing.T) {
 func TestSendRetriesAndDeactivates(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
-	rc := newReceiver(t)
+	rc := providertest.NewReceiver(t)
 	regs := register(t, c, rc.URL, "ReportFiled")
 	id := regs[0].ID
-	rc.setStatus(http.StatusServiceUnavailable)
+	rc.SetStatus(http.StatusServiceUnavailable)
 	if status, err := e.box.Send(ctx, id, ""); err == nil || status != 503 {
 		t.Fatalf("send to a 503 endpoint: %d %v", status, err)
 	}
-	if n := len(rc.deliveries()); n != deliveryAttempts {
+	if n := len(rc.Deliveries()); n != deliveryAttempts {
 		t.Errorf("%d attempts, want %d", n, deliveryAttempts)
 	}
-	rc.setStatus(http.StatusGone)
+	rc.SetStatus(http.StatusGone)
 	if _, err := e.box.Send(ctx, id, ""); err == nil {
 		t.Fatal("send to a 410 endpoint succeeded")
 	}
-	if n := len(rc.deliveries()); n != deliveryAttempts+1 {
+	if n := len(rc.Deliveries()); n != deliveryAttempts+1 {
 		t.Errorf("%d attempts in total, want a 4xx tried once", n)
 	}
 	g, err := c.Get(ctx, id)
@@ -215,7 +216,7 @@ func TestSandboxConflict(t *testing.T) {
 func TestSandboxState(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
-	rc := newReceiver(t)
+	rc := providertest.NewReceiver(t)
 	regs := register(t, c, rc.URL, "ReportFiled", "ReportRejected")
 	if _, err := e.box.Send(ctx, regs[0].ID, ""); err != nil {
 		t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -80,7 +81,7 @@ func verifySig(secret string, h http.Header, body []byte) bool {
 
 func TestLifecycle(t *testing.T) {
 	e := newEnv(t)
-	rcv := newReceiver(t)
+	rcv := providertest.NewReceiver(t)
 	c := e.client()
 
 	// Register three so that a page size of 2 gives two pages.
@@ -190,7 +191,7 @@ func TestLifecycle(t *testing.T) {
 	if err != nil || msg == "" {
 		t.Fatalf("send-test: %q %v", msg, err)
 	}
-	d := rcv.deliveries()
+	d := rcv.Deliveries()
 	if len(d) != 1 || d[0].Path != "/v2" {
 		t.Fatalf("deliveries %+v", d)
 	}
@@ -553,11 +554,11 @@ func TestRateLimitRetried(t *testing.T) {
 
 func TestPenaltyBox(t *testing.T) {
 	e := newEnv(t)
-	rcv := newReceiver(t)
+	rcv := providertest.NewReceiver(t)
 	c := e.client()
 	reg := register(t, c, rcv.URL, "flaky")
 
-	rcv.setStatus(http.StatusInternalServerError)
+	rcv.SetStatus(http.StatusInternalServerError)
 	msg, err := c.SendTest(ctx, reg.ID)
 	if err == nil || !strings.Contains(msg, "HTTP 500") || !strings.Contains(msg, "penalty box") {
 		t.Fatalf("send-test to a failing endpoint: %q %v", msg, err)
@@ -584,7 +585,7 @@ func TestPenaltyBox(t *testing.T) {
 	}
 
 	// Fixed: the parked payload goes out and the box is cleared.
-	rcv.setStatus(http.StatusOK)
+	rcv.SetStatus(http.StatusOK)
 	if msg, err := c.ResendPenaltyBox(ctx, reg.ID); err != nil || msg == "" {
 		t.Fatalf("resend: %q %v", msg, err)
 	}
@@ -592,7 +593,7 @@ func TestPenaltyBox(t *testing.T) {
 	if got.Status != "ok" || got.Extra["penalty_box_data"] != nil {
 		t.Fatalf("after resend: %+v", got)
 	}
-	d := rcv.deliveries()
+	d := rcv.Deliveries()
 	if len(d) != 3 || string(d[2].Body) != string(d[0].Body) || !verifySig(reg.Secret, d[2].Header, d[2].Body) {
 		t.Fatalf("resent delivery differs or is unsigned: %d deliveries", len(d))
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -24,26 +25,6 @@ import (
 //go:embed testdata/solvimon-webhooks-api-openapi.yml
 var specYAML []byte
 
-// clock is a settable time source shared by the emulator and the client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // seenRequest is one request as the server received it.
 type seenRequest struct {
 	Method, Path, Query string
@@ -56,7 +37,7 @@ type seenRequest struct {
 // the official spec, plus a client pointed at it.
 type env struct {
 	t      *testing.T
-	clock  *clock
+	clock  *providertest.Clock
 	box    *Sandbox
 	srv    *httptest.Server
 	base   string
@@ -68,7 +49,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock()}
+	e := &env{t: t, clock: providertest.NewClock()}
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
@@ -142,38 +123,4 @@ func (e *env) client(opts ...func(*clientOpts)) *Client {
 		e.t.Fatal(err)
 	}
 	return c
-}
-
-// receiver is a webhook endpoint that records deliveries and answers with
-// a settable status.
-type receiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	status int
-	got    []seenRequest
-}
-
-func newReceiver(t *testing.T) *receiver {
-	rc := &receiver{status: http.StatusOK}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		rc.got = append(rc.got, seenRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
-		w.WriteHeader(rc.status)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *receiver) setStatus(s int) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.status = s
-}
-
-func (rc *receiver) deliveries() []seenRequest {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]seenRequest(nil), rc.got...)
 }

@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -242,14 +243,14 @@ func TestSandboxIdempotency(t *testing.T) {
 	}
 
 	// A replayed send-test does not deliver twice.
-	rcv := newReceiver(t)
+	rcv := providertest.NewReceiver(t)
 	id := call(t, e.base, "POST", "/v1/webhooks", nil, fmt.Sprintf(`{"url":%q,"name":"n","reference":"r"}`, rcv.URL)).webhook(t).ID
 	for range 2 {
 		if a := call(t, e.base, "POST", "/v1/webhooks/"+id+"/send-test", map[string]string{"Idempotency-Key": "t-1"}, ""); a.Status != 200 {
 			t.Fatalf("send-test: %d %s", a.Status, a.Body)
 		}
 	}
-	if n := len(rcv.deliveries()); n != 1 {
+	if n := len(rcv.Deliveries()); n != 1 {
 		t.Fatalf("%d deliveries for one idempotent send-test", n)
 	}
 }
@@ -337,18 +338,18 @@ func TestSandboxActionsAndConnection(t *testing.T) {
 		t.Fatalf("actions %+v", acts)
 	}
 
-	rcv := newReceiver(t)
+	rcv := providertest.NewReceiver(t)
 	body := fmt.Sprintf(`{"url":%q,"name":"n","reference":"r","authentication_type":"PASSWORD","username":"u","password":"p!w"}`, rcv.URL+"/probe")
 	var res wireConnection
 	json.Unmarshal(call(t, e.base, "POST", "/v1/webhooks/test-connection", nil, body).Body, &res)
-	d := rcv.deliveries()
+	d := rcv.Deliveries()
 	if !deref(res.Successful) || len(d) != 1 || d[0].Header.Get("X-PAYLOAD-SIGNATURE") != "" {
 		t.Fatalf("test-connection: %+v, %d deliveries", res, len(d))
 	}
 	if u, p, ok := (&http.Request{Header: d[0].Header}).BasicAuth(); !ok || u != "u" || p != "p!w" {
 		t.Fatalf("endpoint basic auth %q %q %v", u, p, ok)
 	}
-	rcv.setStatus(http.StatusServiceUnavailable)
+	rcv.SetStatus(http.StatusServiceUnavailable)
 	json.Unmarshal(call(t, e.base, "POST", "/v1/webhooks/test-connection", nil, body).Body, &res)
 	if deref(res.Successful) || !strings.Contains(deref(res.Message), "HTTP 503") {
 		t.Fatalf("failing test-connection: %+v", res)
@@ -470,13 +471,13 @@ func TestSignKnownAnswer(t *testing.T) {
 
 func TestStateRoundTrip(t *testing.T) {
 	e := newEnv(t)
-	rcv := newReceiver(t)
+	rcv := providertest.NewReceiver(t)
 	c := e.client()
 	reg := register(t, c, rcv.URL, "kept", "INVOICE.PAID")
 	if _, err := c.RotateSecret(ctx, reg.ID, webhook.RotateRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	rcv.setStatus(500)
+	rcv.SetStatus(500)
 	c.SendTest(ctx, reg.ID)
 	register(t, c, "https://h.example/2", "second")
 
