@@ -24,7 +24,7 @@ test:
 test-unit:
 	$(GO) test ./...
 
-# goreleaser check and a one-target snapshot, contents asserted (also in make test).
+# goreleaser check and a one-target snapshot, contents asserted (CI runs it after make test).
 release-check:
 	./scripts/release-check.sh
 

@@ -5,9 +5,9 @@
 # real Secret Service ones, under with-keyring.sh), and a short run of every
 # fuzz target. Extra arguments go to `go test` (e.g. -run, -v).
 # HOOKCTL_FUZZTIME (default 10000x executions) sets the fuzz budget per target; 0 skips fuzzing.
-# HOOKCTL_RELEASE_CHECK=0 skips scripts/release-check.sh (goreleaser check and
-# a one-target snapshot). goreleaser itself is built from the module proxy in
-# the background, at low priority, while the tests run.
+# The goreleaser check and snapshot are not part of it: building goreleaser
+# from source takes minutes on a cold cache. .ci/run runs them after this
+# (scripts/release-check.sh, `make release-check`).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -16,13 +16,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 keyring_install_tools
 cd "$here/.."
-
-release_log=$(mktemp)
-release_pid=
-if [ "${HOOKCTL_RELEASE_CHECK:-1}" = 1 ]; then
-  nice -n 19 "$here/goreleaser.sh" >"$release_log" 2>&1 &
-  release_pid=$!
-fi
 
 echo "== gofmt and go vet"
 unformatted=$(gofmt -l $(find . -name '*.go' -not -path './dist/*'))
@@ -46,14 +39,4 @@ echo "== tests (-race, real Secret Service)"
 if [ "${HOOKCTL_FUZZTIME:-10000x}" != 0 ]; then
   echo "== fuzz"
   "$here/fuzz.sh" "${HOOKCTL_FUZZTIME:-10000x}"
-fi
-
-if [ -n "$release_pid" ]; then
-  echo "== release check (goreleaser check, snapshot of linux/amd64)"
-  if ! wait "$release_pid"; then
-    cat "$release_log" >&2
-    echo "building goreleaser failed" >&2
-    exit 1
-  fi
-  "$here/release-check.sh"
 fi
