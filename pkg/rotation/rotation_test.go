@@ -27,6 +27,9 @@ type fake struct {
 	applyThenFail int
 	client        bool
 	n             int
+	// listTwice: List returns every registration twice (a provider's
+	// paging that repeats items).
+	listTwice bool
 }
 
 func newFake(n int) *fake {
@@ -44,6 +47,9 @@ func (f *fake) List(context.Context, webhook.ListOptions) ([]webhook.Registratio
 	var out []webhook.Registration
 	for id, s := range f.secrets {
 		out = append(out, webhook.Registration{ID: id, URL: "https://x/" + id, Secret: s})
+		if f.listTwice {
+			out = append(out, webhook.Registration{ID: id, URL: "https://x/" + id, Secret: s})
+		}
 	}
 	return out, nil
 }
@@ -388,4 +394,34 @@ func TestExecSinkEnvironment(t *testing.T) {
 			t.Errorf("env holds %q:\n%s", leak, env)
 		}
 	}
+}
+
+// TestListedTwiceRotatesOnce: a provider list that returns an item twice
+// must not make --all rotate it twice at once (issue 13, case 1).
+func TestListedTwiceRotatesOnce(t *testing.T) {
+	const runs = 30
+	bad := 0
+	for i := range runs {
+		f := newFake(6)
+		f.listTwice = true
+		o, store := setup(t, f)
+		o.Concurrency = 12
+		rep := run(t, o)
+		wrong := len(rep.Results) != 6
+		for id, n := range f.rotated {
+			if n != 1 {
+				wrong = true
+				t.Errorf("run %d: %s rotated %d times", i, id, n)
+			}
+			ws, err := store.WebhookSecrets("p", id)
+			if err != nil || ws.Current == nil || ws.Current.Value != f.secrets[id] {
+				wrong = true
+				t.Errorf("run %d: %s: the store does not hold the provider's secret", i, id)
+			}
+		}
+		if wrong {
+			bad++
+		}
+	}
+	t.Logf("%d runs over a list that repeats every item: %d went wrong", runs, bad)
 }
