@@ -110,6 +110,9 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		active := false
 		req.Active = &active
 	}
+	if err := checkSecretStore(opts.F, profile.Name); err != nil {
+		return err
+	}
 	regs, err := prov.Register(ctx, req)
 	if err != nil {
 		return err
@@ -119,6 +122,30 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	}
 	data, table := output.Registrations(regs, opts.ShowSecret)
 	return printer.Print(data, table)
+}
+
+// checkSecretStore makes sure, before a registration is created, that the
+// credential store can keep its signing secret: a webhook whose secret is
+// lost is worse than none, and a retry would create a duplicate.
+// Providers that sign deliveries with their own key (they declare
+// verification keys) hand out no secret to keep.
+func checkSecretStore(f *Factory, profile string) error {
+	_, spec, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	if spec.VerificationKeys != nil {
+		return nil
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	if err := creds.CheckWritable(profile); err != nil {
+		return &webhook.Error{Kind: webhook.KindOf(err), Err: err,
+			Msg: "nothing was registered: the credential store cannot keep the new webhook's signing secret"}
+	}
+	return nil
 }
 
 // storeSecrets keeps each registration's returned secret as current in the

@@ -30,6 +30,7 @@ type RotateOptions struct {
 	Event          string
 	URLMatch       string
 	DryRun         bool
+	Redeliver      bool
 	Concurrency    int
 	Rate           string
 	SecretOut      string
@@ -49,7 +50,12 @@ func NewCmdRotate(f *Factory, runF func(*RotateOptions) error) *cobra.Command {
 		Long: `Rotate signing secrets, one registration or many. Each new secret is stored in the
 credential store as current (the old one as previous while the provider still signs
 with it) and, with --secret-out or --exec, delivered to where the receiver reads it.
-A journal in the state directory makes a crashed run safe: the next run finishes it.`,
+A journal in the state directory makes a crashed run safe: the next run finishes it,
+delivering to the sinks named on its own command line (never to ones the journal names).
+The credential store and every sink are checked before the first rotation: a sink that
+cannot work stops the run with nothing changed. When a delivery fails, no further
+rotation starts; rerun with a working sink to deliver, without rotating again.
+--redeliver sends the stored current secrets to the sinks without rotating.`,
 		Example: `  # rotate one registration
   $ hookctl rotate-secret wh_123
 
@@ -57,7 +63,10 @@ A journal in the state directory makes a crashed run safe: the next run finishes
   $ hookctl rotate-secret --all --older-than 720h --dry-run
 
   # rotate in CI and push each secret into Vault (secret on stdin)
-  $ hookctl rotate-secret --all --older-than 720h --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'`,
+  $ hookctl rotate-secret --all --older-than 720h --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'
+
+  # send the stored secrets to Vault again, without rotating
+  $ hookctl rotate-secret --all --redeliver --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'`,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = args
@@ -69,6 +78,9 @@ A journal in the state directory makes a crashed run safe: the next run finishes
 			}
 			if _, err := parseRate(opts.Rate); err != nil {
 				return usageErrorf("--rate: %v", err)
+			}
+			if opts.Redeliver && opts.SecretOut == "" && opts.Exec == "" {
+				return usageErrorf("--redeliver needs --secret-out FILE or --exec CMD to deliver to")
 			}
 			if _, err := regexp.Compile(opts.URLMatch); err != nil {
 				return usageErrorf("--url-match: %v", err)
@@ -86,6 +98,7 @@ A journal in the state directory makes a crashed run safe: the next run finishes
 	fl.StringVar(&opts.Event, "event", "", "only registrations receiving `EVENT`")
 	fl.StringVar(&opts.URLMatch, "url-match", "", "only registrations whose URL matches `REGEX`")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; change nothing")
+	fl.BoolVar(&opts.Redeliver, "redeliver", false, "send the stored current secrets to --secret-out/--exec without rotating")
 	fl.IntVar(&opts.Concurrency, "concurrency", 0, "rotations in flight (default: the provider's)")
 	fl.StringVar(&opts.Rate, "rate", defaultRate, "at most `N/s` provider requests (0: unlimited)")
 	fl.StringVar(&opts.SecretOut, "secret-out", "", "also append each new secret to `FILE` (0600, JSON lines)")
@@ -173,7 +186,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 		sel.URLMatch = regexp.MustCompile(opts.URLMatch)
 	}
 	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
-		Concurrency: opts.Concurrency, DryRun: opts.DryRun, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
+		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
 	if opts.SecretOut != "" {
 		ro.Sinks = append(ro.Sinks, rotation.NewFileSink(opts.SecretOut))
 	}

@@ -115,6 +115,21 @@ func (s *Store) Delete(profile, name string) error {
 	return s.backend.Delete(Key(profile, name))
 }
 
+// probeName is the entry CheckWritable writes and removes.
+const probeName = "store-check"
+
+// CheckWritable proves the backend can keep a secret for profile by
+// writing and removing a probe entry. Commands that change a provider and
+// must then keep a secret (register, rotate-secret) call it first, so an
+// unusable store stops them before the provider is changed.
+func (s *Store) CheckWritable(profile string) error {
+	key := Key(profile, probeName)
+	if err := s.backend.Set(key, "ok"); err != nil {
+		return err
+	}
+	return s.backend.Delete(key)
+}
+
 // Source is where Set writes.
 func (s *Store) Source() Source { return s.backend.Source() }
 

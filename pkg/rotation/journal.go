@@ -16,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // Journal operations, in the order an entry goes through them. An entry is
@@ -43,7 +46,9 @@ type Record struct {
 	OldRotatedAt *time.Time `json:"old_rotated_at,omitempty"`
 	// Pending: a client-chosen secret is in the store's Pending entry.
 	Pending bool `json:"pending,omitempty"`
-	// Sinks are the delivery targets (file:PATH, exec:CMD) a rerun re-delivers to.
+	// Sinks are the delivery targets (file:PATH, exec:CMD) of the run, for
+	// messages only: a rerun delivers to the sinks on its own command line
+	// and never runs what a journal file says.
 	Sinks []string `json:"sinks,omitempty"`
 	// NewFP fingerprints the stored new secret (op stored).
 	NewFP      string     `json:"new_fp,omitempty"`
@@ -201,6 +206,10 @@ func readJournals(dir string) (map[string]*Entry, []string, error) {
 			continue
 		}
 		path := filepath.Join(dir, n.Name())
+		if err := fsafe.CheckFile(path); err != nil {
+			return nil, nil, webhook.Errorf(webhook.KindError, "refusing the journal: %v", err).
+				WithHint("the journal decides what a rerun does; it must be yours and private (chmod 600), or removed")
+		}
 		files = append(files, path)
 		if err := readJournal(path, entries); err != nil {
 			return nil, nil, err
@@ -211,7 +220,7 @@ func readJournals(dir string) (map[string]*Entry, []string, error) {
 }
 
 func readJournal(path string, entries map[string]*Entry) error {
-	f, err := os.Open(path)
+	f, err := fsafe.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}

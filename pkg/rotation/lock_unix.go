@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -28,9 +29,10 @@ func AcquireLock(stateDir, profile string) (*Lock, error) {
 		return nil, fmt.Errorf("rotation lock: %w", err)
 	}
 	path := filepath.Join(dir, url.PathEscape(profile)+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := fsafe.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("rotation lock: %w", err)
+		return nil, webhook.Errorf(webhook.KindError, "rotation lock: %v", err).
+			WithHint("remove %s; hookctl creates the lock itself", path)
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -61,7 +63,10 @@ type Options struct {
 	// Concurrency bounds rotations in flight (default RotationPolicy.MaxConcurrency).
 	Concurrency int
 	DryRun      bool
-	Sinks       []Sink
+	// Redeliver sends each selected registration's stored current secret to
+	// the sinks without rotating it.
+	Redeliver bool
+	Sinks     []Sink
 	// ShowSecret puts new secrets in the report.
 	ShowSecret bool
 	// MaxAttempts bounds rotation attempts per item after 429s and
@@ -143,8 +148,17 @@ type Engine struct {
 	o       Options
 	policy  webhook.RotationPolicy
 	journal *Journal
-	sinks   map[string]Sink
-	sinkMu  sync.Mutex
+	// inflight holds the ids being rotated: never two rotations of one
+	// registration at once, whatever the selection repeats.
+	inflight sync.Map
+	// sinkErr is the first failed delivery: once a sink fails, no new
+	// rotation starts (each would produce a secret nobody receives).
+	sinkErr atomic.Pointer[sinkFailure]
+}
+
+type sinkFailure struct {
+	id  string
+	err error
 }
 
 // New validates options and fills defaults.
@@ -152,7 +166,10 @@ func New(o Options) (*Engine, error) {
 	if o.Provider == nil || o.Store == nil || o.StateDir == "" {
 		return nil, errors.New("rotation: provider, store and state dir are required")
 	}
-	e := &Engine{o: o, policy: o.Provider.RotationPolicy(), sinks: map[string]Sink{}}
+	if o.Redeliver && len(o.Sinks) == 0 {
+		return nil, webhook.Invalid("re-delivering needs a sink: --secret-out FILE or --exec CMD")
+	}
+	e := &Engine{o: o, policy: o.Provider.RotationPolicy()}
 	if e.o.Concurrency <= 0 {
 		e.o.Concurrency = max(1, e.policy.MaxConcurrency)
 	}
@@ -171,9 +188,6 @@ func New(o Options) (*Engine, error) {
 	if e.o.Stderr == nil {
 		e.o.Stderr = io.Discard
 	}
-	for _, s := range o.Sinks {
-		e.sinks[s.Spec()] = s
-	}
 	return e, nil
 }
 
@@ -183,10 +197,18 @@ type item struct {
 	reason string
 }
 
-// Run reconciles interrupted runs, then plans and (unless dry run) rotates.
+// Run checks that everything it will write to can be written (state
+// directory, credential store, sinks), reconciles interrupted runs, then
+// plans and (unless dry run) rotates or re-delivers.
 func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	rep := &Report{DryRun: e.o.DryRun}
 	dir := journalDir(e.o.StateDir, e.o.Profile)
+	if err := checkStateDirs(e.o.StateDir, dir); err != nil {
+		return nil, err
+	}
+	if err := e.preflight(ctx); err != nil {
+		return nil, err
+	}
 	if !e.o.DryRun {
 		lock, err := AcquireLock(e.o.StateDir, e.o.Profile)
 		if err != nil {
@@ -199,9 +221,14 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	open := openEntries(entries)
-	recovered := map[string]bool{}
+	// handled: ids an interrupted run left open. Those recovered (or found
+	// unresolved) are not rotated again in this run: rotating a recovered
+	// one would cut its overlap short, and rotating an unresolved one would
+	// replace a secret that was never delivered.
+	handled := map[string]bool{}
 	if e.o.DryRun {
 		for _, en := range open {
+			handled[en.Intent.ID] = true
 			rep.Results = append(rep.Results, Result{ID: en.Intent.ID, Status: StatusPlanned, Recovered: true,
 				Reason: "interrupted rotation in the journal", Plan: "reconcile with the provider (no rotation)"})
 		}
@@ -228,13 +255,13 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		syncDir(dir)
 		for _, en := range open {
 			res := e.recover(ctx, en)
-			if res.Status == StatusOK {
-				recovered[res.ID] = true
+			if res.Status != StatusSkipped {
+				handled[res.ID] = true
 			}
 			rep.Results = append(rep.Results, res)
 		}
 	}
-	items, skipped, err := e.plan(ctx, recovered)
+	items, skipped, err := e.plan(ctx, handled)
 	if err != nil {
 		return nil, err
 	}
@@ -247,8 +274,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	}
 	results := make([]Result, len(items))
 	var done, failed atomic.Int64
-	g, gctx := errgroup.WithContext(context.WithoutCancel(ctx))
-	_ = gctx
+	g := errgroup.Group{}
 	g.SetLimit(e.o.Concurrency)
 	for i, it := range items {
 		if ctx.Err() != nil {
@@ -256,8 +282,16 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			continue
 		}
 		g.Go(func() error {
-			r := e.rotateOne(ctx, it)
-			r.Reason = it.reason
+			var r Result
+			if sf := e.sinkErr.Load(); sf != nil && !e.o.Redeliver {
+				r = Result{ID: it.reg.ID, Status: StatusSkipped,
+					Reason: fmt.Sprintf("not rotated: delivering the new secret of %s failed, so no rotation was started after it; fix the sink and rerun", sf.id)}
+			} else if e.o.Redeliver {
+				r = e.redeliverOne(ctx, it)
+			} else {
+				r = e.rotateOne(ctx, it)
+				r.Reason = it.reason
+			}
 			results[i] = r
 			if r.Status == StatusFailed {
 				failed.Add(1)
@@ -277,6 +311,39 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	return rep, nil
 }
 
+// checkStateDirs refuses a state directory or journal that another user
+// owns or can write, or that is a symbolic link: the journal decides what
+// a run does, and it may have been restored from a shared cache.
+func checkStateDirs(stateDir, journal string) error {
+	for _, d := range []struct {
+		path   string
+		follow bool
+	}{{stateDir, true}, {filepath.Dir(journal), false}, {journal, false}} {
+		if err := fsafe.CheckDir(d.path, d.follow); err != nil {
+			return webhook.Errorf(webhook.KindError, "refusing the state directory: %v", err).
+				WithHint("the journal there decides what a rerun does; it must be yours and private (chmod 700)")
+		}
+	}
+	return nil
+}
+
+// preflight checks, before the first write anywhere, that the credential
+// store can keep a new secret and that every sink can receive one.
+func (e *Engine) preflight(ctx context.Context) error {
+	if !e.o.Redeliver {
+		if err := e.o.Store.CheckWritable(e.o.Profile); err != nil {
+			return &webhook.Error{Kind: webhook.KindOf(err), Err: err,
+				Msg: "nothing was rotated: the credential store cannot keep new secrets"}
+		}
+	}
+	for _, s := range e.o.Sinks {
+		if err := s.Check(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (e *Engine) planText() string {
 	if e.policy.Overlap > 0 {
 		return fmt.Sprintf("rotate; the old secret stays valid for %s", e.policy.Overlap)
@@ -285,7 +352,8 @@ func (e *Engine) planText() string {
 }
 
 // plan selects registrations: every one with --all, else the named ids.
-func (e *Engine) plan(ctx context.Context, recovered map[string]bool) ([]item, []Result, error) {
+// Each registration is planned once, however often it is named or listed.
+func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []Result, error) {
 	sel := e.o.Select
 	var regs []*webhook.Registration
 	var skipped []Result
@@ -294,22 +362,27 @@ func (e *Engine) plan(ctx context.Context, recovered map[string]bool) ([]item, [
 		if err != nil {
 			return nil, nil, fmt.Errorf("list registrations: %w", err)
 		}
+		seen := map[string]bool{}
 		for i := range list {
-			regs = append(regs, &list[i])
+			if !seen[list[i].ID] {
+				seen[list[i].ID] = true
+				regs = append(regs, &list[i])
+			}
 		}
 	} else {
-		got := make([]*webhook.Registration, len(sel.IDs))
-		errs := make([]error, len(sel.IDs))
+		ids := uniq(sel.IDs)
+		got := make([]*webhook.Registration, len(ids))
+		errs := make([]error, len(ids))
 		g := errgroup.Group{}
 		g.SetLimit(e.o.Concurrency)
-		for i, id := range sel.IDs {
+		for i, id := range ids {
 			g.Go(func() error {
 				got[i], errs[i] = e.o.Provider.Get(ctx, id)
 				return nil
 			})
 		}
 		_ = g.Wait()
-		for i, id := range sel.IDs {
+		for i, id := range ids {
 			if errs[i] != nil {
 				skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
 				continue
@@ -320,8 +393,8 @@ func (e *Engine) plan(ctx context.Context, recovered map[string]bool) ([]item, [
 	var items []item
 	now := e.o.Now()
 	for _, r := range regs {
-		if recovered[r.ID] {
-			continue // just rotated by the interrupted run: rotating again would cut the overlap short
+		if handled[r.ID] {
+			continue // reported by the recovery of an interrupted run
 		}
 		ok, reason := e.match(r, now)
 		if !ok {
@@ -386,6 +459,19 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 	return true, joinReasons(why)
 }
 
+// uniq drops repeated ids, keeping the first of each.
+func uniq(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 func joinReasons(s []string) string {
 	out := ""
 	for i, w := range s {
@@ -413,33 +499,44 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	fail := func(err error) Result {
 		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
 	}
+	if _, busy := e.inflight.LoadOrStore(id, true); busy {
+		return fail(fmt.Errorf("%s is already being rotated by this run", id))
+	}
+	defer e.inflight.Delete(id)
+	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
+	if err != nil {
+		return fail(err)
+	}
 	old := it.reg.Secret
-	var ws credentials.WebhookSecrets
-	if old == "" || e.policy.ClientChoosesSecret {
-		var err error
-		if ws, err = e.o.Store.WebhookSecrets(e.o.Profile, id); err != nil {
-			return fail(err)
-		}
-		if old == "" && ws.Current != nil {
-			old = ws.Current.Value
-		}
+	if old == "" && ws.Current != nil {
+		old = ws.Current.Value
 	}
 	var req webhook.RotateRequest
+	retried := false // a pending secret of an earlier run is sent again
 	if e.policy.ClientChoosesSecret {
-		s, err := e.o.NewSecret()
-		if err != nil {
-			return fail(err)
+		if ws.Pending != nil && ws.Pending.Value != "" {
+			// An earlier run chose this secret and may have landed it (its
+			// journal may be gone): try it first, never replace it.
+			req.NewSecret, retried = ws.Pending.Value, true
+		} else {
+			s, err := e.o.NewSecret()
+			if err != nil {
+				return fail(err)
+			}
+			req.NewSecret = s
+			// The pending secret must survive a crash: store it before the call.
+			if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+				if w.Pending != nil && w.Pending.Value != "" {
+					return fmt.Errorf("another process stored a pending secret for %s", id)
+				}
+				w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
+				return nil
+			}); err != nil {
+				return fail(fmt.Errorf("store pending secret: %w", err))
+			}
 		}
-		req.NewSecret = s
 		if ws.Current != nil {
 			req.CurrentSecret = ws.Current.Value
-		}
-		// The pending secret must survive a crash: store it before the call.
-		if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
-			w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
-			return nil
-		}); err != nil {
-			return fail(fmt.Errorf("store pending secret: %w", err))
 		}
 	}
 	salt := randomHex(8)
@@ -448,6 +545,22 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
 	if err := e.journal.Append(intent); err != nil {
 		return fail(err)
+	}
+	if retried {
+		if oc, _, err := e.reconcile(ctx, intent, req.NewSecret); err == nil && oc.rotated {
+			// The earlier run's rotation took effect: finish it, do not
+			// rotate again.
+			return e.finish(ctx, intent, oc, true)
+		}
+	}
+	// The provider's own current secret wins over a stale stored one.
+	if s := it.reg.Secret; s != "" && s != req.NewSecret && (ws.Current == nil || ws.Current.Value != s) {
+		if err := e.adopt(id, s); err != nil {
+			return fail(err)
+		}
+		if e.policy.ClientChoosesSecret {
+			req.CurrentSecret = s
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		rot, err := e.o.Provider.RotateSecret(ctx, id, req)
@@ -469,7 +582,7 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 			return fail(err)
 		}
 		// Anything else may or may not have taken effect: read back first.
-		oc, rerr := e.reconcile(ctx, intent, req.NewSecret)
+		oc, _, rerr := e.reconcile(ctx, intent, req.NewSecret)
 		if rerr != nil {
 			return fail(fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
 		}
@@ -532,52 +645,87 @@ func (e *Engine) closeFailed(intent Record, pending string, err error) {
 }
 
 // reconcile asks the provider whether the intent's rotation took effect.
-func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (outcome, error) {
+// It also returns the provider's current secret when the provider told it
+// ("" otherwise), so a caller can adopt a secret hookctl does not hold.
+func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (outcome, string, error) {
 	if pending != "" {
 		if rc, ok := e.o.Provider.(Reconciler); ok {
 			s, confirmed, err := rc.Reconcile(ctx, intent.ID, pending)
 			if err != nil {
-				return outcome{}, err
+				return outcome{}, "", err
 			}
 			if !confirmed {
-				return outcome{}, nil
+				return outcome{}, s, nil
 			}
-			return e.outcomeFrom(s, "", nil), nil
+			return e.outcomeFrom(s, "", nil), s, nil
 		}
 	}
 	reg, err := e.o.Provider.Get(ctx, intent.ID)
 	if err != nil {
-		return outcome{}, err
+		return outcome{}, "", err
 	}
 	switch {
 	case pending != "" && reg.Secret != "":
 		if reg.Secret != pending {
-			return outcome{}, nil
+			return outcome{}, reg.Secret, nil
 		}
 	case reg.Secret != "" && intent.OldFP != "":
 		if fingerprint(intent.Salt, reg.Secret) == intent.OldFP {
-			return outcome{}, nil
+			return outcome{}, reg.Secret, nil
 		}
 	case reg.Secret != "":
 		// Nothing to compare with: whatever the provider signs with now
 		// must be known locally; storing it is never wrong.
 		ws, err := e.o.Store.WebhookSecrets(e.o.Profile, intent.ID)
 		if err != nil {
-			return outcome{}, err
+			return outcome{}, "", err
 		}
 		if ws.Current != nil && ws.Current.Value == reg.Secret {
-			return outcome{}, nil
+			return outcome{}, reg.Secret, nil
 		}
 	case reg.SecretRotatedAt != nil && intent.OldRotatedAt != nil && reg.SecretRotatedAt.Equal(*intent.OldRotatedAt):
-		return outcome{}, nil
+		return outcome{}, "", nil
 	default:
-		return outcome{}, fmt.Errorf("%s does not return the secret; cannot tell whether the rotation of %s happened", e.o.Provider.Name(), intent.ID)
+		return outcome{}, "", fmt.Errorf("%s does not return the secret; cannot tell whether the rotation of %s happened", e.o.Provider.Name(), intent.ID)
 	}
 	s := reg.Secret
 	if s == "" {
 		s = pending
 	}
-	return e.outcomeFrom(s, reg.PreviousSecret, reg.SecretRotatedAt), nil
+	return e.outcomeFrom(s, reg.PreviousSecret, reg.SecretRotatedAt), reg.Secret, nil
+}
+
+// adopt stores secret, which the provider reported as the registration's
+// current one, when the store holds another: a secret the provider signs
+// with is never dropped. The stored one is kept as previous.
+func (e *Engine) adopt(id, secret string) error {
+	changed := false
+	err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+		if secret == "" || (w.Current != nil && w.Current.Value == secret) {
+			return nil
+		}
+		changed = true
+		now := e.o.Now().UTC()
+		if w.Current != nil {
+			w.Previous = w.Current
+			if e.policy.Overlap > 0 {
+				until := now.Add(e.policy.Overlap)
+				w.Previous.ValidUntil = &until
+			}
+		}
+		w.Current = &credentials.SecretEntry{Value: secret, StoredAt: now}
+		if w.Pending != nil && w.Pending.Value == secret {
+			w.Pending = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storing the provider's current secret of %s: %w", id, err)
+	}
+	if changed {
+		fmt.Fprintf(e.o.Stderr, "%s: the provider signs with a secret hookctl did not hold as current; stored it (the old one is kept as previous)\n", id)
+	}
+	return nil
 }
 
 func (e *Engine) outcomeFrom(secret, prev string, rotatedAt *time.Time) outcome {
@@ -629,14 +777,20 @@ func (e *Engine) finish(ctx context.Context, intent Record, oc outcome, recovere
 	}
 	stored := Record{Entry: intent.Entry, Op: OpStored, At: now, ID: id, NewFP: fingerprint(intent.Salt, oc.newSecret),
 		RotatedAt: &rotatedAt, ValidUntil: oc.validUntil}
-	if len(intent.Sinks) > 0 {
+	if len(intent.Sinks) > 0 || len(e.o.Sinks) > 0 {
 		if err := e.journal.Append(stored); err != nil {
 			res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
 			return res
 		}
 	}
+	if len(intent.Sinks) > 0 && len(e.o.Sinks) == 0 {
+		res.Status, res.Err = StatusFailed, undelivered(intent)
+		res.Error = res.Err.Error()
+		return res
+	}
 	if err := e.deliver(ctx, intent, oc.newSecret, rotatedAt, oc.validUntil); err != nil {
-		res.Status, res.Err = StatusFailed, fmt.Errorf("rotated and stored, but delivering the new secret failed (it is kept in the credential store; rerun to deliver): %w", err)
+		e.sinkErr.CompareAndSwap(nil, &sinkFailure{id: id, err: err})
+		res.Status, res.Err = StatusFailed, fmt.Errorf("rotated and stored, but delivering the new secret failed (it is kept in the credential store; rerun with a working sink to deliver it, without rotating again): %w", err)
 		res.Error = res.Err.Error()
 		return res
 	}
@@ -650,31 +804,44 @@ func (e *Engine) finish(ctx context.Context, intent Record, oc outcome, recovere
 	return res
 }
 
-// deliver sends to the sinks of this run, or, when it names none, to the
-// sinks the entry recorded (a rerun may replace a broken sink).
+// deliver sends to the sinks of this run: only ones named on the command
+// line, never ones read from the journal.
 func (e *Engine) deliver(ctx context.Context, intent Record, secret string, rotatedAt time.Time, until *time.Time) error {
-	d := Delivery{Provider: intent.Provider, Profile: intent.Profile, ID: intent.ID, Secret: secret, RotatedAt: rotatedAt.UTC(), OldSecretValidUntil: until}
-	specs := intent.Sinks
-	if len(e.o.Sinks) > 0 {
-		specs = e.sinkSpecs()
-	}
-	for _, spec := range specs {
-		e.sinkMu.Lock()
-		s, ok := e.sinks[spec]
-		if !ok {
-			var err error
-			if s, err = ParseSink(spec, e.o.Stderr); err != nil {
-				e.sinkMu.Unlock()
-				return err
-			}
-			e.sinks[spec] = s
-		}
-		e.sinkMu.Unlock()
+	d := Delivery{Provider: e.o.Provider.Name(), Profile: e.o.Profile, ID: intent.ID, Secret: secret, RotatedAt: rotatedAt.UTC(), OldSecretValidUntil: until}
+	for _, s := range e.o.Sinks {
 		if err := s.Deliver(ctx, d); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// undelivered is the error for an interrupted run's new secret that went
+// to sinks this run does not name.
+func undelivered(intent Record) error {
+	return webhook.Errorf(webhook.KindError, "the new secret of %s is stored, but the interrupted run that rotated it had sinks (%d) and this run names none, so it was not delivered", intent.ID, len(intent.Sinks)).
+		WithHint("rerun with the --secret-out or --exec that should receive it; the journal's own sinks are never run")
+}
+
+// redeliverOne sends the stored current secret of a registration to the
+// sinks without rotating it.
+func (e *Engine) redeliverOne(ctx context.Context, it item) Result {
+	id := it.reg.ID
+	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
+	if err == nil && ws.Current == nil {
+		err = webhook.Errorf(webhook.KindNotFound, "no stored secret for %s in profile %s", id, e.o.Profile)
+	}
+	if err != nil {
+		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+	}
+	var until *time.Time
+	if ws.Previous != nil {
+		until = ws.Previous.ValidUntil
+	}
+	if err := e.deliver(ctx, Record{ID: id}, ws.Current.Value, ws.Current.StoredAt, until); err != nil {
+		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+	}
+	return Result{ID: id, Status: StatusOK, Reason: "re-delivered the stored secret (not rotated)", OldSecretValidUntil: until}
 }
 
 // recover finishes or reports an entry left open by an interrupted run.
@@ -684,6 +851,9 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 		return Result{ID: intent.ID, Status: StatusFailed, Recovered: true, Err: err, Error: err.Error()}
 	}
 	if en.Stored != nil {
+		if len(e.o.Sinks) == 0 {
+			return fail(undelivered(intent))
+		}
 		// Stored but not delivered: deliver what the store holds, if it is
 		// still the secret this entry stored.
 		ws, err := e.o.Store.WebhookSecrets(e.o.Profile, intent.ID)
@@ -700,6 +870,7 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 			rotatedAt = *en.Stored.RotatedAt
 		}
 		if err := e.deliver(ctx, intent, ws.Current.Value, rotatedAt, en.Stored.ValidUntil); err != nil {
+			e.sinkErr.CompareAndSwap(nil, &sinkFailure{id: intent.ID, err: err})
 			return fail(fmt.Errorf("re-delivering the new secret: %w", err))
 		}
 		_ = e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusOK})
@@ -715,7 +886,7 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 			pending = ws.Pending.Value
 		}
 	}
-	oc, err := e.reconcile(ctx, intent, pending)
+	oc, current, err := e.reconcile(ctx, intent, pending)
 	if webhook.KindOf(err) == webhook.KindNotFound {
 		e.closeFailed(intent, pending, err)
 		return fail(err)
@@ -724,6 +895,9 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 		return fail(fmt.Errorf("reconciling an interrupted rotation: %w", err))
 	}
 	if !oc.rotated {
+		if err := e.adopt(intent.ID, current); err != nil {
+			return fail(err)
+		}
 		e.closeFailed(intent, pending, errors.New("interrupted before the provider rotated"))
 		return Result{ID: intent.ID, Status: StatusSkipped, Recovered: true, Reason: "interrupted rotation had not happened; nothing lost"}
 	}

@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // Delivery is a new secret on its way to where the receiver reads it.
@@ -26,24 +32,17 @@ type Delivery struct {
 }
 
 // Sink receives new secrets besides the credential store. Delivery is at
-// least once: a rerun after a crash or a failed delivery sends again.
+// least once: a rerun after a crash or a failed delivery sends again, to the
+// sinks named on that rerun's command line (never to ones read back from
+// the journal, which is only a file on disk).
 type Sink interface {
-	// Spec names the sink in the journal (file:PATH, exec:CMD) so a rerun
-	// can re-deliver; it never contains a secret.
+	// Spec names the sink in the journal (file:PATH, exec:CMD) and in
+	// messages; it never contains a secret.
 	Spec() string
+	// Check tells, before any rotation, whether the sink can work: a
+	// broken one stops the run with nothing changed (exit 2).
+	Check(ctx context.Context) error
 	Deliver(ctx context.Context, d Delivery) error
-}
-
-// ParseSink rebuilds a sink from its journal spec.
-func ParseSink(spec string, stderr io.Writer) (Sink, error) {
-	kind, arg, _ := strings.Cut(spec, ":")
-	switch kind {
-	case "file":
-		return NewFileSink(arg), nil
-	case "exec":
-		return NewExecSink(arg, stderr), nil
-	}
-	return nil, fmt.Errorf("unknown sink %q in the journal", spec)
 }
 
 // FileSink appends one JSON line per secret to a 0600 file, fsynced.
@@ -57,6 +56,37 @@ func NewFileSink(path string) *FileSink { return &FileSink{path: path} }
 
 func (s *FileSink) Spec() string { return "file:" + s.path }
 
+// Check: an existing file must be a regular file (not a link) that opens
+// for appending; a new one needs an existing, writable directory. Nothing
+// is created.
+func (s *FileSink) Check(context.Context) error {
+	fi, err := os.Lstat(s.path)
+	switch {
+	case err == nil && fi.Mode()&fs.ModeSymlink != 0:
+		return webhook.Invalid("--secret-out %s %v", s.path, fsafe.ErrSymlink)
+	case err == nil && !fi.Mode().IsRegular():
+		return webhook.Invalid("--secret-out %s is not a regular file", s.path)
+	case err == nil:
+		f, err := fsafe.OpenFile(s.path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return webhook.Invalid("--secret-out: %v", err)
+		}
+		return f.Close()
+	case !errors.Is(err, fs.ErrNotExist):
+		return webhook.Invalid("--secret-out: %v", err)
+	}
+	dir := filepath.Dir(s.path)
+	di, err := os.Stat(dir)
+	if err != nil || !di.IsDir() {
+		return webhook.Invalid("--secret-out %s: the directory %s does not exist", s.path, dir).
+			WithHint("create it first, or point --secret-out at an existing directory")
+	}
+	if err := writableDir(dir); err != nil {
+		return webhook.Invalid("--secret-out %s: cannot create files in %s: %v", s.path, dir, err)
+	}
+	return nil
+}
+
 func (s *FileSink) Deliver(_ context.Context, d Delivery) error {
 	b, err := json.Marshal(d)
 	if err != nil {
@@ -64,12 +94,13 @@ func (s *FileSink) Deliver(_ context.Context, d Delivery) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := fsafe.OpenFile(s.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("--secret-out: %w", err)
 	}
 	defer f.Close()
-	// An existing file may be wider open than 0600; it is about to hold secrets.
+	// An existing file may be wider open than 0600; it is about to hold
+	// secrets. f was opened without following links, so this is the file.
 	if err := f.Chmod(0o600); err != nil {
 		return fmt.Errorf("--secret-out: %w", err)
 	}
@@ -103,11 +134,9 @@ func NewExecSink(cmd string, stderr io.Writer) *ExecSink {
 
 func (s *ExecSink) Spec() string { return "exec:" + s.cmd }
 
-func (s *ExecSink) Deliver(ctx context.Context, d Delivery) error {
-	c := exec.CommandContext(ctx, "sh", "-c", s.cmd)
-	c.Stdin = strings.NewReader(d.Secret)
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
+// environ is the command's environment without hookctl's login
+// credentials and with extra appended.
+func (s *ExecSink) environ(extra ...string) []string {
 	env := []string{}
 	for _, kv := range s.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -116,7 +145,47 @@ func (s *ExecSink) Deliver(ctx context.Context, d Delivery) error {
 		}
 		env = append(env, kv)
 	}
-	c.Env = append(env, "HOOKCTL_ID="+d.ID, "HOOKCTL_PROVIDER="+d.Provider, "HOOKCTL_PROFILE="+d.Profile)
+	return append(env, extra...)
+}
+
+// plainWord is a first word that names a command as it stands (no quotes,
+// expansions or assignments), which `command -v` can resolve.
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`)
+
+// Check asks sh to parse the command (sh -n) and to resolve its first word
+// when that is a plain word: a typo in the command stops the run before any
+// rotation instead of after the first one. A command that resolves but
+// fails (exit 3) is caught at the first delivery, and the run stops there.
+func (s *ExecSink) Check(ctx context.Context) error {
+	var out bytes.Buffer
+	c := exec.CommandContext(ctx, "sh", "-n", "-c", s.cmd)
+	c.Env, c.Stdout, c.Stderr = s.environ(), &out, &out
+	if err := c.Run(); err != nil {
+		return webhook.Invalid("--exec: sh cannot parse the command: %s", strings.TrimSpace(out.String()))
+	}
+	fields := strings.Fields(s.cmd)
+	if len(fields) == 0 {
+		return webhook.Invalid("--exec: the command is empty")
+	}
+	word := fields[0]
+	if !plainWord.MatchString(word) {
+		return nil
+	}
+	c = exec.CommandContext(ctx, "sh", "-c", `command -v -- "$1" >/dev/null`, "sh", word)
+	c.Env = s.environ()
+	if err := c.Run(); err != nil {
+		return webhook.Invalid("--exec: %s: command not found (sh looked in PATH)", word).
+			WithHint("check the spelling, or give the command's full path")
+	}
+	return nil
+}
+
+func (s *ExecSink) Deliver(ctx context.Context, d Delivery) error {
+	c := exec.CommandContext(ctx, "sh", "-c", s.cmd)
+	c.Stdin = strings.NewReader(d.Secret)
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	c.Env = s.environ("HOOKCTL_ID="+d.ID, "HOOKCTL_PROVIDER="+d.Provider, "HOOKCTL_PROFILE="+d.Profile)
 	err := c.Run()
 	if out.Len() > 0 {
 		fmt.Fprintf(s.stderr, "exec %s: %s", d.ID, strings.ReplaceAll(out.String(), d.Secret, "***"))

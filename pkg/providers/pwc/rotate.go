@@ -95,7 +95,7 @@ func (c *Client) RotateSecret(ctx context.Context, id string, req webhook.Rotate
 		if !mayHaveLanded(err) {
 			return nil, err
 		}
-		ok, sr, rerr := c.reconcile(ctx, id, next)
+		ok, _, sr, rerr := c.reconcile(ctx, id, next)
 		if rerr != nil || !ok {
 			return nil, err
 		}
@@ -162,34 +162,33 @@ func mayHaveLanded(err error) bool {
 // secret: it reads the subscription, decrypts config.secret with the
 // profile's key and compares. The rotation engine calls it on resume to
 // decide between promoting a pending secret and retrying the rotation.
-// Its shape is rotation.Reconciler's: the confirmed new secret is pending.
+// Its shape is rotation.Reconciler's: it returns the secret PwC holds
+// (pending when confirmed, else whatever the subscription uses, which the
+// engine adopts rather than drop) and whether it is the pending one.
 func (c *Client) Reconcile(ctx context.Context, id, pending string) (string, bool, error) {
-	ok, _, err := c.reconcile(ctx, id, pending)
-	if !ok {
-		return "", false, err
-	}
-	return pending, true, err
+	ok, got, _, err := c.reconcile(ctx, id, pending)
+	return got, ok, err
 }
 
-func (c *Client) reconcile(ctx context.Context, id, pending string) (bool, *subscriptionResponse, error) {
+func (c *Client) reconcile(ctx context.Context, id, pending string) (bool, string, *subscriptionResponse, error) {
 	if pending == "" {
-		return false, nil, webhook.Invalid("pwc: reconcile %s: no pending secret to compare", id)
+		return false, "", nil, webhook.Invalid("pwc: reconcile %s: no pending secret to compare", id)
 	}
 	sr, err := c.get(ctx, id)
 	if err != nil {
-		return false, nil, err
+		return false, "", nil, err
 	}
 	enc := sr.Subscription.Config.Secret
 	if enc == "" {
-		return false, sr, fmt.Errorf("pwc: reconcile %s: PwC returned no secret, so which one it holds cannot be told", id)
+		return false, "", sr, fmt.Errorf("pwc: reconcile %s: PwC returned no secret, so which one it holds cannot be told", id)
 	}
 	k, err := c.privateKey()
 	if err != nil {
-		return false, sr, err
+		return false, "", sr, err
 	}
 	got, err := decryptSecret(k, enc)
 	if err != nil {
-		return false, sr, fmt.Errorf("pwc: reconcile %s: %w", id, err)
+		return false, "", sr, fmt.Errorf("pwc: reconcile %s: %w", id, err)
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(pending)) == 1, sr, nil
+	return subtle.ConstantTimeCompare([]byte(got), []byte(pending)) == 1, got, sr, nil
 }
