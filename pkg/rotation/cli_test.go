@@ -227,6 +227,21 @@ func (c *cliEnv) writes(method, suffix string) int {
 // providerSecrets reads every registration's current secret from the
 // emulator's state: Solvimon's secret_key, PwC's secret.
 func providerSecrets(srv *sandbox.Server, prov string) (map[string]string, error) {
+	st, err := providerState(srv, prov)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, r := range st {
+		out[id] = r.secret
+	}
+	return out, nil
+}
+
+type providerReg struct{ secret, event string }
+
+// providerState reads every registration's secret and first event.
+func providerState(srv *sandbox.Server, prov string) (map[string]providerReg, error) {
 	raw, err := srv.Box(prov).State()
 	if err != nil {
 		return nil, err
@@ -239,30 +254,28 @@ func providerSecrets(srv *sandbox.Server, prov string) (map[string]string, error
 		Subscriptions []struct {
 			ID     string `json:"id"`
 			Secret string `json:"secret"`
+			Event  string `json:"event"`
 		} `json:"subscriptions"`
 	}
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := map[string]providerReg{}
 	for _, w := range st.Webhooks {
-		out[w.ID] = w.SecretKey
+		out[w.ID] = providerReg{secret: w.SecretKey, event: "INVOICE.CREATED"}
 	}
 	for _, s := range st.Subscriptions {
-		out[s.ID] = s.Secret
+		out[s.ID] = providerReg{secret: s.Secret, event: s.Event}
 	}
 	return out, nil
 }
-
-// deliveryEvent is an event each emulator delivers.
-var deliveryEvent = map[string]string{"solvimon": "INVOICE.CREATED", "pwc": "ReportFiled"}
 
 // lostSecrets compares, for every registration the provider has, the
 // stored current secret with the provider's, and verifies a freshly signed
 // delivery with the stored current key alone. It returns one line per
 // registration whose secret hookctl does not hold.
 func lostSecrets(ctx context.Context, srv *sandbox.Server, store *credentials.Store, prov, profile string) ([]string, error) {
-	want, err := providerSecrets(srv, prov)
+	want, err := providerState(srv, prov)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +283,8 @@ func lostSecrets(ctx context.Context, srv *sandbox.Server, store *credentials.St
 		return nil, fmt.Errorf("the sandbox has no %s registrations", prov)
 	}
 	var lost []string
-	for id, secret := range want {
+	for id, reg := range want {
+		secret := reg.secret
 		ws, err := store.WebhookSecrets(profile, id)
 		if err != nil {
 			lost = append(lost, fmt.Sprintf("%s: reading stored secrets: %v", id, err))
@@ -284,7 +298,7 @@ func lostSecrets(ctx context.Context, srv *sandbox.Server, store *credentials.St
 			lost = append(lost, id+": stored current secret differs from the provider's")
 			continue
 		}
-		d, err := srv.Deliver(ctx, prov, id, deliveryEvent[prov])
+		d, err := srv.Deliver(ctx, prov, id, reg.event)
 		if err != nil {
 			return nil, fmt.Errorf("deliver %s: %w", id, err)
 		}

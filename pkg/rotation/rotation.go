@@ -827,6 +827,10 @@ func undelivered(intent Record) error {
 // sinks without rotating it.
 func (e *Engine) redeliverOne(ctx context.Context, it item) Result {
 	id := it.reg.ID
+	// Deliver what the provider signs with, not a stale stored secret.
+	if err := e.adopt(id, it.reg.Secret); err != nil {
+		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+	}
 	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
 	if err == nil && ws.Current == nil {
 		err = webhook.Errorf(webhook.KindNotFound, "no stored secret for %s in profile %s", id, e.o.Profile)

@@ -240,18 +240,7 @@ func TestFailingExecStopsAndRerunDelivers(t *testing.T) {
 		t.Errorf("--redeliver rotated %d secrets", n-before)
 	}
 	want, _ := providerSecrets(c.srv, "solvimon")
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got2 := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		var d struct{ ID, Secret string }
-		if err := json.Unmarshal([]byte(line), &d); err != nil {
-			t.Fatalf("--secret-out line %q: %v", line, err)
-		}
-		got2[d.ID] = d.Secret
-	}
+	got2 := sinkSecrets(t, file)
 	if len(got2) != len(want) {
 		t.Errorf("--redeliver wrote %d secrets, want %d", len(got2), len(want))
 	}

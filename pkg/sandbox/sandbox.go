@@ -59,6 +59,8 @@ type Server struct {
 
 	mu  sync.Mutex
 	log []LoggedRequest
+	// inflight counts provider requests not yet logged (Quiesce).
+	inflight sync.WaitGroup
 	// faults is the active fault plan (see faults.go).
 	faults *faultPlan
 	// other is the second host that redirect faults point at.
@@ -138,6 +140,12 @@ func (s *Server) ProfileCommands() []string {
 	return out
 }
 
+// Quiesce waits until every provider request received so far has been
+// answered and logged: after a client is killed, its last request may
+// still be in a handler, and counting the log before it lands would
+// miss it.
+func (s *Server) Quiesce() { s.inflight.Wait() }
+
 // Close stops the server and saves state.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -182,6 +190,8 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // instrument adds latency, faults, the request log and state saving.
 func (s *Server) instrument(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
 		if s.opts.Latency > 0 {
 			select {
 			case <-time.After(s.opts.Latency):
