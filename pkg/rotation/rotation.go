@@ -699,6 +699,12 @@ func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (
 // current one, when the store holds another: a secret the provider signs
 // with is never dropped. The stored one is kept as previous.
 func (e *Engine) adopt(id, secret string) error {
+	if secret == "" {
+		return nil
+	}
+	if ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id); err == nil && ws.Current != nil && ws.Current.Value == secret {
+		return nil // the common case, without a write
+	}
 	changed := false
 	err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
 		if secret == "" || (w.Current != nil && w.Current.Value == secret) {
