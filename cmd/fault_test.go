@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/pkg/signature"
 )
 
 // The fault matrix of issue 9: every fault the sandbox can inject, against
@@ -297,6 +300,12 @@ func runSolvimonCell(t *testing.T, bin string, c faultCell) {
 	if c.noCreds {
 		e.assertNoCredsRedirected(1)
 	}
+	if c.cmd == "rotate-secret" {
+		// Whatever the fault did, hookctl holds the secret the provider
+		// signs with, and a fresh delivery verifies with it.
+		e.srv.Quiesce()
+		e.assertSecretKnown(id)
+	}
 }
 
 // TestFaultProviders covers the clients that differ from Solvimon's:
@@ -407,6 +416,7 @@ type faultEnv struct {
 	srv     *sandbox.Server
 	env     []string
 	profile string
+	home    string
 }
 
 // newFaultEnv starts a sandbox and a profile "f" pointing at prov in it,
@@ -419,7 +429,7 @@ func newFaultEnv(t *testing.T, bin, prov string, env ...string) *faultEnv {
 	}
 	t.Cleanup(func() { srv.Close() })
 	dir := t.TempDir()
-	e := &faultEnv{t: t, bin: bin, srv: srv, profile: "f"}
+	e := &faultEnv{t: t, bin: bin, srv: srv, profile: "f", home: dir}
 	e.env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + dir,
@@ -535,6 +545,54 @@ func (e *faultEnv) registrations() []map[string]any {
 		e.t.Fatal(err)
 	}
 	return regs
+}
+
+// assertSecretKnown checks that the stored current secret of Solvimon
+// webhook id is the emulator's secret_key and verifies a delivery the
+// emulator signs now.
+func (e *faultEnv) assertSecretKnown(id string) {
+	e.t.Helper()
+	raw, err := e.srv.Box("solvimon").State()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var st struct {
+		Webhooks []struct {
+			ID        string `json:"id"`
+			SecretKey string `json:"secret_key"`
+		} `json:"webhooks"`
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		e.t.Fatal(err)
+	}
+	want := ""
+	for _, w := range st.Webhooks {
+		if w.ID == id {
+			want = w.SecretKey
+		}
+	}
+	store := credentials.New(credentials.NewFile(filepath.Join(e.home, "state", "hookctl", "credentials.json")), func(string) string { return "" })
+	ws, err := store.WebhookSecrets(e.profile, id)
+	if err != nil || ws.Current == nil || want == "" || ws.Current.Value != want {
+		e.t.Fatalf("the stored secret of %s is not the provider's (err %v, provider has one: %v)", id, err, want != "")
+	}
+	d, err := e.srv.Deliver(context.Background(), "solvimon", id, "INVOICE.CREATED")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := url.Parse(d.URL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	scheme, err := signature.Lookup("solvimon")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	res := scheme.Verify(&signature.Request{Method: d.Method, URL: u, Header: d.Header, Body: d.Body},
+		[]signature.Key{{Name: "current", Secret: []byte(ws.Current.Value)}}, signature.Options{Now: time.Now()})
+	if !res.Valid {
+		e.t.Fatalf("a fresh delivery of %s does not verify with the stored secret (step %q)", id, res.FailedStep)
+	}
 }
 
 // registrationURL is id's URL at the provider, "" when it is gone.
