@@ -16,4 +16,11 @@ for pkg in $(go list ./...); do
     n=$((n+1))
   done
 done
+# Every Fuzz function in the source must have been run: a package whose
+# tests do not build lists no targets above, which must not pass quietly.
+want=$(git ls-files '*_test.go' 2>/dev/null | xargs grep -hE '^func Fuzz[A-Za-z0-9_]*\(' | wc -l)
+if [ "$n" -ne "$want" ]; then
+  echo "fuzz: ran $n targets but the source defines $want" >&2
+  exit 1
+fi
 echo "fuzz: $n targets, $dur each, no failure"

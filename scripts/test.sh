@@ -2,8 +2,8 @@
 # test.sh [GO TEST FLAGS...]: the project's whole test command (`make test`,
 # CI). Installs gnome-keyring and dbus when missing, then: formatting and vet,
 # generated docs/completions up to date, every test with -race (including the
-# real Secret Service ones, under with-keyring.sh), and a short run of every
-# fuzz target. Extra arguments go to `go test` (e.g. -run, -v).
+# real Secret Service ones, under with-keyring.sh; a keyring or openssl test
+# that skips fails the run), and a short run of every fuzz target. Extra arguments go to `go test` (e.g. -run, -v).
 # HOOKCTL_FUZZTIME (default 10000x executions) sets the fuzz budget per target; 0 skips fuzzing.
 # The goreleaser check and snapshot are not part of it: building goreleaser
 # from source takes minutes on a cold cache. .ci/run runs them after this
@@ -34,7 +34,11 @@ if [ -d .git ] && [ -n "$(git status --porcelain -- docs/reference docs/man comp
 fi
 
 echo "== tests (-race, real Secret Service)"
-"$here/with-keyring.sh" go test -race ./... "$@"
+# testjson prints what go test would and fails when a test skipped for want
+# of openssl or the Secret Service, which this script provides.
+testjson=$(mktemp -d)/testjson
+go build -o "$testjson" ./internal/testjson
+"$here/with-keyring.sh" go test -race -json ./... "$@" | "$testjson"
 
 if [ "${HOOKCTL_FUZZTIME:-10000x}" != 0 ]; then
   echo "== fuzz"
