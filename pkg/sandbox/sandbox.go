@@ -59,8 +59,13 @@ type Server struct {
 
 	mu  sync.Mutex
 	log []LoggedRequest
-	// inflight counts provider requests not yet logged (Quiesce).
-	inflight sync.WaitGroup
+	// inflight counts provider requests not yet logged, and conns the open
+	// connections by remote address with what they carried (Quiesce);
+	// idle is signalled, under mu, when either changes. Not a WaitGroup:
+	// requests start while Quiesce waits.
+	inflight int
+	conns    map[string]connKind
+	idle     *sync.Cond
 	// faults is the active fault plan (see faults.go).
 	faults *faultPlan
 	// other is the second host that redirect faults point at.
@@ -87,9 +92,10 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, ln: ln, boxes: map[string]provider.Sandbox{}, BaseURL: "http://" + ln.Addr().String()}
+	s := &Server{opts: opts, ln: ln, boxes: map[string]provider.Sandbox{}, BaseURL: "http://" + ln.Addr().String(), conns: map[string]connKind{}}
+	s.idle = sync.NewCond(&s.mu)
 	deliveryHTTP := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 10 * time.Second, UserAgent: "hookctl-sandbox"})
-	mux := http.NewServeMux()
+	root := http.NewServeMux()
 	for _, spec := range providers.All() {
 		if spec.NewSandbox == nil {
 			continue
@@ -101,12 +107,14 @@ func Start(opts Options) (*Server, error) {
 		if opts.Wrap != nil {
 			h = opts.Wrap(spec.Name, h)
 		}
-		mux.Handle("/"+spec.Name+"/", http.StripPrefix("/"+spec.Name, s.instrument(spec.Name, h)))
+		root.Handle("/"+spec.Name+"/", http.StripPrefix("/"+spec.Name, s.instrument(spec.Name, h)))
 	}
 	if err := s.loadState(); err != nil {
 		ln.Close()
 		return nil, err
 	}
+	mux := http.NewServeMux() // the admin API
+	root.Handle("/_sandbox/", s.markAdmin(mux))
 	mux.HandleFunc("GET /_sandbox/requests", s.handleRequests)
 	mux.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
 		s.mu.Lock()
@@ -118,7 +126,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("PUT /_sandbox/faults", s.handleFaults)
 	mux.HandleFunc("GET /_sandbox/redirected", s.handleRedirected)
 	mux.HandleFunc("GET /_sandbox/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ConnState: s.connState}
 	go s.srv.Serve(ln)
 	return s, nil
 }
@@ -144,7 +152,65 @@ func (s *Server) ProfileCommands() []string {
 // answered and logged: after a client is killed, its last request may
 // still be in a handler, and counting the log before it lands would
 // miss it.
-func (s *Server) Quiesce() { s.inflight.Wait() }
+//
+// It waits until no provider request is in a handler and every connection
+// that carried one, or has not yet said what it carries, is closed: a
+// killed client's sockets are closed by its kernel, so this also drains a
+// request it wrote just before it died. Connections of the admin API (the
+// test's own client, kept alive) do not count.
+func (s *Server) Quiesce() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.busy() {
+		s.idle.Wait()
+	}
+}
+
+func (s *Server) busy() bool {
+	if s.inflight > 0 {
+		return true
+	}
+	for _, k := range s.conns {
+		if k != connAdmin {
+			return true
+		}
+	}
+	return false
+}
+
+// connKind is what a connection has carried so far.
+type connKind int
+
+const (
+	connNew      connKind = iota // accepted, no request read yet
+	connProvider                 // carried a provider request
+	connAdmin                    // carried only admin requests
+)
+
+func (s *Server) connState(c net.Conn, state http.ConnState) {
+	addr := c.RemoteAddr().String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch state {
+	case http.StateNew:
+		s.conns[addr] = connNew
+	case http.StateClosed, http.StateHijacked:
+		delete(s.conns, addr)
+		s.idle.Broadcast()
+	}
+}
+
+// markAdmin records that a connection carries admin requests.
+func (s *Server) markAdmin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		if s.conns[r.RemoteAddr] == connNew {
+			s.conns[r.RemoteAddr] = connAdmin
+		}
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
+	})
+}
 
 // Close stops the server and saves state.
 func (s *Server) Close() error {
@@ -190,8 +256,16 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // instrument adds latency, faults, the request log and state saving.
 func (s *Server) instrument(name string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.inflight.Add(1)
-		defer s.inflight.Done()
+		s.mu.Lock()
+		s.inflight++
+		s.conns[r.RemoteAddr] = connProvider
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.inflight--
+			s.idle.Broadcast()
+			s.mu.Unlock()
+		}()
 		if s.opts.Latency > 0 {
 			select {
 			case <-time.After(s.opts.Latency):
