@@ -212,6 +212,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, "", "help", "exit-codes")
 	s.run(0, "", "help", "environment")
 	s.run(0, "", "help", "credentials")
+	// Every command group refuses a subcommand it does not have.
+	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box"} {
+		s.run(2, "", group, "no-such-command")
+	}
 
 	ids := map[string]string{}
 	register := map[string][]string{
