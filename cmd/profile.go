@@ -217,7 +217,10 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name := f.Global.Profile
+			name, err := f.ProfileName()
+			if err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				name = args[0]
 			}
