@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // Require looks a login credential up (env first) and turns "nowhere" into
@@ -74,4 +76,30 @@ func (c *Cache) Drop() {
 		return
 	}
 	_ = c.store.Delete(c.profile, c.name)
+}
+
+// CheckToken refuses an access token that an Authorization header cannot
+// carry as one value: a CR or LF would end the header (net/http then
+// refuses every request, which the retry layer repeated), and spaces,
+// other control bytes or non-ASCII are no bearer token either (RFC 6750
+// b64token). from names who answered it, e.g. "pexa: the token endpoint
+// URL". The error never quotes the token.
+func CheckToken(tok, from string) *webhook.Error {
+	for i := 0; i < len(tok); i++ {
+		what := ""
+		switch b := tok[i]; {
+		case b == '\r' || b == '\n':
+			what = "a line break"
+		case b == ' ':
+			what = "a space"
+		case b < ' ' || b == 0x7f:
+			what = "a control character"
+		case b > 0x7f:
+			what = "not ASCII"
+		}
+		if what != "" {
+			return webhook.Errorf(webhook.KindError, "%s answered a malformed access token (byte %d of %d is %s); hookctl neither sends nor caches it", from, i+1, len(tok), what)
+		}
+	}
+	return nil
 }

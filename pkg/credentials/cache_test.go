@@ -2,6 +2,7 @@ package credentials
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,29 @@ func TestCacheRoundTripAndRequire(t *testing.T) {
 	var none *Store
 	if _, err := none.Require("p", "api-key"); err == nil {
 		t.Fatal("Require on a nil store succeeded")
+	}
+}
+
+func TestCheckToken(t *testing.T) {
+	for _, ok := range []string{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "opaque-token_1~+/==", "1|laravel-style"} {
+		if err := CheckToken(ok, "test"); err != nil {
+			t.Errorf("CheckToken(%q) = %v", ok, err)
+		}
+	}
+	for bad, want := range map[string]string{
+		"abc\r\nX-Injected: 1": "byte 4 of 18 is a line break",
+		"abc\ndef":             "byte 4 of 7 is a line break",
+		"abc def":              "a space",
+		"abc\x00":              "a control character",
+		"abc\x7f":              "a control character",
+		"abcé":                 "not ASCII",
+	} {
+		err := CheckToken(bad, "the token endpoint")
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "the token endpoint answered a malformed access token") {
+			t.Errorf("CheckToken(%q) = %v, want %q", bad, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "abc") {
+			t.Errorf("CheckToken quotes the token: %v", err)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -132,6 +133,9 @@ func (c *Client) login(ctx context.Context, apiKey string) (*tokenCache, error) 
 	}
 	if tr.Token == "" {
 		return nil, errors.New("offblocks: the token answer carries no token")
+	}
+	if err := credentials.CheckToken(tr.Token, "offblocks: POST "+c.base+"/v1/auth/token"); err != nil {
+		return nil, err.WithHint("check the profile's API base URL (`hookctl profile show %s`; --base-url overrides it)", c.profile.Name)
 	}
 	now := c.now()
 	exp := now.Add(unknownTokenLifetime)

@@ -137,6 +137,10 @@ func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
 	if tok.AccessToken == "" {
 		return nil, fmt.Errorf("pexa: the token endpoint %s answered without an access_token", c.ep.token)
 	}
+	if err := credentials.CheckToken(tok.AccessToken, "pexa: the token endpoint "+c.ep.token); err != nil {
+		return nil, err.WithHint("check that the profile's token URL is PEXA's token endpoint for %s (`hookctl profile add %s ... --token-url URL`)",
+			describeRegion(c.profile.Region), c.profile.Name)
+	}
 	t := c.tokenKey()
 	t.AccessToken = tok.AccessToken
 	// expires_in measured on our clock from when we asked, so a late

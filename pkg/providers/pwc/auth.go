@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -178,6 +179,9 @@ func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
 		// does not do.
 		return nil, fmt.Errorf("pwc: the login answer carries no bearerToken (session id only); hookctl needs bearer tokens")
 	}
+	if err := c.checkToken(ar.BearerToken, "/auth/credentials"); err != nil {
+		return nil, err
+	}
 	now := c.now()
 	t := &tokenCache{BearerToken: ar.BearerToken, RefreshToken: ar.RefreshToken, ExpiresAt: tokenExpiry(ar.BearerToken, now), BaseURL: c.base, Username: user}
 	if ar.RefreshToken != "" {
@@ -190,6 +194,14 @@ func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
 	return t, nil
 }
 
+// checkToken refuses a token no Authorization header can carry.
+func (c *Client) checkToken(tok, path string) error {
+	if err := credentials.CheckToken(tok, "pwc: POST "+c.base+path); err != nil {
+		return err.WithHint("check the profile's API base URL (`hookctl profile show %s`; --base-url overrides it)", c.profile.Name)
+	}
+	return nil
+}
+
 // refresh trades the refresh token for a new bearer: POST /access-token.
 func (c *Client) refresh(ctx context.Context, old *tokenCache) (*tokenCache, error) {
 	var ar accessTokenResponse
@@ -198,6 +210,9 @@ func (c *Client) refresh(ctx context.Context, old *tokenCache) (*tokenCache, err
 	}
 	if ar.AccessToken == "" {
 		return nil, errors.New("pwc: /access-token answered no accessToken")
+	}
+	if err := c.checkToken(ar.AccessToken, "/access-token"); err != nil {
+		return nil, err
 	}
 	t := *old
 	t.BearerToken = ar.AccessToken
