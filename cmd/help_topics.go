@@ -8,18 +8,19 @@ import (
 var helpTopics = []struct{ name, short, long string }{
 	{"exit-codes", "Exit codes and what they mean", `hookctl exits with:
 
-  0  ok
-  1  error (network, provider error, anything not below)
-  2  usage error, invalid input rejected before any request, or a feature
-     the provider does not support
-  3  verification failed: bad signature, stale or future timestamp, digest
-     mismatch
-  4  not authenticated: credentials missing, rejected (HTTP 401/403), or
-     the keyring unreachable
-  5  not found
-  6  partial failure: a bulk command where some items failed (each is
-     reported)
-  7  rate limited by the provider after retries
+    0  ok
+    1  error (network, provider error, anything not below)
+    2  usage error, invalid input rejected before any request, or a feature
+       the provider does not support
+    3  verification failed: bad signature, stale or future timestamp, digest
+       mismatch
+    4  not authenticated: credentials missing, rejected (HTTP 401/403), or
+       the keyring unreachable
+    5  not found
+    6  partial failure: a bulk command where some items failed (each is
+       reported)
+    7  rate limited by the provider after retries
+  130  interrupted (Ctrl-C or SIGTERM) before the command finished
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},

@@ -53,7 +53,7 @@ func reportError(f *Factory, err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
-		return 130
+		return webhook.ExitInterrupted
 	}
 	if f.Global.Output == "json" {
 		var e output.ErrorJSON
