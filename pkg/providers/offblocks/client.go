@@ -243,8 +243,8 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	for i := range l {
 		out = append(out, c.registration(&l[i]))
 	}
-	if !opts.All && opts.Limit > 0 && len(out) > opts.Limit {
-		out = out[:opts.Limit]
+	if n := opts.Cap(); n > 0 && len(out) > n {
+		out = out[:n]
 	}
 	return out, nil
 }

@@ -625,26 +625,17 @@ func (c *Client) get(ctx context.Context, id string) (*wireRegistration, error) 
 	return nil, webhook.NotFound(Name, id).WithHint("see `hookctl list -p %s` for the registrations of this profile", c.profile.Name)
 }
 
-// List returns one page (ListOptions.Limit records, PEXA's default 10 when
-// 0), or every page with All. PEXA's pages hold at most 20, so a larger
-// limit reads as many pages as it takes.
+// List returns every registration, reading pages of PEXA's largest size
+// (20), or at most ListOptions.Cap() of them, in pages no larger than the
+// cap needs.
 func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.Registration, error) {
 	if opts.Limit < 0 {
 		return nil, webhook.Invalid("pexa: --limit must be positive")
 	}
-	want := opts.Limit
-	size := defaultPageSize
-	switch {
-	case opts.All:
-		size = maxPageSize
-		if want > 0 && want < maxPageSize {
-			size = want
-		}
-		want = 0
-	case want > 0:
+	want := opts.Cap()
+	size := maxPageSize
+	if want > 0 {
 		size = min(want, maxPageSize)
-	default:
-		want = defaultPageSize
 	}
 	out := []webhook.Registration{}
 	for page := 1; page <= maxPages; page++ {

@@ -355,8 +355,8 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	out := c.registrations(srs)
-	if !opts.All && opts.Limit > 0 && len(out) > opts.Limit {
-		out = out[:opts.Limit]
+	if n := opts.Cap(); n > 0 && len(out) > n {
+		out = out[:n]
 	}
 	return out, nil
 }
