@@ -152,6 +152,15 @@ type PenaltyBox interface {
 	ResendPenaltyBox(ctx context.Context, id string) (string, error)
 }
 
+// Authenticator is implemented by providers that trade login credentials
+// for an access token (PEXA, OffBlocks, PwC). Authenticate obtains a new
+// token with the credentials in effect, never a cached one, and keeps it
+// for the calls that follow: a cached token says nothing about whether
+// today's credentials work. Missing or refused credentials are KindAuth.
+type Authenticator interface {
+	Authenticate(ctx context.Context) error
+}
+
 // StatusPenaltyBox is Registration.Status for a parked endpoint.
 const StatusPenaltyBox = "penalty-box"
 

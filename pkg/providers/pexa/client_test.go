@@ -251,10 +251,13 @@ func TestTokenCachedAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cached struct {
-		AccessToken string    `json:"access_token"`
-		Expiry      time.Time `json:"expiry"`
+		Fingerprint string `json:"fingerprint"`
+		Value       struct {
+			AccessToken string    `json:"access_token"`
+			Expiry      time.Time `json:"expiry"`
+		} `json:"value"`
 	}
-	if err := json.Unmarshal([]byte(raw), &cached); err != nil || cached.AccessToken == "" || !cached.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
+	if err := json.Unmarshal([]byte(raw), &cached); err != nil || cached.Fingerprint == "" || cached.Value.AccessToken == "" || !cached.Value.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
 		t.Fatalf("cached token %s (%v)", raw, err)
 	}
 	// The token asked for every scope the client uses, once.
@@ -322,12 +325,12 @@ func TestConcurrentRotationsShareOneToken(t *testing.T) {
 
 func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 	e := newEnv(t)
-	stale, _ := json.Marshal(cachedToken{AccessToken: "revoked", Expiry: e.clock.Now().Add(time.Hour),
-		TokenURL: e.base + "/uk/oauth/token", ClientID: SandboxClientID, Scope: strings.Join(scopes, " ")})
-	if err := e.creds.Set("sb-uk", CredToken, string(stale)); err != nil {
+	c, _ := e.client()
+	l, err := c.login()
+	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := e.client()
+	c.cache.Save(l.Fingerprint, cachedToken{AccessToken: "revoked", Expiry: e.clock.Now().Add(time.Hour)})
 	// A POST refused with 401 is sent again: nothing was created.
 	reg := mustRegister(t, c, receiverURL("/r"), MandatoryEvent, "WORKSPACE_CLOSED")
 	reqs := e.requests()
@@ -352,7 +355,7 @@ func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 			writeErrors(w, http.StatusUnauthorized, "GA.NOTIF.401004", "", "Unauthorized")
 		})
 	})
-	_, err := c.List(ctx, webhook.ListOptions{})
+	_, err = c.List(ctx, webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
 	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") {
 		t.Fatalf("error %q", we)
@@ -700,12 +703,10 @@ func TestEventsOffline(t *testing.T) {
 
 func TestCredentialsStoreErrors(t *testing.T) {
 	e := newEnv(t)
-	c, errOut := e.client()
-	c.creds = credentials.New(failingBackend{credentials.NewMemory()}, func(k string) string {
-		if k == "HOOKCTL_CLIENT_SECRET" {
-			return SandboxClientSecret
-		}
-		return ""
+	c, errOut := e.client(func(o *clientOpts) {
+		o.secret = ""
+		o.creds = credentials.New(failingBackend{credentials.NewMemory()}, nil)
+		o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret}
 	})
 	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatal(err)

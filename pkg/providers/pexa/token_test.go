@@ -68,3 +68,57 @@ func TestMalformedTokenRefusedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestCachedTokenBoundToSecret: a token cached by a run with the right
+// client secret is not used by a run whose secret is wrong (it asks the
+// token endpoint and is refused, exit 4), and is used again once the
+// secret is right (issue 13 item 8). The cache never holds the secret.
+func TestCachedTokenBoundToSecret(t *testing.T) {
+	e := newEnv(t)
+	good, _ := e.client()
+	if _, err := good.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong-secret"} })
+	_, err := bad.List(ctx, webhook.ListOptions{})
+	kindOf(t, err, webhook.KindAuth)
+	// (A refusal costs two requests: oauth2 tries HTTP Basic, then the form.)
+	asked := e.tokenRequests()
+	if asked < 2 {
+		t.Fatalf("%d token requests: the wrong secret was not tried at the token endpoint", asked)
+	}
+	again, _ := e.client()
+	if _, err := again.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tokenRequests(); n != asked {
+		t.Fatalf("%d token requests: the right secret's cached token was not reused", n)
+	}
+	raw, err := e.creds.Get("sb-uk", CredToken)
+	if err != nil || strings.Contains(raw, SandboxClientSecret) {
+		t.Fatalf("token cache %q (%v)", raw, err)
+	}
+}
+
+// TestAuthenticateAsksAfresh: Authenticate (what `auth status` and `auth
+// login` use) never takes a cached token; the token it gets serves the
+// calls that follow; a wrong secret is exit 4 even with a token cached.
+func TestAuthenticateAsksAfresh(t *testing.T) {
+	e := newEnv(t)
+	first, _ := e.client()
+	if _, err := first.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.client()
+	if err := c.Authenticate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.tokenRequests(); n != 2 {
+		t.Fatalf("%d token requests, want 2: Authenticate must not use the cached token", n)
+	}
+	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil || e.tokenRequests() != 2 {
+		t.Fatalf("List after Authenticate: %v, %d token requests", err, e.tokenRequests())
+	}
+	bad, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong-secret"} })
+	kindOf(t, bad.Authenticate(ctx), webhook.KindAuth)
+}
