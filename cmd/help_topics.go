@@ -51,10 +51,14 @@ service "hookctl", one entry per <profile>/<name>. Every keyring call gives
 up after 3 seconds with a clear error.
 
   solvimon   api-key (or token)
-  pexa       client-secret; access tokens are cached until shortly before
-             expiry
+  pexa       client-secret
   offblocks  api-key, api-secret, signing-key (from 'hookctl keys generate')
   pwc        username, password, rsa-key (from 'hookctl keys generate')
+
+Access tokens (pexa, offblocks, pwc) are cached until shortly before they
+expire, each valid only for the credential that obtained it (the cache is
+keyed by a fingerprint of it, never the secret itself): a changed or wrong
+secret, in the keyring or the environment, always asks for a new token.
 
 Webhook secrets: 'register' and 'rotate-secret' store each registration's
 secret as current; rotation keeps the old one as previous for as long as
@@ -67,7 +71,9 @@ No keyring (a server without a Secret Service): use the env variables, or
 opt in to a plain 0600 file with --insecure-storage or HOOKCTL_STORAGE=file.
 hookctl never falls back to a file on its own.
 
-'hookctl auth status' shows where each credential comes from.`},
+'hookctl auth status' shows where each credential comes from and asks the
+provider whether it accepts them (exit 4 if not); 'hookctl auth login'
+asks before it stores anything.`},
 }
 
 func addHelpTopics(root *cobra.Command) {

@@ -233,15 +233,17 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		} else {
 			s.extra = solvimonEnv
 		}
-		s.run(0, "", "auth", "status", "-p", p)
 		switch prov {
 		case "pwc":
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "show", "-p", p)
 		case "offblocks":
+			// No signing key yet: a missing credential, exit 4.
+			s.run(4, "", "auth", "status", "-p", p)
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "upload", "-p", p)
 		}
+		s.run(0, "", "auth", "status", "-p", p)
 		s.run(0, "", "events", "-p", p)
 		out := s.run(0, "", append([]string{"register", "-p", p, "-o", "json", "--jq", ".[0].id"}, register[prov]...)...)
 		id := strings.TrimSpace(out)
