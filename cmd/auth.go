@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -33,6 +34,7 @@ credentials'); secrets are never taken from command-line arguments.`,
 type AuthLoginOptions struct {
 	Credential string
 	Stdin      bool
+	NoVerify   bool
 }
 
 func newCmdAuthLogin(f *Factory) *cobra.Command {
@@ -42,7 +44,11 @@ func newCmdAuthLogin(f *Factory) *cobra.Command {
 		Short: "Store the profile's API credentials in the keyring",
 		Long: `Store the profile's API credentials. On a terminal each is asked for with echo
 off; otherwise pass --stdin and pipe one value per line, in the order listed
-by 'hookctl auth status'.`,
+by 'hookctl auth status'.
+
+Before storing, hookctl asks the provider whether it accepts them (a new
+access token where the provider uses tokens): a refused credential is not
+stored (exit 4). --no-verify stores without asking, e.g. offline.`,
 		Example: `  # Interactive
   $ hookctl auth login -p billing
 
@@ -55,6 +61,7 @@ by 'hookctl auth status'.`,
 	}
 	c.Flags().StringVar(&opts.Credential, "credential", "", "store only this credential (e.g. token)")
 	c.Flags().BoolVar(&opts.Stdin, "stdin", false, "read the values from stdin, one per line")
+	c.Flags().BoolVar(&opts.NoVerify, "no-verify", false, "store without asking the provider whether it accepts the credentials (e.g. offline)")
 	return c
 }
 
@@ -80,7 +87,7 @@ func loginCredentials(spec provider.Spec, only string) ([]provider.Credential, e
 	return out, nil
 }
 
-func runAuthLogin(_ context.Context, f *Factory, opts *AuthLoginOptions) error {
+func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error {
 	profile, spec, err := f.Profile()
 	if err != nil {
 		return err
@@ -124,6 +131,20 @@ func runAuthLogin(_ context.Context, f *Factory, opts *AuthLoginOptions) error {
 	if err != nil {
 		return err
 	}
+	// A store that cannot even be read (no keyring) fails now, before the
+	// provider is asked about values that could not be stored anyway.
+	if _, err := creds.Get(profile.Name, wanted[0].Name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+		return fmt.Errorf("store %s: %w", wanted[0].Name, err)
+	}
+	if !opts.NoVerify {
+		tried := map[string]string{}
+		for i, cr := range wanted {
+			tried[cr.Name] = values[i]
+		}
+		if err := tryLogin(ctx, f, profile, spec, creds.Trial(profile.Name, tried)); err != nil {
+			return err
+		}
+	}
 	for i, cr := range wanted {
 		if err := creds.Set(profile.Name, cr.Name, values[i]); err != nil {
 			return fmt.Errorf("store %s: %w", cr.Name, err)
@@ -136,6 +157,43 @@ func runAuthLogin(_ context.Context, f *Factory, opts *AuthLoginOptions) error {
 	}
 	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile.Name, creds.Source())
 	return nil
+}
+
+// tryLogin asks the provider whether it accepts the credentials of trial
+// (the new values over what is stored) before `auth login` stores them.
+// Where the provider uses tokens, a new token is the whole check: OffBlocks
+// lists nothing before a signing key is uploaded, which needs a login first.
+func tryLogin(ctx context.Context, f *Factory, profile config.Profile, spec provider.Spec, trial *credentials.Store) error {
+	deps, err := f.Deps(profile)
+	if err != nil {
+		return err
+	}
+	deps.Creds = trial
+	prov, err := spec.New(deps)
+	if err == nil {
+		err = checkCredentials(ctx, prov, false)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case webhook.KindOf(err) == webhook.KindAuth:
+		return fmt.Errorf("%s did not accept the credentials, nothing stored: %w", spec.Name, err)
+	}
+	return fmt.Errorf("could not check the credentials with %s, nothing stored (--no-verify stores them unchecked): %w", spec.Name, err)
+}
+
+// checkCredentials asks the provider whether the credentials in effect
+// work: a new access token where the provider uses tokens (never a cached
+// one, which a wrong secret would hide), then, with list, the cheapest
+// authenticated call.
+func checkCredentials(ctx context.Context, prov webhook.Provider, list bool) error {
+	if a, ok := prov.(webhook.Authenticator); ok {
+		if err := a.Authenticate(ctx); err != nil || !list {
+			return err
+		}
+	}
+	_, err := prov.List(ctx, webhookListProbe)
+	return err
 }
 
 func newCmdAuthLogout(f *Factory) *cobra.Command {
@@ -188,70 +246,116 @@ func newCmdAuthStatus(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show where each credential comes from and whether the API accepts it",
-		Args:  exactArgs(0, "no arguments"),
+		Long: `Show where each of the profile's credentials comes from (env, keyring, file)
+and ask the provider whether it accepts them: a new access token where the
+provider uses tokens (never a cached one), then one authenticated call.
+
+Exits 4 when a credential is missing or refused, after printing the table
+(or JSON); --offline only checks that the credentials are there.`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			profile, spec, err := f.Profile()
-			if err != nil {
-				return err
-			}
-			printer, err := f.Printer()
-			if err != nil {
-				return err
-			}
-			st := authStatus{Credentials: []authStatusRow{}}
-			t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}}
-			creds, credErr := f.Credentials()
-			for _, cr := range spec.Credentials {
-				if cr.Cache {
-					continue
-				}
-				row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.EnvVar(cr.Name)}
-				switch {
-				case credErr != nil:
-					row.Error = credErr.Error()
-				default:
-					_, src, err := creds.Lookup(profile.Name, cr.Name)
-					row.Source = string(src)
-					if err != nil && !errors.Is(err, credentials.ErrNotFound) {
-						row.Error = err.Error()
-					} else if err == nil && src != credentials.SourceEnv {
-						if ch, ok := creds.Chunked(profile.Name, cr.Name); ok {
-							row.Error = ch
-						}
-					}
-				}
-				if row.Source == string(credentials.SourceNone) && row.Error == "" && cr.Optional {
-					row.Error = "optional"
-				}
-				st.Credentials = append(st.Credentials, row)
-				t.AddRow(cr.Name, row.Source, row.EnvVar, firstLine(row.Error))
-			}
-			if !offline {
-				prov, _, err := f.Provider()
-				if err == nil {
-					_, err = prov.List(c.Context(), webhookListProbe)
-				}
-				ok := err == nil
-				st.Accepted = &ok
-				if err != nil {
-					st.Message = err.Error()
-				}
-			}
-			if err := printer.Print(st, t); err != nil {
-				return err
-			}
-			if !printer.Structured() && st.Accepted != nil {
-				if *st.Accepted {
-					notice(f, "%s accepts the credentials of profile %s", spec.Name, profile.Name)
-				} else {
-					fmt.Fprintf(f.IO.ErrOut, "%s does not accept the credentials of profile %s: %s\n", spec.Name, profile.Name, st.Message)
-				}
-			}
-			return nil
+			return runAuthStatus(c.Context(), f, offline)
 		},
 	}
 	c.Flags().BoolVar(&offline, "offline", false, "don't ask the provider whether it accepts the credentials")
 	return c
+}
+
+func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
+	profile, spec, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	st := authStatus{Credentials: []authStatusRow{}}
+	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}}
+	creds, credErr := f.Credentials()
+	present := map[string]bool{}
+	for _, cr := range spec.Credentials {
+		if cr.Cache {
+			continue
+		}
+		row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.EnvVar(cr.Name)}
+		switch {
+		case credErr != nil:
+			row.Error = credErr.Error()
+		default:
+			_, src, err := creds.Lookup(profile.Name, cr.Name)
+			row.Source = string(src)
+			present[cr.Name] = err == nil
+			if err != nil && !errors.Is(err, credentials.ErrNotFound) {
+				row.Error = err.Error()
+			} else if err == nil && src != credentials.SourceEnv {
+				if ch, ok := creds.Chunked(profile.Name, cr.Name); ok {
+					row.Error = ch
+				}
+			}
+		}
+		if row.Source == string(credentials.SourceNone) && row.Error == "" && cr.Optional {
+			row.Error = "optional"
+		}
+		st.Credentials = append(st.Credentials, row)
+		t.AddRow(cr.Name, row.Source, row.EnvVar, firstLine(row.Error))
+	}
+	// problem decides the exit code; accepted is only ever the provider's
+	// own answer (null when it was not asked).
+	problem := credErr
+	if problem == nil {
+		problem = missingLogin(profile.Name, spec, present)
+	}
+	if problem == nil && !offline {
+		prov, _, err := f.Provider()
+		if err == nil {
+			err = checkCredentials(ctx, prov, true)
+		}
+		ok := err == nil
+		if ok || webhook.KindOf(err) == webhook.KindAuth {
+			st.Accepted = &ok
+		}
+		problem = err
+	}
+	if problem != nil {
+		st.Message = problem.Error()
+	}
+	if err := printer.Print(st, t); err != nil {
+		return err
+	}
+	switch {
+	case problem == nil && st.Accepted != nil:
+		notice(f, "%s accepts the credentials of profile %s", spec.Name, profile.Name)
+	case problem == nil:
+	case st.Accepted != nil:
+		return fmt.Errorf("%s does not accept the credentials of profile %s: %w", spec.Name, profile.Name, problem)
+	case webhook.KindOf(problem) == webhook.KindAuth:
+		return fmt.Errorf("the credentials of profile %s are incomplete: %w", profile.Name, problem)
+	default:
+		return fmt.Errorf("could not ask %s about the credentials of profile %s: %w", spec.Name, profile.Name, problem)
+	}
+	return nil
+}
+
+// missingLogin is the exit-4 error for a profile whose login credentials
+// are incomplete: some required one absent, unless an optional one is
+// there (optional credentials are alternatives, like Solvimon's token for
+// its api-key). Keys from `keys generate` are the provider's to judge.
+func missingLogin(profile string, spec provider.Spec, present map[string]bool) error {
+	missing := ""
+	for _, cr := range spec.Credentials {
+		switch {
+		case cr.Generated || cr.Cache:
+		case cr.Optional && present[cr.Name]:
+			return nil
+		case !cr.Optional && !present[cr.Name] && missing == "":
+			missing = cr.Name
+		}
+	}
+	if missing == "" {
+		return nil
+	}
+	return credentials.MissingError(profile, missing)
 }
 
 func firstLine(s string) string {

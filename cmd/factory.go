@@ -33,6 +33,8 @@ type GlobalOptions struct {
 	Quiet           bool
 	Yes             bool
 	InsecureStorage bool
+
+	profileFrom string // where Profile came from, for error messages
 }
 
 // Factory hands commands their dependencies lazily, so `hookctl --version`
@@ -126,7 +128,11 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 	if err != nil {
 		return config.Profile{}, provider.Spec{}, err
 	}
-	p, err := cfg.Resolve(f.Global.Profile)
+	name, err := f.ProfileName()
+	if err != nil {
+		return config.Profile{}, provider.Spec{}, err
+	}
+	p, err := cfg.Resolve(name)
 	if errors.Is(err, config.ErrNoProfile) {
 		return p, provider.Spec{}, webhook.Errorf(webhook.KindUsage, "no profile selected").
 			WithHint("add one with `hookctl profile add NAME --provider P`, then pass -p NAME, set HOOKCTL_PROFILE, or run `hookctl profile use NAME`")
@@ -142,6 +148,20 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 		p.BaseURL = f.Global.BaseURL
 	}
 	return p, spec, nil
+}
+
+// ProfileName is the profile asked for with -p or HOOKCTL_PROFILE ("" for
+// none), refused with exit 2 when it cannot be a profile name: such a name
+// is never in the config, and it must not reach a keyring key or a path.
+func (f *Factory) ProfileName() (string, error) {
+	name := f.Global.Profile
+	if name == "" {
+		return "", nil
+	}
+	if err := config.ValidName(name); err != nil {
+		return "", usageErrorf("%s: %v", f.Global.profileFrom, err)
+	}
+	return name, nil
 }
 
 // Deps builds what a provider client needs.
@@ -170,6 +190,10 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 		}
 	}
 	f.Global.Profile = v.GetString("profile")
+	f.Global.profileFrom = envBindings["profile"]
+	if flags.Changed("profile") {
+		f.Global.profileFrom = "-p/--profile"
+	}
 	f.Global.ConfigFile = v.GetString("config")
 	f.Global.BaseURL = v.GetString("base-url")
 	if f.Getenv("NO_COLOR") != "" || f.Global.NoColor {

@@ -8,18 +8,19 @@ import (
 var helpTopics = []struct{ name, short, long string }{
 	{"exit-codes", "Exit codes and what they mean", `hookctl exits with:
 
-  0  ok
-  1  error (network, provider error, anything not below)
-  2  usage error, invalid input rejected before any request, or a feature
-     the provider does not support
-  3  verification failed: bad signature, stale or future timestamp, digest
-     mismatch
-  4  not authenticated: credentials missing, rejected (HTTP 401/403), or
-     the keyring unreachable
-  5  not found
-  6  partial failure: a bulk command where some items failed (each is
-     reported)
-  7  rate limited by the provider after retries
+    0  ok
+    1  error (network, provider error, anything not below)
+    2  usage error, invalid input rejected before any request, or a feature
+       the provider does not support
+    3  verification failed: bad signature, stale or future timestamp, digest
+       mismatch
+    4  not authenticated: credentials missing, rejected (HTTP 401/403), or
+       the keyring unreachable
+    5  not found
+    6  partial failure: a bulk command where some items failed (each is
+       reported)
+    7  rate limited by the provider after retries
+  130  interrupted (Ctrl-C or SIGTERM) before the command finished
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
@@ -50,10 +51,14 @@ service "hookctl", one entry per <profile>/<name>. Every keyring call gives
 up after 3 seconds with a clear error.
 
   solvimon   api-key (or token)
-  pexa       client-secret; access tokens are cached until shortly before
-             expiry
+  pexa       client-secret
   offblocks  api-key, api-secret, signing-key (from 'hookctl keys generate')
   pwc        username, password, rsa-key (from 'hookctl keys generate')
+
+Access tokens (pexa, offblocks, pwc) are cached until shortly before they
+expire, each valid only for the credential that obtained it (the cache is
+keyed by a fingerprint of it, never the secret itself): a changed or wrong
+secret, in the keyring or the environment, always asks for a new token.
 
 Webhook secrets: 'register' and 'rotate-secret' store each registration's
 secret as current; rotation keeps the old one as previous for as long as
@@ -66,7 +71,9 @@ No keyring (a server without a Secret Service): use the env variables, or
 opt in to a plain 0600 file with --insecure-storage or HOOKCTL_STORAGE=file.
 hookctl never falls back to a file on its own.
 
-'hookctl auth status' shows where each credential comes from.`},
+'hookctl auth status' shows where each credential comes from and asks the
+provider whether it accepts them (exit 4 if not); 'hookctl auth login'
+asks before it stores anything.`},
 }
 
 func addHelpTopics(root *cobra.Command) {

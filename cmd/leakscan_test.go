@@ -212,6 +212,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, "", "help", "exit-codes")
 	s.run(0, "", "help", "environment")
 	s.run(0, "", "help", "credentials")
+	// Every command group refuses a subcommand it does not have.
+	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box"} {
+		s.run(2, "", group, "no-such-command")
+	}
 
 	ids := map[string]string{}
 	register := map[string][]string{
@@ -229,15 +233,17 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		} else {
 			s.extra = solvimonEnv
 		}
-		s.run(0, "", "auth", "status", "-p", p)
 		switch prov {
 		case "pwc":
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "show", "-p", p)
 		case "offblocks":
+			// No signing key yet: a missing credential, exit 4.
+			s.run(4, "", "auth", "status", "-p", p)
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "upload", "-p", p)
 		}
+		s.run(0, "", "auth", "status", "-p", p)
 		s.run(0, "", "events", "-p", p)
 		out := s.run(0, "", append([]string{"register", "-p", p, "-o", "json", "--jq", ".[0].id"}, register[prov]...)...)
 		id := strings.TrimSpace(out)

@@ -25,15 +25,28 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 		Use:     "list [flags]",
 		Aliases: []string{"ls"},
 		Short:   "List webhook registrations",
-		Example: `  # Registrations of the current profile, as a table
+		Long: `List the profile's webhook registrations: every one, following the
+provider's pages to the end.
+
+--limit N returns at most N. When it leaves registrations out, stderr says
+so ({"warning":{"code":"more_results",...}} with -o json); stdout stays a
+plain list (a JSON array), so a script that needs them all leaves --limit
+out.`,
+		Example: `  # Every registration of the current profile, as a table
   $ hookctl list
 
-  # Every page, as JSON, just the ids
-  $ hookctl list --all -o json --jq '.[].id'`,
+  # Just the ids, as JSON
+  $ hookctl list -o json --jq '.[].id'
+
+  # A quick look at the first 5
+  $ hookctl list --limit 5`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 0 {
 				return usageErrorf("--limit must be 0 or more")
+			}
+			if opts.All && opts.Limit > 0 {
+				return usageErrorf("--all lists every registration and --limit caps them: give one or the other")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -41,8 +54,8 @@ func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
 			return runList(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.All, "all", false, "follow every page")
-	c.Flags().IntVar(&opts.Limit, "limit", 0, "page size (provider default when 0)")
+	c.Flags().BoolVar(&opts.All, "all", false, "every registration (the default; for scripts that say so)")
+	c.Flags().IntVar(&opts.Limit, "limit", 0, "return at most `N` registrations; stderr says when more exist (0: all)")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "include secrets in the output")
 	c.Flags().StringVar(&opts.Status, "status", "", "only registrations with this status (e.g. penalty-box)")
 	return c
@@ -57,7 +70,13 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	regs, err := prov.List(ctx, webhook.ListOptions{All: opts.All, Limit: opts.Limit})
+	lo := webhook.ListOptions{All: true}
+	if opts.Limit > 0 && opts.Status == "" {
+		// One more than the cap tells whether more exist. With --status
+		// every registration is read: the cap applies after the filter.
+		lo = webhook.ListOptions{Limit: opts.Limit + 1}
+	}
+	regs, err := prov.List(ctx, lo)
 	if err != nil {
 		return err
 	}
@@ -75,10 +94,20 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		}
 		regs = kept
 	}
+	more := opts.Limit > 0 && len(regs) > opts.Limit
+	if more {
+		regs = regs[:opts.Limit]
+	}
 	data, table := output.Registrations(regs, opts.ShowSecret)
 	if len(data) == 0 && !printer.Structured() && printer.IO.IsStdoutTTY() {
 		notice(opts.F, "no registrations")
 		return nil
 	}
-	return printer.Print(data, table)
+	if err := printer.Print(data, table); err != nil {
+		return err
+	}
+	if more {
+		warnCode(opts.F, "more_results", "showing the first %d registrations; more exist (leave out --limit to list them all)", opts.Limit)
+	}
+	return nil
 }

@@ -209,6 +209,7 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:               "show [<name>]",
 		Short:             "Show a profile (default: the selected one)",
+		SuggestFor:        []string{"get", "describe", "view"},
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(f),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -216,7 +217,10 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name := f.Global.Profile
+			name, err := f.ProfileName()
+			if err != nil {
+				return err
+			}
 			if len(args) == 1 {
 				name = args[0]
 			}
@@ -253,6 +257,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:               "remove <name>",
 		Aliases:           []string{"rm"},
+		SuggestFor:        []string{"delete", "del"},
 		Short:             "Remove a profile and its stored credentials",
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -20,6 +21,20 @@ func notice(f *Factory, format string, args ...any) {
 // warn prints a warning to stderr (even with --quiet: it may matter).
 func warn(f *Factory, format string, args ...any) {
 	fmt.Fprintf(f.IO.ErrOut, "warning: "+format+"\n", args...)
+}
+
+// warnCode is a warning a program may act on: with -o json it is printed
+// as {"warning":{"code":..,"message":..}}, the shape of a JSON error, so a
+// script reading stderr as JSON sees it; otherwise as warn prints.
+func warnCode(f *Factory, code, format string, args ...any) {
+	if f.Global.Output != "json" {
+		warn(f, format, args...)
+		return
+	}
+	var w output.WarningJSON
+	w.Warning.Code = code
+	w.Warning.Message = fmt.Sprintf(format, args...)
+	output.WriteJSON(f.IO.ErrOut, w)
 }
 
 // confirm asks on a terminal; without one it needs --yes.

@@ -31,6 +31,10 @@ var (
 func Main(args []string, io *output.IOStreams) int {
 	f := NewFactory(io, os.Getenv, buildVersion())
 	root := NewCmdRoot(f)
+	// cobra adds `completion` only while executing; adding it now lets its
+	// group refuse an unknown shell like every other group.
+	root.InitDefaultCompletionCmd(args...)
+	refuseUnknownSubcommands(root)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -49,7 +53,7 @@ func reportError(f *Factory, err error) int {
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
-		return 130
+		return webhook.ExitInterrupted
 	}
 	if f.Global.Output == "json" {
 		var e output.ErrorJSON
@@ -64,7 +68,8 @@ func reportError(f *Factory, err error) int {
 		return kind.ExitCode()
 	}
 	fmt.Fprintln(f.IO.ErrOut, "error: "+sanitizeLines(err.Error()))
-	if kind == webhook.KindUsage && isCobraUsageError(err) {
+	var we *webhook.Error
+	if kind == webhook.KindUsage && isCobraUsageError(err) && !(errors.As(err, &we) && we.Hint != "") {
 		fmt.Fprintln(f.IO.ErrOut, "Run 'hookctl --help' for usage.")
 	}
 	return kind.ExitCode()
@@ -153,6 +158,8 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	}
 	root.AddCommand(NewCmdVersion(f))
 	addHelpTopics(root)
+	strictHelp(root)
+	refuseUnknownSubcommands(root)
 	return root
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -70,7 +71,9 @@ func Load(path string) (*Config, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return c, nil
 	}
-	v := viper.New()
+	// Profile names may hold dots, viper's default key delimiter, which
+	// would split "uk.prod" into nested keys; ":" is in no key hookctl writes.
+	v := viper.NewWithOptions(viper.KeyDelimiter("::"))
 	v.SetConfigFile(path)
 	v.SetConfigType("yaml")
 	if err := v.ReadInConfig(); err != nil {
@@ -158,15 +161,24 @@ func (c *Config) Resolve(name string) (Profile, error) {
 	return p, nil
 }
 
-// ValidName reports whether a profile name is usable as a keyring key part.
+// nameRE is what a profile name may be: it becomes a keyring key part
+// ("<profile>/<name>"), a file name in the state dir (journal, lock, id
+// cache) and a YAML key read back through viper, which folds keys to lower
+// case; so lower case only, no path separators, and no leading dot (".",
+// ".." and hidden files).
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// NameRule says in words what nameRE accepts.
+const NameRule = "1 to 63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+// ValidName reports whether name can be a profile name, and if not, why.
 func ValidName(name string) error {
-	if name == "" || len(name) > 64 {
-		return fmt.Errorf("profile name must be 1 to 64 characters")
+	if nameRE.MatchString(name) {
+		return nil
 	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return fmt.Errorf("profile name %q: use letters, digits, '-', '_' or '.'", name)
-		}
+	msg := fmt.Sprintf("profile name %q is not allowed: use %s", name, NameRule)
+	if low := strings.ToLower(name); low != name && nameRE.MatchString(low) {
+		msg += fmt.Sprintf(" (e.g. %q)", low)
 	}
-	return nil
+	return errors.New(msg)
 }

@@ -251,6 +251,15 @@ func toAny(s []string) []any {
 	return out
 }
 
+// WarningJSON is the -o json shape on stderr of a warning a program may act
+// on (e.g. "more_results": a capped list left registrations out).
+type WarningJSON struct {
+	Warning struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"warning"`
+}
+
 // ErrorJSON is the -o json error shape on stderr.
 type ErrorJSON struct {
 	Error struct {

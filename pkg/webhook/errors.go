@@ -16,6 +16,8 @@ const (
 	ExitNotFound     = 5
 	ExitPartial      = 6
 	ExitRateLimited  = 7
+	// ExitInterrupted is 128 + SIGINT, as shells report a command ended by Ctrl-C.
+	ExitInterrupted = 130
 )
 
 // Kind classifies an error for exit codes and JSON error codes.

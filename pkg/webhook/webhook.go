@@ -69,10 +69,21 @@ type UpdateRequest struct {
 	Params map[string]string
 }
 
-// ListOptions controls listing. Limit 0 means the provider's default page.
+// ListOptions controls listing. A provider returns every registration,
+// following its pages to the end, unless Limit caps how many (then it reads
+// no more pages than the cap needs). Page sizes are the provider's own
+// business. All asks for every registration even when Limit is set.
 type ListOptions struct {
 	All   bool
 	Limit int
+}
+
+// Cap is the number of registrations to return at most, 0 for all.
+func (o ListOptions) Cap() int {
+	if o.All {
+		return 0
+	}
+	return o.Limit
 }
 
 // EventType is an event a provider accepts.
@@ -139,6 +150,15 @@ type Tester interface {
 // (Solvimon): resend pushes the parked payload now.
 type PenaltyBox interface {
 	ResendPenaltyBox(ctx context.Context, id string) (string, error)
+}
+
+// Authenticator is implemented by providers that trade login credentials
+// for an access token (PEXA, OffBlocks, PwC). Authenticate obtains a new
+// token with the credentials in effect, never a cached one, and keeps it
+// for the calls that follow: a cached token says nothing about whether
+// today's credentials work. Missing or refused credentials are KindAuth.
+type Authenticator interface {
+	Authenticate(ctx context.Context) error
 }
 
 // StatusPenaltyBox is Registration.Status for a parked endpoint.

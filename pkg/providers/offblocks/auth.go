@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -22,36 +23,56 @@ const expiryMargin = time.Minute
 // [INF]: short, since a 401 logs in again anyway.
 const unknownTokenLifetime = 5 * time.Minute
 
-// tokenCache is the keyring entry CredToken. It names the API base and the
-// API key it belongs to, so pointing a profile at the sandbox or another
-// account never sends one account's token to another.
+// tokenCache is the keyring entry CredToken, a credentials.Cache saved
+// under the fingerprint of the API base, key and secret that obtained it:
+// pointing a profile at the sandbox or another account, or a changed or
+// wrong secret, never reuses one account's token.
 type tokenCache struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
-	BaseURL   string    `json:"base_url"`
-	APIKey    string    `json:"api_key"`
 }
 
 func (t *tokenCache) valid(now time.Time) bool {
 	return t != nil && t.Token != "" && now.Add(expiryMargin).Before(t.ExpiresAt)
 }
 
-// token returns a bearer token: the one in memory, the keyring's cache, or
-// a fresh login. stale is a token the API just rejected: it is dropped
-// (memory and keyring) and replaced by a login. fresh reports that the
-// token was minted for this call, so a 401 with it is not worth a second
-// login. The lock is held across the login so concurrent calls log in once.
+// apiLogin reads the API key and secret (env first) once per client,
+// fingerprinted with the API base for the token cache; absent is exit 4,
+// and so is a key that is not a UUID, which OffBlocks API keys are.
+// Called with authMu held.
+func (c *Client) apiLogin() (*credentials.Login, error) {
+	if c.cred != nil {
+		return c.cred, nil
+	}
+	l, err := c.creds.RequireLogin(c.profile.Name, []string{c.base}, CredAPIKey, CredAPISecret)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := uuid.Parse(l.Values[CredAPIKey]); err != nil {
+		return nil, webhook.Errorf(webhook.KindAuth, "offblocks: the api-key of profile %s is not a UUID, which OffBlocks API keys are", c.profile.Name).
+			WithHint("run `hookctl auth login -p %s`, or set HOOKCTL_API_KEY", c.profile.Name)
+	}
+	c.cred = l
+	return l, nil
+}
+
+// token returns a bearer token: the one in memory, the keyring's cache
+// when this very login obtained it, or a fresh login. stale is a token the
+// API just rejected: it is dropped (memory and keyring) and replaced by a
+// login. fresh reports that the token was minted for this call, so a 401
+// with it is not worth a second login. The lock is held across the login
+// so concurrent calls log in once.
 func (c *Client) token(ctx context.Context, stale string) (tok string, fresh bool, err error) {
 	c.authMu.Lock()
 	defer c.authMu.Unlock()
-	apiKey, err := c.lookup(CredAPIKey)
+	l, err := c.apiLogin()
 	if err != nil {
 		return "", false, err
 	}
 	now := c.now()
 	if c.tok == nil && !c.cacheRead {
 		c.cacheRead = true
-		c.tok = c.readTokenCache(apiKey)
+		c.tok = c.readTokenCache(l)
 	}
 	switch {
 	case stale == "" && c.tok.valid(now):
@@ -62,26 +83,41 @@ func (c *Client) token(ctx context.Context, stale string) (tok string, fresh boo
 		c.tok = nil
 		c.cache.Drop() // best effort: the login below overwrites it anyway
 	}
-	t, err := c.login(ctx, apiKey)
+	t, err := c.login(ctx, l)
 	if err != nil {
 		return "", false, err
 	}
-	c.setToken(t)
+	c.setToken(l, t)
 	return t.Token, true, nil
 }
 
-// lookup reads a login credential (env first); absent is exit 4.
-func (c *Client) lookup(name string) (string, error) {
-	return c.creds.Require(c.profile.Name, name)
+// Authenticate logs in with the API key and secret in effect, never using
+// a cached token, and caches the new one: `auth status` and `auth login`
+// check the credentials themselves this way.
+func (c *Client) Authenticate(ctx context.Context) error {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	l, err := c.apiLogin()
+	if err != nil {
+		return err
+	}
+	c.cacheRead = true
+	t, err := c.login(ctx, l)
+	if err != nil {
+		return err
+	}
+	c.setToken(l, t)
+	return nil
 }
 
-// readTokenCache loads the cached token from the keyring only (Get, not
-// Lookup: HOOKCTL_TOKEN is Solvimon's bearer variable, not this cache). A
+// readTokenCache loads the cached token from the keyring only (HOOKCTL_TOKEN
+// is Solvimon's bearer variable, not this cache), if l obtained it. A
 // failure just means "no cache": an unreachable keyring in CI must not stop
-// env-var logins.
-func (c *Client) readTokenCache(apiKey string) *tokenCache {
+// env-var logins. The cache is local state: a token no header can carry is
+// not used.
+func (c *Client) readTokenCache(l *credentials.Login) *tokenCache {
 	var t tokenCache
-	if !c.cache.Load(&t) || t.BaseURL != c.base || t.APIKey != apiKey {
+	if !c.cache.Load(l.Fingerprint, &t) || credentials.CheckToken(t.Token, "") != nil {
 		return nil
 	}
 	return &t
@@ -90,9 +126,9 @@ func (c *Client) readTokenCache(apiKey string) *tokenCache {
 // setToken keeps t in memory and in the keyring. A failed write only costs
 // a login next time; after a failed read it is not attempted (a hung Secret
 // Service would cost its timeout twice).
-func (c *Client) setToken(t *tokenCache) {
+func (c *Client) setToken(l *credentials.Login, t *tokenCache) {
 	c.tok = t
-	c.cache.Save(t)
+	c.cache.Save(l.Fingerprint, t)
 }
 
 // login is POST /v1/auth/token [DOC]. The token endpoint is not signed: it
@@ -100,16 +136,8 @@ func (c *Client) setToken(t *tokenCache) {
 // any key is known [INF]. Its body still carries a Content-Digest [DOC:
 // every body], and it gets an Idempotency-Key so httpclient may resend it
 // after a dropped connection.
-func (c *Client) login(ctx context.Context, apiKey string) (*tokenCache, error) {
-	if _, err := uuid.Parse(apiKey); err != nil {
-		return nil, webhook.Errorf(webhook.KindAuth, "offblocks: the api-key of profile %s is not a UUID, which OffBlocks API keys are", c.profile.Name).
-			WithHint("run `hookctl auth login -p %s`, or set HOOKCTL_API_KEY", c.profile.Name)
-	}
-	secret, err := c.lookup(CredAPISecret)
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(tokenRequest{APIKey: apiKey, APISecret: secret})
+func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, error) {
+	body, err := json.Marshal(tokenRequest{APIKey: l.Values[CredAPIKey], APISecret: l.Values[CredAPISecret]})
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +161,9 @@ func (c *Client) login(ctx context.Context, apiKey string) (*tokenCache, error) 
 	if tr.Token == "" {
 		return nil, errors.New("offblocks: the token answer carries no token")
 	}
+	if err := credentials.CheckToken(tr.Token, "offblocks: POST "+c.base+"/v1/auth/token"); err != nil {
+		return nil, err.WithHint("check the profile's API base URL (`hookctl profile show %s`; --base-url overrides it)", c.profile.Name)
+	}
 	now := c.now()
 	exp := now.Add(unknownTokenLifetime)
 	switch {
@@ -143,5 +174,5 @@ func (c *Client) login(ctx context.Context, apiKey string) (*tokenCache, error) 
 	case tr.ExpiresAt > 0:
 		exp = time.Unix(int64(tr.ExpiresAt), 0).UTC()
 	}
-	return &tokenCache{Token: tr.Token, ExpiresAt: exp, BaseURL: c.base, APIKey: apiKey}, nil
+	return &tokenCache{Token: tr.Token, ExpiresAt: exp}, nil
 }

@@ -142,3 +142,25 @@ func TestPersistent401(t *testing.T) {
 		t.Errorf("%d logins, want 1", n)
 	}
 }
+
+// TestCachedTokenBoundToSecret: a token cached with the right API secret
+// is not used by a run with a wrong one: that run logs in and is refused
+// (issue 13 item 8).
+func TestCachedTokenBoundToSecret(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.ready(e.client())
+	if _, err := e.client().List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.setEnv("HOOKCTL_API_SECRET", "wrong-secret")
+	_, err := e.client().List(ctx, webhook.ListOptions{})
+	kindOf(t, err, webhook.KindAuth)
+	if n := len(e.requests(http.MethodPost, "/v1/auth/token")); n != 2 {
+		t.Errorf("%d logins, want 2: the wrong secret must be tried", n)
+	}
+	raw, err := e.store.Get("sbx", CredToken)
+	if err != nil || strings.Contains(raw, SandboxAPISecret) || strings.Contains(raw, SandboxAPIKey) {
+		t.Errorf("token cache %q (%v) holds a credential", raw, err)
+	}
+}

@@ -25,9 +25,9 @@ import (
 )
 
 // Client talks to one OffBlocks profile. It implements webhook.Provider,
-// provider.KeyManager and provider.KeyUploader. It deliberately does not
-// implement webhook.SecretRotator: OffBlocks has no webhook secrets (see
-// RotateSecretHint).
+// webhook.Authenticator, provider.KeyManager and provider.KeyUploader. It
+// deliberately does not implement webhook.SecretRotator: OffBlocks has no
+// webhook secrets (see RotateSecretHint).
 type Client struct {
 	profile config.Profile
 	base    string // e.g. https://api.offblocks.xyz (no /v1)
@@ -37,6 +37,7 @@ type Client struct {
 	now     func() time.Time
 
 	authMu    sync.Mutex
+	cred      *credentials.Login // read on first need
 	tok       *tokenCache
 	cacheRead bool
 	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
@@ -47,9 +48,10 @@ type Client struct {
 }
 
 var (
-	_ webhook.Provider     = (*Client)(nil)
-	_ provider.KeyManager  = (*Client)(nil)
-	_ provider.KeyUploader = (*Client)(nil)
+	_ webhook.Provider      = (*Client)(nil)
+	_ provider.KeyManager   = (*Client)(nil)
+	_ provider.KeyUploader  = (*Client)(nil)
+	_ webhook.Authenticator = (*Client)(nil)
 )
 
 // New builds a client. Credentials and keys are read on first use, so
@@ -243,8 +245,8 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	for i := range l {
 		out = append(out, c.registration(&l[i]))
 	}
-	if !opts.All && opts.Limit > 0 && len(out) > opts.Limit {
-		out = out[:opts.Limit]
+	if n := opts.Cap(); n > 0 && len(out) > n {
+		out = out[:n]
 	}
 	return out, nil
 }

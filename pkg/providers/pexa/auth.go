@@ -24,15 +24,12 @@ import (
 // the same 60 s buffer for the tokens it caches, per its webhooks guide).
 const tokenSkew = 60 * time.Second
 
-// cachedToken is the keyring entry "<profile>/token". It records what the
-// token was issued for, so a profile whose client id, token URL or scope
-// list changed never reuses a token of the old settings.
+// cachedToken is the keyring entry "<profile>/token", a credentials.Cache
+// saved under the fingerprint of everything that obtained it (see login): a profile whose client id, token URL, scopes or client
+// secret changed never reuses a token of the old ones.
 type cachedToken struct {
 	AccessToken string    `json:"access_token"`
 	Expiry      time.Time `json:"expiry"`
-	TokenURL    string    `json:"token_url"`
-	ClientID    string    `json:"client_id"`
-	Scope       string    `json:"scope"`
 }
 
 // usable: not expired within the skew. A zero expiry (the endpoint sent no
@@ -42,13 +39,26 @@ func (t *cachedToken) usable(now time.Time) bool {
 	return t != nil && t.AccessToken != "" && (t.Expiry.IsZero() || now.Add(tokenSkew).Before(t.Expiry))
 }
 
-func (c *Client) tokenKey() cachedToken {
-	return cachedToken{TokenURL: c.ep.token, ClientID: c.profile.Setting(FieldClientID), Scope: strings.Join(scopes, " ")}
+// login reads the client secret (env first) once per client,
+// fingerprinted with everything else a token depends on (token URL, client
+// id, scopes, audience) for the token cache; absent is exit 4. Called with
+// tokMu held.
+func (c *Client) login() (*credentials.Login, error) {
+	if c.cred == nil {
+		l, err := c.creds.RequireLogin(c.profile.Name,
+			[]string{c.ep.token, c.profile.Setting(FieldClientID), strings.Join(scopes, " "), c.profile.Setting(FieldAudience)}, CredClientSecret)
+		if err != nil {
+			return nil, err
+		}
+		c.cred = l
+	}
+	return c.cred, nil
 }
 
 // accessToken returns a token for API calls: the one in memory, else the
-// keyring's, else a new one from the token endpoint (then cached). The lock
-// makes concurrent calls (bulk rotation) share one fetch.
+// keyring's when it was obtained with this very login, else a new one from
+// the token endpoint (then cached). The lock makes concurrent calls (bulk
+// rotation) share one fetch.
 func (c *Client) accessToken(ctx context.Context) (string, error) {
 	c.tokMu.Lock()
 	defer c.tokMu.Unlock()
@@ -56,30 +66,51 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 	if c.tok.usable(now) {
 		return c.tok.AccessToken, nil
 	}
-	if !c.tokLoaded && c.creds != nil {
+	l, err := c.login()
+	if err != nil {
+		return "", err
+	}
+	if !c.tokLoaded {
 		c.tokLoaded = true
-		if raw, err := c.creds.Get(c.profile.Name, CredToken); err == nil {
-			var t cachedToken
-			want := c.tokenKey()
-			if json.Unmarshal([]byte(raw), &t) == nil && t.TokenURL == want.TokenURL && t.ClientID == want.ClientID &&
-				t.Scope == want.Scope && !t.Expiry.IsZero() && t.usable(now) {
-				c.tok = &t
-				return t.AccessToken, nil
-			}
-		} else if !errors.Is(err, credentials.ErrNotFound) {
-			c.warnf("warning: cannot read the cached PEXA access token (%v); fetching a new one", err)
+		var t cachedToken
+		// The cache is local state: a token that could not have been
+		// cached (no expiry, bytes no header can carry) is not used.
+		if c.cache.Load(l.Fingerprint, &t) && !t.Expiry.IsZero() && t.usable(now) && credentials.CheckToken(t.AccessToken, "") == nil {
+			c.tok = &t
+			return t.AccessToken, nil
 		}
 	}
-	t, err := c.fetchToken(ctx)
+	return c.newToken(ctx, l)
+}
+
+// Authenticate asks the token endpoint for a new token with the client
+// secret in effect, never using a cached one, and caches it: `auth status`
+// and `auth login` check the credentials themselves this way.
+func (c *Client) Authenticate(ctx context.Context) error {
+	if c.epErr != nil {
+		return c.epErr
+	}
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	l, err := c.login()
+	if err != nil {
+		return err
+	}
+	c.tokLoaded = true
+	_, err = c.newToken(ctx, l)
+	return err
+}
+
+// newToken fetches a token and keeps it in memory and, when it has an
+// expiry, in the cache. Called with tokMu held.
+func (c *Client) newToken(ctx context.Context, l *credentials.Login) (string, error) {
+	t, err := c.fetchToken(ctx, l)
 	if err != nil {
 		return "", err
 	}
 	c.tok = t
-	if !t.Expiry.IsZero() && c.creds != nil {
-		b, _ := json.Marshal(t)
-		if err := c.creds.Set(c.profile.Name, CredToken, string(b)); err != nil {
-			c.warnf("warning: cannot cache the PEXA access token (%v); the next command fetches a new one", err)
-		}
+	if !t.Expiry.IsZero() {
+		c.cache.Save(l.Fingerprint, t)
 	}
 	return t.AccessToken, nil
 }
@@ -94,30 +125,16 @@ func (c *Client) dropToken(rejected string) {
 	}
 	c.tok = nil
 	c.tokLoaded = true
-	if c.creds != nil {
-		if err := c.creds.Delete(c.profile.Name, CredToken); err != nil {
-			c.warnf("warning: cannot remove the refused PEXA access token from the keyring: %v", err)
-		}
-	}
+	c.cache.Drop()
 }
 
 // fetchToken runs the client-credentials grant with the union of scopes.
 // The request goes through hookctl's HTTP client (tracing, timeouts); as a
 // POST without an idempotency key it is never retried blindly.
-func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
-	if c.creds == nil {
-		return nil, credentials.MissingError(c.profile.Name, CredClientSecret)
-	}
-	secret, src, err := c.creds.Lookup(c.profile.Name, CredClientSecret)
-	if errors.Is(err, credentials.ErrNotFound) || (err == nil && secret == "") {
-		return nil, credentials.MissingError(c.profile.Name, CredClientSecret)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("pexa: reading the client secret of profile %s: %w", c.profile.Name, err)
-	}
+func (c *Client) fetchToken(ctx context.Context, l *credentials.Login) (*cachedToken, error) {
 	cfg := clientcredentials.Config{
 		ClientID:     c.profile.Setting(FieldClientID),
-		ClientSecret: secret,
+		ClientSecret: l.Values[CredClientSecret],
 		TokenURL:     c.ep.token,
 		Scopes:       scopes,
 		// Auto-detect tries HTTP Basic, then the form body: Auth0 tenants
@@ -132,13 +149,16 @@ func (c *Client) fetchToken(ctx context.Context) (*cachedToken, error) {
 	// HTTP client may repeat it after a 5xx, timeout or reset.
 	tok, err := cfg.Token(context.WithValue(httpclient.SafeToRetry(ctx), oauth2.HTTPClient, c.http))
 	if err != nil {
-		return nil, c.tokenErr(err, src)
+		return nil, c.tokenErr(err, l.Sources[CredClientSecret])
 	}
 	if tok.AccessToken == "" {
 		return nil, fmt.Errorf("pexa: the token endpoint %s answered without an access_token", c.ep.token)
 	}
-	t := c.tokenKey()
-	t.AccessToken = tok.AccessToken
+	if err := credentials.CheckToken(tok.AccessToken, "pexa: the token endpoint "+c.ep.token); err != nil {
+		return nil, err.WithHint("check that the profile's token URL is PEXA's token endpoint for %s (`hookctl profile add %s ... --token-url URL`)",
+			describeRegion(c.profile.Region), c.profile.Name)
+	}
+	t := cachedToken{AccessToken: tok.AccessToken}
 	// expires_in measured on our clock from when we asked, so a late
 	// answer errs on the early side (and tests can move the clock).
 	// clientcredentials keeps it only in the raw answer.

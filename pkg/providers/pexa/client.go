@@ -41,8 +41,8 @@ const (
 // so anything much larger is the wrong file.
 const maxSecretFile = 4 << 10
 
-// Client talks to one PEXA profile. It implements webhook.Provider and
-// webhook.SecretRotator.
+// Client talks to one PEXA profile. It implements webhook.Provider,
+// webhook.SecretRotator and webhook.Authenticator.
 type Client struct {
 	profile config.Profile
 	ep      endpoints
@@ -53,13 +53,16 @@ type Client struct {
 	now     func() time.Time
 
 	tokMu     sync.Mutex
+	cred      *credentials.Login // read on first need
 	tok       *cachedToken
-	tokLoaded bool // the keyring entry was read (once per client)
+	tokLoaded bool               // the keyring entry was read (once per client)
+	cache     *credentials.Cache // the token cache, keyed by the login's fingerprint
 }
 
 var (
 	_ webhook.Provider      = (*Client)(nil)
 	_ webhook.SecretRotator = (*Client)(nil)
+	_ webhook.Authenticator = (*Client)(nil)
 )
 
 // New builds a client. Nothing is fetched or read from the keyring until the
@@ -71,15 +74,16 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, webhook.Invalid("pexa: profile %s has region %q; want uk or au (hookctl profile add %s --provider pexa --region uk|au ...)", d.Profile.Name, d.Profile.Region, d.Profile.Name)
 	}
 	c := &Client{profile: d.Profile, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	if c.errOut == nil {
+		c.errOut = io.Discard
+	}
+	c.cache = d.Creds.Cache(d.Profile.Name, CredToken).WarnOnFailure("PEXA access token", c.warnf)
 	c.ep, c.epErr = resolveEndpoints(d.Profile)
 	if c.epErr == nil && d.Profile.Setting(FieldClientID) == "" {
 		c.epErr = webhook.Invalid("pexa: profile %s has no client-id; add it with `hookctl profile add %s --provider pexa --region %s --client-id ID`", d.Profile.Name, d.Profile.Name, d.Profile.Region)
 	}
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
-	}
-	if c.errOut == nil {
-		c.errOut = io.Discard
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -625,26 +629,17 @@ func (c *Client) get(ctx context.Context, id string) (*wireRegistration, error) 
 	return nil, webhook.NotFound(Name, id).WithHint("see `hookctl list -p %s` for the registrations of this profile", c.profile.Name)
 }
 
-// List returns one page (ListOptions.Limit records, PEXA's default 10 when
-// 0), or every page with All. PEXA's pages hold at most 20, so a larger
-// limit reads as many pages as it takes.
+// List returns every registration, reading pages of PEXA's largest size
+// (20), or at most ListOptions.Cap() of them, in pages no larger than the
+// cap needs.
 func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.Registration, error) {
 	if opts.Limit < 0 {
 		return nil, webhook.Invalid("pexa: --limit must be positive")
 	}
-	want := opts.Limit
-	size := defaultPageSize
-	switch {
-	case opts.All:
-		size = maxPageSize
-		if want > 0 && want < maxPageSize {
-			size = want
-		}
-		want = 0
-	case want > 0:
+	want := opts.Cap()
+	size := maxPageSize
+	if want > 0 {
 		size = min(want, maxPageSize)
-	default:
-		want = defaultPageSize
 	}
 	out := []webhook.Registration{}
 	for page := 1; page <= maxPages; page++ {

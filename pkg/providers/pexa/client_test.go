@@ -94,26 +94,27 @@ func TestLifecycle(t *testing.T) {
 			e.clock.Add(time.Minute)
 			third := mustRegister(t, c, receiverURL("/three"), ev, MandatoryEvent)
 
-			// One page of 2, then every page of 2: newest update first.
+			// A cap of 2 reads one page of 2; All overrides a cap; the
+			// default is every registration in pages of 20. Newest update first.
 			e.resetRequests()
 			page, err := c.List(ctx, webhook.ListOptions{Limit: 2})
 			if err != nil || len(page) != 2 || page[0].ID != third.ID || page[1].ID != second.ID {
-				t.Fatalf("one page: %+v %v", page, err)
+				t.Fatalf("capped: %+v %v", page, err)
 			}
 			all, err := c.List(ctx, webhook.ListOptions{Limit: 2, All: true})
 			if err != nil || len(all) != 3 || all[2].ID != first.ID || all[2].Secret != first.Secret {
-				t.Fatalf("all pages: %+v %v", all, err)
+				t.Fatalf("all: %+v %v", all, err)
+			}
+			def, err := c.List(ctx, webhook.ListOptions{})
+			if err != nil || len(def) != 3 {
+				t.Fatalf("default: %d %v", len(def), err)
 			}
 			var queries []string
 			for _, r := range e.apiRequests() {
 				queries = append(queries, r.Query)
 			}
-			if want := []string{"limit=2&page=1", "limit=2&page=1", "limit=2&page=2"}; !slices.Equal(queries, want) {
+			if want := []string{"limit=2&page=1", "limit=20&page=1", "limit=20&page=1"}; !slices.Equal(queries, want) {
 				t.Fatalf("list queries %q, want %q", queries, want)
-			}
-			e.resetRequests()
-			if def, err := c.List(ctx, webhook.ListOptions{}); err != nil || len(def) != 3 || e.apiRequests()[0].Query != "limit=10&page=1" {
-				t.Fatalf("default page: %d %v %+v", len(def), err, e.apiRequests())
 			}
 
 			got, err := c.Get(ctx, first.ID)
@@ -207,9 +208,9 @@ func TestListPaging(t *testing.T) {
 		e.clock.Add(time.Second)
 	}
 	e.resetRequests()
-	all, err := c.List(ctx, webhook.ListOptions{All: true})
+	all, err := c.List(ctx, webhook.ListOptions{})
 	if err != nil || len(all) != 45 {
-		t.Fatalf("all: %d %v", len(all), err)
+		t.Fatalf("default (every page): %d %v", len(all), err)
 	}
 	if all[0].URL != receiverURL("/h44") || all[44].URL != receiverURL("/h00") {
 		t.Fatalf("order: first %s last %s", all[0].URL, all[44].URL)
@@ -219,8 +220,12 @@ func TestListPaging(t *testing.T) {
 	}
 	e.resetRequests()
 	some, err := c.List(ctx, webhook.ListOptions{Limit: 25})
-	if err != nil || len(some) != 25 || len(e.apiRequests()) != 2 {
+	if err != nil || len(some) != 25 || len(e.apiRequests()) != 2 || some[24].URL != receiverURL("/h20") {
 		t.Fatalf("limit 25: %d records, %d requests, %v", len(some), len(e.apiRequests()), err)
+	}
+	e.resetRequests()
+	if capped, err := c.List(ctx, webhook.ListOptions{Limit: 40}); err != nil || len(capped) != 40 || len(e.apiRequests()) != 2 {
+		t.Fatalf("limit 40: %d records, %d requests, %v", len(capped), len(e.apiRequests()), err)
 	}
 	if _, err := c.List(ctx, webhook.ListOptions{Limit: -1}); err == nil {
 		t.Fatal("negative limit accepted")
@@ -246,10 +251,13 @@ func TestTokenCachedAcrossInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cached struct {
-		AccessToken string    `json:"access_token"`
-		Expiry      time.Time `json:"expiry"`
+		Fingerprint string `json:"fingerprint"`
+		Value       struct {
+			AccessToken string    `json:"access_token"`
+			Expiry      time.Time `json:"expiry"`
+		} `json:"value"`
 	}
-	if err := json.Unmarshal([]byte(raw), &cached); err != nil || cached.AccessToken == "" || !cached.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
+	if err := json.Unmarshal([]byte(raw), &cached); err != nil || cached.Fingerprint == "" || cached.Value.AccessToken == "" || !cached.Value.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
 		t.Fatalf("cached token %s (%v)", raw, err)
 	}
 	// The token asked for every scope the client uses, once.
@@ -317,12 +325,12 @@ func TestConcurrentRotationsShareOneToken(t *testing.T) {
 
 func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 	e := newEnv(t)
-	stale, _ := json.Marshal(cachedToken{AccessToken: "revoked", Expiry: e.clock.Now().Add(time.Hour),
-		TokenURL: e.base + "/uk/oauth/token", ClientID: SandboxClientID, Scope: strings.Join(scopes, " ")})
-	if err := e.creds.Set("sb-uk", CredToken, string(stale)); err != nil {
+	c, _ := e.client()
+	l, err := c.login()
+	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := e.client()
+	c.cache.Save(l.Fingerprint, cachedToken{AccessToken: "revoked", Expiry: e.clock.Now().Add(time.Hour)})
 	// A POST refused with 401 is sent again: nothing was created.
 	reg := mustRegister(t, c, receiverURL("/r"), MandatoryEvent, "WORKSPACE_CLOSED")
 	reqs := e.requests()
@@ -347,7 +355,7 @@ func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 			writeErrors(w, http.StatusUnauthorized, "GA.NOTIF.401004", "", "Unauthorized")
 		})
 	})
-	_, err := c.List(ctx, webhook.ListOptions{})
+	_, err = c.List(ctx, webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
 	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") {
 		t.Fatalf("error %q", we)
@@ -695,12 +703,10 @@ func TestEventsOffline(t *testing.T) {
 
 func TestCredentialsStoreErrors(t *testing.T) {
 	e := newEnv(t)
-	c, errOut := e.client()
-	c.creds = credentials.New(failingBackend{credentials.NewMemory()}, func(k string) string {
-		if k == "HOOKCTL_CLIENT_SECRET" {
-			return SandboxClientSecret
-		}
-		return ""
+	c, errOut := e.client(func(o *clientOpts) {
+		o.secret = ""
+		o.creds = credentials.New(failingBackend{credentials.NewMemory()}, nil)
+		o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret}
 	})
 	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatal(err)

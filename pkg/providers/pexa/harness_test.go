@@ -208,6 +208,8 @@ type clientOpts struct {
 	settings map[string]string // profile settings on top of SandboxProfileArgs'
 	creds    *credentials.Store
 	errOut   *bytes.Buffer
+	// transport, when set, is the HTTP client's innermost round tripper.
+	transport http.RoundTripper
 }
 
 func inRegion(r string) func(*clientOpts) { return func(o *clientOpts) { o.region = r } }
@@ -262,7 +264,7 @@ func (e *env) client(opts ...func(*clientOpts)) (*Client, *bytes.Buffer) {
 			e.t.Fatal(err)
 		}
 	}
-	httpc := httpclient.New(httpclient.Options{Sleep: func(context.Context, time.Duration) error { return nil }})
+	httpc := httpclient.New(httpclient.Options{Sleep: func(context.Context, time.Duration) error { return nil }, Transport: o.transport})
 	c, err := New(provider.Deps{Profile: p, HTTP: httpc, Creds: store, ErrOut: o.errOut, Now: e.clock.Now})
 	if err != nil {
 		e.t.Fatal(err)

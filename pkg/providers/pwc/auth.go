@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -32,16 +33,30 @@ const opaqueTokenLifetime = 10 * time.Minute
 // leaves with a token that lapses in flight.
 const expiryMargin = time.Minute
 
-// tokenCache is the keyring entry CredToken. It names the API base and the
-// user it belongs to, so switching a profile to the sandbox or to another
-// account never sends one account's token to another.
+// tokenCache is the keyring entry CredToken, a credentials.Cache saved
+// under the fingerprint of the API base, user name and password that
+// obtained it: switching a profile to the sandbox or to another account,
+// or a changed or wrong password, never reuses one login's token.
 type tokenCache struct {
 	BearerToken      string     `json:"bearer_token"`
 	RefreshToken     string     `json:"refresh_token,omitempty"`
 	ExpiresAt        time.Time  `json:"expires_at"`
 	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
-	BaseURL          string     `json:"base_url"`
-	Username         string     `json:"username"`
+}
+
+// userLogin reads the user name and password (env first) once per
+// client, fingerprinted with the API base for the token cache (with the
+// keyring every read is a D-Bus round trip, and bulk rotation makes many
+// requests); absent is exit 4. Called with authMu held.
+func (c *Client) userLogin() (*credentials.Login, error) {
+	if c.cred == nil {
+		l, err := c.creds.RequireLogin(c.profile.Name, []string{c.base}, CredUsername, CredPassword)
+		if err != nil {
+			return nil, err
+		}
+		c.cred = l
+	}
+	return c.cred, nil
 }
 
 func (t *tokenCache) valid(now time.Time) bool {
@@ -84,28 +99,23 @@ func jwtExpiry(tok string) (time.Time, bool) {
 	return time.Unix(int64(sec), 0).UTC(), true
 }
 
-// token returns a bearer token: the one in memory, the keyring's cache, a
-// refreshed one, or a fresh login, in that order. stale is a token the API
-// just rejected with 401: it is not reused, and a login (not a refresh, as
-// the session behind it may be revoked) replaces it. The lock is held across
-// the login so concurrent requests (bulk rotation) log in once.
+// token returns a bearer token: the one in memory, the keyring's cache
+// when this very login obtained it, a refreshed one, or a fresh login, in
+// that order. stale is a token the API just rejected with 401: it is not
+// reused, and a login (not a refresh, as the session behind it may be
+// revoked) replaces it. The lock is held across the login so concurrent
+// requests (bulk rotation) log in once.
 func (c *Client) token(ctx context.Context, stale string) (string, error) {
 	c.authMu.Lock()
 	defer c.authMu.Unlock()
-	// The user name is read once: with the keyring, every read is a D-Bus
-	// round trip, and bulk rotation makes many requests.
-	if c.user == "" {
-		u, err := c.lookup(CredUsername)
-		if err != nil {
-			return "", err
-		}
-		c.user = u
+	l, err := c.userLogin()
+	if err != nil {
+		return "", err
 	}
-	user := c.user
 	now := c.now()
 	if c.tok == nil && !c.cacheRead {
 		c.cacheRead = true
-		c.tok = c.readCache(user)
+		c.tok = c.readCache(l)
 	}
 	if c.tok != nil && stale != "" && c.tok.BearerToken != stale && c.tok.valid(now) {
 		return c.tok.BearerToken, nil // another request already replaced it
@@ -116,32 +126,47 @@ func (c *Client) token(ctx context.Context, stale string) (string, error) {
 		}
 		if c.tok.canRefresh(now) {
 			if t, err := c.refresh(ctx, c.tok); err == nil {
-				c.setToken(t)
+				c.setToken(l, t)
 				return t.BearerToken, nil
 			}
 			// A rejected refresh token is not an error: log in again.
 		}
 	}
-	t, err := c.login(ctx, user)
+	t, err := c.login(ctx, l)
 	if err != nil {
 		return "", err
 	}
-	c.setToken(t)
+	c.setToken(l, t)
 	return t.BearerToken, nil
 }
 
-// lookup reads a login credential (env first); absent is exit 4.
-func (c *Client) lookup(name string) (string, error) {
-	return c.creds.Require(c.profile.Name, name)
+// Authenticate logs in with the user name and password in effect, never
+// using a cached or refreshed token, and caches the new one: `auth status`
+// and `auth login` check the credentials themselves this way.
+func (c *Client) Authenticate(ctx context.Context) error {
+	c.authMu.Lock()
+	defer c.authMu.Unlock()
+	l, err := c.userLogin()
+	if err != nil {
+		return err
+	}
+	c.cacheRead = true
+	t, err := c.login(ctx, l)
+	if err != nil {
+		return err
+	}
+	c.setToken(l, t)
+	return nil
 }
 
-// readCache loads the cached token. It reads the keyring only (Get, not
-// Lookup): HOOKCTL_TOKEN is Solvimon's bearer variable and must not be
-// mistaken for this cache. Any failure just means "no cache": a keyring
-// that is unavailable in CI must not stop env-var logins.
-func (c *Client) readCache(user string) *tokenCache {
+// readCache loads the cached token if l obtained it. It reads the keyring
+// only (Get, not Lookup): HOOKCTL_TOKEN is Solvimon's bearer variable and
+// must not be mistaken for this cache. Any failure just means "no cache": a
+// keyring that is unavailable in CI must not stop env-var logins. The
+// cache is local state: a token no header can carry is not used.
+func (c *Client) readCache(l *credentials.Login) *tokenCache {
 	var t tokenCache
-	if !c.cache.Load(&t) || t.BaseURL != c.base || t.Username != user {
+	if !c.cache.Load(l.Fingerprint, &t) || credentials.CheckToken(t.BearerToken, "") != nil {
 		return nil
 	}
 	return &t
@@ -150,20 +175,17 @@ func (c *Client) readCache(user string) *tokenCache {
 // setToken keeps t in memory and in the keyring. A failed write only costs
 // a login next time, so it is not an error; after a failed read the write
 // is not attempted (a hung Secret Service would cost its timeout twice).
-func (c *Client) setToken(t *tokenCache) {
+func (c *Client) setToken(l *credentials.Login, t *tokenCache) {
 	c.tok = t
-	c.cache.Save(t)
+	c.cache.Save(l.Fingerprint, t)
 }
 
 // login runs the credentials login.
-func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
-	pass, err := c.lookup(CredPassword)
-	if err != nil {
-		return nil, err
-	}
+func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, error) {
+	user := l.Values[CredUsername]
 	var ar authResponse
 	// A credentials login only issues tokens, so it is safe to repeat.
-	if _, err := httpclient.DoJSON(httpclient.SafeToRetry(ctx), c.http, http.MethodPost, c.base+"/auth/credentials", nil, authRequest{UserName: user, Password: pass}, &ar); err != nil {
+	if _, err := httpclient.DoJSON(httpclient.SafeToRetry(ctx), c.http, http.MethodPost, c.base+"/auth/credentials", nil, authRequest{UserName: user, Password: l.Values[CredPassword]}, &ar); err != nil {
 		e := c.apiErr(err)
 		var we *webhook.Error
 		if errors.As(e, &we) && we.Kind == webhook.KindAuth {
@@ -178,8 +200,11 @@ func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
 		// does not do.
 		return nil, fmt.Errorf("pwc: the login answer carries no bearerToken (session id only); hookctl needs bearer tokens")
 	}
+	if err := c.checkToken(ar.BearerToken, "/auth/credentials"); err != nil {
+		return nil, err
+	}
 	now := c.now()
-	t := &tokenCache{BearerToken: ar.BearerToken, RefreshToken: ar.RefreshToken, ExpiresAt: tokenExpiry(ar.BearerToken, now), BaseURL: c.base, Username: user}
+	t := &tokenCache{BearerToken: ar.BearerToken, RefreshToken: ar.RefreshToken, ExpiresAt: tokenExpiry(ar.BearerToken, now)}
 	if ar.RefreshToken != "" {
 		if exp, ok := jwtExpiry(ar.RefreshToken); ok {
 			t.RefreshExpiresAt = &exp
@@ -190,6 +215,14 @@ func (c *Client) login(ctx context.Context, user string) (*tokenCache, error) {
 	return t, nil
 }
 
+// checkToken refuses a token no Authorization header can carry.
+func (c *Client) checkToken(tok, path string) error {
+	if err := credentials.CheckToken(tok, "pwc: POST "+c.base+path); err != nil {
+		return err.WithHint("check the profile's API base URL (`hookctl profile show %s`; --base-url overrides it)", c.profile.Name)
+	}
+	return nil
+}
+
 // refresh trades the refresh token for a new bearer: POST /access-token.
 func (c *Client) refresh(ctx context.Context, old *tokenCache) (*tokenCache, error) {
 	var ar accessTokenResponse
@@ -198,6 +231,9 @@ func (c *Client) refresh(ctx context.Context, old *tokenCache) (*tokenCache, err
 	}
 	if ar.AccessToken == "" {
 		return nil, errors.New("pwc: /access-token answered no accessToken")
+	}
+	if err := c.checkToken(ar.AccessToken, "/access-token"); err != nil {
+		return nil, err
 	}
 	t := *old
 	t.BearerToken = ar.AccessToken

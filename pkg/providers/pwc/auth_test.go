@@ -75,10 +75,14 @@ func TestTokenCachedAcrossClients(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no cached token: %v", err)
 	}
-	var tc tokenCache
-	if err := json.Unmarshal([]byte(raw), &tc); err != nil || tc.BaseURL != e.base || tc.Username != SandboxUsername {
+	var entry struct {
+		Fingerprint string     `json:"fingerprint"`
+		Value       tokenCache `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(raw), &entry); err != nil || entry.Fingerprint == "" || strings.Contains(raw, SandboxPassword+`"`) {
 		t.Fatalf("cache %s: %v", raw, err)
 	}
+	tc := entry.Value
 	// The emulator's JWT says exp = now + 1h; the cache must have read it.
 	if !tc.ExpiresAt.Equal(e.clock.Now().Add(accessTokenLifetime)) {
 		t.Errorf("cached expiry %s, want the JWT's %s", tc.ExpiresAt, e.clock.Now().Add(accessTokenLifetime))
@@ -215,5 +219,28 @@ func TestTokenExpiry(t *testing.T) {
 		if got := tokenExpiry(tc.tok, now); !got.Equal(tc.want) {
 			t.Errorf("tokenExpiry(%q) = %s, want %s", tc.tok, got, tc.want)
 		}
+	}
+}
+
+// TestCachedTokenBoundToPassword: a token cached with the right password
+// is not used once the password is wrong: that run logs in and is refused
+// (issue 13 item 8).
+func TestCachedTokenBoundToPassword(t *testing.T) {
+	e := newEnv(t)
+	if err := list(t, e.client()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Set("sb", CredPassword, "wrong"); err != nil {
+		t.Fatal(err)
+	}
+	kindOf(t, list(t, e.client()), webhook.KindAuth)
+	logins := 0
+	for _, r := range e.requests() {
+		if r.Path == "/auth/credentials" {
+			logins++
+		}
+	}
+	if logins != 2 {
+		t.Errorf("%d logins, want 2: the wrong password must be tried", logins)
 	}
 }

@@ -28,7 +28,7 @@ import (
 const subscriptionsPath = "/sync/webhooks/subscriptions"
 
 // Client talks to one PwC profile. It implements webhook.Provider,
-// webhook.SecretRotator and provider.KeyManager.
+// webhook.SecretRotator, webhook.Authenticator and provider.KeyManager.
 type Client struct {
 	profile config.Profile
 	base    string
@@ -38,7 +38,7 @@ type Client struct {
 	now     func() time.Time
 
 	authMu    sync.Mutex
-	user      string
+	cred      *credentials.Login // read on first need
 	tok       *tokenCache
 	cacheRead bool
 	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
@@ -53,6 +53,7 @@ var (
 	_ webhook.Provider      = (*Client)(nil)
 	_ webhook.SecretRotator = (*Client)(nil)
 	_ provider.KeyManager   = (*Client)(nil)
+	_ webhook.Authenticator = (*Client)(nil)
 )
 
 // New builds a client. Nothing is looked up until a request needs it, so
@@ -355,8 +356,8 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		return nil, fmt.Errorf("list: %w", err)
 	}
 	out := c.registrations(srs)
-	if !opts.All && opts.Limit > 0 && len(out) > opts.Limit {
-		out = out[:opts.Limit]
+	if n := opts.Cap(); n > 0 && len(out) > n {
+		out = out[:n]
 	}
 	return out, nil
 }

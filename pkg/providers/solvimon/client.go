@@ -215,14 +215,17 @@ func hookPath(id string, rest ...string) string {
 	return "/webhooks/" + url.PathEscape(id) + strings.Join(rest, "")
 }
 
-// List returns one page (ListOptions.Limit or 50 per page), or every page with All.
+// List returns every webhook, reading pages of Solvimon's default size
+// (50), or at most ListOptions.Cap() of them, in pages no larger than the
+// cap needs.
 func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.Registration, error) {
 	if opts.Limit < 0 {
 		return nil, webhook.Invalid("solvimon: --limit must be positive")
 	}
+	want := opts.Cap()
 	limit := defaultPageSize
-	if opts.Limit > 0 {
-		limit = opts.Limit
+	if want > 0 {
+		limit = min(want, defaultPageSize)
 	}
 	out := []webhook.Registration{}
 	for page := 1; page <= maxPages; page++ {
@@ -232,6 +235,9 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 			return nil, fmt.Errorf("list page %d: %w", page, err)
 		}
 		for _, w := range l.Data {
+			if want > 0 && len(out) == want {
+				break
+			}
 			out = append(out, c.registration(&w))
 		}
 		// Stop on the page count when the server gives one; otherwise on a
@@ -242,7 +248,7 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		} else {
 			last = last || len(l.Data) < limit || l.Links.Next == nil
 		}
-		if !opts.All || last {
+		if last || (want > 0 && len(out) >= want) {
 			return out, nil
 		}
 	}

@@ -116,11 +116,12 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("%d POSTs, want 3", posts)
 	}
 
-	// One page, then all pages.
+	// A cap of 2 reads one page of 2; the default and All read every
+	// page of Solvimon's default 50.
 	e.resetRequests()
 	page, err := c.List(ctx, webhook.ListOptions{Limit: 2})
 	if err != nil || len(page) != 2 {
-		t.Fatalf("list one page: %d, %v", len(page), err)
+		t.Fatalf("list capped: %d, %v", len(page), err)
 	}
 	all, err := c.List(ctx, webhook.ListOptions{Limit: 2, All: true})
 	if err != nil || len(all) != 3 {
@@ -129,15 +130,15 @@ func TestLifecycle(t *testing.T) {
 	if all[0].ID != first.ID || all[2].Name != "three" {
 		t.Fatalf("list order: %+v", all)
 	}
+	if def, err := c.List(ctx, webhook.ListOptions{}); err != nil || len(def) != 3 {
+		t.Fatalf("list default: %d %v", len(def), err)
+	}
 	var queries []string
 	for _, r := range e.requests() {
 		queries = append(queries, r.Query)
 	}
-	if want := []string{"limit=2&page=1", "limit=2&page=1", "limit=2&page=2"}; !slices.Equal(queries, want) {
+	if want := []string{"limit=2&page=1", "limit=50&page=1", "limit=50&page=1"}; !slices.Equal(queries, want) {
 		t.Fatalf("list queries %q, want %q", queries, want)
-	}
-	if def, err := c.List(ctx, webhook.ListOptions{}); err != nil || len(def) != 3 || !strings.Contains(e.requests()[3].Query, "limit=50") {
-		t.Fatalf("default page: %d %v %q", len(def), err, e.requests()[3].Query)
 	}
 
 	got, err := c.Get(ctx, first.ID)
@@ -490,6 +491,34 @@ func (d doublePost) RoundTrip(r *http.Request) (*http.Response, error) {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return d.next.RoundTrip(r)
+}
+
+// TestListFollowsPages: with more webhooks than one page of Solvimon's
+// default 50, the default list follows the pages to the end and a cap
+// reads only the pages it needs (issue 13 item 10).
+func TestListFollowsPages(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for i := range 53 {
+		register(t, c, fmt.Sprintf("https://h.example/p%02d", i), fmt.Sprintf("p%02d", i))
+	}
+	e.resetRequests()
+	all, err := c.List(ctx, webhook.ListOptions{})
+	if err != nil || len(all) != 53 || all[0].Name != "p00" || all[52].Name != "p52" {
+		t.Fatalf("default list: %d %v", len(all), err)
+	}
+	if n := len(e.requests()); n != 2 {
+		t.Fatalf("%d pages read, want 2 of 50", n)
+	}
+	e.resetRequests()
+	capped, err := c.List(ctx, webhook.ListOptions{Limit: 51})
+	if err != nil || len(capped) != 51 || capped[50].Name != "p50" || len(e.requests()) != 2 {
+		t.Fatalf("limit 51: %d records, %d requests, %v", len(capped), len(e.requests()), err)
+	}
+	e.resetRequests()
+	if few, err := c.List(ctx, webhook.ListOptions{Limit: 7}); err != nil || len(few) != 7 || len(e.requests()) != 1 || e.requests()[0].Query != "limit=7&page=1" {
+		t.Fatalf("limit 7: %d records, %+v, %v", len(few), e.requests(), err)
+	}
 }
 
 func TestIdempotentRetryCreatesOnce(t *testing.T) {
