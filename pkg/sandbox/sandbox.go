@@ -157,7 +157,9 @@ func (s *Server) ProfileCommands() []string {
 // that carried one, or has not yet said what it carries, is closed: a
 // killed client's sockets are closed by its kernel, so this also drains a
 // request it wrote just before it died. Connections of the admin API (the
-// test's own client, kept alive) do not count.
+// test's own client, kept alive) do not count; a test that sends provider
+// requests itself must not keep those connections alive, or Quiesce waits
+// for them.
 func (s *Server) Quiesce() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
