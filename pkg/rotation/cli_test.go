@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/providers/pexa"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
@@ -99,6 +100,7 @@ func newCLIEnv(t *testing.T, o cliOptions) *cliEnv {
 		"HOOKCTL_API_KEY=sandbox-api-key",
 		"HOOKCTL_USERNAME="+pwc.SandboxUsername,
 		"HOOKCTL_PASSWORD="+pwc.SandboxPassword,
+		"HOOKCTL_CLIENT_SECRET="+pexa.SandboxClientSecret,
 		"GORACE=atexit_sleep_ms=0",
 		"NO_COLOR=1")
 	if !o.Keyring {
@@ -225,7 +227,8 @@ func (c *cliEnv) writes(method, suffix string) int {
 }
 
 // providerSecrets reads every registration's current secret from the
-// emulator's state: Solvimon's secret_key, PwC's secret.
+// emulator's state: Solvimon's secret_key, PwC's secret, PEXA's
+// shared_secret.
 func providerSecrets(srv *sandbox.Server, prov string) (map[string]string, error) {
 	st, err := providerState(srv, prov)
 	if err != nil {
@@ -256,6 +259,11 @@ func providerState(srv *sandbox.Server, prov string) (map[string]providerReg, er
 			Secret string `json:"secret"`
 			Event  string `json:"event"`
 		} `json:"subscriptions"`
+		Registrations []struct {
+			ID           string   `json:"id"`
+			SharedSecret string   `json:"shared_secret"`
+			EventTypes   []string `json:"event_types"`
+		} `json:"registrations"`
 	}
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return nil, err
@@ -266,6 +274,9 @@ func providerState(srv *sandbox.Server, prov string) (map[string]providerReg, er
 	}
 	for _, s := range st.Subscriptions {
 		out[s.ID] = providerReg{secret: s.Secret, event: s.Event}
+	}
+	for _, r := range st.Registrations {
+		out[r.ID] = providerReg{secret: r.SharedSecret, event: r.EventTypes[len(r.EventTypes)-1]}
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,6 +106,9 @@ type Result struct {
 	Secret    string `json:"secret,omitempty"`
 	Error     string `json:"error,omitempty"`
 	Err       error  `json:"-"`
+	// supersedable: an interrupted rotation that could not be reconciled
+	// and that a new rotation of the id resolves.
+	supersedable bool
 }
 
 // Report is the outcome of a run.
@@ -151,6 +155,9 @@ type Engine struct {
 	// inflight holds the ids being rotated: never two rotations of one
 	// registration at once, whatever the selection repeats.
 	inflight sync.Map
+	// superseded are open entries that a new rotation of their id closes
+	// (recoveries that could not read the provider's state).
+	superseded map[string][]Record
 	// sinkErr is the first failed delivery: once a sink fails, no new
 	// rotation starts (each would produce a secret nobody receives).
 	sinkErr atomic.Pointer[sinkFailure]
@@ -169,7 +176,7 @@ func New(o Options) (*Engine, error) {
 	if o.Redeliver && len(o.Sinks) == 0 {
 		return nil, webhook.Invalid("re-delivering needs a sink: --secret-out FILE or --exec CMD")
 	}
-	e := &Engine{o: o, policy: o.Provider.RotationPolicy()}
+	e := &Engine{o: o, policy: o.Provider.RotationPolicy(), superseded: map[string][]Record{}}
 	if e.o.Concurrency <= 0 {
 		e.o.Concurrency = max(1, e.policy.MaxConcurrency)
 	}
@@ -255,6 +262,10 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		syncDir(dir)
 		for _, en := range open {
 			res := e.recover(ctx, en)
+			if res.supersedable {
+				e.superseded[res.ID] = append(e.superseded[res.ID], en.Intent)
+				continue
+			}
 			if res.Status != StatusSkipped {
 				handled[res.ID] = true
 			}
@@ -264,6 +275,22 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	items, skipped, err := e.plan(ctx, handled)
 	if err != nil {
 		return nil, err
+	}
+	// An unreconciled entry whose id this run rotates is closed by that
+	// rotation; the others are reported as they are.
+	planned := map[string]bool{}
+	for _, it := range items {
+		planned[it.reg.ID] = true
+	}
+	for id, intents := range e.superseded {
+		if planned[id] {
+			continue
+		}
+		delete(e.superseded, id)
+		for range intents {
+			err := fmt.Errorf("could not tell whether an interrupted rotation of %s happened (the provider's state could not be read); rotate %s again to store the provider's current secret", id, id)
+			rep.Results = append(rep.Results, Result{ID: id, Status: StatusFailed, Recovered: true, Err: err, Error: err.Error()})
+		}
 	}
 	rep.Results = append(rep.Results, skipped...)
 	if e.o.DryRun {
@@ -384,8 +411,14 @@ func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []R
 		_ = g.Wait()
 		for i, id := range ids {
 			if errs[i] != nil {
-				skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
-				continue
+				if sel.filtered() || webhook.KindOf(errs[i]) == webhook.KindAuth {
+					skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
+					continue
+				}
+				// A named id needs no read: the rotation call alone
+				// decides (a read path may be a guess, like PEXA UK's).
+				fmt.Fprintf(e.o.Stderr, "%s: could not read the registration first (%s); rotating with the write endpoint alone\n", id, firstLine(errs[i].Error()))
+				got[i] = &webhook.Registration{ID: id}
 			}
 			regs = append(regs, got[i])
 		}
@@ -457,6 +490,11 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 		}
 	}
 	return true, joinReasons(why)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // uniq drops repeated ids, keeping the first of each.
@@ -804,6 +842,13 @@ func (e *Engine) finish(ctx context.Context, intent Record, oc outcome, recovere
 		res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
 		return res
 	}
+	// Read-only map here: superseded is settled before rotations start.
+	for _, old := range e.superseded[id] {
+		if err := e.journal.Append(Record{Entry: old.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: "superseded"}); err != nil {
+			res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
+			return res
+		}
+	}
 	if e.o.ShowSecret {
 		res.Secret = oc.newSecret
 	}
@@ -902,7 +947,15 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 		return fail(err)
 	}
 	if err != nil {
-		return fail(fmt.Errorf("reconciling an interrupted rotation: %w", err))
+		res := fail(fmt.Errorf("reconciling an interrupted rotation: %w", err))
+		// Where the provider chooses the secret and returns it, rotating
+		// again makes the stored secret the provider's current one, so a
+		// read that is not available need not block the id.
+		res.supersedable = !e.policy.ClientChoosesSecret && !e.o.Redeliver
+		if res.supersedable {
+			res.Error += fmt.Sprintf("; rotate %s again to store the provider's current secret", intent.ID)
+		}
+		return res
 	}
 	if !oc.rotated {
 		if err := e.adopt(intent.ID, current); err != nil {

@@ -192,6 +192,34 @@ func (c *Client) loginHint() string {
 		c.profile.Name, describeRegion(c.profile.Region))
 }
 
+// readErr explains a failed read of one registration (the v2 GET with a
+// registrationId filter, whose UK path is inferred) when the answer says
+// the endpoint is missing or not permitted (403, 404, 405, 501): which
+// endpoint, which scope, and what to do instead. Other errors, and an
+// unknown id (an empty page), are left as they are.
+func (c *Client) readErr(id string, err error, instead string) error {
+	var we *webhook.Error
+	if !errors.As(err, &we) {
+		return err
+	}
+	switch we.Status {
+	case http.StatusForbidden, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		// The endpoint or its scope, not the id: explain below.
+	default:
+		return err
+	}
+	kind := webhook.KindOf(err)
+	if kind == webhook.KindNotFound {
+		// PEXA documents an empty page for an unknown id, so a 404 says
+		// the read endpoint itself is not there: not that the
+		// registration is gone.
+		kind = webhook.KindError
+	}
+	return &webhook.Error{Kind: kind, Err: err,
+		Msg: fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, regPath("v2", "")),
+		Hint: fmt.Sprintf("that read needs the scope %s for the %s region's v2 API; %s", strings.Join(scopes, " "), describeRegion(c.profile.Region), instead)}
+}
+
 func (c *Client) scopeHint() string {
 	return fmt.Sprintf("the API client %q lacks the scope this call needs (hookctl uses %s); ask PEXA to grant it", c.profile.Setting(FieldClientID), strings.Join(scopes, ", "))
 }
@@ -551,9 +579,19 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if req.URL == nil && req.Events == nil && len(req.Params) == 0 {
 		return nil, webhook.Invalid("pexa: nothing to update (give --url, --event or an --auth-* flag)")
 	}
+	if req.URL != nil && req.Events != nil && flags == nil {
+		// Everything the v1 PUT takes is given: no read, so the update
+		// works where the read path (inferred for UK) does not.
+		var w wireRegistration
+		if err := c.do(ctx, http.MethodPut, regPath("v1", id), nil, createBody{WebhookURI: uri, EventTypes: events}, &w); err != nil {
+			return nil, err
+		}
+		r := c.registration(&w)
+		return &r, nil
+	}
 	cur, err := c.get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, c.readErr(id, err, "give both --url and --event (and no --auth-* flag) to update without reading the registration first")
 	}
 	if req.URL == nil {
 		uri = cur.WebhookURI
@@ -605,7 +643,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 func (c *Client) Get(ctx context.Context, id string) (*webhook.Registration, error) {
 	w, err := c.get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, c.readErr(id, err, "rotate-secret needs no read, and nor does an update that gives both --url and --event (and no --auth-* flag)")
 	}
 	r := c.registration(w)
 	return &r, nil
@@ -684,9 +722,12 @@ func (c *Client) RotationPolicy() webhook.RotationPolicy {
 // the result can name the previous secret and carry the whole registration.
 // The POST is never retried (no idempotency key at PEXA): a second roll
 // would push out the secret the receiver still uses.
+//
+// It sends only the documented v1 POST: no read first, so a rotation works
+// where the v2 read (its UK path is inferred) does not. The previous secret
+// is the caller's to know (the rotation engine keeps the stored one).
 func (c *Client) RotateSecret(ctx context.Context, id string, _ webhook.RotateRequest) (*webhook.Rotation, error) {
-	cur, err := c.get(ctx, id)
-	if err != nil {
+	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	var rot wireRotation
@@ -695,15 +736,12 @@ func (c *Client) RotateSecret(ctx context.Context, id string, _ webhook.RotateRe
 	}
 	rolled := c.now().UTC()
 	until := rolled.Add(SecretOverlap)
-	w := *cur
-	w.SharedSecret = rot.SharedSecret
-	w.SharedSecretExpiry = rot.Expiry
+	w := wireRegistration{RegistrationID: id, SharedSecret: rot.SharedSecret, SharedSecretExpiry: rot.Expiry}
 	r := c.registration(&w)
-	r.PreviousSecret = cur.SharedSecret
 	r.SecretRotatedAt = &rolled
 	r.Normalize()
 	res := &webhook.Rotation{Registration: r, NewSecret: rot.SharedSecret, NewSecretExpiresAt: r.SecretExpiresAt,
-		PreviousSecret: cur.SharedSecret, PreviousValidUntil: &until}
+		PreviousValidUntil: &until}
 	if rot.SharedSecret == "" {
 		return res, fmt.Errorf("pexa: rotated the secret of %s but the answer carries no sharedSecret", id)
 	}

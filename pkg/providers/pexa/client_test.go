@@ -151,7 +151,9 @@ func TestLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rot.NewSecret == "" || rot.NewSecret == first.Secret || rot.PreviousSecret != first.Secret || rot.Registration.Secret != rot.NewSecret {
+			// No read before the POST: the previous secret is the caller's
+			// stored one, not the answer's.
+			if rot.NewSecret == "" || rot.NewSecret == first.Secret || rot.PreviousSecret != "" || rot.Registration.Secret != rot.NewSecret {
 				t.Fatalf("rotation %+v (old %s)", rot, first.Secret)
 			}
 			if rot.PreviousValidUntil == nil || !rot.PreviousValidUntil.Equal(rolledAt.Add(24*time.Hour)) {
