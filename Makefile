@@ -28,6 +28,10 @@ test-unit:
 release-check:
 	./scripts/release-check.sh
 
+# A fuzzing pass of every target (CI runs it after make test).
+fuzz:
+	./scripts/fuzz.sh
+
 bench: build
 	./bench/run.sh
 
