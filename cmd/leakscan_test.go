@@ -213,7 +213,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, "", "help", "environment")
 	s.run(0, "", "help", "credentials")
 	// Every command group refuses a subcommand it does not have.
-	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box"} {
+	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box", "secrets"} {
 		s.run(2, "", group, "no-such-command")
 	}
 
@@ -265,6 +265,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.run(0, "", "sandbox", "deliver", id, "-p", p, "--event", event, "--out", file)
 		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file, "--seen-db", "seen.db", "-o", "json")
 		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file)
+		s.run(0, "", "secrets", "list", "-p", p, "-o", "json")
+		if prov != "pwc" { // PwC's delete below proves ownership with the real secret
+			s.run(0, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", id, "-p", p)
+		}
 		if prov == "solvimon" {
 			// The emulator really delivers: hooks.example.com does not
 			// resolve here, so the test fails and parks the endpoint.
@@ -294,6 +298,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	}
 	s.extra = nil
 	s.run(0, "", "auth", "logout", "-p", "scan-pexa")
+	s.run(0, "", "secrets", "remove", ids["pexa"], "-p", "scan-pexa", "--yes")
 	s.run(0, "", "profile", "remove", "scan-pwc", "--yes")
 
 	serve.Process.Signal(os.Interrupt)

@@ -258,7 +258,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 		Use:               "remove <name>",
 		Aliases:           []string{"rm"},
 		SuggestFor:        []string{"delete", "del"},
-		Short:             "Remove a profile and its stored credentials",
+		Short:             "Remove a profile and everything stored for it (credentials, tokens, webhook secrets)",
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -273,13 +273,19 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			if err := confirm(f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
 				return err
 			}
-			if spec, err := providers.Lookup(p.Provider); err == nil {
-				if creds, err := f.Credentials(); err == nil {
+			// Everything the store wrote for the profile (its index):
+			// credentials, cached tokens, keys, webhook secrets; plus the
+			// provider's credential names and token, which may predate
+			// the index.
+			if creds, err := f.Credentials(); err == nil {
+				extra := []string{"token"}
+				if spec, err := providers.Lookup(p.Provider); err == nil {
 					for _, cr := range spec.Credentials {
-						if err := creds.Delete(p.Name, cr.Name); err != nil {
-							warn(f, "could not remove %s from the keyring: %v", cr.Name, err)
-						}
+						extra = append(extra, cr.Name)
 					}
+				}
+				if err := creds.ForgetProfile(p.Name, extra...); err != nil {
+					warn(f, "could not remove everything stored for profile %s: %v", p.Name, err)
 				}
 			}
 			delete(cfg.Profiles, p.Name)

@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,6 +115,58 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				_, err = ts.Stdout().Write(b)
 				ts.Check(err)
+			},
+			// httppost URL JSON [TOKEN] sends POST URL with a JSON body (and a
+			// bearer token) and writes the answer's body to stdout: a
+			// provider API called directly, not through hookctl.
+			"httppost": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 || len(args) > 3 {
+					ts.Fatalf("usage: httppost URL JSON [TOKEN]")
+				}
+				req, err := http.NewRequest(http.MethodPost, args[0], strings.NewReader(args[1]))
+				ts.Check(err)
+				req.Header.Set("Content-Type", "application/json")
+				if len(args) == 3 {
+					req.Header.Set("Authorization", "Bearer "+args[2])
+				}
+				resp, err := http.DefaultClient.Do(req)
+				ts.Check(err)
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				ts.Check(err)
+				if resp.StatusCode >= 300 {
+					ts.Fatalf("httppost: %s: %s", resp.Status, b)
+				}
+				_, err = ts.Stdout().Write(b)
+				ts.Check(err)
+			},
+			// capturejson VAR PATH sets VAR to the string at PATH (dot
+			// separated keys and array indexes) in the last stdout's JSON.
+			"capturejson": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: capturejson VAR PATH")
+				}
+				var v any
+				ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &v))
+				for _, k := range strings.Split(args[1], ".") {
+					switch x := v.(type) {
+					case map[string]any:
+						v = x[k]
+					case []any:
+						i, err := strconv.Atoi(k)
+						if err != nil || i < 0 || i >= len(x) {
+							ts.Fatalf("capturejson: no index %s", k)
+						}
+						v = x[i]
+					default:
+						ts.Fatalf("capturejson: %s: not an object or array", k)
+					}
+				}
+				str, ok := v.(string)
+				if !ok || str == "" {
+					ts.Fatalf("capturejson: %s is not a non-empty string", args[1])
+				}
+				ts.Setenv(args[0], str)
 			},
 			// httpput URL JSON sends PUT URL with a JSON body (sandbox fault injection).
 			"httpput": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -72,6 +72,9 @@ type Store struct {
 	backend Backend
 	getenv  func(string) string
 	mu      sync.Mutex // serialises read-modify-write of multi-entry values
+
+	idxMu sync.Mutex
+	index map[string]map[string]bool // per profile, loaded on first use (index.go)
 }
 
 // New builds a store over a backend. getenv nil means os.Getenv.
@@ -107,12 +110,22 @@ func (s *Store) Get(profile, name string) (string, error) {
 
 // Set writes to the backend.
 func (s *Store) Set(profile, name, value string) error {
-	return s.backend.Set(Key(profile, name), value)
+	if err := s.backend.Set(Key(profile, name), value); err != nil {
+		return err
+	}
+	// The value is stored; the index is an aid to listing and cleanup,
+	// and failing to update it must not make the write look failed.
+	_ = s.noteName(profile, name)
+	return nil
 }
 
 // Delete removes from the backend.
 func (s *Store) Delete(profile, name string) error {
-	return s.backend.Delete(Key(profile, name))
+	if err := s.backend.Delete(Key(profile, name)); err != nil {
+		return err
+	}
+	_ = s.forgetName(profile, name) // best effort, as in Set
+	return nil
 }
 
 // probeName is the entry CheckWritable writes and removes.
@@ -163,7 +176,11 @@ func (s *Store) Update(profile, name string, fn func(old string, found bool) (st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if u, ok := s.backend.(updater); ok {
-		return u.UpdateValue(Key(profile, name), fn)
+		if err := u.UpdateValue(Key(profile, name), fn); err != nil {
+			return err
+		}
+		_ = s.noteName(profile, name) // best effort, as in Set
+		return nil
 	}
 	old, err := s.Get(profile, name)
 	found := err == nil

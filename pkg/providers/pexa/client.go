@@ -216,7 +216,7 @@ func (c *Client) readErr(id string, err error, instead string) error {
 		kind = webhook.KindError
 	}
 	return &webhook.Error{Kind: kind, Err: err,
-		Msg: fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, regPath("v2", "")),
+		Msg:  fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, regPath("v2", "")),
 		Hint: fmt.Sprintf("that read needs the scope %s for the %s region's v2 API; %s", strings.Join(scopes, " "), describeRegion(c.profile.Region), instead)}
 }
 

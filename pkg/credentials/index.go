@@ -1,0 +1,168 @@
+package credentials
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The index: the OS keyring cannot list its entries, so the store keeps,
+// per profile, the names of the entries it wrote (one entry,
+// "<profile>/.index", a JSON array). `secrets list` reads the webhook
+// secrets from it and `profile remove` forgets everything in it. It is
+// written only when a name is added or removed, so rewriting an existing
+// secret costs nothing more. Between two processes on the keyring backend
+// an addition can be lost (the keyring has no lock); the file backend's
+// locked read-modify-write keeps both. Entries written before the index
+// existed are not in it: callers that know names add them (provider
+// credentials, the registrations a provider lists).
+const indexName = ".index"
+
+// Names lists the entries the store wrote for profile, sorted.
+func (s *Store) Names(profile string) ([]string, error) {
+	s.idxMu.Lock()
+	defer s.idxMu.Unlock()
+	set, err := s.loadIndex(profile)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// WebhookIDs lists the registrations whose secrets the store holds for
+// profile (as far as the index knows).
+func (s *Store) WebhookIDs(profile string) ([]string, error) {
+	names, err := s.Names(profile)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, n := range names {
+		if id, ok := strings.CutPrefix(n, "webhook/"); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// ForgetProfile removes every entry of profile the index names, the
+// extra names (entries that may predate the index) and the index itself.
+// It goes on past failures and returns them joined.
+func (s *Store) ForgetProfile(profile string, extra ...string) error {
+	names, err := s.Names(profile)
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, n := range extra {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		if err := s.backend.Delete(Key(profile, n)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := s.backend.Delete(Key(profile, indexName)); err != nil {
+		errs = append(errs, err)
+	}
+	s.idxMu.Lock()
+	delete(s.index, profile)
+	s.idxMu.Unlock()
+	return errors.Join(errs...)
+}
+
+// noteName adds name to profile's index when it is not there yet.
+func (s *Store) noteName(profile, name string) error {
+	return s.editIndex(profile, name, true)
+}
+
+// forgetName removes name from profile's index.
+func (s *Store) forgetName(profile, name string) error {
+	return s.editIndex(profile, name, false)
+}
+
+func (s *Store) editIndex(profile, name string, add bool) error {
+	if name == indexName || name == probeName {
+		return nil
+	}
+	s.idxMu.Lock()
+	defer s.idxMu.Unlock()
+	set, err := s.loadIndex(profile)
+	if err != nil {
+		return err
+	}
+	if set[name] == add {
+		return nil // the common case: nothing to write
+	}
+	write := func(old string, found bool) (string, error) {
+		cur := map[string]bool{}
+		if found {
+			var names []string
+			if json.Unmarshal([]byte(old), &names) == nil {
+				for _, n := range names {
+					cur[n] = true
+				}
+			}
+		}
+		if add {
+			cur[name] = true
+		} else {
+			delete(cur, name)
+		}
+		clear(set)
+		names := make([]string, 0, len(cur))
+		for n := range cur {
+			set[n] = true
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		b, err := json.Marshal(names)
+		return string(b), err
+	}
+	if u, ok := s.backend.(updater); ok {
+		return u.UpdateValue(Key(profile, indexName), write)
+	}
+	old, err := s.backend.Get(Key(profile, indexName))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	val, err := write(old, err == nil)
+	if err != nil {
+		return err
+	}
+	return s.backend.Set(Key(profile, indexName), val)
+}
+
+// loadIndex returns profile's index set, reading it once. idxMu is held.
+func (s *Store) loadIndex(profile string) (map[string]bool, error) {
+	if set, ok := s.index[profile]; ok {
+		return set, nil
+	}
+	set := map[string]bool{}
+	raw, err := s.backend.Get(Key(profile, indexName))
+	switch {
+	case err == nil:
+		var names []string
+		if json.Unmarshal([]byte(raw), &names) == nil {
+			for _, n := range names {
+				set[n] = true
+			}
+		}
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	if s.index == nil {
+		s.index = map[string]map[string]bool{}
+	}
+	s.index[profile] = set
+	return set, nil
+}
