@@ -22,6 +22,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/verify"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -64,8 +65,9 @@ dumps work), a body plus headers, or one entry of a HAR 1.2 file (--har,
 --entry N; browser and proxy exports). --batch verifies JSON lines, each
 {"request": "<raw HTTP request>"} or {"headers": {...}, "body": "..."}, with
 an optional "id" naming the registration (with -p), and prints one result
-per line. With --seen-db FILE, a delivery already verified fails as a
-replay. For a live receiver, see 'hookctl verify listen'.
+per line. With --seen-db FILE, a delivery whose signed content was
+accepted before fails as a replay; running listeners may share the file.
+For a live receiver, see 'hookctl verify listen'.
 
 The scheme is detected from the headers
 unless --scheme is given. A request line without scheme and host
@@ -169,7 +171,7 @@ func addKeyFlags(c *cobra.Command, opts *VerifyOptions) {
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret")
 	fl.StringVar(&opts.PublicKeyFile, "public-key-file", "", "public key (PEM or JWK) for http-message-signatures")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 5*time.Minute, "accepted clock skew for signed timestamps")
-	fl.StringVar(&opts.SeenDB, "seen-db", "", "file (0600) of delivery ids already verified; a repeat fails as a replay")
+	fl.StringVar(&opts.SeenDB, "seen-db", "", "replay database (0600; processes may share it): a delivery whose signed content was accepted before fails as a replay")
 	_ = c.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(schemeNames(), cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -201,22 +203,19 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	scheme, err := pickScheme(opts.Scheme, profileScheme, req.Header)
+	scheme, err := verify.PickScheme(opts.Scheme, profileScheme, req.Header)
 	if err != nil {
 		return err
 	}
-	keys, fetched := newKeyRefresher(opts).refresh(ctx, scheme, req.Header, keys)
-	res := withStep(scheme.Verify(req, keys, signature.Options{Now: now, Tolerance: opts.Tolerance}), fetched)
+	keys, fetched := newKeyRefresher(opts).Refresh(ctx, scheme, req.Header, keys)
+	res := verify.WithStep(scheme.Verify(req, keys, signature.Options{Now: now, Tolerance: opts.Tolerance}), fetched)
 	if res.Valid && opts.SeenDB != "" {
-		db, err := openSeenDB(opts.SeenDB)
+		db, err := verify.OpenStore(opts.SeenDB)
 		if err != nil {
-			return err
+			return fmt.Errorf("--seen-db: %w", err)
 		}
-		defer db.Close()
-		if res = db.Check(res, req.Header, req.Body); res.Valid {
-			if err := db.Add(replayKey(res, req.Header, req.Body)); err != nil {
-				return fmt.Errorf("--seen-db: %w", err)
-			}
+		if res, _, err = db.Check(res, now, opts.Tolerance); err != nil {
+			return fmt.Errorf("--seen-db: %w", err)
 		}
 	}
 	printer, err := opts.F.Printer()
@@ -241,24 +240,6 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 		notice(opts.F, "valid %s signature (key: %s)", res.Scheme, res.Key)
 	}
 	return nil
-}
-
-func pickScheme(name, profileScheme string, h http.Header) (signature.Scheme, error) {
-	if name != "" {
-		s, err := signature.Lookup(name)
-		if err != nil {
-			return nil, &webhook.Error{Kind: webhook.KindUsage, Err: err}
-		}
-		return s, nil
-	}
-	s, err := signature.Detect(h)
-	if err == nil {
-		return s, nil
-	}
-	if profileScheme != "" {
-		return signature.Lookup(profileScheme)
-	}
-	return nil, &webhook.Error{Kind: webhook.KindVerify, Err: err, Hint: "pass --scheme to choose one"}
 }
 
 // readDelivery reads the delivery from a raw request file or body + headers.
@@ -380,32 +361,9 @@ func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, stri
 	return keys, spec.Scheme, nil
 }
 
-// keyFetcher is a provider client that fetches a delivery verification
-// key by id (OffBlocks' Client.VerificationKey, which also stores it).
-type keyFetcher interface {
-	VerificationKey(ctx context.Context, keyID string) (signature.Key, error)
-}
-
-// refreshInterval spaces fetches of unknown keyids: the provider only ever
-// serves its current key, and a keyid is whatever the sender wrote, so a
-// receiver must not call the API once per forged keyid.
-const refreshInterval = time.Minute
-
-// keyRefresher fetches the verification key an http-message-signatures
-// delivery names by keyid when the profile has not stored it: OffBlocks'
-// only rotation is a new verification key, so an unknown keyid is the
-// moment to ask the API again. Each keyid is fetched at most once per run,
-// and fetches are refreshInterval apart. nil (a no-op) unless the keys come
-// from a profile whose provider serves verification keys.
-type keyRefresher struct {
-	provider string
-	client   func() (keyFetcher, error)
-	fetched  []signature.Key // keys fetched in this run
-	tried    map[string]bool
-	last     time.Time
-}
-
-func newKeyRefresher(opts *VerifyOptions) *keyRefresher {
+// newKeyRefresher is the key refresher for keys from a profile whose
+// provider serves verification keys (OffBlocks); nil otherwise.
+func newKeyRefresher(opts *VerifyOptions) *verify.KeyRefresher {
 	if opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
 		return nil
 	}
@@ -413,7 +371,7 @@ func newKeyRefresher(opts *VerifyOptions) *keyRefresher {
 	if err != nil || spec.VerificationKeys == nil || spec.New == nil {
 		return nil
 	}
-	return &keyRefresher{provider: spec.Name, tried: map[string]bool{}, client: func() (keyFetcher, error) {
+	return verify.NewKeyRefresher(spec.Name, func() (verify.KeyFetcher, error) {
 		deps, err := opts.F.Deps(profile)
 		if err != nil {
 			return nil, err
@@ -422,84 +380,12 @@ func newKeyRefresher(opts *VerifyOptions) *keyRefresher {
 		if err != nil {
 			return nil, err
 		}
-		kf, ok := p.(keyFetcher)
+		kf, ok := p.(verify.KeyFetcher)
 		if !ok {
 			return nil, fmt.Errorf("%s cannot fetch a verification key by id", spec.Name)
 		}
 		return kf, nil
-	}}
-}
-
-// refresh returns keys plus the verification key of a keyid the delivery
-// names and no key has (fetched now, or earlier in this run), and a step
-// saying what was fetched; keys unchanged and no step otherwise.
-func (kr *keyRefresher) refresh(ctx context.Context, scheme signature.Scheme, h http.Header, keys []signature.Key) ([]signature.Key, *signature.Step) {
-	if kr == nil || scheme.Name() != (signature.HTTPMessageSignatures{}).Name() {
-		return keys, nil
-	}
-	sigs, err := httpsig.ParseSignatures(h)
-	if err != nil {
-		return keys, nil // verification reports it
-	}
-	hasID := func(ks []signature.Key, id string) (signature.Key, bool) {
-		for _, k := range ks {
-			if k.KeyID == id {
-				return k, true
-			}
-		}
-		return signature.Key{}, false
-	}
-	var step *signature.Step
-	for _, sg := range sigs {
-		id := sg.Params.KeyID
-		if id == "" {
-			continue
-		}
-		if _, ok := hasID(keys, id); ok {
-			continue
-		}
-		if k, ok := hasID(kr.fetched, id); ok {
-			keys = append(keys[:len(keys):len(keys)], k)
-			continue
-		}
-		if step != nil || kr.tried[id] || time.Since(kr.last) < refreshInterval {
-			continue
-		}
-		kr.tried[id], kr.last = true, time.Now()
-		step = &signature.Step{Name: signature.StepKey}
-		c, err := kr.client()
-		var k signature.Key
-		if err == nil {
-			k, err = c.VerificationKey(ctx, id)
-		}
-		switch {
-		case err != nil:
-			step.Detail = "keyid " + strconv.Quote(id) + " is not stored; fetching it from " + kr.provider + " failed: " + err.Error()
-		case k.KeyID != id:
-			step.Detail = "keyid " + strconv.Quote(id) + " is not stored, and " + kr.provider + " serves verification key " +
-				strconv.Quote(k.KeyID) + " instead; stored that one"
-		default:
-			step.OK = true
-			step.Detail = "keyid " + strconv.Quote(id) + " was not stored: fetched that verification key from " + kr.provider +
-				" and stored it in the profile"
-			kr.fetched = append(kr.fetched, k)
-			keys = append(keys[:len(keys):len(keys)], k)
-		}
-	}
-	return keys, step
-}
-
-// withStep puts a key-refresh step right after the headers step.
-func withStep(res signature.Result, st *signature.Step) signature.Result {
-	if st == nil {
-		return res
-	}
-	i := 0
-	if len(res.Steps) > 0 && res.Steps[0].Name == signature.StepHeaders {
-		i = 1
-	}
-	res.Steps = slices.Insert(res.Steps, i, *st)
-	return res
+	})
 }
 
 // parseTimeFlag accepts RFC 3339 or Unix seconds.
@@ -568,7 +454,7 @@ type batchVerifier struct {
 	sopts   signature.Options
 	keys    map[string][]signature.Key
 	schemes map[string]string // profile scheme per id
-	refresh *keyRefresher
+	refresh *verify.KeyRefresher
 }
 
 func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier, error) {
@@ -630,12 +516,12 @@ func (b *batchVerifier) check(line []byte) (signature.Result, error) {
 	if err != nil {
 		return signature.Result{}, err
 	}
-	scheme, err := pickScheme(b.opts.Scheme, profScheme, req.Header)
+	scheme, err := verify.PickScheme(b.opts.Scheme, profScheme, req.Header)
 	if err != nil {
 		return signature.Result{}, err
 	}
-	keys, fetched := b.refresh.refresh(b.ctx, scheme, req.Header, keys)
-	return withStep(scheme.Verify(req, keys, b.sopts), fetched), nil
+	keys, fetched := b.refresh.Refresh(b.ctx, scheme, req.Header, keys)
+	return verify.WithStep(scheme.Verify(req, keys, b.sopts), fetched), nil
 }
 
 func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {

@@ -216,6 +216,7 @@ func TestVerifyListenFlags(t *testing.T) {
 		{[]string{"--addr", "127.0.0.1:0"}, "exactly one key source"},
 		{[]string{"--addr", "127.0.0.1:0", "--secret-env", "X", "--forward-to", "ftp://x"}, "--forward-to"},
 		{[]string{"--addr", "127.0.0.1:0", "--secret-env", "X", "--max", "-1"}, "--max"},
+		{[]string{"--addr", "127.0.0.1:0", "--secret-env", "X", "--forward-timeout", "0s"}, "--forward-timeout"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

@@ -140,11 +140,15 @@ func (s HTTPMessageSignatures) Verify(req *Request, keys []Key, opts Options) Re
 	var firstFail *Result
 	for i := range sigs {
 		sub := newResult(s.Name())
-		verifySignature(&sub, m, &sigs[i], keys, req.Body, digestOK, verifyOpts, len(sigs) > 1)
+		base := verifySignature(&sub, m, &sigs[i], keys, req.Body, digestOK, verifyOpts, len(sigs) > 1)
 		if sub.FailedStep == "" && sub.Key != "" {
 			r.Steps = append(r.Steps, sub.Steps...)
 			r.Key = sub.Key
-			return r.finish()
+			res := r.finish()
+			if res.Valid {
+				res.Signed = signedBases(sigs[i:], base, m, keys, req.Body, verifyOpts)
+			}
+			return res
 		}
 		if firstFail == nil {
 			firstFail = &sub
@@ -158,8 +162,24 @@ func (s HTTPMessageSignatures) Verify(req *Request, keys []Key, opts Options) Re
 	return r.finish()
 }
 
-// verifySignature checks one labelled signature into sub.
-func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, keys []Key, body []byte, digestOK bool, vo httpsig.VerifyOptions, several bool) {
+// signedBases is the Signed data of an accepted delivery: the base of
+// sigs[0], which was accepted, and of every later signature that verifies
+// too, checked without steps. A replay store records them all, so a copy
+// that keeps only another of the signatures is still known.
+func signedBases(sigs []httpsig.Signature, base []byte, m *httpsig.Message, keys []Key, body []byte, vo httpsig.VerifyOptions) []Signed {
+	out := []Signed{{Parts: [][]byte{base}, At: sigs[0].Params.Created}}
+	for i := 1; i < len(sigs); i++ {
+		quiet := newResult("")
+		if b := verifySignature(&quiet, m, &sigs[i], keys, body, true, vo, true); quiet.FailedStep == "" && quiet.Key != "" {
+			out = append(out, Signed{Parts: [][]byte{b}, At: sigs[i].Params.Created})
+		}
+	}
+	return out
+}
+
+// verifySignature checks one labelled signature into sub and returns the
+// signature base it verified over (nil when no key verified it).
+func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, keys []Key, body []byte, digestOK bool, vo httpsig.VerifyOptions, several bool) []byte {
 	prefix := ""
 	if several {
 		prefix = sg.Label + ": "
@@ -191,6 +211,7 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	}
 
 	matched, expired := -1, -1
+	var verified []byte
 	for _, i := range cand {
 		k := keys[i]
 		vk := verificationKey(k)
@@ -209,7 +230,7 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 			if base == nil {
 				// The base itself could not be built: no key will do better.
 				sub.fail(StepSignature, prefix+"cannot rebuild the signature base: "+err.Error())
-				return
+				return nil
 			}
 			sub.note(StepSignature, prefix+"key "+name+": "+alg+" signature does not verify")
 			continue
@@ -221,7 +242,7 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 			}
 			continue
 		}
-		matched = i
+		matched, verified = i, base
 		break
 	}
 	if matched < 0 && expired < 0 && len(cand) > 0 {
@@ -229,7 +250,7 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	}
 	matchOutcome(sub, keys, matched, expired)
 	if matched < 0 && expired < 0 {
-		return
+		return nil
 	}
 
 	// Times are only meaningful once the signature over them holds.
@@ -253,6 +274,7 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	default:
 		sub.fail(StepTimestamp, prefix+err.Error())
 	}
+	return verified
 }
 
 // Sign implements Scheme: Content-Digest (sha-256) for the body, then one

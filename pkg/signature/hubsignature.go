@@ -166,12 +166,12 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 		r.fail(StepSignature, "no key matches (wrong secret, or body altered)")
 	}
 	matchOutcome(&r, keys, matched, expired)
-	detail := "no timestamp in this scheme: replay protection not covered"
+	detail := "no timestamp in this scheme: replay protection not covered (a captured copy verifies until the secret changes)"
 	if id != "" {
-		detail += "; deduplicate on delivery id " + strconv.Quote(id)
+		detail += "; its delivery id " + strconv.Quote(id) + " is not signed"
 	}
 	r.ok(StepReplay, detail)
-	return r.finish()
+	return r.finishSigned(time.Time{}, req.Body)
 }
 
 // Sign implements Scheme in ServiceStack.Webhooks' format, which is what

@@ -11,9 +11,12 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -474,4 +477,66 @@ func hexs(b []byte) string { return hex.EncodeToString(b) }
 func sha256Sum(b []byte) []byte {
 	s := sha256.Sum256(b)
 	return s[:]
+}
+
+// TestSigned: a valid result carries exactly the bytes its MAC or
+// signature covers and the signed time; an invalid one carries none, and
+// neither appears in the JSON output.
+func TestSigned(t *testing.T) {
+	hk := hmacKeys("current-secret", "previous-secret", "other")
+	ec := ecKeys(t)
+	tests := []struct {
+		s         Scheme
+		keys      []Key
+		wantParts func(r *Request) []string
+		wantAt    time.Time
+	}{
+		{StandardWebhooks{}, []Key{hk.current}, func(r *Request) []string {
+			return []string{r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), string(r.Body)}
+		}, t0},
+		{Solvimon{}, []Key{hk.current, hk.previous}, func(r *Request) []string {
+			return []string{r.Header.Get("X-Payload-Signature-Timestamp"), string(r.Body)}
+		}, t0},
+		{HubSignature{}, []Key{hk.current}, func(r *Request) []string { return []string{string(r.Body)} }, time.Time{}},
+		{HTTPMessageSignatures{}, []Key{ec.current}, func(r *Request) []string {
+			sigs, err := httpsig.ParseSignatures(r.Header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _ := r.message()
+			base, err := sigs[0].Base(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return []string{string(base)}
+		}, t0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.s.Name(), func(t *testing.T) {
+			r := baseRequest()
+			if err := tc.s.Sign(r, tc.keys, t0); err != nil {
+				t.Fatal(err)
+			}
+			res := tc.s.Verify(r, tc.keys, Options{Now: t0.Add(time.Second)})
+			if !res.Valid || len(res.Signed) != 1 {
+				t.Fatalf("valid %v, %d Signed: %s", res.Valid, len(res.Signed), stepsString(res))
+			}
+			var got []string
+			for _, p := range res.Signed[0].Parts {
+				got = append(got, string(p))
+			}
+			if want := tc.wantParts(r); !slices.Equal(got, want) {
+				t.Errorf("parts %q, want %q", got, want)
+			}
+			if !res.Signed[0].At.Equal(tc.wantAt) {
+				t.Errorf("At %v, want %v", res.Signed[0].At, tc.wantAt)
+			}
+			if b, _ := json.Marshal(res); strings.Contains(string(b), `"Signed"`) || strings.Contains(string(b), `"Parts"`) {
+				t.Errorf("Signed leaks into JSON: %s", b)
+			}
+			if res := tc.s.Verify(r, []Key{hk.other}, Options{Now: t0.Add(time.Second)}); res.Valid || res.Signed != nil {
+				t.Errorf("wrong key: valid %v, Signed %v", res.Valid, res.Signed)
+			}
+		})
+	}
 }

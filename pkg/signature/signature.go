@@ -166,9 +166,31 @@ type Result struct {
 	Key        string `json:"key"` // name of the key that matched, "" if none
 	Steps      []Step `json:"steps"`
 	FailedStep string `json:"failed_step,omitempty"`
-	// ID is the delivery id where the scheme has one (webhook-id,
-	// X-Webhook-Delivery, eventId...), for replay detection.
+	// ID is the delivery id where the delivery carries one (webhook-id,
+	// X-Webhook-Delivery, eventId...), for people reading the result. Only
+	// webhook-id is signed, so replay detection keys on Signed instead.
 	ID string `json:"id,omitempty"`
+	// Signed is what the accepted signatures cover, for replay detection;
+	// empty unless Valid.
+	Signed []Signed `json:"-"`
+}
+
+// Signed is the data one accepted signature covers, as it was fed to the
+// MAC or signature algorithm: id, timestamp and body for the HMAC schemes,
+// the signature base for RFC 9421. A replay store keys on it because it is
+// exactly what a sender cannot change without the key, and exactly what
+// the header text around it does not reach: the case or encoding of a
+// MAC, other v1 pairs, unsigned delivery ids, a signature's label. It is
+// also the same whichever of several keys (a rotation overlap) verified,
+// which the MAC bytes are not, and unlike ECDSA signature bytes it cannot
+// be re-encoded into another valid form.
+type Signed struct {
+	// Parts are the covered bytes in signing order, without separators;
+	// they may alias the request body.
+	Parts [][]byte
+	// At is the signed time (zero when the scheme signs none): a replay
+	// store may forget the entry once At is past the tolerance window.
+	At time.Time
 }
 
 func newResult(scheme string) Result {
@@ -202,6 +224,16 @@ func (r *Result) finish() Result {
 		r.FailedStep = StepSignature
 	}
 	return *r
+}
+
+// finishSigned is finish for a scheme whose every signature covers the
+// same parts: a valid result records them as its Signed data.
+func (r *Result) finishSigned(at time.Time, parts ...[]byte) Result {
+	res := r.finish()
+	if res.Valid {
+		res.Signed = []Signed{{Parts: parts, At: at}}
+	}
+	return res
 }
 
 // Scheme is one delivery signature scheme.

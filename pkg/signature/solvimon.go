@@ -129,7 +129,8 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 	}
 	r.ok(StepHeaders, detail)
 
-	if t, ok := parseSolvimonTime(ts); ok {
+	t, ok := parseSolvimonTime(ts)
+	if ok {
 		checkSkew(&r, t, opts)
 	} else {
 		r.fail(StepTimestamp, "X-PAYLOAD-SIGNATURE-TIMESTAMP "+strconv.Quote(ts)+" is not an ISO 8601 time")
@@ -138,7 +139,7 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 	tryV1Keys(&r, keys, opts.now(), sigs, encodings, "body/timestamp", func(k Key) ([]byte, string) {
 		return solvimonMAC(k.Secret, ts, req.Body), ""
 	})
-	return r.finish()
+	return r.finishSigned(t, []byte(ts), req.Body)
 }
 
 // Sign implements Scheme: timestamp now in RFC 3339 UTC, one upper-case

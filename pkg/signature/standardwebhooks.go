@@ -123,11 +123,11 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 	}
 	r.ok(StepHeaders, detail)
 
+	var t time.Time
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil || n <= 0 {
 		r.fail(StepTimestamp, "webhook-timestamp "+strconv.Quote(ts)+" is not a positive Unix time")
 	} else {
-		var t time.Time
 		if n > msTimestampThreshold {
 			t = time.UnixMilli(n)
 		} else {
@@ -143,7 +143,7 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 		}
 		return standardMAC(hk, id, ts, req.Body), ""
 	})
-	return r.finish()
+	return r.finishSigned(t, []byte(id), []byte(ts), req.Body)
 }
 
 // Sign implements Scheme: webhook-id is kept if set (it is stable across
