@@ -32,12 +32,11 @@ import (
 // isolated and run concurrently: most of their time is spent in backoff
 // sleeps, which would add up to minutes one after the other.
 
-// faultTimeout is --timeout in every cell; slow faults hold the answer
-// for faultDelay, well past it.
-const (
-	faultTimeout = "300ms"
-	faultDelay   = 1500
-)
+// faultTimeout is --timeout in every cell; the slow fault (fSlow) holds
+// its answer for 5 s, well past it. 300 ms was too little for the
+// read-back that follows a slow answer when a dozen -race processes share
+// 2 cores (a slow rotate-secret cell failed on its own).
+const faultTimeout = "1s"
 
 // what a cell runs, by command; ID is replaced by a seeded registration.
 var faultCommands = map[string][]string{
@@ -89,7 +88,7 @@ const (
 	f429NoRA       = `{"status":429,"count":1}`
 	f429Persistent = `{"status":429,"retry_after":1,"count":100}`
 	f429Long       = `{"status":429,"retry_after":120,"count":1}`
-	fSlow          = `{"kind":"slow","delay_ms":1500,"count":1}`
+	fSlow          = `{"kind":"slow","delay_ms":5000,"count":1}`
 	fReset         = `{"kind":"reset","count":1}`
 	fTruncated     = `{"kind":"truncated-json","count":1}`
 	fMalformed     = `{"kind":"malformed-json","count":1}`
@@ -135,8 +134,8 @@ var solvimonMatrix = []faultCell{
 	{fault: fSlow, cmd: "list", code: 0, attempts: 2, regs: -1},
 	{fault: fSlow, cmd: "get", code: 0, attempts: 2, regs: -1},
 	{fault: fSlow, cmd: "register", code: 0, attempts: 2, regs: 2},
-	{fault: fSlow, cmd: "update", code: 1, msg: `no answer within 300ms.*may have taken effect`, attempts: 1, regs: -1, applied: yes},
-	{fault: fSlow, cmd: "delete", code: 1, msg: `no answer within 300ms.*may have taken effect`, attempts: 1, regs: 0, applied: yes},
+	{fault: fSlow, cmd: "update", code: 1, msg: `no answer within 1s.*may have taken effect`, attempts: 1, regs: -1, applied: yes},
+	{fault: fSlow, cmd: "delete", code: 1, msg: `no answer within 1s.*may have taken effect`, attempts: 1, regs: 0, applied: yes},
 	{fault: fSlow, cmd: "rotate-secret", code: 0, attempts: 1, regs: -1},
 	// Reset mid-body: the work is done, the answer is cut.
 	{fault: fReset, cmd: "list", code: 0, attempts: 2, regs: -1},
@@ -250,7 +249,7 @@ func runSolvimonCell(t *testing.T, bin string, c faultCell) {
 	id := e.mustRegister("--url", "https://hooks.example.com/seed", "--event", "INVOICE.CREATED", "--name", "seed", "--reference", "seed-ref", "-o", "json")
 	args := append([]string(nil), faultCommands[c.cmd]...)
 	if c.fault == fOversized {
-		// Reading 10 MiB before refusing must not hit the 300ms timeout
+		// Reading 10 MiB before refusing must not hit the 1s timeout
 		// on a loaded machine (that would be a retried timeout instead).
 		args = append(args, "--timeout", "10s")
 	}
@@ -339,7 +338,7 @@ func TestFaultProviders(t *testing.T) {
 		{name: "pexa/create-503x2/register", prov: "pexa", env: pexaEnv, args: append([]string{"register"}, pexaReg...),
 			fault: f503Burst, method: "POST", path: "/uk/partner/api/notification/v1/notification-registrations", code: 1, msg: `503`, attempts: 1, regs: 0},
 		{name: "pexa/create-slow/register", prov: "pexa", env: pexaEnv, args: append([]string{"register"}, pexaReg...),
-			fault: fSlow, method: "POST", path: "/uk/partner/api/notification/v1/notification-registrations", code: 1, msg: `no answer within 300ms.*may have taken effect`, attempts: 1, regs: 1},
+			fault: fSlow, method: "POST", path: "/uk/partner/api/notification/v1/notification-registrations", code: 1, msg: `no answer within 1s.*may have taken effect`, attempts: 1, regs: 1},
 		// PwC's credentials login is safe to repeat.
 		{name: "pwc/login-503x2/list", prov: "pwc", env: []string{"HOOKCTL_USERNAME=sandbox", "HOOKCTL_PASSWORD=sandbox"},
 			setup: [][]string{{"keys", "generate"}}, args: []string{"list", "-o", "json"},
