@@ -30,6 +30,15 @@ type config struct {
 	prefix    string
 	basePath  *string
 	responses bool
+	strict    bool
+	patches   []func(*openapi3.T)
+}
+
+// WithPatch changes the loaded document before it is used: where a
+// region or version documented elsewhere differs from the one document
+// there is (say why at the call).
+func WithPatch(fn func(*openapi3.T)) Option {
+	return func(c *config) { c.patches = append(c.patches, fn) }
 }
 
 // WithPrefix is a path prefix the handler is mounted under that the document
@@ -50,6 +59,16 @@ func WithBasePath(p string) Option {
 // official documents rarely list every status a real API returns.
 func WithResponses() Option {
 	return func(c *config) { c.responses = true }
+}
+
+// WithStrict refuses properties a document does not define: every object
+// schema with properties and no additionalProperties of its own gets
+// additionalProperties: false. The published documents never say it, so
+// without this an unknown (misspelt, invented) request field passes. Schemas
+// that take part in allOf are left open, since each part names only some of
+// the properties.
+func WithStrict() Option {
+	return func(c *config) { c.strict = true }
 }
 
 // Validator routes and validates requests against one document.
@@ -81,6 +100,12 @@ func Load(specYAML []byte, opts ...Option) (*Validator, error) {
 		base = *c.basePath
 	} else if len(doc.Servers) > 0 {
 		base = serverBasePath(doc.Servers[0])
+	}
+	for _, fn := range c.patches {
+		fn(doc)
+	}
+	if c.strict {
+		closeSchemas(doc)
 	}
 	// A nil server list makes the router match any host and scheme.
 	doc.Servers = nil
@@ -215,5 +240,67 @@ func (v *Validator) Middleware(t testing.TB) func(http.Handler) http.Handler {
 			w.WriteHeader(res.StatusCode)
 			w.Write(body)
 		})
+	}
+}
+
+// closeSchemas sets additionalProperties: false on every object schema of
+// doc that lists properties, says nothing about additional ones and is not
+// part of an allOf (WithStrict).
+func closeSchemas(doc *openapi3.T) {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(ref *openapi3.SchemaRef, inAllOf bool)
+	walk = func(ref *openapi3.SchemaRef, inAllOf bool) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		sc := ref.Value
+		seen[sc] = true
+		open := inAllOf || len(sc.AllOf) > 0
+		if !open && len(sc.Properties) > 0 && sc.AdditionalProperties.Has == nil && sc.AdditionalProperties.Schema == nil {
+			no := false
+			sc.AdditionalProperties.Has = &no
+		}
+		for _, p := range sc.Properties {
+			walk(p, false)
+		}
+		walk(sc.Items, false)
+		walk(sc.AdditionalProperties.Schema, false)
+		for _, x := range sc.AllOf {
+			walk(x, true)
+		}
+		for _, list := range []openapi3.SchemaRefs{sc.OneOf, sc.AnyOf} {
+			for _, x := range list {
+				walk(x, inAllOf)
+			}
+		}
+		walk(sc.Not, false)
+	}
+	if doc.Components != nil {
+		for _, sc := range doc.Components.Schemas {
+			walk(sc, false)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value != nil {
+					walk(p.Value.Schema, false)
+				}
+			}
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					walk(mt.Schema, false)
+				}
+			}
+			if op.Responses != nil {
+				for _, r := range op.Responses.Map() {
+					if r.Value != nil {
+						for _, mt := range r.Value.Content {
+							walk(mt.Schema, false)
+						}
+					}
+				}
+			}
+		}
 	}
 }

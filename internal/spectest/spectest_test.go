@@ -225,3 +225,48 @@ func TestLoadRejectsBrokenDocument(t *testing.T) {
 		t.Fatal("a document without info loaded without a fatal error")
 	}
 }
+
+// TestStrictRefusesUndefinedProperties: the published documents never say
+// additionalProperties: false, so an invented or misspelt field passes a
+// plain check; WithStrict refuses it in requests and responses.
+func TestStrictRefusesUndefinedProperties(t *testing.T) {
+	post := func(v *Validator, body string) error {
+		r := httptest.NewRequest(http.MethodPost, "/api/v1/things", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("X-API-KEY", "k")
+		_, err := v.ValidateRequest(r)
+		return err
+	}
+	plain, err := Load([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := Load([]byte(doc), WithStrict())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const extra = `{"name":"n","nmae":"typo"}`
+	if err := post(plain, extra); err != nil {
+		t.Fatalf("without WithStrict an extra field passes (as the documents allow): %v", err)
+	}
+	if err := post(strict, extra); err == nil || !strings.Contains(err.Error(), "nmae") {
+		t.Fatalf("WithStrict let an undefined field through: %v", err)
+	}
+	if err := post(strict, `{"name":"n","note":null}`); err != nil {
+		t.Fatalf("WithStrict refused a defined field: %v", err)
+	}
+	r := httptest.NewRequest(http.MethodPost, "/api/v1/things", strings.NewReader(`{"name":"n"}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("X-API-KEY", "k")
+	in, err := strict.ValidateRequest(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	if err := strict.ValidateResponse(in, 201, h, []byte(`{"id":"1","secret":"s"}`)); err == nil {
+		t.Fatal("WithStrict let an undefined response field through")
+	}
+	if err := strict.ValidateResponse(in, 201, h, []byte(`{"id":"1"}`)); err != nil {
+		t.Fatalf("a conforming response: %v", err)
+	}
+}

@@ -138,9 +138,9 @@ var (
 
 func loadValidators() (uk, au *spectest.Validator, err error) {
 	validatorsOnce.Do(func() {
-		ukValid, validatorsLoadFail = spectest.Load(specYAML, spectest.WithPrefix("/uk"+UKAPIPrefix), spectest.WithBasePath(""), spectest.WithResponses())
+		ukValid, validatorsLoadFail = spectest.Load(specYAML, spectest.WithPrefix("/uk"+UKAPIPrefix), spectest.WithBasePath(""), spectest.WithPatch(spectest.PexaUKRegistrationDto), spectest.WithResponses(), spectest.WithStrict())
 		if validatorsLoadFail == nil {
-			auValid, validatorsLoadFail = spectest.Load(specYAML, spectest.WithPrefix("/au"), spectest.WithBasePath(""), spectest.WithResponses())
+			auValid, validatorsLoadFail = spectest.Load(specYAML, spectest.WithPrefix("/au"), spectest.WithBasePath(""), spectest.WithResponses(), spectest.WithStrict())
 		}
 	})
 	return ukValid, auValid, validatorsLoadFail

@@ -47,7 +47,10 @@ type env struct {
 	sleeps []time.Duration
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts an emulator whose traffic is checked against the official
+// document: strictly (no property the document does not define) unless
+// other spectest options are given.
+func newEnv(t *testing.T, checks ...spectest.Option) *env {
 	t.Helper()
 	e := &env{t: t, clock: providertest.NewClock()}
 	var handler http.Handler
@@ -56,7 +59,10 @@ func newEnv(t *testing.T) *env {
 	e.base = e.srv.URL + "/solvimon"
 	e.box = NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now,
 		HTTP: httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 5 * time.Second})})
-	validated := spectest.Middleware(t, specYAML, spectest.WithResponses())(e.box)
+	if len(checks) == 0 {
+		checks = []spectest.Option{spectest.WithResponses(), spectest.WithStrict()}
+	}
+	validated := spectest.Middleware(t, specYAML, checks...)(e.box)
 	mux := http.NewServeMux()
 	mux.Handle("/solvimon/", http.StripPrefix("/solvimon", validated))
 	handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
