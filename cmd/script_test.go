@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -168,6 +167,26 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Setenv(args[0], str)
 			},
+			// waitfile FILE VAR waits for FILE (written whole, e.g. by
+			// verify listen --addr-file) and sets VAR to its trimmed content:
+			// a background process hands over the port it listens on, so
+			// no free port is picked, closed and hoped for.
+			"waitfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: waitfile FILE VAR")
+				}
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && len(bytes.TrimSpace(b)) > 0 {
+						ts.Setenv(args[1], string(bytes.TrimSpace(b)))
+						return
+					}
+					if time.Now().After(deadline) {
+						ts.Fatalf("waitfile: %s did not appear within 30s", args[0])
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			},
 			// httpput URL JSON sends PUT URL with a JSON body (sandbox fault injection).
 			"httpput": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 2 {
@@ -194,36 +213,6 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("tamper: %q not in %s", args[1], args[0])
 				}
 				ts.Check(os.WriteFile(path, []byte(strings.Replace(string(b), args[1], args[2], 1)), 0o600))
-			},
-			// freeport VAR sets VAR to a loopback TCP port that was free a
-			// moment ago, for a background listener (`verify listen`).
-			"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 1 {
-					ts.Fatalf("usage: freeport VAR")
-				}
-				ln, err := net.Listen("tcp", "127.0.0.1:0")
-				ts.Check(err)
-				port := ln.Addr().(*net.TCPAddr).Port
-				ts.Check(ln.Close())
-				ts.Setenv(args[0], strconv.Itoa(port))
-			},
-			// waitport PORT polls until 127.0.0.1:PORT accepts connections (10 s deadline).
-			"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 1 {
-					ts.Fatalf("usage: waitport PORT")
-				}
-				deadline := time.Now().Add(10 * time.Second)
-				for {
-					c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", args[0]), time.Second)
-					if err == nil {
-						c.Close()
-						return
-					}
-					if time.Now().After(deadline) {
-						ts.Fatalf("waitport: nothing listens on 127.0.0.1:%s: %v", args[0], err)
-					}
-					time.Sleep(10 * time.Millisecond)
-				}
 			},
 			// recorder VAR starts an HTTP server that records every request
 			// and answers 202 (a forward target); VAR is its base URL.

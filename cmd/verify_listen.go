@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ const (
 type VerifyListenOptions struct {
 	Verify         *VerifyOptions // key sources, --scheme, --tolerance, --seen-db
 	Addr           string
+	AddrFile       string
 	ForwardTo      string
 	ForwardTimeout time.Duration
 	Max            int
@@ -105,6 +107,7 @@ Runs until interrupted, or until --max deliveries were handled. Exit status
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
+	fl.StringVar(&opts.AddrFile, "addr-file", "", "when listening, write the address (HOST:PORT) to `FILE`: with --addr 127.0.0.1:0, how a script learns the port")
 	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward verified deliveries to this URL")
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", 10*time.Second, "time allowed to forward one delivery, waiting for a free slot included")
 	fl.IntVar(&opts.Max, "max", 0, "stop after this many deliveries (0: until interrupted)")
@@ -170,6 +173,12 @@ func runVerifyListen(ctx context.Context, opts *VerifyListenOptions) error {
 	go func() { errc <- srv.Serve(ln) }()
 	// Always printed (even with --quiet): scripts wait for this line.
 	fmt.Fprintf(vo.F.IO.ErrOut, "listening on http://%s\n", ln.Addr())
+	if opts.AddrFile != "" {
+		if err := writeAddrFile(opts.AddrFile, ln.Addr().String()); err != nil {
+			srv.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
 	select {
 	case <-ctx.Done():
 	case <-rc.Done():
@@ -217,4 +226,14 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// writeAddrFile writes addr to path whole (a temporary file renamed into
+// place), so a script that sees the file sees the complete address.
+func writeAddrFile(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
