@@ -136,7 +136,8 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	pf.StringVar(&g.ConfigFile, "config", "", "config file (env HOOKCTL_CONFIG; default $XDG_CONFIG_HOME/hookctl/config.yaml)")
 	pf.StringVar(&g.BaseURL, "base-url", "", "override the profile's API base URL (env HOOKCTL_BASE_URL)")
 	pf.BoolVar(&g.Debug, "debug", false, "trace HTTP requests to stderr (secrets redacted)")
-	pf.DurationVar(&g.Timeout, "timeout", 30*time.Second, "timeout for each HTTP request")
+	g.Timeout = 30 * time.Second
+	pf.Var(output.DurationValue{P: &g.Timeout}, "timeout", "timeout for each HTTP request (e.g. 30s, 2m)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (also NO_COLOR)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print nothing but data and errors")
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "assume yes for confirmations")

@@ -27,7 +27,7 @@ type RotateOptions struct {
 	All            bool
 	ExpiringWithin time.Duration
 	OlderThan      time.Duration
-	Event          string
+	Events         []string
 	URLMatch       string
 	DryRun         bool
 	Redeliver      bool
@@ -93,9 +93,9 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 	}
 	fl := c.Flags()
 	fl.BoolVar(&opts.All, "all", false, "rotate every registration of the profile (narrowed by the filters)")
-	fl.DurationVar(&opts.ExpiringWithin, "expiring-within", 0, "only secrets that expire within `DUR`")
-	fl.DurationVar(&opts.OlderThan, "older-than", 0, "only secrets last rotated more than `DUR` ago (or never on record)")
-	fl.StringVar(&opts.Event, "event", "", "only registrations receiving `EVENT`")
+	fl.Var(output.DurationValue{P: &opts.ExpiringWithin}, "expiring-within", "only secrets that expire within `DUR` (e.g. 7d, 36h)")
+	fl.Var(output.DurationValue{P: &opts.OlderThan}, "older-than", "only secrets last rotated more than `DUR` ago, or never on record (e.g. 30d, 2w)")
+	fl.StringSliceVar(&opts.Events, "event", nil, "only registrations receiving `EVENT` (repeat, or comma-separate, for any of several)")
 	fl.StringVar(&opts.URLMatch, "url-match", "", "only registrations whose URL matches `REGEX`")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; change nothing")
 	fl.BoolVar(&opts.Redeliver, "redeliver", false, "send the stored current secrets to --secret-out/--exec without rotating")
@@ -181,7 +181,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	sel := rotation.Selector{IDs: opts.IDs, All: opts.All, ExpiringWithin: opts.ExpiringWithin, OlderThan: opts.OlderThan, Event: opts.Event}
+	sel := rotation.Selector{IDs: opts.IDs, All: opts.All, ExpiringWithin: opts.ExpiringWithin, OlderThan: opts.OlderThan, Events: opts.Events}
 	if opts.URLMatch != "" {
 		sel.URLMatch = regexp.MustCompile(opts.URLMatch)
 	}
@@ -212,6 +212,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	if err := printer.Print(rotateRows(rep), rotateTable(rep, opts.ShowSecret)); err != nil {
 		return err
 	}
+	notice(opts.F, "%s", rotateSummary(rep, opts.Redeliver))
 	if runErr != nil {
 		return runErr
 	}
@@ -268,4 +269,30 @@ func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
 		t.AddRow(row...)
 	}
 	return t
+}
+
+// rotateSummary is the one line a bulk run ends with on stderr.
+func rotateSummary(rep *rotation.Report, redeliver bool) string {
+	var ok, recovered, skipped, failed, planned int
+	for _, r := range rep.Results {
+		switch {
+		case r.Status == rotation.StatusPlanned:
+			planned++
+		case r.Status == rotation.StatusFailed:
+			failed++
+		case r.Status == rotation.StatusSkipped:
+			skipped++
+		case r.Recovered:
+			recovered++
+		default:
+			ok++
+		}
+	}
+	switch {
+	case rep.DryRun:
+		return fmt.Sprintf("dry run: %d planned, %d skipped, %d failed; nothing was changed", planned, skipped, failed)
+	case redeliver:
+		return fmt.Sprintf("re-delivered %d, recovered %d, skipped %d, failed %d; nothing was rotated", ok, recovered, skipped, failed)
+	}
+	return fmt.Sprintf("rotated %d, recovered %d, skipped %d, failed %d", ok, recovered, skipped, failed)
 }

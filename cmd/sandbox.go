@@ -69,7 +69,7 @@ prints one line per provider on stdout: the provider id, then the
 	}
 	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
 	c.Flags().StringVar(&opts.StateFile, "state", "", "keep state in this file (default: memory only)")
-	c.Flags().DurationVar(&opts.Latency, "latency", 0, "add this latency to every API request")
+	c.Flags().Var(output.DurationValue{P: &opts.Latency}, "latency", "add this latency to every API request")
 	return c
 }
 

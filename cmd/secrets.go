@@ -138,27 +138,14 @@ func secretCell(s *secretInfo, now time.Time) string {
 	if s == nil {
 		return "-"
 	}
-	cell := "stored " + humanAge(now.Sub(s.StoredAt)) + " ago"
+	cell := "stored " + output.Duration(now.Sub(s.StoredAt)) + " ago"
 	switch {
 	case s.Expired:
 		cell += ", expired"
 	case s.ValidUntil != nil:
-		cell += ", valid " + humanAge(s.ValidUntil.Sub(now)) + " more"
+		cell += ", valid " + output.Duration(s.ValidUntil.Sub(now)) + " more"
 	}
 	return cell
-}
-
-// humanAge prints a duration as days and hours, or minutes when short.
-func humanAge(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "<1m"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d/time.Minute))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh", int(d/time.Hour))
-	}
-	return fmt.Sprintf("%dd %dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
 
 type secretsSetOptions struct {

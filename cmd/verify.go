@@ -170,7 +170,8 @@ func addKeyFlags(c *cobra.Command, opts *VerifyOptions) {
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "file holding the webhook secret")
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret")
 	fl.StringVar(&opts.PublicKeyFile, "public-key-file", "", "public key (PEM or JWK) for http-message-signatures")
-	fl.DurationVar(&opts.Tolerance, "tolerance", 5*time.Minute, "accepted clock skew for signed timestamps")
+	opts.Tolerance = 5 * time.Minute
+	fl.Var(output.DurationValue{P: &opts.Tolerance}, "tolerance", "accepted clock skew for signed timestamps")
 	fl.StringVar(&opts.SeenDB, "seen-db", "", "replay database (0600; processes may share it): a delivery whose signed content was accepted before fails as a replay")
 	_ = c.RegisterFlagCompletionFunc("scheme", cobra.FixedCompletions(schemeNames(), cobra.ShellCompDirectiveNoFileComp))
 }

@@ -109,7 +109,8 @@ Runs until interrupted, or until --max deliveries were handled. Exit status
 	fl.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "loopback address to listen on (port 0 picks a free one)")
 	fl.StringVar(&opts.AddrFile, "addr-file", "", "when listening, write the address (HOST:PORT) to `FILE`: with --addr 127.0.0.1:0, how a script learns the port")
 	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward verified deliveries to this URL")
-	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", 10*time.Second, "time allowed to forward one delivery, waiting for a free slot included")
+	opts.ForwardTimeout = 10 * time.Second
+	fl.Var(output.DurationValue{P: &opts.ForwardTimeout}, "forward-timeout", "time allowed to forward one delivery, waiting for a free slot included")
 	fl.IntVar(&opts.Max, "max", 0, "stop after this many deliveries (0: until interrupted)")
 	addKeyFlags(c, opts.Verify)
 	return c

@@ -25,6 +25,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -46,12 +47,13 @@ type Selector struct {
 	All            bool
 	ExpiringWithin time.Duration
 	OlderThan      time.Duration
-	Event          string
-	URLMatch       *regexp.Regexp
+	// Events: registrations receiving any of them.
+	Events   []string
+	URLMatch *regexp.Regexp
 }
 
 func (s Selector) filtered() bool {
-	return s.ExpiringWithin > 0 || s.OlderThan > 0 || s.Event != "" || s.URLMatch != nil
+	return s.ExpiringWithin > 0 || s.OlderThan > 0 || len(s.Events) > 0 || s.URLMatch != nil
 }
 
 // Options configure a run.
@@ -373,7 +375,7 @@ func (e *Engine) preflight(ctx context.Context) error {
 
 func (e *Engine) planText() string {
 	if e.policy.Overlap > 0 {
-		return fmt.Sprintf("rotate; the old secret stays valid for %s", e.policy.Overlap)
+		return fmt.Sprintf("rotate; the old secret stays valid for %s", output.Duration(e.policy.Overlap))
 	}
 	return "rotate; the old secret is revoked at once"
 }
@@ -449,12 +451,19 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 		return true, reason
 	}
 	var why []string
-	if sel.Event != "" {
+	if len(sel.Events) > 0 {
 		// No events listed means every event (Solvimon: empty = all actions).
-		if len(r.Events) > 0 && !slices.Contains(r.Events, sel.Event) {
-			return false, "not subscribed to " + sel.Event
+		hit := ""
+		for _, ev := range sel.Events {
+			if len(r.Events) == 0 || slices.Contains(r.Events, ev) {
+				hit = ev
+				break
+			}
 		}
-		why = append(why, "event "+sel.Event)
+		if hit == "" {
+			return false, "not subscribed to " + strings.Join(sel.Events, " or ")
+		}
+		why = append(why, "event "+hit)
 	}
 	if sel.URLMatch != nil {
 		if !sel.URLMatch.MatchString(r.URL) {
@@ -468,9 +477,9 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 		}
 		left := r.SecretExpiresAt.Sub(now)
 		if left > sel.ExpiringWithin {
-			return false, fmt.Sprintf("secret expires in %s", left.Round(time.Minute))
+			return false, fmt.Sprintf("secret expires in %s", output.Duration(left))
 		}
-		why = append(why, fmt.Sprintf("secret expires in %s", left.Round(time.Minute)))
+		why = append(why, fmt.Sprintf("secret expires in %s", output.Duration(left)))
 	}
 	if sel.OlderThan > 0 {
 		var last time.Time
@@ -481,12 +490,12 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 			last = ws.Current.StoredAt
 		}
 		if !last.IsZero() && now.Sub(last) < sel.OlderThan {
-			return false, fmt.Sprintf("rotated %s ago", now.Sub(last).Round(time.Minute))
+			return false, fmt.Sprintf("rotated %s ago", output.Duration(now.Sub(last)))
 		}
 		if last.IsZero() {
 			why = append(why, "no rotation on record")
 		} else {
-			why = append(why, fmt.Sprintf("rotated %s ago", now.Sub(last).Round(time.Minute)))
+			why = append(why, fmt.Sprintf("rotated %s ago", output.Duration(now.Sub(last))))
 		}
 	}
 	return true, joinReasons(why)
