@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,6 +89,18 @@ func (s *Store) migrateProfile(db *bbolt.DB, a cipher.AEAD, profile string) erro
 		ids = ids[len(batch):]
 		if err := s.migrateBatch(db, a, profile, batch); err != nil {
 			return fmt.Errorf("migrate webhook secrets of %s into %s: %w", profile, d.path, err)
+		}
+	}
+	// A kill between deleting a batch and unindexing it leaves names of
+	// entries that are gone (the file lists only what is left).
+	names, err := s.Names(profile)
+	if err != nil {
+		return err
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return !strings.HasPrefix(n, secretName("")) })
+	if len(names) > 0 {
+		if err := s.forgetNames(profile, names); err != nil {
+			return err
 		}
 	}
 	if d.migrated == nil {
