@@ -402,7 +402,7 @@ func TestKeyringIntegrationSecretDBWriteCostFlat(t *testing.T) {
 func TestKeyringIntegrationSecretDBMigrationSurvivesKills(t *testing.T) {
 	profile := requireSecretService(t)
 	dir := t.TempDir()
-	want := seedOldLayout(t, NewKeyring(0), profile, 100)
+	want := seedOldLayout(t, NewKeyring(0), profile, migrateBatch+1)
 	t.Cleanup(func() { openIn(t, StorageKeyring, dir).ForgetProfile(profile) })
 	migrateWithKills(t, StorageKeyring, dir, profile, want, 2)
 }
