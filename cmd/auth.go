@@ -236,6 +236,9 @@ type authStatusRow struct {
 
 type authStatus struct {
 	Credentials []authStatusRow `json:"credentials"`
+	// WebhookSecrets says where webhook secrets and their data key are
+	// (null when the store could not be opened).
+	WebhookSecrets *credentials.SecretsLocation `json:"webhook_secrets"`
 	// Accepted is whether the provider accepted the credentials (null when not checked).
 	Accepted *bool  `json:"accepted"`
 	Message  string `json:"message,omitempty"`
@@ -320,8 +323,18 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 	if problem != nil {
 		st.Message = problem.Error()
 	}
+	if credErr == nil {
+		if loc, err := creds.WebhookSecretsLocation(); err == nil {
+			st.WebhookSecrets = &loc
+		} else {
+			warn(f, "webhook secrets: %v", firstLine(err.Error()))
+		}
+	}
 	if err := printer.Print(st, t); err != nil {
 		return err
+	}
+	if st.WebhookSecrets != nil {
+		notice(f, "%s", st.WebhookSecrets)
 	}
 	switch {
 	case problem == nil && st.Accepted != nil:

@@ -88,8 +88,10 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 			}
 			path = filepath.Join(dir, "credentials.json")
 		}
+		// Webhook secrets go to the secret db in the state dir, sealed
+		// under a data key kept by the chosen backend.
 		return credentials.Open(credentials.OpenOptions{
-			Storage: storage, FilePath: path, Getenv: f.Getenv, Notice: f.IO.ErrOut,
+			Storage: storage, FilePath: path, StateDir: config.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
 		})
 	})
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {

@@ -565,7 +565,10 @@ func (e *faultEnv) assertSecretKnown(id string) {
 			want = w.SecretKey
 		}
 	}
-	store := credentials.New(credentials.NewFile(filepath.Join(e.home, "state", "hookctl", "credentials.json")), func(string) string { return "" })
+	store, err := credentials.OpenIn(credentials.StorageFile, filepath.Join(e.home, "state", "hookctl"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	ws, err := store.WebhookSecrets(e.profile, id)
 	if err != nil || ws.Current == nil || want == "" || ws.Current.Value != want {
 		e.t.Fatalf("the stored secret of %s is not the provider's (err %v, provider has one: %v)", id, err, want != "")

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
@@ -110,6 +111,7 @@ func TestNoSecretLeaks(t *testing.T) {
 			t.Fatalf("the flow stored no credentials: %v", err)
 		}
 		collectSecrets(t, raw, secrets)
+		collectWebhookSecrets(t, filepath.Join(dir, "state", "hookctl"), profile, secrets)
 		step("delete", id, "-p", profile, "--yes")
 	}
 	names := make([]string, 0, len(secrets))
@@ -161,6 +163,30 @@ func collectSecrets(t *testing.T, raw []byte, secrets map[string]string) {
 			continue // the names of the profile's entries, no secret
 		}
 		secrets[key] = v
+	}
+}
+
+// collectWebhookSecrets adds every webhook secret the secret db holds for
+// profile (sealed on disk, so read through the store) to secrets.
+func collectWebhookSecrets(t *testing.T, stateDir, profile string, secrets map[string]string) {
+	store, err := credentials.OpenIn(credentials.StorageFile, stateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := store.WebhookIDs(profile)
+	if err != nil {
+		t.Fatalf("secret db: %v", err)
+	}
+	for _, id := range ids {
+		ws, err := store.WebhookSecrets(profile, id)
+		if err != nil {
+			t.Fatalf("secret db: %v", err)
+		}
+		for slot, e := range map[string]*credentials.SecretEntry{"current": ws.Current, "previous": ws.Previous, "pending": ws.Pending} {
+			if e != nil {
+				secrets[profile+"/webhook/"+id+"#"+slot] = e.Value
+			}
+		}
 	}
 }
 

@@ -85,7 +85,10 @@ func TestRotate429StormKeepsRate(t *testing.T) {
 		}
 	}
 	// Nothing lost: every stored current secret verifies a fresh delivery.
-	store := credentials.New(credentials.NewFile(filepath.Join(dir, "state", "hookctl", "credentials.json")), nil)
+	store, err := credentials.OpenIn(credentials.StorageFile, filepath.Join(dir, "state", "hookctl"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	scheme, _ := signature.Lookup("solvimon")
 	for _, id := range ids {
 		ws, err := store.WebhookSecrets("r1", id)

@@ -116,6 +116,9 @@ func runSecretsList(ctx context.Context, f *Factory) error {
 			Previous: describeSecret(ws.Previous, now), Pending: describeSecret(ws.Pending, now)})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
+	if loc, err := creds.WebhookSecretsLocation(); err == nil {
+		notice(f, "%s", loc)
+	}
 	t := &output.Table{Headers: []string{"ID", "CURRENT", "PREVIOUS", "PENDING", "AT PROVIDER"}}
 	for _, r := range rows {
 		at := "unknown"

@@ -222,7 +222,10 @@ func checkStored(srv *sandbox.Server, credPath, profile string) (int, error) {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return 0, err
 	}
-	store := credentials.New(credentials.NewFile(credPath), func(string) string { return "" })
+	store, err := credentials.OpenIn(credentials.StorageFile, filepath.Dir(credPath))
+	if err != nil {
+		return 0, err
+	}
 	ok := 0
 	for _, w := range st.Webhooks {
 		ws, err := store.WebhookSecrets(profile, w.ID)
@@ -237,7 +240,7 @@ func checkStored(srv *sandbox.Server, credPath, profile string) (int, error) {
 }
 
 // storeWriteCost times k Store.StoreCurrent calls on a copy of the
-// credentials file the run left.
+// credentials file and secret db the run left.
 func storeWriteCost(credPath, profile string, k int) (time.Duration, int, error) {
 	b, err := os.ReadFile(credPath)
 	if err != nil {
@@ -252,7 +255,17 @@ func storeWriteCost(credPath, profile string, k int) (time.Duration, int, error)
 	if err := os.WriteFile(cp, b, 0o600); err != nil {
 		return 0, 0, err
 	}
-	store := credentials.New(credentials.NewFile(cp), func(string) string { return "" })
+	db, err := os.ReadFile(credentials.SecretDBPath(filepath.Dir(credPath)))
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := os.WriteFile(credentials.SecretDBPath(dir), db, 0o600); err != nil {
+		return 0, 0, err
+	}
+	store, err := credentials.OpenIn(credentials.StorageFile, dir)
+	if err != nil {
+		return 0, 0, err
+	}
 	start := time.Now()
 	for i := range k {
 		if err := store.StoreCurrent(profile, fmt.Sprintf("whk_bench_%d", i%10), fmt.Sprintf("secret-%d", i), 24*time.Hour, time.Now()); err != nil {

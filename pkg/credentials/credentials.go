@@ -75,6 +75,10 @@ type Store struct {
 
 	idxMu sync.Mutex
 	index map[string]map[string]bool // per profile, loaded on first use (index.go)
+
+	// sdb, when set, holds the webhook secrets (secretdb.go); without it
+	// they are backend entries, as in-memory test stores keep them.
+	sdb *secretDB
 }
 
 // New builds a store over a backend. getenv nil means os.Getenv.

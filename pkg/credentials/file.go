@@ -72,6 +72,36 @@ func (f *File) Delete(key string) error {
 	})
 }
 
+// Keys lists the stored keys (migration into the secret db uses it).
+func (f *File) Keys() ([]string, error) {
+	m, err := f.read()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// DeleteKeys removes several values in one rewrite of the file.
+func (f *File) DeleteKeys(keys []string) error {
+	if _, err := os.Stat(f.path); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return f.update(func(m map[string]string) bool {
+		changed := false
+		for _, k := range keys {
+			if _, ok := m[k]; ok {
+				delete(m, k)
+				changed = true
+			}
+		}
+		return changed
+	})
+}
+
 func (f *File) read() (map[string]string, error) {
 	m := map[string]string{}
 	b, err := os.ReadFile(f.path)

@@ -37,8 +37,12 @@ func (s *Store) Names(profile string) ([]string, error) {
 }
 
 // WebhookIDs lists the registrations whose secrets the store holds for
-// profile (as far as the index knows).
+// profile: those in the secret db, or without one, as far as the index
+// knows.
 func (s *Store) WebhookIDs(profile string) ([]string, error) {
+	if s.sdb != nil {
+		return s.dbWebhookIDs(profile)
+	}
 	names, err := s.Names(profile)
 	if err != nil {
 		return nil, err
@@ -52,7 +56,8 @@ func (s *Store) WebhookIDs(profile string) ([]string, error) {
 	return ids, nil
 }
 
-// ForgetProfile removes every entry of profile the index names, the
+// ForgetProfile removes profile's webhook secrets from the secret db,
+// every entry of profile the index names, the
 // extra names (entries that may predate the index) and the index itself.
 // It goes on past failures and returns them joined.
 func (s *Store) ForgetProfile(profile string, extra ...string) error {
@@ -60,6 +65,11 @@ func (s *Store) ForgetProfile(profile string, extra ...string) error {
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if s.sdb != nil {
+		if err := s.dbForgetProfile(profile); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, n := range extra {
 		if !slices.Contains(names, n) {
@@ -82,25 +92,28 @@ func (s *Store) ForgetProfile(profile string, extra ...string) error {
 
 // noteName adds name to profile's index when it is not there yet.
 func (s *Store) noteName(profile, name string) error {
-	return s.editIndex(profile, name, true)
+	return s.editIndex(profile, []string{name}, true)
 }
 
 // forgetName removes name from profile's index.
 func (s *Store) forgetName(profile, name string) error {
-	return s.editIndex(profile, name, false)
+	return s.editIndex(profile, []string{name}, false)
 }
 
-func (s *Store) editIndex(profile, name string, add bool) error {
-	if name == indexName || name == probeName {
-		return nil
-	}
+// forgetNames removes names from profile's index in one write.
+func (s *Store) forgetNames(profile string, names []string) error {
+	return s.editIndex(profile, names, false)
+}
+
+func (s *Store) editIndex(profile string, names []string, add bool) error {
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == indexName || n == probeName })
 	s.idxMu.Lock()
 	defer s.idxMu.Unlock()
 	set, err := s.loadIndex(profile)
 	if err != nil {
 		return err
 	}
-	if set[name] == add {
+	if !slices.ContainsFunc(names, func(n string) bool { return set[n] != add }) {
 		return nil // the common case: nothing to write
 	}
 	write := func(old string, found bool) (string, error) {
@@ -113,19 +126,21 @@ func (s *Store) editIndex(profile, name string, add bool) error {
 				}
 			}
 		}
-		if add {
-			cur[name] = true
-		} else {
-			delete(cur, name)
+		for _, name := range names {
+			if add {
+				cur[name] = true
+			} else {
+				delete(cur, name)
+			}
 		}
 		clear(set)
-		names := make([]string, 0, len(cur))
+		out := make([]string, 0, len(cur))
 		for n := range cur {
 			set[n] = true
-			names = append(names, n)
+			out = append(out, n)
 		}
-		sort.Strings(names)
-		b, err := json.Marshal(names)
+		sort.Strings(out)
+		b, err := json.Marshal(out)
 		return string(b), err
 	}
 	if u, ok := s.backend.(updater); ok {

@@ -383,3 +383,26 @@ func TestKeyringIntegrationLockedCollection(t *testing.T) {
 		t.Fatal("the collection got unlocked")
 	}
 }
+
+func TestKeyringIntegrationSecretDBWriteCostFlat(t *testing.T) {
+	profile := requireSecretService(t)
+	s := openIn(t, StorageKeyring, t.TempDir())
+	assertFlatWriteCost(t, s, profile)
+	t.Cleanup(func() { s.ForgetProfile(profile) })
+	loc, err := s.WebhookSecretsLocation()
+	if err != nil || !strings.Contains(loc.DataKey, "the OS keyring") {
+		t.Fatalf("location %+v, %v", loc, err)
+	}
+	// The data key is one keyring item; the secrets are not items.
+	if _, ok := rawEntry(t, Key(profile, secretName("wh_0001"))); ok {
+		t.Fatal("a webhook secret was stored as a keyring item")
+	}
+}
+
+func TestKeyringIntegrationSecretDBMigrationSurvivesKills(t *testing.T) {
+	profile := requireSecretService(t)
+	dir := t.TempDir()
+	want := seedOldLayout(t, NewKeyring(0), profile, migrateBatch+1)
+	t.Cleanup(func() { openIn(t, StorageKeyring, dir).ForgetProfile(profile) })
+	migrateWithKills(t, StorageKeyring, dir, profile, want, 2)
+}

@@ -19,6 +19,7 @@ const helperEnv = "HOOKCTL_CREDENTIALS_HELPER"
 var helpers = map[string]func() int{
 	"file-writer": fileWriterHelper,
 	"keyring":     keyringHelper,
+	"migrate":     migrateHelper,
 }
 
 func TestMain(m *testing.M) {

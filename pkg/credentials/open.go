@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +24,15 @@ type OpenOptions struct {
 	Storage string
 	// FilePath is the credentials file of StorageFile.
 	FilePath string
+	// StateDir finds (creating) the state dir whose secret db
+	// (SecretDBPath) keeps webhook secrets, sealed under a data key kept in
+	// the backend. It is called when webhook secrets are first needed, so
+	// commands that need none create nothing. Nil keeps webhook secrets as
+	// backend entries (the layout before the db).
+	StateDir func() (string, error)
+	// DBLockWait bounds the wait for another process holding the secret
+	// db; 0 means DBLockWait.
+	DBLockWait time.Duration
 	// Timeout bounds each keyring operation; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Getenv resolves env overrides; nil means os.Getenv.
@@ -37,6 +47,28 @@ type OpenOptions struct {
 // no fallback from the keyring to the file; when the keyring cannot be used,
 // its errors name the explicit opt-in.
 func Open(opts OpenOptions) (*Store, error) {
+	s, err := openBackend(opts)
+	if err != nil || opts.StateDir == nil {
+		return s, err
+	}
+	wait := opts.DBLockWait
+	if wait <= 0 {
+		wait = DBLockWait
+	}
+	s.sdb = &secretDB{stateDir: opts.StateDir, wait: wait}
+	return s, nil
+}
+
+// OpenIn opens the store hookctl uses with its state in stateDir, quietly:
+// for tests and benchmarks that check what a hookctl process stored.
+// storage is StorageKeyring or StorageFile (stateDir/credentials.json).
+func OpenIn(storage, stateDir string) (*Store, error) {
+	return Open(OpenOptions{Storage: storage, FilePath: filepath.Join(stateDir, "credentials.json"),
+		StateDir: func() (string, error) { return stateDir, nil },
+		Getenv:   func(string) string { return "" }, Notice: io.Discard})
+}
+
+func openBackend(opts OpenOptions) (*Store, error) {
 	switch strings.ToLower(strings.TrimSpace(opts.Storage)) {
 	case "", StorageKeyring:
 		return New(NewKeyring(opts.Timeout), opts.Getenv), nil

@@ -1,10 +1,13 @@
 package credentials
 
 import (
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 // SecretEntry is one stored webhook signing secret.
@@ -28,6 +31,9 @@ func secretName(id string) string { return "webhook/" + id }
 
 // WebhookSecrets reads a registration's secrets; absent means empty, not error.
 func (s *Store) WebhookSecrets(profile, id string) (WebhookSecrets, error) {
+	if s.sdb != nil {
+		return s.dbWebhookSecrets(profile, id)
+	}
 	var ws WebhookSecrets
 	raw, err := s.Get(profile, secretName(id))
 	if err != nil {
@@ -42,8 +48,12 @@ func (s *Store) WebhookSecrets(profile, id string) (WebhookSecrets, error) {
 	return ws, nil
 }
 
-// UpdateWebhookSecrets does an atomic read-modify-write of a registration's secrets.
+// UpdateWebhookSecrets does an atomic read-modify-write of a registration's
+// secrets: with the secret db, one transaction, durable when it returns.
 func (s *Store) UpdateWebhookSecrets(profile, id string, fn func(*WebhookSecrets) error) error {
+	if s.sdb != nil {
+		return s.dbUpdateWebhookSecrets(profile, id, fn)
+	}
 	return s.Update(profile, secretName(id), func(old string, found bool) (string, error) {
 		var ws WebhookSecrets
 		if found {
@@ -83,8 +93,23 @@ func (s *Store) StoreCurrent(profile, id, secret string, overlap time.Duration, 
 	})
 }
 
-// DeleteWebhookSecrets forgets a registration's secrets.
+// DeleteWebhookSecrets forgets a registration's secrets (in the secret db
+// and any entry of the old layout).
 func (s *Store) DeleteWebhookSecrets(profile, id string) error {
+	if s.sdb != nil {
+		err := s.withDB(profile, func(db *bbolt.DB, _ cipher.AEAD) error {
+			return db.Update(func(tx *bbolt.Tx) error {
+				b, err := profileBucket(tx, profile, false)
+				if err != nil || b == nil {
+					return err
+				}
+				return b.Delete([]byte(id))
+			})
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return s.Delete(profile, secretName(id))
 }
 

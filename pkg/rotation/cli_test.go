@@ -111,14 +111,18 @@ func newCLIEnv(t *testing.T, o cliOptions) *cliEnv {
 
 func (c *cliEnv) stateDir() string { return filepath.Join(c.dir, "state", "hookctl") }
 
-func (c *cliEnv) credFile() string { return filepath.Join(c.stateDir(), "credentials.json") }
-
-// store opens the credential store hookctl uses in this environment.
+// store opens the credential store hookctl uses in this environment: the
+// keyring or the credentials file, and the secret db in the state dir.
 func (c *cliEnv) store() *credentials.Store {
+	storage := credentials.StorageFile
 	if c.keyring {
-		return credentials.New(credentials.NewKeyring(0), func(string) string { return "" })
+		storage = credentials.StorageKeyring
 	}
-	return credentials.New(credentials.NewFile(c.credFile()), func(string) string { return "" })
+	s, err := credentials.OpenIn(storage, c.stateDir())
+	if err != nil {
+		panic(err) // OpenIn contacts nothing: only a bad storage name fails
+	}
+	return s
 }
 
 func (c *cliEnv) command(ctx context.Context, extraEnv []string, args ...string) *exec.Cmd {

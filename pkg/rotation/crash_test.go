@@ -51,13 +51,15 @@ func TestRotateCrashLosesNoSecret(t *testing.T) {
 
 	// Self-test: the check must catch a stored secret that differs from the
 	// provider's. Corrupt a copy of the store, never the real one.
-	raw, err := os.ReadFile(c.credFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	bad := filepath.Join(t.TempDir(), "credentials.json")
-	if err := os.WriteFile(bad, raw, 0o600); err != nil {
-		t.Fatal(err)
+	bad := t.TempDir()
+	for _, name := range []string{"credentials.json", "secrets.db"} {
+		raw, err := os.ReadFile(filepath.Join(c.stateDir(), name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bad, name), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ids, err := providerSecrets(srv, "solvimon")
 	if err != nil {
@@ -68,11 +70,14 @@ func TestRotateCrashLosesNoSecret(t *testing.T) {
 		victim = id
 		break
 	}
-	badStore := credentials.New(credentials.NewFile(bad), func(string) string { return "" })
+	badStore, err := credentials.OpenIn(credentials.StorageFile, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := badStore.StoreCurrent(profile, victim, "0000corrupted0000", 0, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if lost, err := lostSecrets(ctx, srv, credentials.New(credentials.NewFile(bad), func(string) string { return "" }), "solvimon", profile); err != nil || len(lost) != 1 || !strings.HasPrefix(lost[0], victim) {
+	if lost, err := lostSecrets(ctx, srv, badStore, "solvimon", profile); err != nil || len(lost) != 1 || !strings.HasPrefix(lost[0], victim) {
 		t.Fatalf("self-test: a corrupted stored secret went undetected: err %v, lost %v", err, lost)
 	}
 
