@@ -100,9 +100,20 @@ func killAdversarial(t *testing.T, c *cliEnv, prov string) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rng.Int63n(int64(window))))
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		if k%2 == 0 {
+			// Anywhere in the run, start-up included.
+			time.Sleep(time.Duration(rng.Int63n(int64(window))))
+		} else {
+			// Among the rotations: once the sandbox has seen the run's
+			// first rotation request (a server-side signal, not a guess
+			// at how long start-up takes on this machine), a little later.
+			c.waitRotations(prov, c.rotations(prov)+1, exited)
+			time.Sleep(time.Duration(rng.Int63n(int64(20 * time.Millisecond))))
+		}
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-exited
 		c.srv.Quiesce()
 		if killed(cmd) {
 			landed++
@@ -165,6 +176,18 @@ func killAdversarial(t *testing.T, c *cliEnv, prov string) {
 		"secrets lost %d, sink not up to date %d",
 		prov, map[bool]string{true: "keyring", false: "file"}[c.keyring], landed, finished, brokenRuns, lostJournal,
 		recovered, adopted, lost, undelivered)
+}
+
+// waitRotations waits until the sandbox has logged n rotation requests for
+// prov, or the process has exited (it may finish or fail first).
+func (c *cliEnv) waitRotations(prov string, n int, exited <-chan struct{}) {
+	for c.rotations(prov) < n {
+		select {
+		case <-exited:
+			return
+		case <-time.After(time.Millisecond):
+		}
+	}
 }
 
 // rotations counts the rotation requests the sandbox received for prov.
