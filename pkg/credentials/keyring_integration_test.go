@@ -402,7 +402,9 @@ func TestKeyringIntegrationSecretDBWriteCostFlat(t *testing.T) {
 func TestKeyringIntegrationSecretDBMigrationSurvivesKills(t *testing.T) {
 	profile := requireSecretService(t)
 	dir := t.TempDir()
-	want := seedOldLayout(t, NewKeyring(0), profile, migrateBatch+1)
+	// Batches of 4 so that 9 items (each costs tens of ms in gnome-keyring)
+	// span three of them.
+	want := seedOldLayout(t, NewKeyring(0), profile, 9)
 	t.Cleanup(func() { openIn(t, StorageKeyring, dir).ForgetProfile(profile) })
-	migrateWithKills(t, StorageKeyring, dir, profile, want, 2)
+	migrateWithKills(t, StorageKeyring, dir, profile, want, 2, 4)
 }

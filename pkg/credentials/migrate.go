@@ -25,8 +25,10 @@ import (
 // profile's index names them; entries older than the index are moved when
 // a registration missing from the db is looked up (see legacyGet).
 
-// migrateBatch is the number of entries moved per transaction.
-const migrateBatch = 64
+// migrateBatchSize is the number of entries moved per transaction (a
+// variable so the keyring kill test can cross batches with few entries:
+// every keyring item costs tens of milliseconds).
+var migrateBatchSize = 64
 
 // lister is a backend that can enumerate its keys (the file backend).
 type lister interface {
@@ -85,7 +87,7 @@ func (s *Store) migrateProfile(db *bbolt.DB, a cipher.AEAD, profile string) erro
 	}
 	sort.Strings(ids)
 	for len(ids) > 0 {
-		batch := ids[:min(migrateBatch, len(ids))]
+		batch := ids[:min(migrateBatchSize, len(ids))]
 		ids = ids[len(batch):]
 		if err := s.migrateBatch(db, a, profile, batch); err != nil {
 			return fmt.Errorf("migrate webhook secrets of %s into %s: %w", profile, d.path, err)

@@ -300,6 +300,9 @@ func migrateHelper() int {
 		return 1
 	}
 	stop, _ := strconv.Atoi(os.Getenv("HELPER_STOP_AT"))
+	if n, err := strconv.Atoi(os.Getenv("HELPER_BATCH")); err == nil {
+		migrateBatchSize = n
+	}
 	steps := 0
 	s.sdb.afterMigrateStep = func(step string) {
 		if steps++; steps == stop {
@@ -318,14 +321,14 @@ func migrateHelper() int {
 // migrateWithKills runs the migration in child processes killed (SIGKILL)
 // at random durable steps, then once to the end, and checks nothing was
 // lost.
-func migrateWithKills(t *testing.T, storage, dir, profile string, want map[string]string, kills int) {
+func migrateWithKills(t *testing.T, storage, dir, profile string, want map[string]string, kills, batch int) {
 	t.Helper()
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	run := func(stopAt int) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		cmd := helperCmd(ctx, "migrate", nil, "HELPER_STORAGE="+storage, "HELPER_DIR="+dir,
-			"HELPER_PROFILE="+profile, "HELPER_STOP_AT="+strconv.Itoa(stopAt))
+			"HELPER_PROFILE="+profile, "HELPER_STOP_AT="+strconv.Itoa(stopAt), "HELPER_BATCH="+strconv.Itoa(batch))
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -368,7 +371,7 @@ func migrateWithKills(t *testing.T, storage, dir, profile string, want map[strin
 	for i := range kills {
 		// Three durable steps per batch; stop within the batches left,
 		// early enough to leave some for the kills to come.
-		batches := (left() + migrateBatch - 1) / migrateBatch
+		batches := (left() + batch - 1) / batch
 		if batches == 0 {
 			t.Fatalf("kill %d: nothing left to migrate", i+1)
 		}
@@ -388,5 +391,5 @@ func migrateWithKills(t *testing.T, storage, dir, profile string, want map[strin
 func TestSecretDBMigrationSurvivesKills(t *testing.T) {
 	dir := t.TempDir()
 	want := seedOldLayout(t, NewFile(filepath.Join(dir, "credentials.json")), "p", 500)
-	migrateWithKills(t, StorageFile, dir, "p", want, 3)
+	migrateWithKills(t, StorageFile, dir, "p", want, 3, migrateBatchSize)
 }
