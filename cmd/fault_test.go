@@ -349,7 +349,7 @@ func TestFaultProviders(t *testing.T) {
 		{name: "pexa/create-slow/register", prov: "pexa", env: pexaEnv, args: append([]string{"register"}, pexaReg...),
 			fault: fSlow, method: "POST", path: "/uk/partner/api/notification/v1/notification-registrations", code: 1, msg: `no answer within 300ms.*may have taken effect`, attempts: 1, regs: 1},
 		// PwC's credentials login is safe to repeat.
-		{name: "pwc/login-503x2/list", prov: "pwc", env: []string{"HOOKCTL_USERNAME=sandbox", "HOOKCTL_PASSWORD=sandbox"},
+		{name: "pwc/login-503x2/list", prov: "pwc", env: []string{"HOOKCTL_USERNAME=sandbox", "HOOKCTL_PASSWORD=pwc-pass-7c41e9b2d05a3f"},
 			setup: [][]string{{"keys", "generate"}}, args: []string{"list", "-o", "json"},
 			fault: f503Burst, method: "POST", path: "/auth", code: 0, attempts: 3, regs: -1},
 		// OffBlocks writes carry an Idempotency-Key: a create whose answer

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
@@ -52,7 +53,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	dir := isolate(t)
 	logins := map[string]string{
 		"HOOKCTL_API_KEY": "sandbox-api-key", "HOOKCTL_CLIENT_SECRET": "sandbox-secret",
-		"HOOKCTL_USERNAME": "sandbox", "HOOKCTL_PASSWORD": "sandbox",
+		"HOOKCTL_USERNAME": pwc.SandboxUsername, "HOOKCTL_PASSWORD": pwc.SandboxPassword,
 	}
 	for k, v := range logins {
 		t.Setenv(k, v)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers/pwc"
 )
 
 // leakScan runs the real hookctl binary (the test binary under the name
@@ -224,7 +225,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		"pwc":       {"--url", "https://hooks.example.com/w", "--event", "ReportFiled", "--name", "leak"},
 		"offblocks": {"--url", "https://hooks.example.com/o", "--event", "card.updated"},
 	}
-	logins := map[string]string{"pexa": "sandbox-secret\n", "pwc": "sandbox\nsandbox\n", "offblocks": "00000000-0000-4000-8000-000000000000\nsandbox-secret\n"}
+	logins := map[string]string{"pexa": "sandbox-secret\n", "pwc": "sandbox\n" + pwc.SandboxPassword + "\n", "offblocks": "00000000-0000-4000-8000-000000000000\nsandbox-secret\n"}
 	for _, prov := range []string{"solvimon", "pexa", "pwc", "offblocks"} {
 		p := "scan-" + prov
 		s.run(0, "", append([]string{"profile", "add", p}, profileAdd[prov]...)...)
