@@ -139,24 +139,32 @@ func TestNoSecretLeaks(t *testing.T) {
 }
 
 // collectSecrets adds every string value of the credential file, and every
-// "value" inside stored webhook secret sets, to secrets.
+// "value" inside stored webhook secret sets, to secrets. A value never
+// replaces another under the same name: what a rotation or a logout
+// removed from the store stays a secret to look for.
 func collectSecrets(t *testing.T, raw []byte, secrets map[string]string) {
 	var store map[string]string
 	if err := json.Unmarshal(raw, &store); err != nil {
 		t.Fatalf("credential file: %v", err)
 	}
+	add := func(name, v string) {
+		for i := 2; secrets[name] != "" && secrets[name] != v; i++ {
+			name = fmt.Sprintf("%s~%d", strings.Split(name, "~")[0], i)
+		}
+		secrets[name] = v
+	}
 	valueRE := regexp.MustCompile(`"([A-Za-z_]*(?i:value|token|secret)[A-Za-z_]*)":"([^"]{8,})"`)
 	for key, v := range store {
 		if strings.Contains(key, "webhook/") || strings.HasSuffix(key, "/token") {
 			for i, m := range valueRE.FindAllStringSubmatch(v, -1) {
-				secrets[fmt.Sprintf("%s#%s%d", key, m[1], i)] = m[2]
+				add(fmt.Sprintf("%s#%s%d", key, m[1], i), m[2])
 			}
 			continue
 		}
 		if strings.Contains(key, "#") {
 			continue // a chunk of a larger value
 		}
-		secrets[key] = v
+		add(key, v)
 	}
 }
 

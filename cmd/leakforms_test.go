@@ -61,7 +61,13 @@ func newLeakIndex(secrets map[string]string) *leakIndex {
 		for f := range forms {
 			formNames = append(formNames, f)
 		}
-		sort.Strings(formNames) // the first form with a run names it
+		// The first form with a run names it: the plainest first.
+		sort.Slice(formNames, func(i, j int) bool {
+			if (formNames[i] == "exact") != (formNames[j] == "exact") {
+				return formNames[i] == "exact"
+			}
+			return formNames[i] < formNames[j]
+		})
 		for _, form := range formNames {
 			b := forms[form]
 			label := name + " (" + form + ")"
@@ -69,8 +75,14 @@ func newLeakIndex(secrets map[string]string) *leakIndex {
 				ix.short = append(ix.short, leakNeedle{label, b})
 				continue
 			}
+			if form == "exact" {
+				ix.short = append(ix.short, leakNeedle{label, b}) // also when every run is too plain
+			}
 			for i := 0; i+leakGram <= len(b); i++ {
 				g := string(b[i : i+leakGram])
+				if plain(g) {
+					continue
+				}
 				if o, ok := owner[g]; ok && o != value {
 					shared[g] = true
 					continue
@@ -86,6 +98,21 @@ func newLeakIndex(secrets map[string]string) *leakIndex {
 		delete(ix.grams, g)
 	}
 	return ix
+}
+
+// plain reports a run with fewer than 6 different bytes ("000000000000",
+// "0000-4000-80" of a UUID made of zeros): ordinary output has those, and
+// random secrets do not.
+func plain(g string) bool {
+	var seen [256]bool
+	n := 0
+	for i := 0; i < len(g); i++ {
+		if !seen[g[i]] {
+			seen[g[i]] = true
+			n++
+		}
+	}
+	return n < 6
 }
 
 // find returns the secrets (with the form) that occur in hay.
@@ -147,11 +174,16 @@ func leakForms(value string) map[string][]byte {
 	}
 	addEncodedForms(forms, "", []byte(value))
 	// A secret that is itself an encoding leaks through what it encodes.
+	// Hex first: a hex string is valid base64 too, which would decode it
+	// to bytes it never stood for.
 	raw := strings.TrimPrefix(value, "whsec_")
-	for _, dec := range []func(string) ([]byte, error){base64.StdEncoding.DecodeString, base64.URLEncoding.DecodeString,
-		base64.RawStdEncoding.DecodeString, base64.RawURLEncoding.DecodeString, hex.DecodeString} {
-		if b, err := dec(raw); err == nil && len(b) >= 16 {
-			addBinaryForms(forms, "decoded", b)
+	for _, dec := range []struct {
+		name string
+		fn   func(string) ([]byte, error)
+	}{{"hex", hex.DecodeString}, {"base64", base64.StdEncoding.DecodeString}, {"base64", base64.RawStdEncoding.DecodeString},
+		{"base64url", base64.URLEncoding.DecodeString}, {"base64url", base64.RawURLEncoding.DecodeString}} {
+		if b, err := dec.fn(raw); err == nil && len(b) >= 16 {
+			addBinaryForms(forms, "decoded "+dec.name, b)
 			break
 		}
 	}
@@ -240,7 +272,10 @@ func TestLeakIndex(t *testing.T) {
 	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/+x="
 	const short = "sandbox-api-key"
 	const jwtHeader = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-	ix := newLeakIndex(map[string]string{"webhook": secret, "api-key": short, "signing-key": privPEM,
+	const zeros = "00000000-0000-4000-8000-000000000000"
+	const hexSecret = "d0e41ce2a04b5d9e4bae320a4574fd68042535aa5fb4c51b94c298dc58670a1b"
+	hexBytes, _ := hex.DecodeString(hexSecret)
+	ix := newLeakIndex(map[string]string{"webhook": secret, "api-key": short, "signing-key": privPEM, "zeros": zeros, "hex-secret": hexSecret,
 		"token1": jwtHeader + "eyJzdWIiOiIxIn0.c2lnbmF0dXJlIG9uZQ", "token2": jwtHeader + "eyJzdWIiOiIyIn0.c2lnbmF0dXJlIHR3bw"})
 	decoded, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
 	found := []struct{ name, hay, want string }{
@@ -255,9 +290,11 @@ func TestLeakIndex(t *testing.T) {
 		{"Basic auth", "Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("user:"+short)), "api-key"},
 		{"truncated", "token " + secret[:20] + "...", "webhook (exact)"},
 		{"tail", "…" + secret[len(secret)-14:], "webhook (exact)"},
-		{"decoded bytes", "key=" + string(decoded), "webhook (decoded, raw)"},
-		{"decoded as hex", hex.EncodeToString(decoded), "webhook (decoded, hex)"},
+		{"decoded bytes", "key=" + string(decoded), "webhook (decoded base64, raw)"},
+		{"decoded as hex", hex.EncodeToString(decoded), "webhook (decoded base64, hex)"},
+		{"hex secret's bytes", "k=" + base64.StdEncoding.EncodeToString(hexBytes), "hex-secret (decoded hex, base64"},
 		{"short, exact", "key " + short, "api-key (exact)"},
+		{"a plain secret, whole", "key=" + zeros + ";", "zeros (exact)"},
 		{"a token's own part", "x eyJzdWIiOiIxIn0.c2lnbmF0dXJl", "token1 (exact)"},
 		{"PEM", privPEM, "signing-key (whole PEM)"},
 		{"PEM in JSON", `{"k":"` + string(jsonEscaped(privPEM)) + `"}`, "signing-key (whole PEM, json)"},
@@ -277,6 +314,7 @@ func TestLeakIndex(t *testing.T) {
 		{"public key in JSON", `{"pem":"` + string(jsonEscaped(pubPEM)) + `"}`},
 		{"structure two secrets share", jwtHeader + "eyJzdWIiOiJwdWJsaWMifQ.b3RoZXI"},
 		{"unrelated", "sandbox-api 0123456789abcdef " + base64.StdEncoding.EncodeToString([]byte("sandbox-secret"))},
+		{"plain runs of a plain secret", "id 00000000-0000-4000-8000-000000000001, 0000000000000000"},
 		{"short run", secret[10:21]},
 	}
 	for _, tc := range clean {
