@@ -269,6 +269,14 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		// A failed step ends the test before the interrupt below: never
+		// leave the server running.
+		if serve.ProcessState == nil {
+			serve.Process.Kill()
+			serve.Wait()
+		}
+	})
 	profileAdd := map[string][]string{}
 	sc := bufio.NewScanner(serveOut)
 	for len(profileAdd) < 4 && sc.Scan() {
@@ -433,6 +441,12 @@ func (s *leakScan) verifyListen(prov, id, event string) {
 	if err := c.Start(); err != nil {
 		s.t.Fatal(err)
 	}
+	defer func() { // after a failed step, too
+		if c.ProcessState == nil {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}()
 	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
 	var stderr strings.Builder
 	sc := bufio.NewScanner(errPipe)
@@ -444,11 +458,9 @@ func (s *leakScan) verifyListen(prov, id, event string) {
 		}
 	}
 	if addr == "" {
-		c.Process.Kill()
-		c.Wait()
 		s.t.Fatalf("verify listen: no address; stderr: %s", stderr.String())
 	}
-	rest := make(chan string)
+	rest := make(chan string, 1)
 	go func() {
 		var b strings.Builder
 		for sc.Scan() {
