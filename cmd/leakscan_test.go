@@ -235,7 +235,7 @@ func (s *leakScan) snapshotStore() {
 // (issue 19, item 7).
 func TestLeakScanEveryCommand(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the binary ~90 times")
+		t.Skip("runs the binary ~100 times")
 	}
 	dir := isolate(t)
 	t.Setenv("HOOKCTL_STORAGE", "file")
