@@ -73,6 +73,11 @@ type faultCell struct {
 	// noCreds: the other host of a redirect must have seen the request
 	// without any credential header.
 	noCreds bool
+	// gap, when set, is the least time between consecutive attempts in
+	// the sandbox's log: the Retry-After the fault sends. The log entry
+	// of an attempt is written before its answer leaves the server, so a
+	// client that waits Retry-After can never be logged sooner.
+	gap time.Duration
 }
 
 var (
@@ -111,24 +116,24 @@ var solvimonMatrix = []faultCell{
 	{fault: f503Burst, cmd: "delete", code: 1, msg: `HTTP 503`, attempts: 1, regs: 1},
 	{fault: f503Burst, cmd: "rotate-secret", code: 0, attempts: 3, regs: -1},
 	// 5xx that does not end: five attempts, then exit 1.
-	{fault: f503Persistent, cmd: "list", code: 1, msg: `HTTP 503`, attempts: 5, regs: -1},
-	{fault: f503Persistent, cmd: "register", code: 1, msg: `HTTP 503`, attempts: 5, regs: 1},
+	{fault: f503Persistent, cmd: "list", code: 1, msg: `HTTP 503`, attempts: 5, regs: -1, gap: time.Second},
+	{fault: f503Persistent, cmd: "register", code: 1, msg: `HTTP 503`, attempts: 5, regs: 1, gap: time.Second},
 	// 500 is not retried even for a GET: the server says it failed, not
 	// that it was too busy.
 	{fault: f500, cmd: "list", code: 1, msg: `HTTP 500`, attempts: 1, regs: -1},
 	// 429 with Retry-After: waited out where safe; exit 7 otherwise.
-	{fault: f429RA, cmd: "list", code: 0, attempts: 2, regs: -1},
-	{fault: f429RA, cmd: "get", code: 0, attempts: 2, regs: -1},
-	{fault: f429RA, cmd: "register", code: 0, attempts: 2, regs: 2},
+	{fault: f429RA, cmd: "list", code: 0, attempts: 2, regs: -1, gap: time.Second},
+	{fault: f429RA, cmd: "get", code: 0, attempts: 2, regs: -1, gap: time.Second},
+	{fault: f429RA, cmd: "register", code: 0, attempts: 2, regs: 2, gap: time.Second},
 	{fault: f429RA, cmd: "update", code: 7, msg: `rate limited.*retry after 1s`, attempts: 1, regs: -1, applied: no},
 	{fault: f429RA, cmd: "delete", code: 7, msg: `rate limited`, attempts: 1, regs: 1},
-	{fault: f429RA, cmd: "rotate-secret", code: 0, attempts: 2, regs: -1},
+	{fault: f429RA, cmd: "rotate-secret", code: 0, attempts: 2, regs: -1, gap: time.Second},
 	// 429 without Retry-After: the client's own backoff.
 	{fault: f429NoRA, cmd: "list", code: 0, attempts: 2, regs: -1},
 	{fault: f429NoRA, cmd: "register", code: 0, attempts: 2, regs: 2},
 	{fault: f429NoRA, cmd: "update", code: 7, msg: `rate limited`, attempts: 1, regs: -1, applied: no},
 	// 429 for good, or asking for longer than hookctl waits.
-	{fault: f429Persistent, cmd: "list", code: 7, msg: `rate limited by the provider after 5 attempt`, attempts: 5, regs: -1},
+	{fault: f429Persistent, cmd: "list", code: 7, msg: `rate limited by the provider after 5 attempt`, attempts: 5, regs: -1, gap: time.Second},
 	{fault: f429Long, cmd: "get", code: 7, msg: `retry after 2m0s`, attempts: 1, regs: -1},
 	// Slow: the work is done, the answer comes after --timeout.
 	{fault: fSlow, cmd: "list", code: 0, attempts: 2, regs: -1},
@@ -279,6 +284,9 @@ func runSolvimonCell(t *testing.T, bin string, c faultCell) {
 	if got := e.attempts(target[0], path, c.cmd == "list"); got != c.attempts {
 		t.Errorf("sandbox saw %d %s %s attempt(s), want %d: %v", got, target[0], path, c.attempts, e.srv.Requests())
 	}
+	if c.gap > 0 {
+		e.assertGaps(target[0], path, c.cmd == "list", c.gap)
+	}
 	if c.regs >= 0 {
 		if n := len(e.registrations()); n != c.regs {
 			t.Errorf("%d registration(s) afterwards, want %d", n, c.regs)
@@ -340,7 +348,7 @@ func TestFaultProviders(t *testing.T) {
 		{name: "pexa/create-slow/register", prov: "pexa", env: pexaEnv, args: append([]string{"register"}, pexaReg...),
 			fault: fSlow, method: "POST", path: "/uk/partner/api/notification/v1/notification-registrations", code: 1, msg: `no answer within 1s.*may have taken effect`, attempts: 1, regs: 1},
 		// PwC's credentials login is safe to repeat.
-		{name: "pwc/login-503x2/list", prov: "pwc", env: []string{"HOOKCTL_USERNAME=sandbox", "HOOKCTL_PASSWORD=sandbox"},
+		{name: "pwc/login-503x2/list", prov: "pwc", env: []string{"HOOKCTL_USERNAME=sandbox", "HOOKCTL_PASSWORD=pwc-pass-7c41e9b2d05a3f"},
 			setup: [][]string{{"keys", "generate"}}, args: []string{"list", "-o", "json"},
 			fault: f503Burst, method: "POST", path: "/auth", code: 0, attempts: 3, regs: -1},
 		// OffBlocks writes carry an Idempotency-Key: a create whose answer
@@ -524,6 +532,27 @@ func (e *faultEnv) attempts(method, path string, exact bool) int {
 		}
 	}
 	return n
+}
+
+// assertGaps checks that consecutive logged attempts of method on path
+// (as in attempts) are at least min apart: a lower bound, which a slow
+// machine only makes easier to meet.
+func (e *faultEnv) assertGaps(method, path string, exact bool, min time.Duration) {
+	e.t.Helper()
+	var at []time.Time
+	for _, r := range e.srv.Requests() {
+		if r.Method == method && (r.Path == path || (!exact && strings.HasPrefix(r.Path, path))) {
+			at = append(at, r.At)
+		}
+	}
+	if len(at) < 2 {
+		e.t.Fatalf("%d attempt(s) of %s %s logged, no gap to measure", len(at), method, path)
+	}
+	for i := 1; i < len(at); i++ {
+		if d := at[i].Sub(at[i-1]); d < min {
+			e.t.Errorf("attempt %d of %s %s came %s after the one before, want at least %s (Retry-After)", i+1, method, path, d.Round(time.Millisecond), min)
+		}
+	}
 }
 
 // registrations lists what the Solvimon sandbox holds, faults cleared.

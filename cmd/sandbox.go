@@ -22,8 +22,8 @@ const sandboxCredentials = `Fixed sandbox credentials (a wrong one gets the prov
   solvimon   API key sandbox-api-key (or Bearer token sandbox-token)
   pexa       client sandbox-client / secret sandbox-secret
   offblocks  API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret
-  pwc        user sandbox / password sandbox (tax number DE123456789,
-             account 1234567890)`
+  pwc        user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number
+             DE123456789, account 1234567890)`
 
 // NewCmdSandbox builds `hookctl sandbox`.
 func NewCmdSandbox(f *Factory) *cobra.Command {

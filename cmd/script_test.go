@@ -19,9 +19,12 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/zalando/go-keyring"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/dbustest"
 	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
@@ -48,6 +51,13 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		// [keyring]: the scripts use the real Secret Service.
+		Condition: func(cond string) (bool, error) {
+			if cond == "keyring" {
+				return realKeyring(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			srv, err := sandbox.Start(sandbox.Options{Wrap: func(name string, h http.Handler) http.Handler {
 				return spectest.ForProvider(t, name, h)
@@ -63,8 +73,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", work+"/.config")
 			env.Setenv("XDG_STATE_HOME", work+"/.state")
 			env.Setenv("HOME", work)
-			if bus := os.Getenv("DBUS_SESSION_BUS_ADDRESS"); bus != "" && os.Getenv("HOOKCTL_KEYRING_TEST") == "1" {
-				env.Setenv("DBUS_SESSION_BUS_ADDRESS", bus)
+			if realKeyring() {
+				env.Setenv("DBUS_SESSION_BUS_ADDRESS", os.Getenv("DBUS_SESSION_BUS_ADDRESS"))
 				// Each script gets its own profile names, so keyring entries never collide.
 			} else {
 				env.Setenv("HOOKCTL_STORAGE", "file")
@@ -250,6 +260,27 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("usage: recorded [N FILE | reset]")
 				}
 			},
+			// keyring get KEY prints what the OS keyring holds for hookctl
+			// under KEY ("<profile>/<name>"), read by this test process
+			// on the scripts' bus; ! keyring get KEY: it holds nothing.
+			"keyring": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 || args[0] != "get" {
+					ts.Fatalf("usage: keyring get KEY")
+				}
+				if !realKeyring() {
+					ts.Fatalf("keyring: no real Secret Service here (guard the script with [keyring])")
+				}
+				v, err := keyring.Get(credentials.Service, args[1])
+				switch {
+				case errors.Is(err, keyring.ErrNotFound) && neg:
+					return
+				case err != nil:
+					ts.Fatalf("keyring get %s: %v", args[1], err)
+				case neg:
+					ts.Fatalf("the keyring still holds %s", args[1])
+				}
+				fmt.Fprintln(ts.Stdout(), v)
+			},
 			// sendraw FILE URL sends the raw HTTP request saved in FILE (its
 			// method, headers and body, byte for byte) to URL and prints the
 			// response status code.
@@ -278,6 +309,12 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// realKeyring reports whether the scripts run against a real Secret
+// Service: under scripts/with-keyring.sh (or scripts/test.sh).
+func realKeyring() bool {
+	return dbustest.Enabled() && os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
 }
 
 // recorderKey finds a script's recorder in its testscript values.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 )
@@ -59,34 +60,46 @@ func (s *IOStreams) ColorEnabled() bool { return s.color }
 func (s *IOStreams) SetColor(on bool) { s.color = on }
 
 // Sanitize removes what a terminal would interpret from provider data:
-// control characters (escape sequences included) become visible \xNN.
+// control characters (escape sequences included) become visible \xNN. So
+// do bytes that are not UTF-8: a lone 0x9b is CSI on an 8-bit terminal.
 func Sanitize(v string) string {
-	clean := true
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			clean = false
-			break
-		}
-	}
-	if clean {
+	if !needsEscape(v) {
 		return v
 	}
+	const hex = "0123456789abcdef"
 	var b strings.Builder
-	for _, r := range v {
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
 		switch {
 		case r == '\t':
 			b.WriteString(" ")
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		case (r == utf8.RuneError && size == 1) || isControl(r):
+			c := v[i]
+			if size > 1 {
+				c = byte(r) // a C1 control, U+0080..U+009F
+			}
 			b.WriteString(`\x`)
-			const hex = "0123456789abcdef"
-			b.WriteByte(hex[r>>4&0xf])
-			b.WriteByte(hex[r&0xf])
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
 		default:
-			b.WriteRune(r)
+			b.WriteString(v[i : i+size])
 		}
+		i += size
 	}
 	return b.String()
 }
+
+func needsEscape(v string) bool {
+	for _, r := range v {
+		if r == utf8.RuneError || isControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// isControl: C0, DEL and C1 controls.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // Mask shows a secret as its first 5 and last 4 characters (whsec…a1f9);
 // short secrets show only the last characters so little is revealed.

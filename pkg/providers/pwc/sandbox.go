@@ -31,7 +31,7 @@ import (
 // serve --help`.
 const (
 	SandboxUsername  = "sandbox"
-	SandboxPassword  = "sandbox"
+	SandboxPassword  = "pwc-pass-7c41e9b2d05a3f"
 	SandboxTaxNumber = "DE123456789"
 	SandboxAccountID = "1234567890"
 	// sandboxUserID is the user id ServiceStack would put in createdById.

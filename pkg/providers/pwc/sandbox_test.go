@@ -120,7 +120,7 @@ func TestSandboxAuthAnswers(t *testing.T) {
 	}
 	// ServiceStack matches property names case-insensitively, and /auth
 	// takes the provider in the body.
-	status, body = e.raw(http.MethodPost, "/auth", "", map[string]string{"provider": "credentials", "UserName": "sandbox", "Password": "sandbox"})
+	status, body = e.raw(http.MethodPost, "/auth", "", map[string]string{"provider": "credentials", "UserName": SandboxUsername, "Password": SandboxPassword})
 	var ar authResponse
 	if status != 200 || json.Unmarshal(body, &ar) != nil || ar.BearerToken == "" || ar.RefreshToken == "" || ar.SessionID == "" {
 		t.Fatalf("login via /auth: %d %s", status, body)
