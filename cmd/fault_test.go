@@ -406,13 +406,13 @@ func itoa(n int) string {
 	return string(b)
 }
 
-// hookctlBin is the test binary copy that testscript's TestMain put on
-// PATH as "hookctl" (see script_test.go).
+// hookctlBin is the hookctl binary TestMain built and put on PATH
+// (see script_test.go).
 func hookctlBin(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("hookctl")
-	if err != nil || !strings.Contains(p, "testscript-main") {
-		t.Fatalf("hookctl on PATH is %q (%v), want the test binary installed by TestMain", p, err)
+	if err != nil || p != hookctlPath {
+		t.Fatalf("hookctl on PATH is %q (%v), want the binary TestMain built, %s", p, err, hookctlPath)
 	}
 	return p
 }

@@ -21,26 +21,38 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/zalando/go-keyring"
 
-	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/internal/dbustest"
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 
-// TestMain lets testscript run hookctl in-process: the test binary doubles
-// as the hookctl executable.
-func TestMain(m *testing.M) {
-	// Under -race every process sleeps a second at exit for late reports;
-	// the tests start hundreds of hookctl processes, so skip that wait.
-	if os.Getenv("GORACE") == "" {
-		os.Setenv("GORACE", "atexit_sleep_ms=0")
+// hookctlPath is the hookctl binary the end-to-end tests run (TestMain).
+var hookctlPath string
+
+// TestMain builds hookctl as users get it, without -race whatever this test
+// binary was built with, and puts it first on PATH for the scripts, the
+// fault matrix and the leak scan. They start hundreds of hookctl processes,
+// and a race-instrumented one takes about 90 ms to start against 3 ms; the
+// code those processes run is race-tested in-process by the package tests
+// (cmd's per-verb tests, pkg/verify, pkg/rotation).
+func TestMain(m *testing.M) { os.Exit(testMain(m)) }
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "hookctl-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	testscript.Main(m, map[string]func(){
-		"hookctl": func() { os.Exit(cmd.Main(os.Args[1:], output.System())) },
-	})
+	defer os.RemoveAll(dir)
+	hookctlPath = filepath.Join(dir, "hookctl")
+	if out, err := exec.Command("go", "build", "-o", hookctlPath, "github.com/hookctl/hookctl").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building hookctl: %v\n%s", err, out)
+		return 1
+	}
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return m.Run()
 }
 
 // TestScripts runs every testdata/script/*.txtar flow against a fresh
