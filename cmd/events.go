@@ -15,7 +15,17 @@ func NewCmdEvents(f *Factory, runF func() error) *cobra.Command {
 		Use:   "events",
 		Short: "List the event types the profile's provider accepts",
 		Long: `List the event types the profile's provider accepts, and which are mandatory.
-This needs no credentials where the catalogue is known offline.`,
+
+A line on stderr (and "source" in each JSON entry) says where the list comes
+from: "live" from the provider's API (Solvimon; hookctl's built-in catalogue
+stands in, with a warning, when the API cannot be read), "built-in" for
+hookctl's copy of a published catalogue, with its date (PEXA, OffBlocks;
+they have no API that lists events), or "subscriptions" where the provider
+publishes no names (PwC): then the list is the names this profile's
+subscriptions use. Catalogues are incomplete: register and update send a
+name missing from them with a warning, or refuse it with --strict-events.`,
+		Example: `  $ hookctl events -p pexa-uk
+  $ hookctl events -p billing -o json --jq '.[].name'`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -35,15 +45,19 @@ func runEvents(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
-	events, err := prov.Events(ctx)
+	cat, err := prov.Events(ctx)
 	if err != nil {
 		return err
 	}
-	if events == nil {
-		events = []webhook.EventType{}
+	if cat.Fallback != "" {
+		warnCode(f, "events_fallback", "%s", cat.Fallback)
 	}
+	notice(f, "source: %s", cat.About)
+	events := make([]webhook.EventType, 0, len(cat.Events))
 	t := &output.Table{Headers: []string{"EVENT", "MANDATORY", "DESCRIPTION"}}
-	for _, e := range events {
+	for _, e := range cat.Events {
+		e.Source = cat.Source
+		events = append(events, e)
 		m := ""
 		if e.Mandatory {
 			m = "yes"

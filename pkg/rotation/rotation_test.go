@@ -69,8 +69,10 @@ func (f *fake) Register(context.Context, webhook.CreateRequest) ([]webhook.Regis
 func (f *fake) Update(context.Context, string, webhook.UpdateRequest) (*webhook.Registration, error) {
 	return nil, nil
 }
-func (f *fake) Delete(context.Context, string) error                { return nil }
-func (f *fake) Events(context.Context) ([]webhook.EventType, error) { return nil, nil }
+func (f *fake) Delete(context.Context, string) error { return nil }
+func (f *fake) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return &webhook.EventCatalogue{}, nil
+}
 func (f *fake) RotationPolicy() webhook.RotationPolicy {
 	if f.client {
 		return webhook.RotationPolicy{ClientChoosesSecret: true, MaxConcurrency: 4}

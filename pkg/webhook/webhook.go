@@ -91,6 +91,9 @@ type EventType struct {
 	Name        string `json:"name" yaml:"name"`
 	Mandatory   bool   `json:"mandatory" yaml:"mandatory"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// Source is where the list holding it comes from (SourceLive, ...),
+	// so JSON output says it per event and stays a plain array.
+	Source string `json:"source" yaml:"source"`
 }
 
 // Provider is the small interface every adapter implements. Optional
@@ -105,7 +108,9 @@ type Provider interface {
 	Register(ctx context.Context, req CreateRequest) ([]Registration, error)
 	Update(ctx context.Context, id string, req UpdateRequest) (*Registration, error)
 	Delete(ctx context.Context, id string) error
-	Events(ctx context.Context) ([]EventType, error)
+	// Events is the provider's event list, read live where the provider
+	// has one, and where it comes from.
+	Events(ctx context.Context) (*EventCatalogue, error)
 }
 
 // RotationPolicy describes how a provider rotates signing secrets.

@@ -367,8 +367,8 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 }
 
 // Events is OffBlocks' documented catalogue.
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return slices.Clone(events), nil
+func (c *Client) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return builtInCatalogue(), nil
 }
 
 // registration maps the wire webhook to our model. Every listed webhook

@@ -123,6 +123,13 @@ var events = []webhook.EventType{
 	{Name: "transaction.updated", Description: "a transaction was created or changed"},
 }
 
+// eventsOrigin: the guide carries no date; the list entered hookctl then [INF].
+const eventsOrigin = "OffBlocks' webhook guide, as of 2026-11-23; OffBlocks has no API that lists them"
+
+func builtInCatalogue() *webhook.EventCatalogue {
+	return webhook.BuiltInCatalogue("OffBlocks' events", eventsOrigin, slices.Clone(events))
+}
+
 func eventNames() []string {
 	out := make([]string, len(events))
 	for i, e := range events {

@@ -705,9 +705,10 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	return out, fmt.Errorf("pexa: list stopped after %d pages", maxPages)
 }
 
-// Events is the region's catalogue; SECRET_EXPIRY is mandatory.
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return Catalogue(c.profile.Region), nil
+// Events is the region's built-in catalogue (PEXA has no API that lists
+// events); SECRET_EXPIRY is mandatory.
+func (c *Client) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return builtInCatalogue(c.profile.Region), nil
 }
 
 // RotationPolicy: PEXA chooses the new secret and keeps signing with the

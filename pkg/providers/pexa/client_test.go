@@ -686,14 +686,24 @@ func TestStatusSecretExpired(t *testing.T) {
 }
 
 func TestEventsOffline(t *testing.T) {
-	for region, want := range map[string]int{RegionUK: 11, RegionAU: 110} {
+	for region, want := range map[string]struct {
+		n     int
+		about string
+	}{RegionUK: {11, "PEXA's UK events (PEXA's UK notifications v1 reference"}, RegionAU: {110, "PEXA's AU events (PEXA's webhooks guide, captured 2026-07-26)"}} {
 		c, err := New(providerDeps(region))
 		if err != nil {
 			t.Fatal(err)
 		}
-		evs, err := c.Events(ctx)
-		if err != nil || len(evs) != want || evs[0].Name != MandatoryEvent || !evs[0].Mandatory {
-			t.Fatalf("%s events: %d %v", region, len(evs), err)
+		cat, err := c.Events(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := cat.Events
+		if len(evs) != want.n || evs[0].Name != MandatoryEvent || !evs[0].Mandatory {
+			t.Fatalf("%s events: %d", region, len(evs))
+		}
+		if cat.Source != webhook.SourceBuiltIn || !strings.Contains(cat.About, want.about) {
+			t.Fatalf("%s source: %+v", region, cat)
 		}
 		for _, ev := range evs[1:] {
 			if ev.Mandatory {

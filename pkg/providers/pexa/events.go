@@ -149,6 +149,25 @@ var auEvents = []struct{ name, trigger string }{
 	{"LINKED_SETTLEMENT_DELETE", "Either workspace removes the linked financial line item"},
 }
 
+// Where each region's built-in list was read. The AU guide's capture is
+// dated (testdata/pexa-notification-webhooks.asyncapi.yml, "generated");
+// providers.md gives the UK list no date, so it carries the day it entered
+// hookctl [INF].
+const (
+	ukOrigin = "PEXA's UK notifications v1 reference, which hookctl registers through; as of 2026-11-23"
+	auOrigin = "PEXA's webhooks guide, captured 2026-07-26"
+)
+
+// builtInCatalogue is a region's list as `hookctl events` shows it and
+// register checks names against.
+func builtInCatalogue(region string) *webhook.EventCatalogue {
+	origin := ukOrigin
+	if region == RegionAU {
+		origin = auOrigin
+	}
+	return webhook.BuiltInCatalogue("PEXA's "+describeRegion(region)+" events", origin, Catalogue(region))
+}
+
 // Catalogue is the event list of a region, mandatory event first.
 func Catalogue(region string) []webhook.EventType {
 	out := []webhook.EventType{{Name: MandatoryEvent, Mandatory: true, Description: secretExpiryTrigger}}
