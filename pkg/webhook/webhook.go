@@ -146,6 +146,15 @@ type SecretRotator interface {
 	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
 }
 
+// EventChecker is implemented by providers that publish their event names
+// (PEXA, Solvimon, OffBlocks): register and update check the names given
+// against the catalogue it returns, warning about those it lacks, or
+// refusing them with --strict-events. names are the ones to check, so a
+// provider may read its live list only when its built-in one lacks one.
+type EventChecker interface {
+	EventsToCheck(ctx context.Context, names []string) (*EventCatalogue, error)
+}
+
 // Tester sends a test delivery (Solvimon send-test).
 type Tester interface {
 	SendTest(ctx context.Context, id string) (string, error)

@@ -150,7 +150,7 @@ func Spec() provider.Spec {
 			Name:     FieldKeyID,
 			Usage:    "id of the uploaded request-signing key, when it was uploaded elsewhere (`hookctl keys upload` remembers it itself)",
 			Validate: validateKeyID,
-		}},
+		}, provider.StrictEventsField()},
 		Credentials: []provider.Credential{
 			{Name: CredAPIKey, Prompt: "OffBlocks API key (a UUID)"},
 			{Name: CredAPISecret, Prompt: "OffBlocks API secret"},
@@ -256,13 +256,15 @@ func validateCallbackURL(s string) error {
 	return nil
 }
 
-// validateEvents checks event types against the catalogue and drops
-// duplicates; an empty list subscribes to every type [DOC].
+// validateEvents drops duplicates; an empty list subscribes to every type
+// [DOC]. A type missing from the guide's list is not refused here: the list
+// may be incomplete, so the command warns (webhook.EventChecker) and
+// OffBlocks decides.
 func validateEvents(in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, e := range in {
-		if !isKnownEvent(e) {
-			return nil, webhook.Invalid("offblocks: unknown event type %q (valid: %s)", e, strings.Join(eventNames(), ", "))
+		if strings.TrimSpace(e) == "" {
+			return nil, webhook.Invalid("offblocks: an empty event type was given")
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)

@@ -63,6 +63,7 @@ var (
 	_ webhook.Provider      = (*Client)(nil)
 	_ webhook.SecretRotator = (*Client)(nil)
 	_ webhook.Authenticator = (*Client)(nil)
+	_ webhook.EventChecker  = (*Client)(nil)
 )
 
 // New builds a client. Nothing is fetched or read from the keyring until the
@@ -330,7 +331,7 @@ func (c *Client) checkURI(raw string) (string, error) {
 
 // events applies the event rules and tells the user about dropped duplicates.
 func (c *Client) events(in []string) ([]string, error) {
-	out, dups, err := checkEvents(c.profile.Region, in)
+	out, dups, err := checkEvents(in)
 	if err != nil {
 		return nil, err
 	}
@@ -709,6 +710,11 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 // events); SECRET_EXPIRY is mandatory.
 func (c *Client) Events(context.Context) (*webhook.EventCatalogue, error) {
 	return builtInCatalogue(c.profile.Region), nil
+}
+
+// EventsToCheck: names are checked against the same built-in catalogue.
+func (c *Client) EventsToCheck(ctx context.Context, _ []string) (*webhook.EventCatalogue, error) {
+	return c.Events(ctx)
 }
 
 // RotationPolicy: PEXA chooses the new secret and keeps signing with the

@@ -124,6 +124,7 @@ func Spec() provider.Spec {
 			{Name: FieldClientID, Usage: "OAuth2 client id of your PEXA API client", Required: true, Validate: validateToken(FieldClientID)},
 			{Name: FieldAPIPrefix, Usage: `path before /v1, /v2, /v3 (default: uk "` + UKAPIPrefix + `", au none; "/" for none)`, Validate: validateAPIPrefix},
 			{Name: FieldAudience, Usage: "audience sent to the token endpoint (Auth0-style endpoints that need one)", Validate: validateToken(FieldAudience)},
+			provider.StrictEventsField(),
 		},
 		Credentials: []provider.Credential{
 			{Name: CredClientSecret, Prompt: "PEXA OAuth2 client secret"},

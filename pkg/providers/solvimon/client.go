@@ -57,6 +57,7 @@ var (
 	_ webhook.SecretRotator = (*Client)(nil)
 	_ webhook.Tester        = (*Client)(nil)
 	_ webhook.PenaltyBox    = (*Client)(nil)
+	_ webhook.EventChecker  = (*Client)(nil)
 )
 
 // New builds a client. Credentials are looked up on the first request, so

@@ -747,3 +747,21 @@ func TestEventsPaging(t *testing.T) {
 		t.Fatalf("page ignored: %d events, %d calls, %v", len(cat.Events), calls.Load(), err)
 	}
 }
+
+// EventsToCheck costs no request when the built-in catalogue holds every
+// name (or a name is malformed, which the field rules refuse anyway), and
+// reads the account's list once otherwise.
+func TestEventsToCheck(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, names := range [][]string{{"INVOICE.CREATED", "CUSTOMER.DELETE"}, {"invoice created"}, nil} {
+		cat, err := c.EventsToCheck(ctx, names)
+		if err != nil || cat.Source != webhook.SourceBuiltIn || len(e.requests()) != 0 {
+			t.Fatalf("%q: %+v %v, %d requests", names, cat, err, len(e.requests()))
+		}
+	}
+	cat, err := c.EventsToCheck(ctx, []string{"INVOICE.CREATED", "INVOICE.PAID"})
+	if err != nil || cat.Source != webhook.SourceLive || !slices.Contains(cat.Names(), "INVOICE.PAID") || len(e.requests()) != 1 {
+		t.Fatalf("finer action: %+v %v, %d requests", cat, err, len(e.requests()))
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,7 +33,22 @@ func (c *Client) Events(ctx context.Context) (*webhook.EventCatalogue, error) {
 		return nil, err
 	}
 	cat = builtInCatalogue()
-	cat.Fallback = fmt.Sprintf("could not read Solvimon's actions (%s); showing %s instead", firstLine(err), cat.Name)
+	cat.Fallback = fmt.Sprintf("could not read Solvimon's actions (%s); using %s instead", firstLine(err), cat.Name)
+	return cat, nil
+}
+
+// EventsToCheck is the built-in catalogue when it holds every name, so a
+// register with documented actions costs no extra request; otherwise the
+// account's own list (Events). Names not of the RESOURCE.ACTION form are
+// not looked up: the field rules refuse them anyway.
+func (c *Client) EventsToCheck(ctx context.Context, names []string) (*webhook.EventCatalogue, error) {
+	cat := builtInCatalogue()
+	known := cat.Names()
+	for _, n := range names {
+		if actionPattern.MatchString(n) && !slices.Contains(known, n) {
+			return c.Events(ctx)
+		}
+	}
 	return cat, nil
 }
 
@@ -72,7 +88,7 @@ func (c *Client) liveActions(ctx context.Context) (*webhook.EventCatalogue, erro
 		}
 	}
 	cat := &webhook.EventCatalogue{Events: events, Source: webhook.SourceLive,
-		Name: "Solvimon's list of actions (GET /v1/webhooks/actions)", About: "live from Solvimon (GET /v1/webhooks/actions)"}
+		Name: "Solvimon's list of actions at GET /v1/webhooks/actions", About: "live from Solvimon (GET /v1/webhooks/actions)"}
 	c.mu.Lock()
 	c.actions = cat
 	c.mu.Unlock()

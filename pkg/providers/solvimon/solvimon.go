@@ -73,7 +73,7 @@ func Spec() provider.Spec {
 			Name:     FieldPlatformID,
 			Usage:    "Solvimon platform (sub-account) id, sent as x-platform-id",
 			Validate: validatePlatformID,
-		}},
+		}, provider.StrictEventsField()},
 		Credentials: []provider.Credential{
 			{Name: "api-key", Prompt: "Solvimon API key"},
 			// A Bearer JWT from Solvimon's Identity API works instead of an
