@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -70,18 +71,33 @@ func runEvents(ctx context.Context, f *Factory) error {
 	return printer.Print(events, t)
 }
 
-// addStrictEventsFlag adds --strict-events to a command that takes events;
-// the returned func reports the flag's value, nil when not given (then the
-// profile's strict-events setting decides).
-func addStrictEventsFlag(c *cobra.Command) func() *bool {
-	v := c.Flags().Bool("strict-events", false, "refuse event names missing from the provider's catalogue instead of sending them with a warning (default: the profile's strict-events setting)")
-	return func() *bool {
-		if !c.Flags().Changed("strict-events") {
-			return nil
-		}
-		return v
-	}
+// addStrictEventsFlag adds --strict-events to a command that takes events,
+// setting *dst only when it is given (nil: the profile's strict-events
+// setting decides).
+func addStrictEventsFlag(c *cobra.Command, dst **bool) {
+	c.Flags().VarPF(&optionalBool{dst}, "strict-events", "", "refuse event names missing from the provider's catalogue instead of sending them with a warning (default: the profile's strict-events setting)").NoOptDefVal = "true"
 }
+
+// optionalBool is a boolean flag value that stays nil until given.
+type optionalBool struct{ v **bool }
+
+func (o *optionalBool) String() string {
+	if o.v == nil || *o.v == nil {
+		return "false"
+	}
+	return strconv.FormatBool(**o.v)
+}
+
+func (o *optionalBool) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*o.v = &b
+	return nil
+}
+
+func (o *optionalBool) Type() string { return "bool" }
 
 // checkEventNames checks the event names given to register or update
 // against the provider's catalogue (issue 14): catalogues are incomplete,

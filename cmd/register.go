@@ -14,15 +14,14 @@ import (
 
 // RegisterOptions are `hookctl register`'s inputs.
 type RegisterOptions struct {
-	F          *Factory
-	URL        string
-	Events     []string
-	Name       string
-	Inactive   bool
-	ShowSecret bool
-	Params     map[string]*string
-	// StrictEvents is --strict-events, nil when not given.
-	StrictEvents func() *bool
+	F            *Factory
+	URL          string
+	Events       []string
+	Name         string
+	Inactive     bool
+	ShowSecret   bool
+	Params       map[string]*string
+	StrictEvents *bool // --strict-events, nil when not given
 }
 
 // NewCmdRegister builds `hookctl register`.
@@ -58,7 +57,7 @@ returns one, is stored in the keyring for 'hookctl verify'.`,
 	c.Flags().StringVar(&opts.Name, "name", "", "display name")
 	c.Flags().BoolVar(&opts.Inactive, "inactive", false, "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
-	opts.StrictEvents = addStrictEventsFlag(c)
+	addStrictEventsFlag(c, &opts.StrictEvents)
 	opts.Params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	return c
@@ -116,7 +115,7 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 		active := false
 		req.Active = &active
 	}
-	if err := checkEventNames(ctx, opts.F, prov, profile, opts.Events, opts.StrictEvents()); err != nil {
+	if err := checkEventNames(ctx, opts.F, prov, profile, opts.Events, opts.StrictEvents); err != nil {
 		return err
 	}
 	if err := checkSecretStore(opts.F, profile.Name); err != nil {

@@ -20,8 +20,7 @@ type UpdateOptions struct {
 	RemoveEvents []string
 	Active       bool
 	Params       map[string]string
-	// StrictEvents is --strict-events, nil when not given.
-	StrictEvents func() *bool
+	StrictEvents *bool // --strict-events, nil when not given
 
 	setURL, setName, setEvents, setActive bool
 }
@@ -65,7 +64,7 @@ names given are checked as 'hookctl register' checks them.`,
 	fl.StringSliceVar(&opts.AddEvents, "add-event", nil, "add an event (repeatable)")
 	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
 	fl.BoolVar(&opts.Active, "active", true, "enable or disable deliveries (--active=false)")
-	opts.StrictEvents = addStrictEventsFlag(c)
+	addStrictEventsFlag(c, &opts.StrictEvents)
 	params = addParamFlags(c)
 	for _, name := range []string{"event", "add-event", "remove-event"} {
 		_ = c.RegisterFlagCompletionFunc(name, completeEvents(f))
@@ -84,7 +83,7 @@ func runUpdate(ctx context.Context, opts *UpdateOptions) error {
 	if opts.setEvents {
 		given = opts.Events
 	}
-	if err := checkEventNames(ctx, opts.F, prov, profile, given, opts.StrictEvents()); err != nil {
+	if err := checkEventNames(ctx, opts.F, prov, profile, given, opts.StrictEvents); err != nil {
 		return err
 	}
 	printer, err := opts.F.Printer()
