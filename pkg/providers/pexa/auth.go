@@ -48,12 +48,11 @@ func (t *cachedToken) usable(now time.Time) bool {
 }
 
 // scopes is what op's token asks for: the profile's scopes setting when
-// set, else the operation's own scope in the profile's region.
+// set (New refuses a malformed one), else the operation's own scope in the
+// profile's region.
 func (c *Client) scopes(op apiOp) []string {
-	if v := c.profile.Setting(FieldScopes); v != "" {
-		if sc, err := parseScopes(v); err == nil {
-			return sc
-		}
+	if sc, err := parseScopes(c.profile.Setting(FieldScopes)); err == nil {
+		return sc
 	}
 	return []string{operationScopes[c.profile.Region][op]}
 }

@@ -83,6 +83,9 @@ func New(d provider.Deps) (*Client, error) {
 	if c.epErr == nil && d.Profile.Setting(FieldClientID) == "" {
 		c.epErr = webhook.Invalid("pexa: profile %s has no client-id; add it with `hookctl profile add %s --provider pexa --region %s --client-id ID`", d.Profile.Name, d.Profile.Name, d.Profile.Region)
 	}
+	if v := d.Profile.Setting(FieldScopes); c.epErr == nil && v != "" {
+		c.epErr = validateScopes(v) // a hand-edited config: refused, never silently replaced
+	}
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
 	}

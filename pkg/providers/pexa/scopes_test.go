@@ -118,4 +118,11 @@ func TestParseScopes(t *testing.T) {
 	if err := validateProfile(p); err == nil {
 		t.Error("a profile with a malformed scopes setting was accepted")
 	}
+	// A hand-edited config: the client refuses to call rather than ask
+	// for other scopes than the profile says.
+	e := newEnv(t)
+	c, _ := e.client(func(o *clientOpts) { o.settings = map[string]string{FieldScopes: `x "y"`} })
+	if _, err := c.List(ctx, webhook.ListOptions{}); webhook.KindOf(err) != webhook.KindUsage || len(e.requests()) != 0 {
+		t.Fatalf("malformed scopes setting: %v after %d requests", err, len(e.requests()))
+	}
 }
