@@ -153,7 +153,7 @@ var auEvents = []struct{ name, trigger string }{
 // providers.md gives the UK list no date, so it carries the day it entered
 // hookctl [INF].
 const (
-	ukOrigin = "PEXA's UK notifications v1 reference, which hookctl registers through; as of 2026-11-23"
+	ukOrigin = "PEXA's UK notifications v1 reference, as of 2026-11-23; hookctl registers through v1, so v2-only events such as TITLE_DATA_RECEIVED are not in it"
 	auOrigin = "PEXA's webhooks guide, captured 2026-07-26"
 )
 
