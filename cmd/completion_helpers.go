@@ -99,12 +99,12 @@ func completeEvents(f *Factory) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		events, err := prov.Events(c.Context())
+		cat, err := prov.Events(c.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []cobra.Completion
-		for _, e := range events {
+		for _, e := range cat.Events {
 			out = append(out, e.Name)
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // TestInterruptExitCode: a command cut short by Ctrl-C (its context
@@ -31,5 +32,20 @@ func TestInterruptExitCode(t *testing.T) {
 	}
 	if !strings.Contains(topic, "\n  130  interrupted") {
 		t.Fatalf("help exit-codes does not list 130:\n%s", topic)
+	}
+}
+
+// TestProviderErrorKeepsItsKind: a provider error whose words happen to
+// look like cobra's ("... the event types PEXA accepts in UK") keeps its
+// own exit code; only untyped cobra errors are read by their words.
+func TestProviderErrorKeepsItsKind(t *testing.T) {
+	io, _, _, _ := output.Test()
+	f := NewFactory(io, os.Getenv, "test")
+	err := (&webhook.Error{Kind: webhook.KindError, Msg: "pexa: Invalid eventTypes (HTTP 400)"}).WithHint("see `hookctl events` for the event types PEXA accepts in UK")
+	if code := reportError(f, err); code != 1 {
+		t.Fatalf("provider error: exit %d, want 1", code)
+	}
+	if code := reportError(f, fmt.Errorf(`accepts 1 arg(s), received 2`)); code != 2 {
+		t.Fatalf("cobra usage error: exit %d, want 2", code)
 	}
 }

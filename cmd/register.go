@@ -14,13 +14,14 @@ import (
 
 // RegisterOptions are `hookctl register`'s inputs.
 type RegisterOptions struct {
-	F          *Factory
-	URL        string
-	Events     []string
-	Name       string
-	Inactive   bool
-	ShowSecret bool
-	Params     map[string]*string
+	F            *Factory
+	URL          string
+	Events       []string
+	Name         string
+	Inactive     bool
+	ShowSecret   bool
+	Params       map[string]*string
+	StrictEvents *bool // --strict-events, nil when not given
 }
 
 // NewCmdRegister builds `hookctl register`.
@@ -30,7 +31,10 @@ func NewCmdRegister(f *Factory, runF func(*RegisterOptions) error) *cobra.Comman
 		Use:   "register --url <url> --event <event>... [flags]",
 		Short: "Register a webhook endpoint",
 		Long: `Register a webhook endpoint at the profile's provider. Each provider's rules are
-checked before anything is sent. The new signing secret, when the provider
+checked before anything is sent. An event name missing from the provider's
+catalogue ('hookctl events') is sent with a warning naming the closest known
+ones, and the provider decides; --strict-events (or the profile setting
+strict-events) refuses it instead. The new signing secret, when the provider
 returns one, is stored in the keyring for 'hookctl verify'.`,
 		Example: `  # Solvimon
   $ hookctl register --url https://hooks.example.com/solvimon --event INVOICE.CREATED --name billing --reference billing-1
@@ -53,6 +57,7 @@ returns one, is stored in the keyring for 'hookctl verify'.`,
 	c.Flags().StringVar(&opts.Name, "name", "", "display name")
 	c.Flags().BoolVar(&opts.Inactive, "inactive", false, "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
+	addStrictEventsFlag(c, &opts.StrictEvents)
 	opts.Params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	return c
@@ -109,6 +114,9 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if opts.Inactive {
 		active := false
 		req.Active = &active
+	}
+	if err := checkEventNames(ctx, opts.F, prov, profile, opts.Events, opts.StrictEvents); err != nil {
+		return err
 	}
 	if err := checkSecretStore(opts.F, profile.Name); err != nil {
 		return err

@@ -48,7 +48,10 @@ func Main(args []string, io *output.IOStreams) int {
 // reportError prints err once (JSON with -o json) and returns its exit code.
 func reportError(f *Factory, err error) int {
 	kind := webhook.KindOf(err)
-	if kind == webhook.KindError && isCobraUsageError(err) {
+	var typed *webhook.Error
+	// Only cobra's own (untyped) errors are recognised by their words: a
+	// provider's message or hint may well say "accepts " too.
+	if kind == webhook.KindError && !errors.As(err, &typed) && isCobraUsageError(err) {
 		kind = webhook.KindUsage
 	}
 	if errors.Is(err, context.Canceled) {

@@ -20,7 +20,8 @@ import (
 
 const sandboxCredentials = `Fixed sandbox credentials (a wrong one gets the provider's real 401):
   solvimon   API key sandbox-api-key (or Bearer token sandbox-token)
-  pexa       client sandbox-client / secret sandbox-secret
+  pexa       client sandbox-client / secret sandbox-secret (every scope);
+             client sandbox-client-v1, same secret: v1 API scopes only
   offblocks  API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret
   pwc        user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number
              DE123456789, account 1234567890)`

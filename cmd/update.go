@@ -20,6 +20,7 @@ type UpdateOptions struct {
 	RemoveEvents []string
 	Active       bool
 	Params       map[string]string
+	StrictEvents *bool // --strict-events, nil when not given
 
 	setURL, setName, setEvents, setActive bool
 }
@@ -32,7 +33,8 @@ func NewCmdUpdate(f *Factory, runF func(*UpdateOptions) error) *cobra.Command {
 		Use:   "update <id> [flags]",
 		Short: "Change a webhook registration",
 		Long: `Change a registration's URL, events, name or active state. Only what you pass
-changes; --add-event and --remove-event edit the current event list.`,
+changes; --add-event and --remove-event edit the current event list. Event
+names given are checked as 'hookctl register' checks them.`,
 		Example: `  $ hookctl update wh_123 --url https://hooks.example.com/v2
   $ hookctl update wh_123 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
   $ hookctl update wh_123 --active=false`,
@@ -62,6 +64,7 @@ changes; --add-event and --remove-event edit the current event list.`,
 	fl.StringSliceVar(&opts.AddEvents, "add-event", nil, "add an event (repeatable)")
 	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
 	fl.BoolVar(&opts.Active, "active", true, "enable or disable deliveries (--active=false)")
+	addStrictEventsFlag(c, &opts.StrictEvents)
 	params = addParamFlags(c)
 	for _, name := range []string{"event", "add-event", "remove-event"} {
 		_ = c.RegisterFlagCompletionFunc(name, completeEvents(f))
@@ -70,8 +73,17 @@ changes; --add-event and --remove-event edit the current event list.`,
 }
 
 func runUpdate(ctx context.Context, opts *UpdateOptions) error {
-	prov, _, err := opts.F.Provider()
+	prov, profile, err := opts.F.Provider()
 	if err != nil {
+		return err
+	}
+	// The names given are checked; those already on the registration were
+	// accepted by the provider.
+	given := opts.AddEvents
+	if opts.setEvents {
+		given = opts.Events
+	}
+	if err := checkEventNames(ctx, opts.F, prov, profile, given, opts.StrictEvents); err != nil {
 		return err
 	}
 	printer, err := opts.F.Printer()

@@ -413,7 +413,7 @@ func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []R
 		_ = g.Wait()
 		for i, id := range ids {
 			if errs[i] != nil {
-				if sel.filtered() || webhook.KindOf(errs[i]) == webhook.KindAuth {
+				if sel.filtered() || credentialsRefused(errs[i]) {
 					skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
 					continue
 				}
@@ -439,6 +439,16 @@ func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []R
 		items = append(items, item{reg: r, reason: reason})
 	}
 	return items, skipped, nil
+}
+
+// credentialsRefused: a read that failed because the credentials are
+// missing or refused (exit 4 without a 403) dooms the rotation call too. A
+// 403 only says this read is not permitted, which says nothing of the
+// write: PEXA asks for each operation's own scope, and a client of its UK
+// v1 API may rotate without the v2 read's scope (issue 14 item 4).
+func credentialsRefused(err error) bool {
+	var we *webhook.Error
+	return webhook.KindOf(err) == webhook.KindAuth && !(errors.As(err, &we) && we.Status == http.StatusForbidden)
 }
 
 func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {

@@ -31,6 +31,8 @@ type fake struct {
 	// listTwice: List returns every registration twice (a provider's
 	// paging that repeats items).
 	listTwice bool
+	// readErr, when set, is what Get answers.
+	readErr error
 }
 
 func newFake(n int) *fake {
@@ -57,6 +59,9 @@ func (f *fake) List(context.Context, webhook.ListOptions) ([]webhook.Registratio
 func (f *fake) Get(_ context.Context, id string) (*webhook.Registration, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.readErr != nil {
+		return nil, f.readErr
+	}
 	s, ok := f.secrets[id]
 	if !ok {
 		return nil, webhook.NotFound("fake", id)
@@ -69,8 +74,10 @@ func (f *fake) Register(context.Context, webhook.CreateRequest) ([]webhook.Regis
 func (f *fake) Update(context.Context, string, webhook.UpdateRequest) (*webhook.Registration, error) {
 	return nil, nil
 }
-func (f *fake) Delete(context.Context, string) error                { return nil }
-func (f *fake) Events(context.Context) ([]webhook.EventType, error) { return nil, nil }
+func (f *fake) Delete(context.Context, string) error { return nil }
+func (f *fake) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return &webhook.EventCatalogue{}, nil
+}
 func (f *fake) RotationPolicy() webhook.RotationPolicy {
 	if f.client {
 		return webhook.RotationPolicy{ClientChoosesSecret: true, MaxConcurrency: 4}
@@ -425,4 +432,24 @@ func TestListedTwiceRotatesOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d runs over a list that repeats every item: %d went wrong", runs, bad)
+}
+
+// A named id whose read is forbidden (403: that read is not permitted) is
+// rotated with the write endpoint alone; one whose read found the
+// credentials refused (401) is not tried (issue 14 item 4).
+func TestForbiddenReadStillRotates(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		rotated int
+		status2 string
+	}{{403, 1, StatusOK}, {401, 0, StatusFailed}} {
+		f := newFake(1)
+		f.readErr = &webhook.Error{Kind: webhook.KindAuth, Msg: "read refused", Status: tc.status}
+		o, _ := setup(t, f)
+		o.Select = Selector{IDs: []string{"wh_0"}}
+		rep := run(t, o)
+		if f.n != tc.rotated || len(rep.Results) != 1 || rep.Results[0].Status != tc.status2 {
+			t.Errorf("read %d: %d rotations, results %+v", tc.status, f.n, rep.Results)
+		}
+	}
 }

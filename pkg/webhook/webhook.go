@@ -91,6 +91,9 @@ type EventType struct {
 	Name        string `json:"name" yaml:"name"`
 	Mandatory   bool   `json:"mandatory" yaml:"mandatory"`
 	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	// Source is where the list holding it comes from (SourceLive, ...),
+	// so JSON output says it per event and stays a plain array.
+	Source string `json:"source" yaml:"source"`
 }
 
 // Provider is the small interface every adapter implements. Optional
@@ -105,7 +108,9 @@ type Provider interface {
 	Register(ctx context.Context, req CreateRequest) ([]Registration, error)
 	Update(ctx context.Context, id string, req UpdateRequest) (*Registration, error)
 	Delete(ctx context.Context, id string) error
-	Events(ctx context.Context) ([]EventType, error)
+	// Events is the provider's event list, read live where the provider
+	// has one, and where it comes from.
+	Events(ctx context.Context) (*EventCatalogue, error)
 }
 
 // RotationPolicy describes how a provider rotates signing secrets.
@@ -139,6 +144,15 @@ type Rotation struct {
 type SecretRotator interface {
 	RotationPolicy() RotationPolicy
 	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
+}
+
+// EventChecker is implemented by providers that publish their event names
+// (PEXA, Solvimon, OffBlocks): register and update check the names given
+// against the catalogue it returns, warning about those it lacks, or
+// refusing them with --strict-events. names are the ones to check, so a
+// provider may read its live list only when its built-in one lacks one.
+type EventChecker interface {
+	EventsToCheck(ctx context.Context, names []string) (*EventCatalogue, error)
 }
 
 // Tester sends a test delivery (Solvimon send-test).

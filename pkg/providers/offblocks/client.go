@@ -52,6 +52,7 @@ var (
 	_ provider.KeyManager   = (*Client)(nil)
 	_ provider.KeyUploader  = (*Client)(nil)
 	_ webhook.Authenticator = (*Client)(nil)
+	_ webhook.EventChecker  = (*Client)(nil)
 )
 
 // New builds a client. Credentials and keys are read on first use, so
@@ -366,9 +367,15 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	return notFound(c.call(ctx, http.MethodDelete, hookPath(id), nil, nil), id)
 }
 
-// Events is OffBlocks' documented catalogue.
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return slices.Clone(events), nil
+// Events is OffBlocks' documented catalogue (it has no API that lists
+// event types).
+func (c *Client) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return builtInCatalogue(), nil
+}
+
+// EventsToCheck: names are checked against the same catalogue.
+func (c *Client) EventsToCheck(ctx context.Context, _ []string) (*webhook.EventCatalogue, error) {
+	return c.Events(ctx)
 }
 
 // registration maps the wire webhook to our model. Every listed webhook

@@ -261,8 +261,8 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 			_, err := c.Register(ctx, webhook.CreateRequest{URL: "/hooks", Events: []string{"card.updated"}})
 			return err
 		},
-		"unknown event": func() error {
-			_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example.com", Events: []string{"card.created"}})
+		"empty event": func() error {
+			_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example.com", Events: []string{""}})
 			return err
 		},
 		"name": func() error {
@@ -288,6 +288,12 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 	}
 	if n := len(e.requests("", "")); n != 0 {
 		t.Fatalf("%d requests were sent for invalid input", n)
+	}
+	// A type missing from the guide's list is OffBlocks' to refuse, not
+	// the client's (issue 14 item 2): it is sent, and the answer stands.
+	_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example.com", Events: []string{"card.created"}})
+	if we := kindOf(t, err, webhook.KindError); we.Status != 400 || !strings.Contains(we.Error(), `unknown webhook type "card.created"`) {
+		t.Fatalf("unknown type: %v", err)
 	}
 	// Loopback http is fine (a local `verify listen`).
 	if _, err := c.Register(ctx, webhook.CreateRequest{URL: "http://127.0.0.1:9999/hook"}); err != nil {

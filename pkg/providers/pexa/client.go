@@ -53,16 +53,17 @@ type Client struct {
 	now     func() time.Time
 
 	tokMu     sync.Mutex
-	cred      *credentials.Login // read on first need
-	tok       *cachedToken
-	tokLoaded bool               // the keyring entry was read (once per client)
-	cache     *credentials.Cache // the token cache, keyed by the login's fingerprint
+	cred      *credentials.Login      // read on first need
+	toks      map[string]*cachedToken // by scopeKey
+	tokLoaded bool                    // the keyring entry was read (once per client)
+	cache     *credentials.Cache      // the token cache, keyed by the login's fingerprint
 }
 
 var (
 	_ webhook.Provider      = (*Client)(nil)
 	_ webhook.SecretRotator = (*Client)(nil)
 	_ webhook.Authenticator = (*Client)(nil)
+	_ webhook.EventChecker  = (*Client)(nil)
 )
 
 // New builds a client. Nothing is fetched or read from the keyring until the
@@ -73,7 +74,7 @@ func New(d provider.Deps) (*Client, error) {
 	default:
 		return nil, webhook.Invalid("pexa: profile %s has region %q; want uk or au (hookctl profile add %s --provider pexa --region uk|au ...)", d.Profile.Name, d.Profile.Region, d.Profile.Name)
 	}
-	c := &Client{profile: d.Profile, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	c := &Client{profile: d.Profile, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now, toks: map[string]*cachedToken{}}
 	if c.errOut == nil {
 		c.errOut = io.Discard
 	}
@@ -81,6 +82,9 @@ func New(d provider.Deps) (*Client, error) {
 	c.ep, c.epErr = resolveEndpoints(d.Profile)
 	if c.epErr == nil && d.Profile.Setting(FieldClientID) == "" {
 		c.epErr = webhook.Invalid("pexa: profile %s has no client-id; add it with `hookctl profile add %s --provider pexa --region %s --client-id ID`", d.Profile.Name, d.Profile.Name, d.Profile.Region)
+	}
+	if v := d.Profile.Setting(FieldScopes); c.epErr == nil && v != "" {
+		c.epErr = validateScopes(v) // a hand-edited config: refused, never silently replaced
 	}
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
@@ -98,8 +102,9 @@ func (c *Client) Name() string { return Name }
 // so no Idempotency-Key is set and hookctl's HTTP client retries only GETs:
 // a repeated POST would create a second registration or roll the secret
 // twice. The one exception is a 401: the gateway refused the call before
-// doing anything, so it is sent once more with a fresh token.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+// doing anything, so it is sent once more with a fresh token. The token
+// carries op's scopes.
+func (c *Client) do(ctx context.Context, op apiOp, method, path string, query url.Values, in, out any) error {
 	if c.epErr != nil {
 		return c.epErr
 	}
@@ -108,7 +113,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		u += "?" + query.Encode()
 	}
 	for attempt := 0; ; attempt++ {
-		tok, err := c.accessToken(ctx)
+		tok, err := c.accessToken(ctx, op)
 		if err != nil {
 			return err
 		}
@@ -125,13 +130,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 				continue
 			}
 		}
-		return c.apiErr(err)
+		return c.apiErr(err, op)
 	}
 }
 
 // apiErr turns a failed call into a typed error with PEXA's own words and,
 // for the GA.NOTIF codes we know, what to do about it.
-func (c *Client) apiErr(err error) error {
+func (c *Client) apiErr(err error, op apiOp) error {
 	var se *httpclient.StatusError
 	if !errors.As(err, &se) {
 		return httpclient.Classify(err)
@@ -173,21 +178,21 @@ func (c *Client) apiErr(err error) error {
 		if h.kind != nil {
 			e.Kind = *h.kind
 		}
-		e.Hint = h.hint(c)
+		e.Hint = h.hint(c, op)
 	} else if strings.HasPrefix(code, "GA.LODGE.") {
 		e.Hint = "PEXA says the subscriber profile is suspended or terminated; contact PEXA support"
 	} else {
 		switch se.Status {
 		case http.StatusUnauthorized:
-			e.Hint = c.loginHint()
+			e.Hint = c.loginHint(op)
 		case http.StatusForbidden:
-			e.Hint = c.scopeHint()
+			e.Hint = c.scopeHint(op)
 		}
 	}
 	return e
 }
 
-func (c *Client) loginHint() string {
+func (c *Client) loginHint(apiOp) string {
 	return fmt.Sprintf("PEXA refused the access token even after fetching a new one: check the client with `hookctl auth login -p %s`, or set HOOKCTL_CLIENT_SECRET; a %s token is not valid in the other region or environment",
 		c.profile.Name, describeRegion(c.profile.Region))
 }
@@ -215,23 +220,24 @@ func (c *Client) readErr(id string, err error, instead string) error {
 		// registration is gone.
 		kind = webhook.KindError
 	}
-	return &webhook.Error{Kind: kind, Err: err,
+	return &webhook.Error{Kind: kind, Err: err, Status: we.Status,
 		Msg:  fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, regPath("v2", "")),
-		Hint: fmt.Sprintf("that read needs the scope %s for the %s region's v2 API; %s", strings.Join(scopes, " "), describeRegion(c.profile.Region), instead)}
+		Hint: fmt.Sprintf("that read needs the scope %s (the %s region's v2 API); %s", strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region), instead)}
 }
 
-func (c *Client) scopeHint() string {
-	return fmt.Sprintf("the API client %q lacks the scope this call needs (hookctl uses %s); ask PEXA to grant it", c.profile.Setting(FieldClientID), strings.Join(scopes, ", "))
+// scopeHint explains PEXA's 403 for op: the token lacked what the call needs.
+func (c *Client) scopeHint(op apiOp) string {
+	return fmt.Sprintf("PEXA refused %s with the scopes the token carries: %s", op, c.scopeAdvice(c.scopes(op)))
 }
 
 type codeHint struct {
 	kind *webhook.Kind // nil: by HTTP status
-	hint func(c *Client) string
+	hint func(c *Client, op apiOp) string
 }
 
 func kindPtr(k webhook.Kind) *webhook.Kind { return &k }
 
-func fixed(s string) func(*Client) string { return func(*Client) string { return s } }
+func fixed(s string) func(*Client, apiOp) string { return func(*Client, apiOp) string { return s } }
 
 // codeHints are plain-language hints for PEXA's documented error codes
 // (providers.md 1.4, PEXA's OpenAPI examples).
@@ -242,10 +248,10 @@ var codeHints = map[string]codeHint{
 	"GA.NOTIF.400009": {nil, fixed("the access token carries no PEXA subscriber: the API client must be linked to a subscriber (ask PEXA apisupport)")},
 	"GA.NOTIF.400012": {nil, fixed("the webhook URI must be an absolute https:// URL")},
 	"GA.NOTIF.400013": {nil, fixed("give at least SECRET_EXPIRY and one other --event")},
-	"GA.NOTIF.400014": {nil, func(c *Client) string {
+	"GA.NOTIF.400014": {nil, func(*Client, apiOp) string {
 		return "ask PEXA to whitelist the domain (UK: a create:webhook_domains call; AU: during onboarding), then register again"
 	}},
-	"GA.NOTIF.400015": {nil, func(c *Client) string {
+	"GA.NOTIF.400015": {nil, func(c *Client, _ apiOp) string {
 		return fmt.Sprintf("see `hookctl events -p %s` for the event types PEXA accepts in %s", c.profile.Name, describeRegion(c.profile.Region))
 	}},
 	"GA.NOTIF.400016": {nil, fixed("list each event once")},
@@ -330,7 +336,7 @@ func (c *Client) checkURI(raw string) (string, error) {
 
 // events applies the event rules and tells the user about dropped duplicates.
 func (c *Client) events(in []string) ([]string, error) {
-	out, dups, err := checkEvents(c.profile.Region, in)
+	out, dups, err := checkEvents(in)
 	if err != nil {
 		return nil, err
 	}
@@ -531,9 +537,9 @@ func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]web
 	}
 	var w wireRegistration
 	if auth == nil {
-		err = c.do(ctx, http.MethodPost, regPath("v1", ""), nil, createBody{WebhookURI: uri, EventTypes: events}, &w)
+		err = c.do(ctx, opCreate, http.MethodPost, regPath("v1", ""), nil, createBody{WebhookURI: uri, EventTypes: events}, &w)
 	} else {
-		err = c.do(ctx, http.MethodPost, regPath("v3", ""), nil, v3Request(uri, events, auth), &w)
+		err = c.do(ctx, opCreate, http.MethodPost, regPath("v3", ""), nil, v3Request(uri, events, auth), &w)
 	}
 	if err != nil {
 		return nil, err
@@ -583,7 +589,7 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 		// Everything the v1 PUT takes is given: no read, so the update
 		// works where the read path (inferred for UK) does not.
 		var w wireRegistration
-		if err := c.do(ctx, http.MethodPut, regPath("v1", id), nil, createBody{WebhookURI: uri, EventTypes: events}, &w); err != nil {
+		if err := c.do(ctx, opEdit, http.MethodPut, regPath("v1", id), nil, createBody{WebhookURI: uri, EventTypes: events}, &w); err != nil {
 			return nil, err
 		}
 		r := c.registration(&w)
@@ -605,9 +611,9 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	}
 	var w wireRegistration
 	if auth == nil {
-		err = c.do(ctx, http.MethodPut, regPath("v1", id), nil, createBody{WebhookURI: uri, EventTypes: events}, &w)
+		err = c.do(ctx, opEdit, http.MethodPut, regPath("v1", id), nil, createBody{WebhookURI: uri, EventTypes: events}, &w)
 	} else {
-		err = c.do(ctx, http.MethodPut, regPath("v3", id), nil, v3Request(uri, events, auth), &w)
+		err = c.do(ctx, opEdit, http.MethodPut, regPath("v3", id), nil, v3Request(uri, events, auth), &w)
 	}
 	if err != nil {
 		return nil, err
@@ -636,7 +642,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	return c.do(ctx, http.MethodDelete, regPath("v1", id), nil, nil, nil)
+	return c.do(ctx, opDelete, http.MethodDelete, regPath("v1", id), nil, nil, nil)
 }
 
 // Get fetches one registration through the v2 GET's registrationId filter.
@@ -654,7 +660,7 @@ func (c *Client) get(ctx context.Context, id string) (*wireRegistration, error) 
 		return nil, err
 	}
 	var p wirePage
-	if err := c.do(ctx, http.MethodGet, regPath("v2", ""), url.Values{"registrationId": {id}}, nil, &p); err != nil {
+	if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), url.Values{"registrationId": {id}}, nil, &p); err != nil {
 		return nil, err
 	}
 	// The filter answers an empty page for an unknown id (the operation
@@ -683,7 +689,7 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	for page := 1; page <= maxPages; page++ {
 		var p wirePage
 		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(size)}}
-		if err := c.do(ctx, http.MethodGet, regPath("v2", ""), q, nil, &p); err != nil {
+		if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), q, nil, &p); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, err)
 		}
 		for i := range p.Records {
@@ -705,9 +711,15 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	return out, fmt.Errorf("pexa: list stopped after %d pages", maxPages)
 }
 
-// Events is the region's catalogue; SECRET_EXPIRY is mandatory.
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return Catalogue(c.profile.Region), nil
+// Events is the region's built-in catalogue (PEXA has no API that lists
+// events); SECRET_EXPIRY is mandatory.
+func (c *Client) Events(context.Context) (*webhook.EventCatalogue, error) {
+	return builtInCatalogue(c.profile.Region), nil
+}
+
+// EventsToCheck: names are checked against the same built-in catalogue.
+func (c *Client) EventsToCheck(ctx context.Context, _ []string) (*webhook.EventCatalogue, error) {
+	return c.Events(ctx)
 }
 
 // RotationPolicy: PEXA chooses the new secret and keeps signing with the
@@ -731,7 +743,7 @@ func (c *Client) RotateSecret(ctx context.Context, id string, _ webhook.RotateRe
 		return nil, err
 	}
 	var rot wireRotation
-	if err := c.do(ctx, http.MethodPost, regPath("v1", id, "/secret-rotation"), nil, nil, &rot); err != nil {
+	if err := c.do(ctx, opRotate, http.MethodPost, regPath("v1", id, "/secret-rotation"), nil, nil, &rot); err != nil {
 		return nil, err
 	}
 	rolled := c.now().UTC()

@@ -123,7 +123,7 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 		return nil, fmt.Errorf("pexa sandbox: no registration %q", id)
 	}
 	now := s.now()
-	if !isAllowedEvent(rec.Region, event) {
+	if !sandboxAccepts(rec.Region, event) {
 		return nil, fmt.Errorf("pexa sandbox: %q is not a PEXA %s event (see `hookctl events`)", event, describeRegion(rec.Region))
 	}
 	if event != MandatoryEvent && !slices.Contains(rec.EventTypes, event) {

@@ -1,7 +1,6 @@
 package pexa
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -149,6 +148,25 @@ var auEvents = []struct{ name, trigger string }{
 	{"LINKED_SETTLEMENT_DELETE", "Either workspace removes the linked financial line item"},
 }
 
+// Where each region's built-in list was read. The AU guide's capture is
+// dated (testdata/pexa-notification-webhooks.asyncapi.yml, "generated");
+// providers.md gives the UK list no date, so it carries the day it entered
+// hookctl [INF].
+const (
+	ukOrigin = "PEXA's UK notifications v1 reference, as of 2026-11-23; hookctl registers through v1, so v2-only events such as TITLE_DATA_RECEIVED are not in it"
+	auOrigin = "PEXA's webhooks guide, captured 2026-07-26"
+)
+
+// builtInCatalogue is a region's list as `hookctl events` shows it and
+// register checks names against.
+func builtInCatalogue(region string) *webhook.EventCatalogue {
+	origin := ukOrigin
+	if region == RegionAU {
+		origin = auOrigin
+	}
+	return webhook.BuiltInCatalogue("PEXA's "+describeRegion(region)+" events", origin, Catalogue(region))
+}
+
 // Catalogue is the event list of a region, mandatory event first.
 func Catalogue(region string) []webhook.EventType {
 	out := []webhook.EventType{{Name: MandatoryEvent, Mandatory: true, Description: secretExpiryTrigger}}
@@ -167,16 +185,6 @@ func Catalogue(region string) []webhook.EventType {
 	return out
 }
 
-// allowedEvents lists a region's event names, mandatory one first.
-func allowedEvents(region string) []string {
-	cat := Catalogue(region)
-	names := make([]string, len(cat))
-	for i, e := range cat {
-		names[i] = e.Name
-	}
-	return names
-}
-
 func isAllowedEvent(region, e string) bool {
 	if e == MandatoryEvent {
 		return true
@@ -191,12 +199,15 @@ func isAllowedEvent(region, e string) bool {
 }
 
 // checkEvents applies PEXA's event rules before anything is sent: no empty
-// names, duplicates dropped (PEXA answers them with GA.NOTIF.400016), every
-// name in the region's catalogue (400015), SECRET_EXPIRY present (400020)
-// and at least one other event (400021). It returns the cleaned list and
-// the duplicates it dropped.
-func checkEvents(region string, events []string) ([]string, []string, error) {
-	var out, dups, unknown []string
+// names, duplicates dropped (PEXA answers them with GA.NOTIF.400016),
+// SECRET_EXPIRY present (400020) and at least one other event (400021).
+// Names missing from the region's catalogue are not refused here: the
+// catalogues are incomplete (PEXA's own v3 examples use an AU event its
+// guide lacks), so the command warns about them (webhook.EventChecker) and
+// PEXA decides (400015). It returns the cleaned list and the duplicates it
+// dropped.
+func checkEvents(events []string) ([]string, []string, error) {
+	var out, dups []string
 	for _, e := range events {
 		e = strings.TrimSpace(e)
 		if e == "" {
@@ -209,26 +220,6 @@ func checkEvents(region string, events []string) ([]string, []string, error) {
 			continue
 		}
 		out = append(out, e)
-		if !isAllowedEvent(region, e) {
-			unknown = append(unknown, e)
-		}
-	}
-	if len(unknown) > 0 {
-		msg := fmt.Sprintf("pexa: unknown event type(s) for %s: %s", describeRegion(region), strings.Join(unknown, ", "))
-		var hints []string
-		for _, u := range unknown {
-			if s := suggestEvent(region, u); s != "" {
-				if len(unknown) == 1 {
-					hints = append(hints, s)
-				} else {
-					hints = append(hints, s+" for "+u)
-				}
-			}
-		}
-		if len(hints) > 0 {
-			msg += "; did you mean " + strings.Join(hints, ", ") + "?"
-		}
-		return nil, nil, webhook.Invalid("%s", msg).WithHint("allowed in %s: %s (see `hookctl events`)", describeRegion(region), strings.Join(allowedEvents(region), ", "))
 	}
 	if len(out) == 0 {
 		return nil, nil, webhook.Invalid("pexa: at least one --event is required, and %s is mandatory", MandatoryEvent)
@@ -240,14 +231,4 @@ func checkEvents(region string, events []string) ([]string, []string, error) {
 		return nil, nil, webhook.Invalid("pexa: PEXA needs at least one event besides %s: add another --event (see `hookctl events`)", MandatoryEvent)
 	}
 	return out, dups, nil
-}
-
-// suggestEvent finds the catalogue name a mistyped one most likely meant:
-// the same name in another case or with '-' for '_'.
-func suggestEvent(region, e string) string {
-	norm := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(e), "-", "_"))
-	if isAllowedEvent(region, norm) {
-		return norm
-	}
-	return ""
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +67,7 @@ type env struct {
 
 	mu          sync.Mutex
 	seen        []seenRequest
-	tokensTotal int                             // token requests since start, kept across resetRequests
+	tokenScopes []string                        // each token request's scope since start, kept across resetRequests
 	wrap        func(http.Handler) http.Handler // optional, outermost (fault injection)
 }
 
@@ -121,7 +123,8 @@ func newEnvWith(t *testing.T, validate bool) *env {
 		e.mu.Lock()
 		e.seen = append(e.seen, seenRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body, Status: rec.status})
 		if e.seen[len(e.seen)-1].isToken() {
-			e.tokensTotal++
+			q, _ := url.ParseQuery(string(body))
+			e.tokenScopes = append(e.tokenScopes, q.Get("scope"))
 		}
 		e.mu.Unlock()
 	})
@@ -188,10 +191,18 @@ func (e *env) tokenRequests() int {
 	return n
 }
 
+// allTokenScopes is the scope parameter of each token request since the
+// start, in order.
+func (e *env) allTokenScopes() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.tokenScopes)
+}
+
 func (e *env) totalTokenRequests() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.tokensTotal
+	return len(e.tokenScopes)
 }
 
 func (e *env) resetRequests() {

@@ -14,6 +14,7 @@ package pexa
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +52,9 @@ const (
 	FieldClientID  = "client-id"
 	FieldAPIPrefix = "api-prefix"
 	FieldAudience  = "audience"
+	// FieldScopes replaces the scopes each operation's token asks for
+	// (operationScopes) with one set for every call.
+	FieldScopes = "scopes"
 )
 
 // Register/update parameters (CreateRequest.Params / UpdateRequest.Params).
@@ -124,6 +128,8 @@ func Spec() provider.Spec {
 			{Name: FieldClientID, Usage: "OAuth2 client id of your PEXA API client", Required: true, Validate: validateToken(FieldClientID)},
 			{Name: FieldAPIPrefix, Usage: `path before /v1, /v2, /v3 (default: uk "` + UKAPIPrefix + `", au none; "/" for none)`, Validate: validateAPIPrefix},
 			{Name: FieldAudience, Usage: "audience sent to the token endpoint (Auth0-style endpoints that need one)", Validate: validateToken(FieldAudience)},
+			{Name: FieldScopes, Usage: "OAuth2 scopes to ask for on every call, space- or comma-separated (default: each operation's own scope)", Validate: validateScopes, Normalize: normalizeScopes},
+			provider.StrictEventsField(),
 		},
 		Credentials: []provider.Credential{
 			{Name: CredClientSecret, Prompt: "PEXA OAuth2 client secret"},
@@ -161,6 +167,11 @@ func validateProfile(p config.Profile) error {
 	}
 	if v := p.Setting(FieldAudience); v != "" {
 		if err := validateToken(FieldAudience)(v); err != nil {
+			return err
+		}
+	}
+	if v := p.Setting(FieldScopes); v != "" {
+		if err := validateScopes(v); err != nil {
 			return err
 		}
 	}
@@ -289,15 +300,77 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 func isControlOrSpace(r rune) bool { return isControl(r) || r == ' ' || r == '\u00a0' }
 
-// scopes are every scope an operation of this client needs (providers.md
-// 1.3, PEXA's OpenAPI). The token request asks for their union once, so one
-// cached token serves a whole run, bulk rotation included.
-var scopes = []string{
-	"create:notification_registrations",
-	"edit:notification_registrations",
-	"delete:notification_registrations",
-	"view:notification_registrations",
-	"create:notification_registrations_secret_rotation",
+// apiOp is an API call hookctl makes, for choosing its OAuth2 scope.
+type apiOp string
+
+const (
+	opCreate apiOp = "register"
+	opEdit   apiOp = "update"
+	opDelete apiOp = "delete"
+	opRotate apiOp = "rotate-secret"
+	opRead   apiOp = "list/get"
+)
+
+// operationScopes is the scope each operation's token asks for, per region:
+// only what that call needs, from the region's documented set (issue 14:
+// asking for every scope at once made the token request fail for a client
+// without one of them, e.g. a UK client of the v1 API, which does not
+// define view:notification_registrations). A profile's scopes setting
+// replaces them.
+var operationScopes = map[string]map[apiOp]string{
+	// UK [providers.md 1.3]: the v1 reference defines create, edit, delete
+	// and create:..._secret_rotation, and its create/update/delete/rotate
+	// operations are the v1 ones hookctl calls [DOC]; that each operation
+	// needs the scope of its own name is [INF] (the UK pages list scopes,
+	// not which operation takes which; AU's spec pairs them so). v1 has no
+	// read: view:notification_registrations is a v2 scope [DOC], and the
+	// UK v2 GET that hookctl reads with is [INF] by analogy with AU.
+	RegionUK: {
+		opCreate: "create:notification_registrations",
+		opEdit:   "edit:notification_registrations",
+		opDelete: "delete:notification_registrations",
+		opRotate: "create:notification_registrations_secret_rotation",
+		opRead:   "view:notification_registrations",
+	},
+	// AU [SEC: PEXA's OpenAPI, read through the aggregation repo]: each
+	// operation's description names its scope, and securitySchemes lists
+	// exactly these five.
+	RegionAU: {
+		opCreate: "create:notification_registrations",
+		opEdit:   "edit:notification_registrations",
+		opDelete: "delete:notification_registrations",
+		opRotate: "create:notification_registrations_secret_rotation",
+		opRead:   "view:notification_registrations",
+	},
+}
+
+// parseScopes splits a scopes setting (space- or comma-separated) into
+// RFC 6749 scope tokens, in order, once each.
+func parseScopes(s string) ([]string, error) {
+	var out []string
+	for _, sc := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+		for _, r := range sc {
+			// scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) [RFC 6749 3.3]
+			if r < 0x21 || r > 0x7e || r == '"' || r == '\\' {
+				return nil, webhook.Invalid("pexa: scope %q is not an OAuth2 scope (printable ASCII without spaces, quotes or backslashes)", sc)
+			}
+		}
+		if !slices.Contains(out, sc) {
+			out = append(out, sc)
+		}
+	}
+	if len(out) == 0 {
+		return nil, webhook.Invalid("pexa: --%s needs at least one scope (space- or comma-separated)", FieldScopes)
+	}
+	return out, nil
+}
+
+func validateScopes(s string) error { _, err := parseScopes(s); return err }
+
+// normalizeScopes saves a scopes setting space-separated, as OAuth2 sends it.
+func normalizeScopes(s string) string {
+	sc, _ := parseScopes(s)
+	return strings.Join(sc, " ")
 }
 
 // describeRegion names a region for messages.

@@ -22,7 +22,11 @@ import (
 
 // The emulator's fixed credentials, listed in `hookctl sandbox serve --help`.
 const (
-	SandboxClientID     = "sandbox-client"
+	SandboxClientID = "sandbox-client"
+	// SandboxV1ClientID is a client with the v1 API product only: it is
+	// granted the region's v1 scopes, not view:notification_registrations
+	// (the scope of the v2 read). Same secret.
+	SandboxV1ClientID   = "sandbox-client-v1"
 	SandboxClientSecret = "sandbox-secret"
 	// SandboxSubscriberID is the subscriber the sandbox client acts for
 	// (the id in PEXA's own examples).
@@ -42,9 +46,40 @@ const (
 	notWhitelisted = "not-whitelisted"
 )
 
-// sandboxGrantedScopes are what the sandbox client may ask for: every
-// scope PEXA documents for the notification API [providers.md 1.3].
-var sandboxGrantedScopes = append(slices.Clone(scopes), "view:notifications", "create:notification_retry", "create:webhook_domains")
+// The scopes each region's API defines, read again for the emulator
+// [providers.md 1.3; AU: the OpenAPI's securitySchemes]. The UK defines
+// them per API version: v1 has no view:notification_registrations, which
+// comes with v2 (and the v2 GET is the only read).
+var (
+	ukV1Scopes = []string{"create:notification_registrations", "edit:notification_registrations", "delete:notification_registrations",
+		"create:notification_registrations_secret_rotation", "view:notifications", "create:notification_retry", "create:webhook_domains"}
+	ukV2Scopes = []string{"create:notification_registrations", "edit:notification_registrations", "delete:notification_registrations",
+		"view:notification_registrations", "create:notification_retry"}
+	auScopes = []string{"view:notification_registrations", "create:notification_registrations", "edit:notification_registrations",
+		"delete:notification_registrations", "create:notification_registrations_secret_rotation"}
+)
+
+// grantedScopes are what a sandbox client may ask for in a region: the
+// sandbox client every scope the region defines, the v1 client those of
+// the v1 API (in AU, every scope but the v2 read's) [closest: Auth0 grants
+// per API].
+func grantedScopes(clientID, region string) []string {
+	switch {
+	case region == RegionUK && clientID == SandboxV1ClientID:
+		return ukV1Scopes
+	case region == RegionUK:
+		out := slices.Clone(ukV1Scopes)
+		for _, sc := range ukV2Scopes {
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+		return out
+	case clientID == SandboxV1ClientID:
+		return slices.DeleteFunc(slices.Clone(auScopes), func(s string) bool { return s == "view:notification_registrations" })
+	}
+	return auScopes
+}
 
 // record is one stored registration, secrets included (State writes it out).
 type record struct {
@@ -264,12 +299,12 @@ func (s *Sandbox) token(w http.ResponseWriter, r *http.Request, region string) {
 		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", fmt.Sprintf("Unsupported grant type: %s", gt))
 		return
 	}
-	if id != SandboxClientID || secret != SandboxClientSecret {
+	if (id != SandboxClientID && id != SandboxV1ClientID) || secret != SandboxClientSecret {
 		writeOAuthError(w, http.StatusUnauthorized, "access_denied", "Unauthorized")
 		return
 	}
 	s.mu.Lock()
-	granted := sandboxGrantedScopes
+	granted := grantedScopes(id, region)
 	if s.granted != nil {
 		granted = s.granted
 	}

@@ -469,6 +469,9 @@ func TestStateRoundTrip(t *testing.T) {
 	if _, err := uk.RotateSecret(ctx, r1.ID, webhook.RotateRequest{}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := uk.List(ctx, webhook.ListOptions{}); err != nil { // the read's token, reused below
+		t.Fatal(err)
+	}
 	st, err := e.box.State()
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,25 @@ type Field struct {
 	Usage    string
 	Required bool
 	Validate func(string) error
+	// Normalize, when set, rewrites a valid value before it is saved
+	// (e.g. a list in one spelling).
+	Normalize func(string) string
+	// Bool makes it a boolean flag (--name, --name=false), saved as
+	// "true" or "false".
+	Bool bool
+}
+
+// FieldStrictEvents is the profile setting behind --strict-events: refuse
+// event names missing from the provider's catalogue instead of sending
+// them with a warning. Providers that publish event names list it in
+// their Fields (PwC publishes none, so there is nothing to be strict
+// against).
+const FieldStrictEvents = "strict-events"
+
+// StrictEventsField is FieldStrictEvents as a Field.
+func StrictEventsField() Field {
+	return Field{Name: FieldStrictEvents, Bool: true,
+		Usage: "refuse event names missing from the provider's catalogue (default: send them with a warning)"}
 }
 
 // Credential is a login secret a provider needs, stored at "<profile>/<Name>",

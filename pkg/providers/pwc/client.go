@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -748,7 +749,33 @@ func kindForCode(code string) webhook.Kind {
 	return webhook.KindError
 }
 
-// Events lists example event names: PwC does not publish its events.
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return slices.Clone(exampleEvents), nil
+// Events: PwC publishes no event names [UNKNOWN] and accepts any name of
+// 4 to 100 letters, digits, '_' or '-' [SEC], so there is no catalogue to
+// show. What can be said truthfully is which names this profile's
+// subscriptions use, read from PwC, and that is what Events lists.
+func (c *Client) Events(ctx context.Context) (*webhook.EventCatalogue, error) {
+	regs, err := c.List(ctx, webhook.ListOptions{All: true})
+	if err != nil {
+		return nil, &webhook.Error{Kind: webhook.KindOf(err), Err: err,
+			Msg: "pwc: PwC publishes no event names; hookctl lists the ones this profile's subscriptions use, and could not read them"}
+	}
+	urls := map[string][]string{} // event -> the URLs subscribed to it
+	for _, r := range regs {
+		for _, e := range r.Events {
+			if !slices.Contains(urls[e], r.URL) {
+				urls[e] = append(urls[e], r.URL)
+			}
+		}
+	}
+	events := make([]webhook.EventType, 0, len(urls))
+	for _, n := range slices.Sorted(maps.Keys(urls)) {
+		events = append(events, webhook.EventType{Name: n, Description: "subscribed: " + strings.Join(urls[n], ", ")})
+	}
+	about := fmt.Sprintf("PwC publishes no event names; listed are the names this profile's %d subscription(s) use", len(regs))
+	if len(regs) == 0 {
+		about = "PwC publishes no event names, and this profile has no subscriptions yet"
+	}
+	about += "; PwC accepts any name of 4 to 100 letters, digits, '_' or '-'"
+	return &webhook.EventCatalogue{Events: events, Source: webhook.SourceSubscriptions,
+		Name: "the event names this profile's subscriptions use", About: about}, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -511,16 +512,42 @@ func TestEventsAndSpec(t *testing.T) {
 	if c.base != ProdBaseURL {
 		t.Errorf("default base %s", c.base)
 	}
-	ev, _ := c.Events(ctx)
-	for _, e := range ev {
-		if checkEvent(e.Name) != nil {
-			t.Errorf("example event %q breaks the event rule", e.Name)
-		}
+	if checkEvent(s.Demo.Event) != nil {
+		t.Errorf("demo event %q breaks the event rule", s.Demo.Event)
 	}
 	if !slices.Contains(s.Demo.Register, "ReportFiled") || s.Demo.Event != "ReportFiled" || s.Demo.Env["HOOKCTL_USERNAME"] != SandboxUsername {
 		t.Errorf("demo %+v", s.Demo)
 	}
 	if err := validateContentType("Application/JSON"); err != nil {
 		t.Errorf("content type is compared case-insensitively: %v", err)
+	}
+}
+
+// PwC publishes no event names: Events lists the names this profile's
+// subscriptions use, says so, and invents none (issue 14 item 3).
+func TestEventsAreTheSubscriptionsNames(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	cat, err := c.Events(ctx)
+	if err != nil || len(cat.Events) != 0 || cat.Source != webhook.SourceSubscriptions || !strings.Contains(cat.About, "PwC publishes no event names, and this profile has no subscriptions yet") {
+		t.Fatalf("no subscriptions: %+v %v", cat, err)
+	}
+	register(t, c, "https://hooks.example.com/a", "ReportRejected", "Custom-Event_1")
+	register(t, c, "https://hooks.example.com/b", "ReportFiled")
+	cat, err = c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cat.Names(), []string{"Custom-Event_1", "ReportFiled", "ReportRejected"}) || cat.Events[2].Description != "subscribed: https://hooks.example.com/a" ||
+		!strings.Contains(cat.About, "this profile's 3 subscription(s) use") {
+		t.Fatalf("events %+v", cat)
+	}
+	// Reading them needs a login: the error says why it was needed (exit 4).
+	bad := e.client(func(d *provider.Deps) {
+		d.Creds = credentials.New(credentials.NewMemory(), func(string) string { return "" })
+	})
+	_, err = bad.Events(ctx)
+	if we := kindOf(t, err, webhook.KindAuth); !strings.Contains(we.Error(), "PwC publishes no event names") {
+		t.Fatalf("without a login: %v", err)
 	}
 }

@@ -156,12 +156,3 @@ func validateContentType(s string) error {
 	}
 	return nil
 }
-
-// exampleEvents are the event names the sandbox uses. PwC does not publish
-// its event names [UNKNOWN]; any name of 4–100 word characters or hyphens
-// is accepted [SEC], so these are examples, not a catalogue.
-var exampleEvents = []webhook.EventType{
-	{Name: "ReportFiled", Description: "a report was filed with the BZSt (sandbox example; PwC does not publish its event names)"},
-	{Name: "ReportAccepted", Description: "the BZSt accepted a report (sandbox example)"},
-	{Name: "ReportRejected", Description: "the BZSt rejected a report (sandbox example)"},
-}

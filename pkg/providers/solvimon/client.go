@@ -47,8 +47,9 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	mu   sync.Mutex
-	auth http.Header // resolved once, on first use
+	mu      sync.Mutex
+	auth    http.Header             // resolved once, on first use
+	actions *webhook.EventCatalogue // GET /v1/webhooks/actions, read once
 }
 
 var (
@@ -56,6 +57,7 @@ var (
 	_ webhook.SecretRotator = (*Client)(nil)
 	_ webhook.Tester        = (*Client)(nil)
 	_ webhook.PenaltyBox    = (*Client)(nil)
+	_ webhook.EventChecker  = (*Client)(nil)
 )
 
 // New builds a client. Credentials are looked up on the first request, so
@@ -470,11 +472,6 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	return c.do(ctx, http.MethodDelete, hookPath(id), nil, nil, nil)
-}
-
-// Events is Solvimon's documented catalogue (see eventResources).
-func (c *Client) Events(context.Context) ([]webhook.EventType, error) {
-	return catalogue(), nil
 }
 
 // RotationPolicy: Solvimon chooses the new secret and keeps signing with

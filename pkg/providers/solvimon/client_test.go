@@ -642,11 +642,126 @@ func TestEventsOffline(t *testing.T) {
 	if c.base != LiveBaseURL {
 		t.Fatalf("live base %q", c.base)
 	}
-	ev, err := c.Events(ctx)
-	if err != nil || len(ev) != 25*3 {
-		t.Fatalf("events: %d %v", len(ev), err)
+	cat, err := c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if ev[0].Name != "CUSTOMER.CREATED" || ev[2].Name != "CUSTOMER.DELETE" {
-		t.Fatalf("events start %+v", ev[:3])
+	ev := cat.Events
+	if len(ev) != 25*3 || ev[0].Name != "CUSTOMER.CREATED" || ev[2].Name != "CUSTOMER.DELETE" {
+		t.Fatalf("events: %d %+v", len(ev), ev[:3])
+	}
+	// No credential: the built-in catalogue, and it says why and whose it is.
+	if cat.Source != webhook.SourceBuiltIn || !strings.Contains(cat.Fallback, "could not read Solvimon's actions") ||
+		!strings.Contains(cat.Fallback, "api-key") || !strings.Contains(cat.About, "captured 2026-07-21") {
+		t.Fatalf("offline catalogue %+v", cat)
+	}
+}
+
+// Events reads the account's actions, every one the emulator accepts
+// included (INVOICE.PAID is in no built-in list), in one request per run.
+func TestEventsLive(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	cat, err := c.Events(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat.Source != webhook.SourceLive || cat.Fallback != "" || cat.About != "live from Solvimon (GET /v1/webhooks/actions)" {
+		t.Fatalf("live catalogue %+v", cat)
+	}
+	var served []string
+	for _, w := range sandboxActions {
+		for _, a := range w.Actions {
+			served = append(served, w.ObjectType+"."+a)
+		}
+	}
+	if !slices.Equal(cat.Names(), served) {
+		t.Fatalf("events %v\nwant what the sandbox serves %v", cat.Names(), served)
+	}
+	if i := slices.IndexFunc(cat.Events, func(e webhook.EventType) bool { return e.Name == "INVOICE.STATUS_TO_FINAL" }); i < 0 || cat.Events[i].Description != "invoice: status to final" {
+		t.Fatalf("finer action %+v", cat.Events)
+	}
+	if _, err := c.Events(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.requests()); n != 1 {
+		t.Fatalf("%d requests for two Events calls, want 1", n)
+	}
+	if q := e.requests()[0].Query; q != "limit=100&page=1" {
+		t.Fatalf("query %q", q)
+	}
+
+	// A refused key: the built-in list, saying what Solvimon answered.
+	bad := e.client(func(o *clientOpts) { o.stored["api-key"] = "wrong" })
+	cat, err = bad.Events(ctx)
+	if err != nil || cat.Source != webhook.SourceBuiltIn || !strings.Contains(cat.Fallback, "HTTP 401") || strings.Contains(cat.Fallback, "\n") {
+		t.Fatalf("refused key: %+v %v", cat, err)
+	}
+}
+
+// A server that pages the actions is read to the end; one that ignores
+// page (answers page 1 again) is read once.
+func TestEventsPaging(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int32
+	e.wrap = func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.URL.Path, "/webhooks/actions") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			calls.Add(1)
+			page := r.URL.Query().Get("page")
+			var data []wireAction
+			switch page {
+			case "1":
+				for i := range actionsPageSize {
+					data = append(data, wireAction{ObjectType: fmt.Sprintf("R%03d", i), Actions: []string{"CREATED"}})
+				}
+			case "2":
+				data = []wireAction{{ObjectType: "LAST", Actions: []string{"DONE"}}}
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(wireActions{Data: data})
+		})
+	}
+	cat, err := e.client().Events(ctx)
+	if err != nil || cat.Source != webhook.SourceLive || len(cat.Events) != actionsPageSize+1 || cat.Events[actionsPageSize].Name != "LAST.DONE" || calls.Load() != 2 {
+		t.Fatalf("paged: %d events, %d calls, %v", len(cat.Events), calls.Load(), err)
+	}
+
+	calls.Store(0)
+	e.wrap = func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			calls.Add(1)
+			data := make([]wireAction, 0, actionsPageSize)
+			for i := range actionsPageSize {
+				data = append(data, wireAction{ObjectType: fmt.Sprintf("R%03d", i), Actions: []string{"CREATED"}})
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(wireActions{Data: data})
+		})
+	}
+	cat, err = e.client().Events(ctx)
+	if err != nil || len(cat.Events) != actionsPageSize || calls.Load() != 2 {
+		t.Fatalf("page ignored: %d events, %d calls, %v", len(cat.Events), calls.Load(), err)
+	}
+}
+
+// EventsToCheck costs no request when the built-in catalogue holds every
+// name (or a name is malformed, which the field rules refuse anyway), and
+// reads the account's list once otherwise.
+func TestEventsToCheck(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	for _, names := range [][]string{{"INVOICE.CREATED", "CUSTOMER.DELETE"}, {"invoice created"}, nil} {
+		cat, err := c.EventsToCheck(ctx, names)
+		if err != nil || cat.Source != webhook.SourceBuiltIn || len(e.requests()) != 0 {
+			t.Fatalf("%q: %+v %v, %d requests", names, cat, err, len(e.requests()))
+		}
+	}
+	cat, err := c.EventsToCheck(ctx, []string{"INVOICE.CREATED", "INVOICE.PAID"})
+	if err != nil || cat.Source != webhook.SourceLive || !slices.Contains(cat.Names(), "INVOICE.PAID") || len(e.requests()) != 1 {
+		t.Fatalf("finer action: %+v %v, %d requests", cat, err, len(e.requests()))
 	}
 }

@@ -129,6 +129,9 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 	if !actionPattern.MatchString(event) {
 		return nil, fmt.Errorf("solvimon sandbox: event %q is not of the form RESOURCE.ACTION (e.g. INVOICE.CREATED)", event)
 	}
+	if !servesAction(event) {
+		return nil, fmt.Errorf("solvimon sandbox: %s is not an action the sandbox serves (GET /v1/webhooks/actions; `hookctl events`)", event)
+	}
 	s.mu.Lock()
 	cur, ok := s.hooks[id]
 	var snap record

@@ -51,11 +51,36 @@ func retryDelay(attempt int) time.Duration {
 	return retrySchedule[min(attempt, len(retrySchedule)-1)]
 }
 
-// finerActions are the documented actions beyond CREATED/UPDATED/DELETE
-// [providers.md]; GET /webhooks/actions lists them with the catalogue, and
-// create/patch accept exactly what that endpoint lists ("valid values from
-// GET /webhooks/actions" [providers.md]).
-var finerActions = map[string][]string{"INVOICE": {"STATUS_TO_FINAL", "PAID"}}
+// sandboxActions is the emulator's one list of actions: GET
+// /v1/webhooks/actions serves it, and create, patch and deliveries accept
+// exactly what it holds ("valid values from GET /webhooks/actions"
+// [providers.md]). Every resource of the webhook guide with CREATED,
+// UPDATED and DELETE [spec: the guide's catalogue], and the finer actions
+// the API reference names as valid values, INVOICE.STATUS_TO_FINAL and
+// INVOICE.PAID [providers.md].
+var sandboxActions = func() []wireAction {
+	out := []wireAction{}
+	for _, res := range strings.Fields(`CUSTOMER PLATFORM PRICING_PLAN PRICING_PLAN_VERSION
+		PRICING_PLAN_SUBSCRIPTION PRICING_PLAN_SCHEDULE QUOTE QUOTE_VERSION CONTACT ALERT_RULE METER
+		METER_PROPERTY METER_VALUE METER_VALUE_CALCULATION BILLABLE_METRIC PRODUCT PRODUCT_ITEM
+		PRODUCT_CATEGORY BILLING_ENTITY FEATURE PAYMENT_ACCEPTOR INVOICE FILE_PROCESSING_SETTINGS
+		WEBHOOK FILE`) {
+		acts := []string{"CREATED", "UPDATED", "DELETE"}
+		if res == "INVOICE" {
+			acts = append(acts, "STATUS_TO_FINAL", "PAID")
+		}
+		out = append(out, wireAction{ObjectType: res, Actions: acts})
+	}
+	return out
+}()
+
+// servesAction reports whether a is in sandboxActions.
+func servesAction(a string) bool {
+	res, act, _ := strings.Cut(a, ".")
+	return slices.ContainsFunc(sandboxActions, func(w wireAction) bool {
+		return w.ObjectType == res && slices.Contains(w.Actions, act)
+	})
+}
 
 // testEventType is the type of send-test and test-connection deliveries
 // [closest]: the docs do not name it; it keeps the RESOURCE.ACTION shape so

@@ -242,8 +242,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, optional bool) (*webhook
 // lists [providers.md: "valid values from GET /webhooks/actions"].
 func checkKnownActions(field string, actions []string) *fieldError {
 	for _, a := range actions {
-		r, act, _ := strings.Cut(a, ".")
-		if !isKnownEvent(a) && !slices.Contains(finerActions[r], act) {
+		if !servesAction(a) {
 			return &fieldError{Field: field, Rule: fmt.Sprintf("%q is not an available action (see GET /v1/webhooks/actions)", a)}
 		}
 	}
@@ -395,11 +394,7 @@ func (s *Sandbox) removeSecret(w http.ResponseWriter, _ *http.Request, rec *reco
 // schema has no paging fields, so page/limit are accepted and the whole
 // list is returned [closest].
 func (s *Sandbox) actions(w http.ResponseWriter, _ *http.Request) {
-	out := wireActions{Data: []wireAction{}}
-	for _, res := range eventResources {
-		out.Data = append(out.Data, wireAction{ObjectType: res, Actions: append(slices.Clone(eventActions), finerActions[res]...)})
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wireActions{Data: sandboxActions})
 }
 
 func connection(ok bool, msg string) wireConnection {

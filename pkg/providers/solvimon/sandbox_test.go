@@ -338,8 +338,25 @@ func TestSandboxActionsAndConnection(t *testing.T) {
 	var acts wireActions
 	json.Unmarshal(call(t, e.base, "GET", "/v1/webhooks/actions?limit=10&page=1", nil, "").Body, &acts)
 	i := slices.IndexFunc(acts.Data, func(a wireAction) bool { return a.ObjectType == "INVOICE" })
-	if len(acts.Data) != len(eventResources) || i < 0 || !slices.Contains(acts.Data[i].Actions, "STATUS_TO_FINAL") || !slices.Contains(acts.Data[i].Actions, "DELETE") {
+	if len(acts.Data) != len(sandboxActions) || i < 0 || !slices.Contains(acts.Data[i].Actions, "STATUS_TO_FINAL") || !slices.Contains(acts.Data[i].Actions, "DELETE") {
 		t.Fatalf("actions %+v", acts)
+	}
+	// The emulator accepts exactly what it serves (issue 14 item 3): every
+	// listed action in one create, and nothing beside them.
+	var all []string
+	for _, a := range acts.Data {
+		for _, act := range a.Actions {
+			all = append(all, a.ObjectType+"."+act)
+		}
+	}
+	allBody, _ := json.Marshal(map[string]any{"url": "https://h.example/all", "name": "n", "reference": "r", "included_actions": all})
+	if a := call(t, e.base, "POST", "/v1/webhooks", nil, string(allBody)); a.Status != 201 {
+		t.Fatalf("create with every listed action: %d %s", a.Status, a.Body)
+	}
+	for _, unlisted := range []string{"INVOICE.REFUNDED", "CUSTOMER.PAID", "NOPE.CREATED"} {
+		if a := call(t, e.base, "POST", "/v1/webhooks", nil, `{"url":"https://h.example/x","name":"n","reference":"r","included_actions":["`+unlisted+`"]}`); a.Status != 400 {
+			t.Fatalf("create with unlisted %s: %d %s", unlisted, a.Status, a.Body)
+		}
 	}
 
 	rcv := providertest.NewReceiver(t)
@@ -598,13 +615,15 @@ func TestSpecAndProfile(t *testing.T) {
 	}
 }
 
-// Events must be the documented catalogue, resource × action.
+// The built-in catalogue is the guide's, resource × action, and the
+// emulator serves every action of it.
 func TestEventsMatchPublishedCatalogue(t *testing.T) {
 	raw, err := os.ReadFile("testdata/solvimon-webhooks.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
+		Generated string   `yaml:"generated"`
 		Actions   []string `yaml:"actions"`
 		Resources []string `yaml:"resources"`
 	}
@@ -615,17 +634,22 @@ func TestEventsMatchPublishedCatalogue(t *testing.T) {
 	for _, r := range doc.Resources {
 		for _, a := range doc.Actions {
 			want = append(want, r+"."+a)
+			if !servesAction(r + "." + a) {
+				t.Errorf("the sandbox does not serve %s.%s", r, a)
+			}
 		}
 	}
-	var got []string
-	for _, e := range catalogue() {
-		got = append(got, e.Name)
+	cat := builtInCatalogue()
+	for _, e := range cat.Events {
 		if e.Description == "" || e.Mandatory {
 			t.Errorf("event %+v", e)
 		}
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("catalogue differs from testdata/solvimon-webhooks.yml:\n got %v\nwant %v", got, want)
+	if !slices.Equal(cat.Names(), want) {
+		t.Fatalf("catalogue differs from testdata/solvimon-webhooks.yml:\n got %v\nwant %v", cat.Names(), want)
+	}
+	if !strings.Contains(cat.About, "captured "+doc.Generated) {
+		t.Fatalf("catalogue date %q, the capture's %s", cat.About, doc.Generated)
 	}
 }
 

@@ -10,7 +10,6 @@ package solvimon
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +73,7 @@ func Spec() provider.Spec {
 			Name:     FieldPlatformID,
 			Usage:    "Solvimon platform (sub-account) id, sent as x-platform-id",
 			Validate: validatePlatformID,
-		}},
+		}, provider.StrictEventsField()},
 		Credentials: []provider.Credential{
 			{Name: "api-key", Prompt: "Solvimon API key"},
 			// A Bearer JWT from Solvimon's Identity API works instead of an
@@ -127,11 +126,10 @@ func baseURLFor(env string) string {
 }
 
 // eventResources and eventActions are Solvimon's webhook catalogue as
-// published in its webhook guide (testdata/solvimon-webhooks.yml). Finer
-// actions exist (e.g. INVOICE.STATUS_TO_FINAL, INVOICE.PAID); the account's
-// full list comes from GET /v1/webhooks/actions, which needs credentials,
-// whereas `hookctl events` should work offline, so Events serves the
-// documented catalogue and validation accepts any RESOURCE.ACTION.
+// published in its webhook guide (testdata/solvimon-webhooks.yml, captured
+// on builtInOrigin's date). The account's own list, finer actions such as
+// INVOICE.PAID included, comes from GET /v1/webhooks/actions: `hookctl
+// events` reads it there and falls back to this list offline.
 var (
 	eventResources = []string{
 		"CUSTOMER", "PLATFORM", "PRICING_PLAN", "PRICING_PLAN_VERSION", "PRICING_PLAN_SUBSCRIPTION",
@@ -143,34 +141,29 @@ var (
 	eventActions = []string{"CREATED", "UPDATED", "DELETE"}
 )
 
-// catalogue lists every documented RESOURCE.ACTION.
-func catalogue() []webhook.EventType {
+// builtInOrigin dates the guide's capture ("generated" in the testdata copy).
+const builtInOrigin = "Solvimon's webhook guide, captured 2026-07-21; the account's own list is at GET /v1/webhooks/actions"
+
+// builtInCatalogue lists every documented RESOURCE.ACTION.
+func builtInCatalogue() *webhook.EventCatalogue {
 	out := make([]webhook.EventType, 0, len(eventResources)*len(eventActions))
 	for _, r := range eventResources {
 		for _, a := range eventActions {
-			out = append(out, webhook.EventType{
-				Name:        r + "." + a,
-				Description: fmt.Sprintf("a %s was %s", strings.ToLower(strings.ReplaceAll(r, "_", " ")), actionVerb(a)),
-			})
+			out = append(out, webhook.EventType{Name: r + "." + a, Description: describeAction(r, a)})
 		}
 	}
-	return out
+	return webhook.BuiltInCatalogue("Solvimon's webhook actions", builtInOrigin, out)
 }
 
-func actionVerb(a string) string {
-	switch a {
-	case "CREATED":
-		return "created"
-	case "UPDATED":
-		return "updated"
+// describeAction says what RESOURCE.ACTION means: "a customer was created",
+// "invoice: status to final".
+func describeAction(resource, action string) string {
+	what := strings.ToLower(strings.ReplaceAll(resource, "_", " "))
+	switch action {
+	case "CREATED", "UPDATED":
+		return fmt.Sprintf("a %s was %s", what, strings.ToLower(action))
 	case "DELETE":
-		return "deleted"
+		return fmt.Sprintf("a %s was deleted", what)
 	}
-	return strings.ToLower(a)
-}
-
-// isKnownEvent reports whether e is in the documented catalogue.
-func isKnownEvent(e string) bool {
-	r, a, ok := strings.Cut(e, ".")
-	return ok && slices.Contains(eventResources, r) && slices.Contains(eventActions, a)
+	return what + ": " + strings.ToLower(strings.ReplaceAll(action, "_", " "))
 }
