@@ -146,7 +146,7 @@ func TestGoldenEmulatorMatchesExamples(t *testing.T) {
 	var page struct {
 		Records []map[string]any `json:"records"`
 	}
-	if err := c.do(context.Background(), http.MethodGet, regPath("v2", ""), url.Values{"registrationId": {reg.ID}}, nil, &page); err != nil || len(page.Records) != 1 {
+	if err := c.do(context.Background(), opRead, http.MethodGet, regPath("v2", ""), url.Values{"registrationId": {reg.ID}}, nil, &page); err != nil || len(page.Records) != 1 {
 		t.Fatalf("emulator read: %v %+v", err, page)
 	}
 	got := page.Records[0]
