@@ -80,7 +80,7 @@ func openBackend(opts OpenOptions) (*Store, error) {
 		if w == nil {
 			w = os.Stderr
 		}
-		fmt.Fprintf(w, "hookctl: storing secrets in the plain file %s (0600, not the OS keyring)\n", opts.FilePath)
+		fmt.Fprintf(w, "hookctl: storing secrets in the plain file %s (0600, not the OS keyring; webhook secrets are sealed beside it, under a key kept in that file)\n", opts.FilePath)
 		return New(NewFile(opts.FilePath), opts.Getenv), nil
 	default:
 		return nil, webhook.Invalid("unknown credential storage %q (HOOKCTL_STORAGE): want %q or %q", opts.Storage, StorageKeyring, StorageFile)

@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/hookctl/hookctl/internal/boltformat"
 	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -177,17 +178,9 @@ func (s *Store) loadDataKey() error {
 	var id string
 	var sealed bool
 	err := d.db.Update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(dbBucketMeta)
+		meta, err := boltformat.Check(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
 		if err != nil {
 			return err
-		}
-		switch f := meta.Get(dbKeyFormat); {
-		case f == nil:
-			if err := meta.Put(dbKeyFormat, []byte(dbFormat)); err != nil {
-				return err
-			}
-		case string(f) != dbFormat:
-			return webhook.Errorf(webhook.KindUsage, "secret db %s has format %q, which this hookctl does not read", d.path, f)
 		}
 		profiles, err := tx.CreateBucketIfNotExists(dbBucketProfiles)
 		if err != nil {

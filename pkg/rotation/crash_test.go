@@ -24,7 +24,7 @@ import (
 func TestRotateCrashLosesNoSecret(t *testing.T) {
 	if testing.Short() {
 		// Still exercises the whole path, with fewer kills.
-		t.Log("-short: 2 seeds x 5 kills instead of 2 x 15")
+		t.Log("-short: 2 seeds x 5 kills instead of 2 x 10")
 	}
 	start := time.Now()
 	c := newCLIEnv(t, cliOptions{Latency: 3 * time.Millisecond})
@@ -81,7 +81,7 @@ func TestRotateCrashLosesNoSecret(t *testing.T) {
 		t.Fatalf("self-test: a corrupted stored secret went undetected: err %v, lost %v", err, lost)
 	}
 
-	seeds, perSeed := []int64{1, 2}, 15
+	seeds, perSeed := []int64{1, 2}, 10
 	if testing.Short() {
 		seeds, perSeed = seeds[:2], 5
 	}

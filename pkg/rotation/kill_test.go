@@ -85,7 +85,7 @@ func killAdversarial(t *testing.T, c *cliEnv, prov string) {
 		typical = min(typical, time.Since(t0))
 	}
 
-	kills := 20
+	kills := 15
 	if testing.Short() {
 		kills = 5
 	}

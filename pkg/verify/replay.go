@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/hookctl/hookctl/internal/boltformat"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -70,17 +71,8 @@ func OpenStore(path string) (*Store, error) {
 	}
 	s := &Store{path: path}
 	err := s.update(func(tx *bbolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
+		if _, err := boltformat.Check(tx, bucketMeta, keyFormat, storeFormat, "seen db", path); err != nil {
 			return err
-		}
-		switch f := meta.Get(keyFormat); {
-		case f == nil:
-			if err := meta.Put(keyFormat, []byte(storeFormat)); err != nil {
-				return err
-			}
-		case string(f) != storeFormat:
-			return webhook.Errorf(webhook.KindUsage, "seen db %s has format %q, which this hookctl does not read", path, f)
 		}
 		for _, b := range [][]byte{bucketSeen, bucketByTime} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
