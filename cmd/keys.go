@@ -58,7 +58,7 @@ and never printed; 'keys show' prints the public half.
 			})
 		},
 	}
-	c.AddCommand(generate, show, upload)
+	c.AddCommand(generate, show, upload, newCmdKeysVerificationKey(f))
 	return c
 }
 

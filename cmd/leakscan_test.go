@@ -161,9 +161,9 @@ var scanProviders = []string{"solvimon", "pexa", "pwc", "offblocks"}
 // leakUnsupported are the commands each provider lacks (ID stands for a
 // registration): refusing them is their whole coverage.
 var leakUnsupported = map[string][]string{
-	"solvimon":  {"keys generate", "keys show", "keys upload"},
-	"pexa":      {"keys generate", "keys show", "keys upload", "send-test ID", "penalty-box list", "penalty-box resend ID"},
-	"pwc":       {"keys upload", "send-test ID", "penalty-box list", "penalty-box resend ID"},
+	"solvimon":  {"keys generate", "keys show", "keys upload", "keys verification-key"},
+	"pexa":      {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID"},
+	"pwc":       {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID"},
 	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID"},
 }
 
@@ -332,6 +332,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "show", "-p", p)
 			s.run(0, "", "keys", "upload", "-p", p)
+			s.run(0, "", "keys", "verification-key", "-p", p, "-o", "json")
 		}
 		s.run(0, "", "auth", "status", "-p", p)
 		s.run(0, "", "events", "-p", p)

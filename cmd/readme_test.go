@@ -5,7 +5,6 @@ package cmd_test
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,13 +71,14 @@ func TestReadmeExamples(t *testing.T) {
 	// The file store (as the README offers): the real keyring is shared by
 	// the whole test run, and the tours' profile names are the scripts' too.
 	dir := isolate(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	// The server picks its port and hands it over (--addr-file): no free
+	// port is guessed, closed and hoped for.
+	addrFile := filepath.Join(dir, "sandbox.addr")
+	var addr string
 	port := func(s string) string { return strings.ReplaceAll(s, "127.0.0.1:8787", addr) }
+	serveLine := func(s string) string {
+		return strings.ReplaceAll(s, "--addr 127.0.0.1:8787", "--addr 127.0.0.1:0 --addr-file "+addrFile)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -88,7 +88,10 @@ func TestReadmeExamples(t *testing.T) {
 			continue
 		}
 		// The server block: its `&` job is this bash's child; bash waits.
-		c := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", port(b.text)+"wait\n")
+		if !strings.Contains(serveLine(b.text), "--addr-file") {
+			t.Fatalf("the README's server block no longer starts with --addr 127.0.0.1:8787:\n%s", b.text)
+		}
+		c := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", serveLine(b.text)+"wait\n")
 		c.Dir = dir
 		var out bytes.Buffer
 		c.Stdout, c.Stderr = &out, &out
@@ -102,16 +105,16 @@ func TestReadmeExamples(t *testing.T) {
 			syscall.Kill(-c.Process.Pid, syscall.SIGTERM)
 			c.Wait()
 		}()
-		// A reader types the next command later than the server needs to start.
+		// A reader types the next command later than the server needs to
+		// start: wait for the address it writes once it listens.
 		deadline := time.Now().Add(15 * time.Second)
 		for {
-			conn, err := net.Dial("tcp", addr)
-			if err == nil {
-				conn.Close()
+			if b, err := os.ReadFile(addrFile); err == nil && len(bytes.TrimSpace(b)) > 0 {
+				addr = string(bytes.TrimSpace(b))
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("README.md:%d: the sandbox never listened on %s: %s", b.line, addr, out.String())
+				t.Fatalf("README.md:%d: the sandbox never wrote its address: %s", b.line, out.String())
 			}
 			time.Sleep(20 * time.Millisecond)
 		}

@@ -42,6 +42,7 @@ for scripts and for tests.
 
 func newCmdSandboxServe(f *Factory) *cobra.Command {
 	opts := sandbox.Options{}
+	var addrFile string
 	c := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve the emulators until interrupted",
@@ -63,12 +64,19 @@ prints one line per provider on stdout: the provider id, then the
 			if fl, ok := f.IO.Out.(interface{ Sync() error }); ok {
 				fl.Sync()
 			}
+			if addrFile != "" {
+				if err := writeAddrFile(addrFile, strings.TrimPrefix(srv.BaseURL, "http://")); err != nil {
+					srv.Close()
+					return fmt.Errorf("--addr-file: %w", err)
+				}
+			}
 			notice(f, "sandbox listening on %s (Ctrl-C to stop)", srv.BaseURL)
 			<-c.Context().Done()
 			return srv.Close()
 		},
 	}
 	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
+	c.Flags().StringVar(&addrFile, "addr-file", "", "when listening, write the address (HOST:PORT) to `FILE`: with --addr 127.0.0.1:0, how a script learns the port")
 	c.Flags().StringVar(&opts.StateFile, "state", "", "keep state in this file (default: memory only)")
 	c.Flags().Var(output.DurationValue{P: &opts.Latency}, "latency", "add this latency to every API request")
 	return c
