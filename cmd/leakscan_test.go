@@ -197,12 +197,17 @@ func (s *leakScan) sampleChildren(pid int) {
 				}
 				seen[c] = true
 				queue = append(queue, c)
-				argv, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
-				env, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", c))
 				// Between fork and exec a child is still hookctl, with
 				// hookctl's own environment (which may hold HOOKCTL_API_KEY
-				// by the user's choice): only its argv counts then.
-				if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", c)); err == nil && exe == s.exe {
+				// by the user's choice): only its argv counts then. The
+				// exec can land between two of these reads, so the binary
+				// is read before and after: hookctl at either end means
+				// the environment may be hookctl's.
+				exe1, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", c))
+				argv, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
+				env, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/environ", c))
+				exe2, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", c))
+				if exe1 == s.exe || exe2 == s.exe {
 					env = nil
 				}
 				if err1 == nil && err2 == nil && len(argv) > 0 {
