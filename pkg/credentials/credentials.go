@@ -6,6 +6,7 @@
 package credentials
 
 import (
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/pkg/webhook"
+	"go.etcd.io/bbolt"
 )
 
 // Service is the keyring service name of every entry.
@@ -144,7 +146,16 @@ func (s *Store) CheckWritable(profile string) error {
 	if err := s.backend.Set(key, "ok"); err != nil {
 		return err
 	}
-	return s.backend.Delete(key)
+	if err := s.backend.Delete(key); err != nil {
+		return err
+	}
+	if s.sdb == nil {
+		return nil
+	}
+	// Webhook secrets go to the secret db: open it for writing (creating
+	// it and its data key when new, migrating old entries) now, not after
+	// the provider has changed.
+	return s.withDB(profile, func(*bbolt.DB, cipher.AEAD) error { return nil })
 }
 
 // Source is where Set writes.

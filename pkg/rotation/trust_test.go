@@ -361,3 +361,30 @@ func TestStateFilesDoNotFollowSymlinks(t *testing.T) {
 		t.Errorf("rotated %d times despite the refused sink", n)
 	}
 }
+
+// TestUnusableSecretDBChangesNothing: when the secret db cannot be opened
+// for writing (here: a directory where the file goes), register and
+// rotate-secret fail before the provider is changed.
+func TestUnusableSecretDBChangesNothing(t *testing.T) {
+	c := newCLIEnv(t, cliOptions{})
+	const profile = "nodb"
+	c.addProfile(t, profile, "solvimon")
+	ids := c.registerSolvimon(t, profile, 1)
+	db := filepath.Join(c.stateDir(), "secrets.db")
+	if err := os.Rename(db, db+".aside"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	creates := c.writes("POST", "/v1/webhooks")
+	r := c.exec(t, nil, "register", "-p", profile, "--url", "https://hooks.example.com/nodb", "--event", "INVOICE.CREATED",
+		"--name", "nodb", "--reference", "nodb")
+	if r.code == 0 || c.writes("POST", "/v1/webhooks") != creates {
+		t.Errorf("register with an unusable secret db: exit %d, %d creates sent\n%s", r.code, c.writes("POST", "/v1/webhooks")-creates, r.stderr)
+	}
+	r = c.exec(t, nil, "rotate-secret", "-p", profile, ids[0])
+	if r.code == 0 || c.writes("PATCH", "/secret-key") != 0 {
+		t.Errorf("rotate-secret with an unusable secret db: exit %d, %d rotations sent\n%s", r.code, c.writes("PATCH", "/secret-key"), r.stderr)
+	}
+}
