@@ -1,0 +1,180 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/signature"
+	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/verify"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// What `hookctl verify` reads: the delivery (raw request, or body and
+// headers), the keys to try and the times given on the command line.
+
+// readDelivery reads the delivery from a raw request file or body + headers.
+func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
+	open := func(path string) (io.ReadCloser, error) {
+		if path == "-" {
+			return io.NopCloser(opts.F.IO.In), nil
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, usageErrorf("%v", err)
+		}
+		return fh, nil
+	}
+	if opts.HARFile != "" {
+		rc, err := open(opts.HARFile)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		req, err := signature.ParseHAR(rc, opts.HAREntry, maxVerifyBody)
+		if err != nil {
+			return nil, usageErrorf("--har: %v", err)
+		}
+		return req, nil
+	}
+	if opts.RequestFile != "" {
+		rc, err := open(opts.RequestFile)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		req, err := signature.ParseRawRequest(rc, maxVerifyBody)
+		if err != nil {
+			return nil, usageErrorf("--request-file: %v", err)
+		}
+		return req, nil
+	}
+	rc, err := open(opts.BodyFile)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(io.LimitReader(rc, maxVerifyBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxVerifyBody {
+		return nil, usageErrorf("--body-file: larger than %d bytes", maxVerifyBody)
+	}
+	h := http.Header{}
+	for _, kv := range opts.Headers {
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usageErrorf("--header %q: want 'Name: value'", kv)
+		}
+		h.Add(textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k)), strings.TrimSpace(v))
+	}
+	return &signature.Request{Method: http.MethodPost, Header: h, Body: body}, nil
+}
+
+// verifyKeys collects the keys to try and the profile's default scheme.
+func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, string, error) {
+	switch {
+	case opts.SecretFile != "":
+		b, err := os.ReadFile(opts.SecretFile)
+		if err != nil {
+			return nil, "", usageErrorf("--secret-file: %v", err)
+		}
+		return []signature.Key{{Name: "file", Secret: bytes.TrimRight(b, "\r\n")}}, "", nil
+	case opts.SecretEnv != "":
+		v := opts.F.Getenv(opts.SecretEnv)
+		if v == "" {
+			return nil, "", usageErrorf("--secret-env: %s is empty or unset", opts.SecretEnv)
+		}
+		return []signature.Key{{Name: "env", Secret: []byte(v)}}, "", nil
+	case opts.PublicKeyFile != "":
+		b, err := os.ReadFile(opts.PublicKeyFile)
+		if err != nil {
+			return nil, "", usageErrorf("--public-key-file: %v", err)
+		}
+		pub, err := httpsig.ParsePublicKey(b)
+		if err != nil {
+			return nil, "", usageErrorf("--public-key-file: %v", err)
+		}
+		return []signature.Key{{Name: "file", Public: pub}}, "", nil
+	}
+	profile, spec, err := opts.F.Profile()
+	if err != nil {
+		return nil, "", err
+	}
+	if spec.VerificationKeys != nil {
+		deps, err := opts.F.Deps(profile)
+		if err != nil {
+			return nil, "", err
+		}
+		keys, err := spec.VerificationKeys(ctx, deps)
+		return keys, spec.Scheme, err
+	}
+	creds, err := opts.F.Credentials()
+	if err != nil {
+		return nil, "", err
+	}
+	ws, err := creds.WebhookSecrets(profile.Name, opts.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	var keys []signature.Key
+	if ws.Current != nil {
+		keys = append(keys, signature.Key{Name: "current", Secret: []byte(ws.Current.Value), ValidUntil: ws.Current.ValidUntil})
+	}
+	if ws.Previous != nil {
+		keys = append(keys, signature.Key{Name: "previous", Secret: []byte(ws.Previous.Value), ValidUntil: ws.Previous.ValidUntil})
+	}
+	if len(keys) == 0 {
+		return nil, "", webhook.Errorf(webhook.KindAuth, "no stored secret for %s in profile %s", opts.ID, profile.Name).
+			WithHint("secrets are stored by `hookctl register` and `hookctl rotate-secret`; or pass --secret-file / --secret-env")
+	}
+	return keys, spec.Scheme, nil
+}
+
+// newKeyRefresher is the key refresher for keys from a profile whose
+// provider serves verification keys (OffBlocks); nil otherwise.
+func newKeyRefresher(opts *VerifyOptions) *verify.KeyRefresher {
+	if opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
+		return nil
+	}
+	profile, spec, err := opts.F.Profile()
+	if err != nil || spec.VerificationKeys == nil || spec.New == nil {
+		return nil
+	}
+	return verify.NewKeyRefresher(spec.Name, func() (verify.KeyFetcher, error) {
+		deps, err := opts.F.Deps(profile)
+		if err != nil {
+			return nil, err
+		}
+		p, err := spec.New(deps)
+		if err != nil {
+			return nil, err
+		}
+		kf, ok := p.(verify.KeyFetcher)
+		if !ok {
+			return nil, fmt.Errorf("%s cannot fetch a verification key by id", spec.Name)
+		}
+		return kf, nil
+	})
+}
+
+// parseTimeFlag accepts RFC 3339 or Unix seconds.
+func parseTimeFlag(s string) (time.Time, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("want RFC 3339 (2026-01-02T15:04:05Z) or Unix seconds, got %q", s)
+	}
+	return t, nil
+}
