@@ -18,13 +18,21 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-const sandboxCredentials = `Fixed sandbox credentials (a wrong one gets the provider's real 401):
-  solvimon   API key sandbox-api-key (or Bearer token sandbox-token)
-  pexa       client sandbox-client / secret sandbox-secret (every scope);
-             client sandbox-client-v1, same secret: v1 API scopes only
-  offblocks  API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret
-  pwc        user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number
-             DE123456789, account 1234567890)`
+// sandboxCredentials lists every emulator's fixed credentials for help.
+func sandboxCredentials() string {
+	var b strings.Builder
+	b.WriteString("Fixed sandbox credentials (a wrong one gets the provider's real 401):")
+	for _, e := range sandbox.Entries() {
+		for i, line := range strings.Split(e.Help, "\n") {
+			name := ""
+			if i == 0 {
+				name = e.Name
+			}
+			fmt.Fprintf(&b, "\n  %-10s %s", name, line)
+		}
+	}
+	return b.String()
+}
 
 // NewCmdSandbox builds `hookctl sandbox`.
 func NewCmdSandbox(f *Factory) *cobra.Command {
@@ -34,7 +42,7 @@ func NewCmdSandbox(f *Factory) *cobra.Command {
 		Long: `Local emulators of every provider's API over real HTTP, for trying hookctl,
 for scripts and for tests.
 
-` + sandboxCredentials,
+` + sandboxCredentials(),
 	}
 	c.AddCommand(newCmdSandboxServe(f), newCmdSandboxDeliver(f), newCmdSandboxDemo(f))
 	return c
@@ -50,7 +58,7 @@ func newCmdSandboxServe(f *Factory) *cobra.Command {
 prints one line per provider on stdout: the provider id, then the
 'hookctl profile add' command that points a profile at it.
 
-` + sandboxCredentials,
+` + sandboxCredentials(),
 		Example: `  $ hookctl sandbox serve --addr 127.0.0.1:8787 --state sandbox.json`,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {

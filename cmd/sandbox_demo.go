@@ -11,10 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -83,36 +83,40 @@ func runSandboxDemo(ctx context.Context, f *Factory, only string) error {
 	demoIO := &output.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.ErrOut}
 	demoIO.SetTTY(false, true, f.IO.IsStderrTTY())
 	toured := 0
-	for _, spec := range providers.All() {
-		if spec.Demo == nil || (only != "" && spec.Name != only) || srv.Box(spec.Name) == nil {
+	for _, e := range sandbox.Entries() {
+		if e.Demo == nil || (only != "" && e.Name != only) {
 			continue
 		}
-		d := &demoRun{f: f, io: demoIO, cfgPath: filepath.Join(dir, spec.Name+".yaml"), env: spec.Demo.Env,
-			creds: credentials.New(credentials.NewMemory(), func(k string) string { return spec.Demo.Env[k] })}
+		spec, err := providers.Lookup(e.Name)
+		if err != nil {
+			return err
+		}
+		d := &demoRun{f: f, io: demoIO, cfgPath: filepath.Join(dir, e.Name+".yaml"), env: e.Demo.Env,
+			creds: credentials.New(credentials.NewMemory(), func(k string) string { return e.Demo.Env[k] })}
 		fmt.Fprintf(f.IO.ErrOut, "\n=== %s ===\n", spec.Title)
-		if err := tourProvider(ctx, d, spec, srv, dir); err != nil {
+		if err := tourProvider(ctx, d, e.Name, e.Demo, srv, dir); err != nil {
 			return fmt.Errorf("demo %s: %w", spec.Name, err)
 		}
 		toured++
 	}
 	if toured == 0 {
-		return usageErrorf("no provider to tour (known: %s)", strings.Join(providers.Names(), ", "))
+		return usageErrorf("no provider to tour (known: %s)", strings.Join(srv.Names(), ", "))
 	}
 	return nil
 }
 
-func tourProvider(ctx context.Context, d *demoRun, spec provider.Spec, srv *sandbox.Server, dir string) error {
-	profile := "sandbox-" + spec.Name
-	addArgs := append([]string{"profile", "add", profile}, srv.Box(spec.Name).ProfileArgs()...)
+func tourProvider(ctx context.Context, d *demoRun, name string, demo *emulator.Demo, srv *sandbox.Server, dir string) error {
+	profile := "sandbox-" + name
+	addArgs := append([]string{"profile", "add", profile}, srv.Box(name).ProfileArgs()...)
 	if _, err := d.run(ctx, false, addArgs...); err != nil {
 		return err
 	}
-	for _, step := range spec.Demo.Setup {
+	for _, step := range demo.Setup {
 		if _, err := d.run(ctx, false, append(step, "-p", profile)...); err != nil {
 			return err
 		}
 	}
-	out, err := d.run(ctx, true, append(append([]string{"register", "-p", profile}, spec.Demo.Register...), "-o", "json")...)
+	out, err := d.run(ctx, true, append(append([]string{"register", "-p", profile}, demo.Register...), "-o", "json")...)
 	if err != nil {
 		return err
 	}
@@ -128,14 +132,14 @@ func tourProvider(ctx context.Context, d *demoRun, spec provider.Spec, srv *sand
 	id := regs[0].ID
 	steps := [][]string{
 		{"list", "-p", profile},
-		{"update", id, "-p", profile, "--url", spec.Demo.UpdateURL},
+		{"update", id, "-p", profile, "--url", demo.UpdateURL},
 	}
-	if spec.Demo.Rotate {
+	if demo.Rotate {
 		steps = append(steps, []string{"rotate-secret", id, "-p", profile})
 	}
-	delivery := filepath.Join(dir, spec.Name+"-delivery.http")
+	delivery := filepath.Join(dir, name+"-delivery.http")
 	steps = append(steps,
-		[]string{"sandbox", "deliver", id, "-p", profile, "--event", spec.Demo.Event, "--out", delivery},
+		[]string{"sandbox", "deliver", id, "-p", profile, "--event", demo.Event, "--out", delivery},
 		[]string{"verify", "-p", profile, "--id", id, "--request-file", delivery},
 	)
 	for _, ids := range regs {

@@ -21,9 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/pkg/httpclient"
-	"github.com/hookctl/hookctl/pkg/providers"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
 
 // Options configures a sandbox server.
@@ -54,7 +53,7 @@ type Server struct {
 	opts    Options
 	ln      net.Listener
 	srv     *http.Server
-	boxes   map[string]provider.Sandbox
+	boxes   map[string]emulator.Emulator
 	names   []string
 
 	mu  sync.Mutex
@@ -92,22 +91,19 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, ln: ln, boxes: map[string]provider.Sandbox{}, BaseURL: "http://" + ln.Addr().String(), conns: map[string]connKind{}}
+	s := &Server{opts: opts, ln: ln, boxes: map[string]emulator.Emulator{}, BaseURL: "http://" + ln.Addr().String(), conns: map[string]connKind{}}
 	s.idle = sync.NewCond(&s.mu)
 	deliveryHTTP := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 10 * time.Second, UserAgent: "hookctl-sandbox"})
 	root := http.NewServeMux()
-	for _, spec := range providers.All() {
-		if spec.NewSandbox == nil {
-			continue
-		}
-		box := spec.NewSandbox(provider.SandboxOptions{BaseURL: s.BaseURL + "/" + spec.Name, Now: opts.Now, HTTP: deliveryHTTP})
-		s.boxes[spec.Name] = box
-		s.names = append(s.names, spec.Name)
+	for _, e := range Entries() {
+		box := e.New(emulator.Options{BaseURL: s.BaseURL + "/" + e.Name, Now: opts.Now, HTTP: deliveryHTTP})
+		s.boxes[e.Name] = box
+		s.names = append(s.names, e.Name)
 		var h http.Handler = box
 		if opts.Wrap != nil {
-			h = opts.Wrap(spec.Name, h)
+			h = opts.Wrap(e.Name, h)
 		}
-		root.Handle("/"+spec.Name+"/", http.StripPrefix("/"+spec.Name, s.instrument(spec.Name, h)))
+		root.Handle("/"+e.Name+"/", http.StripPrefix("/"+e.Name, s.instrument(e.Name, h)))
 	}
 	if err := s.loadState(); err != nil {
 		ln.Close()
@@ -135,7 +131,7 @@ func Start(opts Options) (*Server, error) {
 func (s *Server) Names() []string { return s.names }
 
 // Box returns a provider's emulator.
-func (s *Server) Box(name string) provider.Sandbox { return s.boxes[name] }
+func (s *Server) Box(name string) emulator.Emulator { return s.boxes[name] }
 
 // ProfileCommands are the `hookctl profile add` lines serve prints, one per
 // provider, each prefixed by the provider id.

@@ -23,7 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/sandbox/idempotency"
+	"github.com/hookctl/hookctl/internal/emulator/idempotency"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 

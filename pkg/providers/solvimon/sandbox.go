@@ -18,7 +18,7 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/sandbox/idempotency"
+	"github.com/hookctl/hookctl/internal/emulator/idempotency"
 )
 
 // The emulator's fixed credentials, listed in `hookctl sandbox serve --help`.

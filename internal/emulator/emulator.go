@@ -1,0 +1,95 @@
+// Package emulator is the contract and shared kit of the provider
+// emulators that `hookctl sandbox` serves. Each provider's emulator lives in
+// its own package, internal/emulator/<provider>, written from providers.md
+// and the official specs with its own wire types and rules: it imports no
+// client package (pkg/providers/..., pkg/webhook, pkg/config,
+// pkg/credentials), and no client imports it, so a client bug cannot hide in
+// code the emulator shares (deps_test.go enforces both directions).
+//
+// What emulators may share: this kit, internal/emulator/idempotency,
+// pkg/httpclient (to send deliveries) and pkg/signature's standards code
+// (RFC 9421, pinned by the RFC's own test vectors).
+package emulator
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// Options configures an emulator.
+type Options struct {
+	// BaseURL is the emulator's external URL, e.g. http://127.0.0.1:8787/solvimon.
+	BaseURL string
+	Now     func() time.Time
+	// HTTP sends deliveries.
+	HTTP *http.Client
+}
+
+// Emulator is a provider's emulator, mounted by pkg/sandbox under
+// /<provider>/ with the prefix stripped.
+type Emulator interface {
+	http.Handler
+	// State and LoadState persist the emulator's data (sandbox serve --state).
+	State() (json.RawMessage, error)
+	LoadState(json.RawMessage) error
+	// Delivery builds a correctly signed delivery of event for registration
+	// id, addressed to the registration's URL.
+	Delivery(ctx context.Context, id, event string) (*http.Request, error)
+	// ProfileArgs are the `hookctl profile add <name>` arguments after the
+	// name that point a profile at this emulator.
+	ProfileArgs() []string
+}
+
+// Demo scripts a provider's sandbox tour: profile add → Setup → register →
+// list → update → rotate-secret (if Rotate) → deliver → verify → delete.
+type Demo struct {
+	// Env are the sandbox credentials as the env variables CI would use.
+	Env map[string]string
+	// Setup are commands run after `profile add` (e.g. keys generate/upload).
+	Setup [][]string
+	// Register are the `hookctl register` arguments.
+	Register []string
+	// UpdateURL is the URL `update` moves the registration to.
+	UpdateURL string
+	// Event is the event `sandbox deliver` sends.
+	Event string
+	// Rotate includes rotate-secret in the tour.
+	Rotate bool
+}
+
+// Entry is one provider's emulator as pkg/sandbox registers it.
+type Entry struct {
+	Name string // the provider id: the mount point and the profile's provider
+	New  func(Options) Emulator
+	// Demo is this provider's part of `hookctl sandbox demo` (nil: skipped).
+	Demo *Demo
+	// Help describes the emulator's fixed credentials for `sandbox --help`,
+	// one or more lines without the provider id.
+	Help string
+}
+
+// WriteJSON writes v as a JSON answer with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// RandomHex returns n random bytes, hex-encoded.
+func RandomHex(n int) string { return hex.EncodeToString(RandomBytes(n)) }
+
+// RandomBytes returns n bytes from crypto/rand (which does not fail).
+func RandomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
