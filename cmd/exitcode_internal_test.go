@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
+	"github.com/spf13/cobra"
 )
 
 // TestInterruptExitCode: a command cut short by Ctrl-C (its context
@@ -45,7 +46,16 @@ func TestProviderErrorKeepsItsKind(t *testing.T) {
 	if code := reportError(f, err); code != 1 {
 		t.Fatalf("provider error: exit %d, want 1", code)
 	}
-	if code := reportError(f, fmt.Errorf(`accepts 1 arg(s), received 2`)); code != 2 {
+	// cobra's own argument errors are typed where they arise, not
+	// recognised by their words.
+	c := &cobra.Command{Use: "x", Args: cobra.MaximumNArgs(1), RunE: func(*cobra.Command, []string) error { return nil }}
+	typeUsageErrors(c)
+	c.SetArgs([]string{"a", "b"})
+	c.SilenceErrors, c.SilenceUsage = true, true
+	if code := reportError(f, c.Execute()); code != 2 {
 		t.Fatalf("cobra usage error: exit %d, want 2", code)
+	}
+	if code := reportError(f, fmt.Errorf(`accepts 1 arg(s), received 2`)); code != 1 {
+		t.Fatalf("an untyped error that reads like cobra's: exit %d, want 1", code)
 	}
 }

@@ -173,7 +173,7 @@ var providerFree = map[string]bool{
 	"hookctl version": true, "hookctl profile list": true, "hookctl profile use": true,
 	"hookctl sandbox serve": true, "hookctl sandbox demo": true,
 	"hookctl auth": true, "hookctl keys": true, "hookctl penalty-box": true, "hookctl profile": true, "hookctl sandbox": true,
-	"hookctl secrets": true,
+	"hookctl secrets": true, "hookctl": true,
 }
 
 // sampleChildren reads cmdline and environ of every descendant of pid,
@@ -299,6 +299,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, "", "help", "environment")
 	s.run(0, "", "help", "credentials")
 	// Every command group refuses a subcommand it does not have.
+	s.run(2, "", "no-such-command")
 	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box", "secrets"} {
 		s.run(2, "", group, "no-such-command")
 	}

@@ -34,7 +34,7 @@ func Main(args []string, io *output.IOStreams) int {
 	// cobra adds `completion` only while executing; adding it now lets its
 	// group refuse an unknown shell like every other group.
 	root.InitDefaultCompletionCmd(args...)
-	refuseUnknownSubcommands(root)
+	typeUsageErrors(root)
 	root.SetArgs(args)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -48,12 +48,6 @@ func Main(args []string, io *output.IOStreams) int {
 // reportError prints err once (JSON with -o json) and returns its exit code.
 func reportError(f *Factory, err error) int {
 	kind := webhook.KindOf(err)
-	var typed *webhook.Error
-	// Only cobra's own (untyped) errors are recognised by their words: a
-	// provider's message or hint may well say "accepts " too.
-	if kind == webhook.KindError && !errors.As(err, &typed) && isCobraUsageError(err) {
-		kind = webhook.KindUsage
-	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
 		return webhook.ExitInterrupted
@@ -71,10 +65,6 @@ func reportError(f *Factory, err error) int {
 		return kind.ExitCode()
 	}
 	fmt.Fprintln(f.IO.ErrOut, "error: "+sanitizeLines(err.Error()))
-	var we *webhook.Error
-	if kind == webhook.KindUsage && isCobraUsageError(err) && !(errors.As(err, &we) && we.Hint != "") {
-		fmt.Fprintln(f.IO.ErrOut, "Run 'hookctl --help' for usage.")
-	}
 	return kind.ExitCode()
 }
 
@@ -84,16 +74,6 @@ func sanitizeLines(s string) string {
 		lines[i] = output.Sanitize(l)
 	}
 	return strings.Join(lines, "\n")
-}
-
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires exactly", "if any flags in the group"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func buildVersion() string {
@@ -126,9 +106,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	}
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &webhook.Error{Kind: webhook.KindUsage, Err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.SetVersionTemplate("hookctl {{.Version}}\n")
 
 	pf := root.PersistentFlags()
@@ -163,7 +141,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	root.AddCommand(NewCmdVersion(f))
 	addHelpTopics(root)
 	strictHelp(root)
-	refuseUnknownSubcommands(root)
+	typeUsageErrors(root)
 	return root
 }
 

@@ -22,8 +22,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/internal/emulator/idempotency"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 

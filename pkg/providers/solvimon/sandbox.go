@@ -16,9 +16,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/emulator/idempotency"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/internal/emulator/idempotency"
 )
 
 // The emulator's fixed credentials, listed in `hookctl sandbox serve --help`.
