@@ -94,13 +94,7 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 			Storage: storage, FilePath: path, StateDir: config.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
 		})
 	})
-	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {
-		opts := httpclient.Options{Timeout: f.Global.Timeout, UserAgent: "hookctl/" + f.Version}
-		if f.Global.Debug {
-			opts.Debug = f.IO.ErrOut
-		}
-		return httpclient.New(opts), nil
-	})
+	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) { return f.NewHTTPClient(nil), nil })
 	f.Provider = func() (webhook.Provider, config.Profile, error) {
 		p, spec, err := f.Profile()
 		if err != nil {
@@ -121,6 +115,21 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		return &output.Printer{IO: f.IO, Format: format, JQ: f.Global.JQ}, nil
 	}
 	return f
+}
+
+// NewHTTPClient builds an HTTP client with the global --timeout, hookctl's
+// User-Agent and the --debug trace; adjust, when set, changes the options
+// first (rate limits, retries). Every HTTP client hookctl uses comes from
+// here.
+func (f *Factory) NewHTTPClient(adjust func(*httpclient.Options)) *http.Client {
+	opts := httpclient.Options{Timeout: f.Global.Timeout, UserAgent: "hookctl/" + f.Version}
+	if f.Global.Debug {
+		opts.Debug = f.IO.ErrOut
+	}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	return httpclient.New(opts)
 }
 
 // Profile resolves the selected profile and its provider spec, applying the

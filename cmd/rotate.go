@@ -142,12 +142,7 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 	if lim != rate.Inf {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 64
-		ho := httpclient.Options{Timeout: opts.F.Global.Timeout, UserAgent: "hookctl/" + opts.F.Version,
-			Transport: rotation.RateLimit(t, rate.NewLimiter(lim, 1))}
-		if opts.F.Global.Debug {
-			ho.Debug = opts.F.IO.ErrOut
-		}
-		deps.HTTP = httpclient.New(ho)
+		deps.HTTP = opts.F.NewHTTPClient(func(o *httpclient.Options) { o.Transport = rotation.RateLimit(t, rate.NewLimiter(lim, 1)) })
 	}
 	prov, err := spec.New(deps)
 	if err != nil {

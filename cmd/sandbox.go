@@ -171,7 +171,8 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 		notice(f, "wrote the %s delivery for %s to %s", opts.Event, opts.ID, opts.Out)
 		return nil
 	}
-	sender := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: f.Global.Timeout, UserAgent: "hookctl-sandbox"})
+	// A delivery goes once, as the provider would try it, to any receiver.
+	sender := f.NewHTTPClient(func(o *httpclient.Options) { o.AllowHTTP, o.MaxRetries = true, -1 })
 	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, bytes.NewReader(d.Body))
 	if err != nil {
 		return usageErrorf("delivery URL %q: %v", d.URL, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/verify"
@@ -157,7 +158,12 @@ func runVerifyListen(ctx context.Context, opts *VerifyListenOptions) error {
 		Report: func(d verify.Delivery) { printDelivery(vo.F, printer, d) },
 	}
 	if opts.ForwardTo != "" {
-		rc.Forward = verify.NewForwarder(opts.ForwardTo, opts.ForwardTimeout, forwardLimit)
+		// Forwarded once (the provider retries), to any target the
+		// operator names, plain http included.
+		client := vo.F.NewHTTPClient(func(o *httpclient.Options) {
+			o.AllowHTTP, o.MaxRetries, o.Timeout, o.Transport = true, -1, opts.ForwardTimeout, verify.ForwardTransport(forwardLimit)
+		})
+		rc.Forward = verify.NewForwarder(opts.ForwardTo, opts.ForwardTimeout, forwardLimit, client)
 	}
 	if vo.SeenDB != "" {
 		if rc.Replay, err = verify.OpenStore(vo.SeenDB); err != nil {

@@ -23,12 +23,19 @@ type Forwarder struct {
 	client  *http.Client
 }
 
-// NewForwarder forwards to url, limit deliveries at once, each given
-// timeout.
-func NewForwarder(url string, timeout time.Duration, limit int) *Forwarder {
+// NewForwarder forwards to url with client, limit deliveries at once, each
+// given timeout. The client should keep limit idle connections to the
+// target (ForwardTransport) and not retry: the sender retries.
+func NewForwarder(url string, timeout time.Duration, limit int, client *http.Client) *Forwarder {
+	return &Forwarder{url: url, timeout: timeout, slots: semaphore.NewWeighted(int64(limit)), client: client}
+}
+
+// ForwardTransport is the transport a forwarder's client should use: one
+// idle connection per concurrent delivery.
+func ForwardTransport(limit int) http.RoundTripper {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = limit
-	return &Forwarder{url: url, timeout: timeout, slots: semaphore.NewWeighted(int64(limit)), client: &http.Client{Transport: tr}}
+	return tr
 }
 
 // errForwardTimeout: the target did not answer within the timeout.

@@ -240,7 +240,7 @@ func (ht *heldTarget) unblock() { ht.once.Do(func() { close(ht.release) }) }
 func TestReceiverForwardBounded(t *testing.T) {
 	ht := newHeldTarget(t)
 	rc := newReceiver(64<<20, nil)
-	rc.Forward = NewForwarder(ht.URL, time.Minute, 2)
+	rc.Forward = NewForwarder(ht.URL, time.Minute, 2, &http.Client{Transport: ForwardTransport(2)})
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	results := make(chan int, 3)
@@ -268,7 +268,7 @@ func TestReceiverForwardBounded(t *testing.T) {
 func TestReceiverForwardTimeout(t *testing.T) {
 	ht := newHeldTarget(t) // never released during the test
 	rc := newReceiver(1<<20, nil)
-	rc.Forward = NewForwarder(ht.URL, 100*time.Millisecond, 4)
+	rc.Forward = NewForwarder(ht.URL, 100*time.Millisecond, 4, &http.Client{Transport: ForwardTransport(4)})
 	rc.Replay = newStore(t)
 	var lines []Delivery
 	rc.Report = func(d Delivery) { lines = append(lines, d) }
