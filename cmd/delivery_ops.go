@@ -1,0 +1,98 @@
+package cmd
+
+// send-test and penalty-box: operations on the provider's own deliveries
+// (Solvimon today), apart from the event catalogue in events.go.
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// NewCmdSendTest builds `hookctl send-test` (Solvimon).
+func NewCmdSendTest(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:               "send-test <id>",
+		Short:             "Ask the provider to send a test delivery (solvimon)",
+		Args:              exactArgs(1, "one registration id"),
+		ValidArgsFunction: completeIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			prov, _, err := f.Provider()
+			if err != nil {
+				return err
+			}
+			t, ok := prov.(webhook.Tester)
+			if !ok {
+				return webhook.Unsupported(prov.Name(), "send-test")
+			}
+			msg, err := t.SendTest(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printResult(f, args[0], msg)
+		},
+	}
+}
+
+// NewCmdPenaltyBox builds `hookctl penalty-box` (Solvimon).
+func NewCmdPenaltyBox(f *Factory) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "penalty-box <command>",
+		Short: "List parked endpoints and resend their payloads (solvimon)",
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List registrations in the penalty box",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			prov, _, err := f.Provider()
+			if err != nil {
+				return err
+			}
+			if _, ok := prov.(webhook.PenaltyBox); !ok {
+				return webhook.Unsupported(prov.Name(), "the penalty box")
+			}
+			return runList(c.Context(), &ListOptions{F: f, All: true, Status: webhook.StatusPenaltyBox})
+		},
+	}
+	resend := &cobra.Command{
+		Use:               "resend <id>",
+		Short:             "Resend the parked payload now",
+		Args:              exactArgs(1, "one registration id"),
+		ValidArgsFunction: completeIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			prov, _, err := f.Provider()
+			if err != nil {
+				return err
+			}
+			pb, ok := prov.(webhook.PenaltyBox)
+			if !ok {
+				return webhook.Unsupported(prov.Name(), "the penalty box")
+			}
+			msg, err := pb.ResendPenaltyBox(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return printResult(f, args[0], msg)
+		},
+	}
+	c.AddCommand(list, resend)
+	return c
+}
+
+// actionResult is the JSON of a one-shot provider action.
+type actionResult struct {
+	ID      string `json:"id"`
+	Message string `json:"message"`
+}
+
+func printResult(f *Factory, id, msg string) error {
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	t := &output.Table{Headers: []string{"ID", "RESULT"}}
+	t.AddRow(id, msg)
+	return printer.Print(actionResult{ID: id, Message: msg}, t)
+}
