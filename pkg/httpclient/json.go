@@ -10,8 +10,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"unicode"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -129,13 +129,7 @@ func isJSON(contentType string) bool {
 // snippet is the start of a body as printable text, for error messages.
 func snippet(b []byte) string {
 	const max = 80
-	s := strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, string(b[:min(len(b), max)]))
-	s = strings.TrimSpace(s)
+	s := text.Printable(string(b[:min(len(b), max)]))
 	if len(b) > max {
 		s += "…"
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"golang.org/x/term"
 )
 
@@ -73,7 +74,7 @@ func Sanitize(v string) string {
 		switch {
 		case r == '\t':
 			b.WriteString(" ")
-		case (r == utf8.RuneError && size == 1) || isControl(r):
+		case (r == utf8.RuneError && size == 1) || text.IsControl(r):
 			c := v[i]
 			if size > 1 {
 				c = byte(r) // a C1 control, U+0080..U+009F
@@ -91,15 +92,12 @@ func Sanitize(v string) string {
 
 func needsEscape(v string) bool {
 	for _, r := range v {
-		if r == utf8.RuneError || isControl(r) {
+		if r == utf8.RuneError || text.IsControl(r) {
 			return true
 		}
 	}
 	return false
 }
-
-// isControl: C0, DEL and C1 controls.
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // Mask shows a secret as its first 5 and last 4 characters (whsec…a1f9);
 // short secrets show only the last characters so little is revealed.

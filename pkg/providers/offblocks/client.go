@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -174,7 +175,7 @@ func (c *Client) apiErr(err error) error {
 		}
 		return fmt.Errorf("offblocks: %w", err)
 	}
-	msg := sanitize(apiErrorMessage(se.Body))
+	msg := text.Printable(apiErrorMessage(se.Body))
 	if msg == "" {
 		msg = http.StatusText(se.Status)
 		if msg == "" {
@@ -211,7 +212,7 @@ func checkID(id string) error {
 		return webhook.Invalid("offblocks: a webhook id is required")
 	}
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
-		return webhook.Invalid("offblocks: %q is not a webhook id (OffBlocks ids are UUIDs)", sanitize(id))
+		return webhook.Invalid("offblocks: %q is not a webhook id (OffBlocks ids are UUIDs)", text.Printable(id))
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/signature"
@@ -249,7 +250,7 @@ func (c *Client) UploadKey(ctx context.Context) (*provider.PublicKeyInfo, error)
 	if err != nil {
 		return nil, fmt.Errorf("offblocks: PUT %s: %w", signingPath, err)
 	}
-	info.KeyID = sanitize(id)
+	info.KeyID = text.Printable(id)
 	b, _ := json.Marshal(keyIDCache{KeyID: id, Fingerprint: info.Extra["fingerprint"], BaseURL: c.base})
 	if err := c.creds.Set(c.profile.Name, CredSigningKeyID, string(b)); err != nil {
 		// The upload worked; only remembering the id failed. Say how to
@@ -299,7 +300,7 @@ func (c *Client) VerificationKey(ctx context.Context, keyID string) (signature.K
 	}
 	pub, err := httpsig.ParsePublicKey([]byte(vk.Key))
 	if err != nil {
-		return signature.Key{}, fmt.Errorf("offblocks: the verification key %s cannot be read: %w", sanitize(vk.ID), err)
+		return signature.Key{}, fmt.Errorf("offblocks: the verification key %s cannot be read: %w", text.Printable(vk.ID), err)
 	}
 	if c.creds != nil {
 		b, _ := json.Marshal(verificationKeyCache{ID: vk.ID, Key: vk.Key, BaseURL: c.base})

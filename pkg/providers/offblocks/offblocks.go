@@ -47,6 +47,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -204,7 +205,7 @@ func sandboxHostError() *webhook.Error {
 }
 
 func validateKeyID(s string) error {
-	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || text.IsControl(r) }) {
 		return webhook.Invalid("offblocks: key-id %q must be the non-empty id OffBlocks returned for the uploaded key", s)
 	}
 	return nil
@@ -271,16 +272,6 @@ func validateEvents(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// sanitize keeps provider text printable: no control characters reach a terminal.
-func sanitize(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
 }
 
 // RotateSecretHint tells `hookctl rotate-secret` what to say instead.

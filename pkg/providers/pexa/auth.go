@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -266,9 +267,9 @@ func (c *Client) tokenErr(err error, src credentials.Source, scopes []string) er
 	if re.Response != nil {
 		status = re.Response.StatusCode
 	}
-	desc := sanitize(re.ErrorDescription)
+	desc := text.Printable(re.ErrorDescription)
 	if desc == "" {
-		desc = sanitize(re.ErrorCode)
+		desc = text.Printable(re.ErrorCode)
 	}
 	if desc == "" {
 		desc = snippet(re.Body)

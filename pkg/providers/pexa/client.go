@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -146,16 +147,16 @@ func (c *Client) apiErr(err error, op apiOp) error {
 	code := ""
 	if json.Unmarshal(se.Body, &body) == nil {
 		for _, e := range body.Errors {
-			p := sanitize(e.Message)
+			p := text.Printable(e.Message)
 			var extra []string
 			if e.Code != "" {
-				extra = append(extra, sanitize(e.Code))
+				extra = append(extra, text.Printable(e.Code))
 				if code == "" {
 					code = e.Code
 				}
 			}
 			if e.Field != nil && *e.Field != "" {
-				extra = append(extra, "field "+sanitize(*e.Field))
+				extra = append(extra, "field "+text.Printable(*e.Field))
 			}
 			if len(extra) > 0 {
 				p += " [" + strings.Join(extra, ", ") + "]"
@@ -163,7 +164,7 @@ func (c *Client) apiErr(err error, op apiOp) error {
 			parts = append(parts, strings.TrimSpace(p))
 		}
 		if len(parts) == 0 && body.Message != "" {
-			parts = append(parts, sanitize(body.Message))
+			parts = append(parts, text.Printable(body.Message))
 		}
 	}
 	if len(parts) == 0 {
@@ -272,18 +273,8 @@ var codeHints = map[string]codeHint{
 	"GA.NOTIF.404007": {kindPtr(webhook.KindNotFound), fixed("see `hookctl list` for the registrations of this profile")},
 }
 
-// sanitize keeps provider text printable: no control characters reach a terminal.
-func sanitize(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
-}
-
 func snippet(b []byte) string {
-	s := sanitize(string(b))
+	s := text.Printable(string(b))
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
@@ -783,7 +774,7 @@ func (c *Client) registration(w *wireRegistration) webhook.Registration {
 			}
 		} else {
 			// Keep what PEXA said rather than lose it.
-			r.Extra["shared_secret_expiry"] = sanitize(w.SharedSecretExpiry)
+			r.Extra["shared_secret_expiry"] = text.Printable(w.SharedSecretExpiry)
 		}
 	}
 	for k, v := range map[string]string{

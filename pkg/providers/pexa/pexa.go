@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -242,7 +243,7 @@ func validateAPIPrefix(s string) error {
 	if s == "" {
 		return nil
 	}
-	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, "?# \t") || strings.ContainsFunc(s, isControl) {
+	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, "?# \t") || strings.ContainsFunc(s, text.IsControl) {
 		return webhook.Invalid("pexa: api-prefix %q must be a path starting with / (e.g. %s, or / for none)", s, UKAPIPrefix)
 	}
 	return nil
@@ -260,7 +261,7 @@ func validateToken(name string) func(string) error {
 }
 
 func validateScope(s string) error {
-	if strings.TrimSpace(s) == "" || strings.ContainsFunc(s, isControl) {
+	if strings.TrimSpace(s) == "" || strings.ContainsFunc(s, text.IsControl) {
 		return webhook.Invalid("pexa: --%s %q must be space-separated scope names", ParamAuthScope, s)
 	}
 	return nil
@@ -296,9 +297,7 @@ func parseClientAuthMethod(s string) (string, error) {
 	return "", webhook.Invalid("pexa: --%s %q: want %s or %s", ParamAuthClientAuthMethod, s, ClientAuthPrivateKeyJWT, ClientAuthClientSecret)
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
-
-func isControlOrSpace(r rune) bool { return isControl(r) || r == ' ' || r == '\u00a0' }
+func isControlOrSpace(r rune) bool { return text.IsControl(r) || r == ' ' || r == '\u00a0' }
 
 // apiOp is an API call hookctl makes, for choosing its OAuth2 scope.
 type apiOp string

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -189,7 +190,7 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 		e := c.apiErr(err)
 		var we *webhook.Error
 		if errors.As(e, &we) && we.Kind == webhook.KindAuth {
-			we.Msg = "pwc: login as " + sanitize(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
+			we.Msg = "pwc: login as " + text.Printable(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
 			we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set HOOKCTL_USERNAME and HOOKCTL_PASSWORD", c.profile.Name)
 		}
 		return nil, e

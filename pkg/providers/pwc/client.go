@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -155,7 +156,7 @@ func (c *Client) apiErr(err error) error {
 		msg = "pwc: " + describeStatus(eb.ResponseStatus)
 	} else {
 		msg = fmt.Sprintf("pwc: %s %s", se.Method, se.URL)
-		if snippet := sanitize(string(se.Body)); snippet != "" {
+		if snippet := text.Printable(string(se.Body)); snippet != "" {
 			msg += ": " + truncate(snippet, 200)
 		}
 	}
@@ -170,39 +171,29 @@ func (c *Client) apiErr(err error) error {
 // describeStatus renders a responseStatus: the message (or code), then each
 // field error on its own line so a validation failure names every field.
 func describeStatus(rs *responseStatus) string {
-	head := sanitize(rs.Message)
+	head := text.Printable(rs.Message)
 	if head == "" {
-		head = sanitize(rs.ErrorCode)
-	} else if code := sanitize(rs.ErrorCode); code != "" && !strings.Contains(head, code) {
+		head = text.Printable(rs.ErrorCode)
+	} else if code := text.Printable(rs.ErrorCode); code != "" && !strings.Contains(head, code) {
 		head += " [" + code + "]"
 	}
 	var b strings.Builder
 	b.WriteString(head)
 	for _, fe := range rs.Errors {
 		b.WriteString("\n  ")
-		if f := sanitize(fe.FieldName); f != "" {
+		if f := text.Printable(fe.FieldName); f != "" {
 			b.WriteString(f + ": ")
 		}
-		m := sanitize(fe.Message)
+		m := text.Printable(fe.Message)
 		if m == "" {
-			m = sanitize(fe.ErrorCode)
+			m = text.Printable(fe.ErrorCode)
 		}
 		b.WriteString(m)
-		if code := sanitize(fe.ErrorCode); code != "" && m != code {
+		if code := text.Printable(fe.ErrorCode); code != "" && m != code {
 			b.WriteString(" [" + code + "]")
 		}
 	}
 	return b.String()
-}
-
-// sanitize keeps provider text printable: no control characters reach a terminal.
-func sanitize(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
 }
 
 // notFoundAs replaces a 404 with hookctl's not-found error for id.
@@ -217,7 +208,7 @@ func checkID(id string) error {
 	if strings.TrimSpace(id) == "" {
 		return webhook.Invalid("pwc: a subscription id is required")
 	}
-	if strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) || strings.ContainsAny(id, "/?#") {
+	if strings.ContainsFunc(id, func(r rune) bool { return unicode.IsSpace(r) || text.IsControl(r) }) || strings.ContainsAny(id, "/?#") {
 		return webhook.Invalid("pwc: %q is not a subscription id", id)
 	}
 	return nil
@@ -322,7 +313,7 @@ func (c *Client) registration(sr *subscriptionResponse, withHistory bool) webhoo
 	if withHistory {
 		h := make([]HistoryEntry, 0, len(sr.History))
 		for _, e := range sr.History {
-			h = append(h, HistoryEntry{AttemptedAt: e.AttemptedDateUtc.ptr(), StatusCode: int(e.StatusCode), StatusDescription: sanitize(e.StatusDescription), EventID: e.EventID})
+			h = append(h, HistoryEntry{AttemptedAt: e.AttemptedDateUtc.ptr(), StatusCode: int(e.StatusCode), StatusDescription: text.Printable(e.StatusDescription), EventID: e.EventID})
 		}
 		r.Extra["history"] = h
 	}

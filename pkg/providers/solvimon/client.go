@@ -15,10 +15,10 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -155,16 +155,16 @@ func (c *Client) apiErr(resp *http.Response, err error) error {
 	var ae apiError
 	var msg string
 	if json.Unmarshal(se.Body, &ae) == nil && (ae.Code != "" || ae.Message != "") {
-		msg = "solvimon: " + sanitize(ae.Code)
-		if f := sanitize(deref(ae.Field)); f != "" {
+		msg = "solvimon: " + text.Printable(ae.Code)
+		if f := text.Printable(deref(ae.Field)); f != "" {
 			msg += " " + f
 		}
 		if ae.Message != "" {
-			msg += ": " + sanitize(ae.Message)
+			msg += ": " + text.Printable(ae.Message)
 		}
 	} else {
 		msg = fmt.Sprintf("solvimon: %s %s", se.Method, se.URL)
-		if snippet := sanitize(string(se.Body)); snippet != "" {
+		if snippet := text.Printable(string(se.Body)); snippet != "" {
 			if len(snippet) > 200 {
 				snippet = snippet[:200] + "…"
 			}
@@ -173,7 +173,7 @@ func (c *Client) apiErr(resp *http.Response, err error) error {
 	}
 	msg += fmt.Sprintf(" (HTTP %d", se.Status)
 	if id := se.Header.Get("X-REQUEST-ID"); id != "" {
-		msg += ", request id " + sanitize(id)
+		msg += ", request id " + text.Printable(id)
 	}
 	msg += ")"
 	e := &webhook.Error{Kind: kind, Msg: msg, Status: se.Status}
@@ -191,16 +191,6 @@ func (c *Client) profileEnv() string {
 		return "test"
 	}
 	return c.profile.Environment
-}
-
-// sanitize keeps provider text printable: no control characters reach a terminal.
-func sanitize(s string) string {
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s))
 }
 
 func checkID(id string) error {
@@ -462,7 +452,7 @@ func readSecretFile(path string) (string, error) {
 
 func (c *Client) warnHTTP(plainHTTP bool, u string) {
 	if plainHTTP {
-		fmt.Fprintf(c.errOut, "warning: %s is plain http; Solvimon recommends https (TLS 1.2 or 1.3) for webhook endpoints\n", sanitize(u))
+		fmt.Fprintf(c.errOut, "warning: %s is plain http; Solvimon recommends https (TLS 1.2 or 1.3) for webhook endpoints\n", text.Printable(u))
 	}
 }
 
@@ -538,7 +528,7 @@ func (c *Client) connection(ctx context.Context, id, path, what string) (string,
 	if err := c.do(ctx, http.MethodPost, hookPath(id, path), nil, nil, &res); err != nil {
 		return "", err
 	}
-	msg := sanitize(deref(res.Message))
+	msg := text.Printable(deref(res.Message))
 	if res.Successful != nil && !*res.Successful {
 		if msg == "" {
 			msg = "the endpoint did not accept it"

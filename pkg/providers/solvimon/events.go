@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -70,13 +71,13 @@ func (c *Client) liveActions(ctx context.Context) (*webhook.EventCatalogue, erro
 		}
 		fresh := false
 		for _, w := range a.Data {
-			res := sanitize(w.ObjectType)
+			res := text.Printable(w.ObjectType)
 			if seenType[res] {
 				continue
 			}
 			seenType[res], fresh = true, true
 			for _, act := range w.Actions {
-				act = sanitize(act)
+				act = text.Printable(act)
 				if name := res + "." + act; !seenName[name] {
 					seenName[name] = true
 					events = append(events, webhook.EventType{Name: name, Description: describeAction(res, act)})

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -75,7 +76,7 @@ func (e *fieldError) usage() error {
 	return webhook.Invalid("solvimon: invalid %s: %s", name, e.Rule)
 }
 
-func isControlOrSpace(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }
+func isControlOrSpace(r rune) bool { return text.IsControl(r) || unicode.IsSpace(r) }
 
 func checkText(field, flag, v string, required bool) *fieldError {
 	switch {
@@ -88,7 +89,7 @@ func checkText(field, flag, v string, required bool) *fieldError {
 		}
 	case utf8.RuneCountInString(v) > maxFieldLen:
 		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be at most %d characters (got %d)", maxFieldLen, utf8.RuneCountInString(v))}
-	case strings.ContainsFunc(v, unicode.IsControl):
+	case strings.ContainsFunc(v, text.IsControl):
 		return &fieldError{Field: field, Flag: flag, Rule: "must not contain control characters"}
 	}
 	return nil
@@ -190,7 +191,7 @@ func checkAPIKey(v string) *fieldError {
 		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiKeyPattern.String()}
 	}
 	// Ours: the value becomes an HTTP header value on every delivery.
-	if strings.ContainsFunc(v, unicode.IsControl) || !utf8.ValidString(v) {
+	if strings.ContainsFunc(v, text.IsControl) || !utf8.ValidString(v) {
 		return &fieldError{Field: field, Flag: flag, Rule: "must not contain control characters (it is sent as a header value)"}
 	}
 	return nil
