@@ -1,13 +1,9 @@
 package cmd
 
-import "os"
+import "github.com/hookctl/hookctl/internal/fsafe"
 
 // writeAddrFile writes addr to path whole (a temporary file renamed into
 // place), so a script that sees the file sees the complete address.
 func writeAddrFile(path, addr string) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fsafe.WriteFile(path, []byte(addr+"\n"), 0o600)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/config"
 )
 
@@ -40,10 +41,7 @@ func saveIDCache(profile string, ids []string) {
 		return
 	}
 	b, _ := json.Marshal(idCache{At: time.Now().UTC(), IDs: ids})
-	tmp := path + ".tmp"
-	if os.WriteFile(tmp, b, 0o600) == nil {
-		os.Rename(tmp, path)
-	}
+	_ = fsafe.WriteFile(path, b, 0o600)
 }
 
 func completeIDs(f *Factory) cobra.CompletionFunc {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
@@ -101,27 +102,7 @@ func (c *Config) Save() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.Path), ".config-*.yaml")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), c.Path)
+	return fsafe.WriteFile(c.Path, b, 0o600)
 }
 
 // Names lists profile names sorted.

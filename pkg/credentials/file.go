@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/hookctl/hookctl/internal/fsafe"
 )
 
 // File is the explicit plain-file backend: one JSON object of key → value in
@@ -148,11 +150,11 @@ func (f *File) update(fn func(map[string]string) bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create credentials directory: %w", err)
 	}
-	unlock, err := lockFile(f.path + ".lock")
+	lock, err := fsafe.LockFile(f.path+".lock", true)
 	if err != nil {
 		return fmt.Errorf("lock credentials file: %w", err)
 	}
-	defer unlock()
+	defer lock.Unlock()
 	m, err := f.read()
 	if err != nil {
 		return err
@@ -166,51 +168,8 @@ func (f *File) update(fn func(map[string]string) bool) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(f.path, append(b, '\n'))
-}
-
-// writeAtomic replaces path with data: a crash leaves either the old file or
-// the new one, each complete and 0600.
-func writeAtomic(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // created 0600
-	if err != nil {
+	if err := fsafe.WriteFile(f.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write credentials file: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	// CreateTemp already uses 0600; Chmod states it and survives a changed
-	// default.
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("write credentials file: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write credentials file: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write credentials file: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write credentials file: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write credentials file: %w", err)
-	}
-	syncDir(dir)
 	return nil
-}
-
-// syncDir makes the rename durable. Best effort: some platforms and file
-// systems cannot fsync a directory, and the data itself is already synced.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	d.Close()
 }

@@ -118,7 +118,7 @@ func createJournal(dir string, now time.Time) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	syncDir(dir)
+	fsafe.SyncDir(dir)
 	j := &Journal{path: path, run: run, f: f}
 	j.cond = sync.NewCond(&j.mu)
 	return j, nil
@@ -261,11 +261,4 @@ func openEntries(entries map[string]*Entry) []*Entry {
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Intent.Entry < out[b].Intent.Entry })
 	return out
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

@@ -261,7 +261,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		for _, f := range files {
 			os.Remove(f)
 		}
-		syncDir(dir)
+		fsafe.SyncDir(dir)
 		for _, en := range open {
 			res := e.recover(ctx, en)
 			if res.supersedable {

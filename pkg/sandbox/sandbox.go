@@ -15,13 +15,13 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hookctl/hookctl/internal/emulator"
+	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 )
 
@@ -418,18 +418,5 @@ func (s *Server) saveState() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(s.opts.StateFile)
-	tmp, err := os.CreateTemp(dir, ".sandbox-state-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.opts.StateFile)
+	return fsafe.WriteFile(s.opts.StateFile, b, 0o600)
 }

@@ -1,0 +1,56 @@
+package rotation
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Lock is a held per-profile rotation lock on <state>/journal/<profile>.lock
+// that also records the holder's PID. The kernel drops it when the process
+// dies, so a SIGKILLed run never leaves a stale lock.
+type Lock struct{ l *fsafe.Lock }
+
+// AcquireLock takes the profile's rotation lock without waiting.
+func AcquireLock(stateDir, profile string) (*Lock, error) {
+	dir := filepath.Join(stateDir, "journal")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("rotation lock: %w", err)
+	}
+	path := filepath.Join(dir, url.PathEscape(profile)+".lock")
+	l, err := fsafe.LockFile(path, false)
+	if errors.Is(err, fsafe.ErrLocked) {
+		b, _ := os.ReadFile(path)
+		holder := strings.TrimSpace(string(b))
+		if _, perr := strconv.Atoi(holder); perr != nil {
+			holder = "unknown"
+		}
+		return nil, webhook.Errorf(webhook.KindError, "another rotate-secret is running for profile %q (pid %s)", profile, holder).
+			WithHint("wait for it to finish; the lock is %s and is released when that process exits", path)
+	}
+	if err != nil {
+		return nil, webhook.Errorf(webhook.KindError, "rotation lock: %v", err).
+			WithHint("remove %s; hookctl creates the lock itself", path)
+	}
+	if err := l.File().Truncate(0); err == nil {
+		_, _ = l.File().WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	return &Lock{l: l}, nil
+}
+
+// Release drops the lock.
+func (l *Lock) Release() {
+	if l == nil || l.l == nil {
+		return
+	}
+	_ = l.l.File().Truncate(0)
+	l.l.Unlock()
+	l.l = nil
+}
