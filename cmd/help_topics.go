@@ -1,6 +1,13 @@
 package cmd
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/spf13/cobra"
 )
 
@@ -31,14 +38,7 @@ HOOKCTL_STORAGE=file    keep credentials in a 0600 file instead of the OS
                         keyring (like --insecure-storage; announced on stderr)
 
 Credentials (override the keyring; for CI):
-HOOKCTL_API_KEY         solvimon API key; offblocks API key
-HOOKCTL_TOKEN           solvimon Bearer token (instead of an API key)
-HOOKCTL_CLIENT_SECRET   pexa OAuth2 client secret
-HOOKCTL_API_SECRET      offblocks API secret
-HOOKCTL_SIGNING_KEY     offblocks request-signing private key (PEM)
-HOOKCTL_USERNAME        pwc user name
-HOOKCTL_PASSWORD        pwc password
-HOOKCTL_RSA_KEY         pwc RSA private key (PEM)
+{{CREDENTIAL_ENV}}
 
 Other:
 NO_COLOR                disable colour
@@ -50,12 +50,9 @@ XDG_STATE_HOME          state directory: journals, locks, caches
 service "hookctl", one entry per <profile>/<name>. Every keyring call gives
 up after 3 seconds with a clear error.
 
-  solvimon   api-key (or token)
-  pexa       client-secret
-  offblocks  api-key, api-secret, signing-key (from 'hookctl keys generate')
-  pwc        username, password, rsa-key (from 'hookctl keys generate')
+{{CREDENTIALS_BY_PROVIDER}}
 
-Access tokens (pexa, offblocks, pwc) are cached until shortly before they
+Access tokens ({{TOKEN_PROVIDERS}}) are cached until shortly before they
 expire, each valid only for the credential that obtained it (the cache is
 keyed by a fingerprint of it, never the secret itself): a changed or wrong
 secret, in the keyring or the environment, always asks for a new token.
@@ -78,12 +75,96 @@ asks before it stores anything.`},
 
 func addHelpTopics(root *cobra.Command) {
 	for _, t := range helpTopics {
+		long := strings.NewReplacer("{{CREDENTIAL_ENV}}", credentialEnvHelp(), "{{CREDENTIALS_BY_PROVIDER}}", credentialsByProviderHelp(), "{{TOKEN_PROVIDERS}}", strings.Join(tokenProviders(), ", ")).Replace(t.long)
 		root.AddCommand(&cobra.Command{
 			Use:   t.name,
 			Short: t.short,
-			Long:  t.long,
+			Long:  long,
 			// A help topic: listed under "Additional help topics".
 			Run: nil,
 		})
 	}
+}
+
+// loginCredentialsByProvider are the credentials a user gives (not cached tokens),
+// by provider, from the provider specs.
+func loginCredentialsByProvider() map[string][]provider.Credential {
+	out := map[string][]provider.Credential{}
+	for _, spec := range providers.All() {
+		for _, c := range spec.Credentials {
+			if !c.Cache {
+				out[spec.Name] = append(out[spec.Name], c)
+			}
+		}
+	}
+	return out
+}
+
+// credentialEnvHelp lists the HOOKCTL_* variable of every login credential
+// with what it holds at each provider, from the provider specs.
+func credentialEnvHelp() string {
+	var order []string
+	what := map[string][]string{}
+	by := loginCredentialsByProvider()
+	for _, spec := range providers.All() {
+		for _, c := range by[spec.Name] {
+			v := credentials.EnvVar(c.Name)
+			if what[v] == nil {
+				order = append(order, v)
+			}
+			what[v] = append(what[v], spec.Name+": "+c.Prompt)
+		}
+	}
+	var b strings.Builder
+	for _, v := range order {
+		fmt.Fprintf(&b, "%-23s %s\n", v, strings.Join(what[v], "; "))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// credentialsByProviderHelp lists each provider's credential names.
+func credentialsByProviderHelp() string {
+	var b strings.Builder
+	by := loginCredentialsByProvider()
+	for _, spec := range providers.All() {
+		var names []string
+		for _, c := range by[spec.Name] {
+			switch {
+			case c.Optional:
+				names[len(names)-1] += " (or " + c.Name + ")"
+				continue
+			case c.Generated:
+				names = append(names, c.Name+" (from 'hookctl keys generate')")
+			default:
+				names = append(names, c.Name)
+			}
+		}
+		fmt.Fprintf(&b, "  %-10s %s\n", spec.Name, strings.Join(names, ", "))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// tokenProviders are the providers whose access tokens hookctl caches.
+func tokenProviders() []string {
+	var out []string
+	for _, spec := range providers.All() {
+		if slices.ContainsFunc(spec.Credentials, func(c provider.Credential) bool { return c.Cache && c.Name == "token" }) {
+			out = append(out, spec.Name)
+		}
+	}
+	return out
+}
+
+// generatedKeysHelp lists the providers that need a client key pair and
+// what it is for, from the provider specs.
+func generatedKeysHelp() string {
+	var b strings.Builder
+	for _, spec := range providers.All() {
+		for _, c := range spec.Credentials {
+			if c.Generated {
+				fmt.Fprintf(&b, "\n  %-10s %s", spec.Name, c.Prompt)
+			}
+		}
+	}
+	return b.String()
 }

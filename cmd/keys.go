@@ -16,11 +16,9 @@ func NewCmdKeys(f *Factory) *cobra.Command {
 		Use:   "keys <command>",
 		Short: "Manage the client key pair (offblocks request signing, pwc secret encryption)",
 		Long: `Manage the profile's client key pair. The private key is stored in the keyring
-and never printed; 'keys show' prints the public half.
-
-  offblocks  ECDSA P-384 key that signs every API request (upload it with
-             'hookctl keys upload')
-  pwc        RSA 3072 key whose public half encrypts the secrets PwC returns`,
+and never printed; 'keys show' prints the public half; 'keys upload'
+registers it where the provider's API takes it.
+` + generatedKeysHelp(),
 	}
 	var force bool
 	generate := &cobra.Command{

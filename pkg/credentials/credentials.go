@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -46,7 +47,10 @@ type Backend interface {
 	Source() Source
 }
 
-// Login credential names that env variables override (HOOKCTL_<NAME>).
+// Login credential names that env variables override (HOOKCTL_<NAME>): the
+// union of every provider's login credentials, which cmd's
+// TestCredentialEnvNamesMatchSpecs ties to the provider specs (this
+// package cannot import them: they import it).
 var envNames = map[string]bool{
 	"api-key": true, "token": true, "client-secret": true, "api-secret": true,
 	"signing-key": true, "username": true, "password": true, "rsa-key": true,
@@ -59,6 +63,16 @@ func EnvVar(name string) string {
 		return ""
 	}
 	return "HOOKCTL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// EnvNames lists the login credential names env variables override, sorted.
+func EnvNames() []string {
+	out := make([]string, 0, len(envNames))
+	for n := range envNames {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // IsEnvVar reports whether the environment variable name (e.g.
