@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -573,5 +574,36 @@ func TestCatalogueMatchesGuide(t *testing.T) {
 		if got := accepts(tc.region, tc.event); got != tc.ok {
 			t.Errorf("accepts(%s, %s) = %v", tc.region, tc.event, got)
 		}
+	}
+}
+
+// oldState was written by the emulator while it lived in pkg/providers/pexa
+// (commit 59d626b, an AU v3 HMAC_OAUTH registration after one rotation, and
+// the token used): `sandbox serve --state` files from then must still load.
+const oldState = `{"seq":1,"registrations":[{"seq":1,"region":"au","id":"f70d0e7d-5735-4cc8-9461-74f8e0e97bd0","webhook_uri":"https://h.example.com/x","event_types":["SECRET_EXPIRY","CHECKLIST_CHECKED"],"subscriber_id":"202","shared_secret":"7f9cdac1-5de9-428d-847a-7a01fe1f22c0","secret_expiry":"2026-03-31T12:00:00Z","previous_secret":"192e3686-ba69-43b8-ab69-303bdaafc2f9","previous_valid_until":"2026-03-02T12:00:00Z","authentication_mode":"HMAC_OAUTH","auth_config":{"authUrl":"https://auth.example.com/t","clientId":"c","clientAuthMethod":"client_secret","clientSecret":"shh","scope":"a b"},"created_at":"2026-03-01T12:00:00Z","updated_at":"2026-03-01T12:00:00Z"}],"tokens":[{"token":"t0p52OScm7VAANj4Oy7_LckSvvZgwyDl1ydjrAD2uSw","region":"au","scopes":["view:notification_registrations","create:notification_registrations","edit:notification_registrations","delete:notification_registrations","create:notification_registrations_secret_rotation"],"expiry":"2026-03-02T00:00:00Z"}]}`
+
+func TestStateWrittenBeforeTheMoveLoads(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
+	box := New(emulator.Options{BaseURL: "http://127.0.0.1:8787/pexa", Now: func() time.Time { return clock }})
+	if err := box.LoadState(json.RawMessage(oldState)); err != nil {
+		t.Fatal(err)
+	}
+	again, err := box.State()
+	if err != nil || string(again) != oldState {
+		t.Fatalf("state changed on load:\n%s\n%s", oldState, again)
+	}
+	// The token is honoured, the auth config answered without its secret,
+	// and deliveries are signed with both secrets during the overlap.
+	r := httptest.NewRequest(http.MethodGet, "/au/v2/notification-registrations", nil)
+	r.Header.Set("Authorization", "Bearer t0p52OScm7VAANj4Oy7_LckSvvZgwyDl1ydjrAD2uSw")
+	w := httptest.NewRecorder()
+	box.ServeHTTP(w, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"authenticationMode":"HMAC_OAUTH"`) || strings.Contains(w.Body.String(), "shh") ||
+		!strings.Contains(w.Body.String(), `"sharedSecretExpiry":"2026-03-31 12:00:00.000000 +00:00"`) {
+		t.Fatalf("list after load: %d %s", w.Code, w.Body)
+	}
+	req, err := box.Delivery(ctx, "f70d0e7d-5735-4cc8-9461-74f8e0e97bd0", "CHECKLIST_CHECKED")
+	if err != nil || len(strings.Fields(req.Header.Get(HeaderWebhookSignature))) != 2 {
+		t.Fatalf("delivery after load: %v", err)
 	}
 }
