@@ -23,10 +23,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd"
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers/offblocks"
-	"github.com/hookctl/hookctl/pkg/providers/pexa"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/providers/solvimon"
 )
@@ -316,7 +316,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		"offblocks": {"--url", "https://hooks.example.com/o", "--event", "card.updated"},
 	}
 	logins := map[string]string{
-		"pexa":      pexa.SandboxClientSecret + "\n",
+		"pexa":      pexaemu.SandboxClientSecret + "\n",
 		"pwc":       pwc.SandboxUsername + "\n" + pwc.SandboxPassword + "\n",
 		"offblocks": offblocks.SandboxAPIKey + "\n" + offblocks.SandboxAPISecret + "\n",
 	}
@@ -557,7 +557,7 @@ func (s *leakScan) checkCoverage() {
 
 func (s *leakScan) checkSecrets() {
 	t := s.t
-	for k, v := range map[string]string{"solvimon-api-key": solvimon.SandboxAPIKey, "pexa-client-secret": pexa.SandboxClientSecret,
+	for k, v := range map[string]string{"solvimon-api-key": solvimon.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
 		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
 		s.secrets[k] = v
 	}

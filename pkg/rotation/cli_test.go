@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/providers/pexa"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
@@ -100,7 +100,7 @@ func newCLIEnv(t *testing.T, o cliOptions) *cliEnv {
 		"HOOKCTL_API_KEY=sandbox-api-key",
 		"HOOKCTL_USERNAME="+pwc.SandboxUsername,
 		"HOOKCTL_PASSWORD="+pwc.SandboxPassword,
-		"HOOKCTL_CLIENT_SECRET="+pexa.SandboxClientSecret,
+		"HOOKCTL_CLIENT_SECRET="+pexaemu.SandboxClientSecret,
 		"GORACE=atexit_sleep_ms=0",
 		"NO_COLOR=1")
 	if !o.Keyring {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -75,7 +76,7 @@ func TestLifecycle(t *testing.T) {
 			if first.SecretExpiresAt == nil || !first.SecretExpiresAt.Equal(start.Add(SecretLifetime)) {
 				t.Fatalf("secret expires %v, want 30 days after %v", first.SecretExpiresAt, start)
 			}
-			if first.Extra["subscriber_id"] != SandboxSubscriberID || first.Extra["region"] != region {
+			if first.Extra["subscriber_id"] != pexaemu.SandboxSubscriberID || first.Extra["region"] != region {
 				t.Fatalf("extra %+v", first.Extra)
 			}
 			reqs := e.apiRequests()
@@ -179,7 +180,7 @@ func TestLifecycle(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sigs := strings.Fields(req.Header.Get(HeaderWebhookSignature)); len(sigs) != 2 {
+			if sigs := strings.Fields(req.Header.Get(pexaemu.HeaderWebhookSignature)); len(sigs) != 2 {
 				t.Fatalf("signatures during overlap: %q", sigs)
 			}
 			// One token per operation's scope, each fetched once.
@@ -266,7 +267,7 @@ func TestTokenCachedAcrossInstances(t *testing.T) {
 		t.Fatalf("cached token %s (%v)", raw, err)
 	}
 	view := cached.Value.Tokens["view:notification_registrations"]
-	if len(cached.Value.Tokens) != 1 || view.AccessToken == "" || !view.Expiry.Equal(e.clock.Now().Add(tokenLifetime)) {
+	if len(cached.Value.Tokens) != 1 || view.AccessToken == "" || !view.Expiry.Equal(e.clock.Now().Add(pexaemu.TokenLifetime)) {
 		t.Fatalf("cached token %s", raw)
 	}
 
@@ -287,7 +288,7 @@ func TestTokenCachedAcrossInstances(t *testing.T) {
 	}
 
 	// Within 60 s of its expiry a cached token is not used any more.
-	e.clock.Add(tokenLifetime - 30*time.Second)
+	e.clock.Add(pexaemu.TokenLifetime - 30*time.Second)
 	c, _ := e.client()
 	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatal(err)
@@ -300,7 +301,7 @@ func TestTokenCachedAcrossInstances(t *testing.T) {
 	_, err = other.List(ctx, webhook.ListOptions{})
 	kindOf(t, err, webhook.KindAuth)
 	if n := e.tokenRequests(); n < 4 {
-		t.Fatalf("the other client reused a token of %s", SandboxClientID)
+		t.Fatalf("the other client reused a token of %s", pexaemu.SandboxClientID)
 	}
 }
 
@@ -362,15 +363,7 @@ func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 
 	// An API that keeps refusing: one refetch, then exit 4 with a hint.
 	e.resetRequests()
-	e.setWrap(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/oauth/token") {
-				next.ServeHTTP(w, r)
-				return
-			}
-			writeErrors(w, http.StatusUnauthorized, "GA.NOTIF.401004", "", "Unauthorized")
-		})
-	})
+	answerAPI(e, http.StatusUnauthorized, []byte(`{"errors":[{"code":"GA.NOTIF.401004","message":"Unauthorized","field":null}]}`))
 	_, err = c.List(ctx, webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
 	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") {
@@ -400,7 +393,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		e := newEnv(t)
 		c, _ := e.client(func(o *clientOpts) {
 			o.secret = "stale-in-keyring"
-			o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret}
+			o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret}
 		})
 		if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 			t.Fatal(err)
@@ -417,7 +410,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	})
 	t.Run("scope not granted", func(t *testing.T) {
 		e := newEnv(t)
-		e.box.setGranted([]string{"view:notification_registrations"})
+		e.box.SetGranted([]string{"view:notification_registrations"})
 		c, _ := e.client()
 		if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 			t.Fatalf("list needs only the view scope: %v", err)
@@ -755,7 +748,7 @@ func TestCredentialsStoreErrors(t *testing.T) {
 	c, errOut := e.client(func(o *clientOpts) {
 		o.secret = ""
 		o.creds = credentials.New(failingBackend{credentials.NewMemory()}, nil)
-		o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret}
+		o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret}
 	})
 	if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatal(err)

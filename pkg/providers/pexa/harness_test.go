@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
@@ -60,7 +62,7 @@ func (r seenRequest) isToken() bool { return strings.HasSuffix(r.Path, "/oauth/t
 type env struct {
 	t     *testing.T
 	clock *providertest.Clock
-	box   *Sandbox
+	box   *pexaemu.Emulator
 	srv   *httptest.Server
 	base  string // .../pexa
 	creds *credentials.Store
@@ -84,7 +86,7 @@ func newEnvWith(t *testing.T, validate bool) *env {
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/pexa"
-	e.box = NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now})
+	e.box = pexaemu.New(emulator.Options{BaseURL: e.base, Now: e.clock.Now})
 	var inner http.Handler = e.box
 	if validate {
 		uk, au, err := loadValidators()
@@ -216,7 +218,7 @@ type clientOpts struct {
 	region   string
 	secret   string            // stored in the keyring as client-secret ("" none)
 	env      map[string]string // environment variables
-	settings map[string]string // profile settings on top of SandboxProfileArgs'
+	settings map[string]string // profile settings on top of RegionProfileArgs'
 	creds    *credentials.Store
 	errOut   *bytes.Buffer
 	// transport, when set, is the HTTP client's innermost round tripper.
@@ -225,7 +227,7 @@ type clientOpts struct {
 
 func inRegion(r string) func(*clientOpts) { return func(o *clientOpts) { o.region = r } }
 
-// profileFromArgs reads SandboxProfileArgs back into a profile, so the
+// profileFromArgs reads the emulator's RegionProfileArgs back into a profile, so the
 // tests use exactly what `hookctl profile add` would be given.
 func profileFromArgs(t *testing.T, name string, args []string) config.Profile {
 	t.Helper()
@@ -258,11 +260,11 @@ func profileFromArgs(t *testing.T, name string, args []string) config.Profile {
 // credential store, as two hookctl processes share the keyring.
 func (e *env) client(opts ...func(*clientOpts)) (*Client, *bytes.Buffer) {
 	e.t.Helper()
-	o := clientOpts{region: RegionUK, secret: SandboxClientSecret, env: map[string]string{}, creds: e.creds, errOut: &bytes.Buffer{}}
+	o := clientOpts{region: RegionUK, secret: pexaemu.SandboxClientSecret, env: map[string]string{}, creds: e.creds, errOut: &bytes.Buffer{}}
 	for _, f := range opts {
 		f(&o)
 	}
-	p := profileFromArgs(e.t, "sb-"+o.region, SandboxProfileArgs(e.base, o.region))
+	p := profileFromArgs(e.t, "sb-"+o.region, pexaemu.RegionProfileArgs(e.base, o.region))
 	for k, v := range o.settings {
 		p.Settings[k] = v
 	}

@@ -2,8 +2,8 @@
 // API") to hookctl's provider-neutral model, for both of PEXA's regions:
 // the UK portal ("notifications v1/v2", paths under
 // /partner/api/notification) and Australia (v1, v2 and v3 directly under the
-// API host). It also emulates that API, token endpoint included, for
-// `hookctl sandbox`.
+// API host). Its emulator, for `hookctl sandbox` and these tests, is
+// internal/emulator/pexa, written separately (issue 15).
 //
 // Wire facts follow PEXA's own OpenAPI and webhook documents (copies in
 // testdata/) and the project's providers.md. The tests validate every request
@@ -141,14 +141,6 @@ func Spec() provider.Spec {
 		SecretOverlap:   SecretOverlap,
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
-		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
-		Demo: &provider.Demo{
-			Env:       map[string]string{"HOOKCTL_CLIENT_SECRET": SandboxClientSecret},
-			Register:  []string{"--url", "https://hooks.example.com/pexa", "--event", "SECRET_EXPIRY", "--event", "WORKSPACE_CLOSED"},
-			UpdateURL: "https://hooks.example.com/pexa/v2",
-			Event:     "WORKSPACE_CLOSED",
-			Rotate:    true,
-		},
 	}
 }
 

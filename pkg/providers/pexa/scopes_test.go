@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -44,7 +45,7 @@ func TestScopesPerOperation(t *testing.T) {
 				want = append(want, sc)
 				// The scope is one the region defines: the emulator's own
 				// reading grants the sandbox client exactly those.
-				if !slices.Contains(grantedScopes(SandboxClientID, region), sc) {
+				if !slices.Contains(pexaemu.GrantedScopes(pexaemu.SandboxClientID, region), sc) {
 					t.Errorf("%s asks for %s, which %s does not define", s.op, sc, describeRegion(region))
 				}
 			}
@@ -59,7 +60,7 @@ func TestScopesPerOperation(t *testing.T) {
 // fails at the token endpoint with a message naming the scope it lacks.
 func TestV1ClientWithoutTheReadScope(t *testing.T) {
 	e := newEnv(t)
-	c, _ := e.client(func(o *clientOpts) { o.settings = map[string]string{FieldClientID: SandboxV1ClientID} })
+	c, _ := e.client(func(o *clientOpts) { o.settings = map[string]string{FieldClientID: pexaemu.SandboxV1ClientID} })
 	reg := mustRegister(t, c, receiverURL("/v1"), MandatoryEvent, "WORKSPACE_CLOSED")
 	if _, err := c.RotateSecret(ctx, reg.ID, webhook.RotateRequest{}); err != nil {
 		t.Fatal(err)

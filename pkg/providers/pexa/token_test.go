@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -95,7 +96,7 @@ func TestCachedTokenBoundToSecret(t *testing.T) {
 		t.Fatalf("%d token requests: the right secret's cached token was not reused", n)
 	}
 	raw, err := e.creds.Get("sb-uk", CredToken)
-	if err != nil || strings.Contains(raw, SandboxClientSecret) {
+	if err != nil || strings.Contains(raw, pexaemu.SandboxClientSecret) {
 		t.Fatalf("token cache %q (%v)", raw, err)
 	}
 }

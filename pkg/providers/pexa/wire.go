@@ -149,6 +149,3 @@ func ParsePexaTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, errTimeFormat
 }
-
-// formatPexaTime writes t the way PEXA writes sharedSecretExpiry.
-func formatPexaTime(t time.Time) string { return t.UTC().Format(pexaTimeLayout) }

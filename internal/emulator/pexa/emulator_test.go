@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -18,10 +20,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/hookctl/hookctl/pkg/config"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/pkg/signature"
-	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // answer is a raw emulator answer.
@@ -31,9 +31,9 @@ type answer struct {
 	body   []byte
 }
 
-func (a answer) errors(t *testing.T) []wireError {
+func (a answer) errors(t *testing.T) []errorItem {
 	t.Helper()
-	var e wireErrors
+	var e errorBody
 	if err := json.Unmarshal(a.body, &e); err != nil || len(e.Errors) == 0 {
 		t.Fatalf("not PEXA's error shape (%d): %s", a.status, a.body)
 	}
@@ -215,7 +215,7 @@ func TestSandboxValidation(t *testing.T) {
 			tok := bearer(token(t, e, region, ""))
 			api := e.base + "/" + region
 			if region == RegionUK {
-				api += UKAPIPrefix
+				api += ukPrefix
 			}
 			ev := regionEvent[region]
 			post := func(body string) answer {
@@ -226,15 +226,15 @@ func TestSandboxValidation(t *testing.T) {
 				return string(b)
 			}
 			for _, tc := range []struct{ name, body, code, field string }{
-				{"http", body("http://h.example.com/x", MandatoryEvent, ev), "GA.NOTIF.400012", "webhookURI"},
-				{"not absolute", body("h.example.com/x", MandatoryEvent, ev), "GA.NOTIF.400012", "webhookURI"},
+				{"http", body("http://h.example.com/x", mandatoryEvent, ev), "GA.NOTIF.400012", "webhookURI"},
+				{"not absolute", body("h.example.com/x", mandatoryEvent, ev), "GA.NOTIF.400012", "webhookURI"},
 				{"no uri", `{"eventTypes":["SECRET_EXPIRY"]}`, "GA.NOTIF.400012", "webhookURI"},
 				{"empty events", body("https://h.example.com/x"), "GA.NOTIF.400013", "eventTypes"},
-				{"not whitelisted", body("https://api.not-whitelisted.example/x", MandatoryEvent, ev), "GA.NOTIF.400014", "webhookURI"},
-				{"invalid events", body("https://h.example.com/x", MandatoryEvent, "Invalid_event1"), "GA.NOTIF.400015", "eventTypes"},
-				{"duplicate events", body("https://h.example.com/x", MandatoryEvent, ev, ev), "GA.NOTIF.400016", "eventTypes"},
+				{"not whitelisted", body("https://api.not-whitelisted.example/x", mandatoryEvent, ev), "GA.NOTIF.400014", "webhookURI"},
+				{"invalid events", body("https://h.example.com/x", mandatoryEvent, "Invalid_event1"), "GA.NOTIF.400015", "eventTypes"},
+				{"duplicate events", body("https://h.example.com/x", mandatoryEvent, ev, ev), "GA.NOTIF.400016", "eventTypes"},
 				{"mandatory missing", body("https://h.example.com/x", ev), "GA.NOTIF.400020", "eventTypes"},
-				{"only mandatory", body("https://h.example.com/x", MandatoryEvent), "GA.NOTIF.400021", "eventTypes"},
+				{"only mandatory", body("https://h.example.com/x", mandatoryEvent), "GA.NOTIF.400021", "eventTypes"},
 				{"bad json", `{"webhookURI":`, "GA.NOTIF.400018", ""},
 			} {
 				a := post(tc.body)
@@ -247,13 +247,13 @@ func TestSandboxValidation(t *testing.T) {
 					t.Errorf("%s: %d %s, want %s on %q", tc.name, a.status, a.body, tc.code, tc.field)
 				}
 			}
-			if a := post(body("https://h.example.com/x", MandatoryEvent, "Invalid_event1", "Invalid_event2")); !strings.Contains(string(a.body), `Invalid eventTypes: [\"Invalid_event1\", \"Invalid_event2\"]`) {
+			if a := post(body("https://h.example.com/x", mandatoryEvent, "Invalid_event1", "Invalid_event2")); !strings.Contains(string(a.body), `Invalid eventTypes: [\"Invalid_event1\", \"Invalid_event2\"]`) {
 				t.Errorf("400015 message %s", a.body)
 			}
 
 			// Trailing slashes are stripped; an exact duplicate is 400019.
-			a := post(body("https://h.example.com/x//", MandatoryEvent, ev))
-			var reg wireRegistration
+			a := post(body("https://h.example.com/x//", mandatoryEvent, ev))
+			var reg registrationOut
 			if json.Unmarshal(a.body, &reg); a.status != 200 || reg.WebhookURI != "https://h.example.com/x" || !isUUID(reg.RegistrationID) || !isUUID(reg.SharedSecret) {
 				t.Fatalf("create: %d %s", a.status, a.body)
 			}
@@ -261,10 +261,10 @@ func TestSandboxValidation(t *testing.T) {
 			if !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} \+00:00$`).MatchString(reg.SharedSecretExpiry) {
 				t.Fatalf("sharedSecretExpiry %q", reg.SharedSecretExpiry)
 			}
-			if exp, err := ParsePexaTime(reg.SharedSecretExpiry); err != nil || !exp.Equal(e.clock.Now().Add(SecretLifetime)) {
+			if exp, err := time.Parse("2006-01-02 15:04:05.000000 -07:00", reg.SharedSecretExpiry); err != nil || !exp.Equal(e.clock.Now().Add(secretLifetime)) {
 				t.Fatalf("sharedSecretExpiry %q: %v", reg.SharedSecretExpiry, err)
 			}
-			if a := post(body("https://h.example.com/x", ev, MandatoryEvent)); a.code(t) != "GA.NOTIF.400019" {
+			if a := post(body("https://h.example.com/x", ev, mandatoryEvent)); a.code(t) != "GA.NOTIF.400019" {
 				t.Fatalf("duplicate: %s", a.body)
 			}
 			one := api + "/v1/notification-registrations/" + reg.RegistrationID
@@ -272,8 +272,8 @@ func TestSandboxValidation(t *testing.T) {
 				method, u, body, code string
 				status                int
 			}{
-				{http.MethodPut, api + "/v1/notification-registrations/123", body("https://h.example.com/y", MandatoryEvent, ev), "GA.NOTIF.400000", 400},
-				{http.MethodPut, api + "/v1/notification-registrations/5d0c3d4e-8a8f-4e0e-9d0a-1c2b3c4d5e6f", body("https://h.example.com/y", MandatoryEvent, ev), "GA.NOTIF.404007", 404},
+				{http.MethodPut, api + "/v1/notification-registrations/123", body("https://h.example.com/y", mandatoryEvent, ev), "GA.NOTIF.400000", 400},
+				{http.MethodPut, api + "/v1/notification-registrations/5d0c3d4e-8a8f-4e0e-9d0a-1c2b3c4d5e6f", body("https://h.example.com/y", mandatoryEvent, ev), "GA.NOTIF.404007", 404},
 				{http.MethodDelete, api + "/v1/notification-registrations/5d0c3d4e-8a8f-4e0e-9d0a-1c2b3c4d5e6f", "", "GA.NOTIF.404007", 404},
 				{http.MethodPost, api + "/v1/notification-registrations/5d0c3d4e-8a8f-4e0e-9d0a-1c2b3c4d5e6f/secret-rotation", "", "GA.NOTIF.404007", 404},
 				{http.MethodPut, one, body("https://h.example.com/y", ev), "GA.NOTIF.400020", 400},
@@ -285,15 +285,15 @@ func TestSandboxValidation(t *testing.T) {
 			}
 			// The rotation answer's expiry is RFC 3339, as documented.
 			a = call(t, http.MethodPost, one+"/secret-rotation", tok, "")
-			var rot wireRotation
+			var rot rotationOut
 			if json.Unmarshal(a.body, &rot); a.status != 200 || rot.SharedSecret == reg.SharedSecret {
 				t.Fatalf("rotate: %d %s", a.status, a.body)
 			}
-			if exp, err := time.Parse(time.RFC3339, rot.Expiry); err != nil || !exp.Equal(e.clock.Now().Add(SecretLifetime)) {
+			if exp, err := time.Parse(time.RFC3339, rot.Expiry); err != nil || !exp.Equal(e.clock.Now().Add(secretLifetime)) {
 				t.Fatalf("rotation expiry %q: %v", rot.Expiry, err)
 			}
 			// Update answers: AU omits the secret, the UK lists it.
-			a = call(t, http.MethodPut, one, tok, body("https://h.example.com/z", MandatoryEvent, ev))
+			a = call(t, http.MethodPut, one, tok, body("https://h.example.com/z", mandatoryEvent, ev))
 			var upd map[string]any
 			json.Unmarshal(a.body, &upd)
 			if _, has := upd["sharedSecret"]; a.status != 200 || has != (region == RegionUK) {
@@ -315,7 +315,7 @@ func TestSandboxV3Rules(t *testing.T) {
 		if cfg != nil {
 			attrs["authConfig"] = cfg
 		}
-		b, _ := json.Marshal(map[string]any{"notificationType": "WEBHOOK", "eventTypes": []string{MandatoryEvent, "CHECKLIST_CHECKED"}, "attributes": attrs})
+		b, _ := json.Marshal(map[string]any{"notificationType": "WEBHOOK", "eventTypes": []string{mandatoryEvent, "CHECKLIST_CHECKED"}, "attributes": attrs})
 		return string(b)
 	}
 	good := func() map[string]any {
@@ -369,16 +369,16 @@ func opensslHMAC(t *testing.T, key, msg string) string {
 
 func TestDeliverySignature(t *testing.T) {
 	e := newEnv(t)
-	c, _ := e.client(inRegion(RegionAU))
-	reg := mustRegister(t, c, receiverURL("/deliveries"), MandatoryEvent, "LODGEMENT_REGISTERED", "CHECKLIST_CHECKED")
+	tok := bearer(token(t, e, RegionAU, ""))
+	reg := register(t, e, RegionAU, tok, "https://hooks.example.com/deliveries", mandatoryEvent, "LODGEMENT_REGISTERED", "CHECKLIST_CHECKED")
 
 	check := func(t *testing.T, event string, secrets ...string) {
 		t.Helper()
-		req, err := e.box.Delivery(ctx, reg.ID, event)
+		req, err := e.box.Delivery(ctx, reg.RegistrationID, event)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if req.Method != http.MethodPost || req.URL.String() != reg.URL || req.Header.Get("Content-Type") != "application/json" {
+		if req.Method != http.MethodPost || req.URL.String() != reg.WebhookURI || req.Header.Get("Content-Type") != "application/json" {
 			t.Fatalf("delivery %s %s %v", req.Method, req.URL, req.Header)
 		}
 		body, _ := io.ReadAll(req.Body)
@@ -415,19 +415,16 @@ func TestDeliverySignature(t *testing.T) {
 			t.Fatalf("type %q for %s", p.Type, event)
 		}
 	}
-	t.Run("one secret", func(t *testing.T) { check(t, "LODGEMENT_REGISTERED", reg.Secret) })
-	rot, err := c.RotateSecret(ctx, reg.ID, webhook.RotateRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Run("overlap", func(t *testing.T) { check(t, "CHECKLIST_CHECKED", rot.NewSecret, reg.Secret) })
-	e.clock.Add(SecretOverlap - time.Second)
-	t.Run("end of overlap", func(t *testing.T) { check(t, MandatoryEvent, rot.NewSecret, reg.Secret) })
+	t.Run("one secret", func(t *testing.T) { check(t, "LODGEMENT_REGISTERED", reg.SharedSecret) })
+	rot := rotate(t, e, RegionAU, tok, reg.RegistrationID)
+	t.Run("overlap", func(t *testing.T) { check(t, "CHECKLIST_CHECKED", rot.SharedSecret, reg.SharedSecret) })
+	e.clock.Add(secretOverlap - time.Second)
+	t.Run("end of overlap", func(t *testing.T) { check(t, mandatoryEvent, rot.SharedSecret, reg.SharedSecret) })
 	e.clock.Add(time.Second)
-	t.Run("after overlap", func(t *testing.T) { check(t, "CHECKLIST_CHECKED", rot.NewSecret) })
+	t.Run("after overlap", func(t *testing.T) { check(t, "CHECKLIST_CHECKED", rot.SharedSecret) })
 
 	for _, bad := range []string{"WORKSPACE_CLOSED", "DOCUMENT_SIGNED", "nope"} {
-		if _, err := e.box.Delivery(ctx, reg.ID, bad); err == nil {
+		if _, err := e.box.Delivery(ctx, reg.RegistrationID, bad); err == nil {
 			t.Errorf("delivery of %s (not subscribed or not an AU event) accepted", bad)
 		}
 	}
@@ -462,22 +459,20 @@ func TestEventCategory(t *testing.T) {
 
 func TestStateRoundTrip(t *testing.T) {
 	e := newEnv(t)
-	uk, _ := e.client()
-	au, _ := e.client(inRegion(RegionAU))
-	r1 := mustRegister(t, uk, receiverURL("/s1"), MandatoryEvent, "WORKSPACE_CLOSED")
-	mustRegister(t, au, receiverURL("/s2"), MandatoryEvent, "CHECKLIST_CHECKED")
-	if _, err := uk.RotateSecret(ctx, r1.ID, webhook.RotateRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := uk.List(ctx, webhook.ListOptions{}); err != nil { // the read's token, reused below
-		t.Fatal(err)
+	uk := bearer(token(t, e, RegionUK, ""))
+	au := bearer(token(t, e, RegionAU, ""))
+	r1 := register(t, e, RegionUK, uk, "https://hooks.example.com/s1", mandatoryEvent, "WORKSPACE_CLOSED")
+	register(t, e, RegionAU, au, "https://hooks.example.com/s2", mandatoryEvent, "CHECKLIST_CHECKED")
+	rotate(t, e, RegionUK, uk, r1.RegistrationID)
+	if a := call(t, http.MethodGet, apiBase(e, RegionUK)+"/v2/notification-registrations", uk, ""); a.status != 200 { // the token, reused below
+		t.Fatalf("list: %d %s", a.status, a.body)
 	}
 	st, err := e.box.State()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A restarted sandbox: same registrations, previous secret and tokens.
-	fresh := NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now})
+	fresh := New(emulator.Options{BaseURL: e.base, Now: e.clock.Now})
 	if err := fresh.LoadState(st); err != nil {
 		t.Fatal(err)
 	}
@@ -489,21 +484,20 @@ func TestStateRoundTrip(t *testing.T) {
 	if err := e.box.LoadState(json.RawMessage(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	if empty, _ := e.box.State(); strings.Contains(string(empty), r1.ID) {
+	if empty, _ := e.box.State(); strings.Contains(string(empty), r1.RegistrationID) {
 		t.Fatalf("LoadState kept old registrations: %s", empty)
 	}
 	if err := e.box.LoadState(st); err != nil {
 		t.Fatal(err)
 	}
-	tokens := e.tokenRequests()
-	regs, err := uk.List(ctx, webhook.ListOptions{})
-	if err != nil || len(regs) != 1 || regs[0].ID != r1.ID {
-		t.Fatalf("after reload: %+v %v", regs, err)
+	// The token issued before the restart is honoured after it, as the
+	// token hookctl cached must be.
+	a := call(t, http.MethodGet, apiBase(e, RegionUK)+"/v2/notification-registrations", uk, "")
+	var page pageOut
+	if json.Unmarshal(a.body, &page); a.status != 200 || len(page.Records) != 1 || page.Records[0].RegistrationID != r1.RegistrationID {
+		t.Fatalf("after reload (the cached token was not honoured?): %d %s", a.status, a.body)
 	}
-	if e.tokenRequests() != tokens {
-		t.Fatal("the cached token was not honoured after a reload")
-	}
-	req, err := e.box.Delivery(ctx, r1.ID, "WORKSPACE_CLOSED")
+	req, err := e.box.Delivery(ctx, r1.RegistrationID, "WORKSPACE_CLOSED")
 	if err != nil || len(strings.Fields(req.Header.Get(HeaderWebhookSignature))) != 2 {
 		t.Fatalf("overlap lost on reload: %v", err)
 	}
@@ -514,191 +508,102 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 }
 
-func providerDeps(region string) provider.Deps {
-	return provider.Deps{Profile: config.Profile{Name: "p", Provider: Name, Region: region, Settings: map[string]string{FieldClientID: "id"}}}
-}
-
-func TestSpecAndProfile(t *testing.T) {
-	s := Spec()
-	if s.Name != "pexa" || !slices.Equal(s.Regions, []string{"uk", "au"}) || !slices.Equal(s.Environments, []string{"prod", "test"}) ||
-		s.Scheme != "standard-webhooks" || s.SecretOverlap != 24*time.Hour || s.New == nil || s.NewSandbox == nil || s.Demo == nil {
-		t.Fatalf("spec %+v", s)
+func TestEntry(t *testing.T) {
+	en := Entry()
+	if en.Name != "pexa" || en.New == nil || en.Demo == nil || !strings.Contains(en.Help, SandboxClientID) || !strings.Contains(en.Help, SandboxV1ClientID) {
+		t.Fatalf("entry %+v", en)
 	}
-	if _, err := signature.Lookup(s.Scheme); err != nil {
-		t.Fatalf("scheme %q unknown to pkg/signature: %v", s.Scheme, err)
+	if en.Demo.Env["HOOKCTL_CLIENT_SECRET"] != SandboxClientSecret || !slices.Contains(en.Demo.Register, "SECRET_EXPIRY") || !en.Demo.Rotate {
+		t.Fatalf("demo %+v", en.Demo)
 	}
-	var cache, secret bool
-	for _, c := range s.Credentials {
-		cache = cache || (c.Name == "token" && c.Cache)
-		secret = secret || (c.Name == "client-secret" && !c.Cache && c.Prompt != "")
+	// The demo's event is one the UK region (where ProfileArgs points) accepts.
+	if !accepts(RegionUK, en.Demo.Event) {
+		t.Fatalf("demo event %s", en.Demo.Event)
 	}
-	if !cache || !secret {
-		t.Fatalf("credentials %+v", s.Credentials)
-	}
-	for _, p := range s.Params {
-		if strings.Contains(p.Name, "secret") && !strings.HasSuffix(p.Name, "-file") {
-			t.Fatalf("param %s would take a secret from argv", p.Name)
-		}
-	}
-	if s.Demo.Env["HOOKCTL_CLIENT_SECRET"] != SandboxClientSecret || !slices.Contains(s.Demo.Register, "SECRET_EXPIRY") {
-		t.Fatalf("demo %+v", s.Demo)
-	}
-
-	prof := func(region, env, base, tok string, settings map[string]string) config.Profile {
-		p := config.Profile{Name: "p", Provider: Name, Region: region, Environment: env, BaseURL: base, TokenURL: tok, Settings: map[string]string{FieldClientID: "cid"}}
-		for k, v := range settings {
-			p.Settings[k] = v
-		}
-		return p
-	}
-	for _, tc := range []struct {
-		name          string
-		p             config.Profile
-		err           string
-		api, tokenURL string
-	}{
-		{"uk prod", prof("uk", "", "", "", nil), "", "https://api.pexa.co.uk/partner/api/notification", "https://login.pexauk.co.uk/oauth/token"},
-		{"au prod", prof("au", "prod", "", "", nil), "", "https://api.pexa.com.au", "https://auth.pexa.com.au/oauth/token"},
-		{"au test", prof("au", "test", "", "", nil), "", "https://api-tst.pexalabs.com.au", "https://auth-tst.pexalabs.com.au/oauth/token"},
-		{"uk test", prof("uk", "test", "", "", nil), "--base-url and --token-url", "", ""},
-		{"uk test with hosts", prof("uk", "test", "https://uk-test.example/", "https://login.example/oauth/token", nil), "", "https://uk-test.example/partner/api/notification", "https://login.example/oauth/token"},
-		{"au prefix", prof("au", "", "", "", map[string]string{FieldAPIPrefix: "/notification/"}), "", "https://api.pexa.com.au/notification", "https://auth.pexa.com.au/oauth/token"},
-		{"uk no prefix", prof("uk", "", "", "", map[string]string{FieldAPIPrefix: "/"}), "", "https://api.pexa.co.uk", "https://login.pexauk.co.uk/oauth/token"},
-		{"bad prefix", prof("au", "", "", "", map[string]string{FieldAPIPrefix: "notification"}), "api-prefix", "", ""},
-		{"no region", prof("", "", "", "", nil), "region is required", "", ""},
-		{"bad region", prof("nz", "", "", "", nil), "unknown region", "", ""},
-		{"bad env", prof("au", "staging", "", "", nil), "unknown region/environment", "", ""},
-		{"no client id", config.Profile{Name: "p", Provider: Name, Region: "au"}, "client-id is required", "", ""},
-	} {
-		err := s.ValidateProfile(tc.p)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tc.name, err)
-			continue
-		}
-		ep, err := resolveEndpoints(tc.p)
-		if err != nil || ep.api != tc.api || ep.token != tc.tokenURL {
-			t.Errorf("%s: %+v %v", tc.name, ep, err)
-		}
-	}
-	// A profile without hosts fails on use, not on construction: `events` works.
-	c, err := New(provider.Deps{Profile: prof("uk", "test", "", "", nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Events(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.List(ctx, webhook.ListOptions{}); err == nil || !strings.Contains(err.Error(), "--base-url") {
-		t.Fatalf("list without hosts: %v", err)
-	}
-
-	box := NewSandbox(provider.SandboxOptions{BaseURL: "http://127.0.0.1:8787/pexa/"})
+	box := en.New(emulator.Options{BaseURL: "http://127.0.0.1:8787/pexa/"})
 	want := []string{"--provider", "pexa", "--region", "uk", "--base-url", "http://127.0.0.1:8787/pexa/uk", "--token-url", "http://127.0.0.1:8787/pexa/uk/oauth/token", "--client-id", "sandbox-client"}
 	if got := box.ProfileArgs(); !slices.Equal(got, want) {
 		t.Fatalf("ProfileArgs %q", got)
 	}
-	if got := SandboxProfileArgs("http://127.0.0.1:8787/pexa", "au"); got[5] != "http://127.0.0.1:8787/pexa/au" || got[7] != "http://127.0.0.1:8787/pexa/au/oauth/token" {
+	if got := RegionProfileArgs("http://127.0.0.1:8787/pexa", "au"); got[5] != "http://127.0.0.1:8787/pexa/au" || got[7] != "http://127.0.0.1:8787/pexa/au/oauth/token" {
 		t.Fatalf("au args %q", got)
-	}
-	if err := s.ValidateProfile(profileFromArgs(t, "sb", box.ProfileArgs())); err != nil {
-		t.Fatalf("the sandbox profile does not validate: %v", err)
 	}
 }
 
-// TestEventsMatchPublishedCatalogue keeps auEvents equal to PEXA's guide.
-func TestEventsMatchPublishedCatalogue(t *testing.T) {
+// guidePath is PEXA's webhooks guide as captured; the client's testdata
+// keeps the repository's copy.
+const guidePath = "../../../pkg/providers/pexa/testdata/pexa-notification-webhooks.asyncapi.yml"
+
+// TestCatalogueMatchesGuide keeps the emulator's AU list equal to PEXA's
+// guide, name for name and in order.
+func TestCatalogueMatchesGuide(t *testing.T) {
+	raw, err := os.ReadFile(guidePath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var doc struct {
 		Mandatory []string `yaml:"mandatory_event_types"`
 		Count     int      `yaml:"event_count"`
 		Events    []struct {
-			Event   string `yaml:"event"`
-			Trigger string `yaml:"trigger"`
+			Event string `yaml:"event"`
 		} `yaml:"events"`
 	}
-	if err := yaml.Unmarshal(webhooksYAML, &doc); err != nil {
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Events) != doc.Count || len(auEvents) != doc.Count || !slices.Equal(doc.Mandatory, []string{MandatoryEvent}) {
-		t.Fatalf("%d events in the guide (says %d), %d in code", len(doc.Events), doc.Count, len(auEvents))
+	var names []string
+	for _, ev := range doc.Events {
+		names = append(names, ev.Event)
 	}
-	for i, ev := range doc.Events {
-		trigger := strings.Join(strings.Fields(ev.Trigger), " ")
-		if trigger == "#N/A" {
-			trigger = ""
-		}
-		if auEvents[i].name != ev.Event || auEvents[i].trigger != trigger {
-			t.Fatalf("event %d: code has %+v, guide %q %q", i, auEvents[i], ev.Event, trigger)
-		}
+	if doc.Count != len(names) || !slices.Equal(auCatalogue, names) || !slices.Equal(doc.Mandatory, []string{mandatoryEvent}) {
+		t.Fatalf("the guide has %d events (says %d), the emulator %d; mandatory %q", len(names), doc.Count, len(auCatalogue), doc.Mandatory)
 	}
-	cat := Catalogue(RegionAU)
-	if cat[0].Name != MandatoryEvent || !cat[0].Mandatory || cat[0].Description == "" {
-		t.Fatalf("AU catalogue starts %+v", cat[0])
+	if len(ukPreferred) != 10 || !slices.Contains(ukPreferred, "WORKSPACE_CLOSED") || slices.Contains(ukPreferred, mandatoryEvent) {
+		t.Fatalf("UK list %q", ukPreferred)
 	}
-	uk := Catalogue(RegionUK)
-	if len(uk) != 11 || uk[8].Name != "WORKSPACE_CLOSED" {
-		t.Fatalf("UK catalogue %+v", uk)
-	}
-}
-
-func TestParsePexaTime(t *testing.T) {
-	want := time.Date(2025, 3, 13, 4, 12, 51, 574000000, time.UTC)
 	for _, tc := range []struct {
-		in   string
-		want time.Time
-		ok   bool
+		region, event string
+		ok            bool
 	}{
-		{"2025-03-13 04:12:51.574000 +00:00", want, true},
-		{"2025-03-13 04:12:51.574 +00:00", want, true},
-		{"2025-03-13 04:12:51.574000000 +00:00", want, true},
-		{"2025-03-13 04:12:51.5740 +0000", want, true},
-		{"2025-03-13 14:12:51.574000 +10:00", want, true},
-		{"2025-03-13 04:12:51.574+00:00", want, true},
-		{"2025-03-13 04:12:51.574Z", want, true},
-		{"2025-03-13 04:12:51.574 UTC", want, true},
-		{"2025-03-13 04:12:51.574000", want, true},
-		{" 2025-03-13T04:12:51.574Z ", want, true},
-		{"2025-03-13T04:12:51.574+00:00", want, true},
-		{"2024-02-28T06:12:42Z", time.Date(2024, 2, 28, 6, 12, 42, 0, time.UTC), true},
-		{"2024-02-28T16:12:42+10:00", time.Date(2024, 2, 28, 6, 12, 42, 0, time.UTC), true},
-		{"2025-03-13 04:12:51 +00:00", time.Date(2025, 3, 13, 4, 12, 51, 0, time.UTC), true},
-		{"2025-03-13", time.Time{}, false},
-		{"13/03/2025 04:12:51", time.Time{}, false},
-		{"2025-03-13 04:12:51.574 AEST", time.Time{}, false},
-		{"2025-02-30 04:12:51 +00:00", time.Time{}, false},
-		{"", time.Time{}, false},
+		{RegionUK, mandatoryEvent, true}, {RegionAU, mandatoryEvent, true},
+		{RegionUK, "WORKSPACE_CLOSED", true}, {RegionUK, "CHECKLIST_CHECKED", false}, {RegionUK, "TITLE_DATA_RECEIVED", false},
+		{RegionAU, "CHECKLIST_CHECKED", true}, {RegionAU, "WORKSPACE_CLOSED", false},
+		{RegionAU, "WORKSPACE_PARTICIPANT_ADDED", true}, // the spec's own example
+		{"nz", mandatoryEvent, true}, {"nz", "CHECKLIST_CHECKED", false},
 	} {
-		got, err := ParsePexaTime(tc.in)
-		if (err == nil) != tc.ok || (tc.ok && (!got.Equal(tc.want) || got.Location() != time.UTC)) {
-			t.Errorf("ParsePexaTime(%q) = %v, %v; want %v ok=%v", tc.in, got, err, tc.want, tc.ok)
+		if got := accepts(tc.region, tc.event); got != tc.ok {
+			t.Errorf("accepts(%s, %s) = %v", tc.region, tc.event, got)
 		}
-	}
-	if got := formatPexaTime(want); got != "2025-03-13 04:12:51.574000 +00:00" {
-		t.Fatalf("formatPexaTime %q", got)
 	}
 }
 
-func FuzzParsePexaTime(f *testing.F) {
-	for _, s := range []string{"2025-03-13 04:12:51.574000 +00:00", "2024-02-28T06:12:42Z", "2025-03-13 04:12:51.5 -09:30", "2025-03-13 04:12:51 UTC", "2025-03-13T04:12:51"} {
-		f.Add(s)
+// oldState was written by the emulator while it lived in pkg/providers/pexa
+// (commit 59d626b, an AU v3 HMAC_OAUTH registration after one rotation, and
+// the token used): `sandbox serve --state` files from then must still load.
+const oldState = `{"seq":1,"registrations":[{"seq":1,"region":"au","id":"f70d0e7d-5735-4cc8-9461-74f8e0e97bd0","webhook_uri":"https://h.example.com/x","event_types":["SECRET_EXPIRY","CHECKLIST_CHECKED"],"subscriber_id":"202","shared_secret":"7f9cdac1-5de9-428d-847a-7a01fe1f22c0","secret_expiry":"2026-03-31T12:00:00Z","previous_secret":"192e3686-ba69-43b8-ab69-303bdaafc2f9","previous_valid_until":"2026-03-02T12:00:00Z","authentication_mode":"HMAC_OAUTH","auth_config":{"authUrl":"https://auth.example.com/t","clientId":"c","clientAuthMethod":"client_secret","clientSecret":"shh","scope":"a b"},"created_at":"2026-03-01T12:00:00Z","updated_at":"2026-03-01T12:00:00Z"}],"tokens":[{"token":"t0p52OScm7VAANj4Oy7_LckSvvZgwyDl1ydjrAD2uSw","region":"au","scopes":["view:notification_registrations","create:notification_registrations","edit:notification_registrations","delete:notification_registrations","create:notification_registrations_secret_rotation"],"expiry":"2026-03-02T00:00:00Z"}]}`
+
+func TestStateWrittenBeforeTheMoveLoads(t *testing.T) {
+	clock := time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)
+	box := New(emulator.Options{BaseURL: "http://127.0.0.1:8787/pexa", Now: func() time.Time { return clock }})
+	if err := box.LoadState(json.RawMessage(oldState)); err != nil {
+		t.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, err := ParsePexaTime(s)
-		if err != nil {
-			return
-		}
-		if got.Location() != time.UTC {
-			t.Fatalf("%q parsed to non-UTC %v", s, got)
-		}
-		// Whatever was accepted survives PEXA's own format at microseconds.
-		back, err := ParsePexaTime(formatPexaTime(got))
-		if err != nil || !back.Equal(got.Truncate(time.Microsecond)) {
-			t.Fatalf("%q → %v → %q → %v, %v", s, got, formatPexaTime(got), back, err)
-		}
-	})
+	again, err := box.State()
+	if err != nil || string(again) != oldState {
+		t.Fatalf("state changed on load:\n%s\n%s", oldState, again)
+	}
+	// The token is honoured, the auth config answered without its secret,
+	// and deliveries are signed with both secrets during the overlap.
+	r := httptest.NewRequest(http.MethodGet, "/au/v2/notification-registrations", nil)
+	r.Header.Set("Authorization", "Bearer t0p52OScm7VAANj4Oy7_LckSvvZgwyDl1ydjrAD2uSw")
+	w := httptest.NewRecorder()
+	box.ServeHTTP(w, r)
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"authenticationMode":"HMAC_OAUTH"`) || strings.Contains(w.Body.String(), "shh") ||
+		!strings.Contains(w.Body.String(), `"sharedSecretExpiry":"2026-03-31 12:00:00.000000 +00:00"`) {
+		t.Fatalf("list after load: %d %s", w.Code, w.Body)
+	}
+	req, err := box.Delivery(ctx, "f70d0e7d-5735-4cc8-9461-74f8e0e97bd0", "CHECKLIST_CHECKED")
+	if err != nil || len(strings.Fields(req.Header.Get(HeaderWebhookSignature))) != 2 {
+		t.Fatalf("delivery after load: %v", err)
+	}
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/emulator"
 )
 
 // Delivery signing, written here on purpose rather than taken from
@@ -22,7 +24,7 @@ import (
 // openssl), so a shared mistake cannot hide.
 //
 // PEXA's (AU) webhooks guide; the UK portal is silent and the same platform
-// behaviour is assumed [providers.md]. HMAC-SHA256 over
+// behaviour is assumed [providers.md 1.5]. HMAC-SHA256 over
 // "<webhook-id>.<webhook-timestamp>.<raw body>", keyed with the shared
 // secret (its bytes as PEXA returns them: a UUID string, not a base64
 // "whsec_" key), hex-encoded and prefixed "v1,"; webhook-signature is a
@@ -76,7 +78,7 @@ func signingSecrets(rec *record, now time.Time) []string {
 // derives it from the event name [closest].
 func eventCategory(event string) string {
 	switch {
-	case event == MandatoryEvent:
+	case event == mandatoryEvent:
 		return "Notification"
 	case strings.Contains(event, "LODGEMENT"):
 		return "Lodgement"
@@ -117,16 +119,16 @@ type additionalRefer struct {
 // is delivered once the shared secret has expired. An HMAC_OAUTH
 // registration would also get a Bearer token from the customer's auth
 // server; the sandbox cannot reach one, so it sends the HMAC headers only.
-func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
-	rec, ok := s.snapshot(id)
+func (e *Emulator) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
+	rec, ok := e.snapshot(id)
 	if !ok {
 		return nil, fmt.Errorf("pexa sandbox: no registration %q", id)
 	}
-	now := s.now()
-	if !sandboxAccepts(rec.Region, event) {
-		return nil, fmt.Errorf("pexa sandbox: %q is not a PEXA %s event (see `hookctl events`)", event, describeRegion(rec.Region))
+	now := e.now()
+	if !accepts(rec.Region, event) {
+		return nil, fmt.Errorf("pexa sandbox: %q is not a PEXA %s event (see `hookctl events`)", event, strings.ToUpper(rec.Region))
 	}
-	if event != MandatoryEvent && !slices.Contains(rec.EventTypes, event) {
+	if event != mandatoryEvent && !slices.Contains(rec.EventTypes, event) {
 		return nil, fmt.Errorf("pexa sandbox: registration %s is not subscribed to %s (its events: %s)", id, event, strings.Join(rec.EventTypes, ", "))
 	}
 	if !now.Before(rec.SecretExpiry) {
@@ -136,9 +138,9 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 		Timestamp: now.UTC().Format(time.RFC3339),
 		Type:      eventCategory(event) + "." + event,
 		Data: deliveryData{
-			WorkspaceID:          "PEXA" + randomDigits(9),
+			WorkspaceID:          "PEXA" + digits(9),
 			SubscriberID:         rec.SubscriberID,
-			SubscriberReferences: []subscriberRef{{SubscriberReference: "sandbox-ref-" + randomDigits(4), WorkspaceRole: "Incoming Mortgagee"}},
+			SubscriberReferences: []subscriberRef{{SubscriberReference: "sandbox-ref-" + digits(4), WorkspaceRole: "Incoming Mortgagee"}},
 			AdditionalReferences: []additionalRefer{},
 		},
 	})
@@ -157,4 +159,13 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 	req.Header.Set(HeaderWebhookTimestamp, ts)
 	req.Header.Set(HeaderWebhookSignature, signatureHeader(signingSecrets(&rec, now), msgID, ts, body))
 	return req, nil
+}
+
+// digits is n random decimal digits (workspace ids and references).
+func digits(n int) string {
+	out := emulator.RandomBytes(n)
+	for i, c := range out {
+		out[i] = '0' + c%10
+	}
+	return string(out)
 }
