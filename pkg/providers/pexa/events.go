@@ -167,6 +167,13 @@ func builtInCatalogue(region string) *webhook.EventCatalogue {
 	return webhook.BuiltInCatalogue("PEXA's "+describeRegion(region)+" events", origin, Catalogue(region))
 }
 
+// auSpecExampleEvents are AU names PEXA's own OpenAPI document uses in its
+// v3 registration examples though the webhooks guide lacks them: PEXA
+// accepts them, so hookctl neither warns about them nor refuses them.
+var auSpecExampleEvents = []string{"WORKSPACE_PARTICIPANT_ADDED"}
+
+const specExampleNote = "used in PEXA's OpenAPI v3 examples; not in the webhooks guide"
+
 // Catalogue is the event list of a region, mandatory event first.
 func Catalogue(region string) []webhook.EventType {
 	out := []webhook.EventType{{Name: MandatoryEvent, Mandatory: true, Description: secretExpiryTrigger}}
@@ -181,6 +188,9 @@ func Catalogue(region string) []webhook.EventType {
 				out = append(out, webhook.EventType{Name: e.name, Description: e.trigger})
 			}
 		}
+		for _, e := range auSpecExampleEvents {
+			out = append(out, webhook.EventType{Name: e, Description: specExampleNote})
+		}
 	}
 	return out
 }
@@ -193,7 +203,7 @@ func isAllowedEvent(region, e string) bool {
 	case RegionUK:
 		return slices.Contains(ukEvents, e)
 	case RegionAU:
-		return slices.ContainsFunc(auEvents, func(x struct{ name, trigger string }) bool { return x.name == e })
+		return slices.Contains(auSpecExampleEvents, e) || slices.ContainsFunc(auEvents, func(x struct{ name, trigger string }) bool { return x.name == e })
 	}
 	return false
 }
