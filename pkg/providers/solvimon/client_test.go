@@ -66,7 +66,7 @@ func kindOf(t *testing.T, err error, want webhook.Kind) *webhook.Error {
 }
 
 // verifySig checks X-PAYLOAD-SIGNATURE with a plain HMAC written here, not
-// the package's sign().
+// the emulator's signing code.
 func verifySig(secret string, h http.Header, body []byte) bool {
 	ts := h.Get("X-PAYLOAD-SIGNATURE-TIMESTAMP")
 	mac := hmac.New(sha256.New, []byte(secret))
