@@ -268,6 +268,10 @@ func TestSandboxMalformedRequests(t *testing.T) {
 		{"POST", "/v1/webhooks", "application/json", `{"url":`, 400, "BAD_REQUEST", ""},
 		{"POST", "/v1/webhooks", "application/json", `[1]`, 400, "BAD_REQUEST", ""},
 		{"POST", "/v1/webhooks", "application/json", ``, 400, "BAD_REQUEST", ""},
+		{"POST", "/v1/webhooks", "application/json", `null`, 400, "MISSING_FIELD", "url"},
+		// Property names are the schema's, case and all.
+		{"POST", "/v1/webhooks", "application/json", `{"URL":"https://h.example/x","name":"n","reference":"r"}`, 400, "MISSING_FIELD", "url"},
+		{"POST", "/v1/webhooks", "application/json", `{"url":"https://h.example/x","name":"n","reference":"r","included_actions":"INVOICE.PAID"}`, 400, "INVALID_FIELD", "included_actions"},
 		{"POST", "/v1/webhooks", "text/plain", createBody, 415, "UNSUPPORTED_MEDIA_TYPE", ""},
 		{"GET", "/v1/webhooks/nope", "", "", 404, "RESOURCE_NOT_FOUND", ""},
 		{"GET", "/v2/webhooks", "", "", 400, "UNSUPPORTED_VERSION", "version"},
