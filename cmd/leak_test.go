@@ -17,10 +17,10 @@ import (
 
 	"github.com/hookctl/hookctl/cmd"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
-	"github.com/hookctl/hookctl/pkg/providers/solvimon"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
@@ -55,7 +55,7 @@ func isolate(t *testing.T) string {
 func TestNoSecretLeaks(t *testing.T) {
 	dir := isolate(t)
 	logins := map[string]string{
-		"HOOKCTL_API_KEY": solvimon.SandboxAPIKey, "HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret,
+		"HOOKCTL_API_KEY": solvimonemu.SandboxAPIKey, "HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret,
 		"HOOKCTL_USERNAME": pwc.SandboxUsername, "HOOKCTL_PASSWORD": pwc.SandboxPassword,
 	}
 	for k, v := range logins {

@@ -24,11 +24,11 @@ import (
 
 	"github.com/hookctl/hookctl/cmd"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
-	"github.com/hookctl/hookctl/pkg/providers/solvimon"
 )
 
 // leakScan runs the real hookctl binary (the test binary under the name
@@ -260,7 +260,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	}
 	// Solvimon's key comes from the environment (as in CI); every other
 	// provider's login goes through `auth login --stdin`.
-	solvimonEnv := []string{"HOOKCTL_API_KEY=" + solvimon.SandboxAPIKey}
+	solvimonEnv := []string{"HOOKCTL_API_KEY=" + solvimonemu.SandboxAPIKey}
 
 	// The sandbox is hookctl's own `sandbox serve`, scanned like the rest.
 	state := filepath.Join(dir, "sandbox-state.json")
@@ -396,7 +396,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.extra = nil
 	// Solvimon ran on HOOKCTL_API_KEY (as in CI); its key goes through
 	// auth login as well, and is used from the store.
-	s.run(0, solvimon.SandboxAPIKey+"\n", "auth", "login", "-p", "scan-solvimon", "--stdin")
+	s.run(0, solvimonemu.SandboxAPIKey+"\n", "auth", "login", "-p", "scan-solvimon", "--stdin")
 	s.run(0, "", "auth", "status", "-p", "scan-solvimon")
 	for _, prov := range scanProviders {
 		s.run(0, "", "auth", "logout", "-p", "scan-"+prov)
@@ -557,7 +557,7 @@ func (s *leakScan) checkCoverage() {
 
 func (s *leakScan) checkSecrets() {
 	t := s.t
-	for k, v := range map[string]string{"solvimon-api-key": solvimon.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
+	for k, v := range map[string]string{"solvimon-api-key": solvimonemu.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
 		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
 		s.secrets[k] = v
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"github.com/hookctl/hookctl/internal/emulator"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/pkg/providers"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
@@ -12,7 +13,7 @@ import (
 func Entries() []emulator.Entry {
 	return []emulator.Entry{
 		pexaemu.Entry(),
-		fromSpec("solvimon", "API key sandbox-api-key (or Bearer token sandbox-token)"),
+		solvimonemu.Entry(),
 		fromSpec("offblocks", "API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret"),
 		fromSpec("pwc", "user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number\nDE123456789, account 1234567890)"),
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -65,7 +66,7 @@ func kindOf(t *testing.T, err error, want webhook.Kind) *webhook.Error {
 }
 
 // verifySig checks X-PAYLOAD-SIGNATURE with a plain HMAC written here, not
-// the package's sign().
+// the emulator's signing code.
 func verifySig(secret string, h http.Header, body []byte) bool {
 	ts := h.Get("X-PAYLOAD-SIGNATURE-TIMESTAMP")
 	mac := hmac.New(sha256.New, []byte(secret))
@@ -104,7 +105,7 @@ func TestLifecycle(t *testing.T) {
 	for _, r := range e.requests() {
 		if r.Method == http.MethodPost {
 			posts++
-			if r.Header.Get("Idempotency-Key") == "" || r.Header.Get("X-API-KEY") != SandboxAPIKey {
+			if r.Header.Get("Idempotency-Key") == "" || r.Header.Get("X-API-KEY") != solvimonemu.SandboxAPIKey {
 				t.Fatalf("POST without Idempotency-Key or key: %v", r.Header)
 			}
 			if r.Path != "/solvimon/v1/webhooks" {
@@ -251,7 +252,7 @@ func TestAuth(t *testing.T) {
 	t.Run("env wins over keyring", func(t *testing.T) {
 		c := e.client(func(o *clientOpts) {
 			o.stored["api-key"] = "wrong"
-			o.env["HOOKCTL_API_KEY"] = SandboxAPIKey
+			o.env["HOOKCTL_API_KEY"] = solvimonemu.SandboxAPIKey
 		})
 		if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 			t.Fatal(err)
@@ -259,12 +260,12 @@ func TestAuth(t *testing.T) {
 	})
 	t.Run("bearer token when no api key", func(t *testing.T) {
 		e.resetRequests()
-		c := e.client(func(o *clientOpts) { o.stored = map[string]string{"token": SandboxToken} })
+		c := e.client(func(o *clientOpts) { o.stored = map[string]string{"token": solvimonemu.SandboxToken} })
 		if _, err := c.List(ctx, webhook.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		h := e.requests()[0].Header
-		if h.Get("Authorization") != "Bearer "+SandboxToken || h.Get("X-API-KEY") != "" {
+		if h.Get("Authorization") != "Bearer "+solvimonemu.SandboxToken || h.Get("X-API-KEY") != "" {
 			t.Fatalf("headers %v", h)
 		}
 	})
@@ -282,11 +283,11 @@ func TestAuth(t *testing.T) {
 	})
 	t.Run("platform id", func(t *testing.T) {
 		e.resetRequests()
-		ok := e.client(func(o *clientOpts) { o.settings = map[string]string{"platform-id": SandboxPlatformID} })
+		ok := e.client(func(o *clientOpts) { o.settings = map[string]string{"platform-id": solvimonemu.SandboxPlatformID} })
 		if _, err := ok.List(ctx, webhook.ListOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.requests()[0].Header.Get("x-platform-id"); got != SandboxPlatformID {
+		if got := e.requests()[0].Header.Get("x-platform-id"); got != solvimonemu.SandboxPlatformID {
 			t.Fatalf("x-platform-id %q", got)
 		}
 		other := e.client(func(o *clientOpts) { o.settings = map[string]string{"platform-id": "someone-else"} })
@@ -395,8 +396,8 @@ func TestPasswordPatternIsLiteral(t *testing.T) {
 	if _, leaked := regs[0].Extra["password"]; leaked {
 		t.Fatal("password copied into Extra")
 	}
-	if got := e.box.hooks[regs[0].ID].Password; got != pw {
-		t.Fatalf("stored password %q, want %q", got, pw)
+	if got, _ := e.box.Stored(regs[0].ID); got.Password != pw {
+		t.Fatalf("stored password %q, want %q", got.Password, pw)
 	}
 }
 
@@ -669,12 +670,7 @@ func TestEventsLive(t *testing.T) {
 	if cat.Source != webhook.SourceLive || cat.Fallback != "" || cat.About != "live from Solvimon (GET /v1/webhooks/actions)" {
 		t.Fatalf("live catalogue %+v", cat)
 	}
-	var served []string
-	for _, w := range sandboxActions {
-		for _, a := range w.Actions {
-			served = append(served, w.ObjectType+"."+a)
-		}
-	}
+	served := solvimonemu.Actions()
 	if !slices.Equal(cat.Names(), served) {
 		t.Fatalf("events %v\nwant what the sandbox serves %v", cat.Names(), served)
 	}

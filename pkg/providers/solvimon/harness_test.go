@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
@@ -20,7 +22,7 @@ import (
 )
 
 // specYAML is Solvimon's official OpenAPI document (see testdata/README.md
-// for the one fix it needed).
+// for the one fix it needed). The emulator's tests read the same copy.
 //
 //go:embed testdata/solvimon-webhooks-api-openapi.yml
 var specYAML []byte
@@ -38,7 +40,7 @@ type seenRequest struct {
 type env struct {
 	t      *testing.T
 	clock  *providertest.Clock
-	box    *Sandbox
+	box    *solvimonemu.Emulator
 	srv    *httptest.Server
 	base   string
 	mu     sync.Mutex
@@ -57,7 +59,7 @@ func newEnv(t *testing.T, checks ...spectest.Option) *env {
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/solvimon"
-	e.box = NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now,
+	e.box = solvimonemu.New(emulator.Options{BaseURL: e.base, Now: e.clock.Now,
 		HTTP: httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 5 * time.Second})})
 	if len(checks) == 0 {
 		checks = []spectest.Option{spectest.WithResponses(), spectest.WithStrict()}
@@ -104,7 +106,7 @@ type clientOpts struct {
 // client builds a client with the sandbox API key unless opts say otherwise.
 func (e *env) client(opts ...func(*clientOpts)) *Client {
 	e.t.Helper()
-	o := clientOpts{stored: map[string]string{"api-key": SandboxAPIKey}, env: map[string]string{}, errOut: &bytes.Buffer{}}
+	o := clientOpts{stored: map[string]string{"api-key": solvimonemu.SandboxAPIKey}, env: map[string]string{}, errOut: &bytes.Buffer{}}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -1,11 +1,13 @@
 // Package solvimon adapts Solvimon's Configuration API webhooks
 // (https://docs.solvimon.com, "Configuration API / Webhooks") to hookctl's
-// provider-neutral model, and emulates that API for `hookctl sandbox`.
+// provider-neutral model.
 //
 // Wire facts follow Solvimon's published OpenAPI document (a copy is in
-// testdata/) and the project's providers.md; the emulator's traffic is checked
-// against that document in the tests, so the client and the emulator cannot
-// quietly agree on something the real API would reject.
+// testdata/) and the project's providers.md. The tests run the client
+// against the emulator in internal/emulator/solvimon, written separately
+// from the same documents, with the traffic checked against the OpenAPI
+// document, so the client and the emulator cannot quietly agree on
+// something the real API would reject.
 package solvimon
 
 import (
@@ -85,14 +87,6 @@ func Spec() provider.Spec {
 		SecretOverlap:   SecretOverlap,
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
-		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
-		Demo: &provider.Demo{
-			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey},
-			Register:  []string{"--url", "https://hooks.example.com/solvimon", "--event", "INVOICE.CREATED", "--name", "billing", "--reference", "billing-1"},
-			UpdateURL: "https://hooks.example.com/solvimon/v2",
-			Event:     "INVOICE.CREATED",
-			Rotate:    true,
-		},
 	}
 }
 

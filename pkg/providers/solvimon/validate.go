@@ -14,8 +14,10 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Field rules. The client checks them before sending anything and the
-// emulator answers them with 400 INVALID_FIELD, so both live here.
+// Field rules. The client checks them before sending anything, so a bad
+// value fails as a usage error (exit 2) instead of a 400. The emulator in
+// internal/emulator/solvimon has its own copy of the documented rules
+// (issue 15), so the client's tests check these against the docs.
 //
 // Sources: the published OpenAPI document carries no pattern or length at
 // all; Solvimon's rendered API reference gives the password, api_header_field
@@ -55,14 +57,12 @@ const (
 	AuthNone     = "NONE"
 )
 
-// fieldError is one broken field rule, phrased for both sides: the client
-// turns it into a usage error naming the flag, the emulator into an ApiError
-// naming the wire field.
+// fieldError is one broken field rule, naming the wire field and the flag
+// that sets it.
 type fieldError struct {
-	Field   string // wire name, e.g. api_header_field
-	Flag    string // CLI flag, e.g. --api-header-field ("" when none)
-	Rule    string
-	Missing bool
+	Field string // wire name, e.g. api_header_field
+	Flag  string // CLI flag, e.g. --api-header-field ("" when none)
+	Rule  string
 }
 
 func (e *fieldError) Error() string { return e.Field + ": " + e.Rule }
@@ -82,7 +82,7 @@ func checkText(field, flag, v string, required bool) *fieldError {
 	switch {
 	case strings.TrimSpace(v) == "":
 		if required {
-			return &fieldError{Field: field, Flag: flag, Rule: "is required and must not be blank", Missing: v == ""}
+			return &fieldError{Field: field, Flag: flag, Rule: "is required and must not be blank"}
 		}
 		if v != "" {
 			return &fieldError{Field: field, Flag: flag, Rule: "must not be blank"}
@@ -102,7 +102,7 @@ func checkReference(v string) *fieldError { return checkText("reference", "--ref
 // (receivers on a private network exist) but reported so the client can warn.
 func checkURL(v string) (plainHTTP bool, fe *fieldError) {
 	bad := func(rule string) (bool, *fieldError) {
-		return false, &fieldError{Field: "url", Flag: "--url", Rule: rule, Missing: v == ""}
+		return false, &fieldError{Field: "url", Flag: "--url", Rule: rule}
 	}
 	if v == "" {
 		return bad("is required")
@@ -258,22 +258,22 @@ func validateBody(b *webhookBody, create bool) (plainHTTP bool, fe *fieldError) 
 
 // checkAuthComplete: an endpoint that expects a password or key must get
 // one. The docs are silent on what Solvimon does otherwise; a webhook that
-// can never authenticate is surely a mistake, so both sides refuse it.
+// can never authenticate is surely a mistake, so the client refuses it.
 func checkAuthComplete(authType, username, password, headerField, apiKey string) *fieldError {
 	switch authType {
 	case AuthPassword:
 		if username == "" {
-			return &fieldError{Field: "username", Flag: "--username", Rule: "is required with authentication_type PASSWORD", Missing: true}
+			return &fieldError{Field: "username", Flag: "--username", Rule: "is required with authentication_type PASSWORD"}
 		}
 		if password == "" {
-			return &fieldError{Field: "password", Flag: "--endpoint-secret-file", Rule: "is required with authentication_type PASSWORD", Missing: true}
+			return &fieldError{Field: "password", Flag: "--endpoint-secret-file", Rule: "is required with authentication_type PASSWORD"}
 		}
 	case AuthAPIKey:
 		if headerField == "" {
-			return &fieldError{Field: "api_header_field", Flag: "--api-header-field", Rule: "is required with authentication_type API_KEY", Missing: true}
+			return &fieldError{Field: "api_header_field", Flag: "--api-header-field", Rule: "is required with authentication_type API_KEY"}
 		}
 		if apiKey == "" {
-			return &fieldError{Field: "api_key", Flag: "--endpoint-secret-file", Rule: "is required with authentication_type API_KEY", Missing: true}
+			return &fieldError{Field: "api_key", Flag: "--endpoint-secret-file", Rule: "is required with authentication_type API_KEY"}
 		}
 	}
 	return nil

@@ -1,7 +1,6 @@
 package solvimon
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -103,15 +102,6 @@ type webhookBody struct {
 	APIKey              *string   `json:"api_key,omitempty"`
 }
 
-// envelope is the body of a delivery to the receiving endpoint.
-type envelope struct {
-	CreatedAt         string          `json:"created_at"`
-	Type              string          `json:"type"`
-	OriginalRequestID string          `json:"original_request_id,omitempty"`
-	Environment       string          `json:"environment"`
-	Data              json.RawMessage `json:"data"`
-}
-
 // timeLayouts are the ISO 8601 shapes Solvimon's "instant" fields come in:
 // documented without milliseconds, but Java's Instant.toString adds them
 // when non-zero, and some fields are zone-less local date-times (read as UTC).
@@ -140,10 +130,6 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("unrecognised time %q (want ISO 8601, e.g. 2026-01-02T15:04:05Z)", s)
 }
-
-// formatTime is the emulator's ISO 8601 instant: UTC, seconds precision, as
-// Solvimon documents its timestamps.
-func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func ptr[T any](v T) *T { return &v }
 

@@ -12,15 +12,18 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/emulator"
 )
 
 // Delivery signing, written here on purpose rather than taken from
 // pkg/signature: the tests cross-check the two implementations (and
 // openssl), so a shared mistake cannot hide.
 //
-// [providers.md] HMAC-SHA256 over "{timestamp}.{payload}" keyed with the
+// [providers.md §2.5] HMAC-SHA256 over "{timestamp}.{payload}" keyed with the
 // webhook's secret_key (its bytes as given), headers
 // X-PAYLOAD-SIGNATURE-TIMESTAMP (ISO 8601, here RFC 3339 UTC) and
 // X-PAYLOAD-SIGNATURE with one "v1=<hex>" per valid secret, comma
@@ -51,37 +54,37 @@ func signatureHeader(secrets []string, timestamp string, body []byte) string {
 
 // sampleData is the data of a delivery: the webhook itself (without its
 // secrets) for WEBHOOK events, else a small stand-in for the resource.
-func (s *Sandbox) sampleData(rec *record, event string, now time.Time) (json.RawMessage, error) {
+func (s *Emulator) sampleData(rec *Record, event string, now time.Time) (json.RawMessage, error) {
 	resource, action, _ := strings.Cut(event, ".")
 	if resource == "WEBHOOK" {
-		w := s.wire(rec, now)
+		w := out(rec, now)
 		w.SecretKey, w.PreviousSecretKey, w.Password, w.APIKey = nil, nil, nil, nil
 		w.PenaltyBox, w.PenaltyBoxData = nil, nil
 		return json.Marshal(w)
 	}
 	return json.Marshal(map[string]any{
 		"object_type": resource,
-		"id":          strings.ToLower(resource) + "_" + randomHex(8),
+		"id":          strings.ToLower(resource) + "_" + emulator.RandomHex(8),
 		"action":      action,
-		"created_at":  formatTime(now),
+		"created_at":  instant(now),
 	})
 }
 
 // envelope is a delivery body: {created_at, type, original_request_id,
 // environment, data} [providers.md]. The sandbox is Solvimon's TEST
 // environment.
-func (s *Sandbox) envelope(rec *record, event string, now time.Time, requestID string) ([]byte, error) {
+func (s *Emulator) envelope(rec *Record, event string, now time.Time, requestID string) ([]byte, error) {
 	data, err := s.sampleData(rec, event, now)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(envelope{CreatedAt: formatTime(now), Type: event, OriginalRequestID: requestID, Environment: "TEST", Data: data})
+	return json.Marshal(delivery{CreatedAt: instant(now), Type: event, OriginalRequestID: requestID, Environment: "TEST", Data: data})
 }
 
 // deliveryRequest builds the POST to the endpoint: signed when the webhook
 // has a secret, and carrying the endpoint's own authentication (Basic or an
 // API key header) as configured [solvimon-webhooks.yml endpoint_auth].
-func deliveryRequest(ctx context.Context, rec *record, body []byte, now time.Time) (*http.Request, error) {
+func deliveryRequest(ctx context.Context, rec *Record, body []byte, now time.Time) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rec.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("solvimon sandbox: webhook %s: %w", rec.ID, err)
@@ -89,14 +92,14 @@ func deliveryRequest(ctx context.Context, rec *record, body []byte, now time.Tim
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Solvimon-Webhooks (hookctl sandbox)")
 	if rec.SecretKey != "" {
-		ts := formatTime(now)
+		ts := instant(now)
 		req.Header.Set(HeaderSignatureTimestamp, ts)
 		req.Header.Set(HeaderSignature, signatureHeader(signingSecrets(rec, now), ts, body))
 	}
 	switch rec.AuthenticationType {
-	case AuthPassword:
+	case authPassword:
 		req.SetBasicAuth(rec.Username, rec.Password)
-	case AuthAPIKey:
+	case authAPIKey:
 		req.Header.Set(rec.APIHeaderField, rec.APIKey)
 	}
 	return req, nil
@@ -104,7 +107,7 @@ func deliveryRequest(ctx context.Context, rec *record, body []byte, now time.Tim
 
 // send delivers body to the endpoint and returns "" on a 2xx within 10 s
 // [providers.md], else the cause.
-func (s *Sandbox) send(ctx context.Context, rec *record, body []byte, now time.Time) string {
+func (s *Emulator) send(ctx context.Context, rec *Record, body []byte, now time.Time) string {
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	req, err := deliveryRequest(ctx, rec, body, now)
@@ -125,16 +128,16 @@ func (s *Sandbox) send(ctx context.Context, rec *record, body []byte, now time.T
 
 // Delivery builds a correctly signed delivery of event for webhook id,
 // addressed to its URL, without sending it (`hookctl sandbox deliver`).
-func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
-	if !actionPattern.MatchString(event) {
+func (s *Emulator) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
+	if res, act, ok := strings.Cut(event, "."); !ok || res == "" || act == "" || strings.ToUpper(event) != event || strings.ContainsFunc(event, unicode.IsSpace) {
 		return nil, fmt.Errorf("solvimon sandbox: event %q is not of the form RESOURCE.ACTION (e.g. INVOICE.CREATED)", event)
 	}
-	if !servesAction(event) {
+	if !serves(event) {
 		return nil, fmt.Errorf("solvimon sandbox: %s is not an action the sandbox serves (GET /v1/webhooks/actions; `hookctl events`)", event)
 	}
 	s.mu.Lock()
 	cur, ok := s.hooks[id]
-	var snap record
+	var snap Record
 	if ok {
 		snap = *cur
 	}

@@ -1,3 +1,10 @@
+// Package solvimon emulates Solvimon's Configuration API webhooks for
+// `hookctl sandbox`, written from the project's providers.md (§2) and
+// Solvimon's published OpenAPI document and webhook guide (copies under
+// internal/spectest/specs and pkg/providers/solvimon/testdata), with its own
+// wire types and rules: it shares no code with the Solvimon client, so the
+// client's tests against it check the client against the docs, not against
+// itself (issue 15).
 package solvimon
 
 import (
@@ -16,9 +23,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/internal/emulator/idempotency"
-	"github.com/hookctl/hookctl/pkg/httpclient"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
 
 // The emulator's fixed credentials, listed in `hookctl sandbox serve --help`.
@@ -38,6 +44,9 @@ const (
 	idempotencyRetained = 48 * time.Hour // [providers.md] retention 48 h
 	deliveryTimeout     = 10 * time.Second
 	signingProtocol     = "HmacSHA256" // [providers.md] example value of signing_protocol
+	// secretOverlap: after a roll "both new and previous secret remain
+	// valid for up to 24 h" [providers.md §2.5].
+	secretOverlap = 24 * time.Hour
 )
 
 // retrySchedule is Solvimon's delivery retry schedule [providers.md]: the
@@ -51,44 +60,15 @@ func retryDelay(attempt int) time.Duration {
 	return retrySchedule[min(attempt, len(retrySchedule)-1)]
 }
 
-// sandboxActions is the emulator's one list of actions: GET
-// /v1/webhooks/actions serves it, and create, patch and deliveries accept
-// exactly what it holds ("valid values from GET /webhooks/actions"
-// [providers.md]). Every resource of the webhook guide with CREATED,
-// UPDATED and DELETE [spec: the guide's catalogue], and the finer actions
-// the API reference names as valid values, INVOICE.STATUS_TO_FINAL and
-// INVOICE.PAID [providers.md].
-var sandboxActions = func() []wireAction {
-	out := []wireAction{}
-	for _, res := range strings.Fields(`CUSTOMER PLATFORM PRICING_PLAN PRICING_PLAN_VERSION
-		PRICING_PLAN_SUBSCRIPTION PRICING_PLAN_SCHEDULE QUOTE QUOTE_VERSION CONTACT ALERT_RULE METER
-		METER_PROPERTY METER_VALUE METER_VALUE_CALCULATION BILLABLE_METRIC PRODUCT PRODUCT_ITEM
-		PRODUCT_CATEGORY BILLING_ENTITY FEATURE PAYMENT_ACCEPTOR INVOICE FILE_PROCESSING_SETTINGS
-		WEBHOOK FILE`) {
-		acts := []string{"CREATED", "UPDATED", "DELETE"}
-		if res == "INVOICE" {
-			acts = append(acts, "STATUS_TO_FINAL", "PAID")
-		}
-		out = append(out, wireAction{ObjectType: res, Actions: acts})
-	}
-	return out
-}()
-
-// servesAction reports whether a is in sandboxActions.
-func servesAction(a string) bool {
-	res, act, _ := strings.Cut(a, ".")
-	return slices.ContainsFunc(sandboxActions, func(w wireAction) bool {
-		return w.ObjectType == res && slices.Contains(w.Actions, act)
-	})
-}
-
 // testEventType is the type of send-test and test-connection deliveries
 // [closest]: the docs do not name it; it keeps the RESOURCE.ACTION shape so
 // receivers that route on type do not choke.
 const testEventType = "WEBHOOK.TEST"
 
-// record is one stored webhook, secrets included (State writes it out).
-type record struct {
+// Record is one stored webhook, secrets included: State writes it out in
+// this shape, so its JSON names are the `sandbox serve --state` file format
+// and must not change.
+type Record struct {
 	Seq                 int64      `json:"seq"`
 	ID                  string     `json:"id"`
 	Name                string     `json:"name"`
@@ -106,12 +86,12 @@ type record struct {
 	SecretKey           string     `json:"secret_key"`
 	PreviousSecretKey   string     `json:"previous_secret_key,omitempty"`
 	SecretRolledAt      *time.Time `json:"secret_rolled_at,omitempty"`
-	Penalty             *penalty   `json:"penalty,omitempty"`
+	Penalty             *Penalty   `json:"penalty,omitempty"`
 }
 
-// penalty is a parked endpoint: the failed delivery waits here until a
+// Penalty is a parked endpoint: the failed delivery waits here until a
 // resend succeeds, and later deliveries would queue behind it.
-type penalty struct {
+type Penalty struct {
 	Since      time.Time `json:"since"`
 	RetryCount int       `json:"retry_count"`
 	RetryAt    time.Time `json:"retry_at"`
@@ -120,15 +100,15 @@ type penalty struct {
 	Payload    string    `json:"payload"`
 }
 
-// sandboxState is the State/LoadState document.
-type sandboxState struct {
+// state is the State/LoadState document.
+type state struct {
 	Seq      int64     `json:"seq"`
-	Webhooks []*record `json:"webhooks"`
+	Webhooks []*Record `json:"webhooks"`
 }
 
-// Sandbox emulates Solvimon's webhook API in memory. It is safe for
+// Emulator emulates Solvimon's webhook API in memory. It is safe for
 // concurrent use; outbound deliveries run without holding its lock.
-type Sandbox struct {
+type Emulator struct {
 	base string
 	now  func() time.Time
 	http *http.Client
@@ -136,21 +116,44 @@ type Sandbox struct {
 
 	mu    sync.Mutex
 	seq   int64
-	hooks map[string]*record
+	hooks map[string]*Record
 	idem  *idempotency.Store
 }
 
-var _ provider.Sandbox = (*Sandbox)(nil)
+var _ emulator.Emulator = (*Emulator)(nil)
 
-// NewSandbox builds an empty emulator.
-func NewSandbox(o provider.SandboxOptions) *Sandbox {
-	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, http: o.HTTP,
-		hooks: map[string]*record{}}
+// Entry registers the emulator with pkg/sandbox.
+func Entry() emulator.Entry {
+	return emulator.Entry{
+		Name: name,
+		New:  func(o emulator.Options) emulator.Emulator { return New(o) },
+		Demo: &emulator.Demo{
+			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey},
+			Register:  []string{"--url", "https://hooks.example.com/solvimon", "--event", "INVOICE.CREATED", "--name", "billing", "--reference", "billing-1"},
+			UpdateURL: "https://hooks.example.com/solvimon/v2",
+			Event:     "INVOICE.CREATED",
+			Rotate:    true,
+		},
+		Help: "API key " + SandboxAPIKey + " (or Bearer token " + SandboxToken + ")",
+	}
+}
+
+// name is the provider id: the sandbox's mount point and the profile's
+// provider.
+const name = "solvimon"
+
+// New builds an empty emulator.
+func New(o emulator.Options) *Emulator {
+	s := &Emulator{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, http: o.HTTP,
+		hooks: map[string]*Record{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.http == nil {
-		s.http = httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: deliveryTimeout, UserAgent: "hookctl-sandbox"})
+		// pkg/sandbox passes its delivery client; this fallback is a plain
+		// one, as pkg/httpclient depends on pkg/webhook, a client package
+		// (deps_test.go). Deliveries set their own User-Agent.
+		s.http = &http.Client{Timeout: deliveryTimeout}
 	}
 	// Same key + different request: 400 IDEMPOTENCY_CHECK_FAILED (the docs
 	// name the code but not the status; 400 because it is the caller's
@@ -188,13 +191,13 @@ func NewSandbox(o provider.SandboxOptions) *Sandbox {
 }
 
 // ProfileArgs point `hookctl profile add` at this emulator.
-func (s *Sandbox) ProfileArgs() []string {
-	return []string{"--provider", Name, "--environment", "test", "--base-url", s.base}
+func (s *Emulator) ProfileArgs() []string {
+	return []string{"--provider", name, "--environment", "test", "--base-url", s.base}
 }
 
 // ServeHTTP authenticates, applies idempotency and routes. Every answer
 // carries X-REQUEST-ID [providers.md].
-func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-REQUEST-ID", uuid.NewString())
 	if status, code, msg := authenticate(r); status != 0 {
 		writeError(w, status, code, "", msg, "")
@@ -244,7 +247,7 @@ var versionedPath = regexp.MustCompile(`^/v([^/]*)(/webhooks(/.*)?)$`)
 // knownPath matches the documented paths, to tell 405 from 404.
 var knownPath = regexp.MustCompile(`^/v1/webhooks(/actions|/test-connection|/[^/]+(/secret-key|/send-test|/send-penalty-box-payload)?)?$`)
 
-func (s *Sandbox) unknown(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) unknown(w http.ResponseWriter, r *http.Request) {
 	switch m := versionedPath.FindStringSubmatch(r.URL.Path); {
 	case m != nil && m[1] != "1":
 		// [spec] version is a path parameter; ApiErrorCode has UNSUPPORTED_VERSION.
@@ -260,37 +263,14 @@ func (s *Sandbox) unknown(w http.ResponseWriter, r *http.Request) {
 // the caller's mistakes and API_ERROR for the server's [closest: the enum's
 // two values].
 func writeError(w http.ResponseWriter, status int, code, field, msg, resourceID string) {
-	e := apiError{Type: "INVALID_REQUEST", Code: code, Message: msg}
+	e := errorOut{Type: "INVALID_REQUEST", Code: code, Field: field, Message: msg, ResourceID: resourceID}
 	if status >= 500 {
 		e.Type = "API_ERROR"
 	}
-	if field != "" {
-		e.Field = &field
-	}
 	if resourceID != "" {
-		e.ResourceID = &resourceID
-		e.ResourceType = ptr("WEBHOOK")
+		e.ResourceType = "WEBHOOK"
 	}
-	writeJSON(w, status, e)
-}
-
-func writeFieldError(w http.ResponseWriter, fe *fieldError) {
-	code := "INVALID_FIELD"
-	if fe.Missing {
-		// [spec] ApiErrorCode has MISSING_FIELD for an absent required field.
-		code = "MISSING_FIELD"
-	}
-	writeError(w, http.StatusBadRequest, code, fe.Field, fe.Rule, "")
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"type":"API_ERROR","code":"INTERNAL_ERROR","message":"encoding failed"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
+	emulator.WriteJSON(w, status, e)
 }
 
 func notFound(w http.ResponseWriter, id string) {
@@ -300,8 +280,8 @@ func notFound(w http.ResponseWriter, id string) {
 // --- idempotency -----------------------------------------------------------
 
 // idempotent runs a write once per caller and Idempotency-Key (the rules
-// are in NewSandbox's idempotency.Options).
-func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, key string) {
+// are in New's idempotency.Options).
+func (s *Emulator) idempotent(w http.ResponseWriter, r *http.Request, key string) {
 	if len(key) > maxIdempotencyKey {
 		writeError(w, http.StatusBadRequest, "INVALID_FIELD", "Idempotency-Key", fmt.Sprintf("must be at most %d characters", maxIdempotencyKey), "")
 		return
@@ -317,26 +297,43 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, key string)
 	s.idem.Serve(w, r, scope, body, s.mux)
 }
 
-// State is every webhook, secrets and penalty box included.
-func (s *Sandbox) State() (json.RawMessage, error) {
+// Stored is a copy of webhook id as the emulator keeps it, secrets
+// included (a test hook: what a client really sent).
+func (s *Emulator) Stored(id string) (Record, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := sandboxState{Seq: s.seq, Webhooks: make([]*record, 0, len(s.hooks))}
+	rec, ok := s.hooks[id]
+	if !ok {
+		return Record{}, false
+	}
+	out := *rec
+	if rec.Penalty != nil {
+		p := *rec.Penalty
+		out.Penalty = &p
+	}
+	return out, true
+}
+
+// State is every webhook, secrets and penalty box included.
+func (s *Emulator) State() (json.RawMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := state{Seq: s.seq, Webhooks: make([]*Record, 0, len(s.hooks))}
 	for _, rec := range s.hooks {
 		st.Webhooks = append(st.Webhooks, rec)
 	}
-	slices.SortFunc(st.Webhooks, func(a, b *record) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(st.Webhooks, func(a, b *Record) int { return cmp.Compare(a.Seq, b.Seq) })
 	return json.Marshal(st)
 }
 
 // LoadState replaces the emulator's webhooks. Idempotency keys are not part
 // of the state: a restarted sandbox forgets them, as a cache would.
-func (s *Sandbox) LoadState(raw json.RawMessage) error {
-	var st sandboxState
+func (s *Emulator) LoadState(raw json.RawMessage) error {
+	var st state
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return fmt.Errorf("solvimon sandbox state: %w", err)
 	}
-	hooks := map[string]*record{}
+	hooks := map[string]*Record{}
 	for _, rec := range st.Webhooks {
 		if rec == nil || rec.ID == "" || rec.SecretKey == "" {
 			return errors.New("solvimon sandbox state: a webhook without id or secret_key")
@@ -345,7 +342,7 @@ func (s *Sandbox) LoadState(raw json.RawMessage) error {
 			return fmt.Errorf("solvimon sandbox state: webhook %s appears twice", rec.ID)
 		}
 		if rec.AuthenticationType == "" {
-			rec.AuthenticationType = AuthNone
+			rec.AuthenticationType = authNone
 		}
 		hooks[rec.ID] = rec
 		st.Seq = max(st.Seq, rec.Seq)
