@@ -23,9 +23,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd"
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/providers/pexa"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/providers/solvimon"
@@ -317,7 +317,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	logins := map[string]string{
 		"pexa":      pexa.SandboxClientSecret + "\n",
 		"pwc":       pwc.SandboxUsername + "\n" + pwc.SandboxPassword + "\n",
-		"offblocks": offblocks.SandboxAPIKey + "\n" + offblocks.SandboxAPISecret + "\n",
+		"offblocks": offblocksemu.SandboxAPIKey + "\n" + offblocksemu.SandboxAPISecret + "\n",
 	}
 	for _, prov := range scanProviders {
 		p := "scan-" + prov
@@ -557,7 +557,7 @@ func (s *leakScan) checkCoverage() {
 func (s *leakScan) checkSecrets() {
 	t := s.t
 	for k, v := range map[string]string{"solvimon-api-key": solvimon.SandboxAPIKey, "pexa-client-secret": pexa.SandboxClientSecret,
-		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
+		"offblocks-api-key": offblocksemu.SandboxAPIKey, "offblocks-api-secret": offblocksemu.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
 		s.secrets[k] = v
 	}
 	var names []string
