@@ -5,7 +5,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"net/http"
 	"slices"
 	"strings"
@@ -256,6 +259,13 @@ func TestEmulatorTokenAndKeyEndpoints(t *testing.T) {
 	ub, _ = json.Marshal(keyUpload{PublicKey: "-----BEGIN PUBLIC KEY-----"})
 	if s, m, _ := e.raw(http.MethodPut, signingPath, c.signed(http.MethodPut, signingPath, uuid.NewString(), ub), ub); s != 400 || !strings.Contains(m, "base64") {
 		t.Fatalf("bare PEM upload: %d %q", s, m)
+	}
+	// Nor is a private key: a client that uploads its secret half by
+	// mistake is told so, not served.
+	der, _ := x509.MarshalPKCS8PrivateKey(c.key)
+	ub, _ = json.Marshal(keyUpload{PublicKey: base64.StdEncoding.EncodeToString(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))})
+	if s, m, _ := e.raw(http.MethodPut, signingPath, c.signed(http.MethodPut, signingPath, uuid.NewString(), ub), ub); s != 400 || !strings.Contains(m, "PEM public key") {
+		t.Fatalf("private key upload: %d %q", s, m)
 	}
 	c.upload()
 	if got := e.box.SigningKeyID(); got != c.keyID {
