@@ -23,11 +23,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd"
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 )
 
@@ -318,7 +318,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	logins := map[string]string{
 		"pexa":      pexaemu.SandboxClientSecret + "\n",
 		"pwc":       pwc.SandboxUsername + "\n" + pwc.SandboxPassword + "\n",
-		"offblocks": offblocks.SandboxAPIKey + "\n" + offblocks.SandboxAPISecret + "\n",
+		"offblocks": offblocksemu.SandboxAPIKey + "\n" + offblocksemu.SandboxAPISecret + "\n",
 	}
 	for _, prov := range scanProviders {
 		p := "scan-" + prov
@@ -558,7 +558,7 @@ func (s *leakScan) checkCoverage() {
 func (s *leakScan) checkSecrets() {
 	t := s.t
 	for k, v := range map[string]string{"solvimon-api-key": solvimonemu.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
-		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
+		"offblocks-api-key": offblocksemu.SandboxAPIKey, "offblocks-api-secret": offblocksemu.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
 		s.secrets[k] = v
 	}
 	var names []string

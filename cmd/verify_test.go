@@ -23,8 +23,8 @@ import (
 	"testing"
 	"time"
 
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -131,7 +131,7 @@ func TestVerifyKeyRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	box := srv.Box("offblocks").(*offblocks.Sandbox)
+	box := srv.Box("offblocks").(*offblocksemu.Sandbox)
 	runOK(t, append([]string{"profile", "add", "ob"}, box.ProfileArgs()...)...)
 	runOK(t, "keys", "generate", "-p", "ob")
 	runOK(t, "keys", "upload", "-p", "ob")

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"github.com/hookctl/hookctl/internal/emulator"
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/pkg/providers"
@@ -14,7 +15,7 @@ func Entries() []emulator.Entry {
 	return []emulator.Entry{
 		pexaemu.Entry(),
 		solvimonemu.Entry(),
-		fromSpec("offblocks", "API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret"),
+		offblocksemu.Entry(),
 		fromSpec("pwc", "user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number\nDE123456789, account 1234567890)"),
 	}
 }

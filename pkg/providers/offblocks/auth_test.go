@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -61,8 +62,8 @@ func TestTokenCache(t *testing.T) {
 	if n := len(e.requests(http.MethodPost, "/v1/auth/token")); n != 1 {
 		t.Fatalf("%d logins for two runs; the token should come from the keyring", n)
 	}
-	// tokenLifetime is an hour; within expiryMargin of it a new one is fetched.
-	e.clock.Add(tokenLifetime - expiryMargin/2)
+	// The emulator's tokens live an hour; within expiryMargin of it a new one is fetched.
+	e.clock.Add(offblocksemu.TokenLifetime - expiryMargin/2)
 	if _, err := e.client().List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -78,9 +79,7 @@ func TestTokenRejected(t *testing.T) {
 	ctx := context.Background()
 	c := e.client()
 	e.ready(c)
-	e.box.mu.Lock()
-	clear(e.box.tokens)
-	e.box.mu.Unlock()
+	e.box.ForgetTokens()
 	e.resetSeen()
 	if _, err := e.client().List(ctx, webhook.ListOptions{}); err != nil {
 		t.Fatalf("List after the token was revoked: %v", err)
@@ -98,9 +97,7 @@ func TestTokenRejected(t *testing.T) {
 
 	// A write refused for its token is the same operation when resent
 	// with a new one: same Idempotency-Key, new signature.
-	e.box.mu.Lock()
-	clear(e.box.tokens)
-	e.box.mu.Unlock()
+	e.box.ForgetTokens()
 	if _, err := e.client().Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/t"}); err != nil {
 		t.Fatalf("Register after the token was revoked: %v", err)
 	}
@@ -122,7 +119,7 @@ func TestPersistent401(t *testing.T) {
 	e.wrap = func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet {
-				writeError(w, http.StatusUnauthorized, "Not authorised")
+				writeMessage(w, http.StatusUnauthorized, "Not authorised")
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -160,7 +157,7 @@ func TestCachedTokenBoundToSecret(t *testing.T) {
 		t.Errorf("%d logins, want 2: the wrong secret must be tried", n)
 	}
 	raw, err := e.store.Get("sbx", CredToken)
-	if err != nil || strings.Contains(raw, SandboxAPISecret) || strings.Contains(raw, SandboxAPIKey) {
+	if err != nil || strings.Contains(raw, offblocksemu.SandboxAPISecret) || strings.Contains(raw, offblocksemu.SandboxAPIKey) {
 		t.Errorf("token cache %q (%v) holds a credential", raw, err)
 	}
 }

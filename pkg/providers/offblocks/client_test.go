@@ -45,11 +45,8 @@ func TestFlow(t *testing.T) {
 	if _, err := uuid.Parse(keyID); err != nil {
 		t.Fatalf("upload returned key id %q", keyID)
 	}
-	e.box.mu.Lock()
-	stored := e.box.signing
-	e.box.mu.Unlock()
-	if stored == nil || stored.ID != keyID {
-		t.Fatalf("emulator holds key %+v, client got id %s", stored, keyID)
+	if stored := e.box.SigningKeyID(); stored != keyID {
+		t.Fatalf("emulator holds key %q, client got id %s", stored, keyID)
 	}
 	info, err := c.PublicKey(ctx)
 	if err != nil || info.KeyID != keyID {
@@ -101,12 +98,12 @@ func TestFlow(t *testing.T) {
 	if req.URL.String() != newURL || req.Method != http.MethodPost {
 		t.Fatalf("delivery goes to %s %s", req.Method, req.URL)
 	}
-	var db deliveryBody
+	var db struct{ WebhookType, EventID string }
 	if err := json.Unmarshal(body, &db); err != nil || db.WebhookType != "card.updated" || db.EventID == "" {
 		t.Fatalf("delivery body %s (%v)", body, err)
 	}
 	keys, err := Spec().VerificationKeys(ctx, e.deps())
-	if err != nil || len(keys) != 1 || keys[0].KeyID != e.box.verify.ID {
+	if err != nil || len(keys) != 1 || keys[0].KeyID != verifyID(e) {
 		t.Fatalf("VerificationKeys = %+v, %v", keys, err)
 	}
 	scheme, err := signature.Lookup(Spec().Scheme)
@@ -233,10 +230,8 @@ func TestRetryReusesIdempotencyKey(t *testing.T) {
 	if !bytes.Equal(puts[0].Body, puts[1].Body) {
 		t.Errorf("bodies differ between attempts")
 	}
-	e.box.mu.Lock()
-	n := len(e.box.hooks)
-	_, ok := e.box.hooks[regs[0].ID]
-	e.box.mu.Unlock()
+	ids := e.box.WebhookIDs()
+	n, ok := len(ids), slices.Contains(ids, regs[0].ID)
 	if n != 1 || !ok {
 		t.Fatalf("emulator has %d webhooks (returned id known: %v); want exactly the one", n, ok)
 	}
@@ -299,4 +294,10 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 	if _, err := c.Register(ctx, webhook.CreateRequest{URL: "http://127.0.0.1:9999/hook"}); err != nil {
 		t.Fatalf("loopback http refused: %v", err)
 	}
+}
+
+// verifyID is the id of the emulator's current verification key.
+func verifyID(e *env) string {
+	id, _ := e.box.VerificationKey()
+	return id
 }

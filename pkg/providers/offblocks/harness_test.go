@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -32,7 +34,7 @@ type seenRequest struct {
 type env struct {
 	t      *testing.T
 	clock  *providertest.Clock
-	box    *Sandbox
+	box    *offblocksemu.Sandbox
 	srv    *httptest.Server
 	base   string
 	vars   map[string]string
@@ -47,14 +49,14 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, clock: providertest.NewClock(), vars: map[string]string{
-		"HOOKCTL_API_KEY":    SandboxAPIKey,
-		"HOOKCTL_API_SECRET": SandboxAPISecret,
+		"HOOKCTL_API_KEY":    offblocksemu.SandboxAPIKey,
+		"HOOKCTL_API_SECRET": offblocksemu.SandboxAPISecret,
 	}}
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/offblocks"
-	e.box = NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now})
+	e.box = offblocksemu.New(emulator.Options{BaseURL: e.base, Now: e.clock.Now})
 	// The emulator is looked up per request so a test can swap in a
 	// restarted one.
 	inner := http.StripPrefix("/offblocks", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -188,4 +190,12 @@ func (e *env) signed(c *Client, method, path, idem string, body []byte) http.Hea
 		e.t.Fatal(err)
 	}
 	return h
+}
+
+// writeMessage answers an error the way the emulator does ({"message"}),
+// for tests that stand in for OffBlocks.
+func writeMessage(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"message": msg})
 }

@@ -181,25 +181,23 @@ func TestVerificationKeyRefresh(t *testing.T) {
 		t.Fatalf("%d fetches, want 1 (then the keyring cache)", n)
 	}
 
-	v, err := newVerifyRecord()
+	newID, err := e.box.RotateVerificationKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.box.mu.Lock()
-	e.box.verify = v
-	e.box.mu.Unlock()
+	_, newPub := e.box.VerificationKey()
 	if k, err := e.client().VerificationKey(ctx, first[0].KeyID); err != nil || k.KeyID != first[0].KeyID {
 		t.Fatalf("known id: %+v, %v (want the cached key)", k, err)
 	}
-	k, err := e.client().VerificationKey(ctx, v.ID)
-	if err != nil || k.KeyID != v.ID || !k.Public.(*ecdsa.PublicKey).Equal(&v.key.PublicKey) {
+	k, err := e.client().VerificationKey(ctx, newID)
+	if err != nil || k.KeyID != newID || !k.Public.(*ecdsa.PublicKey).Equal(newPub) {
 		t.Fatalf("unknown id: %+v, %v (want the new key)", k, err)
 	}
 	if n := len(e.requests(http.MethodGet, verificationKeyPath)); n != 2 {
 		t.Fatalf("%d fetches, want 2", n)
 	}
 	keys, err := e.client().VerificationKeys(ctx)
-	if err != nil || keys[0].KeyID != v.ID {
+	if err != nil || keys[0].KeyID != newID {
 		t.Fatalf("cache not replaced: %+v, %v", keys, err)
 	}
 }

@@ -1,6 +1,7 @@
 // Package offblocks adapts the webhook API of OffBlocks
 // (https://docs.offblocks.xyz, "API reference / Webhooks") to hookctl's
-// provider-neutral model, and emulates that API for `hookctl sandbox`.
+// provider-neutral model. Its emulator for `hookctl sandbox` is a separate
+// package, internal/emulator/offblocks, which shares no code with this one.
 //
 // Facts are tagged as in providers.md: [DOC] OffBlocks' own pages, [INF] our
 // inference where they are silent (the pages on request signatures and
@@ -131,16 +132,6 @@ func builtInCatalogue() *webhook.EventCatalogue {
 	return webhook.BuiltInCatalogue("OffBlocks' events", eventsOrigin, slices.Clone(events))
 }
 
-func eventNames() []string {
-	out := make([]string, len(events))
-	for i, e := range events {
-		out[i] = e.Name
-	}
-	return out
-}
-
-func isKnownEvent(e string) bool { return slices.Contains(eventNames(), e) }
-
 // Spec describes OffBlocks to the rest of hookctl.
 func Spec() provider.Spec {
 	return provider.Spec{
@@ -170,15 +161,6 @@ func Spec() provider.Spec {
 				return nil, err
 			}
 			return c.VerificationKeys(ctx)
-		},
-		NewSandbox: func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
-		Demo: &provider.Demo{
-			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey, "HOOKCTL_API_SECRET": SandboxAPISecret},
-			Setup:     [][]string{{"keys", "generate"}, {"keys", "upload"}},
-			Register:  []string{"--url", "https://hooks.example.com/offblocks", "--event", "customer.updated", "--event", "card.updated"},
-			UpdateURL: "https://hooks.example.com/offblocks/v2",
-			Event:     "card.updated",
-			Rotate:    false,
 		},
 	}
 }

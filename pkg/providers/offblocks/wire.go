@@ -164,7 +164,3 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return time.Parse("2006-01-02T15:04:05.999999999", s)
 }
-
-// formatTime is how the emulator writes times: RFC 3339 UTC with
-// milliseconds, the usual ISO 8601 form of JSON APIs [INF].
-func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }

@@ -1,12 +1,9 @@
 package offblocks
 
 import (
-	"cmp"
-	"crypto/rand"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -16,10 +13,12 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/emulator"
 )
 
 // issueToken is POST /v1/auth/token [DOC]: the fixed sandbox credentials
-// get a bearer token valid for tokenLifetime; anything else is 401
+// get a bearer token valid for TokenLifetime; anything else is 401
 // "Invalid credentials", a malformed body 400.
 func (s *Sandbox) issueToken(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -34,11 +33,9 @@ func (s *Sandbox) issueToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "Invalid credentials")
 		return
 	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	tok := "sbx." + hex.EncodeToString(b)
+	tok := "sbx." + emulator.RandomHex(24)
 	now := s.now()
-	exp := now.Add(tokenLifetime)
+	exp := now.Add(TokenLifetime)
 	s.mu.Lock()
 	for t, e := range s.tokens {
 		if !now.Before(e) {
@@ -47,12 +44,11 @@ func (s *Sandbox) issueToken(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tokens[tok] = exp
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, tokenResponse{Token: tok, ExpiresAt: float64(exp.Unix()), TokenType: "Bearer"})
+	emulator.WriteJSON(w, http.StatusOK, tokenResponse{Token: tok, ExpiresAt: exp.Unix(), TokenType: "Bearer"})
 }
 
 // uploadKey is PUT /v1/auth/signing: it replaces the account's key and
-// answers its new id. The answer's shape is [UNKNOWN]; {"id"} is the
-// closest to the other objects the API returns.
+// answers its new id (see keyUploaded).
 func (s *Sandbox) uploadKey(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	pub, msg := uploadedKey(body)
@@ -69,7 +65,7 @@ func (s *Sandbox) uploadKey(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.signing = rec
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]string{"id": rec.ID})
+	emulator.WriteJSON(w, http.StatusOK, keyUploaded{ID: rec.ID})
 }
 
 // deleteKey is DELETE /v1/auth/signing [DOC]: afterwards no request
@@ -87,23 +83,22 @@ func (s *Sandbox) deleteKey(w http.ResponseWriter, _ *http.Request) {
 // client cannot quietly send something the API would not understand.
 func (s *Sandbox) putWebhook(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	var req struct {
-		ID          *string  `json:"id"`
-		CallbackURL string   `json:"callbackUrl"`
-		Types       []string `json:"types"`
-	}
+	var req webhookPut
 	if err := strictJSON(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "Invalid request: "+err.Error())
 		return
 	}
+	// [DOC] callbackUrl is a uri; an absolute http(s) one is what can be
+	// delivered to.
 	if u, err := url.Parse(req.CallbackURL); req.CallbackURL == "" || err != nil || !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		writeError(w, http.StatusBadRequest, "Invalid request: callbackUrl must be an absolute http(s) URI")
 		return
 	}
+	// [DOC] types are the guide's entity-update events; none means every type.
 	var types []string
 	for _, t := range req.Types {
-		if !isKnownEvent(t) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("Invalid request: unknown webhook type %q (valid: %s)", t, strings.Join(eventNames(), ", ")))
+		if !slices.Contains(eventTypes, t) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("Invalid request: unknown webhook type %q (valid: %s)", t, strings.Join(eventTypes, ", ")))
 			return
 		}
 		if !slices.Contains(types, t) {
@@ -130,26 +125,22 @@ func (s *Sandbox) putWebhook(w http.ResponseWriter, r *http.Request) {
 		rec = &hookRecord{Seq: s.seq, ID: uuid.NewString(), CallbackURL: req.CallbackURL, Types: types, CreatedAt: now, UpdatedAt: now}
 		s.hooks[rec.ID] = rec
 	}
-	out := rec.wire()
+	out := rec.json()
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 // list is GET /v1/webhooks: every webhook, oldest first, as a bare JSON
 // array (the wrapper is [UNKNOWN]; providers.md's "probably a JSON array").
 func (s *Sandbox) list(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	recs := make([]*hookRecord, 0, len(s.hooks))
-	for _, h := range s.hooks {
-		recs = append(recs, h)
-	}
-	slices.SortFunc(recs, func(a, b *hookRecord) int { return cmp.Compare(a.Seq, b.Seq) })
-	out := make([]wireWebhook, 0, len(recs))
+	recs := s.sortedHooks()
+	out := make([]webhookJSON, 0, len(recs))
 	for _, h := range recs {
-		out = append(out, h.wire())
+		out = append(out, h.json())
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 // pathID is the {webhookId} of a path; not a UUID is 400 [DOC: webhookId
@@ -171,16 +162,16 @@ func (s *Sandbox) get(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	h := s.hooks[id]
-	var out wireWebhook
+	var out webhookJSON
 	if h != nil {
-		out = h.wire()
+		out = h.json()
 	}
 	s.mu.Unlock()
 	if h == nil {
 		writeError(w, http.StatusNotFound, "Webhook not found")
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	emulator.WriteJSON(w, http.StatusOK, out)
 }
 
 // delete answers 204 [DOC: "no content"; the status is INF].
@@ -203,14 +194,12 @@ func (s *Sandbox) delete(w http.ResponseWriter, r *http.Request) {
 // verificationKey serves {id, key} [DOC], key as base64 of the PEM public
 // key: the same encoding OffBlocks asks for on upload [INF].
 func (s *Sandbox) verificationKey(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	v := s.verify
-	s.mu.Unlock()
-	der, err := x509.MarshalPKIXPublicKey(&v.key.PublicKey)
+	id, pub := s.VerificationKey()
+	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "Internal error")
 		return
 	}
 	p := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	writeJSON(w, http.StatusOK, verificationKey{ID: v.ID, Key: base64.StdEncoding.EncodeToString(p)})
+	emulator.WriteJSON(w, http.StatusOK, verificationKeyJSON{ID: id, Key: base64.StdEncoding.EncodeToString(p)})
 }

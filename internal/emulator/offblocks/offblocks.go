@@ -1,3 +1,20 @@
+// Package offblocks emulates OffBlocks' webhook API for `hookctl sandbox`:
+// login, request-signing key upload, webhooks and the verification key,
+// behind the three layers of request authentication and the idempotency
+// rules OffBlocks documents, and deliveries signed with the emulator's own
+// verification key.
+//
+// OffBlocks has no official spec: every rule here is written from the
+// OffBlocks section of providers.md (§3), with its tags: [DOC] OffBlocks'
+// own pages, [INF] inference where they are silent, [UNKNOWN] not visible
+// anywhere (the closest documented behaviour is emulated), [closest] our
+// choice following the nearest documented behaviour. It shares no code with
+// the client in pkg/providers/offblocks (issue 15): its wire types, event
+// list, token handling, signature requirements and delivery signing are its
+// own, so a client that drifts from the docs fails against it. The RFC 9421
+// and RFC 9530 mechanics come from pkg/signature/httpsig, standards code
+// pinned by the RFCs' own test vectors, and the openssl tests in this
+// package check them independently of it.
 package offblocks
 
 import (
@@ -13,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,24 +38,42 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/internal/emulator/idempotency"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 
+// Name is the provider id: the emulator's mount point and its profiles'
+// provider.
+const Name = "offblocks"
+
+// envSandbox is the profile environment of a sandbox account [DOC: API keys
+// "can be different for live and sandbox environments"].
+const envSandbox = "sandbox"
+
 // The emulator's fixed credentials (DESIGN.md), listed in `hookctl sandbox
-// serve --help`.
+// serve --help`. The API key is a UUID [DOC].
 const (
 	SandboxAPIKey    = "00000000-0000-4000-8000-000000000000"
 	SandboxAPISecret = "sandbox-secret"
 )
 
-// Emulator limits. Tags say where each comes from: [DOC] OffBlocks' docs,
-// [INF] inference, [closest] our choice where the docs are silent,
-// following the nearest documented behaviour.
+// Paths [DOC] except the verification key's, which providers.md infers
+// [INF: "Retrieve Webhook Verification Key" shows no path].
+const (
+	tokenPath           = "/v1/auth/token"
+	signingPath         = "/v1/auth/signing"
+	webhooksPath        = "/v1/webhooks"
+	verificationKeyPath = "/v1/webhooks/verification-key"
+)
+
+// algorithm is the only signature algorithm OffBlocks supports: ECDSA
+// P-384 with SHA-384 [DOC], by its RFC 9421 registry name.
+const algorithm = "ecdsa-p384-sha384"
+
+// Emulator limits. Tags say where each comes from.
 const (
 	maxRequestBody      = 1 << 20
-	tokenLifetime       = time.Hour // [INF] the docs show expiresAt but no lifetime
+	TokenLifetime       = time.Hour // [INF] the docs show expiresAt but no lifetime
 	idempotencyRetained = time.Hour // [DOC] an Idempotency-Key is valid for 1 hour
 	// maxSignatureAge bounds replays of a signed request [closest: the
 	// five-minute tolerance hookctl verify and RFC 9421 implementations
@@ -49,6 +83,23 @@ const (
 	// [closest]; anything later cannot have been signed yet.
 	maxClockAhead = time.Minute
 )
+
+// Entry is the OffBlocks emulator as pkg/sandbox registers it.
+func Entry() emulator.Entry {
+	return emulator.Entry{
+		Name: Name,
+		New:  func(o emulator.Options) emulator.Emulator { return New(o) },
+		Help: "API key " + SandboxAPIKey + " / secret " + SandboxAPISecret,
+		Demo: &emulator.Demo{
+			Env:       map[string]string{"HOOKCTL_API_KEY": SandboxAPIKey, "HOOKCTL_API_SECRET": SandboxAPISecret},
+			Setup:     [][]string{{"keys", "generate"}, {"keys", "upload"}},
+			Register:  []string{"--url", "https://hooks.example.com/offblocks", "--event", "customer.updated", "--event", "card.updated"},
+			UpdateURL: "https://hooks.example.com/offblocks/v2",
+			Event:     "card.updated",
+			Rotate:    false, // no webhook secret: deliveries are signed with OffBlocks' key [DOC]
+		},
+	}
+}
 
 // hookRecord is one stored webhook.
 type hookRecord struct {
@@ -60,12 +111,12 @@ type hookRecord struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-func (h *hookRecord) wire() wireWebhook {
+func (h *hookRecord) json() webhookJSON {
 	types := slices.Clone(h.Types)
 	if types == nil {
 		types = []string{}
 	}
-	return wireWebhook{ID: h.ID, CallbackURL: h.CallbackURL, Types: types, CreatedAt: formatTime(h.CreatedAt), UpdatedAt: formatTime(h.UpdatedAt)}
+	return webhookJSON{ID: h.ID, CallbackURL: h.CallbackURL, Types: types, CreatedAt: isoTime(h.CreatedAt), UpdatedAt: isoTime(h.UpdatedAt)}
 }
 
 // signingRecord is the account's uploaded request-signing key.
@@ -115,12 +166,11 @@ type Sandbox struct {
 	onWrite func(*http.Request)
 }
 
-var _ provider.Sandbox = (*Sandbox)(nil)
+var _ emulator.Emulator = (*Sandbox)(nil)
 
-// NewSandbox builds an empty emulator with a new verification key pair.
-// It sends nothing itself (Delivery only builds requests), so o.HTTP is
-// not used.
-func NewSandbox(o provider.SandboxOptions) *Sandbox {
+// New builds an empty emulator with a new verification key pair. It sends
+// nothing itself (Delivery only builds requests), so o.HTTP is not used.
+func New(o emulator.Options) *Sandbox {
 	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now,
 		hooks: map[string]*hookRecord{}, tokens: map[string]time.Time{}}
 	if s.now == nil {
@@ -152,14 +202,14 @@ func NewSandbox(o provider.SandboxOptions) *Sandbox {
 	}
 	s.verify = v
 	m := http.NewServeMux()
-	m.HandleFunc("POST /v1/auth/token", s.issueToken)
-	m.HandleFunc("PUT /v1/auth/signing", s.uploadKey)
-	m.HandleFunc("DELETE /v1/auth/signing", s.deleteKey)
-	m.HandleFunc("PUT /v1/webhooks", s.putWebhook)
-	m.HandleFunc("GET /v1/webhooks", s.list)
+	m.HandleFunc("POST "+tokenPath, s.issueToken)
+	m.HandleFunc("PUT "+signingPath, s.uploadKey)
+	m.HandleFunc("DELETE "+signingPath, s.deleteKey)
+	m.HandleFunc("PUT "+webhooksPath, s.putWebhook)
+	m.HandleFunc("GET "+webhooksPath, s.list)
 	m.HandleFunc("GET "+verificationKeyPath, s.verificationKey)
-	m.HandleFunc("GET /v1/webhooks/{id}", s.get)
-	m.HandleFunc("DELETE /v1/webhooks/{id}", s.delete)
+	m.HandleFunc("GET "+webhooksPath+"/{id}", s.get)
+	m.HandleFunc("DELETE "+webhooksPath+"/{id}", s.delete)
 	s.mux = m
 	return s
 }
@@ -176,30 +226,15 @@ func newVerifyRecord() (*verifyRecord, error) {
 	return &verifyRecord{ID: uuid.NewString(), PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})), key: k}, nil
 }
 
-// RotateVerificationKey replaces the emulator's delivery-signing key pair,
-// as OffBlocks issuing a new verification key would: later deliveries name
-// the new keyid, and GET /v1/webhooks/verification-key serves the new key
-// (what `hookctl verify` fetches when a delivery names a keyid it has not
-// stored). It returns the new key's id.
-func (s *Sandbox) RotateVerificationKey() (string, error) {
-	v, err := newVerifyRecord()
-	if err != nil {
-		return "", err
-	}
-	s.mu.Lock()
-	s.verify = v
-	s.mu.Unlock()
-	return v.ID, nil
-}
-
-// ProfileArgs point `hookctl profile add` at this emulator.
+// ProfileArgs point `hookctl profile add` at this emulator: a sandbox
+// profile needs --base-url, as OffBlocks publishes no sandbox host [UNKNOWN].
 func (s *Sandbox) ProfileArgs() []string {
-	return []string{"--provider", Name, "--environment", EnvSandbox, "--base-url", s.base}
+	return []string{"--provider", Name, "--environment", envSandbox, "--base-url", s.base}
 }
 
 // Route patterns the pipeline treats specially.
 const (
-	patternToken  = "POST /v1/auth/token"
+	patternToken  = "POST " + tokenPath
 	patternUpload = "PUT " + signingPath
 )
 
@@ -230,6 +265,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid request: "+msg)
 		return
 	}
+	// The login is how a client gets its first bearer, before any key
+	// exists [INF]; no Idempotency-Key is asked for on it.
 	if pattern == patternToken {
 		s.mux.ServeHTTP(w, r)
 		return
@@ -256,30 +293,16 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "Invalid request: the Idempotency-Key must be a UUID")
 		return
 	}
-	s.idempotent(w, r, SandboxAPIKey+"|"+key, body)
-}
-
-// checkDigest: a body needs a Content-Digest that matches it [DOC]; one on
-// an empty body must match the empty body.
-func checkDigest(h http.Header, body []byte) string {
-	lines := h.Values("Content-Digest")
-	if len(lines) == 0 {
-		if len(body) > 0 {
-			return "the Content-Digest header is required on a request with a body"
-		}
-		return ""
-	}
-	if err := httpsig.CheckContentDigest(strings.Join(lines, ", "), body); err != nil {
-		return "Content-Digest: " + err.Error()
-	}
-	return ""
+	// The fingerprint is method, path and body, not the signature: a
+	// client that re-signs a retry is the same request.
+	s.idem.Serve(w, r, SandboxAPIKey+"|"+key, body, s.mux)
 }
 
 // checkBearer accepts a token the emulator issued and that has not expired.
 func (s *Sandbox) checkBearer(r *http.Request) string {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
-		return "an Authorization: Bearer token from POST /v1/auth/token is required"
+		return "an Authorization: Bearer token from POST " + tokenPath + " is required"
 	}
 	s.mu.Lock()
 	exp, known := s.tokens[tok]
@@ -291,99 +314,6 @@ func (s *Sandbox) checkBearer(r *http.Request) string {
 		return "the bearer token has expired"
 	}
 	return ""
-}
-
-// checkSignature verifies the request's RFC 9421 signature with
-// httpsig.VerifyRequest. Every signature must cover @method, @target-uri
-// and authorization, plus content-digest and content-type with a body and
-// idempotency-key when sent, so none of them can be swapped on a captured
-// request [INF: OffBlocks' list is not visible]. The key is the uploaded
-// one, named by its keyid; the upload itself must be signed by the key it
-// uploads (proof of possession [INF]), without a keyid as none exists yet.
-func (s *Sandbox) checkSignature(r *http.Request, body []byte, pattern string) (int, string) {
-	var pub *ecdsa.PublicKey
-	var keyID string
-	if pattern == patternUpload {
-		k, msg := uploadedKey(body)
-		if msg != "" {
-			return http.StatusBadRequest, "Invalid request: " + msg
-		}
-		pub = k
-	} else {
-		s.mu.Lock()
-		sk := s.signing
-		s.mu.Unlock()
-		if sk == nil {
-			return http.StatusUnauthorized, "Not authorised: no request-signing key is registered; upload one with PUT " + signingPath
-		}
-		pub, keyID = sk.pub, sk.ID
-	}
-	if len(r.Header.Values("Signature-Input")) == 0 && len(r.Header.Values("Signature")) == 0 {
-		return http.StatusUnauthorized, "Not authorised: the request is not signed (Signature-Input and Signature with " + SignatureAlgorithm + " are required)"
-	}
-	required := []string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization"}
-	if len(body) > 0 || r.Header.Get("Content-Digest") != "" {
-		required = append(required, "content-digest")
-	}
-	if len(body) > 0 && r.Header.Get("Content-Type") != "" {
-		required = append(required, "content-type")
-	}
-	if r.Header.Get("Idempotency-Key") != "" {
-		required = append(required, "idempotency-key")
-	}
-	v, err := httpsig.VerifyRequest(asAddressed(r), body, httpsig.VerifyOptions{
-		Key: pub, KeyID: keyID, Algorithm: SignatureAlgorithm, Required: required,
-		Now: s.now(), Tolerance: maxClockAhead, MaxAge: maxSignatureAge,
-	})
-	if err != nil {
-		msg := err.Error()
-		if errors.Is(err, httpsig.ErrSignatureMismatch) {
-			msg += " (signed by another key, or the method, target URI or a covered header differs from what was signed)"
-		}
-		return http.StatusUnauthorized, "Not authorised: invalid request signature: " + msg
-	}
-	if keyID != "" && v.KeyID != keyID {
-		return http.StatusUnauthorized, "Not authorised: the signature has no keyid; use the id PUT " + signingPath + " returned"
-	}
-	return 0, ""
-}
-
-// asAddressed is r with the target URI the client addressed. pkg/sandbox
-// mounts the emulator under /offblocks/ and strips that prefix from
-// r.URL, but the signature covers the full target URI; the request line
-// (RequestURI) still has it, and the Host header gives the authority.
-func asAddressed(r *http.Request) *http.Request {
-	if r.RequestURI == "" {
-		return r
-	}
-	u, err := url.ParseRequestURI(r.RequestURI)
-	if err != nil {
-		return r
-	}
-	rr := r.Clone(r.Context())
-	rr.URL = u
-	return rr
-}
-
-// uploadedKey reads the public key of PUT /v1/auth/signing: base64 of a
-// PEM [DOC], which must be ECDSA P-384 [DOC: the only supported algorithm].
-func uploadedKey(body []byte) (*ecdsa.PublicKey, string) {
-	var req uploadKeyRequest
-	if err := strictJSON(body, &req); err != nil {
-		return nil, "body must be {\"publicKey\": \"<base64 of the PEM public key>\"}: " + err.Error()
-	}
-	if req.PublicKey == "" {
-		return nil, "publicKey is required"
-	}
-	k, err := httpsig.ParsePublicKey([]byte(req.PublicKey))
-	if err != nil {
-		return nil, "publicKey: " + err.Error()
-	}
-	ec, ok := k.(*ecdsa.PublicKey)
-	if !ok || ec.Curve != elliptic.P384() {
-		return nil, "publicKey must be an ECDSA P-384 key (" + SignatureAlgorithm + " is the only supported algorithm)"
-	}
-	return ec, ""
 }
 
 func strictJSON(body []byte, v any) error {
@@ -398,31 +328,8 @@ func strictJSON(body []byte, v any) error {
 	return nil
 }
 
-// writeError writes the error body. OffBlocks' error shape is not visible
-// [UNKNOWN]; {"message"} carrying the response descriptions the docs list
-// ("Invalid request", "Not authorised", "Webhook not found", "Invalid
-// credentials") is the closest documented behaviour.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"message": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"message":"Internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-// --- idempotency -----------------------------------------------------------
-
-// idempotent runs a write once per key [DOC] (the rules are in
-// NewSandbox's idempotency.Options). The fingerprint is method, path and
-// body, not the signature: a client that re-signs a retry is the same request.
-func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, scope string, body []byte) {
-	s.idem.Serve(w, r, scope, body, s.mux)
+	emulator.WriteJSON(w, status, errorJSON{Message: msg})
 }
 
 // --- state -----------------------------------------------------------------
@@ -432,12 +339,7 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, scope strin
 func (s *Sandbox) State() (json.RawMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := sandboxState{Seq: s.seq, Webhooks: make([]*hookRecord, 0, len(s.hooks)), SigningKey: s.signing, VerificationKey: s.verify}
-	for _, h := range s.hooks {
-		st.Webhooks = append(st.Webhooks, h)
-	}
-	slices.SortFunc(st.Webhooks, func(a, b *hookRecord) int { return cmp.Compare(a.Seq, b.Seq) })
-	return json.Marshal(st)
+	return json.Marshal(sandboxState{Seq: s.seq, Webhooks: s.sortedHooks(), SigningKey: s.signing, VerificationKey: s.verify})
 }
 
 // LoadState replaces the emulator's data.
@@ -458,25 +360,137 @@ func (s *Sandbox) LoadState(raw json.RawMessage) error {
 		st.Seq = max(st.Seq, h.Seq)
 	}
 	if sk := st.SigningKey; sk != nil {
-		k, err := httpsig.ParsePublicKey([]byte(sk.PublicKey))
-		ec, ok := k.(*ecdsa.PublicKey)
-		if err != nil || !ok || ec.Curve != elliptic.P384() || sk.ID == "" {
+		pub, err := pemPublicKey([]byte(sk.PublicKey))
+		if err != nil || sk.ID == "" {
 			return errors.New("offblocks sandbox state: the signing key is not an ECDSA P-384 public key with an id")
 		}
-		sk.pub = ec
+		sk.pub = pub
 	}
 	v := st.VerificationKey
 	if v == nil {
 		return errors.New("offblocks sandbox state: no verification key")
 	}
-	k, err := httpsig.ParsePrivateKey([]byte(v.PrivateKey))
-	ec, ok := k.(*ecdsa.PrivateKey)
-	if err != nil || !ok || ec.Curve != elliptic.P384() || v.ID == "" {
+	k, err := pemPrivateKey([]byte(v.PrivateKey))
+	if err != nil || v.ID == "" {
 		return errors.New("offblocks sandbox state: the verification key is not an ECDSA P-384 private key with an id")
 	}
-	v.key = ec
+	v.key = k
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hooks, s.seq, s.signing, s.verify = hooks, st.Seq, st.SigningKey, v
 	return nil
+}
+
+// pemPublicKey reads a PEM SubjectPublicKeyInfo holding an ECDSA P-384 key
+// (the form uploadKey stores).
+func pemPublicKey(p []byte) (*ecdsa.PublicKey, error) {
+	b, _ := pem.Decode(p)
+	if b == nil || b.Type != "PUBLIC KEY" {
+		return nil, errors.New("not a PEM PUBLIC KEY")
+	}
+	k, err := x509.ParsePKIXPublicKey(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := k.(*ecdsa.PublicKey)
+	if !ok || ec.Curve != elliptic.P384() {
+		return nil, errNotP384
+	}
+	return ec, nil
+}
+
+var errNotP384 = errors.New("not an ECDSA P-384 key")
+
+// pemPrivateKey reads the verification key: PKCS#8 PEM as State writes it
+// (or SEC 1 "EC PRIVATE KEY", openssl's other form, for a hand-made state).
+func pemPrivateKey(p []byte) (*ecdsa.PrivateKey, error) {
+	b, _ := pem.Decode(p)
+	if b == nil {
+		return nil, errors.New("no PEM block")
+	}
+	var k any
+	var err error
+	switch b.Type {
+	case "PRIVATE KEY":
+		k, err = x509.ParsePKCS8PrivateKey(b.Bytes)
+	case "EC PRIVATE KEY":
+		k, err = x509.ParseECPrivateKey(b.Bytes)
+	default:
+		err = errors.New("PEM block " + b.Type + " is not a private key")
+	}
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := k.(*ecdsa.PrivateKey)
+	if !ok || ec.Curve != elliptic.P384() {
+		return nil, errNotP384
+	}
+	return ec, nil
+}
+
+// --- test hooks ------------------------------------------------------------
+
+// RotateVerificationKey replaces the emulator's delivery-signing key pair,
+// as OffBlocks issuing a new verification key would: later deliveries name
+// the new keyid, and GET /v1/webhooks/verification-key serves the new key
+// (what `hookctl verify` fetches when a delivery names a keyid it has not
+// stored). It returns the new key's id.
+func (s *Sandbox) RotateVerificationKey() (string, error) {
+	v, err := newVerifyRecord()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.verify = v
+	s.mu.Unlock()
+	return v.ID, nil
+}
+
+// VerificationKey is the id and public half of the key deliveries are
+// signed with now.
+func (s *Sandbox) VerificationKey() (string, *ecdsa.PublicKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.verify.ID, &s.verify.key.PublicKey
+}
+
+// SigningKeyID is the id of the uploaded request-signing key ("" when none
+// is registered).
+func (s *Sandbox) SigningKeyID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.signing == nil {
+		return ""
+	}
+	return s.signing.ID
+}
+
+// WebhookIDs are the ids of the stored webhooks, oldest first.
+func (s *Sandbox) WebhookIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	recs := s.sortedHooks()
+	ids := make([]string, len(recs))
+	for i, h := range recs {
+		ids[i] = h.ID
+	}
+	return ids
+}
+
+// ForgetTokens revokes every bearer token, as a restart does: the next
+// request with a cached token gets a 401.
+func (s *Sandbox) ForgetTokens() {
+	s.mu.Lock()
+	clear(s.tokens)
+	s.mu.Unlock()
+}
+
+// sortedHooks are the webhooks oldest first; s.mu is held.
+func (s *Sandbox) sortedHooks() []*hookRecord {
+	recs := make([]*hookRecord, 0, len(s.hooks))
+	for _, h := range s.hooks {
+		recs = append(recs, h)
+	}
+	slices.SortFunc(recs, func(a, b *hookRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	return recs
 }

@@ -14,23 +14,9 @@ import (
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 
-// deliveryComponents are what the emulator's deliveries cover. OffBlocks'
-// "Verification" section is not visible [UNKNOWN]; a delivery has no
-// Authorization or Idempotency-Key, so this is the request line and the
-// body (through Content-Digest) [INF], which is also what pkg/signature's
-// http-message-signatures scheme signs and insists on.
-var deliveryComponents = []string{httpsig.CompMethod, httpsig.CompTargetURI, "content-digest", "content-type"}
-
-// deliveryBody is an entity snapshot with the webhookType discriminator
-// and eventId [DOC]; a real one carries the entity's other fields too.
-type deliveryBody struct {
-	WebhookType string `json:"webhookType"`
-	EventID     string `json:"eventId"`
-	ID          string `json:"id"`
-	Status      string `json:"status"`
-	CreatedAt   string `json:"createdAt"`
-	UpdatedAt   string `json:"updatedAt"`
-}
+// eventTypes are the entity-update events OffBlocks' webhook guide lists
+// [DOC, providers.md §3.4]; a webhook without types gets every one.
+var eventTypes = []string{"customer.updated", "account.updated", "card.updated", "authorisation.updated", "transaction.updated"}
 
 // sampleStatus is a plausible entity status per event [INF: the entity
 // schemas are not part of the webhook docs].
@@ -42,6 +28,19 @@ var sampleStatus = map[string]string{
 	"transaction.updated":   "COMPLETED",
 }
 
+// Delivery signing. OffBlocks' "Verification" section is not visible
+// [UNKNOWN]; providers.md §3.5 infers Signature, Signature-Input and
+// Content-Digest verified with the verification key [INF]. A delivery has
+// no Authorization or Idempotency-Key, so it covers the request line and
+// the body (through Content-Digest) [INF]. Label sig1 as in RFC 9421's
+// examples [INF]; sha-512, the digest of the draft OffBlocks follows [INF].
+var deliveryComponents = []string{"@method", "@target-uri", "content-digest", "content-type"}
+
+const (
+	deliveryLabel  = "sig1"
+	deliveryDigest = "sha-512"
+)
+
 // Delivery builds a delivery of event for webhook id, addressed to its
 // callback URL and signed like OffBlocks' [INF, see deliveryComponents]:
 // Content-Digest (sha-512), then an RFC 9421 signature by the emulator's
@@ -49,8 +48,8 @@ var sampleStatus = map[string]string{
 // id, alg ecdsa-p384-sha384), made with httpsig.SignRequest. It is not
 // sent (`hookctl sandbox deliver` sends or writes it).
 func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
-	if !isKnownEvent(event) {
-		return nil, fmt.Errorf("offblocks sandbox: unknown event type %q (valid: %s)", event, strings.Join(eventNames(), ", "))
+	if !slices.Contains(eventTypes, event) {
+		return nil, fmt.Errorf("offblocks sandbox: unknown event type %q (valid: %s)", event, strings.Join(eventTypes, ", "))
 	}
 	s.mu.Lock()
 	h, ok := s.hooks[id]
@@ -67,8 +66,8 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 	if len(snap.Types) > 0 && !slices.Contains(snap.Types, event) {
 		return nil, fmt.Errorf("offblocks sandbox: webhook %s is not subscribed to %s (it has %s)", id, event, strings.Join(snap.Types, ", "))
 	}
-	ts := formatTime(now)
-	body, err := json.Marshal(deliveryBody{
+	ts := isoTime(now)
+	body, err := json.Marshal(deliveryJSON{
 		WebhookType: event,
 		EventID:     uuid.NewString(),
 		ID:          uuid.NewString(),
@@ -88,10 +87,10 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 	err = httpsig.SignRequest(req, body, httpsig.SignOptions{
 		Key:             v.key,
 		KeyID:           v.ID,
-		Algorithm:       SignatureAlgorithm,
-		Label:           signatureLabel,
+		Algorithm:       algorithm,
+		Label:           deliveryLabel,
 		Components:      deliveryComponents,
-		DigestAlgorithm: digestAlgorithm,
+		DigestAlgorithm: deliveryDigest,
 		Created:         now,
 	})
 	if err != nil {
