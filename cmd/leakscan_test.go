@@ -23,11 +23,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers/offblocks"
 	"github.com/hookctl/hookctl/pkg/providers/pexa"
-	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/providers/solvimon"
 )
 
@@ -316,7 +316,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	}
 	logins := map[string]string{
 		"pexa":      pexa.SandboxClientSecret + "\n",
-		"pwc":       pwc.SandboxUsername + "\n" + pwc.SandboxPassword + "\n",
+		"pwc":       pwcemu.SandboxUsername + "\n" + pwcemu.SandboxPassword + "\n",
 		"offblocks": offblocks.SandboxAPIKey + "\n" + offblocks.SandboxAPISecret + "\n",
 	}
 	for _, prov := range scanProviders {
@@ -557,7 +557,7 @@ func (s *leakScan) checkCoverage() {
 func (s *leakScan) checkSecrets() {
 	t := s.t
 	for k, v := range map[string]string{"solvimon-api-key": solvimon.SandboxAPIKey, "pexa-client-secret": pexa.SandboxClientSecret,
-		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
+		"offblocks-api-key": offblocks.SandboxAPIKey, "offblocks-api-secret": offblocks.SandboxAPISecret, "pwc-password": pwcemu.SandboxPassword} {
 		s.secrets[k] = v
 	}
 	var names []string

@@ -53,7 +53,7 @@ func TestEmulatorsImportNoClient(t *testing.T) {
 
 // notYetMoved are providers whose emulator still lives in the client
 // package (issue 15): remove a line when its emulator moves out.
-var notYetMoved = []string{"pexa", "solvimon", "offblocks", "pwc"}
+var notYetMoved = []string{"pexa", "solvimon", "offblocks"}
 
 func TestClientsImportNoEmulator(t *testing.T) {
 	pkgs := deps(t, module+"pkg/providers/...", module+"pkg/webhook/...", module+"pkg/rotation/...")

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"github.com/hookctl/hookctl/internal/emulator"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/pkg/providers"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
@@ -13,7 +14,7 @@ func Entries() []emulator.Entry {
 		fromSpec("pexa", "client sandbox-client / secret sandbox-secret (every scope);\nclient sandbox-client-v1, same secret: v1 API scopes only"),
 		fromSpec("solvimon", "API key sandbox-api-key (or Bearer token sandbox-token)"),
 		fromSpec("offblocks", "API key 00000000-0000-4000-8000-000000000000 / secret sandbox-secret"),
-		fromSpec("pwc", "user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number\nDE123456789, account 1234567890)"),
+		pwcemu.Entry(),
 	}
 }
 
