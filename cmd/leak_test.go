@@ -17,10 +17,10 @@ import (
 
 	"github.com/hookctl/hookctl/cmd"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
@@ -56,7 +56,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	dir := isolate(t)
 	logins := map[string]string{
 		"HOOKCTL_API_KEY": solvimonemu.SandboxAPIKey, "HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret,
-		"HOOKCTL_USERNAME": pwc.SandboxUsername, "HOOKCTL_PASSWORD": pwc.SandboxPassword,
+		"HOOKCTL_USERNAME": pwcemu.SandboxUsername, "HOOKCTL_PASSWORD": pwcemu.SandboxPassword,
 	}
 	for k, v := range logins {
 		t.Setenv(k, v)

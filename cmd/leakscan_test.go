@@ -25,10 +25,10 @@ import (
 	"github.com/hookctl/hookctl/cmd"
 	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/pwc"
 )
 
 // leakScan runs the real hookctl binary (the test binary under the name
@@ -317,7 +317,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	}
 	logins := map[string]string{
 		"pexa":      pexaemu.SandboxClientSecret + "\n",
-		"pwc":       pwc.SandboxUsername + "\n" + pwc.SandboxPassword + "\n",
+		"pwc":       pwcemu.SandboxUsername + "\n" + pwcemu.SandboxPassword + "\n",
 		"offblocks": offblocksemu.SandboxAPIKey + "\n" + offblocksemu.SandboxAPISecret + "\n",
 	}
 	for _, prov := range scanProviders {
@@ -558,7 +558,7 @@ func (s *leakScan) checkCoverage() {
 func (s *leakScan) checkSecrets() {
 	t := s.t
 	for k, v := range map[string]string{"solvimon-api-key": solvimonemu.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
-		"offblocks-api-key": offblocksemu.SandboxAPIKey, "offblocks-api-secret": offblocksemu.SandboxAPISecret, "pwc-password": pwc.SandboxPassword} {
+		"offblocks-api-key": offblocksemu.SandboxAPIKey, "offblocks-api-secret": offblocksemu.SandboxAPISecret, "pwc-password": pwcemu.SandboxPassword} {
 		s.secrets[k] = v
 	}
 	var names []string

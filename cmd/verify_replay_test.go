@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookctl/hookctl/pkg/providers/pwc"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -24,8 +24,8 @@ func sandboxRegistrations(t *testing.T) (srv *sandbox.Server, solID, pwcID strin
 	t.Helper()
 	isolateVerify(t)
 	t.Setenv("HOOKCTL_API_KEY", "sandbox-api-key")
-	t.Setenv("HOOKCTL_USERNAME", pwc.SandboxUsername)
-	t.Setenv("HOOKCTL_PASSWORD", pwc.SandboxPassword)
+	t.Setenv("HOOKCTL_USERNAME", pwcemu.SandboxUsername)
+	t.Setenv("HOOKCTL_PASSWORD", pwcemu.SandboxPassword)
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)

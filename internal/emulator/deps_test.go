@@ -2,7 +2,6 @@ package emulator_test
 
 import (
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -51,19 +50,32 @@ func TestEmulatorsImportNoClient(t *testing.T) {
 	}
 }
 
-// notYetMoved are providers whose emulator still lives in the client
-// package (issue 15): remove a line when its emulator moves out.
-var notYetMoved = []string{"pwc"}
-
+// No package of the API layer depends on an emulator (cmd does, through
+// the sandbox host, to serve them).
 func TestClientsImportNoEmulator(t *testing.T) {
-	pkgs := deps(t, module+"pkg/providers/...", module+"pkg/webhook/...", module+"pkg/rotation/...")
+	pkgs := deps(t, module+"pkg/...")
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found %d client packages", len(pkgs))
+	}
 	for pkg, ds := range pkgs {
-		if pkg == module+"pkg/providers" && len(notYetMoved) > 0 {
-			continue
+		if within(pkg, "pkg/sandbox") {
+			continue // the host that serves the emulators
 		}
 		for _, d := range ds {
-			if within(d, "internal/emulator") && !slices.ContainsFunc(notYetMoved, func(p string) bool { return within(pkg, "pkg/providers/"+p) }) {
+			if within(d, "internal/emulator") {
 				t.Errorf("client %s depends on emulator package %s", pkg, d)
+			}
+		}
+	}
+}
+
+// The sandbox host serves the emulators and sends their deliveries; it
+// uses no provider client either.
+func TestSandboxHostImportsNoProviderClient(t *testing.T) {
+	for pkg, ds := range deps(t, module+"pkg/sandbox/...") {
+		for _, d := range ds {
+			if within(d, "pkg/providers") || within(d, "pkg/credentials") || within(d, "pkg/config") {
+				t.Errorf("%s depends on client package %s", pkg, d)
 			}
 		}
 	}

@@ -6,9 +6,10 @@
 // pkg/credentials), and no client imports it, so a client bug cannot hide in
 // code the emulator shares (deps_test.go enforces both directions).
 //
-// What emulators may share: this kit, internal/emulator/idempotency,
-// pkg/httpclient (to send deliveries) and pkg/signature's standards code
-// (RFC 9421, pinned by the RFC's own test vectors).
+// What emulators may share: this kit, internal/emulator/idempotency and
+// pkg/signature/httpsig, standards code (RFC 9421) pinned by the RFC's own
+// test vectors. Not pkg/httpclient, which speaks the API layer's errors:
+// the sandbox host (pkg/sandbox) passes the client deliveries go out with.
 package emulator
 
 import (

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/providers/pwc"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
@@ -98,8 +98,8 @@ func newCLIEnv(t *testing.T, o cliOptions) *cliEnv {
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"),
 		"HOOKCTL_CONFIG="+filepath.Join(dir, "config", "hookctl", "config.yaml"),
 		"HOOKCTL_API_KEY=sandbox-api-key",
-		"HOOKCTL_USERNAME="+pwc.SandboxUsername,
-		"HOOKCTL_PASSWORD="+pwc.SandboxPassword,
+		"HOOKCTL_USERNAME="+pwcemu.SandboxUsername,
+		"HOOKCTL_PASSWORD="+pwcemu.SandboxPassword,
 		"HOOKCTL_CLIENT_SECRET="+pexaemu.SandboxClientSecret,
 		"GORACE=atexit_sleep_ms=0",
 		"NO_COLOR=1")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -25,13 +27,13 @@ import (
 // without rotating again.
 func TestPwCCrashBetweenUpdateAndStore(t *testing.T) {
 	ctx := context.Background()
-	box := pwc.NewSandbox(provider.SandboxOptions{Now: time.Now, HTTP: http.DefaultClient})
+	box := pwcemu.New(emulator.Options{Now: time.Now, HTTP: http.DefaultClient})
 	srv := httptest.NewServer(box)
 	defer srv.Close()
-	env := map[string]string{"HOOKCTL_USERNAME": pwc.SandboxUsername, "HOOKCTL_PASSWORD": pwc.SandboxPassword}
+	env := map[string]string{"HOOKCTL_USERNAME": pwcemu.SandboxUsername, "HOOKCTL_PASSWORD": pwcemu.SandboxPassword}
 	store := credentials.New(credentials.NewMemory(), func(k string) string { return env[k] })
 	profile := config.Profile{Name: "p", Provider: "pwc", Environment: "staging", BaseURL: srv.URL,
-		Settings: map[string]string{pwc.FieldTaxNumber: pwc.SandboxTaxNumber, pwc.FieldAccountID: pwc.SandboxAccountID}}
+		Settings: map[string]string{pwc.FieldTaxNumber: pwcemu.SandboxTaxNumber, pwc.FieldAccountID: pwcemu.SandboxAccountID}}
 	client, err := pwc.New(provider.Deps{Profile: profile, HTTP: httpclient.New(httpclient.Options{}), Creds: store, ErrOut: io.Discard, Now: time.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,6 @@ package offblocks
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -348,17 +347,16 @@ func (s *Sandbox) LoadState(raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return fmt.Errorf("offblocks sandbox state: %w", err)
 	}
-	hooks := map[string]*hookRecord{}
-	for _, h := range st.Webhooks {
+	hooks, seq, err := emulator.Index(st.Webhooks, st.Seq, "offblocks sandbox state", "webhook", func(h *hookRecord) error {
 		if h == nil || h.ID == "" {
-			return errors.New("offblocks sandbox state: a webhook without id")
+			return errors.New("a webhook without id")
 		}
-		if _, dup := hooks[h.ID]; dup {
-			return fmt.Errorf("offblocks sandbox state: webhook %s appears twice", h.ID)
-		}
-		hooks[h.ID] = h
-		st.Seq = max(st.Seq, h.Seq)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
+	st.Seq = seq
 	if sk := st.SigningKey; sk != nil {
 		pub, err := pemPublicKey([]byte(sk.PublicKey))
 		if err != nil || sk.ID == "" {
@@ -486,11 +484,7 @@ func (s *Sandbox) ForgetTokens() {
 }
 
 // sortedHooks are the webhooks oldest first; s.mu is held.
-func (s *Sandbox) sortedHooks() []*hookRecord {
-	recs := make([]*hookRecord, 0, len(s.hooks))
-	for _, h := range s.hooks {
-		recs = append(recs, h)
-	}
-	slices.SortFunc(recs, func(a, b *hookRecord) int { return cmp.Compare(a.Seq, b.Seq) })
-	return recs
-}
+func (s *Sandbox) sortedHooks() []*hookRecord { return emulator.Sorted(s.hooks) }
+
+func (h *hookRecord) RecordID() string { return h.ID }
+func (h *hookRecord) RecordSeq() int64 { return h.Seq }

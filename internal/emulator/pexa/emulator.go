@@ -323,11 +323,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (e *Emulator) State() (json.RawMessage, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	st := savedState{Seq: e.seq, Registrations: make([]*record, 0, len(e.regs)), Tokens: []*issuedToken{}}
-	for _, rec := range e.regs {
-		st.Registrations = append(st.Registrations, rec)
-	}
-	slices.SortFunc(st.Registrations, func(a, b *record) int { return cmp.Compare(a.Seq, b.Seq) })
+	st := savedState{Seq: e.seq, Registrations: emulator.Sorted(e.regs), Tokens: []*issuedToken{}}
 	now := e.now()
 	for _, t := range e.tokens {
 		if now.Before(t.Expiry) {
@@ -344,16 +340,14 @@ func (e *Emulator) LoadState(raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return fmt.Errorf("pexa sandbox state: %w", err)
 	}
-	regs := map[string]*record{}
-	for _, rec := range st.Registrations {
+	regs, seq, err := emulator.Index(st.Registrations, st.Seq, "pexa sandbox state", "registration", func(rec *record) error {
 		if rec == nil || rec.ID == "" || rec.SharedSecret == "" || (rec.Region != RegionUK && rec.Region != RegionAU) {
-			return errors.New("pexa sandbox state: a registration without id, shared secret or region")
+			return errors.New("a registration without id, shared secret or region")
 		}
-		if _, dup := regs[rec.ID]; dup {
-			return fmt.Errorf("pexa sandbox state: registration %s appears twice", rec.ID)
-		}
-		regs[rec.ID] = rec
-		st.Seq = max(st.Seq, rec.Seq)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	tokens := map[string]*issuedToken{}
 	for _, t := range st.Tokens {
@@ -363,7 +357,7 @@ func (e *Emulator) LoadState(raw json.RawMessage) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.regs, e.tokens, e.seq = regs, tokens, st.Seq
+	e.regs, e.tokens, e.seq = regs, tokens, seq
 	return nil
 }
 
@@ -379,3 +373,6 @@ func (e *Emulator) snapshot(id string) (record, bool) {
 	c.EventTypes = slices.Clone(rec.EventTypes)
 	return c, true
 }
+
+func (r *record) RecordID() string { return r.ID }
+func (r *record) RecordSeq() int64 { return r.Seq }

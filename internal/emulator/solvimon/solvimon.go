@@ -9,14 +9,12 @@ package solvimon
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -318,12 +316,7 @@ func (s *Emulator) Stored(id string) (Record, bool) {
 func (s *Emulator) State() (json.RawMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := state{Seq: s.seq, Webhooks: make([]*Record, 0, len(s.hooks))}
-	for _, rec := range s.hooks {
-		st.Webhooks = append(st.Webhooks, rec)
-	}
-	slices.SortFunc(st.Webhooks, func(a, b *Record) int { return cmp.Compare(a.Seq, b.Seq) })
-	return json.Marshal(st)
+	return json.Marshal(state{Seq: s.seq, Webhooks: emulator.Sorted(s.hooks)})
 }
 
 // LoadState replaces the emulator's webhooks. Idempotency keys are not part
@@ -333,22 +326,23 @@ func (s *Emulator) LoadState(raw json.RawMessage) error {
 	if err := json.Unmarshal(raw, &st); err != nil {
 		return fmt.Errorf("solvimon sandbox state: %w", err)
 	}
-	hooks := map[string]*Record{}
-	for _, rec := range st.Webhooks {
+	hooks, seq, err := emulator.Index(st.Webhooks, st.Seq, "solvimon sandbox state", "webhook", func(rec *Record) error {
 		if rec == nil || rec.ID == "" || rec.SecretKey == "" {
-			return errors.New("solvimon sandbox state: a webhook without id or secret_key")
-		}
-		if _, dup := hooks[rec.ID]; dup {
-			return fmt.Errorf("solvimon sandbox state: webhook %s appears twice", rec.ID)
+			return errors.New("a webhook without id or secret_key")
 		}
 		if rec.AuthenticationType == "" {
 			rec.AuthenticationType = authNone
 		}
-		hooks[rec.ID] = rec
-		st.Seq = max(st.Seq, rec.Seq)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.hooks, s.seq = hooks, st.Seq
+	s.hooks, s.seq = hooks, seq
 	return nil
 }
+
+func (r *Record) RecordID() string { return r.ID }
+func (r *Record) RecordSeq() int64 { return r.Seq }

@@ -46,10 +46,6 @@ func TestSpecAndProfile(t *testing.T) {
 			t.Fatalf("param %s would take a secret from argv", p.Name)
 		}
 	}
-	// The emulator and its demo live in internal/emulator/pexa (issue 15).
-	if s.NewSandbox != nil || s.Demo != nil {
-		t.Fatalf("the client's spec still carries an emulator: %+v", s)
-	}
 
 	prof := func(region, env, base, tok string, settings map[string]string) config.Profile {
 		p := config.Profile{Name: "p", Provider: Name, Region: region, Environment: env, BaseURL: base, TokenURL: tok, Settings: map[string]string{FieldClientID: "cid"}}

@@ -6,7 +6,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -68,30 +67,6 @@ type Deps struct {
 	Now     func() time.Time
 }
 
-// SandboxOptions configures a provider's emulator.
-type SandboxOptions struct {
-	// BaseURL is the emulator's external URL, e.g. http://127.0.0.1:8787/solvimon.
-	BaseURL string
-	Now     func() time.Time
-	// HTTP sends deliveries.
-	HTTP *http.Client
-}
-
-// Sandbox is a provider's emulator, mounted by pkg/sandbox under /<provider>/
-// with the prefix stripped.
-type Sandbox interface {
-	http.Handler
-	// State and LoadState persist the emulator's data (sandbox serve --state).
-	State() (json.RawMessage, error)
-	LoadState(json.RawMessage) error
-	// Delivery builds a correctly signed delivery of event for registration
-	// id, addressed to the registration's URL.
-	Delivery(ctx context.Context, id, event string) (*http.Request, error)
-	// ProfileArgs are the `hookctl profile add <name>` arguments after the
-	// name that point a profile at this emulator.
-	ProfileArgs() []string
-}
-
 // Spec is everything hookctl knows about a provider.
 type Spec struct {
 	Name         string // id used in profiles: pexa, solvimon, offblocks, pwc
@@ -116,26 +91,6 @@ type Spec struct {
 	// VerificationKeys, where set, supplies the keys `verify -p` uses instead
 	// of stored webhook secrets (OffBlocks' verification key).
 	VerificationKeys func(ctx context.Context, d Deps) ([]signature.Key, error)
-	NewSandbox       func(SandboxOptions) Sandbox
-	// Demo is this provider's part of `hookctl sandbox demo` (nil: skipped).
-	Demo *Demo
-}
-
-// Demo scripts a provider's sandbox tour: profile add → Setup → register →
-// list → update → rotate-secret (if Rotate) → deliver → verify → delete.
-type Demo struct {
-	// Env are the sandbox credentials as the env variables CI would use.
-	Env map[string]string
-	// Setup are commands run after `profile add` (e.g. keys generate/upload).
-	Setup [][]string
-	// Register are the `hookctl register` arguments.
-	Register []string
-	// UpdateURL is the URL `update` moves the registration to.
-	UpdateURL string
-	// Event is the event `sandbox deliver` sends.
-	Event string
-	// Rotate includes rotate-secret in the tour.
-	Rotate bool
 }
 
 // PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).

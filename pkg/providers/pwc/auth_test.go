@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -59,7 +60,7 @@ func TestEnvCredentialsWin(t *testing.T) {
 		t.Fatal(err)
 	}
 	envStore := credentials.New(e.store.Backend(), func(k string) string {
-		return map[string]string{"HOOKCTL_PASSWORD": SandboxPassword}[k]
+		return map[string]string{"HOOKCTL_PASSWORD": pwcemu.SandboxPassword}[k]
 	})
 	if err := list(t, e.client(func(d *provider.Deps) { d.Creds = envStore })); err != nil {
 		t.Fatalf("HOOKCTL_PASSWORD should win over the keyring: %v", err)
@@ -79,13 +80,13 @@ func TestTokenCachedAcrossClients(t *testing.T) {
 		Fingerprint string     `json:"fingerprint"`
 		Value       tokenCache `json:"value"`
 	}
-	if err := json.Unmarshal([]byte(raw), &entry); err != nil || entry.Fingerprint == "" || strings.Contains(raw, SandboxPassword+`"`) {
+	if err := json.Unmarshal([]byte(raw), &entry); err != nil || entry.Fingerprint == "" || strings.Contains(raw, pwcemu.SandboxPassword+`"`) {
 		t.Fatalf("cache %s: %v", raw, err)
 	}
 	tc := entry.Value
 	// The emulator's JWT says exp = now + 1h; the cache must have read it.
-	if !tc.ExpiresAt.Equal(e.clock.Now().Add(accessTokenLifetime)) {
-		t.Errorf("cached expiry %s, want the JWT's %s", tc.ExpiresAt, e.clock.Now().Add(accessTokenLifetime))
+	if !tc.ExpiresAt.Equal(e.clock.Now().Add(pwcemu.AccessTokenLifetime)) {
+		t.Errorf("cached expiry %s, want the JWT's %s", tc.ExpiresAt, e.clock.Now().Add(pwcemu.AccessTokenLifetime))
 	}
 	// A second process (new client, same keyring) reuses it.
 	if err := list(t, e.client()); err != nil {
@@ -110,7 +111,7 @@ func TestExpiredTokenIsRefreshed(t *testing.T) {
 	if err := list(t, c); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Add(accessTokenLifetime + time.Minute)
+	e.clock.Add(pwcemu.AccessTokenLifetime + time.Minute)
 	if err := list(t, c); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestExpiredTokenIsRefreshed(t *testing.T) {
 	}
 	// Within the margin before expiry the token is renewed ahead of time.
 	e.resetRequests()
-	e.clock.Add(accessTokenLifetime - 30*time.Second)
+	e.clock.Add(pwcemu.AccessTokenLifetime - 30*time.Second)
 	if err := list(t, c); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestRejectedRefreshFallsBackToLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.box.RevokeTokens() // the refresh token dies too
-	e.clock.Add(2 * accessTokenLifetime)
+	e.clock.Add(2 * pwcemu.AccessTokenLifetime)
 	if err := list(t, c); err != nil {
 		t.Fatal(err)
 	}

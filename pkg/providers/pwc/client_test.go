@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -19,7 +21,7 @@ import (
 )
 
 // verifyHub checks X-Hub-Signature with a plain HMAC written here, not the
-// package's hubSignature.
+// emulator's.
 func verifyHub(secret string, h http.Header, body []byte) bool {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
@@ -65,7 +67,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		creates++
 		body := decodeBody[createRequest](t, r.Body)
-		if len(body.Events) != 1 || body.PublicKeyXML != info.Extra["xml"] || body.AuthSteuernummer != SandboxTaxNumber || body.AccountID != SandboxAccountID {
+		if len(body.Events) != 1 || body.PublicKeyXML != info.Extra["xml"] || body.AuthSteuernummer != pwcemu.SandboxTaxNumber || body.AccountID != pwcemu.SandboxAccountID {
 			t.Errorf("create body %+v: want one event, the generated key and the profile's account", body)
 		}
 	}
@@ -104,7 +106,7 @@ func TestLifecycle(t *testing.T) {
 	if len(got) != 1 || !verifyHub(regs[0].Secret, got[0].Header, got[0].Body) {
 		t.Fatalf("deliveries %d; want one signed with the registration's secret", len(got))
 	}
-	payload := decodeBody[deliveryPayload](t, got[0].Body)
+	payload := decodeBody[struct{ EventID string }](t, got[0].Body)
 
 	g, err := c.Get(ctx, id)
 	if err != nil {
@@ -512,11 +514,13 @@ func TestEventsAndSpec(t *testing.T) {
 	if c.base != ProdBaseURL {
 		t.Errorf("default base %s", c.base)
 	}
-	if checkEvent(s.Demo.Event) != nil {
-		t.Errorf("demo event %q breaks the event rule", s.Demo.Event)
+	// The emulator's demo tour passes the client's own rules.
+	demo := pwcemu.Entry().Demo
+	if checkEvent(demo.Event) != nil {
+		t.Errorf("demo event %q breaks the event rule", demo.Event)
 	}
-	if !slices.Contains(s.Demo.Register, "ReportFiled") || s.Demo.Event != "ReportFiled" || s.Demo.Env["HOOKCTL_USERNAME"] != SandboxUsername {
-		t.Errorf("demo %+v", s.Demo)
+	if !slices.Contains(demo.Register, "ReportFiled") || demo.Event != "ReportFiled" || demo.Env["HOOKCTL_USERNAME"] != pwcemu.SandboxUsername {
+		t.Errorf("demo %+v", demo)
 	}
 	if err := validateContentType("Application/JSON"); err != nil {
 		t.Errorf("content type is compared case-insensitively: %v", err)
@@ -549,5 +553,37 @@ func TestEventsAreTheSubscriptionsNames(t *testing.T) {
 	_, err = bad.Events(ctx)
 	if we := kindOf(t, err, webhook.KindAuth); !strings.Contains(we.Error(), "PwC publishes no event names") {
 		t.Fatalf("without a login: %v", err)
+	}
+}
+
+// TestEmulatorProfileArgs: the profile `hookctl sandbox` makes for the
+// emulator passes the provider's own checks.
+func TestEmulatorProfileArgs(t *testing.T) {
+	args := pwcemu.New(emulator.Options{BaseURL: "http://127.0.0.1:8787/pwc/"}).ProfileArgs()
+	if args[slices.Index(args, "--provider")+1] != Name {
+		t.Errorf("ProfileArgs %v", args)
+	}
+	for _, f := range Spec().Fields {
+		i := slices.Index(args, "--"+f.Name)
+		if i < 0 {
+			t.Errorf("ProfileArgs %v lack --%s", args, f.Name)
+			continue
+		}
+		if err := f.Validate(args[i+1]); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestConflictIsKindError: the emulator's 409 for a second subscription
+// to one event reaches the user as a provider error that says so.
+func TestConflictIsKindError(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	register(t, c, "https://hooks.example.com/pwc", "ReportFiled")
+	_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/other", Events: []string{"ReportFiled"}})
+	we := kindOf(t, err, webhook.KindError)
+	if we.Status != http.StatusConflict || !strings.Contains(we.Error(), "already exists") {
+		t.Errorf("duplicate event: %v", err)
 	}
 }

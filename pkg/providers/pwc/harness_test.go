@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/emulator"
+	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	"github.com/hookctl/hookctl/internal/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -48,7 +50,7 @@ type seenRequest struct {
 type env struct {
 	t     *testing.T
 	clock *providertest.Clock
-	box   *Sandbox
+	box   *pwcemu.Emulator
 	srv   *httptest.Server
 	base  string
 	mu    sync.Mutex
@@ -64,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.base = e.srv.URL + "/pwc"
-	e.box = NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now,
+	e.box = pwcemu.New(emulator.Options{BaseURL: e.base, Now: e.clock.Now,
 		HTTP: httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 5 * time.Second})})
 	mux := http.NewServeMux()
 	mux.Handle("/pwc/", http.StripPrefix("/pwc", e.box))
@@ -82,7 +84,7 @@ func newEnv(t *testing.T) *env {
 		mux.ServeHTTP(w, r)
 	})
 	e.store = credentials.New(credentials.NewMemory(), func(string) string { return "" })
-	for k, v := range map[string]string{CredUsername: SandboxUsername, CredPassword: SandboxPassword, CredRSAKey: fixedKeyPEM} {
+	for k, v := range map[string]string{CredUsername: pwcemu.SandboxUsername, CredPassword: pwcemu.SandboxPassword, CredRSAKey: fixedKeyPEM} {
 		if err := e.store.Set("sb", k, v); err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +137,7 @@ func (e *env) client(opts ...func(*provider.Deps)) *Client {
 	e.t.Helper()
 	d := provider.Deps{
 		Profile: config.Profile{Name: "sb", Provider: Name, Environment: "staging", BaseURL: e.base,
-			Settings: map[string]string{FieldTaxNumber: SandboxTaxNumber, FieldAccountID: SandboxAccountID}},
+			Settings: map[string]string{FieldTaxNumber: pwcemu.SandboxTaxNumber, FieldAccountID: pwcemu.SandboxAccountID}},
 		HTTP:   httpclient.New(httpclient.Options{Sleep: func(context.Context, time.Duration) error { return nil }}),
 		Creds:  e.store,
 		ErrOut: &bytes.Buffer{},
@@ -190,7 +192,7 @@ func (e *env) bearer() string {
 	e.t.Helper()
 	var ar authResponse
 	if _, err := httpclient.DoJSON(ctx, http.DefaultClient, http.MethodPost, e.base+"/auth/credentials", nil,
-		map[string]string{"username": SandboxUsername, "password": SandboxPassword}, &ar); err != nil {
+		map[string]string{"username": pwcemu.SandboxUsername, "password": pwcemu.SandboxPassword}, &ar); err != nil {
 		e.t.Fatal(err)
 	}
 	return ar.BearerToken
@@ -237,4 +239,12 @@ func responseStatusOf(t *testing.T, b []byte) *responseStatus {
 
 func configProfile(environment string) config.Profile {
 	return config.Profile{Name: "sb", Provider: Name, Environment: environment}
+}
+
+// writeStatus answers a ServiceStack error (the client's own reading of the
+// shape), for middlewares that fake a server fault.
+func writeStatus(w http.ResponseWriter, status int, code, msg string, errs []responseError) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(errorBody{ResponseStatus: &responseStatus{ErrorCode: code, Message: msg, Errors: errs}})
 }

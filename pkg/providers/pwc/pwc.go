@@ -1,7 +1,8 @@
 // Package pwc adapts the webhook API of PwC Germany's Report Filing Service
 // (a ServiceStack service built on the open-source ServiceStack.Webhooks
-// plugin) to hookctl's provider-neutral model, and emulates that API for
-// `hookctl sandbox`.
+// plugin) to hookctl's provider-neutral model. Its emulator, which
+// `hookctl sandbox` serves and the tests here run against, is the separate
+// package internal/emulator/pwc.
 //
 // Facts are tagged as in providers.md: [DOC] PwC's ServiceStack metadata
 // pages, [SEC] the ServiceStack.Webhooks library PwC builds on, [INF] our
@@ -97,15 +98,6 @@ func Spec() provider.Spec {
 		SecretOverlap:   0,
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
-		NewSandbox:      func(o provider.SandboxOptions) provider.Sandbox { return NewSandbox(o) },
-		Demo: &provider.Demo{
-			Env:       map[string]string{"HOOKCTL_USERNAME": SandboxUsername, "HOOKCTL_PASSWORD": SandboxPassword},
-			Setup:     [][]string{{"keys", "generate"}},
-			Register:  []string{"--url", "https://hooks.example.com/pwc", "--event", "ReportFiled", "--event", "ReportRejected", "--name", "demo"},
-			UpdateURL: "https://hooks.example.com/pwc/v2",
-			Event:     "ReportFiled",
-			Rotate:    true,
-		},
 	}
 }
 

@@ -29,7 +29,7 @@ const RSAKeyBits = 3072
 const minRSAKeyBits = 2048
 
 // maxRSAKeyBits bounds what the XML parser accepts, so a hostile document
-// cannot make the emulator do arbitrarily expensive arithmetic.
+// cannot force arbitrarily expensive arithmetic.
 const maxRSAKeyBits = 16384
 
 // maxKeyXML bounds an RSAKeyValue document (a 16384-bit key is ~3 KiB).
@@ -195,16 +195,6 @@ func decryptSecret(priv *rsa.PrivateKey, enc string) (string, error) {
 		return "", errors.New("the secret does not decrypt with this profile's RSA key (encrypted to another key?)")
 	}
 	return string(pt), nil
-}
-
-// encryptSecret is the server side of decryptSecret (the emulator), with
-// standard padded base64 as .NET's Convert.ToBase64String writes it.
-func encryptSecret(pub *rsa.PublicKey, secret string) (string, error) {
-	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, []byte(secret), nil)
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(ct), nil
 }
 
 func decodeAnyBase64(s string) ([]byte, error) {

@@ -2,6 +2,7 @@ package pwc
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -308,4 +309,15 @@ func TestGenerateKeyWarnsWhenEnvOverrides(t *testing.T) {
 	if !strings.Contains(errOut.String(), "HOOKCTL_RSA_KEY is set and overrides") {
 		t.Errorf("stderr %q", errOut.String())
 	}
+}
+
+// encryptSecret is the server side of decryptSecret, with standard padded
+// base64 as .NET's Convert.ToBase64String writes it, for tests that forge
+// or check an answer (the emulator has its own, in internal/emulator/pwc).
+func encryptSecret(pub *rsa.PublicKey, secret string) (string, error) {
+	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, []byte(secret), nil)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(ct), nil
 }

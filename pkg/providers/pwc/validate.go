@@ -9,9 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// Field rules shared by the client (checked before any request is sent) and
-// the emulator (answered in ServiceStack's responseStatus shape). Each
-// returns a violation or nil.
+// Field rules the client checks before any request is sent. Each returns a
+// violation or nil. (The emulator, internal/emulator/pwc, has its own.)
 
 // violation is one broken rule: the FluentValidation error code ServiceStack
 // reports and a message.
@@ -82,33 +81,6 @@ func checkSecret(s string) *violation {
 		return &violation{"Length", fmt.Sprintf("the secret must be at least %d characters", minSecretLen)}
 	case !base64Pattern.MatchString(s):
 		return &violation{"RegularExpression", "the secret must be Base64 text"}
-	}
-	return nil
-}
-
-func checkContentType(s string) *violation {
-	if s != "" && !strings.EqualFold(s, ContentTypeJSON) {
-		return &violation{"Predicate", fmt.Sprintf("content type %q is not supported: only %s", s, ContentTypeJSON)}
-	}
-	return nil
-}
-
-func checkTaxNumber(s string) *violation {
-	if s == "" {
-		return &violation{"NotEmpty", "authSteuernummer is required"}
-	}
-	if !taxNumberPattern.MatchString(s) {
-		return &violation{"RegularExpression", fmt.Sprintf("authSteuernummer %q must be 2 capital letters followed by 9 digits", s)}
-	}
-	return nil
-}
-
-func checkAccountID(s string) *violation {
-	if s == "" {
-		return &violation{"NotEmpty", "accountId is required"}
-	}
-	if !accountIDPattern.MatchString(s) {
-		return &violation{"RegularExpression", fmt.Sprintf("accountId %q must be exactly 10 digits", s)}
 	}
 	return nil
 }

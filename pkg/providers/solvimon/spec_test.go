@@ -50,9 +50,6 @@ func TestSpecAndProfile(t *testing.T) {
 			t.Errorf("ValidateProfile error kind %v", webhook.KindOf(err))
 		}
 	}
-	if s.NewSandbox != nil || s.Demo != nil {
-		t.Fatal("the emulator and its demo live in internal/emulator/solvimon (issue 15)")
-	}
 	p, err := s.New(provider.Deps{Profile: config.Profile{Name: "x"}})
 	if err != nil || p.Name() != "solvimon" || p.(*Client).base != TestBaseURL {
 		t.Fatalf("default client %v %v", p, err)

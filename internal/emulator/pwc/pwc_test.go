@@ -4,22 +4,22 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hookctl/hookctl/internal/emulator"
 	"github.com/hookctl/hookctl/internal/providertest"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // TestDeliverySignatureOpenSSL checks the delivery headers and recomputes
 // X-Hub-Signature with `openssl dgst -sha256 -hmac`.
 func TestDeliverySignatureOpenSSL(t *testing.T) {
 	e := newEnv(t)
-	regs := register(t, e.client(), "https://hooks.example.com/pwc", "ReportFiled")
-	req, err := e.box.Delivery(ctx, regs[0].ID, "ReportFiled")
+	ids := e.create("https://hooks.example.com/pwc", "ReportFiled")
+	req, err := e.box.Delivery(ctx, ids[0], "ReportFiled")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,14 +37,22 @@ func TestDeliverySignatureOpenSSL(t *testing.T) {
 	if !ok || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(sig) {
 		t.Fatalf("X-Hub-Signature %q: want sha1= and 64 lower-case hex digits", req.Header.Get(HeaderSignature))
 	}
-	needOpenSSL(t)
-	out := string(openssl(t, body, "dgst", "-sha256", "-hmac", regs[0].Secret))
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Skip("openssl not installed")
+	}
+	cmd := exec.Command("openssl", "dgst", "-sha256", "-hmac", testSecret)
+	cmd.Stdin = strings.NewReader(string(body))
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := string(raw)
 	// "HMAC-SHA2-256(stdin)= <hex>" (3.x) or "(stdin)= <hex>"
 	i := strings.LastIndex(out, "= ")
 	if i < 0 || strings.TrimSpace(out[i+2:]) != sig {
 		t.Errorf("openssl says %q, header has %s", out, sig)
 	}
-	if len(e.box.subs[regs[0].ID].History) != 0 {
+	if len(e.box.subs[ids[0]].History) != 0 {
 		t.Error("building a delivery recorded history")
 	}
 }
@@ -60,19 +68,19 @@ func readAll(t *testing.T, r *http.Request) []byte {
 
 func TestDeliveryRules(t *testing.T) {
 	e := newEnv(t)
-	c := e.client()
-	regs := register(t, c, "https://hooks.example.com/pwc", "ReportFiled")
-	if _, err := e.box.Delivery(ctx, regs[0].ID, "ReportRejected"); err == nil || !strings.Contains(err.Error(), "is for event") {
+	ids := e.create("https://hooks.example.com/pwc", "ReportFiled")
+	if _, err := e.box.Delivery(ctx, ids[0], "ReportRejected"); err == nil || !strings.Contains(err.Error(), "is for event") {
 		t.Errorf("delivery of another event: %v", err)
 	}
 	if _, err := e.box.Delivery(ctx, "nope", ""); err == nil {
 		t.Error("delivery for an unknown id")
 	}
-	off := false
-	if _, err := c.Update(ctx, regs[0].ID, webhook.UpdateRequest{Active: &off}); err != nil {
-		t.Fatal(err)
+	status, body := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/"+ids[0]+"/update", e.bearer(),
+		map[string]any{"id": ids[0], "currentSecret": testSecret, "isActive": false, "publicKeyXml": fixedKeyXML})
+	if status != http.StatusOK {
+		t.Fatalf("deactivate: %d %s", status, body)
 	}
-	if _, err := e.box.Delivery(ctx, regs[0].ID, ""); err == nil || !strings.Contains(err.Error(), "inactive") {
+	if _, err := e.box.Delivery(ctx, ids[0], ""); err == nil || !strings.Contains(err.Error(), "inactive") {
 		t.Errorf("delivery to an inactive subscription: %v", err)
 	}
 }
@@ -81,10 +89,8 @@ func TestDeliveryRules(t *testing.T) {
 // recorded once; a 4xx is not retried and deactivates the subscription.
 func TestSendRetriesAndDeactivates(t *testing.T) {
 	e := newEnv(t)
-	c := e.client()
 	rc := providertest.NewReceiver(t)
-	regs := register(t, c, rc.URL, "ReportFiled")
-	id := regs[0].ID
+	id := e.create(rc.URL, "ReportFiled")[0]
 	rc.SetStatus(http.StatusServiceUnavailable)
 	if status, err := e.box.Send(ctx, id, ""); err == nil || status != 503 {
 		t.Fatalf("send to a 503 endpoint: %d %v", status, err)
@@ -99,16 +105,14 @@ func TestSendRetriesAndDeactivates(t *testing.T) {
 	if n := len(rc.Deliveries()); n != deliveryAttempts+1 {
 		t.Errorf("%d attempts in total, want a 4xx tried once", n)
 	}
-	g, err := c.Get(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hist := g.Extra["history"].([]HistoryEntry)
-	if len(hist) != 2 || hist[0].StatusCode != 410 || hist[1].StatusCode != 503 || hist[0].StatusDescription != "Gone" {
+	g := e.get(id)
+	// HttpStatusCode is written as its .NET name [DOC].
+	hist := g.History
+	if len(hist) != 2 || hist[0].StatusCode != "Gone" || hist[1].StatusCode != "ServiceUnavailable" || hist[0].StatusDescription != "Gone" {
 		t.Errorf("history (newest first) %+v", hist)
 	}
-	if g.Active || g.Status != "inactive" {
-		t.Errorf("after a 4xx: active=%v status=%s", g.Active, g.Status)
+	if g.Subscription.IsActive {
+		t.Error("still active after a 4xx")
 	}
 }
 
@@ -121,7 +125,7 @@ func TestSandboxAuthAnswers(t *testing.T) {
 	// ServiceStack matches property names case-insensitively, and /auth
 	// takes the provider in the body.
 	status, body = e.raw(http.MethodPost, "/auth", "", map[string]string{"provider": "credentials", "UserName": SandboxUsername, "Password": SandboxPassword})
-	var ar authResponse
+	var ar login
 	if status != 200 || json.Unmarshal(body, &ar) != nil || ar.BearerToken == "" || ar.RefreshToken == "" || ar.SessionID == "" {
 		t.Fatalf("login via /auth: %d %s", status, body)
 	}
@@ -134,7 +138,7 @@ func TestSandboxAuthAnswers(t *testing.T) {
 	if status != 401 {
 		t.Errorf("refresh token as bearer: %d", status)
 	}
-	e.clock.Add(accessTokenLifetime)
+	e.clock.Add(AccessTokenLifetime)
 	status, body = e.raw(http.MethodGet, "/sync/webhooks/subscriptions?authSteuernummer=DE123456789&accountId=1234567890", ar.BearerToken, nil)
 	if rs := responseStatusOf(t, body); status != 401 || rs.Message != "Token has expired" {
 		t.Errorf("expired bearer: %d %s", status, body)
@@ -143,18 +147,18 @@ func TestSandboxAuthAnswers(t *testing.T) {
 
 func TestSandboxAsyncAliases(t *testing.T) {
 	e := newEnv(t)
-	regs := register(t, e.client(), "https://hooks.example.com/pwc", "ReportFiled")
+	ids := e.create("https://hooks.example.com/pwc", "ReportFiled")
 	tok := e.bearer()
-	status, body := e.raw(http.MethodGet, "/async/webhooks/subscriptions/"+regs[0].ID, tok, nil)
-	var sr subscriptionResponse
-	if status != 200 || json.Unmarshal(body, &sr) != nil || sr.Subscription.ID != regs[0].ID {
+	status, body := e.raw(http.MethodGet, "/async/webhooks/subscriptions/"+ids[0], tok, nil)
+	var sr gotSub
+	if status != 200 || json.Unmarshal(body, &sr) != nil || sr.Subscription.ID != ids[0] {
 		t.Fatalf("async get: %d %s", status, body)
 	}
-	status, _ = e.raw(http.MethodPost, "/async/webhooks/subscriptions/"+regs[0].ID+"/delete", tok, deleteRequest{Secret: regs[0].Secret})
+	status, _ = e.raw(http.MethodPost, "/async/webhooks/subscriptions/"+ids[0]+"/delete", tok, map[string]string{"secret": testSecret})
 	if status != 200 {
 		t.Fatalf("async delete: %d", status)
 	}
-	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+regs[0].ID, tok, nil); status != 404 {
+	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+ids[0], tok, nil); status != 404 {
 		t.Errorf("get after async delete: %d", status)
 	}
 	if status, body := e.raw(http.MethodGet, "/v1/webhooks", tok, nil); status != 404 || responseStatusOf(t, body).ErrorCode != "NotFound" {
@@ -162,14 +166,18 @@ func TestSandboxAsyncAliases(t *testing.T) {
 	}
 }
 
+// w3cSampleModulus is the 1024-bit RSAKeyValue example of the XML-DSig
+// spec (https://www.w3.org/TR/xmldsig-core/#sec-RSAKeyValue).
+const w3cSampleModulus = "xA7SEU+e0yQH5rm9kbCDN9o3aPIo7HbP7tX6WOocLZAtNfyxSZDU16ksL6WjubafOqNEpcwR3RdFsT7bCqnXPBe5ELh5u4VEy19MzxkXRgrMvavzyBpVRgBUwUlV5foK5hhmbktQhyNdy/6LpQRhDUDsTvK+g9Ucj47es9AQJ3U="
+
 // TestSandboxValidation: every broken rule is reported at once, per field,
 // with the DTO's property name.
 func TestSandboxValidation(t *testing.T) {
 	e := newEnv(t)
 	tok := e.bearer()
-	status, body := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, createRequest{
-		AuthSteuernummer: "DE12345678", AccountID: "12345678901", Events: []string{"bad event!"},
-		URL: "mailto:x@example.com", ContentType: "text/xml", Secret: "not base64!", PublicKeyXML: "<RSAKeyValue/>", Name: "x",
+	status, body := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, map[string]any{
+		"authSteuernummer": "DE12345678", "accountId": "12345678901", "events": []string{"bad event!"},
+		"url": "mailto:x@example.com", "contentType": "text/xml", "secret": "not base64!", "publicKeyXml": "<RSAKeyValue/>", "name": "x",
 	})
 	if status != 400 {
 		t.Fatalf("status %d %s", status, body)
@@ -187,9 +195,9 @@ func TestSandboxValidation(t *testing.T) {
 		t.Errorf("top level %q %q should repeat the first error", rs.ErrorCode, rs.Message)
 	}
 	// A 1024-bit key is refused.
-	status, body = e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, createRequest{
-		AuthSteuernummer: SandboxTaxNumber, AccountID: SandboxAccountID, Events: []string{"ReportFiled"}, URL: "https://x.example",
-		Secret: "c2VjcmV0MTI=", PublicKeyXML: "<RSAKeyValue><Modulus>" + w3cSampleModulus + "</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>",
+	status, body = e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", tok, map[string]any{
+		"authSteuernummer": SandboxTaxNumber, "accountId": SandboxAccountID, "events": []string{"ReportFiled"}, "url": "https://x.example",
+		"secret": "c2VjcmV0MTI=", "publicKeyXml": "<RSAKeyValue><Modulus>" + w3cSampleModulus + "</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>",
 	})
 	if status != 400 || !strings.Contains(responseStatusOf(t, body).Message, "2048") {
 		t.Errorf("1024-bit key: %d %s", status, body)
@@ -204,21 +212,21 @@ func TestSandboxValidation(t *testing.T) {
 
 func TestSandboxConflict(t *testing.T) {
 	e := newEnv(t)
-	c := e.client()
-	register(t, c, "https://hooks.example.com/pwc", "ReportFiled")
-	_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/other", Events: []string{"ReportFiled"}})
-	we := kindOf(t, err, webhook.KindError)
-	if we.Status != http.StatusConflict || !strings.Contains(we.Error(), "already exists") {
-		t.Errorf("duplicate event: %v", err)
+	e.create("https://hooks.example.com/pwc", "ReportFiled")
+	status, body := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", e.bearer(), map[string]any{
+		"authSteuernummer": SandboxTaxNumber, "accountId": SandboxAccountID, "events": []string{"ReportFiled"},
+		"url": "https://hooks.example.com/other", "secret": testSecret, "publicKeyXml": fixedKeyXML,
+	})
+	if rs := responseStatusOf(t, body); status != http.StatusConflict || rs.ErrorCode != "Conflict" || !strings.Contains(rs.Message, "already exists") {
+		t.Errorf("duplicate event: %d %s", status, body)
 	}
 }
 
 func TestSandboxState(t *testing.T) {
 	e := newEnv(t)
-	c := e.client()
 	rc := providertest.NewReceiver(t)
-	regs := register(t, c, rc.URL, "ReportFiled", "ReportRejected")
-	if _, err := e.box.Send(ctx, regs[0].ID, ""); err != nil {
+	ids := e.create(rc.URL, "ReportFiled", "ReportRejected")
+	if _, err := e.box.Send(ctx, ids[0], ""); err != nil {
 		t.Fatal(err)
 	}
 	tok := e.bearer()
@@ -226,7 +234,7 @@ func TestSandboxState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh := NewSandbox(provider.SandboxOptions{BaseURL: e.base, Now: e.clock.Now})
+	fresh := New(emulator.Options{BaseURL: e.base, Now: e.clock.Now})
 	if err := fresh.LoadState(st); err != nil {
 		t.Fatal(err)
 	}
@@ -234,35 +242,43 @@ func TestSandboxState(t *testing.T) {
 	e.box.subs, e.box.tokenKey = fresh.subs, fresh.tokenKey
 	e.box.mu.Unlock()
 	// Tokens issued before the restart still work.
-	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+regs[0].ID, tok, nil); status != 200 {
+	if status, _ := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+ids[0], tok, nil); status != 200 {
 		t.Fatalf("old token after reload: %d", status)
 	}
-	g, err := c.Get(ctx, regs[0].ID)
-	if err != nil || g.Secret != regs[0].Secret || len(g.Extra["history"].([]HistoryEntry)) != 1 {
-		t.Fatalf("after reload: %+v %v", g, err)
+	g := e.get(ids[0])
+	if decrypt(t, g.Subscription.Config.Secret) != testSecret || len(g.History) != 1 {
+		t.Fatalf("after reload: %+v", g)
 	}
 	if err := fresh.LoadState([]byte(`{"subscriptions":[{"id":"a","secret":"c2VjcmV0MTI=","public_key_xml":"<x/>"}]}`)); err == nil {
 		t.Error("a state with an unusable key loaded")
 	}
 	again, _ := fresh.State()
-	if err := NewSandbox(provider.SandboxOptions{}).LoadState(again); err != nil {
+	if err := New(emulator.Options{}).LoadState(again); err != nil {
 		t.Errorf("state does not load back: %v", err)
 	}
 }
 
 func TestProfileArgs(t *testing.T) {
-	box := NewSandbox(provider.SandboxOptions{BaseURL: "http://127.0.0.1:8787/pwc/"})
+	box := New(emulator.Options{BaseURL: "http://127.0.0.1:8787/pwc/"})
 	want := []string{"--provider", "pwc", "--environment", "staging", "--base-url", "http://127.0.0.1:8787/pwc",
 		"--tax-number", "DE123456789", "--account-id", "1234567890"}
 	if got := box.ProfileArgs(); !slices.Equal(got, want) {
 		t.Errorf("ProfileArgs %v", got)
 	}
-	// The profile they make passes the provider's own checks.
-	s := Spec()
-	for _, f := range s.Fields {
-		v := want[slices.Index(want, "--"+f.Name)+1]
-		if err := f.Validate(v); err != nil {
-			t.Error(err)
-		}
+	// (That the profile passes the provider's own checks is the client's
+	// TestEmulatorProfileArgs.)
+}
+
+// TestEntry: what pkg/sandbox registers, and `sandbox --help` prints.
+func TestEntry(t *testing.T) {
+	en := Entry()
+	if en.Name != "pwc" || en.New == nil || en.Demo == nil {
+		t.Fatalf("entry %+v", en)
+	}
+	if want := "user sandbox / password pwc-pass-7c41e9b2d05a3f (tax number\nDE123456789, account 1234567890)"; en.Help != want {
+		t.Errorf("help %q, want %q", en.Help, want)
+	}
+	if eventRule(en.Demo.Event) != nil || !slices.Contains(en.Demo.Register, en.Demo.Event) || !en.Demo.Rotate {
+		t.Errorf("demo %+v", en.Demo)
 	}
 }

@@ -33,6 +33,7 @@ const (
 )
 
 // hubSignature is the X-Hub-Signature value for body.
+// Independent re-implementation of the X-Hub-Signature HMAC for the emulator (issue 15).
 func hubSignature(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
@@ -44,7 +45,7 @@ func hubSignature(secret string, body []byte) string {
 type deliveryPayload struct {
 	EventID          string         `json:"eventId"`
 	EventName        string         `json:"eventName"`
-	CreatedDateUtc   ssDate         `json:"createdDateUtc"`
+	CreatedDateUtc   netDate        `json:"createdDateUtc"`
 	SubscriptionID   string         `json:"subscriptionId"`
 	AuthSteuernummer string         `json:"authSteuernummer"`
 	AccountID        string         `json:"accountId"`
@@ -53,7 +54,7 @@ type deliveryPayload struct {
 
 // build makes the signed request for a snapshot of rec and returns the
 // event id it carries.
-func (s *Sandbox) build(ctx context.Context, id, event string) (*http.Request, string, error) {
+func (s *Emulator) build(ctx context.Context, id, event string) (*http.Request, string, error) {
 	s.mu.Lock()
 	cur, ok := s.subs[id]
 	var rec record
@@ -79,7 +80,7 @@ func (s *Sandbox) build(ctx context.Context, id, event string) (*http.Request, s
 	}
 	eventID := uuid.NewString()
 	body, err := json.Marshal(deliveryPayload{
-		EventID: eventID, EventName: event, CreatedDateUtc: ssDate{now}, SubscriptionID: id,
+		EventID: eventID, EventName: event, CreatedDateUtc: netDate{now}, SubscriptionID: id,
 		AuthSteuernummer: rec.AuthSteuernummer, AccountID: rec.AccountID,
 		Data: map[string]any{"reportId": uuid.NewString(), "status": event},
 	})
@@ -92,7 +93,7 @@ func (s *Sandbox) build(ctx context.Context, id, event string) (*http.Request, s
 	}
 	ct := rec.ContentType
 	if ct == "" {
-		ct = ContentTypeJSON
+		ct = jsonType
 	}
 	req.Header.Set("Content-Type", ct)
 	req.Header.Set("User-Agent", "ServiceStack.Webhooks (hookctl sandbox)")
@@ -106,7 +107,7 @@ func (s *Sandbox) build(ctx context.Context, id, event string) (*http.Request, s
 // id, addressed to its URL, without sending it (`hookctl sandbox deliver`).
 // An empty event means the subscription's own. Nothing is recorded in the
 // history, since the emulator does not see the outcome; Send does both.
-func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
+func (s *Emulator) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
 	req, _, err := s.build(ctx, id, event)
 	return req, err
 }
@@ -116,7 +117,7 @@ func (s *Sandbox) Delivery(ctx context.Context, id, event string) (*http.Request
 // timeout, and the outcome appended to the subscription's history (a 4xx
 // also deactivates it). It returns the endpoint's last status (0 when it
 // never answered) and an error unless that was 2xx.
-func (s *Sandbox) Send(ctx context.Context, id, event string) (int, error) {
+func (s *Emulator) Send(ctx context.Context, id, event string) (int, error) {
 	req, eventID, err := s.build(ctx, id, event)
 	if err != nil {
 		return 0, err
@@ -136,7 +137,7 @@ func (s *Sandbox) Send(ctx context.Context, id, event string) (int, error) {
 	return status, nil
 }
 
-func (s *Sandbox) attempt(ctx context.Context, req *http.Request, body []byte) (int, string) {
+func (s *Emulator) attempt(ctx context.Context, req *http.Request, body []byte) (int, string) {
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	r := req.Clone(ctx)

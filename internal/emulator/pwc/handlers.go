@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// The emulator's endpoint handlers. Tags as in sandbox.go.
+// The emulator's endpoint handlers. Tags as in pwc.go.
 
 // decode reads a JSON body; ServiceStack answers a malformed one with 400
 // SerializationException [SEC].
@@ -30,9 +30,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 // [SEC].
 type fieldErrors []responseError
 
-func (fe *fieldErrors) add(field string, v *violation) {
-	if v != nil {
-		*fe = append(*fe, responseError{ErrorCode: v.Code, FieldName: field, Message: v.Msg})
+func (fe *fieldErrors) add(field string, p *problem) {
+	if p != nil {
+		*fe = append(*fe, responseError{ErrorCode: p.code, FieldName: field, Message: p.msg})
 	}
 }
 
@@ -45,37 +45,21 @@ func (fe fieldErrors) write(w http.ResponseWriter) bool {
 	return true
 }
 
-// checkPublicKey: publicKeyXml is required [DOC]; keys under 2048 bits are
-// refused [INF: the docs name no size; 2048 is today's floor for RSA].
-func checkPublicKey(s string) *violation {
-	if s == "" {
-		return &violation{"NotEmpty", "publicKeyXml is required"}
-	}
-	k, err := ParseRSAKeyValue(s)
-	if err != nil {
-		return &violation{"Predicate", "publicKeyXml is not a .NET RSAKeyValue public key: " + err.Error()}
-	}
-	if k.N.BitLen() < minRSAKeyBits {
-		return &violation{"Predicate", fmt.Sprintf("publicKeyXml is a %d-bit key; at least %d bits are required", k.N.BitLen(), minRSAKeyBits)}
-	}
-	return nil
-}
-
 // wire renders a record, its secret encrypted to pubXML [DOC]. Errors are
 // the emulator's own (a stored key it cannot use), so they become 500.
-func wire(rec *record, pubXML string) (*wireSubscription, error) {
-	pub, err := ParseRSAKeyValue(pubXML)
+func wire(rec *record, pubXML string) (*webhookSubscription, error) {
+	pub, err := parseKeyXML(pubXML)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := encryptSecret(pub, rec.Secret)
+	enc, err := sealSecret(pub, rec.Secret)
 	if err != nil {
 		return nil, err
 	}
-	return &wireSubscription{
+	return &webhookSubscription{
 		ID: rec.ID, Name: rec.Name, Event: rec.Event, IsActive: rec.IsActive,
-		CreatedDateUtc: ssDate{rec.CreatedAt}, CreatedByID: rec.CreatedByID, LastModifiedDateUtc: ssDate{rec.ModifiedAt},
-		Config: subscriptionConfig{URL: rec.URL, ContentType: rec.ContentType, Secret: enc},
+		Created: netDate{rec.CreatedAt}, CreatedBy: rec.CreatedByID, LastModified: netDate{rec.ModifiedAt},
+		Config: config{URL: rec.URL, ContentType: rec.ContentType, Secret: enc},
 	}, nil
 }
 
@@ -120,14 +104,14 @@ func respondOne(w http.ResponseWriter, rec *record, withHistory bool, pubXML str
 }
 
 // wireHistoryOf is the delivery log, newest first, at most 100 [SEC].
-func wireHistoryOf(rec *record) []wireHistory {
-	out := make([]wireHistory, 0, min(len(rec.History), maxHistory))
+func wireHistoryOf(rec *record) []deliveryResult {
+	out := make([]deliveryResult, 0, min(len(rec.History), maxHistory))
 	for i := len(rec.History) - 1; i >= 0 && len(out) < maxHistory; i-- {
 		h := rec.History[i]
-		out = append(out, wireHistory{ID: h.ID, SubscriptionID: rec.ID, AttemptedDateUtc: ssDate{h.AttemptedAt},
-			StatusDescription: h.StatusDescription, StatusCode: httpStatusCode(h.StatusCode), EventID: h.EventID})
+		out = append(out, deliveryResult{ID: h.ID, SubscriptionID: rec.ID, Attempted: netDate{h.AttemptedAt},
+			StatusDescription: h.StatusDescription, StatusCode: statusName(h.StatusCode), EventID: h.EventID})
 	}
-	slices.SortStableFunc(out, func(a, b wireHistory) int { return b.AttemptedDateUtc.Compare(a.AttemptedDateUtc.Time) })
+	slices.SortStableFunc(out, func(a, b deliveryResult) int { return b.Attempted.Compare(a.Attempted.Time) })
 	return out
 }
 
@@ -151,7 +135,7 @@ func secretMatches(given, stored string) bool {
 // one event [SEC: HttpError.Conflict in SubscriptionService]; PwC scopes
 // users by tax number and account, and Find returns one subscription per
 // (tax number, account, event) [DOC], so that triple is the key here.
-func (s *Sandbox) conflictLocked(tax, acct, event, except string) bool {
+func (s *Emulator) conflictLocked(tax, acct, event, except string) bool {
 	for _, rec := range s.subs {
 		if rec.ID != except && rec.AuthSteuernummer == tax && rec.AccountID == acct && rec.Event == event && rec.CreatedByID == sandboxUserID {
 			return true
@@ -161,7 +145,7 @@ func (s *Sandbox) conflictLocked(tax, acct, event, except string) bool {
 }
 
 // mine lists the caller's records in creation order.
-func (s *Sandbox) mineLocked(keep func(*record) bool) []*record {
+func (s *Emulator) mineLocked(keep func(*record) bool) []*record {
 	var out []*record
 	for _, rec := range s.subs {
 		if rec.CreatedByID == sandboxUserID && keep(rec) {
@@ -176,26 +160,26 @@ func (s *Sandbox) mineLocked(keep func(*record) bool) []*record {
 // [SEC: CreateSubscription maps Events to subscriptions], answering an
 // array of SubscriptionResponse [DOC] with 200 (ServiceStack's default for
 // a POST returning a DTO).
-func (s *Sandbox) create(w http.ResponseWriter, r *http.Request) {
-	var req createRequest
+func (s *Emulator) create(w http.ResponseWriter, r *http.Request) {
+	var req createBody
 	if !decode(w, r, &req) {
 		return
 	}
 	var fe fieldErrors
-	fe.add("AuthSteuernummer", checkTaxNumber(req.AuthSteuernummer))
-	fe.add("AccountId", checkAccountID(req.AccountID))
+	fe.add("AuthSteuernummer", taxNumberRule(req.AuthSteuernummer))
+	fe.add("AccountId", accountRule(req.AccountID))
 	if len(req.Events) == 0 {
-		fe.add("Events", &violation{"NotEmpty", "at least one event is required"})
+		fe.add("Events", &problem{"NotEmpty", "at least one event is required"})
 	}
 	for _, e := range req.Events {
-		fe.add("Events", checkEvent(e))
+		fe.add("Events", eventRule(e))
 	}
-	fe.add("Url", checkURL(req.URL))
-	fe.add("ContentType", checkContentType(req.ContentType))
-	fe.add("Secret", checkSecret(req.Secret))
-	fe.add("PublicKeyXml", checkPublicKey(req.PublicKeyXML))
+	fe.add("Url", urlRule(req.URL))
+	fe.add("ContentType", contentTypeRule(req.ContentType))
+	fe.add("Secret", secretRule(req.Secret))
+	fe.add("PublicKeyXml", publicKeyRule(req.PublicKeyXML))
 	if req.Name != "" {
-		fe.add("Name", checkName(req.Name))
+		fe.add("Name", nameRule(req.Name))
 	}
 	if fe.write(w) {
 		return
@@ -222,11 +206,11 @@ func (s *Sandbox) create(w http.ResponseWriter, r *http.Request) {
 }
 
 // list answers the caller's subscriptions of one tax number and account.
-func (s *Sandbox) list(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) list(w http.ResponseWriter, r *http.Request) {
 	tax, acct := r.URL.Query().Get("authSteuernummer"), r.URL.Query().Get("accountId")
 	var fe fieldErrors
-	fe.add("AuthSteuernummer", checkTaxNumber(tax))
-	fe.add("AccountId", checkAccountID(acct))
+	fe.add("AuthSteuernummer", taxNumberRule(tax))
+	fe.add("AccountId", accountRule(acct))
 	if fe.write(w) {
 		return
 	}
@@ -235,7 +219,7 @@ func (s *Sandbox) list(w http.ResponseWriter, r *http.Request) {
 	respond(w, s.mineLocked(func(rec *record) bool { return rec.AuthSteuernummer == tax && rec.AccountID == acct }), false, "")
 }
 
-func (s *Sandbox) get(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) get(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -247,13 +231,13 @@ func (s *Sandbox) get(w http.ResponseWriter, r *http.Request) {
 	respondOne(w, rec, true, "")
 }
 
-func (s *Sandbox) find(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) find(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	tax, acct, ev := q.Get("authSteuernummer"), q.Get("accountId"), q.Get("eventName")
 	var fe fieldErrors
-	fe.add("AuthSteuernummer", checkTaxNumber(tax))
-	fe.add("AccountId", checkAccountID(acct))
-	fe.add("EventName", checkEvent(ev))
+	fe.add("AuthSteuernummer", taxNumberRule(tax))
+	fe.add("AccountId", accountRule(acct))
+	fe.add("EventName", eventRule(ev))
 	if fe.write(w) {
 		return
 	}
@@ -270,10 +254,10 @@ func (s *Sandbox) find(w http.ResponseWriter, r *http.Request) {
 // search lists the caller's subscriptions to an event across its accounts
 // [INF: the library's search spans all users, for relaying; an API for
 // customers scoping it to the caller is the closest safe reading].
-func (s *Sandbox) search(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) search(w http.ResponseWriter, r *http.Request) {
 	ev := r.URL.Query().Get("eventName")
 	var fe fieldErrors
-	fe.add("EventName", checkEvent(ev))
+	fe.add("EventName", eventRule(ev))
 	if fe.write(w) {
 		return
 	}
@@ -284,8 +268,8 @@ func (s *Sandbox) search(w http.ResponseWriter, r *http.Request) {
 
 // listByIDs answers the known ones among ids; unknown ids are left out
 // [INF].
-func (s *Sandbox) listByIDs(w http.ResponseWriter, r *http.Request) {
-	var req listByIDsRequest
+func (s *Emulator) listByIDs(w http.ResponseWriter, r *http.Request) {
+	var req idsBody
 	if !decode(w, r, &req) {
 		return
 	}
@@ -310,32 +294,32 @@ func (s *Sandbox) listByIDs(w http.ResponseWriter, r *http.Request) {
 // the already-new secret succeeds, which is what lets a client reconcile an
 // interrupted rotation. The answer's secret is encrypted to the
 // publicKeyXml of this request, which is also stored for later reads.
-func (s *Sandbox) update(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) update(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	var req updateRequest
+	var req updateBody
 	if !decode(w, r, &req) {
 		return
 	}
 	var fe fieldErrors
 	if req.ID != "" && req.ID != id {
-		fe.add("Id", &violation{"Predicate", "the id in the body differs from the one in the path"})
+		fe.add("Id", &problem{"Predicate", "the id in the body differs from the one in the path"})
 	}
-	fe.add("CurrentSecret", nonEmpty(req.CurrentSecret, "currentSecret is required"))
-	fe.add("PublicKeyXml", checkPublicKey(req.PublicKeyXML))
+	fe.add("CurrentSecret", required(req.CurrentSecret, "currentSecret is required"))
+	fe.add("PublicKeyXml", publicKeyRule(req.PublicKeyXML))
 	if req.NewSecret != "" {
-		fe.add("NewSecret", checkSecret(req.NewSecret))
+		fe.add("NewSecret", secretRule(req.NewSecret))
 	}
 	if req.Event != nil {
-		fe.add("Event", checkEvent(*req.Event))
+		fe.add("Event", eventRule(*req.Event))
 	}
 	if req.URL != nil {
-		fe.add("Url", checkURL(*req.URL))
+		fe.add("Url", urlRule(*req.URL))
 	}
 	if req.ContentType != nil {
-		fe.add("ContentType", checkContentType(*req.ContentType))
+		fe.add("ContentType", contentTypeRule(*req.ContentType))
 	}
 	if req.Name != nil && *req.Name != "" {
-		fe.add("Name", checkName(*req.Name))
+		fe.add("Name", nameRule(*req.Name))
 	}
 	if fe.write(w) {
 		return
@@ -378,26 +362,19 @@ func (s *Sandbox) update(w http.ResponseWriter, r *http.Request) {
 	respondOne(w, rec, false, req.PublicKeyXML)
 }
 
-func nonEmpty(s, msg string) *violation {
-	if s == "" {
-		return &violation{"NotEmpty", msg}
-	}
-	return nil
-}
-
 // deleteOne deletes after checking the secret [DOC] and answers the
 // deleted subscription.
-func (s *Sandbox) deleteOne(w http.ResponseWriter, r *http.Request) {
+func (s *Emulator) deleteOne(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	var req deleteRequest
+	var req deleteBody
 	if !decode(w, r, &req) {
 		return
 	}
 	var fe fieldErrors
 	if req.ID != "" && req.ID != id {
-		fe.add("Id", &violation{"Predicate", "the id in the body differs from the one in the path"})
+		fe.add("Id", &problem{"Predicate", "the id in the body differs from the one in the path"})
 	}
-	fe.add("Secret", nonEmpty(req.Secret, "secret is required"))
+	fe.add("Secret", required(req.Secret, "secret is required"))
 	if fe.write(w) {
 		return
 	}
@@ -421,8 +398,8 @@ func (s *Sandbox) deleteOne(w http.ResponseWriter, r *http.Request) {
 // a responseStatus on the ones that failed [INF: the docs give the request
 // and "array" only; per-item outcomes keep one bad id from blocking the
 // rest, like the library's batch endpoints].
-func (s *Sandbox) batchDelete(w http.ResponseWriter, r *http.Request) {
-	var req batchDeleteRequest
+func (s *Emulator) batchDelete(w http.ResponseWriter, r *http.Request) {
+	var req batchDeleteBody
 	if !decode(w, r, &req) {
 		return
 	}
@@ -434,7 +411,7 @@ func (s *Sandbox) batchDelete(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	out := make([]subscriptionResponse, 0, len(req.Subscriptions))
 	for _, item := range req.Subscriptions {
-		res := subscriptionResponse{Subscription: &wireSubscription{ID: item.ID}}
+		res := subscriptionResponse{Subscription: &webhookSubscription{ID: item.ID}}
 		rec, ok := s.subs[item.ID]
 		switch {
 		case item.ID == "":
@@ -459,7 +436,7 @@ func (s *Sandbox) batchDelete(w http.ResponseWriter, r *http.Request) {
 
 // recordDelivery appends a delivery outcome to the history. A 4xx answer
 // deactivates the subscription [SEC: UpdateDeliveryHistory].
-func (s *Sandbox) recordDelivery(id, eventID string, status int, desc string) {
+func (s *Emulator) recordDelivery(id, eventID string, status int, desc string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.subs[id]
