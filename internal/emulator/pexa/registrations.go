@@ -269,18 +269,7 @@ func (e *Emulator) updateV1(w http.ResponseWriter, r *http.Request, region, id s
 		bad.write(w)
 		return
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	rec, ok := e.find(w, region, id)
-	if !ok {
-		return
-	}
-	if e.duplicate(region, uri, b.EventTypes, id) {
-		errDuplicate.write(w)
-		return
-	}
-	rec.WebhookURI, rec.EventTypes, rec.UpdatedAt = uri, slices.Clone(b.EventTypes), e.now()
-	writeJSON(w, http.StatusOK, e.view(rec, viewUpdate))
+	e.replace(w, region, id, uri, b.EventTypes, viewUpdate, nil)
 }
 
 // updateV3 is PUT /v3/notification-registrations/{id} (AU): replaces the
@@ -301,19 +290,30 @@ func (e *Emulator) updateV3(w http.ResponseWriter, r *http.Request, region, id s
 		bad.write(w)
 		return
 	}
+	e.replace(w, region, id, uri, b.EventTypes, viewUpdateV3, func(rec *record) {
+		rec.AuthenticationMode, rec.AuthConfig = *b.Attributes.AuthenticationMode, b.Attributes.AuthConfig
+	})
+}
+
+// replace is the locked part of both updates: the registration must still
+// exist and not duplicate another; then its URI and events are replaced,
+// and also, when set, what apply changes.
+func (e *Emulator) replace(w http.ResponseWriter, region, id, uri string, events []string, kind viewKind, apply func(*record)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	rec, ok := e.find(w, region, id)
 	if !ok {
 		return
 	}
-	if e.duplicate(region, uri, b.EventTypes, id) {
+	if e.duplicate(region, uri, events, id) {
 		errDuplicate.write(w)
 		return
 	}
-	rec.WebhookURI, rec.EventTypes, rec.UpdatedAt = uri, slices.Clone(b.EventTypes), e.now()
-	rec.AuthenticationMode, rec.AuthConfig = *b.Attributes.AuthenticationMode, b.Attributes.AuthConfig
-	writeJSON(w, http.StatusOK, e.view(rec, viewUpdateV3))
+	rec.WebhookURI, rec.EventTypes, rec.UpdatedAt = uri, slices.Clone(events), e.now()
+	if apply != nil {
+		apply(rec)
+	}
+	writeJSON(w, http.StatusOK, e.view(rec, kind))
 }
 
 // delete is DELETE /v1/notification-registrations/{id}: 204 [spec].

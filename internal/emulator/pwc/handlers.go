@@ -326,13 +326,8 @@ func (s *Emulator) update(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.subs[id]
-	if !ok || rec.CreatedByID != sandboxUserID {
-		notFound(w, id)
-		return
-	}
-	if !secretMatches(req.CurrentSecret, rec.Secret) {
-		forbidden(w, "CurrentSecret")
+	rec := s.provenLocked(w, id, req.CurrentSecret, "CurrentSecret")
+	if rec == nil {
 		return
 	}
 	if req.Event != nil && *req.Event != rec.Event && s.conflictLocked(rec.AuthSteuernummer, rec.AccountID, *req.Event, rec.ID) {
@@ -380,13 +375,8 @@ func (s *Emulator) deleteOne(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec, ok := s.subs[id]
-	if !ok || rec.CreatedByID != sandboxUserID {
-		notFound(w, id)
-		return
-	}
-	if !secretMatches(req.Secret, rec.Secret) {
-		forbidden(w, "Secret")
+	rec := s.provenLocked(w, id, req.Secret, "Secret")
+	if rec == nil {
 		return
 	}
 	delete(s.subs, id)
@@ -447,4 +437,20 @@ func (s *Emulator) recordDelivery(id, eventID string, status int, desc string) {
 	if status >= 400 && status < 500 {
 		rec.IsActive = false
 	}
+}
+
+// provenLocked finds the caller's subscription id for a change that must
+// prove the current secret (given, in field) [DOC]; it answers 404 or 403
+// itself and returns nil then. s.mu is held.
+func (s *Emulator) provenLocked(w http.ResponseWriter, id, given, field string) *record {
+	rec, ok := s.subs[id]
+	if !ok || rec.CreatedByID != sandboxUserID {
+		notFound(w, id)
+		return nil
+	}
+	if !secretMatches(given, rec.Secret) {
+		forbidden(w, field)
+		return nil
+	}
+	return rec
 }
