@@ -20,6 +20,7 @@ import (
 // appears only while it still signs, i.e. for 24 h after a roll
 // [providers.md §2.5].
 func out(rec *Record, now time.Time) hookOut {
+	secret := rec.SecretKey // a copy: the answer is encoded after the lock is released
 	w := hookOut{
 		ObjectType:          "WEBHOOK",
 		ID:                  rec.ID,
@@ -31,7 +32,7 @@ func out(rec *Record, now time.Time) hookOut {
 		ExcludedActions:     append([]string{}, rec.ExcludedActions...),
 		IncludePreviousData: rec.IncludePreviousData,
 		AuthenticationType:  rec.AuthenticationType,
-		SecretKey:           &rec.SecretKey,
+		SecretKey:           &secret,
 		SigningProtocol:     nullable(signingProtocol),
 		// [closest] the Webhook schema lists the endpoint credentials among
 		// its fields and the docs do not say they are masked, so they are
