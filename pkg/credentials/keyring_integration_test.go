@@ -386,9 +386,9 @@ func TestKeyringIntegrationLockedCollection(t *testing.T) {
 
 func TestKeyringIntegrationSecretDBWriteCostFlat(t *testing.T) {
 	profile := requireSecretService(t)
-	s := openIn(t, StorageKeyring, t.TempDir())
-	assertFlatWriteCost(t, s, profile)
-	t.Cleanup(func() { s.ForgetProfile(profile) })
+	s, large := openIn(t, StorageKeyring, t.TempDir()), openIn(t, StorageKeyring, t.TempDir())
+	t.Cleanup(func() { s.ForgetProfile(profile); large.ForgetProfile(profile) })
+	assertFlatWriteCost(t, s, large, profile)
 	loc, err := s.WebhookSecretsLocation()
 	if err != nil || !strings.Contains(loc.DataKey, "the OS keyring") {
 		t.Fatalf("location %+v, %v", loc, err)
