@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -26,7 +25,7 @@ registers it where the provider's API takes it.
 		Short: "Create a key pair and store the private key in the keyring",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runKeys(c.Context(), f, func(ctx context.Context, km provider.KeyManager, _ webhook.Provider) (*provider.PublicKeyInfo, error) {
+			return runKeys(c.Context(), f, func(ctx context.Context, km webhook.KeyManager, _ webhook.Provider) (*webhook.PublicKeyInfo, error) {
 				return km.GenerateKey(ctx, force)
 			})
 		},
@@ -37,7 +36,7 @@ registers it where the provider's API takes it.
 		Short: "Print the public key (PEM and base64)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runKeys(c.Context(), f, func(ctx context.Context, km provider.KeyManager, _ webhook.Provider) (*provider.PublicKeyInfo, error) {
+			return runKeys(c.Context(), f, func(ctx context.Context, km webhook.KeyManager, _ webhook.Provider) (*webhook.PublicKeyInfo, error) {
 				return km.PublicKey(ctx)
 			})
 		},
@@ -47,8 +46,8 @@ registers it where the provider's API takes it.
 		Short: "Register the public key with the provider (offblocks)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runKeys(c.Context(), f, func(ctx context.Context, _ provider.KeyManager, p webhook.Provider) (*provider.PublicKeyInfo, error) {
-				ku, ok := p.(provider.KeyUploader)
+			return runKeys(c.Context(), f, func(ctx context.Context, _ webhook.KeyManager, p webhook.Provider) (*webhook.PublicKeyInfo, error) {
+				ku, ok := p.(webhook.KeyUploader)
 				if !ok {
 					return nil, webhook.Unsupported(p.Name(), "keys upload")
 				}
@@ -60,12 +59,12 @@ registers it where the provider's API takes it.
 	return c
 }
 
-func runKeys(ctx context.Context, f *Factory, op func(context.Context, provider.KeyManager, webhook.Provider) (*provider.PublicKeyInfo, error)) error {
+func runKeys(ctx context.Context, f *Factory, op func(context.Context, webhook.KeyManager, webhook.Provider) (*webhook.PublicKeyInfo, error)) error {
 	prov, _, err := f.Provider()
 	if err != nil {
 		return err
 	}
-	km, ok := prov.(provider.KeyManager)
+	km, ok := prov.(webhook.KeyManager)
 	if !ok {
 		return webhook.Unsupported(prov.Name(), "a client key pair")
 	}

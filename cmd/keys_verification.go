@@ -11,15 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
-
-// verificationKeyFetcher is a provider that signs deliveries with its own
-// key and serves the public half (OffBlocks).
-type verificationKeyFetcher interface {
-	VerificationKey(ctx context.Context, keyID string) (signature.Key, error)
-}
 
 // jwk is an EC public key as RFC 7517/7518 write it.
 type jwk struct {
@@ -52,7 +45,7 @@ func runKeysVerificationKey(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
-	vf, ok := prov.(verificationKeyFetcher)
+	vf, ok := prov.(webhook.VerificationKeySource)
 	if !ok {
 		return webhook.Unsupported(prov.Name(), "a delivery verification key (its deliveries are signed with each registration's secret)")
 	}

@@ -138,11 +138,11 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 // Providers that sign deliveries with their own key (they declare
 // verification keys) hand out no secret to keep.
 func checkSecretStore(f *Factory, profile string) error {
-	_, spec, err := f.Profile()
+	prov, _, err := f.Provider()
 	if err != nil {
 		return err
 	}
-	if spec.VerificationKeys != nil {
+	if _, ok := prov.(webhook.VerificationKeySource); ok {
 		return nil
 	}
 	creds, err := f.Credentials()

@@ -151,7 +151,7 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 	rot, ok := prov.(rotation.Rotator)
 	if !ok {
 		err := webhook.Unsupported(prov.Name(), "rotate-secret")
-		if h, ok := prov.(interface{ RotateSecretHint() string }); ok {
+		if h, ok := prov.(webhook.RotateSecretHinter); ok {
 			err = err.WithHint("%s", h.RotateSecretHint())
 		}
 		return nil, p, err

@@ -110,12 +110,8 @@ func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, stri
 	if err != nil {
 		return nil, "", err
 	}
-	if spec.VerificationKeys != nil {
-		deps, err := opts.F.Deps(profile)
-		if err != nil {
-			return nil, "", err
-		}
-		keys, err := spec.VerificationKeys(ctx, deps)
+	if vs, _, ok := verificationKeySource(opts.F); ok {
+		keys, err := vs.VerificationKeys(ctx)
 		return keys, spec.Scheme, err
 	}
 	creds, err := opts.F.Credentials()
@@ -146,25 +142,22 @@ func newKeyRefresher(opts *VerifyOptions) *verify.KeyRefresher {
 	if opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
 		return nil
 	}
-	profile, spec, err := opts.F.Profile()
-	if err != nil || spec.VerificationKeys == nil || spec.New == nil {
+	vs, name, ok := verificationKeySource(opts.F)
+	if !ok {
 		return nil
 	}
-	return verify.NewKeyRefresher(spec.Name, func() (verify.KeyFetcher, error) {
-		deps, err := opts.F.Deps(profile)
-		if err != nil {
-			return nil, err
-		}
-		p, err := spec.New(deps)
-		if err != nil {
-			return nil, err
-		}
-		kf, ok := p.(verify.KeyFetcher)
-		if !ok {
-			return nil, fmt.Errorf("%s cannot fetch a verification key by id", spec.Name)
-		}
-		return kf, nil
-	})
+	return verify.NewKeyRefresher(name, func() (webhook.VerificationKeySource, error) { return vs, nil })
+}
+
+// verificationKeySource is the profile's provider when it signs deliveries
+// with its own key pair (webhook.VerificationKeySource), with its name.
+func verificationKeySource(f *Factory) (webhook.VerificationKeySource, string, bool) {
+	prov, _, err := f.Provider()
+	if err != nil {
+		return nil, "", false
+	}
+	vs, ok := prov.(webhook.VerificationKeySource)
+	return vs, prov.Name(), ok
 }
 
 // parseTimeFlag accepts RFC 3339 or Unix seconds.

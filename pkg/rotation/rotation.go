@@ -29,12 +29,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Reconciler is implemented by providers that can tell, after a crash or an
-// ambiguous answer, whether a client-chosen secret (PwC) took effect.
-type Reconciler interface {
-	Reconcile(ctx context.Context, id, pending string) (newSecret string, confirmed bool, err error)
-}
-
 // Rotator is what the engine needs from a provider.
 type Rotator interface {
 	webhook.Provider
@@ -706,7 +700,7 @@ func (e *Engine) closeFailed(intent Record, pending string, err error) {
 // ("" otherwise), so a caller can adopt a secret hookctl does not hold.
 func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (outcome, string, error) {
 	if pending != "" {
-		if rc, ok := e.o.Provider.(Reconciler); ok {
+		if rc, ok := e.o.Provider.(webhook.Reconciler); ok {
 			s, confirmed, err := rc.Reconcile(ctx, intent.ID, pending)
 			if err != nil {
 				return outcome{}, "", err

@@ -374,7 +374,7 @@ func TestSinkFailureKeepsSecretAndRerunDelivers(t *testing.T) {
 
 // The PwC client is the engine's Reconciler: a signature drift would
 // silently drop crash recovery for client-chosen secrets.
-var _ Reconciler = (*pwc.Client)(nil)
+var _ webhook.Reconciler = (*pwc.Client)(nil)
 
 // The --exec command gets the secret on stdin and the registration in
 // HOOKCTL_ID, but none of hookctl's own login credentials from the env.

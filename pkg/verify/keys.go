@@ -10,13 +10,8 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
-
-// KeyFetcher is a provider client that fetches a delivery verification
-// key by id (OffBlocks' Client.VerificationKey, which also stores it).
-type KeyFetcher interface {
-	VerificationKey(ctx context.Context, keyID string) (signature.Key, error)
-}
 
 // RefreshInterval spaces fetches of unknown keyids: the provider only ever
 // serves its current key, and a keyid is whatever the sender wrote, so a
@@ -32,7 +27,7 @@ const RefreshInterval = time.Minute
 // fetch holds up only the deliveries that need the refresher meanwhile.
 type KeyRefresher struct {
 	provider string
-	client   func() (KeyFetcher, error)
+	client   func() (webhook.VerificationKeySource, error)
 
 	mu      sync.Mutex
 	fetched []signature.Key // keys fetched in this run
@@ -41,7 +36,7 @@ type KeyRefresher struct {
 }
 
 // NewKeyRefresher fetches through client, a provider's.
-func NewKeyRefresher(provider string, client func() (KeyFetcher, error)) *KeyRefresher {
+func NewKeyRefresher(provider string, client func() (webhook.VerificationKeySource, error)) *KeyRefresher {
 	return &KeyRefresher{provider: provider, client: client, tried: map[string]bool{}}
 }
 

@@ -97,8 +97,9 @@ type EventType struct {
 }
 
 // Provider is the small interface every adapter implements. Optional
-// capabilities are separate interfaces (SecretRotator, Tester, ...) that the
-// commands discover with a type assertion; a missing one is ErrUnsupported.
+// capabilities are separate interfaces, all declared in capabilities.go,
+// that the commands discover with a type assertion; a missing one is
+// ErrUnsupported.
 type Provider interface {
 	// Name is the provider id: pexa, solvimon, offblocks, pwc.
 	Name() string
@@ -138,41 +139,6 @@ type Rotation struct {
 	PreviousSecret     string
 	// PreviousValidUntil is nil when the old secret is revoked at once.
 	PreviousValidUntil *time.Time
-}
-
-// SecretRotator is implemented by providers that can rotate secrets.
-type SecretRotator interface {
-	RotationPolicy() RotationPolicy
-	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
-}
-
-// EventChecker is implemented by providers that publish their event names
-// (PEXA, Solvimon, OffBlocks): register and update check the names given
-// against the catalogue it returns, warning about those it lacks, or
-// refusing them with --strict-events. names are the ones to check, so a
-// provider may read its live list only when its built-in one lacks one.
-type EventChecker interface {
-	EventsToCheck(ctx context.Context, names []string) (*EventCatalogue, error)
-}
-
-// Tester sends a test delivery (Solvimon send-test).
-type Tester interface {
-	SendTest(ctx context.Context, id string) (string, error)
-}
-
-// PenaltyBox is implemented by providers that park failing endpoints
-// (Solvimon): resend pushes the parked payload now.
-type PenaltyBox interface {
-	ResendPenaltyBox(ctx context.Context, id string) (string, error)
-}
-
-// Authenticator is implemented by providers that trade login credentials
-// for an access token (PEXA, OffBlocks, PwC). Authenticate obtains a new
-// token with the credentials in effect, never a cached one, and keeps it
-// for the calls that follow: a cached token says nothing about whether
-// today's credentials work. Missing or refused credentials are KindAuth.
-type Authenticator interface {
-	Authenticate(ctx context.Context) error
 }
 
 // StatusPenaltyBox is Registration.Status for a parked endpoint.

@@ -26,7 +26,7 @@ import (
 )
 
 // Client talks to one OffBlocks profile. It implements webhook.Provider,
-// webhook.Authenticator, provider.KeyManager and provider.KeyUploader. It
+// webhook.Authenticator, webhook.KeyManager and webhook.KeyUploader. It
 // deliberately does not implement webhook.SecretRotator: OffBlocks has no
 // webhook secrets (see RotateSecretHint).
 type Client struct {
@@ -50,10 +50,13 @@ type Client struct {
 
 var (
 	_ webhook.Provider      = (*Client)(nil)
-	_ provider.KeyManager   = (*Client)(nil)
-	_ provider.KeyUploader  = (*Client)(nil)
+	_ webhook.KeyManager    = (*Client)(nil)
+	_ webhook.KeyUploader   = (*Client)(nil)
 	_ webhook.Authenticator = (*Client)(nil)
 	_ webhook.EventChecker  = (*Client)(nil)
+
+	_ webhook.VerificationKeySource = (*Client)(nil)
+	_ webhook.RotateSecretHinter    = (*Client)(nil)
 )
 
 // New builds a client. Credentials and keys are read on first use, so

@@ -102,7 +102,11 @@ func TestFlow(t *testing.T) {
 	if err := json.Unmarshal(body, &db); err != nil || db.WebhookType != "card.updated" || db.EventID == "" {
 		t.Fatalf("delivery body %s (%v)", body, err)
 	}
-	keys, err := Spec().VerificationKeys(ctx, e.deps())
+	vc, err := New(e.deps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := vc.VerificationKeys(ctx)
 	if err != nil || len(keys) != 1 || keys[0].KeyID != verifyID(e) {
 		t.Fatalf("VerificationKeys = %+v, %v", keys, err)
 	}

@@ -17,7 +17,6 @@ import (
 
 	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -69,7 +68,7 @@ func fingerprint(pub *ecdsa.PublicKey) (string, error) {
 
 // publicKeyInfo describes a key for `hookctl keys show`. Base64 is what
 // OffBlocks uploads: base64 of the PEM [DOC].
-func publicKeyInfo(pub *ecdsa.PublicKey) (*provider.PublicKeyInfo, error) {
+func publicKeyInfo(pub *ecdsa.PublicKey) (*webhook.PublicKeyInfo, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return nil, err
@@ -79,7 +78,7 @@ func publicKeyInfo(pub *ecdsa.PublicKey) (*provider.PublicKeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &provider.PublicKeyInfo{
+	return &webhook.PublicKeyInfo{
 		Algorithm: "ECDSA-P384",
 		PEM:       p,
 		Base64:    base64.StdEncoding.EncodeToString([]byte(p)),
@@ -177,7 +176,7 @@ func (c *Client) signingKeyID(pub *ecdsa.PublicKey) (string, error) {
 // (PKCS#8 PEM) as signing-key. It refuses to replace a stored key unless
 // force: the old key's uploaded id stops working for this profile the
 // moment it is replaced, until the new key is uploaded.
-func (c *Client) GenerateKey(_ context.Context, force bool) (*provider.PublicKeyInfo, error) {
+func (c *Client) GenerateKey(_ context.Context, force bool) (*webhook.PublicKeyInfo, error) {
 	if c.creds == nil {
 		return nil, errors.New("offblocks: no credential store to keep the private key in")
 	}
@@ -213,7 +212,7 @@ func (c *Client) GenerateKey(_ context.Context, force bool) (*provider.PublicKey
 
 // PublicKey describes the signing key in use, with its uploaded id when
 // one is known.
-func (c *Client) PublicKey(context.Context) (*provider.PublicKeyInfo, error) {
+func (c *Client) PublicKey(context.Context) (*webhook.PublicKeyInfo, error) {
 	k, err := c.signingKey()
 	if err != nil {
 		return nil, err
@@ -233,7 +232,7 @@ func (c *Client) PublicKey(context.Context) (*provider.PublicKeyInfo, error) {
 // every authenticated request is signed [DOC], and before the upload no id
 // exists; a server can check it as proof that the uploader holds the
 // private key [INF], as the emulator does.
-func (c *Client) UploadKey(ctx context.Context) (*provider.PublicKeyInfo, error) {
+func (c *Client) UploadKey(ctx context.Context) (*webhook.PublicKeyInfo, error) {
 	k, err := c.signingKey()
 	if err != nil {
 		return nil, err

@@ -42,7 +42,6 @@
 package offblocks
 
 import (
-	"context"
 	"net/url"
 	"slices"
 	"strings"
@@ -52,7 +51,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -155,13 +153,6 @@ func Spec() provider.Spec {
 		SecretOverlap:   0, // no webhook secrets at all
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
-		VerificationKeys: func(ctx context.Context, d provider.Deps) ([]signature.Key, error) {
-			c, err := New(d)
-			if err != nil {
-				return nil, err
-			}
-			return c.VerificationKeys(ctx)
-		},
 	}
 }
 

@@ -5,14 +5,12 @@
 package provider
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -88,32 +86,4 @@ type Spec struct {
 	// ValidateProfile checks a profile before it is saved (region/env combos).
 	ValidateProfile func(config.Profile) error
 	New             func(Deps) (webhook.Provider, error)
-	// VerificationKeys, where set, supplies the keys `verify -p` uses instead
-	// of stored webhook secrets (OffBlocks' verification key).
-	VerificationKeys func(ctx context.Context, d Deps) ([]signature.Key, error)
-}
-
-// PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).
-type PublicKeyInfo struct {
-	Algorithm string            `json:"algorithm" yaml:"algorithm"`
-	PEM       string            `json:"pem" yaml:"pem"`
-	Base64    string            `json:"base64" yaml:"base64"` // base64 of the PEM, as OffBlocks uploads it
-	KeyID     string            `json:"key_id,omitempty" yaml:"key_id,omitempty"`
-	Extra     map[string]string `json:"extra,omitempty" yaml:"extra,omitempty"` // e.g. PwC's RSAKeyValue XML
-}
-
-// KeyManager is implemented by providers that need a client key pair
-// (OffBlocks request signing, PwC secret encryption). The private key goes
-// to the keyring and is never printed.
-type KeyManager interface {
-	// GenerateKey creates and stores a new key pair; it refuses to replace an
-	// existing one unless force.
-	GenerateKey(ctx context.Context, force bool) (*PublicKeyInfo, error)
-	PublicKey(ctx context.Context) (*PublicKeyInfo, error)
-}
-
-// KeyUploader is implemented by providers where the public key is
-// registered through the API (OffBlocks PUT /v1/auth/signing).
-type KeyUploader interface {
-	UploadKey(ctx context.Context) (*PublicKeyInfo, error)
 }

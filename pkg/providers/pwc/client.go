@@ -30,7 +30,7 @@ import (
 const subscriptionsPath = "/sync/webhooks/subscriptions"
 
 // Client talks to one PwC profile. It implements webhook.Provider,
-// webhook.SecretRotator, webhook.Authenticator and provider.KeyManager.
+// webhook.SecretRotator, webhook.Authenticator and webhook.KeyManager.
 type Client struct {
 	profile config.Profile
 	base    string
@@ -54,7 +54,7 @@ type Client struct {
 var (
 	_ webhook.Provider      = (*Client)(nil)
 	_ webhook.SecretRotator = (*Client)(nil)
-	_ provider.KeyManager   = (*Client)(nil)
+	_ webhook.KeyManager    = (*Client)(nil)
 	_ webhook.Authenticator = (*Client)(nil)
 )
 

@@ -7,11 +7,10 @@ import (
 	"fmt"
 
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// The profile's key pair as provider.KeyManager (`hookctl keys generate |
+// The profile's key pair as webhook.KeyManager (`hookctl keys generate |
 // show`), and its use by the client. The crypto itself is in rsakey.go.
 
 // privateKey loads the profile's RSA key (HOOKCTL_RSA_KEY wins over the
@@ -63,7 +62,7 @@ func (c *Client) publicKeyXML() (string, error) {
 // (PKCS#8 PEM, about 2.5 KiB, which the keyring backend chunks) under
 // rsa-key. It refuses to replace a stored key unless force: subscriptions
 // keep returning secrets encrypted to the old key until they are updated.
-func (c *Client) GenerateKey(_ context.Context, force bool) (*provider.PublicKeyInfo, error) {
+func (c *Client) GenerateKey(_ context.Context, force bool) (*webhook.PublicKeyInfo, error) {
 	if c.creds == nil {
 		return nil, errors.New("pwc: no credential store to keep the private key in")
 	}
@@ -101,7 +100,7 @@ func (c *Client) GenerateKey(_ context.Context, force bool) (*provider.PublicKey
 
 // PublicKey describes the profile's key pair; Extra["xml"] is the
 // publicKeyXml hookctl sends.
-func (c *Client) PublicKey(context.Context) (*provider.PublicKeyInfo, error) {
+func (c *Client) PublicKey(context.Context) (*webhook.PublicKeyInfo, error) {
 	k, err := c.privateKey()
 	if err != nil {
 		return nil, err

@@ -162,7 +162,7 @@ func mayHaveLanded(err error) bool {
 // secret: it reads the subscription, decrypts config.secret with the
 // profile's key and compares. The rotation engine calls it on resume to
 // decide between promoting a pending secret and retrying the rotation.
-// Its shape is rotation.Reconciler's: it returns the secret PwC holds
+// Its shape is webhook.Reconciler's: it returns the secret PwC holds
 // (pending when confirmed, else whatever the subscription uses, which the
 // engine adopts rather than drop) and whether it is the pending one.
 func (c *Client) Reconcile(ctx context.Context, id, pending string) (string, bool, error) {

@@ -14,7 +14,7 @@ import (
 	"math/big"
 	"strings"
 
-	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // The client key pair: PwC returns config.secret encrypted to the RSA
@@ -159,14 +159,14 @@ func decodeCryptoBinary(s string) ([]byte, error) {
 // publicKeyXml hookctl sends; Extra["fingerprint"] is the SHA-256 of the
 // DER SubjectPublicKeyInfo (what `openssl pkey -pubout -outform DER |
 // sha256sum` prints), so a user can tell keys apart.
-func publicKeyInfo(pub *rsa.PublicKey) (*provider.PublicKeyInfo, error) {
+func publicKeyInfo(pub *rsa.PublicKey) (*webhook.PublicKeyInfo, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return nil, err
 	}
 	p := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	sum := sha256.Sum256(der)
-	return &provider.PublicKeyInfo{
+	return &webhook.PublicKeyInfo{
 		Algorithm: fmt.Sprintf("RSA-%d", pub.N.BitLen()),
 		PEM:       p,
 		Base64:    base64.StdEncoding.EncodeToString([]byte(p)),

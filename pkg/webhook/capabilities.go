@@ -1,0 +1,97 @@
+package webhook
+
+import (
+	"context"
+
+	"github.com/hookctl/hookctl/pkg/signature"
+)
+
+// The optional capabilities of a provider, all in one place. A command
+// discovers one with a type assertion on its Provider and, when it is
+// missing, answers Unsupported (exit 2) naming the provider. A provider
+// package declares what it implements with `var _ webhook.X = (*Client)(nil)`.
+
+// SecretRotator is implemented by providers that can rotate secrets.
+type SecretRotator interface {
+	RotationPolicy() RotationPolicy
+	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
+}
+
+// EventChecker is implemented by providers that publish their event names
+// (PEXA, Solvimon, OffBlocks): register and update check the names given
+// against the catalogue it returns, warning about those it lacks, or
+// refusing them with --strict-events. names are the ones to check, so a
+// provider may read its live list only when its built-in one lacks one.
+type EventChecker interface {
+	EventsToCheck(ctx context.Context, names []string) (*EventCatalogue, error)
+}
+
+// Tester sends a test delivery (Solvimon send-test).
+type Tester interface {
+	SendTest(ctx context.Context, id string) (string, error)
+}
+
+// PenaltyBox is implemented by providers that park failing endpoints
+// (Solvimon): resend pushes the parked payload now.
+type PenaltyBox interface {
+	ResendPenaltyBox(ctx context.Context, id string) (string, error)
+}
+
+// Authenticator is implemented by providers that trade login credentials
+// for an access token (PEXA, OffBlocks, PwC). Authenticate obtains a new
+// token with the credentials in effect, never a cached one, and keeps it
+// for the calls that follow: a cached token says nothing about whether
+// today's credentials work. Missing or refused credentials are KindAuth.
+type Authenticator interface {
+	Authenticate(ctx context.Context) error
+}
+
+// Reconciler is implemented by providers that can tell, after a crash or an
+// ambiguous answer, whether a client-chosen secret (PwC) took effect.
+type Reconciler interface {
+	Reconcile(ctx context.Context, id, pending string) (newSecret string, confirmed bool, err error)
+}
+
+// KeyManager is implemented by providers that need a client key pair
+// (OffBlocks request signing, PwC secret encryption). The private key goes
+// to the keyring and is never printed.
+type KeyManager interface {
+	// GenerateKey creates and stores a new key pair; it refuses to replace an
+	// existing one unless force.
+	GenerateKey(ctx context.Context, force bool) (*PublicKeyInfo, error)
+	PublicKey(ctx context.Context) (*PublicKeyInfo, error)
+}
+
+// KeyUploader is implemented by providers where the public key is
+// registered through the API (OffBlocks PUT /v1/auth/signing).
+type KeyUploader interface {
+	UploadKey(ctx context.Context) (*PublicKeyInfo, error)
+}
+
+// PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).
+type PublicKeyInfo struct {
+	Algorithm string            `json:"algorithm" yaml:"algorithm"`
+	PEM       string            `json:"pem" yaml:"pem"`
+	Base64    string            `json:"base64" yaml:"base64"` // base64 of the PEM, as OffBlocks uploads it
+	KeyID     string            `json:"key_id,omitempty" yaml:"key_id,omitempty"`
+	Extra     map[string]string `json:"extra,omitempty" yaml:"extra,omitempty"` // e.g. PwC's RSAKeyValue XML
+}
+
+// VerificationKeySource is implemented by providers that sign deliveries
+// with their own key pair and serve the public half (OffBlocks): verify
+// checks deliveries with these keys instead of stored webhook secrets, and
+// no registration hands out a secret to keep.
+type VerificationKeySource interface {
+	// VerificationKeys are the keys verify checks with: the stored ones,
+	// fetched first when none is stored.
+	VerificationKeys(ctx context.Context) ([]signature.Key, error)
+	// VerificationKey fetches the key with id ("" for the current one)
+	// and stores it.
+	VerificationKey(ctx context.Context, keyID string) (signature.Key, error)
+}
+
+// RotateSecretHinter is implemented by providers without webhook secrets:
+// the hint says what `rotate-secret` should point at instead.
+type RotateSecretHinter interface {
+	RotateSecretHint() string
+}
