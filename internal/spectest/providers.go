@@ -11,26 +11,32 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// Copies of the official documents (patched as listed in each provider's
-// testdata/README.md), embedded so the end-to-end scripts validate the
-// sandbox's traffic without reading files at run time.
+// The repository's one copy of each official document (patched as
+// specs/README.md lists), embedded so tests and the end-to-end scripts
+// never read files outside the repository. Callers must not modify them.
 var (
 	//go:embed specs/solvimon-webhooks-api-openapi.yml
-	solvimonSpec []byte
+	SolvimonOpenAPI []byte
+	// SolvimonGuide is Solvimon's webhook guide as captured (catalogue).
+	//go:embed specs/solvimon-webhooks.yml
+	SolvimonGuide []byte
 	//go:embed specs/pexa-notification-service-openapi.yaml
-	pexaSpec []byte
+	PexaOpenAPI []byte
+	// PexaGuide is PEXA's webhooks guide as captured (AU event catalogue).
+	//go:embed specs/pexa-notification-webhooks.asyncapi.yml
+	PexaGuide []byte
 )
 
 var (
-	loadSolvimon = sync.OnceValues(func() (*Validator, error) { return Load(solvimonSpec, WithStrict(), WithResponses()) })
+	loadSolvimon = sync.OnceValues(func() (*Validator, error) { return Load(SolvimonOpenAPI, WithStrict(), WithResponses()) })
 	// PEXA's document has the AU paths (/v1/..., no base path); UK traffic
 	// differs only by its /partner/api/notification prefix, so both regions
 	// are validated against the one document.
 	loadPexaUK = sync.OnceValues(func() (*Validator, error) {
-		return Load(pexaSpec, WithPrefix("/uk/partner/api/notification"), WithBasePath(""), WithPatch(PexaUKRegistrationDto), WithStrict(), WithResponses())
+		return Load(PexaOpenAPI, WithPrefix("/uk/partner/api/notification"), WithBasePath(""), WithPatch(PexaUKRegistrationDto), WithStrict(), WithResponses())
 	})
 	loadPexaAU = sync.OnceValues(func() (*Validator, error) {
-		return Load(pexaSpec, WithPrefix("/au"), WithBasePath(""), WithStrict(), WithResponses())
+		return Load(PexaOpenAPI, WithPrefix("/au"), WithBasePath(""), WithStrict(), WithResponses())
 	})
 )
 

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -21,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/emulator"
+	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 
@@ -530,17 +530,10 @@ func TestEntry(t *testing.T) {
 	}
 }
 
-// guidePath is PEXA's webhooks guide as captured; the client's testdata
-// keeps the repository's copy.
-const guidePath = "../../../pkg/providers/pexa/testdata/pexa-notification-webhooks.asyncapi.yml"
-
 // TestCatalogueMatchesGuide keeps the emulator's AU list equal to PEXA's
 // guide, name for name and in order.
 func TestCatalogueMatchesGuide(t *testing.T) {
-	raw, err := os.ReadFile(guidePath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := spectest.PexaGuide
 	var doc struct {
 		Mandatory []string `yaml:"mandatory_event_types"`
 		Count     int      `yaml:"event_count"`

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -26,14 +25,6 @@ import (
 
 var ctx = context.Background()
 
-// specPath is the repository's copy of Solvimon's official OpenAPI document
-// (patched as pkg/providers/solvimon/testdata/README.md lists), and
-// guidePath the captured webhook guide.
-const (
-	specPath  = "../../spectest/specs/solvimon-webhooks-api-openapi.yml"
-	guidePath = "../../../pkg/providers/solvimon/testdata/solvimon-webhooks.yml"
-)
-
 // env is the emulator on a real HTTP server, mounted like pkg/sandbox does
 // (under /solvimon/, prefix stripped), every request and answer validated
 // against the official document.
@@ -47,10 +38,7 @@ type env struct {
 // define) unless other spectest options are given.
 func newEnv(t *testing.T, checks ...spectest.Option) *env {
 	t.Helper()
-	spec, err := os.ReadFile(specPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := spectest.SolvimonOpenAPI
 	e := &env{clock: providertest.NewClock()}
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
@@ -675,10 +663,7 @@ func TestEntry(t *testing.T) {
 // The emulator serves every action of Solvimon's webhook guide,
 // resource × action.
 func TestServesPublishedCatalogue(t *testing.T) {
-	raw, err := os.ReadFile(guidePath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := spectest.SolvimonGuide
 	var doc struct {
 		Actions   []string `yaml:"actions"`
 		Resources []string `yaml:"resources"`
@@ -687,7 +672,7 @@ func TestServesPublishedCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(doc.Resources) == 0 || len(doc.Actions) == 0 {
-		t.Fatalf("no catalogue in %s", guidePath)
+		t.Fatal("no catalogue in the captured guide")
 	}
 	for _, r := range doc.Resources {
 		for _, a := range doc.Actions {

@@ -24,16 +24,9 @@ import (
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
 
-// specYAML is PEXA's official (AU) OpenAPI document, with the fixes listed
-// in testdata/README.md.
-//
-//go:embed testdata/pexa-notification-service-openapi.yaml
-var specYAML []byte
-
-// webhooksYAML is PEXA's webhooks guide as captured (event catalogue).
-//
-//go:embed testdata/pexa-notification-webhooks.asyncapi.yml
-var webhooksYAML []byte
+// specYAML is PEXA's official (AU) OpenAPI document and webhooksYAML its
+// webhooks guide, the repository's copies (internal/spectest/specs).
+var specYAML, webhooksYAML = spectest.PexaOpenAPI, spectest.PexaGuide
 
 var ctx = context.Background()
 

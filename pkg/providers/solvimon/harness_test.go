@@ -21,11 +21,9 @@ import (
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 )
 
-// specYAML is Solvimon's official OpenAPI document (see testdata/README.md
-// for the one fix it needed). The emulator's tests read the same copy.
-//
-//go:embed testdata/solvimon-webhooks-api-openapi.yml
-var specYAML []byte
+// specYAML is Solvimon's official OpenAPI document, the repository's copy
+// (internal/spectest/specs, where its one fix is listed).
+var specYAML = spectest.SolvimonOpenAPI
 
 // seenRequest is one request as the server received it.
 type seenRequest struct {

@@ -120,7 +120,7 @@ func baseURLFor(env string) string {
 }
 
 // eventResources and eventActions are Solvimon's webhook catalogue as
-// published in its webhook guide (testdata/solvimon-webhooks.yml, captured
+// published in its webhook guide (internal/spectest/specs/solvimon-webhooks.yml, captured
 // on builtInOrigin's date). The account's own list, finer actions such as
 // INVOICE.PAID included, comes from GET /v1/webhooks/actions: `hookctl
 // events` reads it there and falls back to this list offline.

@@ -2,7 +2,6 @@ package solvimon
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
+	"github.com/hookctl/hookctl/internal/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -62,10 +62,7 @@ func TestSpecAndProfile(t *testing.T) {
 // The built-in catalogue is the guide's, resource × action, and the
 // emulator serves every action of it.
 func TestEventsMatchPublishedCatalogue(t *testing.T) {
-	raw, err := os.ReadFile("testdata/solvimon-webhooks.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := spectest.SolvimonGuide
 	var doc struct {
 		Generated string   `yaml:"generated"`
 		Actions   []string `yaml:"actions"`
@@ -90,7 +87,7 @@ func TestEventsMatchPublishedCatalogue(t *testing.T) {
 		}
 	}
 	if !slices.Equal(cat.Names(), want) {
-		t.Fatalf("catalogue differs from testdata/solvimon-webhooks.yml:\n got %v\nwant %v", cat.Names(), want)
+		t.Fatalf("catalogue differs from the captured guide:\n got %v\nwant %v", cat.Names(), want)
 	}
 	if !strings.Contains(cat.About, "captured "+doc.Generated) {
 		t.Fatalf("catalogue date %q, the capture's %s", cat.About, doc.Generated)
