@@ -6,7 +6,7 @@
 //
 // It is written from the project's providers.md (section 1) and PEXA's own
 // documents (the AU OpenAPI document and webhooks guide, copies in
-// pkg/providers/pexa/testdata), with its own wire types, rules, event lists,
+// internal/spectest/specs), with its own wire types, rules, event lists,
 // token handling and delivery signing: it shares no code with the client in
 // pkg/providers/pexa (issue 15), so a client mistake shows up as a failing
 // test instead of being agreed with. Import it as pexaemu where the client is
@@ -56,7 +56,7 @@ const (
 const ukPrefix = "/partner/api/notification"
 
 // Emulator constants. Tags say where each comes from: [spec] PEXA's
-// OpenAPI or webhooks guide (pkg/providers/pexa/testdata/), [providers.md]
+// OpenAPI or webhooks guide (internal/spectest/specs/), [providers.md]
 // the project's wire reference, [closest] our choice where both are
 // silent, following the nearest documented behaviour.
 const (

@@ -1,7 +1,7 @@
 // Package solvimon emulates Solvimon's Configuration API webhooks for
 // `hookctl sandbox`, written from the project's providers.md (§2) and
 // Solvimon's published OpenAPI document and webhook guide (copies under
-// internal/spectest/specs and pkg/providers/solvimon/testdata), with its own
+// internal/spectest/specs), with its own
 // wire types and rules: it shares no code with the Solvimon client, so the
 // client's tests against it check the client against the docs, not against
 // itself (issue 15).
