@@ -10,15 +10,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/internal/fsafe"
-	"github.com/hookctl/hookctl/pkg/config"
 )
 
 // idCacheTTL bounds how stale completed ids may be; completion never calls
 // the network, it reads what the last `list` saw.
 const idCacheTTL = 24 * time.Hour
 
-func idCachePath(profile string) (string, error) {
-	dir, err := config.StateDir()
+func idCachePath(f *Factory, profile string) (string, error) {
+	dir, err := f.StateDir()
 	if err != nil {
 		return "", err
 	}
@@ -32,8 +31,8 @@ type idCache struct {
 
 // saveIDCache remembers ids for completion; failures are ignored because a
 // cache must never break a command.
-func saveIDCache(profile string, ids []string) {
-	path, err := idCachePath(profile)
+func saveIDCache(f *Factory, profile string, ids []string) {
+	path, err := idCachePath(f, profile)
 	if err != nil {
 		return
 	}
@@ -53,7 +52,7 @@ func completeIDs(f *Factory) cobra.CompletionFunc {
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		path, err := idCachePath(p.Name)
+		path, err := idCachePath(f, p.Name)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

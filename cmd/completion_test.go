@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
@@ -11,37 +12,37 @@ import (
 // TAB) lists the ids the last `list` saw, from the local cache, without a
 // network call (issue 8, "done when" 3).
 func TestCompleteIDsFromCache(t *testing.T) {
-	isolate(t)
-	t.Setenv("HOOKCTL_API_KEY", "sandbox-api-key")
+	t.Parallel()
+	cli := cmd.NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := run(t, append([]string{"profile", "add", "c1"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
+	if _, _, err := cli.Run(append([]string{"profile", "add", "c1"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, ref := range []string{"a1", "b2"} {
-		out, _, err := run(t, "register", "-p", "c1", "--url", "https://hooks.example.com/"+ref, "--event", "INVOICE.CREATED", "--name", ref, "--reference", ref, "--jq", ".[0].id")
+		out, _, err := cli.Run("register", "-p", "c1", "--url", "https://hooks.example.com/"+ref, "--event", "INVOICE.CREATED", "--name", ref, "--reference", ref, "--jq", ".[0].id")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, strings.TrimSpace(out))
 	}
 	// Before any list there is no cache: nothing to offer.
-	out, _, err := run(t, "__complete", "get", "-p", "c1", "")
+	out, _, err := cli.Run("__complete", "get", "-p", "c1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out, ids[0]) {
 		t.Fatalf("completion offered ids before any list: %q", out)
 	}
-	if _, _, err := run(t, "list", "-p", "c1"); err != nil {
+	if _, _, err := cli.Run("list", "-p", "c1"); err != nil {
 		t.Fatal(err)
 	}
 	// The sandbox is gone: completion must come from the cache alone.
 	srv.Close()
-	out, _, err = run(t, "__complete", "get", "-p", "c1", "")
+	out, _, err = cli.Run("__complete", "get", "-p", "c1", "")
 	if err != nil {
 		t.Fatal(err)
 	}

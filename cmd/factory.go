@@ -69,7 +69,7 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		path := f.Global.ConfigFile
 		if path == "" {
 			var err error
-			if path, err = config.DefaultPath(); err != nil {
+			if path, err = config.DefaultPath(f.Getenv); err != nil {
 				return nil, err
 			}
 		}
@@ -82,7 +82,7 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		}
 		var path string
 		if storage == "file" {
-			dir, err := config.StateDir()
+			dir, err := f.StateDir()
 			if err != nil {
 				return nil, err
 			}
@@ -91,7 +91,7 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		// Webhook secrets go to the secret db in the state dir, sealed
 		// under a data key kept by the chosen backend.
 		return credentials.Open(credentials.OpenOptions{
-			Storage: storage, FilePath: path, StateDir: config.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
+			Storage: storage, FilePath: path, StateDir: f.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
 		})
 	})
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) { return f.NewHTTPClient(nil), nil })
@@ -116,6 +116,10 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 	}
 	return f
 }
+
+// StateDir is hookctl's state directory (journals, locks, caches, the
+// secret db), from the Factory's environment.
+func (f *Factory) StateDir() (string, error) { return config.StateDir(f.Getenv) }
 
 // NewHTTPClient builds an HTTP client with the global --timeout, hookctl's
 // User-Agent and the --debug trace; adjust, when set, changes the options

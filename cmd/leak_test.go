@@ -2,7 +2,6 @@ package cmd_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,42 +23,20 @@ import (
 	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
-// run executes hookctl in-process and returns stdout, stderr and the error.
-func run(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	io, _, out, errOut := output.Test()
-	root := cmd.NewCmdRoot(cmd.NewFactory(io, os.Getenv, "test"))
-	root.SetArgs(args)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := root.ExecuteContext(ctx)
-	return out.String(), errOut.String(), err
-}
-
-// isolate points config, state and credentials at a fresh temp dir and
-// selects the file credential store, so every secret written is readable.
-func isolate(t *testing.T) string {
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	t.Setenv("HOOKCTL_CONFIG", filepath.Join(dir, "config", "hookctl", "config.yaml"))
-	t.Setenv("HOOKCTL_STORAGE", "file")
-	return dir
-}
-
 // TestNoSecretLeaks runs a full flow of every provider with --debug and
 // checks that no secret hookctl used or stored reaches stdout or stderr
 // (issue 2, "done when" 4). Secrets are shown only with --show-secret,
 // which this flow never passes.
 func TestNoSecretLeaks(t *testing.T) {
-	dir := isolate(t)
+	t.Parallel()
+	cli := cmd.NewCLI(t)
+	dir := cli.Dir
 	logins := map[string]string{
 		"HOOKCTL_API_KEY": solvimonemu.SandboxAPIKey, "HOOKCTL_CLIENT_SECRET": pexaemu.SandboxClientSecret,
 		"HOOKCTL_USERNAME": pwcemu.SandboxUsername, "HOOKCTL_PASSWORD": pwcemu.SandboxPassword,
 	}
 	for k, v := range logins {
-		t.Setenv(k, v)
+		cli.Env[k] = v
 	}
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
@@ -74,7 +51,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	var transcript strings.Builder
 	step := func(args ...string) string {
 		t.Helper()
-		out, errOut, err := run(t, append(args, "--debug")...)
+		out, errOut, err := cli.Run(append(args, "--debug")...)
 		transcript.WriteString(out)
 		transcript.WriteString(errOut)
 		if err != nil {
@@ -237,11 +214,13 @@ func TestNoSecretFlags(t *testing.T) {
 // login` fails fast (exit 4) naming the alternatives, and writes nothing
 // (issue 2, "done when" 3).
 func TestAuthLoginWithoutKeyring(t *testing.T) {
-	dir := isolate(t)
-	t.Setenv("HOOKCTL_STORAGE", "")
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
-	t.Setenv("XDG_RUNTIME_DIR", dir)
-	if _, _, err := run(t, "profile", "add", "s1", "--provider", "solvimon", "--base-url", "http://127.0.0.1:1/solvimon"); err != nil {
+	// cmd.Main and the keyring backend (which finds the session bus there)
+	// read the process environment, so this test cannot run in parallel.
+	cli := cmd.NewCLI(t, "HOOKCTL_STORAGE", "", "DBUS_SESSION_BUS_ADDRESS", "")
+	dir := cli.Dir
+	cli.Env["XDG_RUNTIME_DIR"] = dir
+	cli.SetProcessEnv()
+	if _, _, err := cli.Run("profile", "add", "s1", "--provider", "solvimon", "--base-url", "http://127.0.0.1:1/solvimon"); err != nil {
 		t.Fatal(err)
 	}
 	before := listFiles(t, dir)

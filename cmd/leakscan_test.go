@@ -243,8 +243,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary ~100 times")
 	}
-	dir := isolate(t)
-	t.Setenv("HOOKCTL_STORAGE", "file")
+	// refuse runs cmd.Main in-process, which reads the process environment.
+	cli := cmd.NewCLI(t)
+	cli.SetProcessEnv()
+	dir := cli.Dir
 	s := &leakScan{t: t, dir: dir, children: map[string][]byte{}, commands: map[string]bool{},
 		covered: map[string]map[string][]int{}, secrets: map[string]string{}}
 	if bin, err := exec.LookPath("hookctl"); err == nil {
@@ -253,10 +255,16 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	if s.exe == "" {
 		t.Fatal("hookctl is not on PATH (TestMain puts it there)")
 	}
+	// The children get the process environment without any HOOKCTL_ or
+	// directory variable of the caller's, then the isolated ones.
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "HOOKCTL_") || strings.HasPrefix(kv, "HOOKCTL_STORAGE=") || strings.HasPrefix(kv, "HOOKCTL_CONFIG=") {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, own := cli.Env[name]; !own && !strings.HasPrefix(name, "HOOKCTL_") {
 			s.env = append(s.env, kv)
 		}
+	}
+	for k, v := range cli.Env {
+		s.env = append(s.env, k+"="+v)
 	}
 	// Solvimon's key comes from the environment (as in CI); every other
 	// provider's login goes through `auth login --stdin`.

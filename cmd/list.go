@@ -84,7 +84,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	for i, r := range regs {
 		ids[i] = r.ID
 	}
-	saveIDCache(profile.Name, ids)
+	saveIDCache(opts.F, profile.Name, ids)
 	if opts.Status != "" {
 		kept := regs[:0]
 		for _, r := range regs {

@@ -23,7 +23,9 @@ import (
 // pkg/providers/offblocks/openssl_test.go.
 func TestVerifyOpenSSLSignedDelivery(t *testing.T) {
 	openssltest.Require(t)
-	dir := isolate(t)
+	cli := cmd.NewCLI(t)
+	cli.SetProcessEnv()
+	dir := cli.Dir
 	key := openssltest.GenerateP384(t)
 	const created = 1772366400 // 2026-03-01T12:00:00Z
 	body := `{"webhookType":"card.updated","eventId":"6c1f1f3e-9a57-4f7e-9d1e-2b1b1b7b6a01","id":"c-1","status":"ACTIVE"}`

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hookctl/hookctl/cmd"
 )
 
 // readmeBlock is one ```sh block of README.md.
@@ -70,7 +72,9 @@ func TestReadmeExamples(t *testing.T) {
 	}
 	// The file store (as the README offers): the real keyring is shared by
 	// the whole test run, and the tours' profile names are the scripts' too.
-	dir := isolate(t)
+	cli := cmd.NewCLI(t)
+	cli.SetProcessEnv()
+	dir := cli.Dir
 	// The server picks its port and hands it over (--addr-file): no free
 	// port is guessed, closed and hoped for.
 	addrFile := filepath.Join(dir, "sandbox.addr")

@@ -172,7 +172,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	state, err := config.StateDir()
+	state, err := opts.F.StateDir()
 	if err != nil {
 		return err
 	}

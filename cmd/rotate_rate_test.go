@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
@@ -22,20 +23,21 @@ func TestRotate429StormKeepsRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes a few seconds of rate-limited traffic")
 	}
-	dir := isolate(t)
-	t.Setenv("HOOKCTL_API_KEY", "sandbox-api-key")
+	t.Parallel()
+	cli := cmd.NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
+	dir := cli.Dir
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if _, _, err := run(t, append([]string{"profile", "add", "r1"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
+	if _, _, err := cli.Run(append([]string{"profile", "add", "r1"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for i := 0; i < 8; i++ {
 		ref := "rate-" + string(rune('a'+i))
-		out, _, err := run(t, "register", "-p", "r1", "--url", "https://hooks.example.com/"+ref, "--event", "INVOICE.CREATED", "--name", ref, "--reference", ref, "--jq", ".[0].id")
+		out, _, err := cli.Run("register", "-p", "r1", "--url", "https://hooks.example.com/"+ref, "--event", "INVOICE.CREATED", "--name", ref, "--reference", ref, "--jq", ".[0].id")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +52,7 @@ func TestRotate429StormKeepsRate(t *testing.T) {
 	resp.Body.Close()
 	start := time.Now()
 	const rate = 10
-	out, errOut, err := run(t, "rotate-secret", "-p", "r1", "--all", "--rate", "10", "--concurrency", "8", "-o", "json")
+	out, errOut, err := cli.Run("rotate-secret", "-p", "r1", "--all", "--rate", "10", "--concurrency", "8", "-o", "json")
 	if err != nil {
 		t.Fatalf("rotate-secret: %v\n%s%s", err, out, errOut)
 	}

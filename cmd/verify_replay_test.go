@@ -20,23 +20,22 @@ import (
 // sandboxRegistrations starts a sandbox and registers one Solvimon webhook
 // (profile "sol") and one PwC subscription (profile "pwc") in it, their
 // secrets stored by `register` as a user's would be.
-func sandboxRegistrations(t *testing.T) (srv *sandbox.Server, solID, pwcID string) {
+func sandboxRegistrations(t *testing.T, cli *CLI) (srv *sandbox.Server, solID, pwcID string) {
 	t.Helper()
-	isolateVerify(t)
-	t.Setenv("HOOKCTL_API_KEY", "sandbox-api-key")
-	t.Setenv("HOOKCTL_USERNAME", pwcemu.SandboxUsername)
-	t.Setenv("HOOKCTL_PASSWORD", pwcemu.SandboxPassword)
+	cli.Env["HOOKCTL_API_KEY"] = "sandbox-api-key"
+	cli.Env["HOOKCTL_USERNAME"] = pwcemu.SandboxUsername
+	cli.Env["HOOKCTL_PASSWORD"] = pwcemu.SandboxPassword
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	runOK(t, append([]string{"profile", "add", "sol"}, srv.Box("solvimon").ProfileArgs()...)...)
-	runOK(t, append([]string{"profile", "add", "pwc"}, srv.Box("pwc").ProfileArgs()...)...)
-	runOK(t, "keys", "generate", "-p", "pwc")
-	solID = strings.TrimSpace(runOK(t, "register", "-p", "sol", "--url", "https://hooks.example.com/in", "--event", "INVOICE.CREATED",
+	cli.OK(append([]string{"profile", "add", "sol"}, srv.Box("solvimon").ProfileArgs()...)...)
+	cli.OK(append([]string{"profile", "add", "pwc"}, srv.Box("pwc").ProfileArgs()...)...)
+	cli.OK("keys", "generate", "-p", "pwc")
+	solID = strings.TrimSpace(cli.OK("register", "-p", "sol", "--url", "https://hooks.example.com/in", "--event", "INVOICE.CREATED",
 		"--name", "demo", "--reference", "demo-1", "-o", "json", "--jq", ".[0].id"))
-	pwcID = strings.TrimSpace(runOK(t, "register", "-p", "pwc", "--url", "https://hooks.example.com/pwc", "--event", "ReportFiled",
+	pwcID = strings.TrimSpace(cli.OK("register", "-p", "pwc", "--url", "https://hooks.example.com/pwc", "--event", "ReportFiled",
 		"--name", "demo", "-o", "json", "--jq", ".[0].id"))
 	return srv, solID, pwcID
 }
@@ -61,7 +60,9 @@ func rewriteSig(t *testing.T, v, prefix string, f func(mac []byte) string) strin
 // is written (issue #13, item 6): every variant still verifies, so each
 // must fail as a replay once the original was accepted.
 func TestVerifySeenDBReplayVariants(t *testing.T) {
-	srv, solID, pwcID := sandboxRegistrations(t)
+	t.Parallel()
+	cli := NewCLI(t)
+	srv, solID, pwcID := sandboxRegistrations(t, cli)
 	upper := func(m []byte) string { return strings.ToUpper(hex.EncodeToString(m)) }
 	lower := func(m []byte) string { return hex.EncodeToString(m) }
 	b64 := func(m []byte) string { return base64.StdEncoding.EncodeToString(m) }
@@ -122,7 +123,7 @@ func TestVerifySeenDBReplayVariants(t *testing.T) {
 					t.Fatal(err)
 				}
 				var out bytes.Buffer
-				err = hookctl(context.Background(), "", &out, io.Discard, os.Getenv,
+				err = cli.Exec(context.Background(), "", &out, io.Discard,
 					"verify", "-p", prof, "--id", id, "--request-file", file, "--seen-db", db, "-o", "json")
 				return out.String(), err
 			}

@@ -48,44 +48,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// hookctl runs the CLI in-process with stdin in and returns stdout, stderr, error.
-func hookctl(ctx context.Context, in string, out, errOut io.Writer, getenv func(string) string, args ...string) error {
-	ios := &output.IOStreams{In: strings.NewReader(in), Out: out, ErrOut: errOut}
-	root := NewCmdRoot(NewFactory(ios, getenv, "test"))
-	root.SetArgs(args)
-	return root.ExecuteContext(ctx)
-}
-
-func runOK(t *testing.T, args ...string) string {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := hookctl(ctx, "", &out, &errOut, os.Getenv, args...); err != nil {
-		t.Fatalf("hookctl %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-	}
-	return out.String()
-}
-
-func isolateVerify(t *testing.T) string {
-	dir := t.TempDir()
-	t.Setenv("HOME", dir)
-	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
-	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
-	t.Setenv("HOOKCTL_CONFIG", filepath.Join(dir, "config", "hookctl", "config.yaml"))
-	t.Setenv("HOOKCTL_STORAGE", "file")
-	return dir
-}
-
 // startListen runs `verify listen` in the background and returns its
 // address once it is ready, and a func waiting for its exit.
-func startListen(t *testing.T, args ...string) (addr string, stdout *syncBuffer, wait func() error) {
+func startListen(t *testing.T, cli *CLI, args ...string) (addr string, stdout *syncBuffer, wait func() error) {
 	t.Helper()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	errc := make(chan error, 1)
 	go func() {
-		errc <- hookctl(ctx, "", stdout, stderr, os.Getenv, append([]string{"verify", "listen", "--addr", "127.0.0.1:0"}, args...)...)
+		errc <- cli.Exec(ctx, "", stdout, stderr, append([]string{"verify", "listen", "--addr", "127.0.0.1:0"}, args...)...)
 	}()
 	re := regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+)`)
 	deadline := time.Now().Add(10 * time.Second)
@@ -123,19 +94,19 @@ func startListen(t *testing.T, args ...string) (addr string, stdout *syncBuffer,
 // steps; the next verification uses the stored key without a fetch.
 // Every-provider forwarding is in testdata/script/verify_listen.txtar.
 func TestVerifyKeyRefresh(t *testing.T) {
-	dir := isolateVerify(t)
-	t.Setenv("HOOKCTL_API_KEY", "00000000-0000-4000-8000-000000000000")
-	t.Setenv("HOOKCTL_API_SECRET", "sandbox-secret")
+	t.Parallel()
+	cli := NewCLI(t, "HOOKCTL_API_KEY", "00000000-0000-4000-8000-000000000000", "HOOKCTL_API_SECRET", "sandbox-secret")
+	dir := cli.Dir
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	box := srv.Box("offblocks").(*offblocksemu.Sandbox)
-	runOK(t, append([]string{"profile", "add", "ob"}, box.ProfileArgs()...)...)
-	runOK(t, "keys", "generate", "-p", "ob")
-	runOK(t, "keys", "upload", "-p", "ob")
-	id := strings.TrimSpace(runOK(t, "register", "-p", "ob", "--url", "https://hooks.example.com/ob", "--event", "card.updated", "-o", "json", "--jq", ".[0].id"))
+	cli.OK(append([]string{"profile", "add", "ob"}, box.ProfileArgs()...)...)
+	cli.OK("keys", "generate", "-p", "ob")
+	cli.OK("keys", "upload", "-p", "ob")
+	id := strings.TrimSpace(cli.OK("register", "-p", "ob", "--url", "https://hooks.example.com/ob", "--event", "card.updated", "-o", "json", "--jq", ".[0].id"))
 	keyFetches := func() int {
 		n := 0
 		for _, r := range srv.Requests() {
@@ -148,15 +119,15 @@ func TestVerifyKeyRefresh(t *testing.T) {
 	const fetchedStep = "was not stored: fetched that verification key from offblocks"
 
 	// A listener started before the rotation picks the new key up.
-	addr, stdout, wait := startListen(t, "-p", "ob", "--id", id, "--max", "2", "-o", "json")
-	runOK(t, "update", "-p", "ob", id, "--url", "http://"+addr+"/ob")
-	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
+	addr, stdout, wait := startListen(t, cli, "-p", "ob", "--id", id, "--max", "2", "-o", "json")
+	cli.OK("update", "-p", "ob", id, "--url", "http://"+addr+"/ob")
+	cli.OK("sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
 	newID, err := box.RotateVerificationKey()
 	if err != nil {
 		t.Fatal(err)
 	}
 	before := keyFetches()
-	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
+	cli.OK("sandbox", "deliver", "-p", "ob", id, "--event", "card.updated")
 	if err := wait(); err != nil {
 		t.Fatalf("listen: %v\n%s", err, stdout.String())
 	}
@@ -170,9 +141,9 @@ func TestVerifyKeyRefresh(t *testing.T) {
 
 	// The listener stored the key: verify needs no fetch.
 	second := filepath.Join(dir, "second.http")
-	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", second)
+	cli.OK("sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", second)
 	before = keyFetches()
-	if out := runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json"); !strings.Contains(out, `"valid": true`) || strings.Contains(out, fetchedStep) {
+	if out := cli.OK("verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json"); !strings.Contains(out, `"valid": true`) || strings.Contains(out, fetchedStep) {
 		t.Errorf("stored key:\n%s", out)
 	}
 	if n := keyFetches() - before; n != 0 {
@@ -185,13 +156,13 @@ func TestVerifyKeyRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := filepath.Join(dir, "third.http")
-	runOK(t, "sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", third)
+	cli.OK("sandbox", "deliver", "-p", "ob", id, "--event", "card.updated", "--out", third)
 	before = keyFetches()
-	out := runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", third)
+	out := cli.OK("verify", "-p", "ob", "--id", id, "--request-file", third)
 	if want := "key\tok\tkeyid \"" + thirdID + "\" " + fetchedStep + " and stored it in the profile\n"; !strings.Contains(out, want) {
 		t.Errorf("table output lacks %q:\n%s", want, out)
 	}
-	runOK(t, "verify", "-p", "ob", "--id", id, "--request-file", third)
+	cli.OK("verify", "-p", "ob", "--id", id, "--request-file", third)
 	if n := keyFetches() - before; n != 1 {
 		t.Errorf("two verifications fetched the key %d times, want 1", n)
 	}
@@ -199,13 +170,15 @@ func TestVerifyKeyRefresh(t *testing.T) {
 	// A delivery signed with the replaced key: fetched again, but the API
 	// serves the newest key only, so it fails (exit 3) and says why.
 	var buf bytes.Buffer
-	err = hookctl(context.Background(), "", &buf, io.Discard, os.Getenv, "verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json")
+	err = cli.Exec(context.Background(), "", &buf, io.Discard, "verify", "-p", "ob", "--id", id, "--request-file", second, "-o", "json")
 	if webhook.KindOf(err) != webhook.KindVerify || !strings.Contains(buf.String(), `offblocks serves verification key \"`+thirdID+`\" instead`) {
 		t.Errorf("old key: %v\n%s", err, buf.String())
 	}
 }
 
 func TestVerifyListenFlags(t *testing.T) {
+	t.Parallel()
+	cli := NewCLI(t)
 	tests := []struct {
 		args []string
 		want string
@@ -220,7 +193,7 @@ func TestVerifyListenFlags(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			err := hookctl(context.Background(), "", io.Discard, io.Discard, os.Getenv, append([]string{"verify", "listen"}, tc.args...)...)
+			err := cli.Exec(context.Background(), "", io.Discard, io.Discard, append([]string{"verify", "listen"}, tc.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) || webhook.KindOf(err) != webhook.KindUsage {
 				t.Errorf("err = %v (kind %v), want a usage error containing %q", err, webhook.KindOf(err), tc.want)
 			}
@@ -231,7 +204,9 @@ func TestVerifyListenFlags(t *testing.T) {
 // TestVerifyListenReplayAndMalformed: with --seen-db a repeated delivery is
 // answered 409 and not forwarded; no signature headers is a 400.
 func TestVerifyListenReplayAndMalformed(t *testing.T) {
-	dir := t.TempDir()
+	t.Parallel()
+	cli := NewCLI(t)
+	dir := cli.Dir
 	secretFile := filepath.Join(dir, "secret")
 	os.WriteFile(secretFile, []byte("c2VjcmV0c2VjcmV0\n"), 0o600)
 	var forwarded int
@@ -242,7 +217,7 @@ func TestVerifyListenReplayAndMalformed(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer fwd.Close()
-	addr, stdout, wait := startListen(t, "--secret-file", secretFile, "--seen-db", filepath.Join(dir, "seen"), "--forward-to", fwd.URL, "--max", "3")
+	addr, stdout, wait := startListen(t, cli, "--secret-file", secretFile, "--seen-db", filepath.Join(dir, "seen"), "--forward-to", fwd.URL, "--max", "3")
 	req := &signature.Request{Method: "POST", Header: http.Header{}, Body: []byte(`{"a":1}`)}
 	if err := (signature.HubSignature{}).Sign(req, []signature.Key{{Secret: []byte("c2VjcmV0c2VjcmV0")}}, time.Now()); err != nil {
 		t.Fatal(err)
@@ -304,12 +279,7 @@ const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 // TestVerifySeenDB: the second verification of the same delivery fails as
 // a replay (exit 3), for schemes with and without a delivery id.
 func TestVerifySeenDB(t *testing.T) {
-	getenv := func(k string) string {
-		if k == "WH_SECRET" {
-			return testSecret
-		}
-		return os.Getenv(k)
-	}
+	cli := NewCLI(t, "WH_SECRET", testSecret)
 	for _, s := range []signature.Scheme{signature.StandardWebhooks{}, signature.Solvimon{}, signature.HubSignature{}} {
 		t.Run(s.Name(), func(t *testing.T) {
 			dir := t.TempDir()
@@ -317,7 +287,7 @@ func TestVerifySeenDB(t *testing.T) {
 			os.WriteFile(file, []byte(rawHTTP(signedRequest(t, s, testSecret, `{"n":1}`))), 0o600)
 			args := []string{"verify", "--secret-env", "WH_SECRET", "--request-file", file, "--seen-db", db, "-o", "json"}
 			var out bytes.Buffer
-			if err := hookctl(context.Background(), "", &out, io.Discard, getenv, args...); err != nil {
+			if err := cli.Exec(context.Background(), "", &out, io.Discard, args...); err != nil {
 				t.Fatalf("first: %v\n%s", err, out.String())
 			}
 			if !strings.Contains(out.String(), `"name": "replay",`) {
@@ -328,13 +298,13 @@ func TestVerifySeenDB(t *testing.T) {
 				t.Fatalf("seen db: %v %v", err, st)
 			}
 			out.Reset()
-			err = hookctl(context.Background(), "", &out, io.Discard, getenv, args...)
+			err = cli.Exec(context.Background(), "", &out, io.Discard, args...)
 			if webhook.KindOf(err) != webhook.KindVerify || !strings.Contains(out.String(), `"failed_step": "replay"`) {
 				t.Errorf("second: %v\n%s", err, out.String())
 			}
 			// A different delivery is still accepted.
 			os.WriteFile(file, []byte(rawHTTP(signedRequest(t, s, testSecret, `{"n":2}`))), 0o600)
-			if err := hookctl(context.Background(), "", io.Discard, io.Discard, getenv, args...); err != nil {
+			if err := cli.Exec(context.Background(), "", io.Discard, io.Discard, args...); err != nil {
 				t.Errorf("another delivery: %v", err)
 			}
 		})
@@ -350,12 +320,7 @@ func batchLineOf(t testing.TB, v any) string {
 }
 
 func TestVerifyBatch(t *testing.T) {
-	getenv := func(k string) string {
-		if k == "WH_SECRET" {
-			return testSecret
-		}
-		return os.Getenv(k)
-	}
+	cli := NewCLI(t, "WH_SECRET", testSecret)
 	hub := signedRequest(t, signature.HubSignature{}, testSecret, `{"a":1}`)
 	sol := signedRequest(t, signature.Solvimon{}, testSecret, `{"b":2}`)
 	sw := signedRequest(t, signature.StandardWebhooks{}, testSecret, `{"c":3}`)
@@ -380,7 +345,7 @@ func TestVerifyBatch(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := hookctl(context.Background(), strings.Join(tc.lines, "\n")+"\n", &out, io.Discard, getenv,
+			err := cli.Exec(context.Background(), strings.Join(tc.lines, "\n")+"\n", &out, io.Discard,
 				"verify", "--batch", "-", "--secret-env", "WH_SECRET", "-o", "json")
 			if tc.failKind == webhook.KindError && err != nil || tc.failKind != webhook.KindError && webhook.KindOf(err) != tc.failKind {
 				t.Errorf("err = %v", err)
@@ -419,15 +384,15 @@ func TestVerifyHAR(t *testing.T) {
 	}}}
 	file := filepath.Join(t.TempDir(), "capture.har")
 	os.WriteFile(file, []byte(batchLineOf(t, har)), 0o600)
-	t.Setenv("WH_SECRET", testSecret)
-	if out := runOK(t, "verify", "--har", file, "--entry", "1", "--secret-env", "WH_SECRET", "-o", "json"); !strings.Contains(out, `"valid": true`) {
+	cli := NewCLI(t, "WH_SECRET", testSecret)
+	if out := cli.OK("verify", "--har", file, "--entry", "1", "--secret-env", "WH_SECRET", "-o", "json"); !strings.Contains(out, `"valid": true`) {
 		t.Errorf("entry 1: %s", out)
 	}
-	err := hookctl(context.Background(), "", io.Discard, io.Discard, os.Getenv, "verify", "--har", file, "--entry", "0", "--secret-env", "WH_SECRET")
+	err := cli.Exec(context.Background(), "", io.Discard, io.Discard, "verify", "--har", file, "--entry", "0", "--secret-env", "WH_SECRET")
 	if webhook.KindOf(err) != webhook.KindVerify {
 		t.Errorf("entry 0 (no signature): %v", err)
 	}
-	err = hookctl(context.Background(), "", io.Discard, io.Discard, os.Getenv, "verify", "--har", file, "--entry", "5", "--secret-env", "WH_SECRET")
+	err = cli.Exec(context.Background(), "", io.Discard, io.Discard, "verify", "--har", file, "--entry", "5", "--secret-env", "WH_SECRET")
 	if webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), "out of range") {
 		t.Errorf("entry 5: %v", err)
 	}
@@ -584,15 +549,7 @@ func TestVerifyExitCodes(t *testing.T) {
 	}
 	priv, pubFile := ecKey("pub.pem")
 	_, otherFile := ecKey("other.pem")
-	getenv := func(k string) string {
-		switch k {
-		case "WH_SECRET":
-			return testSecret
-		case "WH_OTHER":
-			return "whsec_c29tZXRoaW5nIGVsc2UgZW50aXJlbHk="
-		}
-		return os.Getenv(k)
-	}
+	cli := NewCLI(t, "WH_SECRET", testSecret, "WH_OTHER", "whsec_c29tZXRoaW5nIGVsc2UgZW50aXJlbHk=")
 	signedAt := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	type mutation struct{ name, value string }
 	schemes := []struct {
@@ -651,7 +608,7 @@ func TestVerifyExitCodes(t *testing.T) {
 				os.WriteFile(file, []byte(rawHTTP(&signature.Request{Header: h, Body: body})), 0o600)
 				var out, errOut bytes.Buffer
 				args := append([]string{"verify", "--request-file", file, "--now", tc.now, "-o", "json"}, tc.keys...)
-				err := hookctl(context.Background(), "", &out, &errOut, getenv, args...)
+				err := cli.Exec(context.Background(), "", &out, &errOut, args...)
 				code := 0
 				if err != nil {
 					code = webhook.KindOf(err).ExitCode()

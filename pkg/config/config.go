@@ -39,19 +39,31 @@ type Config struct {
 	Profiles       map[string]Profile `yaml:"profiles" mapstructure:"profiles"`
 }
 
-// DefaultPath is $XDG_CONFIG_HOME/hookctl/config.yaml (or ~/.config/...).
-func DefaultPath() (string, error) {
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find a config directory (set HOOKCTL_CONFIG or XDG_CONFIG_HOME): %w", err)
+// DefaultPath is $XDG_CONFIG_HOME/hookctl/config.yaml, else the
+// platform's config directory (~/.config/... on Linux). getenv (nil:
+// os.Getenv) reads the environment, so tests can run in parallel, each
+// with its own.
+func DefaultPath(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		var err error
+		if dir, err = os.UserConfigDir(); err != nil {
+			return "", fmt.Errorf("cannot find a config directory (set HOOKCTL_CONFIG or XDG_CONFIG_HOME): %w", err)
+		}
 	}
 	return filepath.Join(dir, "hookctl", "config.yaml"), nil
 }
 
 // StateDir is $XDG_STATE_HOME/hookctl (or ~/.local/state/hookctl): journals,
-// locks, caches. Created 0700.
-func StateDir() (string, error) {
-	dir := os.Getenv("XDG_STATE_HOME")
+// locks, caches. Created 0700. getenv as for DefaultPath.
+func StateDir(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	dir := getenv("XDG_STATE_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
 		if err != nil {

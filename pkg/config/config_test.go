@@ -149,15 +149,25 @@ func TestDirs(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "cfg"))
-	if p, err := DefaultPath(); err != nil || p != filepath.Join(home, "cfg", "hookctl", "config.yaml") {
+	if p, err := DefaultPath(nil); err != nil || p != filepath.Join(home, "cfg", "hookctl", "config.yaml") {
 		t.Errorf("DefaultPath = %s, %v", p, err)
+	}
+	// The environment given wins over the process's: tests run in
+	// parallel, each with its own.
+	env := map[string]string{"XDG_CONFIG_HOME": "/elsewhere/cfg", "XDG_STATE_HOME": filepath.Join(home, "own")}
+	getenv := func(k string) string { return env[k] }
+	if p, err := DefaultPath(getenv); err != nil || p != "/elsewhere/cfg/hookctl/config.yaml" {
+		t.Errorf("DefaultPath(getenv) = %s, %v", p, err)
+	}
+	if d, err := StateDir(getenv); err != nil || d != filepath.Join(home, "own", "hookctl") {
+		t.Errorf("StateDir(getenv) = %s, %v", d, err)
 	}
 	for _, tc := range []struct{ xdg, want string }{
 		{filepath.Join(home, "st"), filepath.Join(home, "st", "hookctl")},
 		{"", filepath.Join(home, ".local", "state", "hookctl")},
 	} {
 		t.Setenv("XDG_STATE_HOME", tc.xdg)
-		d, err := StateDir()
+		d, err := StateDir(nil)
 		if err != nil || d != tc.want {
 			t.Fatalf("StateDir with XDG_STATE_HOME=%q: %s, %v; want %s", tc.xdg, d, err, tc.want)
 		}
