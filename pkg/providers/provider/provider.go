@@ -91,6 +91,12 @@ type Spec struct {
 	// VerificationKeys, where set, supplies the keys `verify -p` uses instead
 	// of stored webhook secrets (OffBlocks' verification key).
 	VerificationKeys func(ctx context.Context, d Deps) ([]signature.Key, error)
+	// DoctorChecks names the checks the client's webhook.Doctor reports,
+	// in order, beyond webhook.GenericChecks.
+	DoctorChecks []string
+	// Assumptions are the facts the provider's code relies on that were
+	// inferred rather than read (docs/guides/provider-assumptions.md).
+	Assumptions []Assumption
 }
 
 // PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).
