@@ -34,7 +34,7 @@ func Assumptions() []provider.Assumption {
 			Source:     "PEXA's AU OpenAPI, read through the api-evangelist aggregation (providers.md 1.3)",
 			Confidence: provider.ConfidenceSEC, Override: FieldScopes, Check: CheckScopes},
 		{Fact: "UK update, delete and rotation paths",
-			Default:    "`PUT`/`DELETE " + UKAPIPrefix + regPath("v1", "{registrationId}") + "`, `POST " + UKAPIPrefix + regPath("v1", "{registrationId}", "/secret-rotation") + "`",
+			Default:    "`PUT`/`DELETE " + UKAPIPrefix + regPath("v1", "") + "/{registrationId}`, `POST " + UKAPIPrefix + regPath("v1", "") + "/{registrationId}/secret-rotation`",
 			Source:     "the UK v1 operations exist; their paths are taken from the AU spec (providers.md 1.4)",
 			Confidence: provider.ConfidenceINF, Override: FieldAPIPrefix},
 		{Fact: "AU path prefix",
