@@ -356,6 +356,8 @@ func TestLeakScanEveryCommand(t *testing.T) {
 			t.Fatalf("%s register printed no id", prov)
 		}
 		ids[prov] = id
+		// doctor reads the registration and asks for fresh tokens.
+		s.run(0, "", "doctor", "-p", p, "-o", "json")
 		s.run(0, "", "list", "-p", p, "-o", "json")
 		s.run(0, "", "__complete", "get", "-p", p, "")
 		s.run(0, "", "get", id, "-p", p) // the table shows the secret masked

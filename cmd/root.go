@@ -134,7 +134,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 		c.GroupID = "webhooks"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{NewCmdProfile(f), NewCmdAuth(f), NewCmdKeys(f), NewCmdSandbox(f)} {
+	for _, c := range []*cobra.Command{NewCmdProfile(f), NewCmdAuth(f), NewCmdKeys(f), NewCmdDoctor(f), NewCmdSandbox(f)} {
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}

@@ -28,8 +28,11 @@ go vet ./...
 
 echo "== generated docs and completions are current"
 go run ./internal/gendocs
-if [ -d .git ] && [ -n "$(git status --porcelain -- docs/reference docs/man completions)" ]; then
-  git status --short -- docs/reference docs/man completions >&2
+generated="docs/reference docs/man completions docs/guides/provider-assumptions.md"
+# shellcheck disable=SC2086
+if [ -d .git ] && [ -n "$(git status --porcelain -- $generated)" ]; then
+  # shellcheck disable=SC2086
+  git status --short -- $generated >&2
   echo "docs/ or completions/ differ from 'make generate': regenerate and commit" >&2
   exit 1
 fi

@@ -1,5 +1,6 @@
 // Command gendocs writes docs/ (markdown and man pages) and completions/
-// from the cobra tree. Output is deterministic: a fixed binary name, no
+// from the cobra tree, and docs/guides/provider-assumptions.md from the
+// providers' declared assumptions. Output is deterministic: a fixed binary name, no
 // dates, so CI can fail when the committed files differ.
 package main
 
@@ -42,6 +43,9 @@ func run() error {
 	epoch := time.Unix(0, 0).UTC()
 	header := &doc.GenManHeader{Title: "HOOKCTL", Section: "1", Date: &epoch, Source: "hookctl", Manual: "hookctl manual"}
 	if err := doc.GenManTree(root, header, "docs/man"); err != nil {
+		return err
+	}
+	if err := writeAssumptions(); err != nil {
 		return err
 	}
 	return completions(root)

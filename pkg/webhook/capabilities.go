@@ -95,3 +95,11 @@ type VerificationKeySource interface {
 type RotateSecretHinter interface {
 	RotateSecretHint() string
 }
+
+// Doctor is implemented by providers with checks of their own: each read
+// path the profile relies on, a verification key, the scopes a token may
+// carry. Checks change nothing at the provider. Each returned name must be
+// one the provider's Spec.DoctorChecks declares.
+type Doctor interface {
+	Checks(ctx context.Context, env DoctorEnv) []Check
+}

@@ -153,6 +153,8 @@ func Spec() provider.Spec {
 		SecretOverlap:   0, // no webhook secrets at all
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		DoctorChecks:    DoctorChecks,
+		Assumptions:     Assumptions(),
 	}
 }
 

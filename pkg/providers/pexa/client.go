@@ -226,6 +226,26 @@ func (c *Client) readErr(id string, err error, instead string) error {
 		Hint: fmt.Sprintf("that read needs the scope %s (the %s region's v2 API); %s", strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region), instead)}
 }
 
+// listErr explains a failed list (the v2 GET, whose UK path is
+// inferred) as readErr explains a failed read, when the answer says the
+// endpoint is missing (404, 405, 501): which endpoint and scope, and what
+// works without it. A 403 already carries scopeHint.
+func (c *Client) listErr(err error) error {
+	var we *webhook.Error
+	if !errors.As(err, &we) || we.Hint != "" {
+		return err
+	}
+	switch we.Status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+	default:
+		return err
+	}
+	return &webhook.Error{Kind: webhook.KindError, Err: err, Status: we.Status,
+		Msg: fmt.Sprintf("pexa: listing registrations (GET %s) failed", regPath("v2", "")),
+		Hint: fmt.Sprintf("listing needs PEXA's v2 read and the scope %s (the %s region's v2 API); rotate-secret ID, and update ID with both --url and --event, work without it",
+			strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region))}
+}
+
 // scopeHint explains PEXA's 403 for op: the token lacked what the call needs.
 func (c *Client) scopeHint(op apiOp) string {
 	return fmt.Sprintf("PEXA refused %s with the scopes the token carries: %s", op, c.scopeAdvice(c.scopes(op)))
@@ -681,7 +701,7 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		var p wirePage
 		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(size)}}
 		if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), q, nil, &p); err != nil {
-			return nil, fmt.Errorf("list page %d: %w", page, err)
+			return nil, fmt.Errorf("list page %d: %w", page, c.listErr(err))
 		}
 		for i := range p.Records {
 			if want > 0 && len(out) == want {

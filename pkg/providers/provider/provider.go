@@ -86,4 +86,10 @@ type Spec struct {
 	// ValidateProfile checks a profile before it is saved (region/env combos).
 	ValidateProfile func(config.Profile) error
 	New             func(Deps) (webhook.Provider, error)
+	// DoctorChecks names the checks the client's webhook.Doctor reports,
+	// in order, beyond webhook.GenericChecks.
+	DoctorChecks []string
+	// Assumptions are the facts the provider's code relies on that were
+	// inferred rather than read (docs/guides/provider-assumptions.md).
+	Assumptions []Assumption
 }

@@ -98,6 +98,8 @@ func Spec() provider.Spec {
 		SecretOverlap:   0,
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		DoctorChecks:    DoctorChecks,
+		Assumptions:     Assumptions(),
 	}
 }
 

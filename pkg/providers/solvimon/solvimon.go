@@ -87,6 +87,8 @@ func Spec() provider.Spec {
 		SecretOverlap:   SecretOverlap,
 		ValidateProfile: validateProfile,
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
+		DoctorChecks:    DoctorChecks,
+		Assumptions:     Assumptions(),
 	}
 }
 

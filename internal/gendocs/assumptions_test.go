@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+)
+
+// TestAssumptionsGuideCurrent: docs/guides/provider-assumptions.md is what
+// the providers declare now (scripts/test.sh checks the same after
+// regenerating everything).
+func TestAssumptionsGuideCurrent(t *testing.T) {
+	var b strings.Builder
+	if err := renderAssumptions(&b, providers.All()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join("..", "..", AssumptionsPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != b.String() {
+		t.Errorf("%s is stale: run `go run ./internal/gendocs` and commit it", AssumptionsPath)
+	}
+}
+
+// TestAssumptionsRender: every declared fact becomes a row naming its check.
+func TestAssumptionsRender(t *testing.T) {
+	var b strings.Builder
+	spec := provider.Spec{Name: "x", Title: "X", Assumptions: []provider.Assumption{
+		{Fact: "a | b", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "base-url", Check: "list"},
+	}}
+	if err := renderAssumptions(&b, []provider.Spec{spec}); err != nil {
+		t.Fatal(err)
+	}
+	want := "| a \\| b | d | s | INF | `--base-url` | `list` |\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("row missing:\n%s", b.String())
+	}
+}

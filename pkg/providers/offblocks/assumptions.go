@@ -1,0 +1,51 @@
+package offblocks
+
+import (
+	"strings"
+
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/signature/httpsig"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Assumptions are the OffBlocks facts this package relies on without
+// having read them in OffBlocks' own pages (providers.md section 3, whose
+// request-signature and verification pages are truncated). Each default is
+// the constant the code uses.
+func Assumptions() []provider.Assumption {
+	return []provider.Assumption{
+		{Fact: "Verification key path (\"Retrieve Webhook Verification Key\")",
+			Default:    "`GET " + verificationKeyPath + "`",
+			Source:     "the page shows the answer {id, key} but not the path (providers.md 3.4)",
+			Confidence: provider.ConfidenceINF, Check: CheckVerificationKey},
+		{Fact: "Signing-key upload body field",
+			Default:    "`PUT " + signingPath + "` with `{\"publicKey\": base64(PEM)}`",
+			Source:     "the docs say the body carries the base64-encoded public key; the field name is not visible, publicKey matches OffBlocks' other camel-case fields (providers.md 3.3)",
+			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
+		{Fact: "Signing-key upload answer names the key id",
+			Default:    "`id`, `keyId` or a bare string",
+			Source:     "\"a unique key is returned\", shape not shown (providers.md 3.3)",
+			Confidence: provider.ConfidenceUnknown, Check: CheckSigningKey},
+		{Fact: "Covered components of request signatures",
+			Default: "`" + strings.Join([]string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization"}, "` `") +
+				"`, plus `content-digest` `content-type` with a body and `idempotency-key` on writes; label `" + signatureLabel + "`",
+			Source:     "the request-signatures page is truncated; everything a man in the middle could otherwise change (providers.md 3.3)",
+			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
+		{Fact: "Content-Digest algorithm",
+			Default:    "`" + string(digestAlgorithm) + "`",
+			Source:     "\"pre-defined algorithm\", not named; OffBlocks' httpsig library implements sha-256 and sha-512 (providers.md 3.3)",
+			Confidence: provider.ConfidenceUnknown},
+		{Fact: "Token lifetime when the answer has no expiresAt",
+			Default:    unknownTokenLifetime.String(),
+			Source:     "ours: short, since a 401 logs in again anyway",
+			Confidence: provider.ConfidenceClosest, Check: webhook.CheckCredentials},
+		{Fact: "List answer wrapper",
+			Default:    "a bare JSON array (`{\"data\": [...]}` also read)",
+			Source:     "not documented (providers.md 3.4)",
+			Confidence: provider.ConfidenceINF, Check: webhook.CheckList},
+		{Fact: "Delivery signatures",
+			Default:    "RFC 9421 signature with `" + string(SignatureAlgorithm) + "` by the verification key, keyid matching its id, Content-Digest over the body",
+			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",
+			Confidence: provider.ConfidenceINF},
+	}
+}

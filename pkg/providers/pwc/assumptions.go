@@ -1,0 +1,42 @@
+package pwc
+
+import (
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// Assumptions are the PwC facts this package relies on without having
+// read them in PwC's own metadata pages (providers.md section 4). Each
+// default is the constant the code uses.
+func Assumptions() []provider.Assumption {
+	return []provider.Assumption{
+		{Fact: "API authentication",
+			Default:    "`POST /auth/credentials` {username, password} → bearerToken, sent as `Authorization: Bearer`",
+			Source:     "the webhook pages say only \"Requires Authentication\"; the sister service taxfiling.pwc.de exposes ServiceStack's /auth/{provider} (providers.md 4.3)",
+			Confidence: provider.ConfidenceINF, Check: webhook.CheckCredentials},
+		{Fact: "Lifetime of a bearer token that is not a JWT",
+			Default:    opaqueTokenLifetime.String(),
+			Source:     "ours: ServiceStack sessions commonly live for hours; a 401 logs in again anyway",
+			Confidence: provider.ConfidenceClosest, Check: webhook.CheckCredentials},
+		{Fact: "Get one subscription, sync flavour",
+			Default:    "`GET " + subscriptionsPath + "/{Id}`",
+			Source:     "documented for /async only; sync by analogy with every other operation (providers.md 4.4)",
+			Confidence: provider.ConfidenceINF, Check: webhook.CheckReadPath},
+		{Fact: "publicKeyXml and secret encryption",
+			Default:    ".NET `RSAKeyValue` XML; RSA-OAEP with SHA-256 and MGF1-SHA-256, base64 ciphertext",
+			Source:     "the metadata names the field and OAEP-SHA256; the XML form and encodings are inferred (providers.md 4.4)",
+			Confidence: provider.ConfidenceINF},
+		{Fact: "Event names",
+			Default:    "none built in: `events` lists the names the profile's subscriptions use",
+			Source:     "PwC publishes none (providers.md 4.4)",
+			Confidence: provider.ConfidenceUnknown, Check: webhook.CheckEvents},
+		{Fact: "Delivery signature",
+			Default:    "`X-Hub-Signature: sha1=<hex HMAC-SHA256>` keyed with the secret's UTF-8 bytes (sha256=, bare, base64 also accepted)",
+			Source:     "the ServiceStack.Webhooks library PwC builds on (providers.md 4.5)",
+			Confidence: provider.ConfidenceSEC},
+		{Fact: "Rotation grace period",
+			Default:    "none: the old secret stops verifying at once",
+			Source:     "no overlap is documented (providers.md 4.5)",
+			Confidence: provider.ConfidenceINF},
+	}
+}
