@@ -160,6 +160,24 @@ type Tester interface {
 	SendTest(ctx context.Context, id string) (string, error)
 }
 
+// ConnectionTester is implemented by providers that can try an endpoint
+// before a registration exists (Solvimon test-connection): `register
+// --test-first` asks it and creates nothing when the endpoint fails. The
+// message is the provider's answer; a failed test is an error carrying it.
+type ConnectionTester interface {
+	TestConnection(ctx context.Context, req CreateRequest) (string, error)
+}
+
+// PreviousSecretRevoker is implemented by providers that can stop signing
+// with the previous secret before the rotation overlap ends (Solvimon
+// DELETE .../secret-key). It returns the registration as the provider
+// reports it afterwards: Secret and PreviousSecret are what signs now, so
+// the caller's secret store can mirror them (a provider may roll the
+// current secret as part of the removal).
+type PreviousSecretRevoker interface {
+	RevokePreviousSecret(ctx context.Context, id string) (*Registration, error)
+}
+
 // PenaltyBox is implemented by providers that park failing endpoints
 // (Solvimon): resend pushes the parked payload now.
 type PenaltyBox interface {
