@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -154,6 +155,8 @@ func secretCell(s *secretInfo, now time.Time) string {
 type secretsSetOptions struct {
 	SecretFile string
 	SecretEnv  string
+	// fileFlag names the file flag in messages (default --secret-file).
+	fileFlag string
 }
 
 func newCmdSecretsSet(f *Factory) *cobra.Command {
@@ -215,17 +218,18 @@ func runSecretsSet(ctx context.Context, f *Factory, opts *secretsSetOptions, id 
 
 // readKnownSecret reads `secrets set`'s secret from its one source.
 func readKnownSecret(f *Factory, opts *secretsSetOptions) (string, error) {
+	flag := cmp.Or(opts.fileFlag, "--secret-file")
 	var v string
 	switch {
 	case opts.SecretFile != "":
 		fh, err := os.Open(opts.SecretFile)
 		if err != nil {
-			return "", usageErrorf("--secret-file: %v", err)
+			return "", usageErrorf("%s: %v", flag, err)
 		}
 		defer fh.Close()
 		b, err := io.ReadAll(io.LimitReader(fh, maxSecretInput+1))
 		if err != nil {
-			return "", usageErrorf("--secret-file: %v", err)
+			return "", usageErrorf("%s: %v", flag, err)
 		}
 		v = string(b)
 	case opts.SecretEnv != "":
@@ -245,6 +249,8 @@ func readKnownSecret(f *Factory, opts *secretsSetOptions) (string, error) {
 			return "", err
 		}
 		v = s
+	case opts.fileFlag != "":
+		return "", usageErrorf("%s -: nothing on stdin and no terminal to ask on", flag)
 	default:
 		return "", usageErrorf("give the secret with --secret-file, --secret-env or on stdin")
 	}
@@ -385,4 +391,33 @@ func mirrorSecrets(ws *credentials.WebhookSecrets, reg *webhook.Registration, ov
 		ws.Previous = &credentials.SecretEntry{Value: reg.PreviousSecret, ValidUntil: &until, StoredAt: now.UTC()}
 	}
 	return rolled
+}
+
+// addCurrentSecretFlag adds --current-secret-file to a command that changes
+// a registration whose provider wants its current secret as proof (PwC).
+func addCurrentSecretFlag(c *cobra.Command, p *string) {
+	c.Flags().StringVar(p, "current-secret-file", "", "prove ownership with the registration's current secret read from `FILE` (- for stdin), for this call only, never stored (pwc)")
+}
+
+// useCurrentSecret hands the secret of --current-secret-file to the
+// provider for id: for one call on a registration whose secret hookctl
+// does not hold, without storing it.
+func useCurrentSecret(f *Factory, prov webhook.Provider, id, file string) error {
+	if file == "" {
+		return nil
+	}
+	p, ok := prov.(webhook.CurrentSecretProver)
+	if !ok {
+		return webhook.Unsupported(prov.Name(), "--current-secret-file")
+	}
+	opts := &secretsSetOptions{SecretFile: file, fileFlag: "--current-secret-file"}
+	if file == "-" {
+		opts.SecretFile = "" // stdin, or a prompt on a terminal
+	}
+	secret, err := readKnownSecret(f, opts)
+	if err != nil {
+		return err
+	}
+	p.UseCurrentSecret(id, secret)
+	return nil
 }

@@ -178,6 +178,15 @@ type PreviousSecretRevoker interface {
 	RevokePreviousSecret(ctx context.Context, id string) (*Registration, error)
 }
 
+// CurrentSecretProver is implemented by providers whose changes prove
+// ownership with the registration's current secret (PwC's update, delete
+// and rotation). UseCurrentSecret gives that secret for this client's
+// calls on id, ahead of any stored one, without storing it: for a
+// registration whose secret hookctl does not hold (--current-secret-file).
+type CurrentSecretProver interface {
+	UseCurrentSecret(id, secret string)
+}
+
 // PenaltyBox is implemented by providers that park failing endpoints
 // (Solvimon): resend pushes the parked payload now.
 type PenaltyBox interface {
