@@ -16,6 +16,8 @@ type DeleteOptions struct {
 	F              *Factory
 	IDs            []string
 	IgnoreNotFound bool
+	// CurrentSecretFile proves ownership for this call only (PwC).
+	CurrentSecretFile string
 }
 
 // NewCmdDelete builds `hookctl delete`.
@@ -32,7 +34,10 @@ in turn and reported; with several ids, the exit code is 6 when some failed.
 for scripts that must converge.`,
 		Example: `  $ hookctl delete whk_8f3a2c1d9e7b6a5f4c3d
   $ hookctl delete whk_8f3a2c1d9e7b6a5f4c3d whk_1a2b3c4d5e6f7a8b9c0d --yes -o json
-  $ hookctl delete whk_8f3a2c1d9e7b6a5f4c3d --yes --ignore-not-found`,
+  $ hookctl delete whk_8f3a2c1d9e7b6a5f4c3d --yes --ignore-not-found
+
+  # PwC: a subscription whose secret hookctl does not hold
+  $ hookctl delete 5f0c... --yes --current-secret-file secret.txt`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("expected one or more registration ids")
@@ -42,6 +47,9 @@ for scripts that must converge.`,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = uniqueIDs(args)
+			if opts.CurrentSecretFile != "" && len(opts.IDs) != 1 {
+				return usageErrorf("--current-secret-file holds the secret of one registration: name exactly one id")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -49,6 +57,7 @@ for scripts that must converge.`,
 		},
 	}
 	c.Flags().BoolVar(&opts.IgnoreNotFound, "ignore-not-found", false, "treat an id the provider does not know as already deleted")
+	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
 	return c
 }
 
@@ -62,6 +71,9 @@ type deleteRow struct {
 func runDelete(ctx context.Context, opts *DeleteOptions) error {
 	prov, profile, err := opts.F.Provider()
 	if err != nil {
+		return err
+	}
+	if err := useCurrentSecret(opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
 		return err
 	}
 	printer, err := opts.F.Printer()

@@ -57,8 +57,15 @@ func NewCmdPenaltyBox(f *Factory) *cobra.Command {
 		},
 	}
 	resend := &cobra.Command{
-		Use:               "resend <id>",
-		Short:             "Resend the parked payload now",
+		Use:   "resend <id>",
+		Short: "Resend the parked payload now; once the endpoint takes it, the webhook leaves the penalty box",
+		Long: `Push the payload the provider parked for a failing endpoint now (Solvimon's
+send-penalty-box-payload). When the endpoint accepts it, the provider takes the
+webhook out of the penalty box; when it fails again, the retry is counted and the
+command exits 1 with the provider's answer. Solvimon has no call that empties the
+box without delivering.`,
+		Example: `  $ hookctl penalty-box list -p billing
+  $ hookctl penalty-box resend whk_1 -p billing`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -162,9 +162,9 @@ var scanProviders = []string{"solvimon", "pexa", "pwc", "offblocks"}
 // registration): refusing them is their whole coverage.
 var leakUnsupported = map[string][]string{
 	"solvimon":  {"keys generate", "keys show", "keys upload", "keys verification-key"},
-	"pexa":      {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID"},
-	"pwc":       {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID"},
-	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID"},
+	"pexa":      {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
+	"pwc":       {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
+	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
 }
 
 // providerFree are the commands that use no provider's profile, and the
@@ -382,6 +382,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.run(0, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p)
 		s.run(0, "", "secrets", "remove", adopt, "-p", p, "--yes")
 		if prov == "solvimon" {
+			s.run(0, "", "secrets", "revoke-previous", id, "-p", p, "--yes")
 			s.penaltyBox(p, recv)
 			// Bulk rotation with both sinks: --exec children are sampled from
 			// /proc, and they dump their own argv and environment too.
@@ -434,7 +435,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 // a resend refused (exit 1) and one accepted (exit 0).
 func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
 	s.t.Helper()
-	out := s.run(0, "", "register", "-p", p, "-o", "json", "--jq", ".[0].id", "--url", recv.URL+"/hook",
+	out := s.run(0, "", "register", "-p", p, "-o", "json", "--jq", ".[0].id", "--test-first", "--url", recv.URL+"/hook",
 		"--event", "INVOICE.CREATED", "--name", "receiver", "--reference", "receiver")
 	id := strings.TrimSpace(out)
 	s.run(0, "", "send-test", id, "-p", p)
@@ -446,8 +447,8 @@ func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
 	s.run(1, "", "penalty-box", "resend", id, "-p", p)
 	recv.SetStatus(http.StatusOK)
 	s.run(0, "", "penalty-box", "resend", id, "-p", p)
-	if n := len(recv.Deliveries()); n != 4 {
-		s.t.Errorf("the receiver got %d deliveries, want 4 (two tests, two resends)", n)
+	if n := len(recv.Deliveries()); n != 5 {
+		s.t.Errorf("the receiver got %d deliveries, want 5 (a connection test, two tests, two resends)", n)
 	}
 	s.run(0, "", "delete", id, "-p", p, "--yes")
 }

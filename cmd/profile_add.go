@@ -29,7 +29,10 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 		Use:   "add <name> --provider <provider> [flags]",
 		Short: "Add or replace a profile",
 		Example: `  $ hookctl profile add billing --provider solvimon --environment live
-  $ hookctl profile add pexa-uk --provider pexa --region uk --client-id abc123`,
+  $ hookctl profile add pexa-uk --provider pexa --region uk --client-id abc123
+
+  # OffBlocks, where its answer differs from hookctl's inferred wire details
+  $ hookctl profile add ob --provider offblocks --environment live --digest-algorithm sha-256 --verification-key-path /v1/webhooks/verification-key`,
 		Args: exactArgs(1, "a profile name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Name = args[0]

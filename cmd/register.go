@@ -20,6 +20,7 @@ type RegisterOptions struct {
 	Name         string
 	Inactive     bool
 	ShowSecret   bool
+	TestFirst    bool
 	Params       map[string]*string
 	StrictEvents *bool // --strict-events, nil when not given
 }
@@ -35,9 +36,16 @@ checked before anything is sent. An event name missing from the provider's
 catalogue ('hookctl events') is sent with a warning naming the closest known
 ones, and the provider decides; --strict-events (or the profile setting
 strict-events) refuses it instead. The new signing secret, when the provider
-returns one, is stored in the keyring for 'hookctl verify'.`,
+returns one, is stored in the keyring for 'hookctl verify'.
+
+--test-first (solvimon) has the provider try the endpoint with a test delivery
+before anything is created; when the endpoint fails the test, nothing is
+registered and hookctl exits 1 with the provider's answer.`,
 		Example: `  # Solvimon
   $ hookctl register --url https://hooks.example.com/solvimon --event INVOICE.CREATED --name billing --reference billing-1
+
+  # Solvimon: register only if the endpoint takes a test delivery
+  $ hookctl register --test-first --url https://hooks.example.com/solvimon --event INVOICE.PAID --name billing --reference billing-2
 
   # PEXA: SECRET_EXPIRY plus at least one other event
   $ hookctl register -p pexa-uk --url https://hooks.example.com/pexa --event SECRET_EXPIRY --event WORKSPACE_CLOSED`,
@@ -57,6 +65,7 @@ returns one, is stored in the keyring for 'hookctl verify'.`,
 	c.Flags().StringVar(&opts.Name, "name", "", "display name")
 	c.Flags().BoolVar(&opts.Inactive, "inactive", false, "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
+	c.Flags().BoolVar(&opts.TestFirst, "test-first", false, "have the provider test the endpoint first; register nothing if it fails (solvimon)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
 	opts.Params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
@@ -121,6 +130,11 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err := checkSecretStore(opts.F, profile.Name); err != nil {
 		return err
 	}
+	if opts.TestFirst {
+		if err := testFirst(ctx, opts.F, prov, req); err != nil {
+			return err
+		}
+	}
 	regs, err := prov.Register(ctx, req)
 	if err != nil {
 		return err
@@ -177,5 +191,25 @@ func storeSecrets(f *Factory, profile string, regs []webhook.Registration) error
 			return fmt.Errorf("registered %s, but its secret could not be stored: %w", r.ID, err)
 		}
 	}
+	return nil
+}
+
+// testFirst has the provider try the endpoint of a registration about to
+// be created; a failed test stops `register --test-first` with the
+// provider's answer, nothing created.
+func testFirst(ctx context.Context, f *Factory, prov webhook.Provider, req webhook.CreateRequest) error {
+	ct, ok := prov.(webhook.ConnectionTester)
+	if !ok {
+		return webhook.Unsupported(prov.Name(), "register --test-first")
+	}
+	msg, err := ct.TestConnection(ctx, req)
+	if err != nil {
+		e := &webhook.Error{Kind: webhook.KindOf(err), Err: err, Msg: "nothing was registered"}
+		if e.Kind == webhook.KindError {
+			e.WithHint("make %s answer 2xx to the test delivery, then run the command again (or register without --test-first)", req.URL)
+		}
+		return e
+	}
+	notice(f, "endpoint test passed: %s", msg)
 	return nil
 }

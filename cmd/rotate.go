@@ -36,6 +36,8 @@ type RotateOptions struct {
 	SecretOut      string
 	Exec           string
 	ShowSecret     bool
+	// CurrentSecretFile proves ownership for this call only (PwC).
+	CurrentSecretFile string
 }
 
 // defaultRate keeps a bulk run well under common provider limits.
@@ -65,6 +67,10 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
   # rotate in CI and push each secret into Vault (secret on stdin)
   $ hookctl rotate-secret --all --older-than 720h --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'
 
+  # PwC: rotate a subscription whose current secret hookctl does not hold;
+  # the new secret is stored as usual
+  $ hookctl rotate-secret 5f0c... --current-secret-file old-secret.txt
+
   # send the stored secrets to Vault again, without rotating
   $ hookctl rotate-secret --all --redeliver --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'`,
 		ValidArgsFunction: completeIDs(f),
@@ -78,6 +84,9 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 			}
 			if _, err := parseRate(opts.Rate); err != nil {
 				return usageErrorf("--rate: %v", err)
+			}
+			if opts.CurrentSecretFile != "" && (len(args) != 1 || opts.Redeliver) {
+				return usageErrorf("--current-secret-file holds the secret of one registration: name exactly one id (and no --redeliver)")
 			}
 			if opts.Redeliver && opts.SecretOut == "" && opts.Exec == "" {
 				return usageErrorf("--redeliver needs --secret-out FILE or --exec CMD to deliver to")
@@ -104,6 +113,7 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 	fl.StringVar(&opts.SecretOut, "secret-out", "", "also append each new secret to `FILE` (0600, JSON lines)")
 	fl.StringVar(&opts.Exec, "exec", "", "also run `CMD` (sh -c) per new secret, secret on stdin; HOOKCTL_ID, HOOKCTL_PROVIDER, HOOKCTL_PROFILE in env")
 	fl.BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secrets")
+	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
 	return c
 }
 
@@ -163,6 +173,11 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	prov, profile, err := rotateProvider(opts)
 	if err != nil {
 		return err
+	}
+	if opts.CurrentSecretFile != "" {
+		if err := useCurrentSecret(opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
+			return err
+		}
 	}
 	creds, err := opts.F.Credentials()
 	if err != nil {

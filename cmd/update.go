@@ -21,6 +21,8 @@ type UpdateOptions struct {
 	Active       bool
 	Params       map[string]string
 	StrictEvents *bool // --strict-events, nil when not given
+	// CurrentSecretFile proves ownership for this call only (PwC).
+	CurrentSecretFile string
 
 	setURL, setName, setEvents, setActive bool
 }
@@ -37,7 +39,10 @@ changes; --add-event and --remove-event edit the current event list. Event
 names given are checked as 'hookctl register' checks them.`,
 		Example: `  $ hookctl update wh_123 --url https://hooks.example.com/v2
   $ hookctl update wh_123 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
-  $ hookctl update wh_123 --active=false`,
+  $ hookctl update wh_123 --active=false
+
+  # PwC: a subscription whose secret hookctl does not hold
+  $ vault kv get -field=secret secret/hooks/5f0c | hookctl update 5f0c... --url https://hooks.example.com/v2 --current-secret-file -`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -65,6 +70,7 @@ names given are checked as 'hookctl register' checks them.`,
 	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
 	fl.BoolVar(&opts.Active, "active", true, "enable or disable deliveries (--active=false)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
+	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
 	params = addParamFlags(c)
 	for _, name := range []string{"event", "add-event", "remove-event"} {
 		_ = c.RegisterFlagCompletionFunc(name, completeEvents(f))
@@ -75,6 +81,9 @@ names given are checked as 'hookctl register' checks them.`,
 func runUpdate(ctx context.Context, opts *UpdateOptions) error {
 	prov, profile, err := opts.F.Provider()
 	if err != nil {
+		return err
+	}
+	if err := useCurrentSecret(opts.F, prov, opts.ID, opts.CurrentSecretFile); err != nil {
 		return err
 	}
 	// The names given are checked; those already on the registration were

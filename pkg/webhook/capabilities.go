@@ -103,3 +103,30 @@ type RotateSecretHinter interface {
 type Doctor interface {
 	Checks(ctx context.Context, env DoctorEnv) []Check
 }
+
+// ConnectionTester is implemented by providers that can try an endpoint
+// before a registration exists (Solvimon test-connection): `register
+// --test-first` asks it and creates nothing when the endpoint fails. The
+// message is the provider's answer; a failed test is an error carrying it.
+type ConnectionTester interface {
+	TestConnection(ctx context.Context, req CreateRequest) (string, error)
+}
+
+// PreviousSecretRevoker is implemented by providers that can stop signing
+// with the previous secret before the rotation overlap ends (Solvimon
+// DELETE .../secret-key). It returns the registration as the provider
+// reports it afterwards: Secret and PreviousSecret are what signs now, so
+// the caller's secret store can mirror them (a provider may roll the
+// current secret as part of the removal).
+type PreviousSecretRevoker interface {
+	RevokePreviousSecret(ctx context.Context, id string) (*Registration, error)
+}
+
+// CurrentSecretProver is implemented by providers whose changes prove
+// ownership with the registration's current secret (PwC's update, delete
+// and rotation). UseCurrentSecret gives that secret for this client's
+// calls on id, ahead of any stored one, without storing it: for a
+// registration whose secret hookctl does not hold (--current-secret-file).
+type CurrentSecretProver interface {
+	UseCurrentSecret(id, secret string)
+}

@@ -3,9 +3,12 @@ package offblocks
 import (
 	"crypto/ecdsa"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
@@ -14,14 +17,22 @@ import (
 // checkDigest: a body needs a Content-Digest that matches it [DOC]; one on
 // an empty body must match the empty body. The digest algorithm is not
 // named [UNKNOWN]: any RFC 9530 sha-256 or sha-512 member is accepted, the
-// two OffBlocks' own library implements.
-func checkDigest(h http.Header, body []byte) string {
+// two OffBlocks' own library implements; only want when it is set
+// (Wire.DigestAlgorithm).
+func checkDigest(h http.Header, body []byte, want string) string {
 	lines := h.Values("Content-Digest")
 	if len(lines) == 0 {
 		if len(body) > 0 {
 			return "the Content-Digest header is required on a request with a body"
 		}
 		return ""
+	}
+	if want != "" {
+		for _, m := range strings.Split(strings.Join(lines, ","), ",") {
+			if alg, _, _ := strings.Cut(strings.TrimSpace(m), "="); alg != want {
+				return "Content-Digest must use " + want + " (got " + alg + ")"
+			}
+		}
 	}
 	if err := httpsig.CheckContentDigest(strings.Join(lines, ", "), body); err != nil {
 		return "Content-Digest: " + err.Error()
@@ -34,7 +45,7 @@ func checkDigest(h http.Header, body []byte) string {
 // or body, content-type with a typed body and idempotency-key when sent,
 // so none of them can be swapped on a captured request. OffBlocks' list is
 // not visible [UNKNOWN]; this is providers.md's sensible default [INF].
-func requiredComponents(r *http.Request, body []byte) []string {
+func (s *Sandbox) requiredComponents(r *http.Request, body []byte) []string {
 	required := []string{"@method", "@target-uri", "authorization"}
 	if len(body) > 0 || r.Header.Get("Content-Digest") != "" {
 		required = append(required, "content-digest")
@@ -44,6 +55,11 @@ func requiredComponents(r *http.Request, body []byte) []string {
 	}
 	if r.Header.Get("Idempotency-Key") != "" {
 		required = append(required, "idempotency-key")
+	}
+	for _, c := range s.wire.RequiredComponents {
+		if !slices.Contains(required, c) && (strings.HasPrefix(c, "@") || r.Header.Get(c) != "") {
+			required = append(required, c)
+		}
 	}
 	return required
 }
@@ -56,8 +72,8 @@ func requiredComponents(r *http.Request, body []byte) []string {
 func (s *Sandbox) checkSignature(r *http.Request, body []byte, pattern string) (int, string) {
 	var pub *ecdsa.PublicKey
 	var keyID string
-	if pattern == patternUpload {
-		k, msg := uploadedKey(body)
+	if pattern == "PUT "+s.wire.SigningPath {
+		k, msg := s.uploadedKey(body)
 		if msg != "" {
 			return http.StatusBadRequest, "Invalid request: " + msg
 		}
@@ -67,7 +83,7 @@ func (s *Sandbox) checkSignature(r *http.Request, body []byte, pattern string) (
 		sk := s.signing
 		s.mu.Unlock()
 		if sk == nil {
-			return http.StatusUnauthorized, "Not authorised: no request-signing key is registered; upload one with PUT " + signingPath
+			return http.StatusUnauthorized, "Not authorised: no request-signing key is registered; upload one with PUT " + s.wire.SigningPath
 		}
 		pub, keyID = sk.pub, sk.ID
 	}
@@ -75,7 +91,7 @@ func (s *Sandbox) checkSignature(r *http.Request, body []byte, pattern string) (
 		return http.StatusUnauthorized, "Not authorised: the request is not signed (Signature-Input and Signature with " + algorithm + " are required)"
 	}
 	v, err := httpsig.VerifyRequest(asAddressed(r), body, httpsig.VerifyOptions{
-		Key: pub, KeyID: keyID, Algorithm: algorithm, Required: requiredComponents(r, body),
+		Key: pub, KeyID: keyID, Algorithm: algorithm, Required: s.requiredComponents(r, body),
 		Now: s.now(), Tolerance: maxClockAhead, MaxAge: maxSignatureAge,
 	})
 	if err != nil {
@@ -86,7 +102,7 @@ func (s *Sandbox) checkSignature(r *http.Request, body []byte, pattern string) (
 		return http.StatusUnauthorized, "Not authorised: invalid request signature: " + msg
 	}
 	if keyID != "" && v.KeyID != keyID {
-		return http.StatusUnauthorized, "Not authorised: the signature has no keyid; use the id PUT " + signingPath + " returned"
+		return http.StatusUnauthorized, "Not authorised: the signature has no keyid; use the id PUT " + s.wire.SigningPath + " returned"
 	}
 	return 0, ""
 }
@@ -112,15 +128,26 @@ func asAddressed(r *http.Request) *http.Request {
 // base64-encoded PEM public key [DOC], which must be ECDSA P-384 [DOC: the
 // only supported algorithm]. Nothing else is accepted (no bare PEM, DER or
 // JWK): the docs name this one form.
-func uploadedKey(body []byte) (*ecdsa.PublicKey, string) {
-	var req keyUpload
+func (s *Sandbox) uploadedKey(body []byte) (*ecdsa.PublicKey, string) {
+	field := s.wire.SigningKeyField
+	shape := "body must be {\"" + field + "\": \"<base64 of the PEM public key>\"}"
+	var req map[string]json.RawMessage
 	if err := strictJSON(body, &req); err != nil {
-		return nil, "body must be {\"publicKey\": \"<base64 of the PEM public key>\"}: " + err.Error()
+		return nil, shape + ": " + err.Error()
 	}
-	if req.PublicKey == "" {
-		return nil, "publicKey is required"
+	var key string
+	for name, v := range req {
+		if name != field {
+			return nil, shape + ": unknown field " + strconv.Quote(name)
+		}
+		if err := json.Unmarshal(v, &key); err != nil {
+			return nil, shape + ": " + err.Error()
+		}
 	}
-	p, err := base64.StdEncoding.DecodeString(strings.TrimSpace(req.PublicKey))
+	if key == "" {
+		return nil, field + " is required"
+	}
+	p, err := base64.StdEncoding.DecodeString(strings.TrimSpace(key))
 	if err != nil {
 		return nil, "publicKey must be the base64 encoding of a PEM public key: " + err.Error()
 	}

@@ -51,7 +51,7 @@ func (s *Sandbox) issueToken(w http.ResponseWriter, r *http.Request) {
 // answers its new id (see keyUploaded).
 func (s *Sandbox) uploadKey(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	pub, msg := uploadedKey(body)
+	pub, msg := s.uploadedKey(body)
 	if msg != "" {
 		writeError(w, http.StatusBadRequest, "Invalid request: "+msg)
 		return

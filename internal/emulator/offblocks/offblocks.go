@@ -19,6 +19,7 @@ package offblocks
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -64,6 +65,26 @@ const (
 	webhooksPath        = "/v1/webhooks"
 	verificationKeyPath = "/v1/webhooks/verification-key"
 )
+
+// Wire is what the emulator expects where OffBlocks' pages are silent
+// (the inferences beside signingPath, keyUpload, verificationKeyPath,
+// requiredComponents and checkDigest). The zero value is those
+// inferences; a test sets fields to emulate an account whose API differs,
+// as the client's profile settings of the same names allow.
+type Wire struct {
+	SigningPath         string   // default signingPath
+	SigningKeyField     string   // default "publicKey"
+	VerificationKeyPath string   // default verificationKeyPath
+	RequiredComponents  []string // covered in addition to requiredComponents' (headers: when sent)
+	DigestAlgorithm     string   // "": sha-256 or sha-512; else only this one
+}
+
+func (w Wire) withDefaults() Wire {
+	w.SigningPath = cmp.Or(w.SigningPath, signingPath)
+	w.SigningKeyField = cmp.Or(w.SigningKeyField, "publicKey")
+	w.VerificationKeyPath = cmp.Or(w.VerificationKeyPath, verificationKeyPath)
+	return w
+}
 
 // algorithm is the only signature algorithm OffBlocks supports: ECDSA
 // P-384 with SHA-384 [DOC], by its RFC 9421 registry name.
@@ -151,6 +172,8 @@ type Sandbox struct {
 	now  func() time.Time
 	mux  *http.ServeMux
 
+	wire Wire // defaults filled in; fixed after New
+
 	mu      sync.Mutex
 	seq     int64
 	hooks   map[string]*hookRecord
@@ -169,8 +192,11 @@ var _ emulator.Emulator = (*Sandbox)(nil)
 
 // New builds an empty emulator with a new verification key pair. It sends
 // nothing itself (Delivery only builds requests), so o.HTTP is not used.
-func New(o emulator.Options) *Sandbox {
-	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now,
+func New(o emulator.Options) *Sandbox { return NewWithWire(o, Wire{}) }
+
+// NewWithWire is New expecting the wire details w instead of the inferred ones.
+func NewWithWire(o emulator.Options, w Wire) *Sandbox {
+	s := &Sandbox{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, wire: w.withDefaults(),
 		hooks: map[string]*hookRecord{}, tokens: map[string]time.Time{}}
 	if s.now == nil {
 		s.now = time.Now
@@ -202,11 +228,11 @@ func New(o emulator.Options) *Sandbox {
 	s.verify = v
 	m := http.NewServeMux()
 	m.HandleFunc("POST "+tokenPath, s.issueToken)
-	m.HandleFunc("PUT "+signingPath, s.uploadKey)
-	m.HandleFunc("DELETE "+signingPath, s.deleteKey)
+	m.HandleFunc("PUT "+s.wire.SigningPath, s.uploadKey)
+	m.HandleFunc("DELETE "+s.wire.SigningPath, s.deleteKey)
 	m.HandleFunc("PUT "+webhooksPath, s.putWebhook)
 	m.HandleFunc("GET "+webhooksPath, s.list)
-	m.HandleFunc("GET "+verificationKeyPath, s.verificationKey)
+	m.HandleFunc("GET "+s.wire.VerificationKeyPath, s.verificationKey)
 	m.HandleFunc("GET "+webhooksPath+"/{id}", s.get)
 	m.HandleFunc("DELETE "+webhooksPath+"/{id}", s.delete)
 	s.mux = m
@@ -231,11 +257,8 @@ func (s *Sandbox) ProfileArgs() []string {
 	return []string{"--provider", Name, "--environment", envSandbox, "--base-url", s.base}
 }
 
-// Route patterns the pipeline treats specially.
-const (
-	patternToken  = "POST " + tokenPath
-	patternUpload = "PUT " + signingPath
-)
+// patternToken is the route the pipeline lets through unsigned.
+const patternToken = "POST " + tokenPath
 
 // knownPath matches the emulated paths, to tell 405 from 404.
 var knownPath = regexp.MustCompile(`^/v1/(auth/token|auth/signing|webhooks(/[^/]+)?)$`)
@@ -260,7 +283,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	if msg := checkDigest(r.Header, body); msg != "" {
+	if msg := checkDigest(r.Header, body, s.wire.DigestAlgorithm); msg != "" {
 		writeError(w, http.StatusBadRequest, "Invalid request: "+msg)
 		return
 	}

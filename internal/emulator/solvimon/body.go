@@ -285,11 +285,16 @@ func authTypeRule(v string) *badField {
 	return invalid("authentication_type", "must be PASSWORD, API_KEY or NONE (got %q)", v)
 }
 
-// usernameRule: as name, and [closest] without ':', which HTTP Basic
-// authentication (RFC 7617), the emulator's delivery, cannot carry.
+// usernameRule: the PASSWORD pair's published pattern [providers.md §2.4
+// gives "username, password (0–256, pattern …)" one rule], as name, and
+// [closest] without ':', which HTTP Basic authentication (RFC 7617), the
+// emulator's delivery, cannot carry.
 func usernameRule(v string) *badField {
 	if fe := textRule("username", v, false); fe != nil {
 		return fe
+	}
+	if !passwordRule.MatchString(v) {
+		return invalid("username", "must match %s", passwordRule)
 	}
 	if strings.ContainsRune(v, ':') {
 		return invalid("username", "must not contain ':' (HTTP Basic authentication cannot carry it)")

@@ -215,6 +215,7 @@ func TestSandboxCreateValidation(t *testing.T) {
 		{`{"url":"https://h.example/x","name":"n","reference":"r","excluded_actions":["NOPE.CREATED"]}`, "INVALID_FIELD", "excluded_actions"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","username":"u","password":"has space"}`, "INVALID_FIELD", "password"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","password":"pw"}`, "MISSING_FIELD", "username"},
+		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","username":"jo smith","password":"pw"}`, "INVALID_FIELD", "username"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X-K"}`, "MISSING_FIELD", "api_key"},
 	}
 	for _, tt := range tests {

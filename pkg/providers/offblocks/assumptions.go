@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -15,25 +14,29 @@ import (
 func Assumptions() []provider.Assumption {
 	return []provider.Assumption{
 		{Fact: "Verification key path (\"Retrieve Webhook Verification Key\")",
-			Default:    "`GET " + verificationKeyPath + "`",
+			Default:    "`GET " + DefaultVerificationKeyPath + "`",
 			Source:     "the page shows the answer {id, key} but not the path (providers.md 3.4)",
+			Override:   FieldVerificationKeyPath,
 			Confidence: provider.ConfidenceINF, Check: CheckVerificationKey},
 		{Fact: "Signing-key upload body field",
-			Default:    "`PUT " + signingPath + "` with `{\"publicKey\": base64(PEM)}`",
+			Default:    "`PUT " + DefaultSigningPath + "` with `{\"" + DefaultSigningKeyField + "\": base64(PEM)}`",
 			Source:     "the docs say the body carries the base64-encoded public key; the field name is not visible, publicKey matches OffBlocks' other camel-case fields (providers.md 3.3)",
+			Override:   FieldSigningKeyField,
 			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
 		{Fact: "Signing-key upload answer names the key id",
 			Default:    "`id`, `keyId` or a bare string",
 			Source:     "\"a unique key is returned\", shape not shown (providers.md 3.3)",
 			Confidence: provider.ConfidenceUnknown, Check: CheckSigningKey},
 		{Fact: "Covered components of request signatures",
-			Default: "`" + strings.Join([]string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization"}, "` `") +
-				"`, plus `content-digest` `content-type` with a body and `idempotency-key` on writes; label `" + signatureLabel + "`",
+			Default: "`" + strings.Join(DefaultSignedComponents, "` `") +
+				"`, each header only where the request carries it; label `" + signatureLabel + "`",
 			Source:     "the request-signatures page is truncated; everything a man in the middle could otherwise change (providers.md 3.3)",
+			Override:   FieldSignedComponents,
 			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
 		{Fact: "Content-Digest algorithm",
-			Default:    "`" + string(digestAlgorithm) + "`",
+			Default:    "`" + string(DefaultDigestAlgorithm) + "`",
 			Source:     "\"pre-defined algorithm\", not named; OffBlocks' httpsig library implements sha-256 and sha-512 (providers.md 3.3)",
+			Override:   FieldDigestAlgorithm,
 			Confidence: provider.ConfidenceUnknown},
 		{Fact: "Token lifetime when the answer has no expiresAt",
 			Default:    unknownTokenLifetime.String(),

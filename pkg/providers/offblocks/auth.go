@@ -143,7 +143,7 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("Content-Digest", httpsig.ContentDigest(body, digestAlgorithm))
+	h.Set("Content-Digest", httpsig.ContentDigest(body, c.wire.digest))
 	h.Set("Idempotency-Key", uuid.NewString())
 	var tr tokenResponse
 	if _, err := httpclient.DoJSON(ctx, c.http, http.MethodPost, c.base+"/v1/auth/token", h, body, &tr); err != nil {

@@ -24,7 +24,7 @@ func TestLoginFailureSaysWhatToDo(t *testing.T) {
 			t.Errorf("error %q lacks %q", we.Error(), want)
 		}
 	}
-	if n := len(e.requests(http.MethodPut, signingPath)); n != 0 {
+	if n := len(e.requests(http.MethodPut, DefaultSigningPath)); n != 0 {
 		t.Errorf("the upload was sent %d times without a token", n)
 	}
 }

@@ -46,6 +46,8 @@ type Client struct {
 	keyMu sync.Mutex
 	key   *ecdsa.PrivateKey
 	keyID string
+
+	wire wireSettings // the profile's wire details, defaults filled in
 }
 
 var (
@@ -66,7 +68,11 @@ func New(d provider.Deps) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	wire, err := settingsOf(d.Profile)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now, wire: wire}
 	c.cache = d.Creds.Cache(d.Profile.Name, CredToken)
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
@@ -137,29 +143,29 @@ func (c *Client) send(ctx context.Context, s signer, method, path string, in, ou
 }
 
 // signedHeader builds the headers of a request, signature included, for
-// the components listed in the package comment. body is what will be sent.
+// the profile's signed-components (by default those listed in the package
+// comment). body is what will be sent.
 func (c *Client) signedHeader(s signer, method, rawURL, authorization, idem string, body []byte) (http.Header, error) {
 	r, err := http.NewRequest(method, rawURL, nil)
 	if err != nil {
 		return nil, err
 	}
-	r.Header.Set("Authorization", authorization)
-	components := []string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization"}
+	if authorization != "" {
+		r.Header.Set("Authorization", authorization)
+	}
 	if len(body) > 0 {
-		r.Header.Set("Content-Type", "application/json")
-		components = append(components, "content-digest", "content-type") // SignRequest adds Content-Digest
+		r.Header.Set("Content-Type", "application/json") // SignRequest adds Content-Digest
 	}
 	if idem != "" {
 		r.Header.Set("Idempotency-Key", idem)
-		components = append(components, "idempotency-key")
 	}
 	err = httpsig.SignRequest(r, body, httpsig.SignOptions{
 		Key:             s.key,
 		KeyID:           s.keyID,
 		Algorithm:       SignatureAlgorithm,
 		Label:           signatureLabel,
-		Components:      components,
-		DigestAlgorithm: digestAlgorithm,
+		Components:      c.wire.requestComponents(len(body) > 0, idem != "", authorization != ""),
+		DigestAlgorithm: c.wire.digest,
 		Created:         c.now(),
 	})
 	if err != nil {

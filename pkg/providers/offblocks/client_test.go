@@ -173,7 +173,7 @@ func TestFlow(t *testing.T) {
 			t.Errorf("%s %s covers %v, want %v", r.Method, r.Path, gotComps, want)
 		}
 		wantKeyID := keyID
-		if r.Path == signingPath {
+		if r.Path == DefaultSigningPath {
 			wantKeyID = "" // the upload precedes the id
 		}
 		if sigs[0].Params.KeyID != wantKeyID {

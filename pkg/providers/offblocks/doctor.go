@@ -55,18 +55,18 @@ func (c *Client) checkSigningKey(env webhook.DoctorEnv) webhook.Check {
 // uses says nothing about whether the path still answers.
 func (c *Client) checkVerificationKey(ctx context.Context) webhook.Check {
 	var vk verificationKey
-	if err := c.call(ctx, http.MethodGet, verificationKeyPath, nil, &vk); err != nil {
-		return webhook.Failed(CheckVerificationKey, fmt.Errorf("GET %s: %w", verificationKeyPath, err),
+	if err := c.call(ctx, http.MethodGet, c.wire.verificationKeyPath, nil, &vk); err != nil {
+		return webhook.Failed(CheckVerificationKey, fmt.Errorf("GET %s: %w", c.wire.verificationKeyPath, err),
 			"hookctl's verification-key path is inferred (OffBlocks' page does not show it); ask OffBlocks for the path of \"Retrieve Webhook Verification Key\"")
 	}
 	if vk.ID == "" || vk.Key == "" {
 		return webhook.Check{Name: CheckVerificationKey, Status: webhook.CheckFail,
-			Detail: fmt.Sprintf("GET %s answered without id or key", verificationKeyPath),
+			Detail: fmt.Sprintf("GET %s answered without id or key", c.wire.verificationKeyPath),
 			Fix:    "hookctl expects {id, key} as OffBlocks documents; report the answer's shape (--debug) to the hookctl maintainers"}
 	}
 	if _, err := httpsig.ParsePublicKey([]byte(vk.Key)); err != nil {
-		return webhook.Failed(CheckVerificationKey, fmt.Errorf("GET %s: key %s cannot be read: %w", verificationKeyPath, text.Printable(vk.ID), err),
+		return webhook.Failed(CheckVerificationKey, fmt.Errorf("GET %s: key %s cannot be read: %w", c.wire.verificationKeyPath, text.Printable(vk.ID), err),
 			"hookctl reads the key as base64 of a PEM or DER public key; report its form (--debug) to the hookctl maintainers")
 	}
-	return webhook.Passed(CheckVerificationKey, "GET %s answers key %s", verificationKeyPath, text.Printable(vk.ID))
+	return webhook.Passed(CheckVerificationKey, "GET %s answers key %s", c.wire.verificationKeyPath, text.Printable(vk.ID))
 }

@@ -22,16 +22,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// verificationKeyPath is "Retrieve Webhook Verification Key": the page
-// shows the answer {id, key} but not the path [UNKNOWN]. This is the path
-// providers.md infers [INF]; the emulator serves it there too, so if
-// OffBlocks' real path differs only this constant changes.
-const verificationKeyPath = "/v1/webhooks/verification-key"
-
-// signingPath is where the public request-signing key is uploaded (PUT)
-// and removed (DELETE) [DOC].
-const signingPath = "/v1/auth/signing"
-
 // signer is the key a request is signed with.
 type signer struct {
 	key   *ecdsa.PrivateKey
@@ -225,7 +215,7 @@ func (c *Client) PublicKey(context.Context) (*webhook.PublicKeyInfo, error) {
 	return info, nil
 }
 
-// UploadKey registers the public key: PUT /v1/auth/signing with the base64
+// UploadKey registers the public key: PUT signing-path (/v1/auth/signing) with the base64
 // of its PEM [DOC], and remembers the returned id as signing-key-id.
 //
 // The request is signed with the key being uploaded, without a keyid:
@@ -242,12 +232,14 @@ func (c *Client) UploadKey(ctx context.Context) (*webhook.PublicKeyInfo, error) 
 		return nil, err
 	}
 	var raw json.RawMessage
-	if err := c.send(ctx, signer{key: k}, http.MethodPut, signingPath, uploadKeyRequest{PublicKey: info.Base64}, &raw); err != nil {
+	// The body's member is the profile's signing-key-field (publicKey by default).
+	body := map[string]string{c.wire.keyField: info.Base64}
+	if err := c.send(ctx, signer{key: k}, http.MethodPut, c.wire.signingPath, body, &raw); err != nil {
 		return nil, fmt.Errorf("upload the signing key: %w", err)
 	}
 	id, err := keyIDFrom(raw)
 	if err != nil {
-		return nil, fmt.Errorf("offblocks: PUT %s: %w", signingPath, err)
+		return nil, fmt.Errorf("offblocks: PUT %s: %w", c.wire.signingPath, err)
 	}
 	info.KeyID = text.Printable(id)
 	b, _ := json.Marshal(keyIDCache{KeyID: id, Fingerprint: info.Extra["fingerprint"], BaseURL: c.base})
@@ -291,11 +283,11 @@ func (c *Client) VerificationKey(ctx context.Context, keyID string) (signature.K
 		}
 	}
 	var vk verificationKey
-	if err := c.call(ctx, http.MethodGet, verificationKeyPath, nil, &vk); err != nil {
+	if err := c.call(ctx, http.MethodGet, c.wire.verificationKeyPath, nil, &vk); err != nil {
 		return signature.Key{}, fmt.Errorf("fetch the verification key: %w", err)
 	}
 	if vk.ID == "" || vk.Key == "" {
-		return signature.Key{}, fmt.Errorf("offblocks: GET %s: the answer lacks id or key", verificationKeyPath)
+		return signature.Key{}, fmt.Errorf("offblocks: GET %s: the answer lacks id or key", c.wire.verificationKeyPath)
 	}
 	pub, err := httpsig.ParsePublicKey([]byte(vk.Key))
 	if err != nil {

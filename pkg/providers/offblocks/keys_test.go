@@ -177,7 +177,7 @@ func TestVerificationKeyRefresh(t *testing.T) {
 	if _, err := e.client().VerificationKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(e.requests(http.MethodGet, verificationKeyPath)); n != 1 {
+	if n := len(e.requests(http.MethodGet, DefaultVerificationKeyPath)); n != 1 {
 		t.Fatalf("%d fetches, want 1 (then the keyring cache)", n)
 	}
 
@@ -193,7 +193,7 @@ func TestVerificationKeyRefresh(t *testing.T) {
 	if err != nil || k.KeyID != newID || !k.Public.(*ecdsa.PublicKey).Equal(newPub) {
 		t.Fatalf("unknown id: %+v, %v (want the new key)", k, err)
 	}
-	if n := len(e.requests(http.MethodGet, verificationKeyPath)); n != 2 {
+	if n := len(e.requests(http.MethodGet, DefaultVerificationKeyPath)); n != 2 {
 		t.Fatalf("%d fetches, want 2", n)
 	}
 	keys, err := e.client().VerificationKeys(ctx)

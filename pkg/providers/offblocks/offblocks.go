@@ -18,11 +18,13 @@
 //     `hookctl keys upload`): label sig1, parameters created, keyid (the id
 //     PUT /v1/auth/signing returned) and alg="ecdsa-p384-sha384", covering
 //     the components listed below.
-//  3. Content-Digest (sha-512, see digestAlgorithm) on every body, and a
+//  3. Content-Digest (sha-512 by default, see DefaultDigestAlgorithm) on every body, and a
 //     fresh Idempotency-Key (UUID v4) on every write.
 //
-// Covered components, in this order [INF: OffBlocks does not publish its
-// list; this is everything a man in the middle could otherwise change]:
+// Covered components, in this order by default [INF: OffBlocks does not
+// publish its list; this is everything a man in the middle could otherwise
+// change]. They, the digest algorithm and the key paths are profile
+// settings (wiresettings.go), so a differing account needs no release:
 //
 //	"@method" "@target-uri" "authorization"   every request
 //	"content-digest" "content-type"           requests with a body
@@ -101,12 +103,6 @@ const SignatureAlgorithm = httpsig.AlgECDSAP384SHA384
 // and OffBlocks does not name one [INF].
 const signatureLabel = "sig1"
 
-// digestAlgorithm: OffBlocks says the digest uses a "pre-defined algorithm"
-// without naming it [UNKNOWN]. Its own library implements sha-256 and
-// sha-512; sha-512 is what RFC 9421's examples (and the draft OffBlocks
-// follows) put in Content-Digest, and any RFC 9530 receiver accepts it.
-const digestAlgorithm = httpsig.DigestSHA512
-
 // RotateSecretHint is what `hookctl rotate-secret` can append to its "not
 // supported by offblocks" error.
 const RotateSecretHint = "OffBlocks signs deliveries with its own key pair, so there is no webhook secret to rotate: " +
@@ -136,11 +132,11 @@ func Spec() provider.Spec {
 		Name:         Name,
 		Title:        "OffBlocks API",
 		Environments: []string{EnvLive, EnvSandbox},
-		Fields: []provider.Field{{
+		Fields: append([]provider.Field{{
 			Name:     FieldKeyID,
 			Usage:    "id of the uploaded request-signing key, when it was uploaded elsewhere (`hookctl keys upload` remembers it itself)",
 			Validate: validateKeyID,
-		}, provider.StrictEventsField()},
+		}, provider.StrictEventsField()}, wireSpecFields()...),
 		Credentials: []provider.Credential{
 			{Name: CredAPIKey, Prompt: "OffBlocks API key (a UUID)"},
 			{Name: CredAPISecret, Prompt: "OffBlocks API secret"},
@@ -169,9 +165,12 @@ func validateProfile(p config.Profile) error {
 		return webhook.Invalid("offblocks: unknown environment %q (want live or sandbox)", p.Environment)
 	}
 	if v := p.Setting(FieldKeyID); v != "" {
-		return validateKeyID(v)
+		if err := validateKeyID(v); err != nil {
+			return err
+		}
 	}
-	return nil
+	_, err := settingsOf(p)
+	return err
 }
 
 func sandboxHostError() *webhook.Error {

@@ -78,7 +78,7 @@ func TestOpenSSLVerifiesClientRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	uploads := e.requests(http.MethodPut, signingPath)
+	uploads := e.requests(http.MethodPut, DefaultSigningPath)
 	if len(uploads) != 1 {
 		t.Fatalf("%d key uploads", len(uploads))
 	}
@@ -104,7 +104,7 @@ func TestOpenSSLVerifiesClientRequests(t *testing.T) {
 			t.Errorf("%s covers %s, want %s", name, got, want[r.Method])
 		}
 		wantKeyID := keyID
-		if r.Path == signingPath {
+		if r.Path == DefaultSigningPath {
 			wantKeyID = "" // the upload precedes its id
 		}
 		if s.Alg != "ecdsa-p384-sha384" || s.KeyID != wantKeyID || s.Created != strconv.FormatInt(e.clock.Now().Unix(), 10) || s.HasOtherParam {

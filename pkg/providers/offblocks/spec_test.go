@@ -76,7 +76,7 @@ func TestKeyDeletedAtProvider(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	e.ready(c)
-	if s, m, _ := e.raw(http.MethodDelete, signingPath, e.signed(c, http.MethodDelete, signingPath, uuid.NewString(), nil), nil); s != 204 {
+	if s, m, _ := e.raw(http.MethodDelete, DefaultSigningPath, e.signed(c, http.MethodDelete, DefaultSigningPath, uuid.NewString(), nil), nil); s != 204 {
 		t.Fatalf("delete key: %d %q", s, m)
 	}
 	_, err := e.client().List(context.Background(), webhook.ListOptions{})

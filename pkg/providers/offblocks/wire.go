@@ -24,14 +24,6 @@ type tokenResponse struct {
 	TokenType string  `json:"tokenType"`
 }
 
-// uploadKeyRequest is PUT /v1/auth/signing. The docs say the body carries
-// the base64-encoded public key but the field name is not visible
-// [UNKNOWN]; publicKey is the name OffBlocks' other camel-case fields
-// suggest [INF].
-type uploadKeyRequest struct {
-	PublicKey string `json:"publicKey"`
-}
-
 // keyIDFrom reads the answer to PUT /v1/auth/signing: "a unique key is
 // returned" [DOC], shape [UNKNOWN]. Accepted: {"id": ...}, {"keyId": ...}
 // or a bare JSON string.

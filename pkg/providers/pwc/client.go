@@ -49,13 +49,17 @@ type Client struct {
 	key   *rsa.PrivateKey
 
 	warnOnce sync.Once
+
+	givenMu sync.Mutex
+	given   map[string]string // UseCurrentSecret: id -> secret, never stored
 }
 
 var (
-	_ webhook.Provider      = (*Client)(nil)
-	_ webhook.SecretRotator = (*Client)(nil)
-	_ webhook.KeyManager    = (*Client)(nil)
-	_ webhook.Authenticator = (*Client)(nil)
+	_ webhook.Provider            = (*Client)(nil)
+	_ webhook.SecretRotator       = (*Client)(nil)
+	_ webhook.KeyManager          = (*Client)(nil)
+	_ webhook.Authenticator       = (*Client)(nil)
+	_ webhook.CurrentSecretProver = (*Client)(nil)
 )
 
 // New builds a client. Nothing is looked up until a request needs it, so
@@ -223,6 +227,12 @@ func subPath(id string, rest ...string) string {
 // storedSecret is the current secret of a subscription, which PwC demands
 // as proof of ownership for update and delete [DOC].
 func (c *Client) storedSecret(id string) (string, error) {
+	c.givenMu.Lock()
+	given := c.given[id]
+	c.givenMu.Unlock()
+	if given != "" {
+		return given, nil
+	}
 	if c.creds == nil {
 		return "", errors.New("pwc: no credential store to read the subscription's secret from")
 	}
@@ -235,9 +245,21 @@ func (c *Client) storedSecret(id string) (string, error) {
 		if ws.Pending != nil {
 			return "", e.WithHint("a rotation of %s was interrupted; run `hookctl rotate-secret %s -p %s` again to reconcile it", id, id, c.profile.Name)
 		}
-		return "", e.WithHint("hookctl stores the secret when it registers or rotates a subscription with profile %s; a subscription created elsewhere can only be changed where its secret is known", c.profile.Name)
+		return "", e.WithHint("hookctl stores the secret when it registers or rotates a subscription with profile %s; for a subscription created elsewhere, store its secret with `hookctl secrets set %s -p %s`, or give it for one call with --current-secret-file FILE (- for stdin)", c.profile.Name, id, c.profile.Name)
 	}
 	return ws.Current.Value, nil
+}
+
+// UseCurrentSecret proves ownership of id with secret on this client's
+// calls (--current-secret-file), ahead of the stored one; it is kept in
+// memory only.
+func (c *Client) UseCurrentSecret(id, secret string) {
+	c.givenMu.Lock()
+	defer c.givenMu.Unlock()
+	if c.given == nil {
+		c.given = map[string]string{}
+	}
+	c.given[id] = secret
 }
 
 // openSecret decrypts an answer's config.secret. A missing key or a

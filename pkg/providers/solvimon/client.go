@@ -38,7 +38,8 @@ const maxPages = 10000
 const maxSecretFile = 4 << 10
 
 // Client talks to one Solvimon profile. It implements webhook.Provider,
-// SecretRotator, Tester and PenaltyBox.
+// SecretRotator, Tester, PenaltyBox, ConnectionTester and
+// PreviousSecretRevoker.
 type Client struct {
 	profile config.Profile
 	base    string // e.g. https://test.api.solvimon.com (no /v1)
@@ -53,11 +54,13 @@ type Client struct {
 }
 
 var (
-	_ webhook.Provider      = (*Client)(nil)
-	_ webhook.SecretRotator = (*Client)(nil)
-	_ webhook.Tester        = (*Client)(nil)
-	_ webhook.PenaltyBox    = (*Client)(nil)
-	_ webhook.EventChecker  = (*Client)(nil)
+	_ webhook.Provider              = (*Client)(nil)
+	_ webhook.SecretRotator         = (*Client)(nil)
+	_ webhook.Tester                = (*Client)(nil)
+	_ webhook.PenaltyBox            = (*Client)(nil)
+	_ webhook.ConnectionTester      = (*Client)(nil)
+	_ webhook.PreviousSecretRevoker = (*Client)(nil)
+	_ webhook.EventChecker          = (*Client)(nil)
 )
 
 // New builds a client. Credentials are looked up on the first request, so
@@ -270,6 +273,31 @@ func (c *Client) get(ctx context.Context, id string) (*wireWebhook, error) {
 
 // Register creates one webhook: POST /v1/webhooks, 201.
 func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]webhook.Registration, error) {
+	b, err := c.createBody(req)
+	if err != nil {
+		return nil, err
+	}
+	var w wireWebhook
+	if err := c.do(ctx, http.MethodPost, "/webhooks", nil, b, &w); err != nil {
+		return nil, err
+	}
+	return []webhook.Registration{c.registration(&w)}, nil
+}
+
+// TestConnection tries an endpoint before creating it: POST
+// /v1/webhooks/test-connection with the body create would send. An answer
+// of successful=false is an error carrying Solvimon's message.
+func (c *Client) TestConnection(ctx context.Context, req webhook.CreateRequest) (string, error) {
+	b, err := c.createBody(req)
+	if err != nil {
+		return "", err
+	}
+	return c.connection(ctx, "/webhooks/test-connection", b, "connection test of "+text.Printable(req.URL))
+}
+
+// createBody is the WebhookCreateRequest of register and test-connection,
+// checked against the documented field rules.
+func (c *Client) createBody(req webhook.CreateRequest) (*webhookBody, error) {
 	b := &webhookBody{
 		URL:             ptr(req.URL),
 		Name:            ptr(req.Name),
@@ -301,11 +329,7 @@ func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]web
 		return nil, fe.usage()
 	}
 	c.warnHTTP(plainHTTP, req.URL)
-	var w wireWebhook
-	if err := c.do(ctx, http.MethodPost, "/webhooks", nil, b, &w); err != nil {
-		return nil, err
-	}
-	return []webhook.Registration{c.registration(&w)}, nil
+	return b, nil
 }
 
 // Update patches only what the request changes.
@@ -508,24 +532,49 @@ func (c *Client) RotateSecret(ctx context.Context, id string, _ webhook.RotateRe
 	return rot, nil
 }
 
-// SendTest asks Solvimon to send a test delivery now.
-func (c *Client) SendTest(ctx context.Context, id string) (string, error) {
-	return c.connection(ctx, id, "/send-test", "test delivery")
+// RevokePreviousSecret ends the overlap of a rolled secret early: DELETE
+// /v1/webhooks/{id}/secret-key, "Remove the webhook secret, this will roll
+// the existing one" [DOC spec]. Whether that only drops the previous
+// secret or also rolls the current one is not documented, so the answer
+// decides: the returned registration carries the secrets Solvimon reports
+// now, for the caller to mirror.
+func (c *Client) RevokePreviousSecret(ctx context.Context, id string) (*webhook.Registration, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	var w wireWebhook
+	if err := c.do(ctx, http.MethodDelete, hookPath(id, "/secret-key"), nil, nil, &w); err != nil {
+		return nil, err
+	}
+	if deref(w.SecretKey) == "" {
+		return nil, fmt.Errorf("solvimon: removed the previous secret of %s but the answer carries no secret_key", id)
+	}
+	r := c.registration(&w)
+	return &r, nil
 }
 
-// ResendPenaltyBox pushes the parked payload of a webhook in the penalty box.
+// SendTest asks Solvimon to send a test delivery now.
+func (c *Client) SendTest(ctx context.Context, id string) (string, error) {
+	if err := checkID(id); err != nil {
+		return "", err
+	}
+	return c.connection(ctx, hookPath(id, "/send-test"), nil, "test delivery to "+id)
+}
+
+// ResendPenaltyBox pushes the parked payload of a webhook in the penalty
+// box; once the endpoint takes it, Solvimon takes the webhook out of the box.
 func (c *Client) ResendPenaltyBox(ctx context.Context, id string) (string, error) {
-	return c.connection(ctx, id, "/send-penalty-box-payload", "penalty-box resend")
+	if err := checkID(id); err != nil {
+		return "", err
+	}
+	return c.connection(ctx, hookPath(id, "/send-penalty-box-payload"), nil, "penalty-box resend to "+id)
 }
 
 // connection runs a POST that answers WebhookConnectionResponse. An answer
 // of successful=false is an error: the endpoint did not take the delivery.
-func (c *Client) connection(ctx context.Context, id, path, what string) (string, error) {
-	if err := checkID(id); err != nil {
-		return "", err
-	}
+func (c *Client) connection(ctx context.Context, path string, body any, what string) (string, error) {
 	var res wireConnection
-	if err := c.do(ctx, http.MethodPost, hookPath(id, path), nil, nil, &res); err != nil {
+	if err := c.do(ctx, http.MethodPost, path, nil, body, &res); err != nil {
 		return "", err
 	}
 	msg := text.Printable(deref(res.Message))
@@ -533,7 +582,7 @@ func (c *Client) connection(ctx context.Context, id, path, what string) (string,
 		if msg == "" {
 			msg = "the endpoint did not accept it"
 		}
-		return msg, fmt.Errorf("solvimon: %s to %s failed: %s", what, id, msg)
+		return msg, fmt.Errorf("solvimon: %s failed: %s", what, msg)
 	}
 	if msg == "" {
 		msg = what + " sent"

@@ -336,6 +336,9 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"password with a brace", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "u", ParamEndpointSecretFile: writeFile(t, "pa{ss")})}, []string{"password", "pattern"}},
 		{"password too long", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "u", ParamEndpointSecretFile: writeFile(t, strings.Repeat("p", 257))})}, []string{"password", "0 to 256"}},
 		{"password without username", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "required with authentication_type PASSWORD"}},
+		{"username with a space", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "jo smith", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username (--username)", "pattern"}},
+		{"username non-ASCII", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "jösé", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
+		{"username with a brace", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "u{1}", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
 		{"username with colon", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "a:b", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "':'"}},
 		{"header field not a token", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X API", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field", "HTTP header name"}},
 		{"api key without secret", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Key"})}, []string{"api_key", "required with authentication_type API_KEY"}},
@@ -369,6 +372,10 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		}
 		if _, err := c.Update(ctx, "whk_1", webhook.UpdateRequest{}); webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), "nothing to update") {
 			t.Fatalf("empty update: %v", err)
+		}
+		user := "with space"
+		if _, err := c.Update(ctx, "whk_1", webhook.UpdateRequest{Params: map[string]string{ParamAuthType: "PASSWORD", ParamUsername: user}}); webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), "pattern") {
+			t.Fatalf("update with a bad username: %v", err)
 		}
 		if _, err := c.Get(ctx, "a/b"); webhook.KindOf(err) != webhook.KindUsage {
 			t.Fatalf("id with slash: %v", err)

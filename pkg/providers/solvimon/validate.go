@@ -20,8 +20,8 @@ import (
 // (issue 15), so the client's tests check these against the docs.
 //
 // Sources: the published OpenAPI document carries no pattern or length at
-// all; Solvimon's rendered API reference gives the password, api_header_field
-// and api_key rules (0-256 characters and the patterns below), and the spec
+// all; Solvimon's rendered API reference gives the username, password,
+// api_header_field and api_key rules (0-256 characters and the patterns below), and the spec
 // makes url, name and reference required on create. The remaining limits
 // are marked as ours.
 var (
@@ -30,6 +30,10 @@ var (
 	// and most ASCII punctuation), so it is far looser than it reads; we
 	// enforce what Solvimon enforces, not what it seems to mean.
 	passwordPattern = regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`)
+	// usernamePattern: the rendered reference gives the PASSWORD pair,
+	// username and password, one rule (providers.md §2.4: "username,
+	// password (0-256, pattern ...)"); the OpenAPI document has none.
+	usernamePattern = passwordPattern
 	// apiHeaderFieldPattern and apiKeyPattern are the documented patterns,
 	// unanchored at the end as published: they accept any value that starts
 	// with zero or more allowed characters, i.e. every value. They are kept
@@ -141,11 +145,16 @@ func checkAuthType(v string) *fieldError {
 	return &fieldError{Field: "authentication_type", Flag: "--auth-type", Rule: fmt.Sprintf("must be PASSWORD, API_KEY or NONE (got %q)", v)}
 }
 
-// checkUsername: ours beyond the length: Basic authentication (RFC 7617)
-// cannot carry a colon in the user name.
+// checkUsername: the documented rule of the PASSWORD credentials (0-256
+// characters, usernamePattern), and ours beyond it: not blank, and no
+// colon, which Basic authentication (RFC 7617) cannot carry in the user
+// name (the pattern's "&-_" range lets ':' through).
 func checkUsername(v string) *fieldError {
 	if fe := checkText("username", "--username", v, false); fe != nil {
 		return fe
+	}
+	if !usernamePattern.MatchString(v) {
+		return &fieldError{Field: "username", Flag: "--username", Rule: fmt.Sprintf("must match Solvimon's pattern %s (ASCII letters, digits and punctuation; no spaces, quotes, backquotes, braces, '|', '~' or non-ASCII characters; got %q)", usernamePattern, v)}
 	}
 	if strings.Contains(v, ":") {
 		return &fieldError{Field: "username", Flag: "--username", Rule: "must not contain ':' (HTTP Basic authentication cannot carry it)"}

@@ -1,0 +1,149 @@
+package offblocks
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hookctl/hookctl/internal/emulator"
+	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
+	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// The guessed wire details are profile settings (issue 14, item 6): a
+// profile with other values talks to an emulator that expects them, and
+// the default profile does not.
+func TestWireSettingsTalkToAVariant(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.box = offblocksemu.NewWithWire(emulator.Options{BaseURL: e.base, Now: e.clock.Now}, offblocksemu.Wire{
+		SigningPath:         "/v1/auth/signing-keys",
+		SigningKeyField:     "key",
+		VerificationKeyPath: "/v1/webhooks/verification-keys/current",
+		RequiredComponents:  []string{"@authority"},
+		DigestAlgorithm:     "sha-256",
+	})
+	p := e.profile()
+	p.Settings = map[string]string{
+		FieldSigningPath:         "/v1/auth/signing-keys",
+		FieldSigningKeyField:     "key",
+		FieldVerificationKeyPath: "/v1/webhooks/verification-keys/current",
+		FieldSignedComponents:    "@method, @target-uri, @authority, authorization, content-digest, content-type, idempotency-key",
+		FieldDigestAlgorithm:     "sha-256",
+	}
+	if err := validateProfile(p); err != nil {
+		t.Fatal(err)
+	}
+	c := e.clientWith(p, e.clock.Now)
+	e.ready(c)
+	up := e.requests(http.MethodPut, "/v1/auth/signing-keys")
+	if len(up) != 1 || !strings.HasPrefix(string(up[0].Body), `{"key":`) {
+		t.Fatalf("upload requests %+v", up)
+	}
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/o", Events: []string{"card.updated"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := e.requests(http.MethodPut, "/v1/webhooks")
+	if len(put) != 1 || !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-256=:") || !strings.Contains(put[0].Header.Get("Signature-Input"), `"@authority"`) {
+		t.Fatalf("register headers %v", put[0].Header)
+	}
+	if _, err := c.Get(ctx, regs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.VerificationKey(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.requests(http.MethodGet, "/v1/webhooks/verification-keys/current")); n != 1 {
+		t.Fatalf("%d verification-key reads at the configured path", n)
+	}
+
+	// The default profile is refused by this variant: its digest is not
+	// the one the variant expects.
+	if _, err := e.client().List(ctx, webhook.ListOptions{}); err == nil || !strings.Contains(err.Error(), "must use sha-256") {
+		t.Fatalf("default profile against the variant: %v", err)
+	}
+}
+
+// A signature that leaves out a component the account requires is refused;
+// signed-components adds it.
+func TestSignedComponentsSetting(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.box = offblocksemu.NewWithWire(emulator.Options{BaseURL: e.base, Now: e.clock.Now}, offblocksemu.Wire{RequiredComponents: []string{"@authority"}})
+	c := e.client()
+	if _, err := c.GenerateKey(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadKey(ctx); webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "@authority") {
+		t.Fatalf("default components against a variant requiring @authority: %v", err)
+	}
+	p := e.profile()
+	p.Settings = map[string]string{FieldSignedComponents: strings.Join(append(slices.Clone(DefaultSignedComponents), "@authority"), ",")}
+	withAuthority := e.clientWith(p, e.clock.Now)
+	if _, err := withAuthority.UploadKey(ctx); err != nil {
+		t.Fatalf("upload with @authority signed: %v", err)
+	}
+	if _, err := withAuthority.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatalf("list with @authority signed: %v", err)
+	}
+}
+
+// The default profile works unchanged against the default emulator, and
+// sends what it always sent.
+func TestWireSettingsDefaults(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	e.ready(c)
+	if _, err := c.Register(context.Background(), webhook.CreateRequest{URL: "https://hooks.example.com/o"}); err != nil {
+		t.Fatal(err)
+	}
+	up := e.requests(http.MethodPut, DefaultSigningPath)
+	put := e.requests(http.MethodPut, "/v1/webhooks")
+	if len(up) != 1 || !strings.HasPrefix(string(up[0].Body), `{"publicKey":`) || len(put) != 1 {
+		t.Fatalf("requests: upload %d, register %d", len(up), len(put))
+	}
+	if got := put[0].Header.Get("Signature-Input"); !strings.HasPrefix(got, `sig1=("@method" "@target-uri" "authorization" "content-digest" "content-type" "idempotency-key")`) {
+		t.Fatalf("Signature-Input %s", got)
+	}
+	if !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-512=:") {
+		t.Fatalf("Content-Digest %s", put[0].Header.Get("Content-Digest"))
+	}
+}
+
+func TestWireSettingsValidated(t *testing.T) {
+	bad := map[string]string{
+		FieldSigningPath:         "https://api.example.com/v1/auth/signing",
+		FieldSigningKeyField:     "public key",
+		FieldVerificationKeyPath: "/v1/key?x=1",
+		FieldSignedComponents:    "@method,x-custom",
+		FieldDigestAlgorithm:     "md5",
+	}
+	for name, v := range bad {
+		p := config.Profile{Name: "p", Provider: Name, Environment: EnvSandbox, BaseURL: "https://sbx.example", Settings: map[string]string{name: v}}
+		err := validateProfile(p)
+		if webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%q: %v", name, v, err)
+		}
+		if _, err := New(provider.Deps{Profile: p}); webhook.KindOf(err) != webhook.KindUsage {
+			t.Errorf("New with %s=%q: %v", name, v, err)
+		}
+	}
+	p := config.Profile{Name: "p", Provider: Name, Environment: EnvSandbox, BaseURL: "https://sbx.example", Settings: map[string]string{FieldSignedComponents: "@method,@method"}}
+	if err := validateProfile(p); err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Errorf("duplicate component: %v", err)
+	}
+	names := map[string]bool{}
+	for _, f := range Spec().Fields {
+		names[f.Name] = true
+	}
+	for _, n := range []string{FieldSigningPath, FieldSigningKeyField, FieldVerificationKeyPath, FieldSignedComponents, FieldDigestAlgorithm} {
+		if !names[n] {
+			t.Errorf("profile field %s missing from the spec", n)
+		}
+	}
+}
