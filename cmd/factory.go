@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -192,25 +192,30 @@ func (f *Factory) Deps(p config.Profile) (provider.Deps, error) {
 	return provider.Deps{Profile: p, HTTP: hc, Creds: creds, ErrOut: f.IO.ErrOut, Now: f.Now}, nil
 }
 
-// resolveGlobals applies flag > env > default to the persistent flags with a
-// private viper instance (never the global one).
+// resolveGlobals applies flag > env > default to the persistent flags:
+// a flag given on the command line wins, else its env variable when set
+// and not empty, else the flag's default. This is what a private viper
+// instance with BindPFlag and BindEnv did (reading the process
+// environment, as viper does), without viper on every start.
 func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
-	v := viper.New()
 	for key, env := range envBindings {
-		if err := v.BindPFlag(key, flags.Lookup(key)); err != nil {
-			return err
+		fl := flags.Lookup(key)
+		if fl == nil {
+			return fmt.Errorf("flag %q not found", key)
 		}
-		if err := v.BindEnv(key, env); err != nil {
-			return err
+		if fl.Changed {
+			continue
+		}
+		if v := os.Getenv(env); v != "" {
+			if err := fl.Value.Set(v); err != nil {
+				return err
+			}
 		}
 	}
-	f.Global.Profile = v.GetString("profile")
 	f.Global.profileFrom = envBindings["profile"]
 	if flags.Changed("profile") {
 		f.Global.profileFrom = "-p/--profile"
 	}
-	f.Global.ConfigFile = v.GetString("config")
-	f.Global.BaseURL = v.GetString("base-url")
 	if f.Getenv("NO_COLOR") != "" || f.Global.NoColor {
 		f.IO.SetColor(false)
 	}

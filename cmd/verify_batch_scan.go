@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -61,11 +62,36 @@ var special = func() (t [256]bool) {
 // encoding/json would reject or rewrite: control characters, invalid
 // UTF-8 (replaced by U+FFFD there), lone surrogates.
 func (d *jsonScan) str() (s []byte, fresh, ok bool) {
+	raw, escaped, ok := d.rawStr()
+	if !ok || !escaped {
+		return raw, false, ok
+	}
+	out, ok := unescapeTo(make([]byte, 0, len(raw)), raw)
+	return out, true, ok
+}
+
+// strTo is str appending the decoded string to buf (which it may grow):
+// no allocation when buf has room.
+func (d *jsonScan) strTo(buf []byte) ([]byte, bool) {
+	raw, escaped, ok := d.rawStr()
+	if !ok {
+		return nil, false
+	}
+	if !escaped {
+		return append(buf, raw...), true
+	}
+	return unescapeTo(buf, raw)
+}
+
+// rawStr reads a string and returns its raw bytes between the quotes, a
+// slice of the line, and whether they hold escapes; it refuses what str
+// refuses, but leaves escapes to be decoded.
+func (d *jsonScan) rawStr() (raw []byte, escaped, ok bool) {
 	if !d.eat('"') {
 		return nil, false, false
 	}
 	start, i := d.i, d.i
-	ascii, escaped := true, false
+	ascii := true
 	for {
 		for i < len(d.b) && !special[d.b[i]] {
 			i++
@@ -82,11 +108,7 @@ func (d *jsonScan) str() (s []byte, fresh, ok bool) {
 			if !ascii && !utf8.Valid(raw) {
 				return nil, false, false
 			}
-			if !escaped {
-				return raw, false, true
-			}
-			out, ok := unescape(raw)
-			return out, true, ok
+			return raw, escaped, true
 		case c == '\\':
 			escaped = true
 			i += 2 // the escaped byte is never the closing quote
@@ -99,18 +121,19 @@ func (d *jsonScan) str() (s []byte, fresh, ok bool) {
 	}
 }
 
-// unescape decodes the inside of a JSON string that holds escapes.
-func unescape(raw []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(raw))
+// unescapeTo appends the decoded inside of a JSON string that holds
+// escapes to out.
+func unescapeTo(out, raw []byte) ([]byte, bool) {
 	d := jsonScan{b: raw}
 	for d.i < len(raw) {
-		j := d.i
-		for j < len(raw) && raw[j] != '\\' {
-			j++
+		j := bytes.IndexByte(raw[d.i:], '\\')
+		if j < 0 {
+			return append(out, raw[d.i:]...), true
 		}
+		j += d.i
 		out = append(out, raw[d.i:j]...)
 		if j+1 >= len(raw) {
-			return out, j == len(raw)
+			return out, false
 		}
 		e := raw[j+1]
 		d.i = j + 2
@@ -178,12 +201,18 @@ func (d *jsonScan) hex4() (rune, bool) {
 }
 
 // headers reads {"Name": "value" | ["v1", ...], ...} into canonical
-// http.Header, as batchHeaders.header does.
-func (d *jsonScan) headers() (http.Header, bool) {
+// http.Header, as batchHeaders.header does: into reuse, emptied first,
+// when it is not nil.
+func (d *jsonScan) headers(reuse http.Header) (http.Header, bool) {
 	if !d.eat('{') {
 		return nil, false
 	}
-	h := make(http.Header, 8)
+	h := reuse
+	if h == nil {
+		h = make(http.Header, 8)
+	} else {
+		clear(h)
+	}
 	d.ws()
 	if d.eat('}') {
 		return h, true

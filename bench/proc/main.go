@@ -1,25 +1,39 @@
 // Command proc benchmarks hookctl as whole processes beside floors: a
-// hello-world Go binary for start-up, a one-shot Go GET for API commands.
-// It prints figures and ratios; it asserts nothing (targets are aims, not
+// hello-world Go binary for start-up, a one-shot Go GET for API commands,
+// and for `verify --batch` the cost of the HMAC it cannot avoid. It prints
+// medians, ratios and peak RSS; it asserts nothing (targets are aims, not
 // tests that fail on a slow machine).
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/hookctl/hookctl/pkg/signature"
 )
 
 func main() {
 	runs := flag.Int("runs", 40, "runs per command")
 	bin := flag.String("bin", "bin", "directory with hookctl, hello and get binaries")
+	batch := flag.Int("batch", 100_000, "deliveries in the verify --batch file (0: skip that row)")
+	batchRuns := flag.Int("batch-runs", 7, "runs of verify --batch")
 	flag.Parse()
-	if err := run(*bin, *runs); err != nil {
+	if err := run(*bin, *runs, *batch, *batchRuns); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -29,33 +43,106 @@ type result struct {
 	name   string
 	median time.Duration
 	mean   time.Duration
+	cpu    time.Duration // median user+sys time
+	rss    int64         // median peak RSS, bytes
 }
 
-// measure runs cmd n times (after 3 warm-ups) and returns median and mean.
+// measure runs cmd n times (after 3 warm-ups), stdout to /dev/null, and
+// returns median and mean wall time, median CPU time (user+sys) and the
+// median peak RSS of rssRuns more runs (see peakRSS).
 func measure(name string, n int, env []string, argv ...string) (result, error) {
-	var ds []time.Duration
+	var ds, cpus []time.Duration
 	for i := 0; i < n+3; i++ {
 		c := exec.Command(argv[0], argv[1:]...)
 		c.Env = env
+		var errOut bytes.Buffer
+		c.Stderr = &errOut
 		start := time.Now()
-		out, err := c.CombinedOutput()
+		err := c.Run()
 		d := time.Since(start)
 		if err != nil {
-			return result{}, fmt.Errorf("%s: %v: %s", name, err, out)
+			return result{}, fmt.Errorf("%s: %v: %.2000s", name, err, errOut.Bytes())
 		}
 		if i >= 3 {
 			ds = append(ds, d)
+			cpus = append(cpus, c.ProcessState.UserTime()+c.ProcessState.SystemTime())
 		}
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	var sum time.Duration
 	for _, d := range ds {
 		sum += d
 	}
-	return result{name: name, median: ds[len(ds)/2], mean: sum / time.Duration(len(ds))}, nil
+	r := result{name: name, median: median(ds), mean: sum / time.Duration(len(ds)), cpu: median(cpus)}
+	var rss []int64
+	for range rssRuns {
+		m, err := peakRSS(env, argv...)
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %v", name, err)
+		}
+		rss = append(rss, m)
+	}
+	r.rss = median(rss)
+	return r, nil
 }
 
-func run(bin string, n int) error {
+const rssRuns = 5
+
+// gnuTime is GNU time, which forks (no vfork) before exec, so the maxrss it
+// reports is the command's own. A Go parent starts children with
+// CLONE_VFORK|CLONE_VM, and Linux carries the parent's peak RSS into the
+// child's maxrss at exec: rusage from os/exec reads at least this
+// benchmark's own peak (about 6 MiB, and far more once the batch file has
+// been built).
+var gnuTime, _ = exec.LookPath("/usr/bin/time")
+
+// peakRSS runs argv once and returns its peak RSS in bytes: from GNU time
+// where installed (Debian package "time"), else the child's rusage, an
+// upper bound (see gnuTime).
+func peakRSS(env []string, argv ...string) (int64, error) {
+	if gnuTime == "" {
+		c := exec.Command(argv[0], argv[1:]...)
+		c.Env = env
+		if out, err := c.CombinedOutput(); err != nil {
+			return 0, fmt.Errorf("%v: %.2000s", err, out)
+		}
+		ru, _ := c.ProcessState.SysUsage().(*syscall.Rusage)
+		if ru == nil {
+			return 0, nil
+		}
+		return ru.Maxrss * 1024, nil // KiB on Linux
+	}
+	f, err := os.CreateTemp("", "hookctl-bench-rss-")
+	if err != nil {
+		return 0, err
+	}
+	f.Close()
+	defer os.Remove(f.Name())
+	c := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", f.Name(), "--"}, argv...)...)
+	c.Env = env
+	var errOut bytes.Buffer
+	c.Stderr = &errOut
+	if err := c.Run(); err != nil {
+		return 0, fmt.Errorf("%v: %.2000s", err, errOut.Bytes())
+	}
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Fields(string(b))
+	if len(lines) == 0 {
+		return 0, fmt.Errorf("GNU time wrote nothing")
+	}
+	kib, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
+	return kib * 1024, err
+}
+
+func median[T int64 | time.Duration](xs []T) T {
+	s := append([]T(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+func run(bin string, n, batchN, batchRuns int) error {
 	hookctl := filepath.Join(bin, "hookctl")
 	tmp, err := os.MkdirTemp("", "hookctl-bench-")
 	if err != nil {
@@ -98,7 +185,8 @@ func run(bin string, n int) error {
 	if out, err := runCmd(env, append([]string{hookctl}, add...)...); err != nil {
 		return fmt.Errorf("profile add: %v: %s", err, out)
 	}
-	for i := 0; i < 3; i++ {
+	// `list` shows 20 registrations (issue 17's figure).
+	for i := 0; i < 20; i++ {
 		if out, err := runCmd(env, hookctl, "register", "--url", fmt.Sprintf("https://hooks.example.com/%d", i), "--event", "INVOICE.CREATED", "--name", "bench", "--reference", fmt.Sprintf("bench-%d", i)); err != nil {
 			return fmt.Errorf("register: %v: %s", err, out)
 		}
@@ -130,13 +218,13 @@ func run(bin string, n int) error {
 	}{
 		{"floor: hello-world", "", hello, env, 0},
 		{"floor: one-shot GET", "", get, env, 0},
-		{"hookctl --version", "floor: hello-world", []string{hookctl, "--version"}, env, 1.6},
+		{"hookctl --version", "floor: hello-world", []string{hookctl, "--version"}, env, 2.5},
 		{"hookctl verify (HMAC)", "floor: hello-world", []string{hookctl, "verify", "--secret-env", "BENCH_SECRET", "--request-file", delivery}, verifyEnv, 1.5},
 		{"hookctl verify --id", "floor: hello-world", []string{hookctl, "verify", "--id", reg, "--request-file", delivery}, env, 1.5},
-		{"hookctl list", "floor: one-shot GET", []string{hookctl, "list"}, env, 1.3},
+		{"hookctl list (20)", "floor: one-shot GET", []string{hookctl, "list"}, env, 1.5},
 	}
 	medians := map[string]time.Duration{}
-	fmt.Printf("%-24s %10s %10s %8s %6s  %s\n", "command", "median", "mean", "ratio", "aim", "floor")
+	fmt.Printf("%-24s %10s %10s %8s %6s %10s  %s\n", "command", "median", "mean", "ratio", "aim", "peak RSS", "floor")
 	for _, c := range rows {
 		r, err := measure(c.name, n, c.env, c.argv...)
 		if err != nil {
@@ -148,9 +236,91 @@ func run(bin string, n int) error {
 			ratio = fmt.Sprintf("%.2fx", float64(r.median)/float64(medians[c.floor]))
 			aim = fmt.Sprintf("%.1fx", c.aim)
 		}
-		fmt.Printf("%-24s %10s %10s %8s %6s  %s\n", r.name, r.median.Round(10*time.Microsecond), r.mean.Round(10*time.Microsecond), ratio, aim, c.floor)
+		fmt.Printf("%-24s %10s %10s %8s %6s %7.1f MiB  %s\n", r.name, r.median.Round(10*time.Microsecond), r.mean.Round(10*time.Microsecond),
+			ratio, aim, float64(r.rss)/(1<<20), c.floor)
 	}
-	fmt.Println("ratios are of medians; aims are aims, not asserted")
+	rssFrom := "GNU time"
+	if gnuTime == "" {
+		rssFrom = "rusage (an upper bound: no /usr/bin/time)"
+	}
+	fmt.Printf("ratios are of medians; aims are aims, not asserted; peak RSS: median of %d runs, from %s (aim for list: <= 10 MiB)\n", rssRuns, rssFrom)
+	if batchN > 0 {
+		fmt.Println()
+		return benchBatch(hookctl, tmp, env, batchN, batchRuns)
+	}
+	return nil
+}
+
+// benchBatch times `verify --batch FILE -o json` over n Solvimon-signed
+// deliveries with 1 KiB bodies as a whole process, beside its bound: one
+// HMAC-SHA256 over the timestamp and 1 KiB body per delivery, timed here
+// in-process on the same machine in the same run.
+func benchBatch(hookctl, tmp string, env []string, n, runs int) error {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	now := time.Now().UTC().Truncate(time.Second)
+	file := filepath.Join(tmp, "batch.ndjson")
+	fh, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(fh)
+	keys := []signature.Key{{Name: "current", Secret: []byte(secret)}}
+	for i := range n {
+		pad := fmt.Sprintf(`{"event":"INVOICE.CREATED","seq":%d,"data":"`, i)
+		body := pad + strings.Repeat("x", 1024-len(pad)-2) + `"}`
+		req := &signature.Request{Method: http.MethodPost, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}
+		if err := (signature.Solvimon{}).Sign(req, keys, now); err != nil {
+			return err
+		}
+		line, err := json.Marshal(map[string]any{"headers": req.Header, "body": body})
+		if err != nil {
+			return err
+		}
+		w.Write(line)
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := fh.Close(); err != nil {
+		return err
+	}
+	benv := append(env, "BENCH_SECRET="+secret)
+	r, err := measure("verify --batch", runs, benv, hookctl, "verify", "--batch", file, "--secret-env", "BENCH_SECRET",
+		"--now", now.Format(time.RFC3339), "-o", "json")
+	if err != nil {
+		return err
+	}
+
+	// The bound: HMAC-SHA256 (fresh key, as per delivery) of timestamp
+	// and 1 KiB body, in thread CPU time so that other load on the machine
+	// does not count; median of rounds.
+	body := []byte(strings.Repeat("x", 1024))
+	ts := []byte(now.Format(time.RFC3339) + ".")
+	var per []time.Duration
+	runtime.LockOSThread()
+	for range 15 {
+		const k = 20_000
+		start := threadCPU()
+		for range k {
+			m := hmac.New(sha256.New, []byte(secret))
+			m.Write(ts)
+			m.Write(body)
+			_ = m.Sum(nil)
+		}
+		per = append(per, (threadCPU()-start)/k)
+	}
+	runtime.UnlockOSThread()
+	hm := median(per)
+	bound := float64(time.Second) / float64(hm)
+	wallRate := float64(n) / r.median.Seconds()
+	cpuRate := float64(n) / r.cpu.Seconds()
+	fmt.Printf("verify --batch: %d deliveries, 1 KiB bodies, solvimon HMAC, -o json, median of %d runs\n", n, runs)
+	fmt.Printf("  wall %v, cpu (user+sys) %v, peak RSS %.1f MiB\n", r.median.Round(time.Millisecond), r.cpu.Round(time.Millisecond), float64(r.rss)/(1<<20))
+	fmt.Printf("  deliveries/s (wall)        %9.0f\n", wallRate)
+	fmt.Printf("  deliveries/s per cpu-second %8.0f   aim >= 200000 per core\n", cpuRate)
+	fmt.Printf("  bound: HMAC-SHA256 of 1 KiB %v CPU in-process = %.0f/s per core; the process reaches %.0f%% of it per cpu-second\n",
+		hm.Round(10*time.Nanosecond), bound, 100*cpuRate/bound)
 	return nil
 }
 
@@ -164,4 +334,14 @@ func stdoutOf(env []string, argv ...string) ([]byte, error) {
 	c := exec.Command(argv[0], argv[1:]...)
 	c.Env = env
 	return c.Output()
+}
+
+// threadCPU is the calling thread's CPU time (user+sys).
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	const rusageThread = 1 // RUSAGE_THREAD, Linux
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -173,6 +174,26 @@ func TestDirs(t *testing.T) {
 		}
 		if fi, err := os.Stat(d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
 			t.Errorf("%s: %v, %v; want a 0700 directory", d, fi, err)
+		}
+	}
+}
+
+// TestValidNameMatchesPattern: validName accepts exactly what the
+// documented pattern does.
+func TestValidNameMatchesPattern(t *testing.T) {
+	re := regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	alphabet := []byte("az09._-AZ/ \x00é")
+	names := []string{"", strings.Repeat("a", 63), strings.Repeat("a", 64), "a\n", "é", "uk.prod"}
+	for _, a := range alphabet {
+		for _, b := range alphabet {
+			for _, c := range []string{"", "x", "."} {
+				names = append(names, string(a)+string(b)+c, string(a)+c)
+			}
+		}
+	}
+	for _, n := range names {
+		if got, want := validName(n), re.MatchString(n); got != want {
+			t.Errorf("validName(%q) = %v, pattern says %v", n, got, want)
 		}
 	}
 }

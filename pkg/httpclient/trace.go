@@ -24,7 +24,9 @@ type traceTransport struct {
 }
 
 // sensitiveName matches header, JSON and form field names whose values are secrets.
-var sensitiveName = regexp.MustCompile(`(?i)(secret|password|passwd|token|api[-_]?key|authorization|cookie|private|credential|^key$|signature$)`)
+var sensitiveName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(secret|password|passwd|token|api[-_]?key|authorization|cookie|private|credential|^key$|signature$)`)
+})
 
 const redacted = "[REDACTED]"
 
@@ -73,7 +75,7 @@ func redactURL(u *url.URL) string {
 	c := *u
 	q := c.Query()
 	for k := range q {
-		if sensitiveName.MatchString(k) {
+		if sensitiveName().MatchString(k) {
 			q.Set(k, redacted)
 		}
 	}
@@ -89,7 +91,7 @@ func writeHeaders(b *strings.Builder, prefix string, h http.Header) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			if sensitiveName.MatchString(k) {
+			if sensitiveName().MatchString(k) {
 				v = redacted
 			}
 			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
@@ -111,7 +113,7 @@ func RedactBody(body []byte, contentType string) string {
 	if strings.HasPrefix(contentType, "application/x-www-form-urlencoded") {
 		if q, err := url.ParseQuery(string(trimmed)); err == nil {
 			for k := range q {
-				if sensitiveName.MatchString(k) {
+				if sensitiveName().MatchString(k) {
 					q.Set(k, redacted)
 				}
 			}
@@ -132,7 +134,7 @@ func redactJSON(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, val := range t {
-			if _, isObj := val.(map[string]any); !isObj && sensitiveName.MatchString(k) && val != nil {
+			if _, isObj := val.(map[string]any); !isObj && sensitiveName().MatchString(k) && val != nil {
 				t[k] = redacted
 				continue
 			}

@@ -40,18 +40,17 @@ func (HubSignature) Detect(h http.Header) bool {
 type hubAlg struct {
 	name string
 	new  func() hash.Hash
+	kind uintptr // for macOf
 	size int
 }
 
 var (
-	hubSHA256 = hubAlg{"HMAC-SHA256", sha256.New, sha256.Size}
-	hubSHA1   = hubAlg{"HMAC-SHA1", sha1.New, sha1.Size}
+	hubSHA256 = hubAlg{"HMAC-SHA256", sha256.New, hashSHA256, sha256.Size}
+	hubSHA1   = hubAlg{"HMAC-SHA1", sha1.New, hashSHA1, sha1.Size}
 )
 
 func hubMAC(a hubAlg, secret, body []byte) []byte {
-	m := hmac.New(a.new, secret)
-	m.Write(body)
-	return m.Sum(nil)
+	return macOf(a.kind, a.new, secret, body)
 }
 
 // hubSig is one signature header, decoded.

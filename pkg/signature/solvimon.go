@@ -1,7 +1,6 @@
 package signature
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -67,13 +66,7 @@ func parseSolvimonTime(s string) (time.Time, bool) {
 }
 
 func solvimonMAC(secret []byte, ts string, body []byte) []byte {
-	mac := hmac.New(sha256.New, secret)
-	buf := make([]byte, 0, len(ts)+1)
-	buf = append(buf, ts...)
-	buf = append(buf, '.')
-	mac.Write(buf)
-	mac.Write(body)
-	return mac.Sum(nil)
+	return macOf(hashSHA256, sha256.New, secret, []byte(ts), dot, body)
 }
 
 // Verify implements Scheme.

@@ -1,7 +1,6 @@
 package signature
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -50,15 +49,7 @@ func standardKey(secret []byte) ([]byte, string, bool) {
 }
 
 func standardMAC(key []byte, id, ts string, body []byte) []byte {
-	mac := hmac.New(sha256.New, key)
-	buf := make([]byte, 0, len(id)+len(ts)+2)
-	buf = append(buf, id...)
-	buf = append(buf, '.')
-	buf = append(buf, ts...)
-	buf = append(buf, '.')
-	mac.Write(buf)
-	mac.Write(body)
-	return mac.Sum(nil)
+	return macOf(hashSHA256, sha256.New, key, []byte(id), dot, []byte(ts), dot, body)
 }
 
 // Verify implements Scheme.

@@ -261,7 +261,7 @@ func (s *Sandbox) ProfileArgs() []string {
 const patternToken = "POST " + tokenPath
 
 // knownPath matches the emulated paths, to tell 405 from 404.
-var knownPath = regexp.MustCompile(`^/v1/(auth/token|auth/signing|webhooks(/[^/]+)?)$`)
+var knownPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/v1/(auth/token|auth/signing|webhooks(/[^/]+)?)$`) })
 
 // ServeHTTP runs every request through the checks OffBlocks documents, in
 // this order: route, Content-Digest (400), bearer token (401), signature
@@ -270,7 +270,7 @@ var knownPath = regexp.MustCompile(`^/v1/(auth/token|auth/signing|webhooks(/[^/]
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, pattern := s.mux.Handler(r)
 	if pattern == "" {
-		if knownPath.MatchString(r.URL.Path) {
+		if knownPath().MatchString(r.URL.Path) {
 			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
 		} else {
 			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)

@@ -192,7 +192,9 @@ func (e *Emulator) SetGranted(scopes []string) {
 
 // registrationPath matches the registration paths below a region's API
 // prefix: version, id, and the secret-rotation suffix.
-var registrationPath = regexp.MustCompile(`^/v([0-9]+)/notification-registrations(?:/([^/]+)(/secret-rotation)?)?/?$`)
+var registrationPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/v([0-9]+)/notification-registrations(?:/([^/]+)(/secret-rotation)?)?/?$`)
+})
 
 // ServeHTTP routes by region, then token endpoint or API.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -232,7 +234,7 @@ type operation struct {
 // route finds the operation for a method and path. v3 exists only in AU
 // [providers.md 1.4]; anything else under a known path is 405, the rest 404.
 func (e *Emulator) route(method, region, path string) (*operation, string, int) {
-	m := registrationPath.FindStringSubmatch(path)
+	m := registrationPath().FindStringSubmatch(path)
 	if m == nil {
 		return nil, "", http.StatusNotFound
 	}

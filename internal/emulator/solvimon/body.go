@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -42,9 +43,9 @@ const urlLimit = 2048
 // match every value: the emulator enforces what Solvimon enforces, and
 // guards the header it sends itself separately (headerName, headerValue).
 var (
-	passwordRule       = regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`)
-	apiHeaderFieldRule = regexp.MustCompile(`^[a-zA-Z0-9_\-]*`)
-	apiKeyRule         = regexp.MustCompile(`^[a-zA-Z0-9]*`)
+	passwordRule       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`) })
+	apiHeaderFieldRule = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_\-]*`) })
+	apiKeyRule         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9]*`) })
 )
 
 // badField is a 400 answer about one field: MISSING_FIELD when absent or
@@ -213,7 +214,7 @@ func (f *fields) check(b body, create bool) *badField {
 		{"reference", func() *badField { return textRule("reference", f.reference, true) }},
 		{"authentication_type", func() *badField { return authTypeRule(f.authType) }},
 		{"username", func() *badField { return usernameRule(f.username) }},
-		{"password", func() *badField { return secretRule("password", f.password, passwordRule) }},
+		{"password", func() *badField { return secretRule("password", f.password, passwordRule()) }},
 		{"api_header_field", func() *badField { return headerFieldRule(f.headerField) }},
 		{"api_key", func() *badField { return apiKeyValueRule(f.key) }},
 		{"included_actions", func() *badField { return actionsRule("included_actions", f.included) }},
@@ -293,8 +294,8 @@ func usernameRule(v string) *badField {
 	if fe := textRule("username", v, false); fe != nil {
 		return fe
 	}
-	if !passwordRule.MatchString(v) {
-		return invalid("username", "must match %s", passwordRule)
+	if !passwordRule().MatchString(v) {
+		return invalid("username", "must match %s", passwordRule())
 	}
 	if strings.ContainsRune(v, ':') {
 		return invalid("username", "must not contain ':' (HTTP Basic authentication cannot carry it)")
@@ -317,7 +318,7 @@ func secretRule(field, v string, pattern *regexp.Regexp) *badField {
 // headerFieldRule: the published rule, and [closest] a valid HTTP header
 // name (RFC 9110 token), since the emulator sends it on every delivery.
 func headerFieldRule(v string) *badField {
-	if fe := secretRule("api_header_field", v, apiHeaderFieldRule); fe != nil {
+	if fe := secretRule("api_header_field", v, apiHeaderFieldRule()); fe != nil {
 		return fe
 	}
 	if v == "" {
@@ -333,7 +334,7 @@ func headerFieldRule(v string) *badField {
 // apiKeyValueRule: the published rule, and [closest] a value the emulator
 // can send as a header: valid UTF-8 without control characters.
 func apiKeyValueRule(v string) *badField {
-	if fe := secretRule("api_key", v, apiKeyRule); fe != nil {
+	if fe := secretRule("api_key", v, apiKeyRule()); fe != nil {
 		return fe
 	}
 	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {

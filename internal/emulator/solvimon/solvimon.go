@@ -240,17 +240,19 @@ func authenticate(r *http.Request) (int, string, string) {
 	return 0, "", ""
 }
 
-var versionedPath = regexp.MustCompile(`^/v([^/]*)(/webhooks(/.*)?)$`)
+var versionedPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/v([^/]*)(/webhooks(/.*)?)$`) })
 
 // knownPath matches the documented paths, to tell 405 from 404.
-var knownPath = regexp.MustCompile(`^/v1/webhooks(/actions|/test-connection|/[^/]+(/secret-key|/send-test|/send-penalty-box-payload)?)?$`)
+var knownPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^/v1/webhooks(/actions|/test-connection|/[^/]+(/secret-key|/send-test|/send-penalty-box-payload)?)?$`)
+})
 
 func (s *Emulator) unknown(w http.ResponseWriter, r *http.Request) {
-	switch m := versionedPath.FindStringSubmatch(r.URL.Path); {
+	switch m := versionedPath().FindStringSubmatch(r.URL.Path); {
 	case m != nil && m[1] != "1":
 		// [spec] version is a path parameter; ApiErrorCode has UNSUPPORTED_VERSION.
 		writeError(w, http.StatusBadRequest, "UNSUPPORTED_VERSION", "version", fmt.Sprintf("API version %q is not supported (use v1)", m[1]), "")
-	case knownPath.MatchString(r.URL.Path):
+	case knownPath().MatchString(r.URL.Path):
 		writeError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "", fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), "")
 	default:
 		writeError(w, http.StatusNotFound, "RESOURCE_NOT_FOUND", "", "no such endpoint: "+r.URL.Path, "")

@@ -23,6 +23,7 @@ package pwc
 import (
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -68,9 +69,9 @@ const ContentTypeJSON = "application/json"
 
 var (
 	// taxNumberPattern is authSteuernummer: 2 capital letters and 9 digits [DOC].
-	taxNumberPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{9}$`)
+	taxNumberPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]{2}[0-9]{9}$`) })
 	// accountIDPattern is accountId: 10 digits [DOC].
-	accountIDPattern = regexp.MustCompile(`^[0-9]{10}$`)
+	accountIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{10}$`) })
 )
 
 // Spec describes PwC to the rest of hookctl.
@@ -131,14 +132,14 @@ func baseURLFor(env string) string {
 }
 
 func validateTaxNumber(s string) error {
-	if !taxNumberPattern.MatchString(s) {
+	if !taxNumberPattern().MatchString(s) {
 		return webhook.Invalid("pwc: tax-number %q must be 2 capital letters followed by 9 digits (e.g. DE123456789)", s)
 	}
 	return nil
 }
 
 func validateAccountID(s string) error {
-	if !accountIDPattern.MatchString(s) {
+	if !accountIDPattern().MatchString(s) {
 		return webhook.Invalid("pwc: account-id %q must be exactly 10 digits", s)
 	}
 	return nil

@@ -37,7 +37,9 @@ var (
 		return regexp.MustCompile("^[" + dotnetWord + "`~!@#$%:&*()\\-+=;'\"<,>.?/ ]+$")
 	})
 	// base64Pattern is the library's Base64Text rule [SEC].
-	base64Pattern = regexp.MustCompile(`^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`)
+	base64Pattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$`)
+	})
 )
 
 // minSecretLen is PwC's minimum secret length [DOC: "random Base64 ≥8 chars"].
@@ -79,7 +81,7 @@ func checkSecret(s string) *violation {
 		return &violation{"NotEmpty", "a secret is required"}
 	case utf8.RuneCountInString(s) < minSecretLen:
 		return &violation{"Length", fmt.Sprintf("the secret must be at least %d characters", minSecretLen)}
-	case !base64Pattern.MatchString(s):
+	case !base64Pattern().MatchString(s):
 		return &violation{"RegularExpression", "the secret must be Base64 text"}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -181,7 +182,7 @@ const (
 // wcfDate matches the inside of ServiceStack's WCF-style date: milliseconds
 // since the Unix epoch (UTC) and an optional ±hhmm offset, which only says
 // which zone the value was local to.
-var wcfDate = regexp.MustCompile(`^(-?[0-9]{1,16})(?:([+-])([0-9]{2})([0-9]{2}))?$`)
+var wcfDate = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(-?[0-9]{1,16})(?:([+-])([0-9]{2})([0-9]{2}))?$`) })
 
 // parseServiceStackDate reads a ServiceStack date string as it is after JSON
 // decoding: "/Date(ms)/", "/Date(ms±hhmm)/", the same with the JSON escape
@@ -194,7 +195,7 @@ func parseServiceStackDate(s string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if inner, ok := cutWCF(s); ok {
-		m := wcfDate.FindStringSubmatch(inner)
+		m := wcfDate().FindStringSubmatch(inner)
 		if m == nil {
 			return time.Time{}, fmt.Errorf("malformed ServiceStack date %q", s)
 		}

@@ -46,7 +46,7 @@ func (c *Client) EventsToCheck(ctx context.Context, names []string) (*webhook.Ev
 	cat := builtInCatalogue()
 	known := cat.Names()
 	for _, n := range names {
-		if actionPattern.MatchString(n) && !slices.Contains(known, n) {
+		if actionPattern().MatchString(n) && !slices.Contains(known, n) {
 			return c.Events(ctx)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -29,7 +30,7 @@ var (
 	// inside the class is a character RANGE (0x26-0x5F: digits, upper case
 	// and most ASCII punctuation), so it is far looser than it reads; we
 	// enforce what Solvimon enforces, not what it seems to mean.
-	passwordPattern = regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`)
+	passwordPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`) })
 	// usernamePattern: the rendered reference gives the PASSWORD pair,
 	// username and password, one rule (providers.md §2.4: "username,
 	// password (0-256, pattern ...)"); the OpenAPI document has none.
@@ -39,11 +40,11 @@ var (
 	// with zero or more allowed characters, i.e. every value. They are kept
 	// literally so a tightening by Solvimon is a one-line change here; what
 	// actually protects the user is the HTTP-level check beside each.
-	apiHeaderFieldPattern = regexp.MustCompile(`^[a-zA-Z0-9_\-]*`)
-	apiKeyPattern         = regexp.MustCompile(`^[a-zA-Z0-9]*`)
+	apiHeaderFieldPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_\-]*`) })
+	apiKeyPattern         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9]*`) })
 	// actionPattern is the documented RESOURCE.ACTION shape of
 	// included_actions/excluded_actions and of delivery types.
-	actionPattern = regexp.MustCompile(`^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$`)
+	actionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$`) })
 )
 
 // maxFieldLen is the documented 256-character limit of the authentication
@@ -153,8 +154,8 @@ func checkUsername(v string) *fieldError {
 	if fe := checkText("username", "--username", v, false); fe != nil {
 		return fe
 	}
-	if !usernamePattern.MatchString(v) {
-		return &fieldError{Field: "username", Flag: "--username", Rule: fmt.Sprintf("must match Solvimon's pattern %s (ASCII letters, digits and punctuation; no spaces, quotes, backquotes, braces, '|', '~' or non-ASCII characters; got %q)", usernamePattern, v)}
+	if !usernamePattern().MatchString(v) {
+		return &fieldError{Field: "username", Flag: "--username", Rule: fmt.Sprintf("must match Solvimon's pattern %s (ASCII letters, digits and punctuation; no spaces, quotes, backquotes, braces, '|', '~' or non-ASCII characters; got %q)", usernamePattern(), v)}
 	}
 	if strings.Contains(v, ":") {
 		return &fieldError{Field: "username", Flag: "--username", Rule: "must not contain ':' (HTTP Basic authentication cannot carry it)"}
@@ -168,8 +169,8 @@ func checkPassword(v string) *fieldError {
 	if n := utf8.RuneCountInString(v); n > maxFieldLen {
 		return &fieldError{Field: "password", Flag: flag, Rule: fmt.Sprintf("must be 0 to %d characters (got %d)", maxFieldLen, n)}
 	}
-	if !passwordPattern.MatchString(v) {
-		return &fieldError{Field: "password", Flag: flag, Rule: "must match Solvimon's pattern " + passwordPattern.String() +
+	if !passwordPattern().MatchString(v) {
+		return &fieldError{Field: "password", Flag: flag, Rule: "must match Solvimon's pattern " + passwordPattern().String() +
 			" (ASCII letters, digits and punctuation; no spaces, quotes, backquotes, braces, '|', '~' or non-ASCII characters)"}
 	}
 	return nil
@@ -180,8 +181,8 @@ func checkAPIHeaderField(v string) *fieldError {
 	if n := utf8.RuneCountInString(v); n > maxFieldLen {
 		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be 0 to %d characters (got %d)", maxFieldLen, n)}
 	}
-	if !apiHeaderFieldPattern.MatchString(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiHeaderFieldPattern.String()}
+	if !apiHeaderFieldPattern().MatchString(v) {
+		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiHeaderFieldPattern().String()}
 	}
 	// Ours: the value becomes an HTTP header name on every delivery.
 	if v != "" && !isHTTPToken(v) {
@@ -196,8 +197,8 @@ func checkAPIKey(v string) *fieldError {
 	if n := utf8.RuneCountInString(v); n > maxFieldLen {
 		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be 0 to %d characters (got %d)", maxFieldLen, n)}
 	}
-	if !apiKeyPattern.MatchString(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiKeyPattern.String()}
+	if !apiKeyPattern().MatchString(v) {
+		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiKeyPattern().String()}
 	}
 	// Ours: the value becomes an HTTP header value on every delivery.
 	if strings.ContainsFunc(v, text.IsControl) || !utf8.ValidString(v) {
@@ -208,7 +209,7 @@ func checkAPIKey(v string) *fieldError {
 
 func checkActions(field, flag string, actions []string) *fieldError {
 	for _, a := range actions {
-		if !actionPattern.MatchString(a) {
+		if !actionPattern().MatchString(a) {
 			return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("%q is not an event of the form RESOURCE.ACTION, e.g. INVOICE.CREATED (see `hookctl events`)", a)}
 		}
 	}
