@@ -66,7 +66,7 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 		return err
 	}
 	st := authStatus{Credentials: []authStatusRow{}}
-	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}}
+	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}, Wrap: []string{"NOTE"}}
 	creds, credErr := f.Credentials()
 	present := map[string]bool{}
 	for _, cr := range spec.Credentials {

@@ -58,7 +58,7 @@ func runEvents(ctx context.Context, f *Factory) error {
 	}
 	notice(f, "source: %s", cat.About)
 	events := make([]webhook.EventType, 0, len(cat.Events))
-	t := &output.Table{Headers: []string{"EVENT", "MANDATORY", "DESCRIPTION"}}
+	t := &output.Table{Headers: []string{"EVENT", "MANDATORY", "DESCRIPTION"}, Wrap: []string{"DESCRIPTION"}}
 	for _, e := range cat.Events {
 		e.Source = cat.Source
 		events = append(events, e)

@@ -42,6 +42,8 @@ Credentials (override the keyring; for CI):
 
 Other:
 NO_COLOR                disable colour
+COLUMNS                 width tables on a terminal are fitted to (default:
+                        the terminal's; piped output is never cut)
 XDG_CONFIG_HOME         config directory (default ~/.config)
 XDG_STATE_HOME          state directory: journals, locks, caches
                         (default ~/.local/state)`},

@@ -238,7 +238,13 @@ func rotateRows(rep *rotation.Report) []rotateRow {
 }
 
 func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
-	t := &output.Table{Headers: []string{"ID", "STATUS", "OLD SECRET", "REASON", "ERROR"}}
+	// A dry run's third column is what would happen to the old secret;
+	// a real run's is what did.
+	third := "OLD SECRET"
+	if rep.DryRun {
+		third = "PLAN"
+	}
+	t := &output.Table{Headers: []string{"ID", "STATUS", third, "REASON", "ERROR"}, Wrap: []string{"REASON", "ERROR"}}
 	if showSecret {
 		t.Headers = append(t.Headers, "SECRET")
 	}

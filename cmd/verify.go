@@ -211,7 +211,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &output.Table{Headers: []string{"STEP", "OK", "DETAIL"}}
+	t := &output.Table{Headers: []string{"STEP", "OK", "DETAIL"}, Wrap: []string{"DETAIL"}}
 	for _, s := range res.Steps {
 		mark := "ok"
 		if !s.OK {

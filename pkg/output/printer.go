@@ -43,6 +43,10 @@ func ParseFormat(s string) (Format, error) {
 type Table struct {
 	Headers []string
 	Rows    [][]string
+	// Wrap names the columns (by header) whose cells wrap onto more lines,
+	// rather than being truncated, when the table is too wide for the
+	// terminal: prose such as notes, which is no use cut short.
+	Wrap []string
 }
 
 // AddRow appends a row.
@@ -183,7 +187,9 @@ func (p *Printer) printJQ(data any) error {
 }
 
 // PrintTable renders a table: aligned with headers on a terminal, plain
-// tab-separated rows without headers when piped. Cells are sanitised.
+// tab-separated rows without headers when piped. Cells are sanitised. On a
+// terminal the table is fitted to its width (see fitTable); piped rows are
+// never cut.
 func (p *Printer) PrintTable(t *Table) error {
 	if t == nil {
 		return nil
@@ -218,13 +224,10 @@ func (p *Printer) PrintTable(t *Table) error {
 			Row:    tw.CellConfig{Alignment: tw.CellAlignment{Global: tw.AlignLeft}, Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off}, Padding: pad},
 		}),
 	)
-	tbl.Header(toAny(t.Headers)...)
-	for _, row := range t.Rows {
-		clean := make([]string, len(row))
-		for i, c := range row {
-			clean[i] = Sanitize(c)
-		}
-		if err := tbl.Append(clean); err != nil {
+	headers, rows := fitTable(t, p.IO.TerminalWidth())
+	tbl.Header(toAny(headers)...)
+	for _, row := range rows {
+		if err := tbl.Append(row); err != nil {
 			return err
 		}
 	}

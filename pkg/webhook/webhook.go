@@ -175,8 +175,23 @@ type Authenticator interface {
 	Authenticate(ctx context.Context) error
 }
 
-// StatusPenaltyBox is Registration.Status for a parked endpoint.
-const StatusPenaltyBox = "penalty-box"
+// Registration.Status: one vocabulary for every provider, so `--status ok`
+// and a script reading "status" mean the same thing at each of them.
+const (
+	// StatusOK: deliveries flow.
+	StatusOK = "ok"
+	// StatusInactive: disabled, by the user or by the provider after
+	// failed deliveries (PwC); nothing is delivered until re-enabled.
+	StatusInactive = "inactive"
+	// StatusPenaltyBox: the provider parked the endpoint after failures
+	// (Solvimon) and retries later.
+	StatusPenaltyBox = "penalty-box"
+	// StatusSecretExpired: the signing secret expired (PEXA).
+	StatusSecretExpired = "secret-expired"
+)
+
+// Statuses are every Registration.Status value, in the order help lists them.
+var Statuses = []string{StatusOK, StatusInactive, StatusPenaltyBox, StatusSecretExpired}
 
 // ApplyEventEdits returns events with add appended and remove dropped,
 // keeping order and removing duplicates.
