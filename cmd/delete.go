@@ -56,7 +56,7 @@ for scripts that must converge.`,
 type deleteRow struct {
 	ID     string `json:"id"`
 	Status string `json:"status"` // deleted, not_found, failed
-	Error  string `json:"error,omitempty"`
+	Error  string `json:"error"`
 }
 
 func runDelete(ctx context.Context, opts *DeleteOptions) error {

@@ -31,6 +31,22 @@ var helpTopics = []struct{ name, short, long string }{
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
+	{"formatting", "How tables, JSON and YAML are shaped", `Tables (the default) are for people: aligned with headers on a terminal and
+fitted to its width (the widest column is cut with "…", prose wraps; COLUMNS
+sets the width); piped, plain tab-separated rows without headers, never cut.
+
+-o json, -o yaml and --jq are for programs, and follow one set of rules in
+every command:
+  - keys are snake_case, in the same order in JSON and YAML;
+  - every key a command documents is always there: a value hookctl does not
+    have is null (never "" and never a missing key);
+  - a list is [] when empty, never null; provider-only fields are an object
+    under "extra" ({} when none);
+  - times are RFC 3339 in UTC;
+  - a secret appears (as "secret") only with --show-secret.
+Commands that stream (verify --batch, verify listen) print one JSON object
+per line. Errors with -o json go to stderr as
+{"error":{"code":"...","message":"...","hint":...}} ('hookctl help exit-codes').`},
 	{"environment", "Environment variables hookctl reads", `HOOKCTL_PROFILE         profile to use (like -p)
 HOOKCTL_CONFIG          config file (like --config)
 HOOKCTL_BASE_URL        API base URL override (like --base-url)

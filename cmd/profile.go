@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,10 +23,27 @@ func NewCmdProfile(f *Factory) *cobra.Command {
 	return c
 }
 
-// profileView is the JSON form of a profile.
+// profileView is the JSON form of a profile: every key always there,
+// settings keyed in snake_case like every other JSON key (the config file
+// keeps the flag spelling, client-id, that 'profile add' takes).
 type profileView struct {
-	config.Profile
-	Current bool `json:"current"`
+	Name        string            `json:"name"`
+	Provider    string            `json:"provider"`
+	Region      string            `json:"region"`
+	Environment string            `json:"environment"`
+	BaseURL     string            `json:"base_url"`
+	TokenURL    string            `json:"token_url"`
+	Settings    map[string]string `json:"settings"`
+	Current     bool              `json:"current"`
+}
+
+func newProfileView(p config.Profile, current bool) profileView {
+	v := profileView{Name: p.Name, Provider: p.Provider, Region: p.Region, Environment: p.Environment,
+		BaseURL: p.BaseURL, TokenURL: p.TokenURL, Settings: map[string]string{}, Current: current}
+	for k, val := range p.Settings {
+		v.Settings[strings.ReplaceAll(k, "-", "_")] = val
+	}
+	return v
 }
 
 func newCmdProfileList(f *Factory) *cobra.Command {
@@ -48,7 +66,7 @@ func newCmdProfileList(f *Factory) *cobra.Command {
 			for _, n := range cfg.Names() {
 				p := cfg.Profiles[n]
 				cur := n == cfg.CurrentProfile
-				views = append(views, profileView{p, cur})
+				views = append(views, newProfileView(p, cur))
 				mark := ""
 				if cur {
 					mark = "*"
@@ -111,23 +129,26 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			v := newProfileView(p, p.Name == cfg.CurrentProfile)
+			// The table shows the JSON's fields under the JSON's names.
 			t := &output.Table{Headers: []string{"FIELD", "VALUE"}}
-			t.AddRow("name", p.Name)
-			t.AddRow("provider", p.Provider)
-			for _, kv := range [][2]string{{"region", p.Region}, {"environment", p.Environment}, {"base-url", p.BaseURL}, {"token-url", p.TokenURL}} {
+			t.AddRow("name", v.Name)
+			t.AddRow("provider", v.Provider)
+			for _, kv := range [][2]string{{"region", v.Region}, {"environment", v.Environment}, {"base_url", v.BaseURL}, {"token_url", v.TokenURL}} {
 				if kv[1] != "" {
 					t.AddRow(kv[0], kv[1])
 				}
 			}
-			keys := make([]string, 0, len(p.Settings))
-			for k := range p.Settings {
+			keys := make([]string, 0, len(v.Settings))
+			for k := range v.Settings {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				t.AddRow(k, p.Settings[k])
+				t.AddRow("settings."+k, v.Settings[k])
 			}
-			return printer.Print(profileView{p, p.Name == cfg.CurrentProfile}, t)
+			t.AddRow("current", fmt.Sprint(v.Current))
+			return printer.Print(v, t)
 		},
 	}
 }

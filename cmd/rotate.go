@@ -218,13 +218,13 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 type rotateRow struct {
 	ID                  string `json:"id"`
 	Status              string `json:"status"`
-	Reason              string `json:"reason,omitempty"`
-	Plan                string `json:"plan,omitempty"`
-	OldSecretValidUntil string `json:"old_secret_valid_until,omitempty"`
-	OldSecretRevoked    bool   `json:"old_secret_revoked,omitempty"`
-	Recovered           bool   `json:"recovered,omitempty"`
+	Reason              string `json:"reason"`
+	Plan                string `json:"plan"`
+	OldSecretValidUntil string `json:"old_secret_valid_until"`
+	OldSecretRevoked    bool   `json:"old_secret_revoked"`
+	Recovered           bool   `json:"recovered"`
 	Secret              string `json:"secret,omitempty"`
-	Error               string `json:"error,omitempty"`
+	Error               string `json:"error"`
 }
 
 func rotateRows(rep *rotation.Report) []rotateRow {

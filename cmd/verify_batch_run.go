@@ -66,7 +66,7 @@ func (h batchHeaders) header() http.Header {
 // batchLine is one result of `verify --batch -o json`.
 type batchLine struct {
 	Line  int    `json:"line"`
-	Error string `json:"error,omitempty"`
+	Error string `json:"error"`
 	signature.Result
 }
 
@@ -168,8 +168,6 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 	}
 	out := bufio.NewWriter(opts.F.IO.Out) // --jq output bypasses it
 	defer out.Flush()
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 2*maxVerifyBody)
 	n, total, failed := 0, 0, 0
@@ -182,6 +180,9 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		total++
 		res, err := bv.check(line)
 		bl := batchLine{Line: n, Result: res}
+		if bl.Steps == nil {
+			bl.Steps = []signature.Step{} // an entry that never reached a check
+		}
 		if err != nil {
 			var we *webhook.Error
 			if errors.As(err, &we) && (we.Kind == webhook.KindAuth || we.Kind == webhook.KindNotFound) {
@@ -202,7 +203,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 			continue
 		}
 		if printer.Structured() {
-			if err := enc.Encode(bl); err != nil {
+			if err := output.WriteJSONLine(out, bl); err != nil {
 				return err
 			}
 			continue

@@ -16,13 +16,13 @@ type Registration struct {
 	Provider        string     `json:"provider" yaml:"provider"`
 	Profile         string     `json:"profile" yaml:"profile"`
 	ID              string     `json:"id" yaml:"id"`
-	Name            string     `json:"name,omitempty" yaml:"name,omitempty"`
+	Name            string     `json:"name" yaml:"name"`
 	URL             string     `json:"url" yaml:"url"`
 	Events          []string   `json:"events" yaml:"events"`
 	Active          bool       `json:"active" yaml:"active"`
 	SecretExpiresAt *time.Time `json:"secret_expires_at" yaml:"secret_expires_at"`
 	// SecretRotatedAt is when the provider last rolled the secret, where it says.
-	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty" yaml:"secret_rotated_at,omitempty"`
+	SecretRotatedAt *time.Time `json:"secret_rotated_at" yaml:"secret_rotated_at"`
 	Status          string     `json:"status" yaml:"status"`
 	CreatedAt       *time.Time `json:"created_at" yaml:"created_at"`
 	UpdatedAt       *time.Time `json:"updated_at" yaml:"updated_at"`
@@ -33,13 +33,17 @@ type Registration struct {
 	// Never printed; kept for the secret store.
 	PreviousSecret string `json:"-" yaml:"-"`
 	// Extra holds provider-only fields.
-	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	Extra map[string]any `json:"extra" yaml:"extra"`
 }
 
-// Normalize makes a registration safe to print: UTC times, [] never null.
+// Normalize makes a registration safe to print: UTC times, [] and {}
+// never null.
 func (r *Registration) Normalize() {
 	if r.Events == nil {
 		r.Events = []string{}
+	}
+	if r.Extra == nil {
+		r.Extra = map[string]any{}
 	}
 	for _, t := range []**time.Time{&r.SecretExpiresAt, &r.SecretRotatedAt, &r.CreatedAt, &r.UpdatedAt} {
 		if *t != nil {
@@ -90,7 +94,7 @@ func (o ListOptions) Cap() int {
 type EventType struct {
 	Name        string `json:"name" yaml:"name"`
 	Mandatory   bool   `json:"mandatory" yaml:"mandatory"`
-	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	Description string `json:"description" yaml:"description"`
 	// Source is where the list holding it comes from (SourceLive, ...),
 	// so JSON output says it per event and stays a plain array.
 	Source string `json:"source" yaml:"source"`

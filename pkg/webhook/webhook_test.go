@@ -87,7 +87,8 @@ func TestErrorMessages(t *testing.T) {
 }
 
 // TestRegistrationJSON is the output contract: the keys every provider's
-// registration has, [] never null, RFC 3339 UTC, null for no expiry, the
+// registration has, [] and {} never null, RFC 3339 UTC, null for no expiry
+// (the printers turn "" into null too), the
 // secret only when set and the previous secret never.
 func TestRegistrationJSON(t *testing.T) {
 	local := time.FixedZone("AEST", 10*3600)
@@ -99,8 +100,8 @@ func TestRegistrationJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"provider":"pexa","profile":"au","id":"r1","url":"https://a.example/x","events":[],"active":true,` +
-		`"secret_expires_at":null,"status":"active","created_at":"2026-03-01T12:30:15Z","updated_at":"2026-03-01T12:30:15Z"}`
+	want := `{"provider":"pexa","profile":"au","id":"r1","name":"","url":"https://a.example/x","events":[],"active":true,` +
+		`"secret_expires_at":null,"secret_rotated_at":null,"status":"active","created_at":"2026-03-01T12:30:15Z","updated_at":"2026-03-01T12:30:15Z","extra":{}}`
 	if string(b) != want {
 		t.Errorf("JSON\n got %s\nwant %s", b, want)
 	}
