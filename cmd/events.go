@@ -130,6 +130,16 @@ func checkEventNames(ctx context.Context, f *Factory, prov webhook.Provider, pro
 	if cat.Fallback != "" {
 		warnCode(f, "events_fallback", "%s", cat.Fallback)
 	}
+	if cat.Source == webhook.SourceLive {
+		// The provider's own list, read just now: it would refuse the
+		// name, so say so here, before anything is sent (issue 16 item 3).
+		var parts []string
+		for _, u := range unknown {
+			parts = append(parts, u.Name+suggestion(u))
+		}
+		return webhook.Invalid("%s: not in %s: %s", prov.Name(), cat.Name, strings.Join(parts, "; ")).WithHint(
+			"see `hookctl events -p %s` for the events %s offers", profile.Name, prov.Name())
+	}
 	if strict {
 		var parts []string
 		for _, u := range unknown {

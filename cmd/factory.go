@@ -35,6 +35,7 @@ type GlobalOptions struct {
 	InsecureStorage bool
 
 	profileFrom string // where Profile came from, for error messages
+	baseURLFrom string // where BaseURL came from ("" for the profile)
 }
 
 // Factory hands commands their dependencies lazily, so `hookctl --version`
@@ -53,6 +54,8 @@ type Factory struct {
 	// Provider resolves the selected profile and builds its provider client.
 	Provider func() (webhook.Provider, config.Profile, error)
 	Printer  func() (*output.Printer, error)
+
+	resolved config.Profile // the last profile Profile resolved, for error messages
 }
 
 // envBindings are the globals that env variables may set.
@@ -149,7 +152,7 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 			WithHint("add one with `hookctl profile add NAME --provider P`, then pass -p NAME, set HOOKCTL_PROFILE, or run `hookctl profile use NAME`")
 	}
 	if err != nil {
-		return p, provider.Spec{}, &webhook.Error{Kind: webhook.KindUsage, Err: err}
+		return p, provider.Spec{}, profileError(err)
 	}
 	spec, err := providers.Lookup(p.Provider)
 	if err != nil {
@@ -158,6 +161,7 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 	if f.Global.BaseURL != "" {
 		p.BaseURL = f.Global.BaseURL
 	}
+	f.resolved = p
 	return p, spec, nil
 }
 
@@ -207,6 +211,12 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	}
 	f.Global.ConfigFile = v.GetString("config")
 	f.Global.BaseURL = v.GetString("base-url")
+	switch {
+	case flags.Changed("base-url"):
+		f.Global.baseURLFrom = "--base-url"
+	case f.Global.BaseURL != "":
+		f.Global.baseURLFrom = envBindings["base-url"]
+	}
 	if f.Getenv("NO_COLOR") != "" || f.Global.NoColor {
 		f.IO.SetColor(false)
 	}
@@ -220,4 +230,11 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	}
 	_, err := output.ParseFormat(f.Global.Output)
 	return err
+}
+
+// profileError is the error for a profile name the config does not hold:
+// exit 2 in every command, as for no profile or an invalid name (the
+// input names nothing; 5 is for what a provider does not have).
+func profileError(err error) error {
+	return (&webhook.Error{Kind: webhook.KindUsage, Err: err}).WithHint("`hookctl profile list` shows the profiles; `hookctl profile add NAME --provider P` adds one")
 }

@@ -16,9 +16,13 @@ var helpTopics = []struct{ name, short, long string }{
 	{"exit-codes", "Exit codes and what they mean", `hookctl exits with:
 
     0  ok
-    1  error (network, provider error, anything not below)
-    2  usage error, invalid input rejected before any request, or a feature
-       the provider does not support
+    1  error (network, provider error, anything not below); with -o json
+       the code says which: "network" when the provider could not be
+       reached (the message says where the URL came from), else "error"
+    2  usage error, invalid input rejected before any request (an unknown
+       profile, an event the provider's own list lacks, a key verify needs
+       but does not have, a --batch entry that could not be checked), or a
+       feature the provider does not support
     3  verification failed: bad signature, stale or future timestamp, digest
        mismatch
     4  not authenticated: credentials missing, rejected (HTTP 401/403), or
@@ -27,6 +31,7 @@ var helpTopics = []struct{ name, short, long string }{
     6  partial failure: a bulk command where some items failed (each is
        reported)
     7  rate limited by the provider after retries
+    8  cancelled: a confirmation was answered no; nothing was changed
   130  interrupted (Ctrl-C or SIGTERM) before the command finished
 
 With -o json an error is also printed to stderr as

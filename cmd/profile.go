@@ -10,7 +10,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
-	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // NewCmdProfile builds `hookctl profile`.
@@ -90,7 +89,7 @@ func newCmdProfileUse(f *Factory) *cobra.Command {
 				return err
 			}
 			if _, err := cfg.Resolve(args[0]); err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			cfg.CurrentProfile = args[0]
 			if err := cfg.Save(); err != nil {
@@ -123,7 +122,7 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			}
 			p, err := cfg.Resolve(name)
 			if err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			printer, err := f.Printer()
 			if err != nil {
@@ -168,7 +167,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			}
 			p, err := cfg.Resolve(args[0])
 			if err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			if err := confirm(f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
 				return err

@@ -47,6 +47,7 @@ func Main(args []string, io *output.IOStreams) int {
 
 // reportError prints err once (JSON with -o json) and returns its exit code.
 func reportError(f *Factory, err error) int {
+	err = networkError(f, err)
 	kind := webhook.KindOf(err)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")

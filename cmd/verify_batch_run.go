@@ -170,7 +170,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 	defer out.Flush()
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 2*maxVerifyBody)
-	n, total, failed := 0, 0, 0
+	n, total, failed, badInput := 0, 0, 0, 0
 	for sc.Scan() {
 		n++
 		line := bytes.TrimSpace(sc.Bytes())
@@ -193,7 +193,11 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 				bl.FailedStep = "input"
 			}
 		}
-		if !bl.Valid {
+		switch {
+		case bl.Valid:
+		case bl.FailedStep == "input":
+			badInput++ // not checked at all: no verdict on the delivery
+		default:
 			failed++
 		}
 		if printer.JQ != "" {
@@ -229,7 +233,14 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		return err
 	}
 	if failed > 0 {
-		return webhook.Errorf(webhook.KindVerify, "%d of %d deliveries failed verification", failed, total)
+		msg := fmt.Sprintf("%d of %d deliveries failed verification", failed, total)
+		if badInput > 0 {
+			msg += fmt.Sprintf("; %d could not be checked (input errors)", badInput)
+		}
+		return webhook.Errorf(webhook.KindVerify, "%s", msg)
+	}
+	if badInput > 0 {
+		return webhook.Errorf(webhook.KindUsage, "%d of %d entries could not be checked (input errors: see each line's error); the others are valid", badInput, total)
 	}
 	if !printer.Structured() {
 		notice(opts.F, "all %d deliveries valid", total)
