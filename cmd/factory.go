@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -66,8 +67,8 @@ var envBindings = map[string]string{
 }
 
 // NewFactory builds the default factory over real streams and env.
-func NewFactory(io *output.IOStreams, getenv func(string) string, version string) *Factory {
-	f := &Factory{IO: io, Getenv: getenv, Now: time.Now, Version: version}
+func NewFactory(ios *output.IOStreams, getenv func(string) string, version string) *Factory {
+	f := &Factory{IO: ios, Getenv: getenv, Now: time.Now, Version: version}
 	f.Config = sync.OnceValues(func() (*config.Config, error) {
 		path := f.Global.ConfigFile
 		if path == "" {
@@ -93,8 +94,12 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		}
 		// Webhook secrets go to the secret db in the state dir, sealed
 		// under a data key kept by the chosen backend.
+		var notice io.Writer = f.IO.ErrOut
+		if f.Global.Quiet {
+			notice = io.Discard
+		}
 		return credentials.Open(credentials.OpenOptions{
-			Storage: storage, FilePath: path, StateDir: config.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
+			Storage: storage, FilePath: path, StateDir: config.StateDir, Getenv: f.Getenv, Notice: notice,
 		})
 	})
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) { return f.NewHTTPClient(nil), nil })
