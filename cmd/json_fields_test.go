@@ -43,7 +43,7 @@ func TestJSONFields(t *testing.T) {
 		{[]string{"update", "-p", "s", id, "--name", "m"}, reg},
 		{[]string{"rotate-secret", "-p", "s", id, "--dry-run"}, rotation},
 		{[]string{"rotate-secret", "-p", "s", id}, rotation},
-		{[]string{"verify", "-p", "s", "--id", id, "--request-file", delivery}, verdict},
+		{[]string{"verify", "-p", "s", id, "--request-file", delivery}, verdict},
 		{[]string{"verify", "-p", "s", "--batch", batch}, "line error " + verdict},
 		{[]string{"events", "-p", "s"}, "name mandatory description source"},
 		{[]string{"secrets", "list", "-p", "s"}, "id at_provider current previous pending"},

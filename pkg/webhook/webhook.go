@@ -45,6 +45,9 @@ func (r *Registration) Normalize() {
 	if r.Extra == nil {
 		r.Extra = map[string]any{}
 	}
+	if !r.Active && r.Status == StatusOK {
+		r.Status = StatusInactive // one meaning of STATUS at every provider
+	}
 	for _, t := range []**time.Time{&r.SecretExpiresAt, &r.SecretRotatedAt, &r.CreatedAt, &r.UpdatedAt} {
 		if *t != nil {
 			u := (*t).UTC().Truncate(time.Second)
