@@ -125,6 +125,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "assume yes for confirmations")
 	pf.BoolVar(&g.InsecureStorage, "insecure-storage", false, "store credentials in a 0600 file instead of the OS keyring (also HOOKCTL_STORAGE=file)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("profile", completeProfiles(f))
 
 	root.AddGroup(&cobra.Group{ID: "webhooks", Title: "Webhook commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
 	for _, c := range []*cobra.Command{
