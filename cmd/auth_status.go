@@ -22,8 +22,8 @@ type authStatusRow struct {
 	Provider   string `json:"provider"`
 	Credential string `json:"credential"`
 	Source     string `json:"source"`
-	EnvVar     string `json:"env_var,omitempty"`
-	Error      string `json:"error,omitempty"`
+	EnvVar     string `json:"env_var"`
+	Error      string `json:"error"`
 }
 
 type authStatus struct {
@@ -33,7 +33,7 @@ type authStatus struct {
 	WebhookSecrets *credentials.SecretsLocation `json:"webhook_secrets"`
 	// Accepted is whether the provider accepted the credentials (null when not checked).
 	Accepted *bool  `json:"accepted"`
-	Message  string `json:"message,omitempty"`
+	Message  string `json:"message"`
 }
 
 func newCmdAuthStatus(f *Factory) *cobra.Command {
@@ -66,7 +66,7 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 		return err
 	}
 	st := authStatus{Credentials: []authStatusRow{}}
-	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}}
+	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}, Wrap: []string{"NOTE"}}
 	creds, credErr := f.Credentials()
 	present := map[string]bool{}
 	for _, cr := range spec.Credentials {

@@ -65,7 +65,7 @@ for scripts that must converge.`,
 type deleteRow struct {
 	ID     string `json:"id"`
 	Status string `json:"status"` // deleted, not_found, failed
-	Error  string `json:"error,omitempty"`
+	Error  string `json:"error"`
 }
 
 func runDelete(ctx context.Context, opts *DeleteOptions) error {
@@ -118,7 +118,7 @@ func runDelete(ctx context.Context, opts *DeleteOptions) error {
 		return firstErr // one id keeps its own error and exit code
 	}
 	if printer.Format != output.FormatTable || len(opts.IDs) > 1 {
-		t := &output.Table{Headers: []string{"ID", "STATUS", "ERROR"}}
+		t := &output.Table{Headers: []string{"ID", "STATUS", "ERROR"}, Wrap: []string{"ERROR"}}
 		for _, r := range rows {
 			t.AddRow(r.ID, r.Status, firstLine(r.Error))
 		}

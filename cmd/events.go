@@ -58,7 +58,7 @@ func runEvents(ctx context.Context, f *Factory) error {
 	}
 	notice(f, "source: %s", cat.About)
 	events := make([]webhook.EventType, 0, len(cat.Events))
-	t := &output.Table{Headers: []string{"EVENT", "MANDATORY", "DESCRIPTION"}}
+	t := &output.Table{Headers: []string{"EVENT", "MANDATORY", "DESCRIPTION"}, Wrap: []string{"DESCRIPTION"}}
 	for _, e := range cat.Events {
 		e.Source = cat.Source
 		events = append(events, e)
@@ -129,6 +129,16 @@ func checkEventNames(ctx context.Context, f *Factory, prov webhook.Provider, pro
 	}
 	if cat.Fallback != "" {
 		warnCode(f, "events_fallback", "%s", cat.Fallback)
+	}
+	if cat.Source == webhook.SourceLive {
+		// The provider's own list, read just now: it would refuse the
+		// name, so say so here, before anything is sent (issue 16 item 3).
+		var parts []string
+		for _, u := range unknown {
+			parts = append(parts, u.Name+suggestion(u))
+		}
+		return webhook.Invalid("%s: not in %s: %s", prov.Name(), cat.Name, strings.Join(parts, "; ")).WithHint(
+			"see `hookctl events -p %s` for the events %s offers", profile.Name, prov.Name())
 	}
 	if strict {
 		var parts []string

@@ -3,8 +3,8 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -35,6 +35,7 @@ type GlobalOptions struct {
 	InsecureStorage bool
 
 	profileFrom string // where Profile came from, for error messages
+	baseURLFrom string // where BaseURL came from ("" for the profile)
 }
 
 // Factory hands commands their dependencies lazily, so `hookctl --version`
@@ -53,6 +54,8 @@ type Factory struct {
 	// Provider resolves the selected profile and builds its provider client.
 	Provider func() (webhook.Provider, config.Profile, error)
 	Printer  func() (*output.Printer, error)
+
+	resolved config.Profile // the last profile Profile resolved, for error messages
 }
 
 // envBindings are the globals that env variables may set.
@@ -63,8 +66,8 @@ var envBindings = map[string]string{
 }
 
 // NewFactory builds the default factory over real streams and env.
-func NewFactory(io *output.IOStreams, getenv func(string) string, version string) *Factory {
-	f := &Factory{IO: io, Getenv: getenv, Now: time.Now, Version: version}
+func NewFactory(ios *output.IOStreams, getenv func(string) string, version string) *Factory {
+	f := &Factory{IO: ios, Getenv: getenv, Now: time.Now, Version: version}
 	f.Config = sync.OnceValues(func() (*config.Config, error) {
 		path := f.Global.ConfigFile
 		if path == "" {
@@ -90,8 +93,12 @@ func NewFactory(io *output.IOStreams, getenv func(string) string, version string
 		}
 		// Webhook secrets go to the secret db in the state dir, sealed
 		// under a data key kept by the chosen backend.
+		var notice io.Writer = f.IO.ErrOut
+		if f.Global.Quiet {
+			notice = io.Discard
+		}
 		return credentials.Open(credentials.OpenOptions{
-			Storage: storage, FilePath: path, StateDir: f.StateDir, Getenv: f.Getenv, Notice: f.IO.ErrOut,
+			Storage: storage, FilePath: path, StateDir: f.StateDir, Getenv: f.Getenv, Notice: notice,
 		})
 	})
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) { return f.NewHTTPClient(nil), nil })
@@ -153,7 +160,7 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 			WithHint("add one with `hookctl profile add NAME --provider P`, then pass -p NAME, set HOOKCTL_PROFILE, or run `hookctl profile use NAME`")
 	}
 	if err != nil {
-		return p, provider.Spec{}, &webhook.Error{Kind: webhook.KindUsage, Err: err}
+		return p, provider.Spec{}, profileError(err)
 	}
 	spec, err := providers.Lookup(p.Provider)
 	if err != nil {
@@ -162,6 +169,7 @@ func (f *Factory) Profile() (config.Profile, provider.Spec, error) {
 	if f.Global.BaseURL != "" {
 		p.BaseURL = f.Global.BaseURL
 	}
+	f.resolved = p
 	return p, spec, nil
 }
 
@@ -195,8 +203,8 @@ func (f *Factory) Deps(p config.Profile) (provider.Deps, error) {
 // resolveGlobals applies flag > env > default to the persistent flags:
 // a flag given on the command line wins, else its env variable when set
 // and not empty, else the flag's default. This is what a private viper
-// instance with BindPFlag and BindEnv did (reading the process
-// environment, as viper does), without viper on every start.
+// instance with BindPFlag and BindEnv did, without viper on every start,
+// and from the Factory's environment (tests give each run its own).
 func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	for key, env := range envBindings {
 		fl := flags.Lookup(key)
@@ -206,7 +214,7 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 		if fl.Changed {
 			continue
 		}
-		if v := os.Getenv(env); v != "" {
+		if v := f.Getenv(env); v != "" {
 			if err := fl.Value.Set(v); err != nil {
 				return err
 			}
@@ -215,6 +223,12 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	f.Global.profileFrom = envBindings["profile"]
 	if flags.Changed("profile") {
 		f.Global.profileFrom = "-p/--profile"
+	}
+	switch {
+	case flags.Changed("base-url"):
+		f.Global.baseURLFrom = "--base-url"
+	case f.Global.BaseURL != "":
+		f.Global.baseURLFrom = envBindings["base-url"]
 	}
 	if f.Getenv("NO_COLOR") != "" || f.Global.NoColor {
 		f.IO.SetColor(false)
@@ -229,4 +243,11 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	}
 	_, err := output.ParseFormat(f.Global.Output)
 	return err
+}
+
+// profileError is the error for a profile name the config does not hold:
+// exit 2 in every command, as for no profile or an invalid name (the
+// input names nothing; 5 is for what a provider does not have).
+func profileError(err error) error {
+	return (&webhook.Error{Kind: webhook.KindUsage, Err: err}).WithHint("`hookctl profile list` shows the profiles; `hookctl profile add NAME --provider P` adds one")
 }

@@ -16,9 +16,13 @@ var helpTopics = []struct{ name, short, long string }{
 	{"exit-codes", "Exit codes and what they mean", `hookctl exits with:
 
     0  ok
-    1  error (network, provider error, anything not below)
-    2  usage error, invalid input rejected before any request, or a feature
-       the provider does not support
+    1  error (network, provider error, anything not below); with -o json
+       the code says which: "network" when the provider could not be
+       reached (the message says where the URL came from), else "error"
+    2  usage error, invalid input rejected before any request (an unknown
+       profile, an event the provider's own list lacks, a key verify needs
+       but does not have, a --batch entry that could not be checked), or a
+       feature the provider does not support
     3  verification failed: bad signature, stale or future timestamp, digest
        mismatch
     4  not authenticated: credentials missing, rejected (HTTP 401/403), or
@@ -27,10 +31,27 @@ var helpTopics = []struct{ name, short, long string }{
     6  partial failure: a bulk command where some items failed (each is
        reported)
     7  rate limited by the provider after retries
+    9  cancelled: a confirmation was answered no; nothing was changed
   130  interrupted (Ctrl-C or SIGTERM) before the command finished
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
+	{"formatting", "How tables, JSON and YAML are shaped", `Tables (the default) are for people: aligned with headers on a terminal and
+fitted to its width (the widest column is cut with "…", prose wraps; COLUMNS
+sets the width); piped, plain tab-separated rows without headers, never cut.
+
+-o json, -o yaml and --jq are for programs, and follow one set of rules in
+every command:
+  - keys are snake_case, in the same order in JSON and YAML;
+  - every key a command documents is always there: a value hookctl does not
+    have is null (never "" and never a missing key);
+  - a list is [] when empty, never null; provider-only fields are an object
+    under "extra" ({} when none);
+  - times are RFC 3339 in UTC;
+  - a secret appears (as "secret") only with --show-secret.
+Commands that stream (verify --batch, verify listen) print one JSON object
+per line. Errors with -o json go to stderr as
+{"error":{"code":"...","message":"...","hint":...}} ('hookctl help exit-codes').`},
 	{"environment", "Environment variables hookctl reads", `HOOKCTL_PROFILE         profile to use (like -p)
 HOOKCTL_CONFIG          config file (like --config)
 HOOKCTL_BASE_URL        API base URL override (like --base-url)
@@ -42,6 +63,8 @@ Credentials (override the keyring; for CI):
 
 Other:
 NO_COLOR                disable colour
+COLUMNS                 width tables on a terminal are fitted to (default:
+                        the terminal's; piped output is never cut)
 XDG_CONFIG_HOME         config directory (default ~/.config)
 XDG_STATE_HOME          state directory: journals, locks, caches
                         (default ~/.local/state)`},

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +33,12 @@ provider's pages to the end.
 --limit N returns at most N. When it leaves registrations out, stderr says
 so ({"warning":{"code":"more_results",...}} with -o json); stdout stays a
 plain list (a JSON array), so a script that needs them all leaves --limit
-out.`,
+out.
+
+STATUS is the same at every provider: ok (deliveries flow), inactive
+(disabled, by you or by the provider after failed deliveries), penalty-box
+(parked by the provider after failures; retried later), secret-expired
+(the signing secret expired).`,
 		Example: `  # Every registration of the current profile, as a table
   $ hookctl list
 
@@ -45,6 +52,9 @@ out.`,
 			if opts.Limit < 0 {
 				return usageErrorf("--limit must be 0 or more")
 			}
+			if opts.Status != "" && !slices.Contains(webhook.Statuses, opts.Status) {
+				return usageErrorf("--status %q: use one of %s", opts.Status, strings.Join(webhook.Statuses, ", "))
+			}
 			if opts.All && opts.Limit > 0 {
 				return usageErrorf("--all lists every registration and --limit caps them: give one or the other")
 			}
@@ -57,7 +67,8 @@ out.`,
 	c.Flags().BoolVar(&opts.All, "all", false, "every registration (the default; for scripts that say so)")
 	c.Flags().IntVar(&opts.Limit, "limit", 0, "return at most `N` registrations; stderr says when more exist (0: all)")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "include secrets in the output")
-	c.Flags().StringVar(&opts.Status, "status", "", "only registrations with this status (e.g. penalty-box)")
+	c.Flags().StringVar(&opts.Status, "status", "", "only registrations with this `STATUS`: "+strings.Join(webhook.Statuses, ", "))
+	_ = c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(webhook.Statuses, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
 

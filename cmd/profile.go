@@ -3,13 +3,13 @@ package cmd
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
-	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // NewCmdProfile builds `hookctl profile`.
@@ -22,10 +22,27 @@ func NewCmdProfile(f *Factory) *cobra.Command {
 	return c
 }
 
-// profileView is the JSON form of a profile.
+// profileView is the JSON form of a profile: every key always there,
+// settings keyed in snake_case like every other JSON key (the config file
+// keeps the flag spelling, client-id, that 'profile add' takes).
 type profileView struct {
-	config.Profile
-	Current bool `json:"current"`
+	Name        string            `json:"name"`
+	Provider    string            `json:"provider"`
+	Region      string            `json:"region"`
+	Environment string            `json:"environment"`
+	BaseURL     string            `json:"base_url"`
+	TokenURL    string            `json:"token_url"`
+	Settings    map[string]string `json:"settings"`
+	Current     bool              `json:"current"`
+}
+
+func newProfileView(p config.Profile, current bool) profileView {
+	v := profileView{Name: p.Name, Provider: p.Provider, Region: p.Region, Environment: p.Environment,
+		BaseURL: p.BaseURL, TokenURL: p.TokenURL, Settings: map[string]string{}, Current: current}
+	for k, val := range p.Settings {
+		v.Settings[strings.ReplaceAll(k, "-", "_")] = val
+	}
+	return v
 }
 
 func newCmdProfileList(f *Factory) *cobra.Command {
@@ -48,7 +65,7 @@ func newCmdProfileList(f *Factory) *cobra.Command {
 			for _, n := range cfg.Names() {
 				p := cfg.Profiles[n]
 				cur := n == cfg.CurrentProfile
-				views = append(views, profileView{p, cur})
+				views = append(views, newProfileView(p, cur))
 				mark := ""
 				if cur {
 					mark = "*"
@@ -72,7 +89,7 @@ func newCmdProfileUse(f *Factory) *cobra.Command {
 				return err
 			}
 			if _, err := cfg.Resolve(args[0]); err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			cfg.CurrentProfile = args[0]
 			if err := cfg.Save(); err != nil {
@@ -105,29 +122,32 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			}
 			p, err := cfg.Resolve(name)
 			if err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			printer, err := f.Printer()
 			if err != nil {
 				return err
 			}
+			v := newProfileView(p, p.Name == cfg.CurrentProfile)
+			// The table shows the JSON's fields under the JSON's names.
 			t := &output.Table{Headers: []string{"FIELD", "VALUE"}}
-			t.AddRow("name", p.Name)
-			t.AddRow("provider", p.Provider)
-			for _, kv := range [][2]string{{"region", p.Region}, {"environment", p.Environment}, {"base-url", p.BaseURL}, {"token-url", p.TokenURL}} {
+			t.AddRow("name", v.Name)
+			t.AddRow("provider", v.Provider)
+			for _, kv := range [][2]string{{"region", v.Region}, {"environment", v.Environment}, {"base_url", v.BaseURL}, {"token_url", v.TokenURL}} {
 				if kv[1] != "" {
 					t.AddRow(kv[0], kv[1])
 				}
 			}
-			keys := make([]string, 0, len(p.Settings))
-			for k := range p.Settings {
+			keys := make([]string, 0, len(v.Settings))
+			for k := range v.Settings {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				t.AddRow(k, p.Settings[k])
+				t.AddRow("settings."+k, v.Settings[k])
 			}
-			return printer.Print(profileView{p, p.Name == cfg.CurrentProfile}, t)
+			t.AddRow("current", fmt.Sprint(v.Current))
+			return printer.Print(v, t)
 		},
 	}
 }
@@ -147,7 +167,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			}
 			p, err := cfg.Resolve(args[0])
 			if err != nil {
-				return &webhook.Error{Kind: webhook.KindNotFound, Err: err}
+				return profileError(err)
 			}
 			if err := confirm(f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
 				return err

@@ -21,6 +21,7 @@ type ProfileAddOptions struct {
 	Settings                                               map[string]*string // string fields
 	Bools                                                  map[string]*bool   // boolean fields
 	Use                                                    bool
+	Force                                                  bool
 }
 
 func newCmdProfileAdd(f *Factory) *cobra.Command {
@@ -46,6 +47,7 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 	fl.StringVar(&opts.BaseURL, "base-url", "", "API base URL (default: the provider's for the region/environment)")
 	fl.StringVar(&opts.TokenURL, "token-url", "", "OAuth token URL where the provider uses one")
 	fl.BoolVar(&opts.Use, "use", false, "make it the current profile")
+	fl.BoolVar(&opts.Force, "force", false, "replace a profile of the same name (asked on a terminal otherwise)")
 	opts.Settings, opts.Bools = map[string]*string{}, map[string]*bool{}
 	users := map[string][]string{}
 	fields := map[string]provider.Field{}
@@ -132,6 +134,15 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 	cfg, err := f.Config()
 	if err != nil {
 		return err
+	}
+	if old, exists := cfg.Profiles[p.Name]; exists && !opts.Force {
+		// Replacing a profile loses its settings: never by accident.
+		if !f.IO.CanPrompt() && !f.Global.Yes {
+			return usageErrorf("profile %s exists (provider %s); pass --force to replace it", p.Name, old.Provider)
+		}
+		if err := confirm(f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
+			return err
+		}
 	}
 	cfg.Profiles[p.Name] = p
 	if opts.Use || cfg.CurrentProfile == "" {

@@ -51,7 +51,7 @@ func confirm(f *Factory, question string) error {
 	case "y", "yes":
 		return nil
 	}
-	return webhook.Errorf(webhook.KindError, "cancelled")
+	return webhook.Errorf(webhook.KindCancelled, "cancelled: nothing was changed")
 }
 
 // readSecretPrompt reads a secret with echo off (terminal only).

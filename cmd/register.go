@@ -54,6 +54,9 @@ registered and hookctl exits 1 with the provider's answer.`,
 			if opts.URL == "" {
 				return usageErrorf("--url is required")
 			}
+			if err := activeFlags(c, &opts.Inactive); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -63,13 +66,33 @@ registered and hookctl exits 1 with the provider's answer.`,
 	c.Flags().StringVar(&opts.URL, "url", "", "endpoint URL that receives deliveries")
 	c.Flags().StringSliceVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable; see 'hookctl events')")
 	c.Flags().StringVar(&opts.Name, "name", "", "display name")
-	c.Flags().BoolVar(&opts.Inactive, "inactive", false, "create the registration disabled")
+	addActiveFlags(c, "create the registration enabled (the default)", "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
 	c.Flags().BoolVar(&opts.TestFirst, "test-first", false, "have the provider test the endpoint first; register nothing if it fails (solvimon)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
 	opts.Params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	return c
+}
+
+// addActiveFlags adds --active and --inactive, the pair register and
+// update both take (issue 16 item 2).
+func addActiveFlags(c *cobra.Command, active, inactive string) {
+	c.Flags().Bool("active", false, active)
+	c.Flags().Bool("inactive", false, inactive)
+}
+
+// activeFlags reads --active/--inactive: *inactive is true for
+// --inactive or --active=false. It reports whether either was given.
+func activeFlags(c *cobra.Command, inactive *bool) error {
+	fl := c.Flags()
+	a, _ := fl.GetBool("active")
+	i, _ := fl.GetBool("inactive")
+	if fl.Changed("active") && fl.Changed("inactive") {
+		return usageErrorf("give --active or --inactive, not both")
+	}
+	*inactive = (fl.Changed("inactive") && i) || (fl.Changed("active") && !a)
+	return nil
 }
 
 // addParamFlags adds every provider's register/update params as flags; each

@@ -47,6 +47,7 @@ func Main(args []string, io *output.IOStreams) int {
 
 // reportError prints err once (JSON with -o json) and returns its exit code.
 func reportError(f *Factory, err error) int {
+	err = networkError(f, err)
 	kind := webhook.KindOf(err)
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
@@ -124,6 +125,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	pf.BoolVarP(&g.Yes, "yes", "y", false, "assume yes for confirmations")
 	pf.BoolVar(&g.InsecureStorage, "insecure-storage", false, "store credentials in a 0600 file instead of the OS keyring (also HOOKCTL_STORAGE=file)")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = root.RegisterFlagCompletionFunc("profile", completeProfiles(f))
 
 	root.AddGroup(&cobra.Group{ID: "webhooks", Title: "Webhook commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
 	for _, c := range []*cobra.Command{

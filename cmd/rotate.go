@@ -233,13 +233,13 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 type rotateRow struct {
 	ID                  string `json:"id"`
 	Status              string `json:"status"`
-	Reason              string `json:"reason,omitempty"`
-	Plan                string `json:"plan,omitempty"`
-	OldSecretValidUntil string `json:"old_secret_valid_until,omitempty"`
-	OldSecretRevoked    bool   `json:"old_secret_revoked,omitempty"`
-	Recovered           bool   `json:"recovered,omitempty"`
+	Reason              string `json:"reason"`
+	Plan                string `json:"plan"`
+	OldSecretValidUntil string `json:"old_secret_valid_until"`
+	OldSecretRevoked    bool   `json:"old_secret_revoked"`
+	Recovered           bool   `json:"recovered"`
 	Secret              string `json:"secret,omitempty"`
-	Error               string `json:"error,omitempty"`
+	Error               string `json:"error"`
 }
 
 func rotateRows(rep *rotation.Report) []rotateRow {
@@ -253,7 +253,13 @@ func rotateRows(rep *rotation.Report) []rotateRow {
 }
 
 func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
-	t := &output.Table{Headers: []string{"ID", "STATUS", "OLD SECRET", "REASON", "ERROR"}}
+	// A dry run's third column is what would happen to the old secret;
+	// a real run's is what did.
+	third := "OLD SECRET"
+	if rep.DryRun {
+		third = "PLAN"
+	}
+	t := &output.Table{Headers: []string{"ID", "STATUS", third, "REASON", "ERROR"}, Wrap: []string{"REASON", "ERROR"}}
 	if showSecret {
 		t.Headers = append(t.Headers, "SECRET")
 	}

@@ -37,24 +37,33 @@ func NewCmdUpdate(f *Factory, runF func(*UpdateOptions) error) *cobra.Command {
 		Long: `Change a registration's URL, events, name or active state. Only what you pass
 changes; --add-event and --remove-event edit the current event list. Event
 names given are checked as 'hookctl register' checks them.`,
-		Example: `  $ hookctl update wh_123 --url https://hooks.example.com/v2
-  $ hookctl update wh_123 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
-  $ hookctl update wh_123 --active=false
+		Example: `  # Solvimon: a new URL, then one more event and one fewer
+  $ hookctl update whk_3354cb22cdfe209a3847 --url https://hooks.example.com/v2
+  $ hookctl update whk_3354cb22cdfe209a3847 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
+
+  # PwC: pause deliveries, and resume them
+  $ hookctl update -p pwc 818631fb-948c-4c2a-88c5-a83a661baa4e --inactive
+  $ hookctl update -p pwc 818631fb-948c-4c2a-88c5-a83a661baa4e --active
 
   # PwC: a subscription whose secret hookctl does not hold
-  $ vault kv get -field=secret secret/hooks/5f0c | hookctl update 5f0c... --url https://hooks.example.com/v2 --current-secret-file -`,
+  $ vault kv get -field=secret secret/hooks/818631fb | hookctl update -p pwc 818631fb-948c-4c2a-88c5-a83a661baa4e --url https://hooks.example.com/v2 --current-secret-file -`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ID = args[0]
 			fl := c.Flags()
-			opts.setURL, opts.setName, opts.setEvents, opts.setActive = fl.Changed("url"), fl.Changed("name"), fl.Changed("event"), fl.Changed("active")
+			opts.setURL, opts.setName, opts.setEvents, opts.setActive = fl.Changed("url"), fl.Changed("name"), fl.Changed("event"), fl.Changed("active") || fl.Changed("inactive")
+			var inactive bool
+			if err := activeFlags(c, &inactive); err != nil {
+				return err
+			}
+			opts.Active = !inactive
 			opts.Params = setParams(c, params)
 			if opts.setEvents && (len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0) {
 				return usageErrorf("--event replaces the list; don't combine it with --add-event or --remove-event")
 			}
 			if !opts.setURL && !opts.setName && !opts.setEvents && !opts.setActive && len(opts.AddEvents)+len(opts.RemoveEvents)+len(opts.Params) == 0 {
-				return usageErrorf("nothing to update: pass --url, --event, --add-event, --remove-event, --name, --active or a provider flag")
+				return usageErrorf("nothing to update: pass --url, --event, --add-event, --remove-event, --name, --active, --inactive or a provider flag")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -68,7 +77,7 @@ names given are checked as 'hookctl register' checks them.`,
 	fl.StringSliceVarP(&opts.Events, "event", "e", nil, "replace the event list (repeatable)")
 	fl.StringSliceVar(&opts.AddEvents, "add-event", nil, "add an event (repeatable)")
 	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
-	fl.BoolVar(&opts.Active, "active", true, "enable or disable deliveries (--active=false)")
+	addActiveFlags(c, "enable deliveries", "disable deliveries (--active=false says the same)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
 	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
 	params = addParamFlags(c)

@@ -43,7 +43,7 @@ type VerifyOptions struct {
 func NewCmdVerify(f *Factory, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{F: f}
 	c := &cobra.Command{
-		Use:   "verify [flags]",
+		Use:   "verify [<id>] [flags]",
 		Short: "Verify the signature of a captured webhook delivery",
 		Long: `Verify a captured delivery offline and explain each step: headers found,
 timestamp skew, digest, each signature tried and with which key.
@@ -62,8 +62,8 @@ unless --scheme is given. A request line without scheme and host
 ("POST /hook HTTP/1.1") is taken as http when its Host is a loopback
 address (a local receiver) and https otherwise; --target-uri-scheme says
 which, for signatures that cover the target URI (OffBlocks). Keys come from the profile's stored secrets
-(-p P --id ID: current, and previous while the provider still signs with
-it), or from --secret-file, --secret-env or --public-key-file; never from a
+(-p P ID: current, and previous while the provider still signs with
+it; --id ID says the same), or from --secret-file, --secret-env or --public-key-file; never from a
 command-line argument. OffBlocks has a verification key instead: when a
 delivery names a keyid the profile has not stored, it is fetched once,
 stored, and the steps say so.
@@ -71,7 +71,7 @@ stored, and the steps say so.
 Exit status 0 when valid (with --batch: every entry), 3 when the signature,
 timestamp or digest fails or a delivery is a replay.`,
 		Example: `  # A delivery captured as a raw HTTP request, keys from the profile
-  $ hookctl verify -p billing --id wh_123 --request-file delivery.http
+  $ hookctl verify -p billing whk_3354cb22cdfe209a3847 --request-file delivery.http
 
   # Body and headers, secret from the environment
   $ hookctl verify --body-file body.json --header 'X-PAYLOAD-SIGNATURE-TIMESTAMP: 2026-01-02T03:04:05Z' \
@@ -82,8 +82,15 @@ timestamp or digest fails or a delivery is a replay.`,
 
   # Many deliveries, one JSON result per line
   $ hookctl verify --batch deliveries.jsonl --secret-env WEBHOOK_SECRET -o json`,
-		Args: exactArgs(0, "no arguments"),
-		RunE: func(c *cobra.Command, _ []string) error {
+		Args:              verifyArgs,
+		ValidArgsFunction: completeIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if opts.ID != "" && opts.ID != args[0] {
+					return usageErrorf("the registration id is given twice (%s and --id %s): give it once", args[0], opts.ID)
+				}
+				opts.ID = args[0]
+			}
 			inputs := 0
 			for _, s := range []string{opts.RequestFile, opts.BodyFile, opts.HARFile, opts.BatchFile} {
 				if s != "" {
@@ -135,6 +142,15 @@ timestamp or digest fails or a delivery is a replay.`,
 	return c
 }
 
+// verifyArgs takes at most one registration id, like every command that
+// names a registration (issue 16 item 2).
+func verifyArgs(c *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return usageErrorf("expected at most one registration id, got %d arguments", len(args))
+	}
+	return nil
+}
+
 // checkKeySource requires exactly one key source.
 func checkKeySource(opts *VerifyOptions) error {
 	n := 0
@@ -144,7 +160,7 @@ func checkKeySource(opts *VerifyOptions) error {
 		}
 	}
 	if n != 1 {
-		return usageErrorf("give exactly one key source: --id (with -p), --secret-file, --secret-env or --public-key-file")
+		return usageErrorf("give exactly one key source: a registration id (with -p), --secret-file, --secret-env or --public-key-file")
 	}
 	return nil
 }
@@ -153,7 +169,7 @@ func checkKeySource(opts *VerifyOptions) error {
 // listen share.
 func addKeyFlags(c *cobra.Command, opts *VerifyOptions) {
 	fl := c.Flags()
-	fl.StringVar(&opts.ID, "id", "", "registration whose stored secrets to use (with -p)")
+	fl.StringVar(&opts.ID, "id", "", "registration whose stored secrets to use (with -p; verify also takes it as its argument)")
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature scheme: "+strings.Join(schemeNames(), ", ")+" (default: detected)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "file holding the webhook secret")
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret")
@@ -211,7 +227,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	t := &output.Table{Headers: []string{"STEP", "OK", "DETAIL"}}
+	t := &output.Table{Headers: []string{"STEP", "OK", "DETAIL"}, Wrap: []string{"DETAIL"}}
 	for _, s := range res.Steps {
 		mark := "ok"
 		if !s.OK {

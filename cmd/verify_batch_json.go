@@ -8,7 +8,7 @@ import (
 )
 
 // appendBatchLine appends bl as `verify --batch -o json` prints it: the
-// bytes json.Encoder with SetEscapeHTML(false) writes for a batchLine,
+// bytes output.WriteJSONLine writes for a batchLine ("" as null),
 // newline included, without reflection. TestAppendBatchLine holds the two
 // equal, and fails when batchLine, signature.Result or signature.Step gain
 // a field this function does not write.
@@ -18,27 +18,30 @@ import (
 func appendBatchLine(dst []byte, bl *batchLine) []byte {
 	dst = append(dst, `{"line":`...)
 	dst = strconv.AppendInt(dst, int64(bl.Line), 10)
-	if bl.Error != "" {
-		dst = append(dst, `,"error":`...)
-		dst = appendJSONString(dst, bl.Error)
-	}
+	dst = append(dst, `,"error":`...)
+	dst = appendJSONText(dst, bl.Error)
 	dst = append(dst, `,"valid":`...)
 	dst = strconv.AppendBool(dst, bl.Valid)
 	dst = append(dst, `,"scheme":`...)
-	dst = appendJSONString(dst, bl.Scheme)
+	dst = appendJSONText(dst, bl.Scheme)
 	dst = append(dst, `,"key":`...)
-	dst = appendJSONString(dst, bl.Key)
+	dst = appendJSONText(dst, bl.Key)
 	dst = append(dst, `,"steps":`...)
 	dst = appendSteps(dst, bl.Steps)
-	if bl.FailedStep != "" {
-		dst = append(dst, `,"failed_step":`...)
-		dst = appendJSONString(dst, bl.FailedStep)
-	}
-	if bl.ID != "" {
-		dst = append(dst, `,"id":`...)
-		dst = appendJSONString(dst, bl.ID)
-	}
+	dst = append(dst, `,"failed_step":`...)
+	dst = appendJSONText(dst, bl.FailedStep)
+	dst = append(dst, `,"id":`...)
+	dst = appendJSONText(dst, bl.ID)
 	return append(dst, "}\n"...)
+}
+
+// appendJSONText is appendJSONString, with "" written as null: the rule
+// every structured output follows (`hookctl help formatting`).
+func appendJSONText(dst []byte, s string) []byte {
+	if s == "" {
+		return append(dst, "null"...)
+	}
+	return appendJSONString(dst, s)
 }
 
 func appendSteps(dst []byte, steps []signature.Step) []byte {
@@ -51,11 +54,11 @@ func appendSteps(dst []byte, steps []signature.Step) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"name":`...)
-		dst = appendJSONString(dst, s.Name)
+		dst = appendJSONText(dst, s.Name)
 		dst = append(dst, `,"ok":`...)
 		dst = strconv.AppendBool(dst, s.OK)
 		dst = append(dst, `,"detail":`...)
-		dst = appendJSONString(dst, s.Detail)
+		dst = appendJSONText(dst, s.Detail)
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
@@ -65,7 +68,7 @@ const lowerHex = "0123456789abcdef"
 
 // appendJSONString appends s quoted as encoding/json does with HTML
 // escaping off: short escapes for \ " \b \f \n \r \t, \u00XX for other
-// control characters, \ufffd for each invalid UTF-8 byte, and U+2028 and
+// control characters, U+FFFD (raw) for each invalid UTF-8 byte, and U+2028 and
 // U+2029 escaped.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
@@ -100,7 +103,7 @@ func appendJSONString(dst []byte, s string) []byte {
 		c, size := utf8.DecodeRuneInString(s[i:])
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
+			dst = append(dst, "\uFFFD"...) // the character itself, as output.WriteJSONLine writes it
 			i += size
 			start = i
 			continue

@@ -2,11 +2,11 @@ package cmd
 
 import (
 	"bytes"
-	"encoding/json"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 
+	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 
@@ -60,10 +60,10 @@ func TestAppendBatchLine(t *testing.T) {
 		lines = append(lines, bl)
 	}
 	for _, bl := range lines {
+		// What every other command's JSON goes through (key order, HTML
+		// left alone, "" as null).
 		var want bytes.Buffer
-		enc := json.NewEncoder(&want)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(bl); err != nil {
+		if err := output.WriteJSONLine(&want, bl); err != nil {
 			t.Fatal(err)
 		}
 		if got := appendBatchLine(nil, &bl); !bytes.Equal(got, want.Bytes()) {

@@ -66,7 +66,7 @@ func (h batchHeaders) header() http.Header {
 // batchLine is one result of `verify --batch -o json`.
 type batchLine struct {
 	Line  int    `json:"line"`
-	Error string `json:"error,omitempty"`
+	Error string `json:"error"`
 	signature.Result
 }
 
@@ -180,7 +180,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 	var enc []byte // one JSON result line
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), 2*maxVerifyBody)
-	n, total, failed := 0, 0, 0
+	n, total, failed, badInput := 0, 0, 0, 0
 	for sc.Scan() {
 		n++
 		line := bytes.TrimSpace(sc.Bytes())
@@ -190,6 +190,9 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		total++
 		res, err := bv.check(line)
 		bl := batchLine{Line: n, Result: res}
+		if bl.Steps == nil {
+			bl.Steps = []signature.Step{} // an entry that never reached a check
+		}
 		if err != nil {
 			var we *webhook.Error
 			if errors.As(err, &we) && (we.Kind == webhook.KindAuth || we.Kind == webhook.KindNotFound) {
@@ -200,7 +203,11 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 				bl.FailedStep = "input"
 			}
 		}
-		if !bl.Valid {
+		switch {
+		case bl.Valid:
+		case bl.FailedStep == "input":
+			badInput++ // not checked at all: no verdict on the delivery
+		default:
 			failed++
 		}
 		if printer.JQ != "" {
@@ -237,7 +244,14 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		return err
 	}
 	if failed > 0 {
-		return webhook.Errorf(webhook.KindVerify, "%d of %d deliveries failed verification", failed, total)
+		msg := fmt.Sprintf("%d of %d deliveries failed verification", failed, total)
+		if badInput > 0 {
+			msg += fmt.Sprintf("; %d could not be checked (input errors)", badInput)
+		}
+		return webhook.Errorf(webhook.KindVerify, "%s", msg)
+	}
+	if badInput > 0 {
+		return webhook.Errorf(webhook.KindUsage, "%d of %d entries could not be checked (input errors: see each line's error); the others are valid", badInput, total)
 	}
 	if !printer.Structured() {
 		notice(opts.F, "all %d deliveries valid", total)

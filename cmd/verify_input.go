@@ -130,8 +130,10 @@ func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, stri
 		keys = append(keys, signature.Key{Name: "previous", Secret: []byte(ws.Previous.Value), ValidUntil: ws.Previous.ValidUntil})
 	}
 	if len(keys) == 0 {
-		return nil, "", webhook.Errorf(webhook.KindAuth, "no stored secret for %s in profile %s", opts.ID, profile.Name).
-			WithHint("secrets are stored by `hookctl register` and `hookctl rotate-secret`; or pass --secret-file / --secret-env")
+		// Input the command lacks, not a credential the provider refused:
+		// exit 2, and in a batch an input error of that entry alone.
+		return nil, "", webhook.Errorf(webhook.KindUsage, "no stored secret for %s in profile %s", opts.ID, profile.Name).
+			WithHint("secrets are stored by `hookctl register` and `hookctl rotate-secret`; `hookctl secrets set` adopts a known one; or pass --secret-file / --secret-env")
 	}
 	return keys, spec.Scheme, nil
 }

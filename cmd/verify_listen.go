@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -209,13 +208,12 @@ func printDelivery(f *Factory, printer *output.Printer, d verify.Delivery) {
 		return
 	}
 	if printer.Structured() {
-		b, _ := json.Marshal(d)
-		out.Write(append(b, '\n'))
+		_ = output.WriteJSONLine(out, d)
 		return
 	}
 	fwd := "-"
-	if d.ForwardStatus != 0 {
-		fwd = strconv.Itoa(d.ForwardStatus)
+	if d.ForwardStatus != nil {
+		fwd = strconv.Itoa(*d.ForwardStatus)
 	} else if d.ForwardError != "" {
 		fwd = "error: " + d.ForwardError
 	}

@@ -270,7 +270,7 @@ func TestVerifyListenHungForwardTarget(t *testing.T) {
 	}
 	wg.Wait()
 	l.wait(t)
-	if c := strings.Count(l.out.String(), `"status":504,"forward_error":"`); c != 2 {
+	if c := strings.Count(l.out.String(), `"status":504,"forward_status":null,"forward_error":"`); c != 2 {
 		t.Errorf("want two 504 lines with a forward error:\n%s", l.out.String())
 	}
 }

@@ -341,6 +341,10 @@ func TestVerifyBatch(t *testing.T) {
 		{"one tampered, one malformed", append(append([]string{}, valid...),
 			batchLineOf(t, map[string]any{"headers": hub.Header, "body": `{"a":2}`}), `{"request": 1}`),
 			[]bool{true, true, true, false, false}, webhook.KindVerify},
+		// An entry that could not be checked is an input error, exit 2,
+		// not a verification failure (issue 16 item 3).
+		{"one malformed", append(append([]string{}, valid...), `{"request": 1}`),
+			[]bool{true, true, true, false}, webhook.KindUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -364,6 +368,24 @@ func TestVerifyBatch(t *testing.T) {
 				t.Error("more results than entries")
 			}
 		})
+	}
+}
+
+// TestVerifyBatchNoKey: a batch entry with no key (no "id", no key flag)
+// is an input error of that entry, exit 2, its step "input" and its steps
+// [] rather than null (issue 16 items 3 and 4).
+func TestVerifyBatchNoKey(t *testing.T) {
+	t.Parallel()
+	cli := NewCLI(t)
+	hub := signedRequest(t, signature.HubSignature{}, testSecret, `{"a":1}`)
+	var out bytes.Buffer
+	err := cli.Exec(context.Background(), batchLineOf(t, map[string]any{"request": rawHTTP(hub)})+"\n", &out, io.Discard,
+		"verify", "--batch", "-", "-o", "json")
+	if webhook.KindOf(err) != webhook.KindUsage {
+		t.Errorf("err = %v (kind %v), want a usage error", err, webhook.KindOf(err))
+	}
+	if got := out.String(); !strings.Contains(got, `"failed_step":"input"`) || !strings.Contains(got, `"steps":[]`) || !strings.Contains(got, "no key for this entry") {
+		t.Errorf("line: %s", got)
 	}
 }
 

@@ -10,8 +10,8 @@ import (
 // versionInfo is `hookctl version -o json`.
 type versionInfo struct {
 	Version string `json:"version"`
-	Commit  string `json:"commit,omitempty"`
-	Date    string `json:"date,omitempty"`
+	Commit  string `json:"commit"`
+	Date    string `json:"date"`
 	Go      string `json:"go"`
 	OS      string `json:"os"`
 	Arch    string `json:"arch"`

@@ -129,6 +129,10 @@ func (c *Config) Names() []string {
 // ErrNoProfile means no profile was selected and none is current.
 var ErrNoProfile = errors.New("no profile selected")
 
+// ErrUnknownProfile is wrapped by Resolve's error for a name the config
+// does not hold.
+var ErrUnknownProfile = errors.New("profile not found")
+
 // Resolve picks the profile: the explicit name (flag or HOOKCTL_PROFILE), else
 // the current one, else the only one.
 func (c *Config) Resolve(name string) (Profile, error) {
@@ -147,7 +151,7 @@ func (c *Config) Resolve(name string) (Profile, error) {
 		if len(c.Profiles) > 0 {
 			known = strings.Join(c.Names(), ", ")
 		}
-		return Profile{}, fmt.Errorf("profile %q not found (known: %s)", name, known)
+		return Profile{}, fmt.Errorf("profile %q not found (known: %s)%w", name, known, quiet{ErrUnknownProfile})
 	}
 	p.Name = name
 	return p, nil
@@ -189,3 +193,9 @@ func ValidName(name string) error {
 	}
 	return errors.New(msg)
 }
+
+// quiet wraps an error for errors.Is without adding to the message.
+type quiet struct{ err error }
+
+func (q quiet) Error() string { return "" }
+func (q quiet) Unwrap() error { return q.err }

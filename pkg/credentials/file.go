@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/hookctl/hookctl/internal/fsafe"
 )
@@ -23,6 +24,17 @@ import (
 // data file's inode changes with every rename.
 type File struct {
 	path string
+	// announce, when set, is called once, at the first read or write, so
+	// the plain file is announced only by a command that uses it, with
+	// the right verb.
+	announce func(write bool)
+	once     sync.Once
+}
+
+func (f *File) touch(write bool) {
+	if f.announce != nil {
+		f.once.Do(func() { f.announce(write) })
+	}
 }
 
 // NewFile returns the file backend over path. Nothing is created until the
@@ -105,6 +117,7 @@ func (f *File) DeleteKeys(keys []string) error {
 }
 
 func (f *File) read() (map[string]string, error) {
+	f.touch(false)
 	m := map[string]string{}
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -144,6 +157,7 @@ func (f *File) UpdateValue(key string, fn func(old string, found bool) (string, 
 }
 
 func (f *File) update(fn func(map[string]string) bool) error {
+	f.touch(true)
 	dir := filepath.Dir(f.path)
 	// 0700: the directory listing alone says which profiles have secrets.
 	// An existing directory is left as it is: it may be shared (e.g. /tmp).

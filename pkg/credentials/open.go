@@ -37,8 +37,10 @@ type OpenOptions struct {
 	Timeout time.Duration
 	// Getenv resolves env overrides; nil means os.Getenv.
 	Getenv func(string) string
-	// Notice receives the one-line announcement of the plain file; nil
-	// means os.Stderr, because that choice must never be silent.
+	// Notice receives the one-line announcement of the plain file, made
+	// at its first use ("using" for a read, "storing" for a write); nil
+	// means os.Stderr, because that choice must never be silent unless
+	// the user asks (hookctl -q passes io.Discard).
 	Notice io.Writer
 }
 
@@ -80,8 +82,15 @@ func openBackend(opts OpenOptions) (*Store, error) {
 		if w == nil {
 			w = os.Stderr
 		}
-		fmt.Fprintf(w, "hookctl: storing secrets in the plain file %s (0600, not the OS keyring; webhook secrets are sealed beside it, under a key kept in that file)\n", opts.FilePath)
-		return New(NewFile(opts.FilePath), opts.Getenv), nil
+		file := NewFile(opts.FilePath)
+		file.announce = func(write bool) {
+			verb := "using"
+			if write {
+				verb = "storing"
+			}
+			fmt.Fprintf(w, "hookctl: %s secrets in the plain file %s (0600, not the OS keyring; webhook secrets are sealed beside it, under a key kept in that file)\n", verb, opts.FilePath)
+		}
+		return New(file, opts.Getenv), nil
 	default:
 		return nil, webhook.Invalid("unknown credential storage %q (HOOKCTL_STORAGE): want %q or %q", opts.Storage, StorageKeyring, StorageFile)
 	}

@@ -50,18 +50,38 @@ func TestOpenFileAnnounces(t *testing.T) {
 	if f, ok := s.Backend().(*File); !ok || f.Path() != path || s.Source() != SourceFile {
 		t.Fatalf("backend %T, source %s", s.Backend(), s.Source())
 	}
-	if got := notice.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") ||
-		!strings.Contains(got, path) || !strings.Contains(got, "plain file") {
-		t.Fatalf("notice %q, want one line naming the plain file", got)
+	if notice.Len() != 0 {
+		t.Fatalf("announced before any use: %q", notice.String())
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("Open created the file")
 	}
+	// The first use announces the file, once, "storing" for a write
+	// (issue 16 item 6).
 	if err := s.Set("p", "api-key", "v"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.Get("p", "api-key"); err != nil {
+		t.Fatal(err)
+	}
+	if got := notice.String(); strings.Count(got, "\n") != 1 || !strings.HasSuffix(got, "\n") ||
+		!strings.Contains(got, path) || !strings.Contains(got, "storing secrets in the plain file") {
+		t.Fatalf("notice %q, want one line storing in the plain file", got)
+	}
 	if v, err := NewFile(path).Get("p/api-key"); err != nil || v != "v" {
 		t.Fatalf("file holds %q, %v", v, err)
+	}
+	// A command that only reads says "using".
+	notice.Reset()
+	s, err = Open(OpenOptions{Storage: "file", FilePath: path, Notice: &notice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get("p", "api-key"); err != nil {
+		t.Fatal(err)
+	}
+	if got := notice.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "using secrets in the plain file") {
+		t.Fatalf("notice of a read %q", got)
 	}
 }
 
@@ -73,7 +93,10 @@ func TestOpenFileNoticeDefaultsToStderr(t *testing.T) {
 	}
 	old := os.Stderr
 	os.Stderr = w
-	_, err = Open(OpenOptions{Storage: "file", FilePath: "/nonexistent/creds.json"})
+	s, err := Open(OpenOptions{Storage: "file", FilePath: "/nonexistent/creds.json"})
+	if err == nil {
+		_, _ = s.Backend().Get("p/x")
+	}
 	os.Stderr = old
 	w.Close()
 	out, _ := io.ReadAll(r)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,6 +24,8 @@ type IOStreams struct {
 
 	stdinTTY, stdoutTTY, stderrTTY bool
 	color                          bool
+	// width is the terminal's width in columns, 0 when unknown.
+	width int
 }
 
 // System returns the real streams. Colour is on only when stdout is a
@@ -33,8 +36,34 @@ func System() *IOStreams {
 	s.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	s.color = s.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	if s.stdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			s.width = w
+		}
+	}
+	// COLUMNS, as shells export it, wins: it is also how tests and
+	// `COLUMNS=200 hookctl list` ask for another width.
+	if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+		s.width = w
+	}
 	return s
 }
+
+// TerminalWidth is the width tables on stdout are fitted to: the
+// terminal's (or COLUMNS), 80 when a terminal does not say, 0 (no limit)
+// when stdout is not a terminal.
+func (s *IOStreams) TerminalWidth() int {
+	switch {
+	case !s.stdoutTTY:
+		return 0
+	case s.width > 0:
+		return s.width
+	}
+	return 80
+}
+
+// SetTerminalWidth sets the width tables are fitted to (tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // Test returns in-memory streams (not terminals) for tests.
 func Test() (s *IOStreams, in, out, errOut *bytes.Buffer) {

@@ -247,10 +247,10 @@ func TestRegistrationsHideSecrets(t *testing.T) {
 		if shown.Secret != "" || strings.Contains(buf.String(), reg.Secret[5:20]) {
 			t.Errorf("Detail without --show-secret shows the secret:\n%s", buf.String())
 		}
-		if !strings.Contains(buf.String(), "secret=whsec…LaSw\n") || !strings.Contains(buf.String(), "secret expires=2026-03-01T12:00:00Z\n") {
+		if !strings.Contains(buf.String(), "secret_masked=whsec…LaSw\n") || !strings.Contains(buf.String(), "secret_expires_at=2026-03-01T12:00:00Z\n") {
 			t.Errorf("Detail rows:\n%s", buf.String())
 		}
-		if _, tb := Detail(r, true, tc.stored); !slices.ContainsFunc(tb.Rows, func(row []string) bool { return row[0] == "secret" && row[1] == reg.Secret }) {
+		if v, tb := Detail(r, true, tc.stored); v.Secret != reg.Secret || !slices.ContainsFunc(tb.Rows, func(row []string) bool { return row[0] == "secret" && row[1] == reg.Secret }) {
 			t.Errorf("Detail with --show-secret: %v", tb.Rows)
 		}
 	}
@@ -264,10 +264,40 @@ func TestErrorJSONShape(t *testing.T) {
 	if err := WriteJSON(&b, e); err != nil {
 		t.Fatal(err)
 	}
-	if want := "{\n  \"error\": {\n    \"code\": \"not_found\",\n    \"message\": \"gone\"\n  }\n}\n"; b.String() != want {
+	if want := "{\n  \"error\": {\n    \"code\": \"not_found\",\n    \"message\": \"gone\",\n    \"hint\": null\n  }\n}\n"; b.String() != want {
 		t.Errorf("%q, want %q", b.String(), want)
 	}
 	if err := WriteJSON(&b, func() {}); err == nil {
 		t.Errorf("an unencodable value: %v", err)
+	}
+}
+
+// TestStructuredOneShape (issue 16 item 4): YAML lists keys in the order
+// JSON does (the struct's), and an empty value is null in JSON, YAML and
+// --jq alike, never "".
+func TestStructuredOneShape(t *testing.T) {
+	type row struct {
+		Zeta  string   `json:"zeta"`
+		Alpha string   `json:"alpha"`
+		List  []string `json:"list"`
+		Mid   int      `json:"mid"`
+	}
+	data := []row{{Zeta: "z", List: []string{}, Mid: 1}}
+	for _, tc := range []struct {
+		format Format
+		jq     string
+		want   string
+	}{
+		{FormatJSON, "", "[\n  {\n    \"zeta\": \"z\",\n    \"alpha\": null,\n    \"list\": [],\n    \"mid\": 1\n  }\n]\n"},
+		{FormatYAML, "", "- zeta: z\n  alpha: null\n  list: []\n  mid: 1\n"},
+		{FormatJSON, ".[0].alpha", "null\n"},
+	} {
+		io, _, out, _ := Test()
+		if err := (&Printer{IO: io, Format: tc.format, JQ: tc.jq}).Print(data, nil); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != tc.want {
+			t.Errorf("%s %q:\n%q\nwant\n%q", tc.format, tc.jq, out.String(), tc.want)
+		}
 	}
 }

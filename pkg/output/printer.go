@@ -11,7 +11,6 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -43,6 +42,10 @@ func ParseFormat(s string) (Format, error) {
 type Table struct {
 	Headers []string
 	Rows    [][]string
+	// Wrap names the columns (by header) whose cells wrap onto more lines,
+	// rather than being truncated, when the table is too wide for the
+	// terminal: prose such as notes, which is no use cut short.
+	Wrap []string
 }
 
 // AddRow appends a row.
@@ -75,63 +78,20 @@ func (p *Printer) Print(data any, table *Table) error {
 	return p.PrintTable(table)
 }
 
-// WriteJSON writes indented JSON with a trailing newline, HTML left alone.
+// WriteJSON writes indented JSON with a trailing newline, HTML left alone,
+// keys in the struct's order and "" as null (see plain.go).
 func WriteJSON(w io.Writer, v any) error {
+	o, err := ordered(v)
+	if err != nil {
+		return err
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return enc.Encode(o)
 }
 
-// toPlain turns our structs into the generic JSON value gojq and YAML see,
-// so both honour the json tags (and null/[] exactly as JSON does).
-func toPlain(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return normaliseNumbers(out), nil
-}
-
-// normaliseNumbers converts json.Number into int or float64 for gojq/yaml.
-func normaliseNumbers(v any) any {
-	switch t := v.(type) {
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return int(i)
-		}
-		f, _ := t.Float64()
-		return f
-	case map[string]any:
-		for k, x := range t {
-			t[k] = normaliseNumbers(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = normaliseNumbers(x)
-		}
-	}
-	return v
-}
-
-func (p *Printer) printYAML(data any) error {
-	plain, err := toPlain(data)
-	if err != nil {
-		return err
-	}
-	enc := yaml.NewEncoder(p.IO.Out)
-	enc.SetIndent(2)
-	if err := enc.Encode(plain); err != nil {
-		return err
-	}
-	return enc.Close()
-}
+func (p *Printer) printYAML(data any) error { return writeYAML(p.IO.Out, data) }
 
 // CompileJQ parses a --jq expression early so a typo is a usage error
 // before any request is sent.
@@ -154,11 +114,11 @@ func (p *Printer) printJQ(data any) error {
 	if err != nil {
 		return err
 	}
-	plain, err := toPlain(data)
+	o, err := ordered(data)
 	if err != nil {
 		return err
 	}
-	iter := code.Run(plain)
+	iter := code.Run(generic(o))
 	for {
 		v, ok := iter.Next()
 		if !ok {
@@ -183,7 +143,9 @@ func (p *Printer) printJQ(data any) error {
 }
 
 // PrintTable renders a table: aligned with headers on a terminal, plain
-// tab-separated rows without headers when piped. Cells are sanitised.
+// tab-separated rows without headers when piped. Cells are sanitised. On a
+// terminal the table is fitted to its width (see fitTable); piped rows are
+// never cut.
 func (p *Printer) PrintTable(t *Table) error {
 	if t == nil {
 		return nil
@@ -218,13 +180,10 @@ func (p *Printer) PrintTable(t *Table) error {
 			Row:    tw.CellConfig{Alignment: tw.CellAlignment{Global: tw.AlignLeft}, Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off}, Padding: pad},
 		}),
 	)
-	tbl.Header(toAny(t.Headers)...)
-	for _, row := range t.Rows {
-		clean := make([]string, len(row))
-		for i, c := range row {
-			clean[i] = Sanitize(c)
-		}
-		if err := tbl.Append(clean); err != nil {
+	headers, rows := fitTable(t, p.IO.TerminalWidth())
+	tbl.Header(toAny(headers)...)
+	for _, row := range rows {
+		if err := tbl.Append(row); err != nil {
 			return err
 		}
 	}
@@ -265,6 +224,6 @@ type ErrorJSON struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
-		Hint    string `json:"hint,omitempty"`
+		Hint    string `json:"hint"`
 	} `json:"error"`
 }

@@ -1,6 +1,9 @@
 package output
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,17 +33,27 @@ func Registrations(regs []webhook.Registration, showSecret bool) ([]webhook.Regi
 	return out, t
 }
 
-// Detail is the `get` view of one registration as key/value rows; the secret
-// is masked unless showSecret.
-func Detail(r webhook.Registration, showSecret bool, storedSecret string) (webhook.Registration, *Table) {
+// DetailView is the `get` JSON: the registration and its secret masked
+// (the provider's, or the one the credential store keeps), as the table
+// shows it.
+type DetailView struct {
+	webhook.Registration
+	SecretMasked string `json:"secret_masked" yaml:"secret_masked"`
+}
+
+// Detail is the `get` view of one registration: the JSON and a key/value
+// table of the same fields under the same names (extra.* for provider
+// fields). The secret is masked unless showSecret.
+func Detail(r webhook.Registration, showSecret bool, storedSecret string) (DetailView, *Table) {
 	r.Normalize()
 	secret := r.Secret
 	if secret == "" {
 		secret = storedSecret
 	}
-	if !showSecret {
-		r.Secret = ""
-		secret = Mask(secret)
+	v := DetailView{Registration: r, SecretMasked: Mask(secret)}
+	v.Secret = ""
+	if showSecret {
+		v.Secret = secret
 	}
 	t := &Table{Headers: []string{"FIELD", "VALUE"}}
 	add := func(k, v string) {
@@ -55,13 +68,35 @@ func Detail(r webhook.Registration, showSecret bool, storedSecret string) (webho
 	add("url", r.URL)
 	add("events", strings.Join(r.Events, ","))
 	add("active", yesNo(r.Active))
+	add("secret_expires_at", Time(r.SecretExpiresAt))
+	add("secret_rotated_at", Time(r.SecretRotatedAt))
 	add("status", r.Status)
-	add("secret", secret)
-	add("secret expires", Time(r.SecretExpiresAt))
-	add("secret rotated", Time(r.SecretRotatedAt))
-	add("created", Time(r.CreatedAt))
-	add("updated", Time(r.UpdatedAt))
-	return r, t
+	add("created_at", Time(r.CreatedAt))
+	add("updated_at", Time(r.UpdatedAt))
+	add("secret", v.Secret)
+	add("secret_masked", v.SecretMasked)
+	keys := make([]string, 0, len(r.Extra))
+	for k := range r.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		add("extra."+k, cell(r.Extra[k]))
+	}
+	return v, t
+}
+
+// cell is a provider value as table text: strings as they are, anything
+// else as compact JSON.
+func cell(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // Time formats an optional time as RFC 3339 UTC, "" when nil.

@@ -447,9 +447,9 @@ func credentialsRefused(err error) bool {
 
 func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 	sel := e.o.Select
-	reason := "named"
+	reason := "named on the command line"
 	if sel.All {
-		reason = "all"
+		reason = "every registration (--all)"
 	}
 	if !sel.filtered() {
 		return true, reason

@@ -165,11 +165,11 @@ type Result struct {
 	Scheme     string `json:"scheme"`
 	Key        string `json:"key"` // name of the key that matched, "" if none
 	Steps      []Step `json:"steps"`
-	FailedStep string `json:"failed_step,omitempty"`
+	FailedStep string `json:"failed_step"`
 	// ID is the delivery id where the delivery carries one (webhook-id,
 	// X-Webhook-Delivery, eventId...), for people reading the result. Only
 	// webhook-id is signed, so replay detection keys on Signed instead.
-	ID string `json:"id,omitempty"`
+	ID string `json:"id"`
 	// Signed is what the accepted signatures cover, for replay detection;
 	// empty unless Valid.
 	Signed []Signed `json:"-"`

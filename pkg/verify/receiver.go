@@ -25,8 +25,8 @@ type Delivery struct {
 	Method        string    `json:"method"`
 	Path          string    `json:"path"`
 	Status        int       `json:"status"`
-	ForwardStatus int       `json:"forward_status,omitempty"`
-	ForwardError  string    `json:"forward_error,omitempty"`
+	ForwardStatus *int      `json:"forward_status"` // nil: not forwarded
+	ForwardError  string    `json:"forward_error"`
 	signature.Result
 }
 
@@ -202,7 +202,7 @@ func (rc *Receiver) forward(r *http.Request, body []byte, d *Delivery) {
 	case err != nil:
 		d.Status, d.ForwardError = http.StatusBadGateway, err.Error()
 	default:
-		d.Status, d.ForwardStatus = st, st
+		d.Status, d.ForwardStatus = st, &st
 	}
 }
 

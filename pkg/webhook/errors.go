@@ -16,6 +16,8 @@ const (
 	ExitNotFound     = 5
 	ExitPartial      = 6
 	ExitRateLimited  = 7
+	// ExitCancelled: the user declined a confirmation; nothing changed.
+	ExitCancelled = 9
 	// ExitInterrupted is 128 + SIGINT, as shells report a command ended by Ctrl-C.
 	ExitInterrupted = 130
 )
@@ -31,6 +33,10 @@ const (
 	KindNotFound
 	KindPartial
 	KindRateLimited
+	KindCancelled
+	// KindNetwork: no answer from the provider (DNS, refused, TLS,
+	// timeout); exit 1 like any other error, its own JSON code.
+	KindNetwork
 )
 
 var kindInfo = map[Kind]struct {
@@ -44,6 +50,8 @@ var kindInfo = map[Kind]struct {
 	KindNotFound:    {ExitNotFound, "not_found"},
 	KindPartial:     {ExitPartial, "partial_failure"},
 	KindRateLimited: {ExitRateLimited, "rate_limited"},
+	KindCancelled:   {ExitCancelled, "cancelled"},
+	KindNetwork:     {ExitError, "network"},
 }
 
 // ExitCode is the process exit code for a kind.

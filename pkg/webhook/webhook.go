@@ -16,13 +16,13 @@ type Registration struct {
 	Provider        string     `json:"provider" yaml:"provider"`
 	Profile         string     `json:"profile" yaml:"profile"`
 	ID              string     `json:"id" yaml:"id"`
-	Name            string     `json:"name,omitempty" yaml:"name,omitempty"`
+	Name            string     `json:"name" yaml:"name"`
 	URL             string     `json:"url" yaml:"url"`
 	Events          []string   `json:"events" yaml:"events"`
 	Active          bool       `json:"active" yaml:"active"`
 	SecretExpiresAt *time.Time `json:"secret_expires_at" yaml:"secret_expires_at"`
 	// SecretRotatedAt is when the provider last rolled the secret, where it says.
-	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty" yaml:"secret_rotated_at,omitempty"`
+	SecretRotatedAt *time.Time `json:"secret_rotated_at" yaml:"secret_rotated_at"`
 	Status          string     `json:"status" yaml:"status"`
 	CreatedAt       *time.Time `json:"created_at" yaml:"created_at"`
 	UpdatedAt       *time.Time `json:"updated_at" yaml:"updated_at"`
@@ -33,13 +33,20 @@ type Registration struct {
 	// Never printed; kept for the secret store.
 	PreviousSecret string `json:"-" yaml:"-"`
 	// Extra holds provider-only fields.
-	Extra map[string]any `json:"extra,omitempty" yaml:"extra,omitempty"`
+	Extra map[string]any `json:"extra" yaml:"extra"`
 }
 
-// Normalize makes a registration safe to print: UTC times, [] never null.
+// Normalize makes a registration safe to print: UTC times, [] and {}
+// never null.
 func (r *Registration) Normalize() {
 	if r.Events == nil {
 		r.Events = []string{}
+	}
+	if r.Extra == nil {
+		r.Extra = map[string]any{}
+	}
+	if !r.Active && r.Status == StatusOK {
+		r.Status = StatusInactive // one meaning of STATUS at every provider
 	}
 	for _, t := range []**time.Time{&r.SecretExpiresAt, &r.SecretRotatedAt, &r.CreatedAt, &r.UpdatedAt} {
 		if *t != nil {
@@ -90,7 +97,7 @@ func (o ListOptions) Cap() int {
 type EventType struct {
 	Name        string `json:"name" yaml:"name"`
 	Mandatory   bool   `json:"mandatory" yaml:"mandatory"`
-	Description string `json:"description,omitempty" yaml:"description,omitempty"`
+	Description string `json:"description" yaml:"description"`
 	// Source is where the list holding it comes from (SourceLive, ...),
 	// so JSON output says it per event and stays a plain array.
 	Source string `json:"source" yaml:"source"`
@@ -141,8 +148,23 @@ type Rotation struct {
 	PreviousValidUntil *time.Time
 }
 
-// StatusPenaltyBox is Registration.Status for a parked endpoint.
-const StatusPenaltyBox = "penalty-box"
+// Registration.Status: one vocabulary for every provider, so `--status ok`
+// and a script reading "status" mean the same thing at each of them.
+const (
+	// StatusOK: deliveries flow.
+	StatusOK = "ok"
+	// StatusInactive: disabled, by the user or by the provider after
+	// failed deliveries (PwC); nothing is delivered until re-enabled.
+	StatusInactive = "inactive"
+	// StatusPenaltyBox: the provider parked the endpoint after failures
+	// (Solvimon) and retries later.
+	StatusPenaltyBox = "penalty-box"
+	// StatusSecretExpired: the signing secret expired (PEXA).
+	StatusSecretExpired = "secret-expired"
+)
+
+// Statuses are every Registration.Status value, in the order help lists them.
+var Statuses = []string{StatusOK, StatusInactive, StatusPenaltyBox, StatusSecretExpired}
 
 // ApplyEventEdits returns events with add appended and remove dropped,
 // keeping order and removing duplicates.

@@ -24,6 +24,8 @@ func TestExitCodes(t *testing.T) {
 		KindNotFound:    {5, "not_found"},
 		KindPartial:     {6, "partial_failure"},
 		KindRateLimited: {7, "rate_limited"},
+		KindCancelled:   {9, "cancelled"},
+		KindNetwork:     {1, "network"},
 	}
 	for k, w := range want {
 		if k.ExitCode() != w.code || k.String() != w.name {
@@ -33,8 +35,8 @@ func TestExitCodes(t *testing.T) {
 	if len(kindInfo) != len(want) {
 		t.Errorf("%d kinds defined, %d pinned here: pin the new one", len(kindInfo), len(want))
 	}
-	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitInterrupted}
-	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 130}) {
+	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitCancelled, ExitInterrupted}
+	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 9, 130}) {
 		t.Errorf("exit code constants %v", consts)
 	}
 }
@@ -87,7 +89,8 @@ func TestErrorMessages(t *testing.T) {
 }
 
 // TestRegistrationJSON is the output contract: the keys every provider's
-// registration has, [] never null, RFC 3339 UTC, null for no expiry, the
+// registration has, [] and {} never null, RFC 3339 UTC, null for no expiry
+// (the printers turn "" into null too), the
 // secret only when set and the previous secret never.
 func TestRegistrationJSON(t *testing.T) {
 	local := time.FixedZone("AEST", 10*3600)
@@ -99,8 +102,8 @@ func TestRegistrationJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"provider":"pexa","profile":"au","id":"r1","url":"https://a.example/x","events":[],"active":true,` +
-		`"secret_expires_at":null,"status":"active","created_at":"2026-03-01T12:30:15Z","updated_at":"2026-03-01T12:30:15Z"}`
+	want := `{"provider":"pexa","profile":"au","id":"r1","name":"","url":"https://a.example/x","events":[],"active":true,` +
+		`"secret_expires_at":null,"secret_rotated_at":null,"status":"active","created_at":"2026-03-01T12:30:15Z","updated_at":"2026-03-01T12:30:15Z","extra":{}}`
 	if string(b) != want {
 		t.Errorf("JSON\n got %s\nwant %s", b, want)
 	}

@@ -399,7 +399,7 @@ func (c *Client) registration(w *wireWebhook) webhook.Registration {
 		URL:      w.CallbackURL,
 		Events:   slices.Clone(w.Types),
 		Active:   true,
-		Status:   "active",
+		Status:   webhook.StatusOK,
 	}
 	for _, t := range []struct {
 		s   string

@@ -26,8 +26,8 @@ import (
 
 // Registration statuses.
 const (
-	StatusOK            = "ok"
-	StatusSecretExpired = "secret-expired"
+	StatusOK            = webhook.StatusOK
+	StatusSecretExpired = webhook.StatusSecretExpired
 )
 
 // Paging of the v2 GET: limit 1..20, default 10 [PEXA's OpenAPI].

@@ -310,7 +310,7 @@ func (c *Client) registration(sr *subscriptionResponse, withHistory bool) webhoo
 		URL:       s.Config.URL,
 		Events:    []string{s.Event},
 		Active:    s.IsActive,
-		Status:    "ok",
+		Status:    webhook.StatusOK,
 		CreatedAt: s.CreatedDateUtc.ptr(),
 		UpdatedAt: s.LastModifiedDateUtc.ptr(),
 		Secret:    c.openSecret(s.ID, s.Config.Secret),
@@ -322,7 +322,7 @@ func (c *Client) registration(sr *subscriptionResponse, withHistory bool) webhoo
 	if !s.IsActive {
 		// [SEC] ServiceStack.Webhooks deactivates a subscription whose
 		// endpoint answered 4xx; the user must reactivate it.
-		r.Status = "inactive"
+		r.Status = webhook.StatusInactive
 	}
 	if s.CreatedByID != "" {
 		r.Extra["created_by_id"] = s.CreatedByID

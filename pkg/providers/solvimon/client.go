@@ -600,7 +600,7 @@ func (c *Client) registration(w *wireWebhook) webhook.Registration {
 		URL:            deref(w.URL),
 		Events:         slices.Clone(w.IncludedActions), // empty: every action
 		Active:         w.Active,
-		Status:         "ok",
+		Status:         webhook.StatusOK,
 		Secret:         deref(w.SecretKey),
 		PreviousSecret: deref(w.PreviousSecretKey),
 		// Solvimon secrets do not expire; SecretExpiresAt stays nil. The
