@@ -54,4 +54,31 @@ func TestCompleteIDsFromCache(t *testing.T) {
 	if !strings.Contains(out, ":4") {
 		t.Errorf("completion directive is not NoFileComp (:4): %q", out)
 	}
+	// The same ids for every command that takes one, as an argument or
+	// as --id (issue 16 item 5).
+	for _, args := range [][]string{{"verify", "-p", "c1", ""}, {"verify", "-p", "c1", "--id", ""}, {"rotate-secret", "-p", "c1", ""}, {"delete", "-p", "c1", ""}} {
+		out, _, err := cli.Run(append([]string{"__complete"}, args...)...)
+		if err != nil || !strings.Contains(out, ids[0]+"\n") {
+			t.Errorf("__complete %v: %q %v", args, out, err)
+		}
+	}
+}
+
+// TestCompleteEventsAndProfiles: -p completes profile names, and
+// rotate-secret --event the provider's event names (issue 16 item 5).
+func TestCompleteEventsAndProfiles(t *testing.T) {
+	t.Parallel()
+	cli := cmd.NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cli.OK(append([]string{"profile", "add", "billing"}, srv.Box("solvimon").ProfileArgs()...)...)
+	if out := cli.OK("__complete", "list", "-p", "bil"); !strings.Contains(out, "billing\n") {
+		t.Errorf("-p completion: %q", out)
+	}
+	if out := cli.OK("__complete", "rotate-secret", "-p", "billing", "--event", "INVOICE.C"); !strings.Contains(out, "INVOICE.CREATED") {
+		t.Errorf("--event completion: %q", out)
+	}
 }

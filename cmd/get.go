@@ -26,8 +26,11 @@ func NewCmdGet(f *Factory, runF func(*GetOptions) error) *cobra.Command {
 		Use:     "get <id> [flags]",
 		Aliases: []string{"show"},
 		Short:   "Show one webhook registration",
-		Example: `  $ hookctl get wh_123
-  $ hookctl get wh_123 -o json`,
+		Example: `  # Solvimon
+  $ hookctl get whk_3354cb22cdfe209a3847
+
+  # PEXA, as JSON
+  $ hookctl get -p pexa-uk 3f2b8c1e-5d4a-4e6f-9a1b-2c3d4e5f6a7b -o json`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -58,8 +58,8 @@ The credential store and every sink are checked before the first rotation: a sin
 cannot work stops the run with nothing changed. When a delivery fails, no further
 rotation starts; rerun with a working sink to deliver, without rotating again.
 --redeliver sends the stored current secrets to the sinks without rotating.`,
-		Example: `  # rotate one registration
-  $ hookctl rotate-secret wh_123
+		Example: `  # rotate one registration (Solvimon)
+  $ hookctl rotate-secret whk_3354cb22cdfe209a3847
 
   # what a scheduled job would rotate, without rotating
   $ hookctl rotate-secret --all --older-than 720h --dry-run
@@ -105,6 +105,7 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 	fl.Var(output.DurationValue{P: &opts.ExpiringWithin}, "expiring-within", "only secrets that expire within `DUR` (e.g. 7d, 36h)")
 	fl.Var(output.DurationValue{P: &opts.OlderThan}, "older-than", "only secrets last rotated more than `DUR` ago, or never on record (e.g. 30d, 2w)")
 	fl.StringSliceVar(&opts.Events, "event", nil, "only registrations receiving `EVENT` (repeat, or comma-separate, for any of several)")
+	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	fl.StringVar(&opts.URLMatch, "url-match", "", "only registrations whose URL matches `REGEX`")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; change nothing")
 	fl.BoolVar(&opts.Redeliver, "redeliver", false, "send the stored current secrets to --secret-out/--exec without rotating")

@@ -103,8 +103,8 @@ func newCmdSandboxDeliver(f *Factory) *cobra.Command {
 		Long: `Ask the running sandbox behind the profile for a correctly signed delivery of
 an event, and send it to the registration's URL, to --to, or write it as a
 raw HTTP request to --out (for 'hookctl verify --request-file').`,
-		Example: `  $ hookctl sandbox deliver wh_123 --event INVOICE.CREATED --out delivery.http
-  $ hookctl verify --id wh_123 --request-file delivery.http`,
+		Example: `  $ hookctl sandbox deliver whk_3354cb22cdfe209a3847 --event INVOICE.CREATED --out delivery.http
+  $ hookctl verify whk_3354cb22cdfe209a3847 --request-file delivery.http`,
 		Args: exactArgs(1, "one registration id"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ID = args[0]

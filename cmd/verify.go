@@ -51,7 +51,8 @@ timestamp skew, digest, each signature tried and with which key.
 The delivery is a raw HTTP request (--request-file, '-' for stdin; curl -v
 dumps work), a body plus headers, or one entry of a HAR 1.2 file (--har,
 --entry N; browser and proxy exports). --batch verifies JSON lines, each
-{"request": "<raw HTTP request>"} or {"headers": {...}, "body": "..."}, with
+{"request": "POST /hook HTTP/1.1\r\n..."} (a raw HTTP request) or
+{"headers": {...}, "body": "..."}, with
 an optional "id" naming the registration (with -p), and prints one result
 per line. With --seen-db FILE, a delivery whose signed content was
 accepted before fails as a replay; running listeners may share the file.
@@ -61,9 +62,11 @@ The scheme is detected from the headers
 unless --scheme is given. A request line without scheme and host
 ("POST /hook HTTP/1.1") is taken as http when its Host is a loopback
 address (a local receiver) and https otherwise; --target-uri-scheme says
-which, for signatures that cover the target URI (OffBlocks). Keys come from the profile's stored secrets
-(-p P ID: current, and previous while the provider still signs with
-it; --id ID says the same), or from --secret-file, --secret-env or --public-key-file; never from a
+which, for signatures that cover the target URI (OffBlocks).
+
+Keys come from the profile's stored secrets (-p P ID: current, and
+previous while the provider still signs with it; --id ID says the same),
+or from --secret-file, --secret-env or --public-key-file; never from a
 command-line argument. OffBlocks has a verification key instead: when a
 delivery names a keyid the profile has not stored, it is fetched once,
 stored, and the steps say so.
@@ -170,6 +173,7 @@ func checkKeySource(opts *VerifyOptions) error {
 func addKeyFlags(c *cobra.Command, opts *VerifyOptions) {
 	fl := c.Flags()
 	fl.StringVar(&opts.ID, "id", "", "registration whose stored secrets to use (with -p; verify also takes it as its argument)")
+	_ = c.RegisterFlagCompletionFunc("id", completeIDs(opts.F))
 	fl.StringVar(&opts.Scheme, "scheme", "", "signature scheme: "+strings.Join(schemeNames(), ", ")+" (default: detected)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "file holding the webhook secret")
 	fl.StringVar(&opts.SecretEnv, "secret-env", "", "environment variable holding the webhook secret")

@@ -74,7 +74,7 @@ is printed on stderr ("listening on http://127.0.0.1:NNNNN") when ready.
 Runs until interrupted, or until --max deliveries were handled. Exit status
 0 when every delivery handled was valid, 3 when any was rejected.`,
 		Example: `  # Verify deliveries sent by 'hookctl sandbox deliver --to' and pass them on
-  $ hookctl verify listen -p billing --id wh_123 --addr 127.0.0.1:8080 --forward-to http://127.0.0.1:3000/hooks
+  $ hookctl verify listen -p billing --id whk_3354cb22cdfe209a3847 --addr 127.0.0.1:8080 --forward-to http://127.0.0.1:3000/hooks
 
   # Handle one delivery, then exit 0 (valid) or 3 (rejected)
   $ hookctl verify listen --secret-env WEBHOOK_SECRET --addr 127.0.0.1:0 --max 1 -o json`,
