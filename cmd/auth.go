@@ -199,10 +199,18 @@ func newCmdAuthLogout(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Remove the profile's stored credentials and cached tokens",
-		Args:  exactArgs(0, "no arguments"),
+		Long: `Remove the profile's stored login credentials and cached access tokens from
+the keyring (or the credential file). Generated key pairs and webhook
+secrets stay. Asks first on a terminal; without one, --yes is required.`,
+		Example: `  $ hookctl auth logout -p billing
+  $ hookctl auth logout -p billing --yes   # in a script`,
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
 			profile, spec, err := f.Profile()
 			if err != nil {
+				return err
+			}
+			if err := confirm(f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
 				return err
 			}
 			creds, err := f.Credentials()

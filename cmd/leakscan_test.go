@@ -410,7 +410,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, solvimonemu.SandboxAPIKey+"\n", "auth", "login", "-p", "scan-solvimon", "--stdin")
 	s.run(0, "", "auth", "status", "-p", "scan-solvimon")
 	for _, prov := range scanProviders {
-		s.run(0, "", "auth", "logout", "-p", "scan-"+prov)
+		s.run(0, "", "auth", "logout", "-p", "scan-"+prov, "--yes")
 		s.run(0, "", "profile", "remove", "scan-"+prov, "--yes")
 	}
 
