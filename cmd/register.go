@@ -65,7 +65,7 @@ registered and hookctl exits 1 with the provider's answer.`,
 	}
 	c.Flags().StringVar(&opts.URL, "url", "", "endpoint URL that receives deliveries")
 	c.Flags().StringSliceVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable; see 'hookctl events')")
-	c.Flags().StringVar(&opts.Name, "name", "", "display name")
+	c.Flags().StringVar(&opts.Name, "name", "", "display name (required by solvimon; pwc: the subscription name)")
 	addActiveFlags(c, "create the registration enabled (the default)", "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
 	c.Flags().BoolVar(&opts.TestFirst, "test-first", false, "have the provider test the endpoint first; register nothing if it fails (solvimon)")

@@ -233,6 +233,21 @@ func isHTTPToken(s string) bool {
 
 // validateBody checks a create (create=true) or patch body.
 func validateBody(b *webhookBody, create bool) (plainHTTP bool, fe *fieldError) {
+	if create {
+		// Every missing required field at once, not one per attempt.
+		var fields, flags []string
+		for _, r := range []struct {
+			field, flag string
+			v           *string
+		}{{"url", "--url", b.URL}, {"name", "--name", b.Name}, {"reference", "--reference", b.Reference}} {
+			if strings.TrimSpace(deref(r.v)) == "" {
+				fields, flags = append(fields, r.field), append(flags, r.flag)
+			}
+		}
+		if len(fields) > 1 {
+			return false, &fieldError{Field: strings.Join(fields, ", "), Flag: strings.Join(flags, " "), Rule: "are required and must not be blank"}
+		}
+	}
 	if create || b.URL != nil {
 		if plainHTTP, fe = checkURL(deref(b.URL)); fe != nil {
 			return false, fe
