@@ -30,6 +30,7 @@ type VerifyOptions struct {
 	Headers       []string
 	HARFile       string
 	HAREntry      int
+	HAREntrySet   bool // --entry given; else the first entry with signature headers
 	BatchFile     string
 	SeenDB        string
 	Tolerance     time.Duration
@@ -88,6 +89,7 @@ timestamp or digest fails or a delivery is a replay.`,
 		Args:              verifyArgs,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
+			opts.HAREntrySet = c.Flags().Changed("entry")
 			if len(args) == 1 {
 				if opts.ID != "" && opts.ID != args[0] {
 					return usageErrorf("the registration id is given twice (%s and --id %s): give it once", args[0], opts.ID)
@@ -135,7 +137,7 @@ timestamp or digest fails or a delivery is a replay.`,
 	fl.StringVar(&opts.BodyFile, "body-file", "", "delivery body ('-' for stdin)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "delivery header 'Name: value' (repeatable)")
 	fl.StringVar(&opts.HARFile, "har", "", "HAR 1.2 file (browser or proxy export) holding the delivery")
-	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har)")
+	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har; default: the first entry carrying signature headers)")
 	fl.StringVar(&opts.BatchFile, "batch", "", "JSON lines of deliveries to verify ('-' for stdin)")
 	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
 	fl.StringVar(&opts.TargetURIScheme, "target-uri-scheme", "", "scheme of the signed target URI when the request line has none: http or https (default: http for a loopback Host, else https)")

@@ -39,7 +39,11 @@ func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
 			return nil, err
 		}
 		defer rc.Close()
-		req, err := signature.ParseHAR(rc, opts.HAREntry, maxVerifyBody)
+		entry := opts.HAREntry
+		if !opts.HAREntrySet {
+			entry = signature.FirstSignedEntry
+		}
+		req, err := signature.ParseHAR(rc, entry, maxVerifyBody)
 		if err != nil {
 			return nil, usageErrorf("--har: %v", err)
 		}

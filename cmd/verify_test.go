@@ -418,6 +418,18 @@ func TestVerifyHAR(t *testing.T) {
 	if webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), "out of range") {
 		t.Errorf("entry 5: %v", err)
 	}
+	// Without --entry: the first entry that carries signature headers
+	// (here 1, after a page load), not entry 0 (issue 16 item 6).
+	if out := cli.OK("verify", "--har", file, "--secret-env", "WH_SECRET", "-o", "json"); !strings.Contains(out, `"valid": true`) {
+		t.Errorf("no --entry: %s", out)
+	}
+	unsigned := filepath.Join(t.TempDir(), "unsigned.har")
+	os.WriteFile(unsigned, []byte(batchLineOf(t, map[string]any{"log": map[string]any{"version": "1.2", "entries": []any{
+		map[string]any{"request": map[string]any{"method": "GET", "url": "https://example.com/", "headers": []hv{}}}}}})), 0o600)
+	err = cli.Exec(context.Background(), "", io.Discard, io.Discard, "verify", "--har", unsigned, "--secret-env", "WH_SECRET")
+	if webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), "none of the 1 entries carries signature headers") {
+		t.Errorf("no signed entry: %v", err)
+	}
 }
 
 // BenchmarkVerifyBatchHMAC1KiB measures one batch entry: JSON decode,

@@ -36,8 +36,13 @@ type harLog struct {
 	} `json:"log"`
 }
 
+// FirstSignedEntry, as ParseHAR's entry, picks the first entry whose
+// headers a scheme recognises.
+const FirstSignedEntry = -1
+
 // ParseHAR reads a HAR 1.2 log and returns entries[entry].request as a
-// Request. HTTP/2 pseudo-headers (":authority"...) are dropped; the body is
+// Request (entry FirstSignedEntry: the first that carries a signature).
+// HTTP/2 pseudo-headers (":authority"...) are dropped; the body is
 // postData.text, base64-decoded when the exporter marked it so. max bounds
 // the body size.
 func ParseHAR(r io.Reader, entry int, max int64) (*Request, error) {
@@ -50,9 +55,29 @@ func ParseHAR(r io.Reader, entry int, max int64) (*Request, error) {
 		return nil, errors.New(`not a HAR file: no "log" object`)
 	}
 	n := len(h.Log.Entries)
+	if entry == FirstSignedEntry {
+		// The first entry a scheme recognises by its headers: a browser or
+		// proxy export holds many requests, and the delivery is the one
+		// that carries a signature.
+		for i := range h.Log.Entries {
+			req, err := harRequest(&h, i, max)
+			if err != nil {
+				continue
+			}
+			if _, err := Detect(req.Header); err == nil {
+				return req, nil
+			}
+		}
+		return nil, fmt.Errorf("none of the %d entries carries signature headers a scheme recognises: pick one with --entry N", n)
+	}
 	if entry < 0 || entry >= n {
 		return nil, fmt.Errorf("entry %d out of range: the log has %d entries (0 to %d)", entry, n, n-1)
 	}
+	return harRequest(&h, entry, max)
+}
+
+// harRequest is entry i of h as a Request.
+func harRequest(h *harLog, entry int, max int64) (*Request, error) {
 	hr := h.Log.Entries[entry].Request
 	if hr == nil {
 		return nil, fmt.Errorf("entry %d has no request", entry)

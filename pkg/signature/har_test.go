@@ -47,7 +47,7 @@ func TestParseHAR(t *testing.T) {
 		{"base64 postData", doc, 2, 1 << 20, "", true},
 		{"no body", doc, 0, 1 << 20, "", false},
 		{"out of range", doc, 3, 1 << 20, "entry 3 out of range: the log has 3 entries", false},
-		{"negative", doc, -1, 1 << 20, "out of range", false},
+		{"negative", doc, -2, 1 << 20, "out of range", false},
 		{"too large", doc, 1, 4, "larger than 4 bytes", false},
 		{"not json", "GET / HTTP/1.1", 0, 1 << 20, "not a HAR file", false},
 		{"no log", `{"entries": []}`, 0, 1 << 20, `no "log" object`, false},
