@@ -145,13 +145,18 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 		return err
 	}
 	var d sandbox.Delivery
-	if _, err := httpclient.DoJSON(ctx, hc, http.MethodPost, root+"/_sandbox/deliveries", nil,
-		sandbox.DeliveryRequest{Provider: spec.Name, ID: opts.ID, Event: opts.Event}, &d); err != nil {
+	// Without --out the sandbox sends the delivery itself where its
+	// provider keeps a delivery log, so the attempt is logged there.
+	dr := sandbox.DeliveryRequest{Provider: spec.Name, ID: opts.ID, Event: opts.Event, Send: opts.Out == "", To: opts.To}
+	if _, err := httpclient.DoJSON(ctx, hc, http.MethodPost, root+"/_sandbox/deliveries", nil, dr, &d); err != nil {
 		var se *httpclient.StatusError
 		if errors.As(err, &se) && se.Status == http.StatusNotFound {
 			return webhook.Errorf(webhook.KindNotFound, "sandbox: %s", strings.TrimSpace(string(se.Body)))
 		}
 		return fmt.Errorf("sandbox deliver: %w", err)
+	}
+	if d.Sent != nil {
+		return printSandboxDelivery(f, opts, d.Sent.URL, d.Sent.Status, d.Sent.Error)
 	}
 	if opts.To != "" {
 		d.URL = opts.To
@@ -184,18 +189,26 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
+	return printSandboxDelivery(f, opts, d.URL, resp.StatusCode, "")
+}
+
+// printSandboxDelivery reports a delivery's outcome; failing is an error.
+func printSandboxDelivery(f *Factory, opts *DeliverOptions, url string, status int, failure string) error {
+	if status == 0 {
+		return fmt.Errorf("deliver to %s: %s", url, failure)
+	}
 	printer, err := f.Printer()
 	if err != nil {
 		return err
 	}
-	res := deliveryResult{ID: opts.ID, Event: opts.Event, URL: d.URL, Status: resp.StatusCode}
+	res := deliveryResult{ID: opts.ID, Event: opts.Event, URL: url, Status: status}
 	t := &output.Table{Headers: []string{"ID", "EVENT", "URL", "STATUS"}}
-	t.AddRow(opts.ID, opts.Event, d.URL, fmt.Sprint(resp.StatusCode))
+	t.AddRow(opts.ID, opts.Event, url, fmt.Sprint(status))
 	if err := printer.Print(res, t); err != nil {
 		return err
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered HTTP %d", resp.StatusCode)
+	if status < 200 || status > 299 {
+		return fmt.Errorf("the receiver answered HTTP %d", status)
 	}
 	return nil
 }
