@@ -130,3 +130,26 @@ type PreviousSecretRevoker interface {
 type CurrentSecretProver interface {
 	UseCurrentSecret(id, secret string)
 }
+
+// DeliveryLog is implemented by providers that expose their delivery
+// attempts (PwC's subscription history, Solvimon's webhook events). id ""
+// reads the whole profile's log where the provider can (Solvimon); a
+// provider that reads per registration answers Invalid for it.
+type DeliveryLog interface {
+	Deliveries(ctx context.Context, id string, q DeliveryQuery) ([]Delivery, error)
+}
+
+// DeliveryResender is implemented by providers that can send a logged
+// delivery again (Solvimon POST /webhook-events/{id}/resend). It returns
+// the delivery with the resend's outcome; an endpoint that fails again is
+// the delivery with Status failed and no error.
+type DeliveryResender interface {
+	ResendDelivery(ctx context.Context, deliveryID string) (*Delivery, error)
+}
+
+// DeliveryHinter is implemented by providers without a delivery log, or
+// with one but no resend: the hint names what their API is missing, for
+// the log (resend false) or for resending.
+type DeliveryHinter interface {
+	DeliveryHint(resend bool) string
+}
