@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/hookctl/hookctl/pkg/signature"
 )
@@ -152,4 +154,13 @@ type DeliveryResender interface {
 // the log (resend false) or for resending.
 type DeliveryHinter interface {
 	DeliveryHint(resend bool) string
+}
+
+// SampleDeliverer is implemented by providers whose deliveries hookctl can
+// sign as the provider does, with a secret it holds (the HMAC schemes):
+// `ping` builds a sample delivery of event for reg in the provider's
+// documented envelope, with the provider's headers except the signature,
+// which the profile's pkg/signature scheme adds.
+type SampleDeliverer interface {
+	SampleDelivery(reg *Registration, event string, now time.Time) (body []byte, header http.Header, err error)
 }
