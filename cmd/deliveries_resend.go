@@ -15,9 +15,11 @@ import (
 // ResendOptions are `hookctl deliveries resend`'s inputs.
 type ResendOptions struct {
 	DeliveriesOptions
-	DryRun      bool
-	Concurrency int
-	Rate        string
+	// Registration narrows a bulk resend to one registration's deliveries.
+	Registration string
+	DryRun       bool
+	Concurrency  int
+	Rate         string
 }
 
 // defaultResendConcurrency: resends in flight when the provider states no
@@ -33,7 +35,7 @@ func newCmdDeliveriesResend(f *Factory) *cobra.Command {
 current URL, signed with its current secret (Solvimon's webhook-events resend).
 Name one delivery id (the ID column of 'hookctl deliveries list'), or select
 deliveries with --status (and --since) across the profile: every one is resent
-with the bounded concurrency, rate limit and per-item report of bulk rotation,
+(or of one registration, --id) with the bounded concurrency, rate limit and per-item report of bulk rotation,
 and a summary line on stderr. A bulk resend asks for confirmation (--yes in
 scripts); --dry-run lists what would be resent. A resend the receiver refuses
 again exits 1 (one id) or 6 (some of many).`,
@@ -48,6 +50,9 @@ again exits 1 (one id) or 6 (some of many).`,
 				return usageErrorf("name one delivery id, or select deliveries with --status (and --since)")
 			}
 			if len(args) == 1 {
+				if opts.Registration != "" {
+					return usageErrorf("--id narrows a bulk resend; a delivery id names one delivery already")
+				}
 				opts.ID = args[0]
 			}
 			if err := checkDeliveryStatus(opts.Status); err != nil {
@@ -64,6 +69,7 @@ again exits 1 (one id) or 6 (some of many).`,
 	}
 	addDeliveryFilters(c, &opts.DeliveriesOptions)
 	fl := c.Flags()
+	fl.StringVar(&opts.Registration, "id", "", "bulk: only the deliveries of registration `ID`")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be resent; send nothing")
 	fl.IntVar(&opts.Concurrency, "concurrency", 0, fmt.Sprintf("resends in flight (default: the provider's, else %d)", defaultResendConcurrency))
 	fl.StringVar(&opts.Rate, "rate", defaultRate, "at most `N/s` provider requests (0: unlimited)")
@@ -105,7 +111,7 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 	if err != nil {
 		return err
 	}
-	ds, err := dl.Deliveries(ctx, "", opts.query())
+	ds, err := dl.Deliveries(ctx, opts.Registration, opts.query())
 	if err != nil {
 		return err
 	}

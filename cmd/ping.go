@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"time"
 
@@ -143,25 +142,10 @@ func runPing(ctx context.Context, opts *PingOptions) error {
 		return webhook.Errorf(webhook.KindAuth, "sign the sample for %s: %v", opts.ID, err)
 	}
 	if opts.DryRun {
-		return writePing(f, opts, &sandbox.Delivery{Method: sreq.Method, URL: u.String(), Header: sreq.Header, Body: body})
+		d := &sandbox.Delivery{Method: sreq.Method, URL: u.String(), Header: sreq.Header, Body: body}
+		return writeRawRequest(f, d, opts.Out, "the signed sample for "+opts.ID)
 	}
 	return sendPing(ctx, f, pingResult{ID: opts.ID, Event: event, URL: u.String()}, sreq)
-}
-
-func writePing(f *Factory, opts *PingOptions, d *sandbox.Delivery) error {
-	raw, err := d.Raw()
-	if err != nil {
-		return err
-	}
-	if opts.Out == "-" {
-		_, err = f.IO.Out.Write(raw)
-		return err
-	}
-	if err := os.WriteFile(opts.Out, raw, 0o600); err != nil {
-		return err
-	}
-	notice(f, "wrote the signed sample for %s to %s", opts.ID, opts.Out)
-	return nil
 }
 
 // sendPing POSTs once, as a provider's first attempt would, and reports.

@@ -102,7 +102,9 @@ func newCmdSandboxDeliver(f *Factory) *cobra.Command {
 		Short: "Send a correctly signed delivery from the sandbox",
 		Long: `Ask the running sandbox behind the profile for a correctly signed delivery of
 an event, and send it to the registration's URL, to --to, or write it as a
-raw HTTP request to --out (for 'hookctl verify --request-file').`,
+raw HTTP request to --out (for 'hookctl verify --request-file'). Where the
+provider keeps a delivery log (Solvimon, PwC) the sandbox sends the delivery
+itself and logs the attempt, failed or not, for 'hookctl deliveries list'.`,
 		Example: `  $ hookctl sandbox deliver wh_123 --event INVOICE.CREATED --out delivery.http
   $ hookctl verify --id wh_123 --request-file delivery.http`,
 		Args: exactArgs(1, "one registration id"),
@@ -162,19 +164,7 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 		d.URL = opts.To
 	}
 	if opts.Out != "" {
-		raw, err := d.Raw()
-		if err != nil {
-			return err
-		}
-		if opts.Out == "-" {
-			_, err = f.IO.Out.Write(raw)
-			return err
-		}
-		if err := os.WriteFile(opts.Out, raw, 0o600); err != nil {
-			return err
-		}
-		notice(f, "wrote the %s delivery for %s to %s", opts.Event, opts.ID, opts.Out)
-		return nil
+		return writeRawRequest(f, &d, opts.Out, fmt.Sprintf("the %s delivery for %s", opts.Event, opts.ID))
 	}
 	// A delivery goes once, as the provider would try it, to any receiver.
 	sender := f.NewHTTPClient(func(o *httpclient.Options) { o.AllowHTTP, o.MaxRetries = true, -1 })
@@ -190,6 +180,24 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	return printSandboxDelivery(f, opts, d.URL, resp.StatusCode, "")
+}
+
+// writeRawRequest writes d as a raw HTTP request (what `verify
+// --request-file` reads) to out, '-' for stdout.
+func writeRawRequest(f *Factory, d *sandbox.Delivery, out, what string) error {
+	raw, err := d.Raw()
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err = f.IO.Out.Write(raw)
+		return err
+	}
+	if err := os.WriteFile(out, raw, 0o600); err != nil {
+		return err
+	}
+	notice(f, "wrote %s to %s", what, out)
+	return nil
 }
 
 // printSandboxDelivery reports a delivery's outcome; failing is an error.
