@@ -161,10 +161,12 @@ var scanProviders = []string{"solvimon", "pexa", "pwc", "offblocks"}
 // leakUnsupported are the commands each provider lacks (ID stands for a
 // registration): refusing them is their whole coverage.
 var leakUnsupported = map[string][]string{
-	"solvimon":  {"keys generate", "keys show", "keys upload", "keys verification-key"},
-	"pexa":      {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
-	"pwc":       {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
-	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID"},
+	"solvimon": {"keys generate", "keys show", "keys upload", "keys verification-key"},
+	"pexa": {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
+		"deliveries list ID", "deliveries resend ID"},
+	"pwc": {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID", "deliveries resend ID"},
+	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
+		"deliveries list ID", "deliveries resend ID", "ping ID"},
 }
 
 // providerFree are the commands that use no provider's profile, and the
@@ -173,7 +175,7 @@ var providerFree = map[string]bool{
 	"hookctl version": true, "hookctl profile list": true, "hookctl profile use": true,
 	"hookctl sandbox serve": true, "hookctl sandbox demo": true,
 	"hookctl auth": true, "hookctl keys": true, "hookctl penalty-box": true, "hookctl profile": true, "hookctl sandbox": true,
-	"hookctl secrets": true, "hookctl": true,
+	"hookctl secrets": true, "hookctl deliveries": true, "hookctl": true,
 }
 
 // sampleChildren reads cmdline and environ of every descendant of pid,
@@ -308,13 +310,15 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	s.run(0, "", "help", "credentials")
 	// Every command group refuses a subcommand it does not have.
 	s.run(2, "", "no-such-command")
-	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box", "secrets"} {
+	for _, group := range []string{"auth", "profile", "keys", "sandbox", "penalty-box", "secrets", "deliveries"} {
 		s.run(2, "", group, "no-such-command")
 	}
 
 	// A receiver for Solvimon's test deliveries, so that send-test and
 	// the penalty box run their success paths too.
 	recv := providertest.NewReceiver(t)
+	// pings go to a receiver of their own (penaltyBox counts recv's).
+	pings := providertest.NewReceiver(t)
 
 	ids := map[string]string{}
 	register := map[string][]string{
@@ -371,6 +375,13 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file, "--seen-db", "seen.db", "-o", "json")
 		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file)
 		s.verifyListen(prov, id, event)
+		if prov != "offblocks" {
+			s.run(0, "", "ping", id, "-p", p, "--to", pings.URL+"/ping", "-o", "json")
+			s.run(0, "", "ping", id, "-p", p, "--dry-run", "--out", "-")
+		}
+		if prov == "pwc" {
+			s.run(0, "", "deliveries", "list", id, "-p", p, "-o", "json")
+		}
 		s.run(0, "", "secrets", "list", "-p", p, "-o", "json")
 		adopt := id
 		if prov == "pwc" {
@@ -419,7 +430,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		t.Errorf("sandbox serve: %v\n%s", err, serveErr.String())
 	}
 	s.streams.WriteString(serveErr.String())
-	for _, d := range recv.Deliveries() {
+	for _, d := range append(recv.Deliveries(), pings.Deliveries()...) {
 		var b bytes.Buffer
 		d.Header.Write(&b)
 		b.Write(d.Body)
@@ -450,6 +461,15 @@ func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
 	if n := len(recv.Deliveries()); n != 5 {
 		s.t.Errorf("the receiver got %d deliveries, want 5 (a connection test, two tests, two resends)", n)
 	}
+	// The delivery log: a sandbox delivery logged, listed and resent, one
+	// and in bulk; a ping to the registered URL.
+	s.run(0, "", "sandbox", "deliver", id, "-p", p, "--event", "INVOICE.CREATED")
+	did := strings.TrimSpace(s.run(0, "", "deliveries", "list", id, "-p", p, "-o", "json", "--jq", ".[0].id"))
+	s.run(0, "", "deliveries", "list", id, "-p", p, "--since", "1h")
+	s.run(0, "", "deliveries", "resend", did, "-p", p)
+	s.run(0, "", "deliveries", "resend", "-p", p, "--status", "succeeded", "--since", "1h", "--id", id, "--dry-run")
+	s.run(0, "", "deliveries", "resend", "-p", p, "--status", "succeeded", "--since", "1h", "--id", id, "--yes", "-o", "json")
+	s.run(0, "", "ping", id, "-p", p)
 	s.run(0, "", "delete", id, "-p", p, "--yes")
 }
 

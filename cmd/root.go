@@ -131,7 +131,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	for _, c := range []*cobra.Command{
 		NewCmdRegister(f, nil), NewCmdList(f, nil), NewCmdGet(f, nil), NewCmdUpdate(f, nil),
 		NewCmdDelete(f, nil), NewCmdRotate(f, nil), NewCmdVerify(f, nil), NewCmdEvents(f, nil),
-		NewCmdSendTest(f), NewCmdPenaltyBox(f), NewCmdSecrets(f),
+		NewCmdSendTest(f), NewCmdPenaltyBox(f), NewCmdDeliveries(f), NewCmdPing(f), NewCmdSecrets(f),
 	} {
 		c.GroupID = "webhooks"
 		root.AddCommand(c)

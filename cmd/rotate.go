@@ -3,17 +3,12 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/time/rate"
 
 	"github.com/hookctl/hookctl/pkg/config"
-	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -118,44 +113,9 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 	return c
 }
 
-// parseRate reads "N/s", "N/m" or "N" (per second); 0 is unlimited.
-func parseRate(s string) (rate.Limit, error) {
-	n, unit, _ := strings.Cut(s, "/")
-	v, err := strconv.ParseFloat(n, 64)
-	if err != nil || v < 0 {
-		return 0, fmt.Errorf("%q is not N/s", s)
-	}
-	switch unit {
-	case "", "s":
-	case "m":
-		v /= 60
-	default:
-		return 0, fmt.Errorf("%q: unit must be s or m", s)
-	}
-	if v == 0 {
-		return rate.Inf, nil
-	}
-	return rate.Limit(v), nil
-}
-
-// rotateProvider builds the provider over an HTTP client whose every
-// attempt, retries included, waits for the rate limiter.
+// rotateProvider is the rate-limited provider as a rotation.Rotator.
 func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, error) {
-	p, spec, err := opts.F.Profile()
-	if err != nil {
-		return nil, p, err
-	}
-	deps, err := opts.F.Deps(p)
-	if err != nil {
-		return nil, p, err
-	}
-	lim, _ := parseRate(opts.Rate)
-	if lim != rate.Inf {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		deps.HTTP = opts.F.NewHTTPClient(func(o *httpclient.Options) { o.Transport = rotation.RateLimit(t, rate.NewLimiter(lim, 1)) })
-	}
-	prov, err := spec.New(deps)
+	prov, p, err := rateLimitedProvider(opts.F, opts.Rate)
 	if err != nil {
 		return nil, p, err
 	}

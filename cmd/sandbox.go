@@ -102,7 +102,9 @@ func newCmdSandboxDeliver(f *Factory) *cobra.Command {
 		Short: "Send a correctly signed delivery from the sandbox",
 		Long: `Ask the running sandbox behind the profile for a correctly signed delivery of
 an event, and send it to the registration's URL, to --to, or write it as a
-raw HTTP request to --out (for 'hookctl verify --request-file').`,
+raw HTTP request to --out (for 'hookctl verify --request-file'). Where the
+provider keeps a delivery log (Solvimon, PwC) the sandbox sends the delivery
+itself and logs the attempt, failed or not, for 'hookctl deliveries list'.`,
 		Example: `  $ hookctl sandbox deliver whk_3354cb22cdfe209a3847 --event INVOICE.CREATED --out delivery.http
   $ hookctl verify whk_3354cb22cdfe209a3847 --request-file delivery.http`,
 		Args: exactArgs(1, "one registration id"),
@@ -145,31 +147,24 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 		return err
 	}
 	var d sandbox.Delivery
-	if _, err := httpclient.DoJSON(ctx, hc, http.MethodPost, root+"/_sandbox/deliveries", nil,
-		sandbox.DeliveryRequest{Provider: spec.Name, ID: opts.ID, Event: opts.Event}, &d); err != nil {
+	// Without --out the sandbox sends the delivery itself where its
+	// provider keeps a delivery log, so the attempt is logged there.
+	dr := sandbox.DeliveryRequest{Provider: spec.Name, ID: opts.ID, Event: opts.Event, Send: opts.Out == "", To: opts.To}
+	if _, err := httpclient.DoJSON(ctx, hc, http.MethodPost, root+"/_sandbox/deliveries", nil, dr, &d); err != nil {
 		var se *httpclient.StatusError
 		if errors.As(err, &se) && se.Status == http.StatusNotFound {
 			return webhook.Errorf(webhook.KindNotFound, "sandbox: %s", strings.TrimSpace(string(se.Body)))
 		}
 		return fmt.Errorf("sandbox deliver: %w", err)
 	}
+	if d.Sent != nil {
+		return printSandboxDelivery(f, opts, d.Sent.URL, d.Sent.Status, d.Sent.Error)
+	}
 	if opts.To != "" {
 		d.URL = opts.To
 	}
 	if opts.Out != "" {
-		raw, err := d.Raw()
-		if err != nil {
-			return err
-		}
-		if opts.Out == "-" {
-			_, err = f.IO.Out.Write(raw)
-			return err
-		}
-		if err := os.WriteFile(opts.Out, raw, 0o600); err != nil {
-			return err
-		}
-		notice(f, "wrote the %s delivery for %s to %s", opts.Event, opts.ID, opts.Out)
-		return nil
+		return writeRawRequest(f, &d, opts.Out, fmt.Sprintf("the %s delivery for %s", opts.Event, opts.ID))
 	}
 	// A delivery goes once, as the provider would try it, to any receiver.
 	sender := f.NewHTTPClient(func(o *httpclient.Options) { o.AllowHTTP, o.MaxRetries = true, -1 })
@@ -184,18 +179,44 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
+	return printSandboxDelivery(f, opts, d.URL, resp.StatusCode, "")
+}
+
+// writeRawRequest writes d as a raw HTTP request (what `verify
+// --request-file` reads) to out, '-' for stdout.
+func writeRawRequest(f *Factory, d *sandbox.Delivery, out, what string) error {
+	raw, err := d.Raw()
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err = f.IO.Out.Write(raw)
+		return err
+	}
+	if err := os.WriteFile(out, raw, 0o600); err != nil {
+		return err
+	}
+	notice(f, "wrote %s to %s", what, out)
+	return nil
+}
+
+// printSandboxDelivery reports a delivery's outcome; failing is an error.
+func printSandboxDelivery(f *Factory, opts *DeliverOptions, url string, status int, failure string) error {
+	if status == 0 {
+		return fmt.Errorf("deliver to %s: %s", url, failure)
+	}
 	printer, err := f.Printer()
 	if err != nil {
 		return err
 	}
-	res := deliveryResult{ID: opts.ID, Event: opts.Event, URL: d.URL, Status: resp.StatusCode}
+	res := deliveryResult{ID: opts.ID, Event: opts.Event, URL: url, Status: status}
 	t := &output.Table{Headers: []string{"ID", "EVENT", "URL", "STATUS"}}
-	t.AddRow(opts.ID, opts.Event, d.URL, fmt.Sprint(resp.StatusCode))
+	t.AddRow(opts.ID, opts.Event, url, fmt.Sprint(status))
 	if err := printer.Print(res, t); err != nil {
 		return err
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered HTTP %d", resp.StatusCode)
+	if status < 200 || status > 299 {
+		return fmt.Errorf("the receiver answered HTTP %d", status)
 	}
 	return nil
 }

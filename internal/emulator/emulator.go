@@ -45,6 +45,29 @@ type Emulator interface {
 	ProfileArgs() []string
 }
 
+// Sender is implemented by emulators whose provider keeps a delivery log
+// (Solvimon's webhook events, PwC's subscription history): the sandbox asks
+// them to send a delivery themselves, as the provider would, so that the
+// attempt lands in the log that the log and resend endpoints serve.
+type Sender interface {
+	// Send builds a signed delivery of event for registration id, POSTs it
+	// to to (the registration's URL when empty) and records the attempt.
+	// An endpoint that fails is a Sent with Error, not an error: err is for
+	// a delivery that could not be built (unknown id or event).
+	Send(ctx context.Context, id, event, to string) (Sent, error)
+}
+
+// Sent is the outcome of a delivery an emulator sent.
+type Sent struct {
+	URL string `json:"url"`
+	// Status is the endpoint's HTTP status, 0 when it never answered.
+	Status int `json:"status"`
+	// Error says why the delivery failed ("" on a 2xx).
+	Error string `json:"error,omitempty"`
+	// DeliveryID is the id under which the provider logged the attempt.
+	DeliveryID string `json:"delivery_id,omitempty"`
+}
+
 // Demo scripts a provider's sandbox tour: profile add → Setup → register →
 // list → update → rotate-secret (if Rotate) → deliver → verify → delete.
 type Demo struct {

@@ -52,7 +52,16 @@ func ForProvider(t testing.TB, provider string, h http.Handler) http.Handler {
 		if err != nil {
 			t.Fatalf("%v", err)
 		}
-		return v.Middleware(t)(h)
+		vh := v.Middleware(t)(h)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/v1/webhook-events") {
+				// The webhook-events API is newer than the published
+				// document (specs/README.md): not validated.
+				h.ServeHTTP(w, r)
+				return
+			}
+			vh.ServeHTTP(w, r)
+		})
 	case "pexa":
 		uk, err := loadPexaUK()
 		if err != nil {

@@ -296,37 +296,23 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		return rep, nil
 	}
 	results := make([]Result, len(items))
-	var done, failed atomic.Int64
-	g := errgroup.Group{}
-	g.SetLimit(e.o.Concurrency)
-	for i, it := range items {
-		if ctx.Err() != nil {
-			results[i] = Result{ID: it.reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
-			continue
+	Each(ctx, len(items), e.o.Concurrency, func(i int) bool {
+		it := items[i]
+		var r Result
+		if sf := e.sinkErr.Load(); sf != nil && !e.o.Redeliver {
+			r = Result{ID: it.reg.ID, Status: StatusSkipped,
+				Reason: fmt.Sprintf("not rotated: delivering the new secret of %s failed, so no rotation was started after it; fix the sink and rerun", sf.id)}
+		} else if e.o.Redeliver {
+			r = e.redeliverOne(ctx, it)
+		} else {
+			r = e.rotateOne(ctx, it)
+			r.Reason = it.reason
 		}
-		g.Go(func() error {
-			var r Result
-			if sf := e.sinkErr.Load(); sf != nil && !e.o.Redeliver {
-				r = Result{ID: it.reg.ID, Status: StatusSkipped,
-					Reason: fmt.Sprintf("not rotated: delivering the new secret of %s failed, so no rotation was started after it; fix the sink and rerun", sf.id)}
-			} else if e.o.Redeliver {
-				r = e.redeliverOne(ctx, it)
-			} else {
-				r = e.rotateOne(ctx, it)
-				r.Reason = it.reason
-			}
-			results[i] = r
-			if r.Status == StatusFailed {
-				failed.Add(1)
-			}
-			n := done.Add(1)
-			if e.o.Progress != nil {
-				e.o.Progress(int(n), len(items), int(failed.Load()))
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
+		results[i] = r
+		return r.Status == StatusFailed
+	}, func(i int) {
+		results[i] = Result{ID: items[i].reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
+	}, e.o.Progress)
 	rep.Results = append(rep.Results, results...)
 	if ctx.Err() != nil {
 		return rep, ctx.Err()

@@ -295,11 +295,16 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(reqs)
 }
 
-// DeliveryRequest asks the sandbox for a signed delivery.
+// DeliveryRequest asks the sandbox for a signed delivery. With Send, an
+// emulator whose provider keeps a delivery log (emulator.Sender) sends it
+// itself, to To or the registration's URL, and logs the attempt; the
+// answer's Sent says how it went. Other emulators only build it.
 type DeliveryRequest struct {
 	Provider string `json:"provider"`
 	ID       string `json:"id"`
 	Event    string `json:"event"`
+	Send     bool   `json:"send,omitempty"`
+	To       string `json:"to,omitempty"`
 }
 
 // Delivery is a signed delivery as data, so a separate process can send it
@@ -309,6 +314,8 @@ type Delivery struct {
 	URL    string      `json:"url"`
 	Header http.Header `json:"header"`
 	Body   []byte      `json:"body"`
+	// Sent is the outcome when the sandbox sent the delivery itself.
+	Sent *emulator.Sent `json:"sent,omitempty"`
 }
 
 // Deliver builds a signed delivery from a provider's emulator.
@@ -334,6 +341,19 @@ func (s *Server) handleDelivery(w http.ResponseWriter, r *http.Request) {
 	var dr DeliveryRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&dr); err != nil {
 		http.Error(w, "bad delivery request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if sender, ok := s.boxes[dr.Provider].(emulator.Sender); ok && dr.Send {
+		sent, err := sender.Send(r.Context(), dr.ID, dr.Event, dr.To)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		if err := s.saveState(); err != nil {
+			fmt.Fprintf(os.Stderr, "sandbox: saving state: %v\n", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(Delivery{Method: http.MethodPost, URL: sent.URL, Sent: &sent})
 		return
 	}
 	d, err := s.Deliver(r.Context(), dr.Provider, dr.ID, dr.Event)

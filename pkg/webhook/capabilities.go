@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/hookctl/hookctl/pkg/signature"
 )
@@ -129,4 +131,36 @@ type PreviousSecretRevoker interface {
 // registration whose secret hookctl does not hold (--current-secret-file).
 type CurrentSecretProver interface {
 	UseCurrentSecret(id, secret string)
+}
+
+// DeliveryLog is implemented by providers that expose their delivery
+// attempts (PwC's subscription history, Solvimon's webhook events). id ""
+// reads the whole profile's log where the provider can (Solvimon); a
+// provider that reads per registration answers Invalid for it.
+type DeliveryLog interface {
+	Deliveries(ctx context.Context, id string, q DeliveryQuery) ([]Delivery, error)
+}
+
+// DeliveryResender is implemented by providers that can send a logged
+// delivery again (Solvimon POST /webhook-events/{id}/resend). It returns
+// the delivery with the resend's outcome; an endpoint that fails again is
+// the delivery with Status failed and no error.
+type DeliveryResender interface {
+	ResendDelivery(ctx context.Context, deliveryID string) (*Delivery, error)
+}
+
+// DeliveryHinter is implemented by providers without a delivery log, or
+// with one but no resend: the hint names what their API is missing, for
+// the log (resend false) or for resending.
+type DeliveryHinter interface {
+	DeliveryHint(resend bool) string
+}
+
+// SampleDeliverer is implemented by providers whose deliveries hookctl can
+// sign as the provider does, with a secret it holds (the HMAC schemes):
+// `ping` builds a sample delivery of event for reg in the provider's
+// documented envelope, with the provider's headers except the signature,
+// which the profile's pkg/signature scheme adds.
+type SampleDeliverer interface {
+	SampleDelivery(reg *Registration, event string, now time.Time) (body []byte, header http.Header, err error)
 }

@@ -10,9 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/hookctl/hookctl/internal/emulator"
 )
 
 // Delivery signing, written here on purpose rather than taken from
@@ -112,15 +115,21 @@ func (s *Emulator) Delivery(ctx context.Context, id, event string) (*http.Reques
 	return req, err
 }
 
-// Send delivers event to the subscription's URL as the library's relay
-// would [SEC]: up to 3 attempts, none after a 4xx, each with a 60 s
-// timeout, and the outcome appended to the subscription's history (a 4xx
-// also deactivates it). It returns the endpoint's last status (0 when it
-// never answered) and an error unless that was 2xx.
-func (s *Emulator) Send(ctx context.Context, id, event string) (int, error) {
+// Send implements emulator.Sender: it delivers event to to (the
+// subscription's URL when empty) as the library's relay would [SEC]: up to
+// 3 attempts, none after a 4xx, each with a 60 s timeout, and the outcome
+// appended to the subscription's history (a 4xx also deactivates it).
+func (s *Emulator) Send(ctx context.Context, id, event, to string) (emulator.Sent, error) {
 	req, eventID, err := s.build(ctx, id, event)
 	if err != nil {
-		return 0, err
+		return emulator.Sent{}, err
+	}
+	if to != "" {
+		u, err := url.Parse(to)
+		if err != nil {
+			return emulator.Sent{}, fmt.Errorf("pwc sandbox: delivery URL %q: %w", to, err)
+		}
+		req.URL, req.Host = u, u.Host
 	}
 	body, _ := io.ReadAll(req.Body)
 	status, desc := 0, ""
@@ -130,11 +139,28 @@ func (s *Emulator) Send(ctx context.Context, id, event string) (int, error) {
 			break
 		}
 	}
-	s.recordDelivery(id, eventID, status, desc)
+	sent := emulator.Sent{URL: req.URL.String(), Status: status, DeliveryID: s.recordDelivery(id, eventID, status, desc)}
 	if status < 200 || status > 299 {
-		return status, fmt.Errorf("pwc sandbox: delivery to %s failed: %s", req.URL.Redacted(), desc)
+		sent.Error = desc
+		if status != 0 {
+			sent.Error = fmt.Sprintf("the endpoint answered HTTP %d %s", status, desc)
+		}
 	}
-	return status, nil
+	return sent, nil
+}
+
+// SendEvent is Send to the subscription's URL with the outcome as an
+// error: the endpoint's last status (0 when it never answered) and an
+// error unless that was 2xx.
+func (s *Emulator) SendEvent(ctx context.Context, id, event string) (int, error) {
+	sent, err := s.Send(ctx, id, event, "")
+	if err != nil {
+		return 0, err
+	}
+	if sent.Error != "" {
+		return sent.Status, fmt.Errorf("pwc sandbox: delivery to %s failed: %s", sent.URL, sent.Error)
+	}
+	return sent.Status, nil
 }
 
 func (s *Emulator) attempt(ctx context.Context, req *http.Request, body []byte) (int, string) {

@@ -425,18 +425,21 @@ func (s *Emulator) batchDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 // recordDelivery appends a delivery outcome to the history. A 4xx answer
-// deactivates the subscription [SEC: UpdateDeliveryHistory].
-func (s *Emulator) recordDelivery(id, eventID string, status int, desc string) {
+// deactivates the subscription [SEC: UpdateDeliveryHistory]. It returns
+// the entry's id ("" when the subscription is gone).
+func (s *Emulator) recordDelivery(id, eventID string, status int, desc string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec, ok := s.subs[id]
 	if !ok {
-		return
+		return ""
 	}
-	rec.History = append(rec.History, historyEntry{ID: uuid.NewString(), AttemptedAt: s.now().UTC(), StatusCode: status, StatusDescription: strings.TrimSpace(desc), EventID: eventID})
+	e := historyEntry{ID: uuid.NewString(), AttemptedAt: s.now().UTC(), StatusCode: status, StatusDescription: strings.TrimSpace(desc), EventID: eventID}
+	rec.History = append(rec.History, e)
 	if status >= 400 && status < 500 {
 		rec.IsActive = false
 	}
+	return e.ID
 }
 
 // provenLocked finds the caller's subscription id for a change that must

@@ -125,7 +125,10 @@ type Emulator struct {
 	subs     map[string]*record
 }
 
-var _ emulator.Emulator = (*Emulator)(nil)
+var (
+	_ emulator.Emulator = (*Emulator)(nil)
+	_ emulator.Sender   = (*Emulator)(nil)
+)
 
 // New builds an empty emulator.
 func New(o emulator.Options) *Emulator {

@@ -92,14 +92,14 @@ func TestSendRetriesAndDeactivates(t *testing.T) {
 	rc := providertest.NewReceiver(t)
 	id := e.create(rc.URL, "ReportFiled")[0]
 	rc.SetStatus(http.StatusServiceUnavailable)
-	if status, err := e.box.Send(ctx, id, ""); err == nil || status != 503 {
+	if status, err := e.box.SendEvent(ctx, id, ""); err == nil || status != 503 {
 		t.Fatalf("send to a 503 endpoint: %d %v", status, err)
 	}
 	if n := len(rc.Deliveries()); n != deliveryAttempts {
 		t.Errorf("%d attempts, want %d", n, deliveryAttempts)
 	}
 	rc.SetStatus(http.StatusGone)
-	if _, err := e.box.Send(ctx, id, ""); err == nil {
+	if _, err := e.box.SendEvent(ctx, id, ""); err == nil {
 		t.Fatal("send to a 410 endpoint succeeded")
 	}
 	if n := len(rc.Deliveries()); n != deliveryAttempts+1 {
@@ -226,7 +226,7 @@ func TestSandboxState(t *testing.T) {
 	e := newEnv(t)
 	rc := providertest.NewReceiver(t)
 	ids := e.create(rc.URL, "ReportFiled", "ReportRejected")
-	if _, err := e.box.Send(ctx, ids[0], ""); err != nil {
+	if _, err := e.box.SendEvent(ctx, ids[0], ""); err != nil {
 		t.Fatal(err)
 	}
 	tok := e.bearer()

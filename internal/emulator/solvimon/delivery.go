@@ -105,50 +105,57 @@ func deliveryRequest(ctx context.Context, rec *Record, body []byte, now time.Tim
 	return req, nil
 }
 
-// send delivers body to the endpoint and returns "" on a 2xx within 10 s
-// [providers.md], else the cause.
-func (s *Emulator) send(ctx context.Context, rec *Record, body []byte, now time.Time) string {
+// send delivers body to the endpoint and returns its status (0 when it
+// never answered) and "" on a 2xx within 10 s [providers.md], else the
+// cause.
+func (s *Emulator) send(ctx context.Context, rec *Record, body []byte, now time.Time) (int, string) {
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	req, err := deliveryRequest(ctx, rec, body, now)
 	if err != nil {
-		return err.Error()
+		return 0, err.Error()
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return "no answer from the endpoint: " + err.Error()
+		return 0, "no answer from the endpoint: " + err.Error()
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Sprintf("the endpoint answered HTTP %d", resp.StatusCode)
+		return resp.StatusCode, fmt.Sprintf("the endpoint answered HTTP %d", resp.StatusCode)
 	}
-	return ""
+	return resp.StatusCode, ""
 }
 
 // Delivery builds a correctly signed delivery of event for webhook id,
 // addressed to its URL, without sending it (`hookctl sandbox deliver`).
 func (s *Emulator) Delivery(ctx context.Context, id, event string) (*http.Request, error) {
+	snap, body, now, err := s.prepare(id, event)
+	if err != nil {
+		return nil, err
+	}
+	return deliveryRequest(ctx, &snap, body, now)
+}
+
+// prepare checks event and builds its envelope for a snapshot of webhook id.
+func (s *Emulator) prepare(id, event string) (Record, []byte, time.Time, error) {
+	var snap Record
 	if res, act, ok := strings.Cut(event, "."); !ok || res == "" || act == "" || strings.ToUpper(event) != event || strings.ContainsFunc(event, unicode.IsSpace) {
-		return nil, fmt.Errorf("solvimon sandbox: event %q is not of the form RESOURCE.ACTION (e.g. INVOICE.CREATED)", event)
+		return snap, nil, time.Time{}, fmt.Errorf("solvimon sandbox: event %q is not of the form RESOURCE.ACTION (e.g. INVOICE.CREATED)", event)
 	}
 	if !serves(event) {
-		return nil, fmt.Errorf("solvimon sandbox: %s is not an action the sandbox serves (GET /v1/webhooks/actions; `hookctl events`)", event)
+		return snap, nil, time.Time{}, fmt.Errorf("solvimon sandbox: %s is not an action the sandbox serves (GET /v1/webhooks/actions; `hookctl events`)", event)
 	}
 	s.mu.Lock()
 	cur, ok := s.hooks[id]
-	var snap Record
 	if ok {
 		snap = *cur
 	}
 	now := s.now()
 	s.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("solvimon sandbox: no webhook %q", id)
+		return snap, nil, now, fmt.Errorf("solvimon sandbox: no webhook %q", id)
 	}
 	body, err := s.envelope(&snap, event, now, uuid.NewString())
-	if err != nil {
-		return nil, err
-	}
-	return deliveryRequest(ctx, &snap, body, now)
+	return snap, body, now, err
 }

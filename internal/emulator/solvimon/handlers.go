@@ -374,7 +374,7 @@ func (s *Emulator) sendTest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_ERROR", "", err.Error(), "")
 		return
 	}
-	cause := s.send(r.Context(), &snap, body, now)
+	_, cause := s.send(r.Context(), &snap, body, now)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -414,10 +414,13 @@ func (s *Emulator) resendPenaltyBox(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	s.mu.Unlock()
 
-	cause := s.send(r.Context(), &snap, []byte(pen.Payload), now)
+	status, cause := s.send(r.Context(), &snap, []byte(pen.Payload), now)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e := s.findEvent(pen.EventID); pen.EventID != "" && e != nil {
+		logAttempt(e, status, cause, now) // the parked payload is that event's
+	}
 	rec, ok := s.hooks[id]
 	if !ok || rec.Penalty == nil {
 		// Deleted or resent by someone else meanwhile; report what we saw.
@@ -461,7 +464,7 @@ func (s *Emulator) testConnection(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "INTERNAL_ERROR", "", err.Error(), "")
 		return
 	}
-	if cause := s.send(r.Context(), rec, body, now); cause != "" {
+	if _, cause := s.send(r.Context(), rec, body, now); cause != "" {
 		emulator.WriteJSON(w, http.StatusOK, connection(false, "connection test failed: "+cause))
 		return
 	}

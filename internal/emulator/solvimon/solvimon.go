@@ -95,13 +95,17 @@ type Penalty struct {
 	RetryAt    time.Time `json:"retry_at"`
 	Cause      string    `json:"cause"`
 	Event      string    `json:"event"`
-	Payload    string    `json:"payload"`
+	// EventID is the webhook event whose payload is parked ("" for a
+	// send-test payload).
+	EventID string `json:"event_id,omitempty"`
+	Payload string `json:"payload"`
 }
 
 // state is the State/LoadState document.
 type state struct {
-	Seq      int64     `json:"seq"`
-	Webhooks []*Record `json:"webhooks"`
+	Seq      int64          `json:"seq"`
+	Webhooks []*Record      `json:"webhooks"`
+	Events   []*EventRecord `json:"webhook_events,omitempty"`
 }
 
 // Emulator emulates Solvimon's webhook API in memory. It is safe for
@@ -115,10 +119,15 @@ type Emulator struct {
 	mu    sync.Mutex
 	seq   int64
 	hooks map[string]*Record
-	idem  *idempotency.Store
+	// events is the delivery log, oldest first (events.go).
+	events []*EventRecord
+	idem   *idempotency.Store
 }
 
-var _ emulator.Emulator = (*Emulator)(nil)
+var (
+	_ emulator.Emulator = (*Emulator)(nil)
+	_ emulator.Sender   = (*Emulator)(nil)
+)
 
 // Entry registers the emulator with pkg/sandbox.
 func Entry() emulator.Entry {
@@ -183,6 +192,9 @@ func New(o emulator.Options) *Emulator {
 	m.HandleFunc("DELETE /v1/webhooks/{id}/secret-key", s.withHook(s.removeSecret))
 	m.HandleFunc("POST /v1/webhooks/{id}/send-test", s.sendTest)
 	m.HandleFunc("POST /v1/webhooks/{id}/send-penalty-box-payload", s.resendPenaltyBox)
+	m.HandleFunc("GET /v1/webhook-events", s.listEvents)
+	m.HandleFunc("GET /v1/webhook-events/{id}", s.getEvent)
+	m.HandleFunc("POST /v1/webhook-events/{id}/resend", s.resendEvent)
 	m.HandleFunc("/", s.unknown)
 	s.mux = m
 	return s
@@ -244,7 +256,7 @@ var versionedPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCom
 
 // knownPath matches the documented paths, to tell 405 from 404.
 var knownPath = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^/v1/webhooks(/actions|/test-connection|/[^/]+(/secret-key|/send-test|/send-penalty-box-payload)?)?$`)
+	return regexp.MustCompile(`^/v1/(webhooks(/actions|/test-connection|/[^/]+(/secret-key|/send-test|/send-penalty-box-payload)?)?|webhook-events(/[^/]+(/resend)?)?)$`)
 })
 
 func (s *Emulator) unknown(w http.ResponseWriter, r *http.Request) {
@@ -318,7 +330,7 @@ func (s *Emulator) Stored(id string) (Record, bool) {
 func (s *Emulator) State() (json.RawMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return json.Marshal(state{Seq: s.seq, Webhooks: emulator.Sorted(s.hooks)})
+	return json.Marshal(state{Seq: s.seq, Webhooks: emulator.Sorted(s.hooks), Events: s.events})
 }
 
 // LoadState replaces the emulator's webhooks. Idempotency keys are not part
@@ -342,7 +354,7 @@ func (s *Emulator) LoadState(raw json.RawMessage) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.hooks, s.seq = hooks, seq
+	s.hooks, s.seq, s.events = hooks, seq, st.Events
 	return nil
 }
 

@@ -99,7 +99,7 @@ func TestLifecycle(t *testing.T) {
 
 	id := regs[0].ID
 	e.clock.Add(time.Minute)
-	if status, err := e.box.Send(ctx, id, ""); err != nil || status != http.StatusOK {
+	if status, err := e.box.SendEvent(ctx, id, ""); err != nil || status != http.StatusOK {
 		t.Fatalf("send: %d %v", status, err)
 	}
 	got := rc.Deliveries()
@@ -150,7 +150,7 @@ func TestLifecycle(t *testing.T) {
 	if status != http.StatusForbidden || responseStatusOf(t, body).ErrorCode != "Forbidden" {
 		t.Fatalf("delete with the old secret: %d %s", status, body)
 	}
-	if _, err := e.box.Send(ctx, id, ""); err != nil {
+	if _, err := e.box.SendEvent(ctx, id, ""); err != nil {
 		t.Fatal(err)
 	}
 	if d := rc.Deliveries(); len(d) != 2 || !verifyHub(rot.NewSecret, d[1].Header, d[1].Body) || verifyHub(old, d[1].Header, d[1].Body) {

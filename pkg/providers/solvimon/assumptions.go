@@ -32,5 +32,10 @@ func Assumptions() []provider.Assumption {
 			Default:    "HMAC-SHA256 over `{timestamp}.{payload}`, hex compared case-insensitively (base64 also accepted)",
 			Source:     "the webhook guide, read through the aggregation; the hex case is inferred from the upper-case example (providers.md 2.5)",
 			Confidence: provider.ConfidenceSEC},
+		{Fact: "Webhook events (deliveries list, resend)",
+			Default: "`GET /v1/webhook-events?webhook_id=&status=&page=&limit=` → `{data:[{id, webhook_id, type, status, created_at, last_attempted_at, attempts:[{attempted_at, response_status_code, cause}]}]}`; " +
+				"`POST /v1/webhook-events/{id}/resend` answers the event with the new attempt",
+			Source:     "the guide names the endpoints and the statuses PENDING/SUCCEEDED/FAILED only; the published OpenAPI predates them, so fields, filters and answers follow the Webhook schema's conventions (providers.md 2.4)",
+			Confidence: provider.ConfidenceINF},
 	}
 }
