@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hookctl/hookctl/pkg/config"
-	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -148,11 +146,8 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 	if err != nil {
 		return nil, p, err
 	}
-	lim, _ := parseRate(opts.Rate)
-	if lim != rate.Inf {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		deps.HTTP = opts.F.NewHTTPClient(func(o *httpclient.Options) { o.Transport = rotation.RateLimit(t, rate.NewLimiter(lim, 1)) })
+	if hc := rateLimitedHTTP(opts.F, opts.Rate); hc != nil {
+		deps.HTTP = hc
 	}
 	prov, err := spec.New(deps)
 	if err != nil {
@@ -197,12 +192,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	}
 	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
 		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
-	if opts.SecretOut != "" {
-		ro.Sinks = append(ro.Sinks, rotation.NewFileSink(opts.SecretOut))
-	}
-	if opts.Exec != "" {
-		ro.Sinks = append(ro.Sinks, rotation.NewExecSink(opts.Exec, opts.F.IO.ErrOut))
-	}
+	ro.Sinks = newSinks(opts.F, opts.SecretOut, opts.Exec)
 	if opts.F.IO.IsStderrTTY() {
 		ro.Progress = func(done, total, failed int) {
 			fmt.Fprintf(opts.F.IO.ErrOut, "\rrotated %d/%d (%d failed)", done, total, failed)

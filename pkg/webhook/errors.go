@@ -16,6 +16,9 @@ const (
 	ExitNotFound     = 5
 	ExitPartial      = 6
 	ExitRateLimited  = 7
+	// ExitChanges is `diff --exit-code` finding changes to make (like
+	// `git diff --exit-code`, but 8 so it never reads as an error code).
+	ExitChanges = 8
 	// ExitInterrupted is 128 + SIGINT, as shells report a command ended by Ctrl-C.
 	ExitInterrupted = 130
 )
@@ -31,6 +34,8 @@ const (
 	KindNotFound
 	KindPartial
 	KindRateLimited
+	// KindChanges is not a failure: `diff --exit-code` found changes.
+	KindChanges
 )
 
 var kindInfo = map[Kind]struct {
@@ -44,6 +49,7 @@ var kindInfo = map[Kind]struct {
 	KindNotFound:    {ExitNotFound, "not_found"},
 	KindPartial:     {ExitPartial, "partial_failure"},
 	KindRateLimited: {ExitRateLimited, "rate_limited"},
+	KindChanges:     {ExitChanges, "changes"},
 }
 
 // ExitCode is the process exit code for a kind.
