@@ -15,6 +15,7 @@ import (
 type ApplyOptions struct {
 	F           *Factory
 	File        string
+	cmd         *cobra.Command
 	Prune       bool
 	DryRun      bool
 	Concurrency int
@@ -33,7 +34,8 @@ func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
 adds, update the fields that differ, and, only with --prune, delete the
 registrations the manifest does not name. Applying the same manifest again sends
 no write. Writes run with bounded concurrency under a rate limit, each reported
-(one line per change, a summary on stderr), exit 6 when some failed.
+(one line per change, a summary on stderr), exit 6 when some failed. With -p
+on the command line, only that profile's part of the manifest is applied.
 
 On a terminal apply asks before the first write; without one it needs --yes.
 A journal in the state directory (beside rotate-secret's, under the same
@@ -58,6 +60,7 @@ delivers new secrets.`,
 			if _, err := parseRate(opts.Rate); err != nil {
 				return usageErrorf("--rate: %v", err)
 			}
+			opts.cmd = c
 			if runF != nil {
 				return runF(opts)
 			}
@@ -77,7 +80,7 @@ delivers new secrets.`,
 
 func runApply(ctx context.Context, opts *ApplyOptions) error {
 	f := opts.F
-	m, err := loadManifest(f, opts.File)
+	m, err := loadManifest(f, opts.cmd, opts.File)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ type DiffOptions struct {
 	F        *Factory
 	File     string
 	ExitCode bool
+	cmd      *cobra.Command
 }
 
 // NewCmdDiff builds `hookctl diff`.
@@ -28,7 +29,8 @@ func NewCmdDiff(f *Factory, runF func(*DiffOptions) error) *cobra.Command {
 names and print the plan, field by field: create (in the manifest, not at the
 provider), update (a field differs) and delete (at the provider, not in the
 manifest; 'hookctl apply' deletes only with --prune). Fields an entry leaves out
-(name, active, a param) are not compared. Nothing is changed.
+(name, active, a param) are not compared. Nothing is changed. With -p on the
+command line, only that profile's entries and registrations are compared.
 
 The manifest is validated against docs/webhooks-manifest.schema.json first; each
 problem is reported with its line (exit 2). With --exit-code, diff exits 8 when
@@ -46,6 +48,7 @@ there are changes and 0 when there are none, for CI.`,
 			if opts.File == "" {
 				return usageErrorf("-f FILE is required (the manifest; - for stdin)")
 			}
+			opts.cmd = c
 			if runF != nil {
 				return runF(opts)
 			}
@@ -58,7 +61,7 @@ there are changes and 0 when there are none, for CI.`,
 }
 
 func runDiff(ctx context.Context, opts *DiffOptions) error {
-	m, err := loadManifest(opts.F, opts.File)
+	m, err := loadManifest(opts.F, opts.cmd, opts.File)
 	if err != nil {
 		return err
 	}

@@ -158,9 +158,11 @@ func namedProfile(f *Factory, name string) (config.Profile, provider.Spec, error
 // maxManifest bounds what -f reads.
 const maxManifest = 16 << 20
 
-// loadManifest reads and validates a manifest file ("-": stdin) and
-// checks its profiles against the config.
-func loadManifest(f *Factory, path string) (*manifest.Manifest, error) {
+// loadManifest reads and validates a manifest file ("-": stdin),
+// checks its profiles against the config and, with -p given on the
+// command line (not HOOKCTL_PROFILE, which CI often sets for other
+// commands), keeps only that profile's entries.
+func loadManifest(f *Factory, c *cobra.Command, path string) (*manifest.Manifest, error) {
 	var in io.Reader = f.IO.In
 	if path != "-" {
 		fh, err := os.Open(path)
@@ -185,7 +187,21 @@ func loadManifest(f *Factory, path string) (*manifest.Manifest, error) {
 		p, _, err := namedProfile(f, name)
 		return p.Provider, err
 	})
-	return m, err
+	if err != nil || !c.Flags().Changed("profile") {
+		return m, err
+	}
+	only := f.Global.Profile
+	var kept []manifest.Entry
+	for _, e := range m.Webhooks {
+		if e.Profile == only {
+			kept = append(kept, e)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, usageErrorf("%s has no entry for profile %s (-p)", path, only)
+	}
+	m.Webhooks = kept
+	return m, nil
 }
 
 // manifestTargets builds one target per profile the manifest names.
