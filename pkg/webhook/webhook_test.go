@@ -24,6 +24,7 @@ func TestExitCodes(t *testing.T) {
 		KindNotFound:    {5, "not_found"},
 		KindPartial:     {6, "partial_failure"},
 		KindRateLimited: {7, "rate_limited"},
+		KindChanges:     {8, "changes"},
 	}
 	for k, w := range want {
 		if k.ExitCode() != w.code || k.String() != w.name {
@@ -33,8 +34,8 @@ func TestExitCodes(t *testing.T) {
 	if len(kindInfo) != len(want) {
 		t.Errorf("%d kinds defined, %d pinned here: pin the new one", len(kindInfo), len(want))
 	}
-	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitInterrupted}
-	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 130}) {
+	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitChanges, ExitInterrupted}
+	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 130}) {
 		t.Errorf("exit code constants %v", consts)
 	}
 }
