@@ -6,15 +6,12 @@ package cmd
 
 import (
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 
 	"golang.org/x/time/rate"
 
 	"github.com/hookctl/hookctl/pkg/config"
-	"github.com/hookctl/hookctl/pkg/httpclient"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -50,11 +47,8 @@ func rateLimitedProvider(f *Factory, rateFlag string) (webhook.Provider, config.
 	if err != nil {
 		return nil, p, err
 	}
-	lim, _ := parseRate(rateFlag)
-	if lim != rate.Inf {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		deps.HTTP = f.NewHTTPClient(func(o *httpclient.Options) { o.Transport = rotation.RateLimit(t, rate.NewLimiter(lim, 1)) })
+	if hc := rateLimitedHTTP(f, rateFlag); hc != nil {
+		deps.HTTP = hc
 	}
 	prov, err := spec.New(deps)
 	return prov, p, err

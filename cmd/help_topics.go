@@ -31,6 +31,9 @@ var helpTopics = []struct{ name, short, long string }{
     6  partial failure: a bulk command where some items failed (each is
        reported)
     7  rate limited by the provider after retries
+    8  changes found: 'hookctl diff --exit-code' when the providers differ
+       from the manifest (not an error; nothing is printed on stderr
+       beyond the plan's summary)
     9  cancelled: a confirmation was answered no; nothing was changed
   130  interrupted (Ctrl-C or SIGTERM) before the command finished
 

@@ -383,6 +383,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 			s.run(0, "", "deliveries", "list", id, "-p", p, "-o", "json")
 		}
 		s.run(0, "", "secrets", "list", "-p", p, "-o", "json")
+		s.manifest(prov, register[prov])
 		adopt := id
 		if prov == "pwc" {
 			// PwC's delete below proves ownership with the real secret:
@@ -439,6 +440,46 @@ func TestLeakScanEveryCommand(t *testing.T) {
 
 	s.checkCoverage()
 	s.checkSecrets()
+}
+
+// manifest runs export, diff and apply for prov: the export, diffed
+// with and without --exit-code, then a manifest adding one registration
+// (applied, its secret stored and written to a sink) and the export
+// again with --prune (deleting it).
+func (s *leakScan) manifest(prov string, register []string) {
+	s.t.Helper()
+	p := "scan-" + prov
+	base := s.run(0, "", "export", "-p", p)
+	s.run(0, "", "export", "-p", p, "--pin-ids", "-o", "json")
+	write := func(name, text string) string {
+		if err := os.WriteFile(filepath.Join(s.dir, name), []byte(text), 0o600); err != nil {
+			s.t.Fatal(err)
+		}
+		return name
+	}
+	baseFile := write(prov+"-manifest.yaml", base)
+	s.run(0, "", "diff", "-f", baseFile, "-p", p, "--exit-code")
+	added := "  - provider: " + prov + "\n    profile: " + p + "\n    url: https://hooks.example.com/manifest-" + prov + "\n    events:\n"
+	for i := 0; i+1 < len(register); i += 2 {
+		switch {
+		case prov == "pwc" && register[i] == "--event":
+			// PwC keeps one subscription per event and account.
+			added += "      - ReportRejected\n"
+		case register[i] == "--event":
+			added += "      - " + register[i+1] + "\n"
+		}
+	}
+	switch prov {
+	case "solvimon":
+		added += "    name: manifest-scan\n    params: {reference: manifest-scan}\n"
+	case "pwc":
+		added += "    name: manifest-scan\n"
+	}
+	plusFile := write(prov+"-manifest-plus.yaml", base+added)
+	s.run(8, "", "diff", "-f", plusFile, "-p", p, "--exit-code", "-o", "json")
+	s.run(0, "", "apply", "-f", plusFile, "-p", p, "--dry-run")
+	s.run(0, "", "apply", "-f", plusFile, "-p", p, "--yes", "--rate", "0", "--secret-out", "secrets.jsonl", "-o", "json")
+	s.run(0, "", "apply", "-f", baseFile, "-p", p, "--prune", "--yes", "--rate", "0")
 }
 
 // penaltyBox runs send-test and the penalty box against recv: a test

@@ -53,6 +53,10 @@ func reportError(f *Factory, err error) int {
 		fmt.Fprintln(f.IO.ErrOut, "interrupted")
 		return webhook.ExitInterrupted
 	}
+	if kind == webhook.KindChanges {
+		// Not a failure: `diff --exit-code` found changes and printed them.
+		return kind.ExitCode()
+	}
 	if f.Global.Output == "json" {
 		var e output.ErrorJSON
 		e.Error.Code = kind.String()
@@ -132,6 +136,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 		NewCmdRegister(f, nil), NewCmdList(f, nil), NewCmdGet(f, nil), NewCmdUpdate(f, nil),
 		NewCmdDelete(f, nil), NewCmdRotate(f, nil), NewCmdVerify(f, nil), NewCmdEvents(f, nil),
 		NewCmdSendTest(f), NewCmdPenaltyBox(f), NewCmdDeliveries(f), NewCmdPing(f), NewCmdSecrets(f),
+		NewCmdExport(f, nil), NewCmdDiff(f, nil), NewCmdApply(f, nil),
 	} {
 		c.GroupID = "webhooks"
 		root.AddCommand(c)

@@ -158,12 +158,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	}
 	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
 		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
-	if opts.SecretOut != "" {
-		ro.Sinks = append(ro.Sinks, rotation.NewFileSink(opts.SecretOut))
-	}
-	if opts.Exec != "" {
-		ro.Sinks = append(ro.Sinks, rotation.NewExecSink(opts.Exec, opts.F.IO.ErrOut))
-	}
+	ro.Sinks = newSinks(opts.F, opts.SecretOut, opts.Exec)
 	if opts.F.IO.IsStderrTTY() {
 		ro.Progress = func(done, total, failed int) {
 			fmt.Fprintf(opts.F.IO.ErrOut, "\rrotated %d/%d (%d failed)", done, total, failed)

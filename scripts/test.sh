@@ -28,7 +28,7 @@ go vet ./...
 
 echo "== generated docs and completions are current"
 go run ./internal/gendocs
-generated="docs/reference docs/man completions docs/guides/provider-assumptions.md"
+generated="docs/reference docs/man completions docs/guides/provider-assumptions.md docs/webhooks-manifest.schema.json"
 # shellcheck disable=SC2086
 if [ -d .git ] && [ -n "$(git status --porcelain -- $generated)" ]; then
   # shellcheck disable=SC2086

@@ -1,6 +1,7 @@
 // Command gendocs writes docs/ (markdown and man pages) and completions/
-// from the cobra tree, and docs/guides/provider-assumptions.md from the
-// providers' declared assumptions. Output is deterministic: a fixed binary name, no
+// from the cobra tree, docs/guides/provider-assumptions.md from the
+// providers' declared assumptions, and docs/webhooks-manifest.schema.json
+// from the schema the binary validates manifests with. Output is deterministic: a fixed binary name, no
 // dates, so CI can fail when the committed files differ.
 package main
 
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra/doc"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/pkg/manifest"
 	"github.com/hookctl/hookctl/pkg/output"
 )
 
@@ -46,6 +48,9 @@ func run() error {
 		return err
 	}
 	if err := writeAssumptions(); err != nil {
+		return err
+	}
+	if err := os.WriteFile("docs/webhooks-manifest.schema.json", manifest.Schema, 0o644); err != nil {
 		return err
 	}
 	return completions(root)

@@ -56,6 +56,10 @@ type Record struct {
 	ValidUntil *time.Time `json:"old_valid_until,omitempty"`
 	Status     string     `json:"status,omitempty"` // op done: ok, failed, not_rotated
 	Error      string     `json:"error,omitempty"`
+	// Action and Identity describe an `apply` write (create, update,
+	// delete) and the manifest identity it is for; rotation leaves them empty.
+	Action   string `json:"action,omitempty"`
+	Identity string `json:"identity,omitempty"`
 }
 
 // fingerprint is a salted, truncated SHA-256: enough to tell secrets apart,
@@ -123,6 +127,25 @@ func createJournal(dir string, now time.Time) (*Journal, error) {
 	j.cond = sync.NewCond(&j.mu)
 	return j, nil
 }
+
+// CreateJournal starts a run's journal in dir, for runs other than
+// rotation's own (`hookctl apply` keeps its journal beside rotation's,
+// in a directory of its own, with the same records and durability).
+func CreateJournal(dir string, now time.Time) (*Journal, error) { return createJournal(dir, now) }
+
+// OpenEntriesIn reads every journal file in dir and returns the entries
+// still open, oldest first, and the files read; CheckStateDirs first.
+func OpenEntriesIn(dir string) ([]*Entry, []string, error) {
+	entries, files, err := readJournals(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return openEntries(entries), files, nil
+}
+
+// CheckStateDirs refuses a state directory or journal directory that is
+// not private to this user (see checkStateDirs).
+func CheckStateDirs(stateDir, journal string) error { return checkStateDirs(stateDir, journal) }
 
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }

@@ -32,7 +32,7 @@ func AcquireLock(stateDir, profile string) (*Lock, error) {
 		if _, perr := strconv.Atoi(holder); perr != nil {
 			holder = "unknown"
 		}
-		return nil, webhook.Errorf(webhook.KindError, "another rotate-secret is running for profile %q (pid %s)", profile, holder).
+		return nil, webhook.Errorf(webhook.KindError, "another rotate-secret or apply is running for profile %q (pid %s)", profile, holder).
 			WithHint("wait for it to finish; the lock is %s and is released when that process exits", path)
 	}
 	if err != nil {

@@ -16,6 +16,9 @@ const (
 	ExitNotFound     = 5
 	ExitPartial      = 6
 	ExitRateLimited  = 7
+	// ExitChanges is `diff --exit-code` finding changes to make (like
+	// `git diff --exit-code`, but 8 so it never reads as an error code).
+	ExitChanges = 8
 	// ExitCancelled: the user declined a confirmation; nothing changed.
 	ExitCancelled = 9
 	// ExitInterrupted is 128 + SIGINT, as shells report a command ended by Ctrl-C.
@@ -37,6 +40,8 @@ const (
 	// KindNetwork: no answer from the provider (DNS, refused, TLS,
 	// timeout); exit 1 like any other error, its own JSON code.
 	KindNetwork
+	// KindChanges is not a failure: `diff --exit-code` found changes.
+	KindChanges
 )
 
 var kindInfo = map[Kind]struct {
@@ -52,6 +57,7 @@ var kindInfo = map[Kind]struct {
 	KindRateLimited: {ExitRateLimited, "rate_limited"},
 	KindCancelled:   {ExitCancelled, "cancelled"},
 	KindNetwork:     {ExitError, "network"},
+	KindChanges:     {ExitChanges, "changes"},
 }
 
 // ExitCode is the process exit code for a kind.

@@ -26,6 +26,7 @@ func TestExitCodes(t *testing.T) {
 		KindRateLimited: {7, "rate_limited"},
 		KindCancelled:   {9, "cancelled"},
 		KindNetwork:     {1, "network"},
+		KindChanges:     {8, "changes"},
 	}
 	for k, w := range want {
 		if k.ExitCode() != w.code || k.String() != w.name {
@@ -35,8 +36,8 @@ func TestExitCodes(t *testing.T) {
 	if len(kindInfo) != len(want) {
 		t.Errorf("%d kinds defined, %d pinned here: pin the new one", len(kindInfo), len(want))
 	}
-	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitCancelled, ExitInterrupted}
-	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 9, 130}) {
+	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitChanges, ExitCancelled, ExitInterrupted}
+	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130}) {
 		t.Errorf("exit code constants %v", consts)
 	}
 }

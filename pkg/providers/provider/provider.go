@@ -92,4 +92,20 @@ type Spec struct {
 	// Assumptions are the facts the provider's code relies on that were
 	// inferred rather than read (docs/guides/provider-assumptions.md).
 	Assumptions []Assumption
+	// Manifest is how `hookctl export`, `diff` and `apply` see the
+	// provider's registrations (webhooks as code).
+	Manifest Manifest
+}
+
+// Manifest describes a provider's registrations to webhooks as code.
+type Manifest struct {
+	// Identity is the provider's own stable name of a registration, as
+	// "key=value" words (e.g. "reference=billing-1"), or "" when it has
+	// none: then its URL and events identify it. It sees a registration
+	// through its name, events and register params.
+	Identity func(name string, events []string, params map[string]string) string
+	// Params reads the register/update params (Spec.Params names) back
+	// from a registration, so an export can be applied again. Never a
+	// secret; params naming a secret file are left out. Nil: none.
+	Params func(webhook.Registration) map[string]string
 }

@@ -1,0 +1,162 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// fakeProvider is an in-memory solvimon account; failCreate makes the
+// next Register create the webhook and then answer with a 502, as a
+// lost response does.
+type fakeProvider struct {
+	mu         sync.Mutex
+	regs       []webhook.Registration
+	seq        int
+	writes     []string
+	failCreate bool
+}
+
+func (p *fakeProvider) Name() string { return "solvimon" }
+func (p *fakeProvider) List(context.Context, webhook.ListOptions) ([]webhook.Registration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]webhook.Registration(nil), p.regs...), nil
+}
+func (p *fakeProvider) Get(_ context.Context, id string) (*webhook.Registration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.regs {
+		if r.ID == id {
+			return &r, nil
+		}
+	}
+	return nil, webhook.NotFound("solvimon", id)
+}
+func (p *fakeProvider) Register(_ context.Context, req webhook.CreateRequest) ([]webhook.Registration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seq++
+	r := webhook.Registration{Provider: "solvimon", Profile: "s", ID: fmt.Sprintf("whk_%d", p.seq), Name: req.Name, URL: req.URL, Events: req.Events, Active: true,
+		Secret: fmt.Sprintf("secret-%d", p.seq), Extra: map[string]any{"reference": req.Params["reference"]}}
+	p.regs = append(p.regs, r)
+	p.writes = append(p.writes, "create "+r.ID)
+	if p.failCreate {
+		p.failCreate = false
+		return nil, &webhook.Error{Kind: webhook.KindError, Status: 502, Msg: "bad gateway"}
+	}
+	return []webhook.Registration{r}, nil
+}
+func (p *fakeProvider) Update(_ context.Context, id string, req webhook.UpdateRequest) (*webhook.Registration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.regs {
+		if p.regs[i].ID == id {
+			if req.URL != nil {
+				p.regs[i].URL = *req.URL
+			}
+			p.writes = append(p.writes, "update "+id)
+			return &p.regs[i], nil
+		}
+	}
+	return nil, webhook.NotFound("solvimon", id)
+}
+func (p *fakeProvider) Delete(_ context.Context, id string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range p.regs {
+		if p.regs[i].ID == id {
+			p.regs = append(p.regs[:i], p.regs[i+1:]...)
+			p.writes = append(p.writes, "delete "+id)
+			return nil
+		}
+	}
+	return webhook.NotFound("solvimon", id)
+}
+func (p *fakeProvider) Events(context.Context) (*webhook.EventCatalogue, error) { return nil, nil }
+
+func entry(ref, url string) Entry {
+	return Entry{Provider: "solvimon", Profile: "s", Name: ref, URL: url, Events: []string{"X.CREATED"}, Params: map[string]string{"reference": ref}}
+}
+
+func TestApply(t *testing.T) {
+	ctx := context.Background()
+	store := credentials.New(credentials.NewMemory(), func(string) string { return "" })
+	prov := &fakeProvider{}
+	state := t.TempDir()
+	run := func(entries []Entry, prune bool) *Report {
+		t.Helper()
+		confirmed := 0
+		rep, err := Apply(ctx, []Target{{Profile: "s", Provider: prov, Entries: entries}}, Options{Store: store, StateDir: state, Prune: prune,
+			Confirm: func([]Change) error { confirmed++; return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prov.writes) > 0 && confirmed != 1 {
+			t.Errorf("confirm asked %d times before writes", confirmed)
+		}
+		return rep
+	}
+	rep := run([]Entry{entry("a", "https://a"), entry("b", "https://b")}, false)
+	if len(prov.writes) != 2 || rep.Err() != nil {
+		t.Fatalf("first apply: writes %v, %v", prov.writes, rep.Results)
+	}
+	idOf := func(name string) string {
+		for _, r := range prov.regs {
+			if r.Name == name {
+				return r.ID
+			}
+		}
+		return ""
+	}
+	for _, id := range []string{"whk_1", "whk_2"} {
+		if ws, _ := store.WebhookSecrets("s", id); ws.Current == nil {
+			t.Errorf("secret of %s not stored", id)
+		}
+	}
+	// again: no write, no confirmation
+	prov.writes = nil
+	if rep = run([]Entry{entry("a", "https://a"), entry("b", "https://b")}, true); len(prov.writes) != 0 || len(rep.Results) != 0 {
+		t.Fatalf("second apply wrote %v: %+v", prov.writes, rep.Results)
+	}
+	// b dropped, a moved: without --prune b is skipped, with it deleted
+	rep = run([]Entry{entry("a", "https://a2")}, false)
+	if strings.Join(prov.writes, ",") != "update "+idOf("a") || rep.Results[0].Status != StatusSkipped || rep.Results[0].ID != idOf("b") {
+		t.Fatalf("without prune: %v %+v", prov.writes, rep.Results)
+	}
+	prov.writes = nil
+	b := idOf("b")
+	run([]Entry{entry("a", "https://a2")}, true)
+	if strings.Join(prov.writes, ",") != "delete "+b {
+		t.Fatalf("with prune: %v", prov.writes)
+	}
+
+	// A create whose answer is lost: the intent stays open, and the next
+	// apply finds the registration by its identity, stores its secret
+	// and creates nothing again.
+	prov.writes, prov.failCreate = nil, true
+	rep, _ = Apply(ctx, []Target{{Profile: "s", Provider: prov, Entries: []Entry{entry("a", "https://a2"), entry("c", "https://c")}}}, Options{Store: store, StateDir: state})
+	if rep.Err() == nil || !strings.Contains(rep.Results[0].Error, "rerun apply") {
+		t.Fatalf("lost create: %+v", rep.Results)
+	}
+	if ws, _ := store.WebhookSecrets("s", "whk_3"); ws.Current != nil {
+		t.Fatal("secret stored though the create's answer was lost")
+	}
+	prov.writes = nil
+	rep = run([]Entry{entry("a", "https://a2"), entry("c", "https://c")}, true)
+	if len(prov.writes) != 0 || len(rep.Results) != 1 || !rep.Results[0].Recovered || rep.Results[0].Status != StatusOK || rep.Results[0].ID != "whk_3" {
+		t.Fatalf("recovery: writes %v, %+v", prov.writes, rep.Results)
+	}
+	if ws, _ := store.WebhookSecrets("s", "whk_3"); ws.Current == nil || ws.Current.Value != "secret-3" {
+		t.Fatalf("recovered secret: %+v", ws.Current)
+	}
+	// and the journal is settled: nothing left to recover
+	if rep = run([]Entry{entry("a", "https://a2"), entry("c", "https://c")}, true); len(rep.Results) != 0 {
+		t.Fatalf("journal not settled: %+v", rep.Results)
+	}
+}
