@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +52,9 @@ type demoRun struct {
 }
 
 func (d *demoRun) run(ctx context.Context, capture bool, args ...string) ([]byte, error) {
-	fmt.Fprintf(d.f.IO.ErrOut, "\n$ hookctl %s\n", strings.Join(args, " "))
+	args = append(args, "--config", d.cfgPath)
+	// The command as it runs, quoted so it can be pasted into a shell.
+	fmt.Fprintf(d.f.IO.ErrOut, "\n$ hookctl %s\n", shellQuote(args))
 	io := d.io
 	var buf bytes.Buffer
 	if capture {
@@ -63,7 +69,7 @@ func (d *demoRun) run(ctx context.Context, capture bool, args ...string) ([]byte
 	sub := NewFactory(io, getenv, d.f.Version)
 	sub.Credentials = func() (*credentials.Store, error) { return d.creds, nil }
 	root := NewCmdRoot(sub)
-	root.SetArgs(append(args, "--config", d.cfgPath))
+	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	return buf.Bytes(), err
 }
@@ -94,6 +100,9 @@ func runSandboxDemo(ctx context.Context, f *Factory, only string) error {
 		d := &demoRun{f: f, io: demoIO, cfgPath: filepath.Join(dir, e.Name+".yaml"), env: e.Demo.Env,
 			creds: credentials.New(credentials.NewMemory(), func(k string) string { return e.Demo.Env[k] })}
 		fmt.Fprintf(f.IO.ErrOut, "\n=== %s ===\n", spec.Title)
+		if names := slices.Sorted(maps.Keys(e.Demo.Env)); len(names) > 0 {
+			fmt.Fprintf(f.IO.ErrOut, "# credentials: %s, set to the sandbox's (see 'hookctl sandbox --help')\n", strings.Join(names, ", "))
+		}
 		if err := tourProvider(ctx, d, e.Name, e.Demo, srv, dir); err != nil {
 			return fmt.Errorf("demo %s: %w", spec.Name, err)
 		}
@@ -151,4 +160,20 @@ func tourProvider(ctx context.Context, d *demoRun, name string, demo *emulator.D
 		}
 	}
 	return nil
+}
+
+// shellQuote joins args as a POSIX shell would read them back: an argument
+// with anything but letters, digits and @%_+=:,./- goes in single quotes.
+func shellQuote(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("@%_+=:,./-", r)))
+		}) < 0 {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
 }
