@@ -105,14 +105,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 			return confirm(f, fmt.Sprintf("Apply %s?", planSummary(writes)))
 		}}
 	o.Sinks = newSinks(f, opts.SecretOut, opts.Exec)
-	if f.IO.IsStderrTTY() {
-		o.Progress = func(done, total, failed int) {
-			fmt.Fprintf(f.IO.ErrOut, "\rapplied %d/%d (%d failed)", done, total, failed)
-			if done == total {
-				fmt.Fprintln(f.IO.ErrOut)
-			}
-		}
-	}
+	o.Progress = newProgress(f, "applied")
 	rep, runErr := manifest.Apply(ctx, targets, o)
 	if rep == nil {
 		return runErr

@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -138,18 +137,7 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 	if conc <= 0 {
 		conc = defaultResendConcurrency
 	}
-	var progress func(done, total, failed int)
-	if opts.F.IO.IsStderrTTY() {
-		var mu sync.Mutex
-		progress = func(done, total, failed int) {
-			mu.Lock()
-			defer mu.Unlock()
-			fmt.Fprintf(opts.F.IO.ErrOut, "\rresent %d/%d (%d failed)", done, total, failed)
-			if done == total {
-				fmt.Fprintln(opts.F.IO.ErrOut)
-			}
-		}
-	}
+	progress := newProgress(opts.F, "resent")
 	rotation.Each(ctx, len(ds), conc, func(i int) bool {
 		rows[i] = resendOne(ctx, rs, ds[i])
 		return rows[i].Status == rotation.StatusFailed

@@ -159,14 +159,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
 		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
 	ro.Sinks = newSinks(opts.F, opts.SecretOut, opts.Exec)
-	if opts.F.IO.IsStderrTTY() {
-		ro.Progress = func(done, total, failed int) {
-			fmt.Fprintf(opts.F.IO.ErrOut, "\rrotated %d/%d (%d failed)", done, total, failed)
-			if done == total {
-				fmt.Fprintln(opts.F.IO.ErrOut)
-			}
-		}
-	}
+	ro.Progress = newProgress(opts.F, "rotated")
 	eng, err := rotation.New(ro)
 	if err != nil {
 		return err
