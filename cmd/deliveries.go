@@ -121,7 +121,9 @@ func runDeliveriesList(ctx context.Context, opts *DeliveriesOptions) error {
 	if err != nil {
 		return err
 	}
-	return printer.Print(ds, deliveriesTable(ds))
+	t := deliveriesTable(ds)
+	t.Empty = "no deliveries"
+	return printer.Print(ds, t)
 }
 
 // warnPenaltyBox says on stderr when the registration is parked (Solvimon):

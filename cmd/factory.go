@@ -119,7 +119,7 @@ func NewFactory(ios *output.IOStreams, getenv func(string) string, version strin
 		if err != nil {
 			return nil, err
 		}
-		return &output.Printer{IO: f.IO, Format: format, JQ: f.Global.JQ}, nil
+		return &output.Printer{IO: f.IO, Format: format, JQ: f.Global.JQ, Quiet: f.Global.Quiet}, nil
 	}
 	return f
 }

@@ -110,9 +110,9 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		regs = regs[:opts.Limit]
 	}
 	data, table := output.Registrations(regs, opts.ShowSecret)
-	if len(data) == 0 && !printer.Structured() && printer.IO.IsStdoutTTY() {
-		notice(opts.F, "no registrations")
-		return nil
+	table.Empty = "no registrations"
+	if opts.Status == webhook.StatusPenaltyBox {
+		table.Empty = "no registrations in the penalty box"
 	}
 	if err := printer.Print(data, table); err != nil {
 		return err

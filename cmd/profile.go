@@ -72,6 +72,7 @@ func newCmdProfileList(f *Factory) *cobra.Command {
 				}
 				t.AddRow(n, p.Provider, p.Region, p.Environment, p.BaseURL, mark)
 			}
+			t.Empty = "no profiles: add one with 'hookctl profile add'"
 			return printer.Print(views, t)
 		},
 	}

@@ -124,6 +124,7 @@ func runSecretsList(ctx context.Context, f *Factory) error {
 		}
 		t.AddRow(r.ID, secretCell(r.Current, now), secretCell(r.Previous, now), secretCell(r.Pending, now), at)
 	}
+	t.Empty = "no registrations, and no stored secrets"
 	return printer.Print(rows, t)
 }
 

@@ -301,3 +301,33 @@ func TestStructuredOneShape(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyList: an empty list looks the same in every command (issue 16
+// item 6): on a terminal one line on stderr saying so, piped nothing at
+// all, as JSON [] and as YAML [].
+func TestEmptyList(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		format          Format
+		tty, quiet      bool
+		wantOut, wantEr string
+	}{
+		{"terminal", FormatTable, true, false, "", "no registrations\n"},
+		{"terminal -q", FormatTable, true, true, "", ""},
+		{"piped", FormatTable, false, false, "", ""},
+		{"json", FormatJSON, true, false, "[]\n", ""},
+		{"yaml", FormatYAML, false, false, "[]\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			io, _, out, errOut := Test()
+			io.SetTTY(false, tc.tty, tc.tty)
+			p := &Printer{IO: io, Format: tc.format, Quiet: tc.quiet}
+			if err := p.Print([]string{}, &Table{Headers: []string{"ID"}, Empty: "no registrations"}); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tc.wantOut || errOut.String() != tc.wantEr {
+				t.Errorf("stdout %q stderr %q; want %q %q", out, errOut, tc.wantOut, tc.wantEr)
+			}
+		})
+	}
+}

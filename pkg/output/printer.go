@@ -46,6 +46,10 @@ type Table struct {
 	// rather than being truncated, when the table is too wide for the
 	// terminal: prose such as notes, which is no use cut short.
 	Wrap []string
+	// Empty is what a list command says, on a terminal, when it has no
+	// rows ("no registrations"): on stderr, so stdout stays data. Piped,
+	// an empty list prints nothing; as JSON it is [].
+	Empty string
 }
 
 // AddRow appends a row.
@@ -57,6 +61,8 @@ type Printer struct {
 	Format Format
 	// JQ filters the JSON form; it implies JSON output.
 	JQ string
+	// Quiet silences Table.Empty (-q).
+	Quiet bool
 }
 
 // Structured reports whether output is JSON/YAML (or --jq).
@@ -74,6 +80,12 @@ func (p *Printer) Print(data any, table *Table) error {
 		return WriteJSON(p.IO.Out, data)
 	case FormatYAML:
 		return p.printYAML(data)
+	}
+	if table != nil && len(table.Rows) == 0 && table.Empty != "" {
+		if p.IO.IsStdoutTTY() && !p.Quiet {
+			fmt.Fprintln(p.IO.ErrOut, table.Empty)
+		}
+		return nil
 	}
 	return p.PrintTable(table)
 }
