@@ -1,22 +1,18 @@
 package manifest
 
 import (
-	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"github.com/google/jsonschema-go/jsonschema"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -27,18 +23,54 @@ import (
 //go:embed schema.json
 var Schema []byte
 
-const schemaURL = "https://github.com/hookctl/hookctl/docs/webhooks-manifest.schema.json"
+// The validator (google/jsonschema-go) reports the first problem it
+// meets, without where in the document it is. To report every problem at
+// its line, the document is validated in pieces: each required list on
+// its own, then each key with its value (and the entry's provider, which
+// the per-provider rules need) against the schema without its required
+// list. A key's problem is then at that key's line.
+type schemaParts struct {
+	topRequired, topKeys     *jsonschema.Resolved // the document, webhooks' items left out
+	entryRequired, entryKeys *jsonschema.Resolved // one webhooks entry
+	// entryKeysAnyProvider is entryKeys without the per-provider rules,
+	// for an entry whose provider is missing or refused: an "if" on a
+	// provider that is absent holds, so every provider's "then" would.
+	entryKeysAnyProvider *jsonschema.Resolved
+}
 
-var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(Schema))
-	if err != nil {
+var compiled = sync.OnceValues(func() (*schemaParts, error) {
+	var root jsonschema.Schema
+	if err := json.Unmarshal(Schema, &root); err != nil {
 		return nil, err
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, err
+	entry := root.Defs["webhook"]
+	if entry == nil {
+		return nil, errors.New(`no $defs/webhook`)
 	}
-	return c.Compile(schemaURL)
+	resolve := func(s *jsonschema.Schema) (*jsonschema.Resolved, error) { return s.Resolve(nil) }
+	required := func(r []string) *jsonschema.Schema { return &jsonschema.Schema{Type: "object", Required: r} }
+	keysOnly := func(s *jsonschema.Schema) *jsonschema.Schema {
+		c := s.CloneSchemas()
+		c.Required, c.ID, c.Schema, c.Defs = nil, "", "", nil
+		return c
+	}
+	top := keysOnly(&root)
+	if wh := top.Properties["webhooks"]; wh != nil {
+		wh.Items = nil // each entry is validated on its own
+	}
+	anyProvider := keysOnly(entry)
+	anyProvider.AllOf = nil
+	var p schemaParts
+	var err error
+	for _, r := range []struct {
+		dst **jsonschema.Resolved
+		s   *jsonschema.Schema
+	}{{&p.topRequired, required(root.Required)}, {&p.topKeys, top}, {&p.entryRequired, required(entry.Required)}, {&p.entryKeys, keysOnly(entry)}, {&p.entryKeysAnyProvider, anyProvider}} {
+		if *r.dst, err = resolve(r.s); err != nil {
+			return nil, err
+		}
+	}
+	return &p, nil
 })
 
 // Parse reads a manifest, validates it against the schema and returns it
@@ -56,24 +88,21 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	if err := root.Decode(&raw); err != nil {
 		return nil, webhook.Invalid("%s: %v", file, err)
 	}
+	// Through JSON, so the validator sees JSON's types (numbers as float64).
 	js, err := json.Marshal(raw)
 	if err != nil {
 		return nil, webhook.Invalid("%s: not a JSON-compatible document (keys must be strings): %v", file, err)
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
+	var inst any
+	if err := json.Unmarshal(js, &inst); err != nil {
 		return nil, webhook.Invalid("%s: %v", file, err)
 	}
 	sch, err := compiled()
 	if err != nil {
 		return nil, fmt.Errorf("manifest schema: %w", err)
 	}
-	if err := sch.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, webhook.Invalid("%s: %v", file, err)
-		}
-		return nil, schemaErrors(file, root.Content[0], ve)
+	if probs := validateDoc(sch, inst, root.Content[0]); len(probs) > 0 {
+		return nil, schemaErrors(file, probs)
 	}
 	var m Manifest
 	if err := root.Decode(&m); err != nil {
@@ -89,37 +118,131 @@ func Parse(file string, data []byte) (*Manifest, error) {
 	return &m, nil
 }
 
-var printer = message.NewPrinter(language.English)
+// problem is one schema violation at a line of the document.
+type problem struct {
+	line int
+	at   string // JSON pointer of the instance
+	text string
+}
 
-// schemaErrors turns the validator's leaf errors into one message, a
-// line each, "file:LINE: at /webhooks/0/url: ...", sorted by line.
-func schemaErrors(file string, doc *yaml.Node, ve *jsonschema.ValidationError) error {
-	type problem struct {
-		line int
-		text string
+// validateDoc finds every violation in doc (node is its YAML).
+func validateDoc(p *schemaParts, doc any, node *yaml.Node) []problem {
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return []problem{{node.Line, "/", message(p.topRequired.Validate(doc))}}
 	}
-	var out []problem
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) > 0 {
-			for _, c := range e.Causes {
-				walk(c)
+	probs := checkObject(p.topRequired, p.topKeys, obj, node, "", nil)
+	items, _ := obj["webhooks"].([]any)
+	list := child(node, "webhooks")
+	for i, e := range items {
+		n := list
+		if list != nil && i < len(list.Content) {
+			n = list.Content[i]
+		}
+		at := "/webhooks/" + strconv.Itoa(i)
+		eo, ok := e.(map[string]any)
+		if !ok {
+			probs = append(probs, problem{n.Line, at, message(p.entryRequired.Validate(e))})
+			continue
+		}
+		// The per-provider rules need the provider beside each key; a
+		// provider the schema refuses is reported once, and not added.
+		keys, extra := p.entryKeysAnyProvider, map[string]any(nil)
+		if pv, ok := eo["provider"]; ok && p.entryKeys.Validate(map[string]any{"provider": pv}) == nil {
+			keys, extra = p.entryKeys, map[string]any{"provider": pv}
+		}
+		probs = append(probs, checkObject(p.entryRequired, keys, eo, n, at, extra)...)
+	}
+	sort.SliceStable(probs, func(a, b int) bool { return probs[a].line < probs[b].line })
+	return probs
+}
+
+// checkObject checks obj's required list, then each key on its own (with
+// extra beside it).
+func checkObject(required, keys *jsonschema.Resolved, obj map[string]any, node *yaml.Node, at string, extra map[string]any) []problem {
+	var probs []problem
+	if err := required.Validate(obj); err != nil {
+		probs = append(probs, problem{node.Line, cmp.Or(at, "/"), message(err)})
+	}
+	for _, k := range keysInOrder(node, obj) {
+		one := map[string]any{k: obj[k]}
+		for ek, ev := range extra {
+			if ek != k {
+				one[ek] = ev
 			}
-			return
 		}
-		loc := "/" + strings.Join(e.InstanceLocation, "/")
-		line := lineOf(doc, e.InstanceLocation)
-		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
-			// Point at the first unknown key rather than its object.
-			line = lineOf(doc, append(slices.Clone(e.InstanceLocation), ap.Properties[0]))
+		if err := keys.Validate(one); err != nil {
+			line := node.Line
+			if kn := keyNode(node, k); kn != nil {
+				line = kn.Line
+			}
+			// Under the key's own schema (".../properties/<k>..." in the
+			// chain) the problem is in its value; else the key itself is
+			// one the object does not allow.
+			loc := cmp.Or(at, "/")
+			if strings.Contains(err.Error(), "/properties/"+k) {
+				loc = at + "/" + k
+			}
+			probs = append(probs, problem{line, loc, message(err)})
 		}
-		out = append(out, problem{line, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(printer))})
 	}
-	walk(ve)
-	sort.SliceStable(out, func(a, b int) bool { return out[a].line < out[b].line })
-	lines := make([]string, 0, len(out))
-	for _, p := range out {
-		l := fmt.Sprintf("%s:%d: %s", file, p.line, p.text)
+	return probs
+}
+
+// message is the validator's error without its chain of "validating
+// <schema>: " prefixes.
+func message(err error) string {
+	if err == nil {
+		return "does not match"
+	}
+	s := err.Error()
+	if i := strings.LastIndex(s, "validating "); i >= 0 {
+		if j := strings.Index(s[i:], ": "); j >= 0 {
+			s = s[i+j+2:]
+		}
+	}
+	return s
+}
+
+// keysInOrder lists obj's keys in the document's order.
+func keysInOrder(node *yaml.Node, obj map[string]any) []string {
+	var out []string
+	seen := map[string]bool{}
+	if node != nil && node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			if k := node.Content[i].Value; !seen[k] {
+				if _, ok := obj[k]; ok {
+					out, seen[k] = append(out, k), true
+				}
+			}
+		}
+	}
+	for k := range obj { // keys the YAML node did not show (aliases)
+		if !seen[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// keyNode is the key node of key in a mapping node (nil when absent).
+func keyNode(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// schemaErrors is one message, a line each, "file:LINE: at /webhooks/0/url: ...".
+func schemaErrors(file string, probs []problem) error {
+	lines := make([]string, 0, len(probs))
+	for _, p := range probs {
+		l := fmt.Sprintf("%s:%d: at %s: %s", file, p.line, p.at, p.text)
 		if len(lines) == 0 || lines[len(lines)-1] != l {
 			lines = append(lines, l)
 		}
