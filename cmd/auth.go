@@ -19,7 +19,11 @@ import (
 // NewCmdAuth builds `hookctl auth`.
 func NewCmdAuth(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "auth <command>",
+		Use: "auth <command>",
+		Example: `  $ hookctl auth login -p billing
+  $ printf '%s\n' "$SOLVIMON_API_KEY" | hookctl auth login -p billing --stdin
+  $ hookctl auth status -p billing
+  $ hookctl auth logout -p billing --yes`,
 		Short: "Store, remove and check API credentials",
 		Long: `Credentials live in the OS keyring (service "hookctl"), one entry per
 <profile>/<name>. Environment variables override them (see 'hookctl help

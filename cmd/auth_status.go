@@ -39,7 +39,12 @@ type authStatus struct {
 func newCmdAuthStatus(f *Factory) *cobra.Command {
 	var offline bool
 	c := &cobra.Command{
-		Use:   "status",
+		Use: "status",
+		Example: `  # Where each credential comes from, and whether the provider accepts them
+  $ hookctl auth status -p billing
+
+  # Offline: sources only, no request
+  $ hookctl auth status -p billing --offline`,
 		Short: "Show where each credential comes from and whether the API accepts it",
 		Long: `Show where each of the profile's credentials comes from (env, keyring, file)
 and ask the provider whether it accepts them: a new access token where the

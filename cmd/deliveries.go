@@ -24,7 +24,10 @@ type DeliveriesOptions struct {
 // NewCmdDeliveries builds `hookctl deliveries` (list, resend).
 func NewCmdDeliveries(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "deliveries <command>",
+		Use: "deliveries <command>",
+		Example: `  $ hookctl deliveries list whk_3354cb22cdfe209a3847 --status failed --since 24h
+  $ hookctl deliveries resend whe_5a1f0c3b9d2e4f60a7b8
+  $ hookctl deliveries resend --status failed --since 24h --yes`,
 		Short: "See the provider's delivery attempts and send failed ones again",
 		Long: `The delivery attempts the provider logs: PwC's subscription history, Solvimon's
 webhook events. Providers whose API has no delivery log (OffBlocks, and PEXA,

@@ -14,6 +14,7 @@ import (
 func NewCmdSendTest(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:               "send-test <id>",
+		Example:           `  $ hookctl send-test whk_3354cb22cdfe209a3847 -p billing`,
 		Short:             "Ask the provider to send a test delivery (solvimon)",
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
@@ -38,11 +39,15 @@ func NewCmdSendTest(f *Factory) *cobra.Command {
 // NewCmdPenaltyBox builds `hookctl penalty-box` (Solvimon).
 func NewCmdPenaltyBox(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "penalty-box <command>",
+		Use: "penalty-box <command>",
+		Example: `  $ hookctl penalty-box list -p billing
+  $ hookctl penalty-box resend whk_3354cb22cdfe209a3847 -p billing`,
 		Short: "List parked endpoints and resend their payloads (solvimon)",
 	}
 	list := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  $ hookctl penalty-box list -p billing
+  $ hookctl penalty-box list -p billing -o json --jq '.[].id'`,
 		Short: "List registrations in the penalty box",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {

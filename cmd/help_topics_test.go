@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/pkg/credentials"
+	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/spf13/cobra"
 )
 
 // The env variables that override credentials are exactly the login
@@ -43,5 +45,34 @@ func TestHelpTopicsDerivedFromSpecs(t *testing.T) {
 	}
 	if got := strings.Join(tokenProviders(), ","); got != "pexa,offblocks,pwc" {
 		t.Errorf("token providers %q", got)
+	}
+}
+
+// Every command's help (and so its man page and reference page) has an
+// EXAMPLES section (issue 16 item 5), and no example uses an id no
+// provider issues (wh_123).
+func TestEveryCommandHasExamples(t *testing.T) {
+	io, _, _, _ := output.Test()
+	root := NewCmdRoot(NewFactory(io, func(string) string { return "" }, "test"))
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" || c.Parent() != nil && c.Parent().Name() == "completion" || (c.Runnable() == false && !c.HasSubCommands()) {
+			return
+		}
+		n++
+		if strings.TrimSpace(c.Example) == "" {
+			t.Errorf("%s has no Example", c.CommandPath())
+		}
+		if strings.Contains(c.Example, "wh_123") {
+			t.Errorf("%s: example id wh_123 is no provider's format", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if n < 40 {
+		t.Fatalf("walked only %d commands", n)
 	}
 }

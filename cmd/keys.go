@@ -12,7 +12,14 @@ import (
 // NewCmdKeys builds `hookctl keys`.
 func NewCmdKeys(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "keys <command>",
+		Use: "keys <command>",
+		Example: `  # OffBlocks: create the request-signing key pair and register it
+  $ hookctl keys generate -p cards
+  $ hookctl keys upload -p cards
+
+  # PwC: the key whose public half encrypts the secrets PwC returns
+  $ hookctl keys generate -p filings
+  $ hookctl keys show -p filings -o json`,
 		Short: "Manage the client key pair (offblocks request signing, pwc secret encryption)",
 		Long: `Manage the profile's client key pair. The private key is stored in the keyring
 and never printed; 'keys show' prints the public half; 'keys upload'
@@ -21,7 +28,9 @@ registers it where the provider's API takes it.
 	}
 	var force bool
 	generate := &cobra.Command{
-		Use:   "generate",
+		Use: "generate",
+		Example: `  $ hookctl keys generate -p cards
+  $ hookctl keys generate -p cards --force   # replace an existing key`,
 		Short: "Create a key pair and store the private key in the keyring",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -32,7 +41,9 @@ registers it where the provider's API takes it.
 	}
 	generate.Flags().BoolVar(&force, "force", false, "replace an existing key pair")
 	show := &cobra.Command{
-		Use:   "show",
+		Use: "show",
+		Example: `  $ hookctl keys show -p cards
+  $ hookctl keys show -p filings -o json --jq .extra.xml`,
 		Short: "Print the public key (PEM and base64)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -42,9 +53,10 @@ registers it where the provider's API takes it.
 		},
 	}
 	upload := &cobra.Command{
-		Use:   "upload",
-		Short: "Register the public key with the provider (offblocks)",
-		Args:  exactArgs(0, "no arguments"),
+		Use:     "upload",
+		Example: `  $ hookctl keys upload -p cards`,
+		Short:   "Register the public key with the provider (offblocks)",
+		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runKeys(c.Context(), f, func(ctx context.Context, _ webhook.KeyManager, p webhook.Provider) (*webhook.PublicKeyInfo, error) {
 				ku, ok := p.(webhook.KeyUploader)

@@ -15,7 +15,11 @@ import (
 // NewCmdProfile builds `hookctl profile`.
 func NewCmdProfile(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "profile <command>",
+		Use: "profile <command>",
+		Example: `  $ hookctl profile add billing --provider solvimon --environment live
+  $ hookctl profile list
+  $ hookctl profile use billing
+  $ hookctl profile show billing`,
 		Short: "Manage profiles (provider, region, API base, non-secret ids)",
 	}
 	c.AddCommand(newCmdProfileAdd(f), newCmdProfileList(f), newCmdProfileUse(f), newCmdProfileShow(f), newCmdProfileRemove(f))
@@ -47,7 +51,9 @@ func newProfileView(p config.Profile, current bool) profileView {
 
 func newCmdProfileList(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:     "list",
+		Use: "list",
+		Example: `  $ hookctl profile list
+  $ hookctl profile list -o json --jq '.[].name'`,
 		Aliases: []string{"ls"},
 		Short:   "List profiles",
 		Args:    exactArgs(0, "no arguments"),
@@ -81,6 +87,7 @@ func newCmdProfileList(f *Factory) *cobra.Command {
 func newCmdProfileUse(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:               "use <name>",
+		Example:           `  $ hookctl profile use billing`,
 		Short:             "Make a profile the current one",
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),
@@ -104,7 +111,9 @@ func newCmdProfileUse(f *Factory) *cobra.Command {
 
 func newCmdProfileShow(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:               "show [<name>]",
+		Use: "show [<name>]",
+		Example: `  $ hookctl profile show            # the current profile
+  $ hookctl profile show billing -o yaml`,
 		Short:             "Show a profile (default: the selected one)",
 		SuggestFor:        []string{"get", "describe", "view"},
 		Args:              cobra.MaximumNArgs(1),
@@ -155,7 +164,9 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 
 func newCmdProfileRemove(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:               "remove <name>",
+		Use: "remove <name>",
+		Example: `  $ hookctl profile remove billing
+  $ hookctl profile remove billing --yes   # in a script`,
 		Aliases:           []string{"rm"},
 		SuggestFor:        []string{"delete", "del"},
 		Short:             "Remove a profile and everything stored for it (credentials, tokens, webhook secrets)",

@@ -94,7 +94,11 @@ func buildVersion() string {
 // NewCmdRoot builds the whole command tree from f.
 func NewCmdRoot(f *Factory) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "hookctl <command> [flags]",
+		Use: "hookctl <command> [flags]",
+		Example: `  $ hookctl profile add billing --provider solvimon --environment live
+  $ hookctl register -p billing --url https://hooks.example.com/solvimon --event INVOICE.CREATED --name billing --reference billing-1
+  $ hookctl rotate-secret -p billing --all --older-than 30d
+  $ hookctl verify -p billing whk_3354cb22cdfe209a3847 --request-file delivery.http`,
 		Short: "Manage webhook registrations across providers",
 		Long: `hookctl administers webhook registrations at PEXA, Solvimon, OffBlocks and PwC
 Report Filing: register, list, update, delete, rotate signing secrets in bulk,

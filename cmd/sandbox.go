@@ -37,7 +37,10 @@ func sandboxCredentials() string {
 // NewCmdSandbox builds `hookctl sandbox`.
 func NewCmdSandbox(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "sandbox <command>",
+		Use: "sandbox <command>",
+		Example: `  $ hookctl sandbox demo
+  $ hookctl sandbox serve --addr 127.0.0.1:8787
+  $ hookctl sandbox deliver whk_3354cb22cdfe209a3847 -p sandbox-solvimon --event INVOICE.CREATED`,
 		Short: "Run local emulators of every provider's API",
 		Long: `Local emulators of every provider's API over real HTTP, for trying hookctl,
 for scripts and for tests.

@@ -26,7 +26,9 @@ import (
 func newCmdSandboxDemo(f *Factory) *cobra.Command {
 	var only string
 	c := &cobra.Command{
-		Use:   "demo [flags]",
+		Use: "demo [flags]",
+		Example: `  $ hookctl sandbox demo
+  $ hookctl sandbox demo --provider pexa`,
 		Short: "Tour hookctl on a fresh in-process sandbox",
 		Long: `Start a fresh sandbox in this process and tour each provider:
 register → list → update → rotate-secret → deliver → verify → delete.

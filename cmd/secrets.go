@@ -20,7 +20,10 @@ const maxSecretInput = 64 << 10
 // hookctl holds, and adopting registrations created elsewhere.
 func NewCmdSecrets(f *Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:   "secrets <command>",
+		Use: "secrets <command>",
+		Example: `  $ hookctl secrets list -p billing
+  $ hookctl secrets set whk_3354cb22cdfe209a3847 -p billing --secret-env KNOWN_SECRET
+  $ hookctl secrets remove whk_3354cb22cdfe209a3847 -p billing --yes`,
 		Short: "See and manage the webhook signing secrets hookctl holds",
 		Long: `hookctl keeps each registration's signing secret (current, the previous one
 during the provider's overlap, and a pending one while a client-chosen rotation is

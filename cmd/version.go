@@ -20,7 +20,9 @@ type versionInfo struct {
 // NewCmdVersion builds `hookctl version`.
 func NewCmdVersion(f *Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
+		Use: "version",
+		Example: `  $ hookctl version
+  $ hookctl version -o json`,
 		Short: "Print the version",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
