@@ -162,6 +162,11 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
+	if len(opts.Events) == 0 {
+		if _, spec, err := opts.F.Profile(); err == nil && spec.NoEvents != "" {
+			notice(opts.F, "no --event given: the registration receives %s", spec.NoEvents)
+		}
+	}
 	if err := storeSecrets(opts.F, profile.Name, regs); err != nil {
 		return err
 	}

@@ -151,6 +151,7 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
+		NoEvents:        "every event type (OffBlocks: no types selected means all)",
 	}
 }
 

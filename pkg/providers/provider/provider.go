@@ -89,6 +89,11 @@ type Spec struct {
 	// DoctorChecks names the checks the client's webhook.Doctor reports,
 	// in order, beyond webhook.GenericChecks.
 	DoctorChecks []string
+	// NoEvents is what a registration made without --event receives, where
+	// the provider takes one ("" where the client refuses it): register
+	// says it, so nobody creates a webhook by accident that gets
+	// everything, or nothing.
+	NoEvents string
 	// Assumptions are the facts the provider's code relies on that were
 	// inferred rather than read (docs/guides/provider-assumptions.md).
 	Assumptions []Assumption

@@ -89,6 +89,7 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
+		NoEvents:        "every action Solvimon sends, less --excluded-actions (an empty included_actions list)",
 		Manifest:        manifest(),
 	}
 }
