@@ -209,11 +209,11 @@ func manifestTargets(f *Factory, m *manifest.Manifest, rateFlag string) ([]manif
 	names := m.Profiles()
 	targets := make([]manifest.Target, 0, len(names))
 	for _, name := range names {
-		prov, _, err := manifestProvider(f, name, len(names), rateFlag)
+		prov, p, err := manifestProvider(f, name, len(names), rateFlag)
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, manifest.Target{Profile: name, Provider: prov, Entries: m.Webhooks})
+		targets = append(targets, manifest.Target{Profile: name, Account: accountKey(f, p), Provider: prov, Entries: m.Webhooks})
 	}
 	return targets, nil
 }

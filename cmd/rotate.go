@@ -156,7 +156,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	if opts.URLMatch != "" {
 		sel.URLMatch = regexp.MustCompile(opts.URLMatch)
 	}
-	ro := rotation.Options{Provider: prov, Profile: profile.Name, Store: creds, StateDir: state, Select: sel,
+	ro := rotation.Options{Provider: prov, Profile: profile.Name, Account: accountKey(opts.F, profile), Store: creds, StateDir: state, Select: sel,
 		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
 	ro.Sinks = newSinks(opts.F, opts.SecretOut, opts.Exec)
 	ro.Progress = newProgress(opts.F, "rotated")

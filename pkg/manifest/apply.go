@@ -21,7 +21,10 @@ import (
 
 // Target is one profile of a manifest: its provider client and entries.
 type Target struct {
-	Profile  string
+	Profile string
+	// Account names the provider account behind the profile (see
+	// rotation.AcquireAccountLock); "" takes no account lock.
+	Account  string
 	Provider webhook.Provider
 	Entries  []Entry
 }
@@ -166,6 +169,13 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 				return nil, err
 			}
 			defer lock.Release()
+			if t.Account != "" {
+				al, err := rotation.AcquireAccountLock(o.StateDir, t.Account)
+				if err != nil {
+					return nil, err
+				}
+				defer al.Release()
+			}
 			var files []string
 			if open, files, err = rotation.OpenEntriesIn(dir); err != nil {
 				return nil, err

@@ -20,11 +20,25 @@ type Lock struct{ l *fsafe.Lock }
 
 // AcquireLock takes the profile's rotation lock without waiting.
 func AcquireLock(stateDir, profile string) (*Lock, error) {
-	dir := filepath.Join(stateDir, "journal")
+	return acquire(filepath.Join(stateDir, "journal"), url.PathEscape(profile),
+		fmt.Sprintf("another rotate-secret or apply is running for profile %q", profile))
+}
+
+// AcquireAccountLock takes the lock of a provider account without waiting:
+// two profiles on one account (the same provider, base URL and
+// credentials; account is their fingerprint) must not rotate the same
+// registrations at once, or each stores the secret of its own rotation and
+// one of them ends up with a secret the provider no longer signs with.
+func AcquireAccountLock(stateDir, account string) (*Lock, error) {
+	return acquire(filepath.Join(stateDir, "journal", "_accounts"), account, // "_": no profile name starts with it
+		"another rotate-secret or apply is running for the same provider account under another profile")
+}
+
+func acquire(dir, name, busy string) (*Lock, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("rotation lock: %w", err)
 	}
-	path := filepath.Join(dir, url.PathEscape(profile)+".lock")
+	path := filepath.Join(dir, name+".lock")
 	l, err := fsafe.LockFile(path, false)
 	if errors.Is(err, fsafe.ErrLocked) {
 		b, _ := os.ReadFile(path)
@@ -32,7 +46,7 @@ func AcquireLock(stateDir, profile string) (*Lock, error) {
 		if _, perr := strconv.Atoi(holder); perr != nil {
 			holder = "unknown"
 		}
-		return nil, webhook.Errorf(webhook.KindError, "another rotate-secret or apply is running for profile %q (pid %s)", profile, holder).
+		return nil, webhook.Errorf(webhook.KindError, "%s (pid %s)", busy, holder).
 			WithHint("wait for it to finish; the lock is %s and is released when that process exits", path)
 	}
 	if err != nil {

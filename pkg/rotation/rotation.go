@@ -54,6 +54,10 @@ func (s Selector) filtered() bool {
 type Options struct {
 	Provider Rotator
 	Profile  string
+	// Account, when set, names the provider account behind the profile
+	// (AcquireAccountLock): runs of two profiles on one account exclude
+	// each other too.
+	Account  string
 	Store    *credentials.Store
 	StateDir string
 	Select   Selector
@@ -218,6 +222,13 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			return nil, err
 		}
 		defer lock.Release()
+		if e.o.Account != "" {
+			al, err := AcquireAccountLock(e.o.StateDir, e.o.Account)
+			if err != nil {
+				return nil, err
+			}
+			defer al.Release()
+		}
 	}
 	entries, files, err := readJournals(dir)
 	if err != nil {
