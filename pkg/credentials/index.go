@@ -3,9 +3,12 @@ package credentials
 import (
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/hookctl/hookctl/internal/fsafe"
 )
 
 // The index: the OS keyring cannot list its entries, so the store keeps,
@@ -13,9 +16,11 @@ import (
 // "<profile>/.index", a JSON array). `secrets list` reads the webhook
 // secrets from it and `profile remove` forgets everything in it. It is
 // written only when a name is added or removed, so rewriting an existing
-// secret costs nothing more. Between two processes on the keyring backend
-// an addition can be lost (the keyring has no lock); the file backend's
-// locked read-modify-write keeps both. Entries written before the index
+// secret costs nothing more. The keyring has no lock of its own, so two
+// processes edit the index under a file lock in the state dir (the file
+// backend's read-modify-write is locked already); without it one's
+// addition could be lost, and `profile remove` would then leave that
+// entry behind. Entries written before the index
 // existed are not in it: callers that know names add them (provider
 // credentials, the registrations a provider lists).
 const indexName = ".index"
@@ -146,6 +151,7 @@ func (s *Store) editIndex(profile string, names []string, add bool) error {
 	if u, ok := s.backend.(updater); ok {
 		return u.UpdateValue(Key(profile, indexName), write)
 	}
+	defer s.lockIndex()()
 	old, err := s.backend.Get(Key(profile, indexName))
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -180,4 +186,23 @@ func (s *Store) loadIndex(profile string) (map[string]bool, error) {
 	}
 	s.index[profile] = set
 	return set, nil
+}
+
+// lockIndex takes the cross-process lock of the index's read-modify-write
+// and returns its release. Without a state dir (in-memory test stores)
+// there is nothing to share, and a lock that cannot be taken is not worth
+// failing a credential write for: it returns a no-op then.
+func (s *Store) lockIndex() func() {
+	if s.sdb == nil || s.sdb.stateDir == nil {
+		return func() {}
+	}
+	dir, err := s.sdb.stateDir()
+	if err != nil {
+		return func() {}
+	}
+	l, err := fsafe.LockFile(filepath.Join(dir, "credentials-index.lock"), true)
+	if err != nil {
+		return func() {}
+	}
+	return l.Unlock
 }
