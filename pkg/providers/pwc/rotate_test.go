@@ -228,3 +228,15 @@ func TestRotateRefusesBadNewSecret(t *testing.T) {
 		t.Errorf("%d requests", n)
 	}
 }
+
+// A secret longer than RSA-OAEP can carry under a 2048-bit key is refused
+// before any request: PwC would store it and then fail every answer that
+// returns it (found when the emulator moved out, issue 15).
+func TestSecretLengthBound(t *testing.T) {
+	if v := checkSecret(strings.Repeat("QUJD", 47)); v != nil { // 188 Base64 characters
+		t.Fatalf("188 characters refused: %+v", v)
+	}
+	if v := checkSecret(strings.Repeat("QUJD", 48)); v == nil || !strings.Contains(v.Msg, "at most 190") {
+		t.Fatalf("192 characters: %+v", v)
+	}
+}

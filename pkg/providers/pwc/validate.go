@@ -45,6 +45,13 @@ var (
 // minSecretLen is PwC's minimum secret length [DOC: "random Base64 ≥8 chars"].
 const minSecretLen = 8
 
+// maxSecretLen: PwC returns the secret encrypted with RSA-OAEP-SHA256
+// under the account's public key [DOC], which holds at most the key's size
+// less 66 bytes; 190 fits the smallest key PwC takes (2048 bits). A longer
+// secret is stored, but every answer that carries it fails (the emulator
+// answers 500, as .NET's CryptographicException would) [INF].
+const maxSecretLen = 190
+
 func checkEvent(e string) *violation {
 	switch {
 	case e == "":
@@ -81,6 +88,8 @@ func checkSecret(s string) *violation {
 		return &violation{"NotEmpty", "a secret is required"}
 	case utf8.RuneCountInString(s) < minSecretLen:
 		return &violation{"Length", fmt.Sprintf("the secret must be at least %d characters", minSecretLen)}
+	case len(s) > maxSecretLen:
+		return &violation{"Length", fmt.Sprintf("the secret must be at most %d characters: PwC returns it RSA-encrypted, which a longer one does not fit", maxSecretLen)}
 	case !base64Pattern().MatchString(s):
 		return &violation{"RegularExpression", "the secret must be Base64 text"}
 	}
