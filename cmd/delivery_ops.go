@@ -19,19 +19,7 @@ func NewCmdSendTest(f *Factory) *cobra.Command {
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			prov, _, err := f.Provider()
-			if err != nil {
-				return err
-			}
-			t, ok := prov.(webhook.Tester)
-			if !ok {
-				return webhook.Unsupported(prov.Name(), "send-test")
-			}
-			msg, err := t.SendTest(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printResult(f, args[0], msg)
+			return runOnID(f, args[0], "send-test", func(t webhook.Tester) (string, error) { return t.SendTest(c.Context(), args[0]) })
 		},
 	}
 }
@@ -70,23 +58,13 @@ webhook out of the penalty box; when it fails again, the retry is counted and th
 command exits 1 with the provider's answer. Solvimon has no call that empties the
 box without delivering.`,
 		Example: `  $ hookctl penalty-box list -p billing
-  $ hookctl penalty-box resend whk_1 -p billing`,
+  $ hookctl penalty-box resend whk_3354cb22cdfe209a3847 -p billing`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			prov, _, err := f.Provider()
-			if err != nil {
-				return err
-			}
-			pb, ok := prov.(webhook.PenaltyBox)
-			if !ok {
-				return webhook.Unsupported(prov.Name(), "the penalty box")
-			}
-			msg, err := pb.ResendPenaltyBox(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printResult(f, args[0], msg)
+			return runOnID(f, args[0], "the penalty box", func(pb webhook.PenaltyBox) (string, error) {
+				return pb.ResendPenaltyBox(c.Context(), args[0])
+			})
 		},
 	}
 	c.AddCommand(list, resend)
@@ -107,4 +85,23 @@ func printResult(f *Factory, id, msg string) error {
 	t := &output.Table{Headers: []string{"ID", "RESULT"}}
 	t.AddRow(id, msg)
 	return printer.Print(actionResult{ID: id, Message: msg}, t)
+}
+
+// runOnID runs capability T of the profile's provider on registration id
+// and prints the provider's answer; a provider without T is Unsupported
+// (what names the feature).
+func runOnID[T any](f *Factory, id, what string, call func(T) (string, error)) error {
+	prov, _, err := f.Provider()
+	if err != nil {
+		return err
+	}
+	capab, ok := prov.(T)
+	if !ok {
+		return webhook.Unsupported(prov.Name(), what)
+	}
+	msg, err := call(capab)
+	if err != nil {
+		return err
+	}
+	return printResult(f, id, msg)
 }
