@@ -212,18 +212,11 @@ func (e *Emulator) createV1(w http.ResponseWriter, r *http.Request, region, _ st
 		bad.write(w)
 		return
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.duplicate(region, uri, b.EventTypes, "") {
-		errDuplicate.write(w)
-		return
-	}
-	rec := e.newRecord(region, uri, b.EventTypes, e.now())
-	if region == RegionAU {
-		rec.AuthenticationMode = authHMAC
-	}
-	e.regs[rec.ID] = rec
-	writeJSON(w, http.StatusOK, e.view(rec, viewCreate))
+	e.insert(w, region, uri, b.EventTypes, viewCreate, func(rec *record) {
+		if region == RegionAU {
+			rec.AuthenticationMode = authHMAC
+		}
+	})
 }
 
 // createV3 is POST /v3/notification-registrations (AU) [spec].
@@ -237,17 +230,24 @@ func (e *Emulator) createV3(w http.ResponseWriter, r *http.Request, region, _ st
 		bad.write(w)
 		return
 	}
+	e.insert(w, region, uri, b.EventTypes, viewCreateV3, func(rec *record) {
+		rec.AuthenticationMode, rec.AuthConfig = *b.Attributes.AuthenticationMode, b.Attributes.AuthConfig
+	})
+}
+
+// insert is the locked part of both creates: refuse a duplicate, store the
+// new registration with what set adds, and answer it.
+func (e *Emulator) insert(w http.ResponseWriter, region, uri string, events []string, kind viewKind, set func(*record)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.duplicate(region, uri, b.EventTypes, "") {
+	if e.duplicate(region, uri, events, "") {
 		errDuplicate.write(w)
 		return
 	}
-	rec := e.newRecord(region, uri, b.EventTypes, e.now())
-	rec.AuthenticationMode = *b.Attributes.AuthenticationMode
-	rec.AuthConfig = b.Attributes.AuthConfig
+	rec := e.newRecord(region, uri, events, e.now())
+	set(rec)
 	e.regs[rec.ID] = rec
-	writeJSON(w, http.StatusOK, e.view(rec, viewCreateV3))
+	writeJSON(w, http.StatusOK, e.view(rec, kind))
 }
 
 // updateV1 is PUT /v1/notification-registrations/{id}: both fields are
