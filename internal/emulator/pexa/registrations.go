@@ -254,10 +254,7 @@ func (e *Emulator) insert(w http.ResponseWriter, region, uri string, events []st
 // replaced. The authentication mode and config stay as they are [closest:
 // v1 predates them].
 func (e *Emulator) updateV1(w http.ResponseWriter, r *http.Request, region, id string) {
-	e.mu.Lock()
-	_, ok := e.find(w, region, id)
-	e.mu.Unlock()
-	if !ok {
+	if !e.exists(w, region, id) {
 		return
 	}
 	var b v1In
@@ -275,10 +272,7 @@ func (e *Emulator) updateV1(w http.ResponseWriter, r *http.Request, region, id s
 // updateV3 is PUT /v3/notification-registrations/{id} (AU): replaces the
 // URI, events and authentication settings; the secret stays [spec].
 func (e *Emulator) updateV3(w http.ResponseWriter, r *http.Request, region, id string) {
-	e.mu.Lock()
-	_, ok := e.find(w, region, id)
-	e.mu.Unlock()
-	if !ok {
+	if !e.exists(w, region, id) {
 		return
 	}
 	var b v3In
@@ -437,4 +431,13 @@ func (e *Emulator) view(rec *record, kind viewKind) registrationOut {
 		}
 	}
 	return w
+}
+
+// exists reports whether id is a registration of region, answering 404
+// itself when not; an update checks it before it reads the body.
+func (e *Emulator) exists(w http.ResponseWriter, region, id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, ok := e.find(w, region, id)
+	return ok
 }

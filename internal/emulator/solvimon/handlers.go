@@ -190,13 +190,8 @@ func (s *Emulator) list(w http.ResponseWriter, r *http.Request) {
 // create: url, name and reference required [spec], the field rules of
 // body.go; 201 with the new webhook and its secret [spec].
 func (s *Emulator) create(w http.ResponseWriter, r *http.Request) {
-	b, ok := readBody(w, r, false)
+	f, ok := readCreate(w, r)
 	if !ok {
-		return
-	}
-	f, fe := parse(b, true)
-	if fe != nil {
-		fe.write(w)
 		return
 	}
 	rec := f.record()
@@ -442,13 +437,8 @@ func (s *Emulator) resendPenaltyBox(w http.ResponseWriter, r *http.Request) {
 // WebhookCreateRequest [spec], validated like create. There is no secret yet,
 // so the test delivery is unsigned [closest].
 func (s *Emulator) testConnection(w http.ResponseWriter, r *http.Request) {
-	b, ok := readBody(w, r, false)
+	f, ok := readCreate(w, r)
 	if !ok {
-		return
-	}
-	f, fe := parse(b, true)
-	if fe != nil {
-		fe.write(w)
 		return
 	}
 	// Only what the test delivery needs: the probe is not a webhook yet.
@@ -469,4 +459,19 @@ func (s *Emulator) testConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	emulator.WriteJSON(w, http.StatusOK, connection(true, "connection test accepted by "+rec.URL))
+}
+
+// readCreate reads and checks a WebhookCreateRequest body (create and
+// test-connection), answering the problem itself when there is one.
+func readCreate(w http.ResponseWriter, r *http.Request) (*fields, bool) {
+	b, ok := readBody(w, r, false)
+	if !ok {
+		return nil, false
+	}
+	f, fe := parse(b, true)
+	if fe != nil {
+		fe.write(w)
+		return nil, false
+	}
+	return f, true
 }
