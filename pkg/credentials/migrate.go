@@ -125,7 +125,7 @@ func (s *Store) migrateBatch(db *bbolt.DB, a cipher.AEAD, profile string, ids []
 		}
 		vals[id] = v
 	}
-	err := db.Update(func(tx *bbolt.Tx) error {
+	err := s.sdb.update(db, func(tx *bbolt.Tx) error {
 		b, err := profileBucket(tx, profile, true)
 		if err != nil {
 			return err
@@ -180,54 +180,83 @@ func (s *Store) migrateStep(step string) {
 
 // legacyGet reads a registration's old-layout entry, for a registration the
 // db does not have; only the keyring can still hold one after migration
-// (written before the index existed).
+// (written before the index). An absent entry is remembered for the life
+// of the process: nothing writes the old layout any more, so it stays
+// absent, and a rotation of 1,000 new registrations asks the keyring 1,000
+// times instead of 2,000.
 func (s *Store) legacyGet(profile, id string) (string, bool, error) {
 	if _, ok := s.backend.(lister); ok {
 		return "", false, nil
 	}
+	d, k := s.sdb, profile+"\x00"+id
+	d.legacyMu.Lock()
+	absent := d.legacyAbsent[k]
+	d.legacyMu.Unlock()
+	if absent {
+		return "", false, nil
+	}
 	v, err := s.backend.Get(Key(profile, secretName(id)))
 	if errors.Is(err, ErrNotFound) {
+		d.noteLegacyAbsent(k)
 		return "", false, nil
 	}
 	return v, err == nil, err
 }
 
+func (d *secretDB) noteLegacyAbsent(k string) {
+	d.legacyMu.Lock()
+	defer d.legacyMu.Unlock()
+	if d.legacyAbsent == nil {
+		d.legacyAbsent = map[string]bool{}
+	}
+	d.legacyAbsent[k] = true
+}
+
 // dropLegacy deletes a registration's old-layout entry once the db holds it.
 func (s *Store) dropLegacy(profile, id string) error {
-	return s.Delete(profile, secretName(id))
+	if err := s.Delete(profile, secretName(id)); err != nil {
+		return err
+	}
+	s.sdb.noteLegacyAbsent(profile + "\x00" + id)
+	return nil
+}
+
+// dbGet reads and opens a registration's sealed set; nil when the db lacks it.
+func dbGet(db *bbolt.DB, a cipher.AEAD, profile, id string) (plain []byte, err error) {
+	err = db.View(func(tx *bbolt.Tx) error {
+		b, err := profileBucket(tx, profile, false)
+		if err != nil || b == nil {
+			return err
+		}
+		if v := b.Get([]byte(id)); v != nil {
+			plain, err = open(a, profile, id, v)
+		}
+		return err
+	})
+	return plain, err
 }
 
 func (s *Store) dbWebhookSecrets(profile, id string) (WebhookSecrets, error) {
 	var ws WebhookSecrets
 	var plain []byte
 	err := s.withDB(profile, func(db *bbolt.DB, a cipher.AEAD) error {
-		return db.View(func(tx *bbolt.Tx) error {
-			b, err := profileBucket(tx, profile, false)
-			if err != nil || b == nil {
-				return err
-			}
-			v := b.Get([]byte(id))
-			if v == nil {
-				return nil
-			}
-			plain, err = open(a, profile, id, v)
+		var err error
+		if plain, err = dbGet(db, a, profile, id); err != nil || plain != nil {
 			return err
-		})
-	})
-	if err != nil {
-		return ws, err
-	}
-	if plain == nil {
-		_, found, err := s.legacyGet(profile, id)
+		}
+		old, found, err := s.legacyGet(profile, id)
 		if err != nil || !found {
-			return ws, err
+			return err
 		}
-		// Moved by the update, which keeps a value the db got meanwhile;
-		// the db then answers.
-		if err := s.dbUpdateWebhookSecrets(profile, id, func(*WebhookSecrets) error { return nil }); err != nil {
-			return ws, err
+		// Move it: the db then answers (a value the db got meanwhile wins).
+		if err := s.dbUpdate(db, a, profile, id, []byte(old), func(*WebhookSecrets) error { return nil }); err != nil {
+			return err
 		}
-		return s.dbWebhookSecrets(profile, id)
+		plain, err = dbGet(db, a, profile, id)
+		return err
+	})
+	if err != nil || plain == nil {
+		return ws, err
 	}
 	if err := json.Unmarshal(plain, &ws); err != nil {
 		return ws, fmt.Errorf("stored secrets for %s are corrupt: %w", id, err)
@@ -236,51 +265,69 @@ func (s *Store) dbWebhookSecrets(profile, id string) (WebhookSecrets, error) {
 }
 
 func (s *Store) dbUpdateWebhookSecrets(profile, id string, fn func(*WebhookSecrets) error) error {
-	var fromLegacy bool
-	err := s.withDB(profile, func(db *bbolt.DB, a cipher.AEAD) error {
-		return db.Update(func(tx *bbolt.Tx) error {
-			b, err := profileBucket(tx, profile, true)
+	return s.withDB(profile, func(db *bbolt.DB, a cipher.AEAD) error {
+		// The old entry is looked up before the write transaction, not in
+		// it: a keyring round trip there would hold up every other writer.
+		var legacy []byte
+		if plain, err := dbGet(db, a, profile, id); err != nil {
+			return err
+		} else if plain == nil {
+			old, found, err := s.legacyGet(profile, id)
 			if err != nil {
 				return err
 			}
-			var ws WebhookSecrets
-			var plain []byte
-			if v := b.Get([]byte(id)); v != nil {
-				if plain, err = open(a, profile, id, v); err != nil {
-					return err
-				}
-			} else if old, found, err := s.legacyGet(profile, id); err != nil {
-				return err
-			} else if found {
-				plain, fromLegacy = []byte(old), true
+			if found {
+				legacy = []byte(old)
 			}
-			if plain != nil {
-				if err := json.Unmarshal(plain, &ws); err != nil {
-					return fmt.Errorf("stored secrets for %s are corrupt: %w", id, err)
-				}
-			}
-			if err := fn(&ws); err != nil {
-				return err
-			}
-			out, err := json.Marshal(ws)
-			if err != nil {
-				return err
-			}
-			sealed, err := seal(a, profile, id, out)
-			if err != nil {
-				return err
-			}
-			return b.Put([]byte(id), sealed)
-		})
+		}
+		return s.dbUpdate(db, a, profile, id, legacy, fn)
 	})
-	if err != nil {
-		return err
-	}
-	if fromLegacy {
+}
+
+// dbUpdate applies fn to a registration's set in a group commit (see
+// secretDB.commit). legacy, when not nil, is its old-layout entry, used
+// only if the db still lacks the id at commit time, and deleted from the
+// backend once the commit holds it.
+func (s *Store) dbUpdate(db *bbolt.DB, a cipher.AEAD, profile, id string, legacy []byte, fn func(*WebhookSecrets) error) error {
+	var fromLegacy bool
+	err := s.sdb.commit(db, func(tx *bbolt.Tx) error {
+		fromLegacy = false
+		b, err := profileBucket(tx, profile, true)
+		if err != nil {
+			return err
+		}
+		var ws WebhookSecrets
+		plain := legacy
+		if v := b.Get([]byte(id)); v != nil {
+			if plain, err = open(a, profile, id, v); err != nil {
+				return err
+			}
+		} else {
+			fromLegacy = legacy != nil
+		}
+		if plain != nil {
+			if err := json.Unmarshal(plain, &ws); err != nil {
+				return fmt.Errorf("stored secrets for %s are corrupt: %w", id, err)
+			}
+		}
+		if err := fn(&ws); err != nil {
+			return err
+		}
+		out, err := json.Marshal(ws)
+		if err != nil {
+			return err
+		}
+		sealed, err := seal(a, profile, id, out)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(id), sealed)
+	})
+	if err == nil && fromLegacy {
 		// Best effort: the db copy is durable and wins over the old one.
 		_ = s.dropLegacy(profile, id)
 	}
-	return nil
+	return err
 }
 
 // dbWebhookIDs lists the registrations the db holds secrets for.
@@ -304,7 +351,7 @@ func (s *Store) dbWebhookIDs(profile string) ([]string, error) {
 // dbForgetProfile drops profile's bucket from the db.
 func (s *Store) dbForgetProfile(profile string) error {
 	return s.withDB(profile, func(db *bbolt.DB, _ cipher.AEAD) error {
-		return db.Update(func(tx *bbolt.Tx) error {
+		return s.sdb.update(db, func(tx *bbolt.Tx) error {
 			profiles := tx.Bucket(dbBucketProfiles)
 			if profiles == nil || profiles.Bucket([]byte(profile)) == nil {
 				return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -70,11 +71,101 @@ type secretDB struct {
 	aead  cipher.AEAD
 	keyID string
 
+	// commits counts write transactions committed (each one fsync), for
+	// tests that hold a stored secret to one commit and a read to none.
+	commits atomic.Int64
+
+	// Group commit (see commit): writes that arrive while a commit is
+	// under way go into the next one together.
+	qmu     sync.Mutex
+	queue   []*pendingWrite
+	leading bool
+	// beforeCommit, when set (tests), runs before each group commit with
+	// the number of writes in it.
+	beforeCommit func(n int)
+
+	// legacyAbsent remembers registrations found to have no old-layout
+	// entry (see legacyGet), so the keyring is asked once per process.
+	legacyMu     sync.Mutex
+	legacyAbsent map[string]bool
+
 	migMu    sync.Mutex
 	migrated map[string]bool // profiles whose old entries were moved in this process
 	// afterMigrateStep, when set (tests), runs after each durable step of a
 	// migration: a test kills the process there.
 	afterMigrateStep func(step string)
+}
+
+// update runs fn in one write transaction of db (one commit, one fsync).
+func (d *secretDB) update(db *bbolt.DB, fn func(*bbolt.Tx) error) error {
+	err := db.Update(fn)
+	d.commits.Add(1)
+	return err
+}
+
+// pendingWrite is one caller's change waiting for a group commit.
+type pendingWrite struct {
+	fn   func(*bbolt.Tx) error
+	done chan error
+}
+
+// commit runs fn in a write transaction shared with the writes of other
+// goroutines that arrive meanwhile, and returns once that transaction is
+// committed (durable) or failed. bbolt flushes twice per commit whatever
+// it holds, so 32 rotations in flight pay for a few commits instead of 32
+// in a row. The first writer to find no commit under way leads: it
+// commits what is queued, then what queued up during that commit, until
+// the queue is empty. There is no waiting for company: a lone writer
+// commits at once.
+//
+// fn must change nothing when it returns an error (every caller's write
+// is its last step): its error is its own, and the others' writes in the
+// same transaction still commit. A failed commit fails every write in it.
+func (d *secretDB) commit(db *bbolt.DB, fn func(*bbolt.Tx) error) error {
+	w := &pendingWrite{fn: fn, done: make(chan error, 1)}
+	d.qmu.Lock()
+	d.queue = append(d.queue, w)
+	if d.leading {
+		d.qmu.Unlock()
+		return <-w.done
+	}
+	d.leading = true
+	for len(d.queue) > 0 {
+		batch := d.queue
+		d.queue = nil
+		d.qmu.Unlock()
+		d.commitBatch(db, batch)
+		d.qmu.Lock()
+	}
+	d.leading = false
+	d.qmu.Unlock()
+	return <-w.done
+}
+
+func (d *secretDB) commitBatch(db *bbolt.DB, batch []*pendingWrite) {
+	if d.beforeCommit != nil {
+		d.beforeCommit(len(batch))
+	}
+	errs := make([]error, len(batch))
+	err := d.update(db, func(tx *bbolt.Tx) error {
+		for i, w := range batch {
+			errs[i] = w.fn(tx)
+		}
+		return nil
+	})
+	for i, w := range batch {
+		if err != nil {
+			errs[i] = err
+		}
+		w.done <- errs[i]
+	}
+}
+
+// queued is the number of writes waiting for the next group commit.
+func (d *secretDB) queued() int {
+	d.qmu.Lock()
+	defer d.qmu.Unlock()
+	return len(d.queue)
 }
 
 // SecretDBPath is where the secret db lives in a state dir.
@@ -130,13 +221,14 @@ func (s *Store) acquire() (*bbolt.DB, cipher.AEAD, error) {
 			return nil, nil, fmt.Errorf("secret db %s: %w", d.path, err)
 		}
 		d.db = db
+		// Read the key id (and the key) on every open: between two opens
+		// another process may have made the db anew.
+		if err := s.loadDataKey(); err != nil {
+			d.closeIdle()
+			return nil, nil, err
+		}
 	}
 	d.users++
-	if err := s.loadDataKey(); err != nil {
-		d.users--
-		d.closeIdle()
-		return nil, nil, err
-	}
 	return d.db, d.aead, nil
 }
 
@@ -177,7 +269,21 @@ func (s *Store) loadDataKey() error {
 	d := s.sdb
 	var id string
 	var sealed bool
-	err := d.db.Update(func(tx *bbolt.Tx) error {
+	// A db with its layout in place is only read: a write transaction is a
+	// commit, and this runs at every open.
+	_ = d.db.View(func(tx *bbolt.Tx) error {
+		meta, profiles := tx.Bucket(dbBucketMeta), tx.Bucket(dbBucketProfiles)
+		if meta == nil || profiles == nil || string(meta.Get(dbKeyFormat)) != dbFormat || meta.Get(dbKeyID) == nil {
+			return nil
+		}
+		id = string(meta.Get(dbKeyID))
+		sealed = hasSealed(profiles)
+		return nil
+	})
+	if id != "" {
+		return s.useDataKey(id, sealed)
+	}
+	err := d.update(d.db, func(tx *bbolt.Tx) error {
 		meta, err := boltformat.Check(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
 		if err != nil {
 			return err
@@ -204,6 +310,13 @@ func (s *Store) loadDataKey() error {
 	if err != nil {
 		return fmt.Errorf("secret db %s: %w", d.path, err)
 	}
+	return s.useDataKey(id, sealed)
+}
+
+// useDataKey loads the data key named id from the backend (creating it
+// when no value is sealed yet). d.mu is held and the db open.
+func (s *Store) useDataKey(id string, sealed bool) error {
+	d := s.sdb
 	if d.aead != nil && d.keyID == id {
 		return nil
 	}

@@ -98,7 +98,7 @@ func (s *Store) StoreCurrent(profile, id, secret string, overlap time.Duration, 
 func (s *Store) DeleteWebhookSecrets(profile, id string) error {
 	if s.sdb != nil {
 		err := s.withDB(profile, func(db *bbolt.DB, _ cipher.AEAD) error {
-			return db.Update(func(tx *bbolt.Tx) error {
+			return s.sdb.commit(db, func(tx *bbolt.Tx) error {
 				b, err := profileBucket(tx, profile, false)
 				if err != nil || b == nil {
 					return err
