@@ -10,8 +10,8 @@ have_keyring() { command -v gnome-keyring-daemon >/dev/null && command -v dbus-d
 echo "== whole processes: --version, list of 20, peak RSS, verify --batch of 100,000 (issue 17) =="
 go run ./bench/proc -bin bin -runs "${RUNS:-40}"
 echo
-echo "== bulk rotation, file store, 50 ms latency, concurrency 32 =="
-go run ./bench/rotation -bin bin
+echo "== bulk rotation, file store, 50 ms latency, concurrency 32, two runs (the first adopts every secret: the sandbox made them) =="
+go run ./bench/rotation -bin bin -rounds 2
 echo
 echo "== bulk rotation, real keyring (gnome-keyring), 0 ms latency, two runs, beside the 50 ms floor (issue 17) =="
 if have_keyring; then

@@ -13,7 +13,7 @@ import (
 // the rate and the time left; nothing when stderr is not a terminal or
 // with -q, so logs and pipes get only the per-item report and the summary
 // line. verb names the work ("rotated", "applied", "resent"). Safe for
-// concurrent calls.
+// concurrent calls. total may grow between calls.
 func newProgress(f *Factory, verb string) func(done, total, failed int) {
 	if !f.IO.IsStderrTTY() || f.Global.Quiet {
 		return nil
@@ -34,6 +34,9 @@ func newProgress(f *Factory, verb string) func(done, total, failed int) {
 				progressbar.OptionSetWidth(20),
 				progressbar.OptionOnCompletion(func() { fmt.Fprintln(f.IO.ErrOut) }),
 			)
+		}
+		if total != bar.GetMax() {
+			bar.ChangeMax(total) // a run of --all learns its total as the listing reads pages
 		}
 		bar.Describe(fmt.Sprintf("%s (%d failed)", verb, failed))
 		_ = bar.Set(done)

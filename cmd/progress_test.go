@@ -28,6 +28,15 @@ func TestProgress(t *testing.T) {
 			t.Errorf("progress output lacks %q: %q", want, got)
 		}
 	}
+	// A run of --all learns its total page by page: the bar follows.
+	errOut.Reset()
+	p = newProgress(f, "rotated")
+	p(1, 2, 0)
+	p(2, 50, 0)
+	p(50, 50, 0)
+	if got := errOut.String(); !strings.Contains(got, "50/50") || !strings.Contains(got, "100%") {
+		t.Errorf("a growing total: %q", got)
+	}
 	f.Global.Quiet = true
 	if newProgress(f, "rotated") != nil {
 		t.Error("progress with -q")

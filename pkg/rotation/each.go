@@ -2,6 +2,7 @@ package rotation
 
 import (
 	"context"
+	"iter"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -13,24 +14,80 @@ import (
 // done and how many failed. An item whose turn comes after ctx ended is
 // not run: skipped(i) reports it instead. do reports whether item i failed.
 func Each(ctx context.Context, n, concurrency int, do func(i int) (failed bool), skipped func(i int), progress func(done, total, failed int)) {
+	each(ctx, func(yield func(int) bool) {
+		for i := range n {
+			if !yield(i) {
+				return
+			}
+		}
+	}, func() int { return n }, concurrency, do, skipped, progress)
+}
+
+// EachStream is Each over items that arrive on in while the loop runs (a
+// listing still reading its pages); it returns when in is closed and every
+// item is done. progress's total is the number of items received so far.
+func EachStream[T any](ctx context.Context, in <-chan T, concurrency int, do func(T) (failed bool), skipped func(T), progress func(done, total, failed int)) {
+	var got atomic.Int64
+	each(ctx, func(yield func(T) bool) {
+		for v := range in {
+			got.Add(1)
+			if !yield(v) {
+				return
+			}
+		}
+	}, func() int { return int(got.Load()) }, concurrency, do, skipped, progress)
+}
+
+func each[T any](ctx context.Context, items iter.Seq[T], total func() int, concurrency int, do func(T) bool, skipped func(T), progress func(done, total, failed int)) {
 	var done, failed atomic.Int64
 	g := errgroup.Group{}
 	g.SetLimit(max(1, concurrency))
-	for i := range n {
+	for v := range items {
 		if ctx.Err() != nil {
-			skipped(i)
+			skipped(v)
 			continue
 		}
 		g.Go(func() error {
-			if do(i) {
+			if do(v) {
 				failed.Add(1)
 			}
 			d := done.Add(1)
 			if progress != nil {
-				progress(int(d), n, int(failed.Load()))
+				progress(int(d), total(), int(failed.Load()))
 			}
 			return nil
 		})
 	}
 	_ = g.Wait()
+}
+
+// unbounded returns a channel pair: what is sent on in comes out of out
+// in order, and a send never waits for the receiver (the values queue in
+// between). Closing in closes out once the queue is drained.
+func unbounded[T any]() (in chan<- T, out <-chan T) {
+	i, o := make(chan T), make(chan T)
+	go func() {
+		defer close(o)
+		var q []T
+		for i != nil || len(q) > 0 {
+			var send chan T
+			var next T
+			if len(q) > 0 {
+				send, next = o, q[0]
+			}
+			select {
+			case v, ok := <-i:
+				if !ok {
+					i = nil
+					continue
+				}
+				q = append(q, v)
+			case send <- next:
+				var zero T
+				q[0] = zero
+				q = q[1:]
+			}
+		}
+	}()
+	return i, o
 }

@@ -279,16 +279,119 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			rep.Results = append(rep.Results, res)
 		}
 	}
+	if e.o.Select.All && !e.o.DryRun {
+		return e.runListed(ctx, rep, handled)
+	}
 	items, skipped, err := e.plan(ctx, handled)
 	if err != nil {
 		return nil, err
 	}
-	// An unreconciled entry whose id this run rotates is closed by that
-	// rotation; the others are reported as they are.
 	planned := map[string]bool{}
 	for _, it := range items {
 		planned[it.reg.ID] = true
 	}
+	e.reportSuperseded(rep, planned)
+	rep.Results = append(rep.Results, skipped...)
+	if e.o.DryRun {
+		for _, it := range items {
+			rep.Results = append(rep.Results, Result{ID: it.reg.ID, Status: StatusPlanned, Reason: it.reason, Plan: e.planText()})
+		}
+		return rep, nil
+	}
+	results := make([]Result, len(items))
+	Each(ctx, len(items), e.o.Concurrency, func(i int) bool {
+		results[i] = e.process(ctx, items[i])
+		return results[i].Status == StatusFailed
+	}, func(i int) {
+		results[i] = interrupted(ctx, items[i])
+	}, e.o.Progress)
+	rep.Results = append(rep.Results, results...)
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	return rep, nil
+}
+
+// runListed is Run's loop for --all: it rotates each registration as the
+// listing reads it, so the run starts on the first page while later ones
+// are read (Solvimon's and PEXA's pages come one after another: at 50 ms a
+// page, 1,000 registrations waited a second before the first rotation).
+// A listing that fails part-way reports what was rotated before it.
+func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]bool) (*Report, error) {
+	type slot struct {
+		it item
+		r  Result
+	}
+	// The lister goroutine alone appends to slots and skipped until it
+	// closes feed; they are read after the loop has drained feed.
+	var slots []*slot
+	var skipped []Result
+	var listErr error
+	// The lister never waits for the rotations: pages are read back to
+	// back (a held page would hold every later one) and queue up here.
+	listed, feed := unbounded[*slot]()
+	go func() {
+		defer close(listed)
+		seen := map[string]bool{}
+		now := e.o.Now()
+		take := func(regs []webhook.Registration) error {
+			for i := range regs {
+				r := regs[i] // a copy: the page is the provider's
+				if seen[r.ID] {
+					continue
+				}
+				seen[r.ID] = true
+				if handled[r.ID] {
+					continue // reported by the recovery of an interrupted run
+				}
+				ok, reason := e.match(&r, now)
+				if !ok {
+					skipped = append(skipped, Result{ID: r.ID, Status: StatusSkipped, Reason: reason})
+					continue
+				}
+				s := &slot{it: item{reg: &r, reason: reason}}
+				slots = append(slots, s)
+				listed <- s
+			}
+			return nil
+		}
+		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true, OnPage: take})
+		if err == nil {
+			err = take(list) // what no page call brought (a one-answer list); seen drops the rest
+		}
+		listErr = err
+	}()
+	EachStream(ctx, feed, e.o.Concurrency, func(s *slot) bool {
+		s.r = e.process(ctx, s.it)
+		return s.r.Status == StatusFailed
+	}, func(s *slot) {
+		s.r = interrupted(ctx, s.it)
+	}, e.o.Progress)
+	if listErr != nil && ctx.Err() == nil && len(slots) == 0 && len(skipped) == 0 {
+		return nil, fmt.Errorf("list registrations: %w", listErr)
+	}
+	planned := map[string]bool{}
+	for _, s := range slots {
+		planned[s.it.reg.ID] = true
+	}
+	e.reportSuperseded(rep, planned)
+	rep.Results = append(rep.Results, skipped...)
+	for _, s := range slots {
+		rep.Results = append(rep.Results, s.r)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return rep, ctx.Err()
+	case listErr != nil:
+		return rep, fmt.Errorf("list registrations: %w (the %d registrations listed before it are reported above; rerun to rotate the rest)", listErr, len(slots)+len(skipped))
+	}
+	return rep, nil
+}
+
+// reportSuperseded: an unreconciled entry whose id this run rotates is
+// closed by that rotation; the others are reported as they are. Run calls
+// it once the ids to rotate are known.
+func (e *Engine) reportSuperseded(rep *Report, planned map[string]bool) {
 	for id, intents := range e.superseded {
 		if planned[id] {
 			continue
@@ -299,36 +402,24 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 			rep.Results = append(rep.Results, Result{ID: id, Status: StatusFailed, Recovered: true, Err: err, Error: err.Error()})
 		}
 	}
-	rep.Results = append(rep.Results, skipped...)
-	if e.o.DryRun {
-		for _, it := range items {
-			rep.Results = append(rep.Results, Result{ID: it.reg.ID, Status: StatusPlanned, Reason: it.reason, Plan: e.planText()})
-		}
-		return rep, nil
+}
+
+// process rotates (or, with Redeliver, redelivers) one planned item.
+func (e *Engine) process(ctx context.Context, it item) Result {
+	if sf := e.sinkErr.Load(); sf != nil && !e.o.Redeliver {
+		return Result{ID: it.reg.ID, Status: StatusSkipped,
+			Reason: fmt.Sprintf("not rotated: delivering the new secret of %s failed, so no rotation was started after it; fix the sink and rerun", sf.id)}
 	}
-	results := make([]Result, len(items))
-	Each(ctx, len(items), e.o.Concurrency, func(i int) bool {
-		it := items[i]
-		var r Result
-		if sf := e.sinkErr.Load(); sf != nil && !e.o.Redeliver {
-			r = Result{ID: it.reg.ID, Status: StatusSkipped,
-				Reason: fmt.Sprintf("not rotated: delivering the new secret of %s failed, so no rotation was started after it; fix the sink and rerun", sf.id)}
-		} else if e.o.Redeliver {
-			r = e.redeliverOne(ctx, it)
-		} else {
-			r = e.rotateOne(ctx, it)
-			r.Reason = it.reason
-		}
-		results[i] = r
-		return r.Status == StatusFailed
-	}, func(i int) {
-		results[i] = Result{ID: items[i].reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
-	}, e.o.Progress)
-	rep.Results = append(rep.Results, results...)
-	if ctx.Err() != nil {
-		return rep, ctx.Err()
+	if e.o.Redeliver {
+		return e.redeliverOne(ctx, it)
 	}
-	return rep, nil
+	r := e.rotateOne(ctx, it)
+	r.Reason = it.reason
+	return r
+}
+
+func interrupted(ctx context.Context, it item) Result {
+	return Result{ID: it.reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
 }
 
 // checkStateDirs refuses a state directory or journal that another user

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,13 @@ type fake struct {
 	listTwice bool
 	// readErr, when set, is what Get answers.
 	readErr error
+	// pageSize > 0: List reads pages of this many (ids in order) and hands
+	// each to ListOptions.OnPage; beforePage(n), when set, runs before
+	// page n > 1 is "read", and its error ends the listing.
+	pageSize   int
+	beforePage func(n int) error
+	// onRotate, when set, hears each RotateSecret call (outside f.mu).
+	onRotate func(id string)
 }
 
 func newFake(n int) *fake {
@@ -44,14 +52,30 @@ func newFake(n int) *fake {
 }
 
 func (f *fake) Name() string { return "fake" }
-func (f *fake) List(context.Context, webhook.ListOptions) ([]webhook.Registration, error) {
+func (f *fake) List(_ context.Context, opts webhook.ListOptions) ([]webhook.Registration, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out []webhook.Registration
 	for id, s := range f.secrets {
 		out = append(out, webhook.Registration{ID: id, URL: "https://x/" + id, Secret: s})
 		if f.listTwice {
 			out = append(out, webhook.Registration{ID: id, URL: "https://x/" + id, Secret: s})
+		}
+	}
+	f.mu.Unlock()
+	if f.pageSize == 0 {
+		return out, nil
+	}
+	slices.SortFunc(out, func(a, b webhook.Registration) int { return strings.Compare(a.ID, b.ID) })
+	for n, start := 1, 0; start < len(out); n, start = n+1, start+f.pageSize {
+		if n > 1 && f.beforePage != nil {
+			if err := f.beforePage(n); err != nil {
+				return out[:start], fmt.Errorf("list page %d: %w", n, err)
+			}
+		}
+		if opts.OnPage != nil {
+			if err := opts.OnPage(out[start:min(start+f.pageSize, len(out))]); err != nil {
+				return out[:start], err
+			}
 		}
 	}
 	return out, nil
@@ -85,6 +109,9 @@ func (f *fake) RotationPolicy() webhook.RotationPolicy {
 	return webhook.RotationPolicy{Overlap: time.Hour, MaxConcurrency: 4}
 }
 func (f *fake) RotateSecret(_ context.Context, id string, req webhook.RotateRequest) (*webhook.Rotation, error) {
+	if f.onRotate != nil {
+		f.onRotate(id)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	old, ok := f.secrets[id]
@@ -412,6 +439,7 @@ func TestListedTwiceRotatesOnce(t *testing.T) {
 	for i := range runs {
 		f := newFake(6)
 		f.listTwice = true
+		f.pageSize = i % 3 // 0: one answer; 1, 2: a copy on the next page, or on the same one
 		o, store := setup(t, f)
 		o.Concurrency = 12
 		rep := run(t, o)

@@ -83,6 +83,13 @@ type UpdateRequest struct {
 type ListOptions struct {
 	All   bool
 	Limit int
+	// OnPage, when set, is called with each page's registrations as the
+	// page arrives, before List returns them all, so a bulk run can start
+	// on the first page while later ones are read (pages are read one
+	// after another). An error from it ends the listing with that error.
+	// A provider that reads everything in one answer may not call it; its
+	// callers use what List returns.
+	OnPage func([]Registration) error
 }
 
 // Cap is the number of registrations to return at most, 0 for all.

@@ -703,11 +703,17 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), q, nil, &p); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, c.listErr(err))
 		}
+		start := len(out)
 		for i := range p.Records {
 			if want > 0 && len(out) == want {
 				break
 			}
 			out = append(out, c.registration(&p.Records[i]))
+		}
+		if opts.OnPage != nil {
+			if err := opts.OnPage(out[start:]); err != nil {
+				return out, err
+			}
 		}
 		limit := p.Page.Limit
 		if limit <= 0 {

@@ -222,6 +222,16 @@ func TestListPaging(t *testing.T) {
 	if n := len(e.apiRequests()); n != 3 {
 		t.Fatalf("%d pages read, want 3 of 20", n)
 	}
+	// OnPage hears each page as it arrives, before the next is read.
+	e.resetRequests()
+	var pages []string
+	paged, err := c.List(ctx, webhook.ListOptions{All: true, OnPage: func(p []webhook.Registration) error {
+		pages = append(pages, fmt.Sprintf("%d after %d requests", len(p), len(e.apiRequests())))
+		return nil
+	}})
+	if want := []string{"20 after 1 requests", "20 after 2 requests", "5 after 3 requests"}; err != nil || len(paged) != 45 || !slices.Equal(pages, want) {
+		t.Fatalf("OnPage heard %q (%v), want %q", pages, err, want)
+	}
 	e.resetRequests()
 	some, err := c.List(ctx, webhook.ListOptions{Limit: 25})
 	if err != nil || len(some) != 25 || len(e.apiRequests()) != 2 || some[24].URL != receiverURL("/h20") {

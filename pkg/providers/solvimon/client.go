@@ -229,11 +229,17 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		if err := c.do(ctx, http.MethodGet, "/webhooks", q, nil, &l); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, err)
 		}
+		start := len(out)
 		for _, w := range l.Data {
 			if want > 0 && len(out) == want {
 				break
 			}
 			out = append(out, c.registration(&w))
+		}
+		if opts.OnPage != nil {
+			if err := opts.OnPage(out[start:]); err != nil {
+				return out, err
+			}
 		}
 		// Stop on the page count when the server gives one; otherwise on a
 		// short page, the only other end marker the wrapper has.

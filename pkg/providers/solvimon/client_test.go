@@ -518,6 +518,20 @@ func TestListFollowsPages(t *testing.T) {
 	if n := len(e.requests()); n != 2 {
 		t.Fatalf("%d pages read, want 2 of 50", n)
 	}
+	// OnPage hears each page as it arrives, before the next is read.
+	e.resetRequests()
+	var pages []string
+	paged, err := c.List(ctx, webhook.ListOptions{All: true, OnPage: func(p []webhook.Registration) error {
+		pages = append(pages, fmt.Sprintf("%d after %d requests, %s..%s", len(p), len(e.requests()), p[0].Name, p[len(p)-1].Name))
+		return nil
+	}})
+	if want := []string{"50 after 1 requests, p00..p49", "3 after 2 requests, p50..p52"}; err != nil || len(paged) != 53 || !slices.Equal(pages, want) {
+		t.Fatalf("OnPage heard %q (%v), want %q", pages, err, want)
+	}
+	stop := errors.New("stop")
+	if _, err := c.List(ctx, webhook.ListOptions{All: true, OnPage: func([]webhook.Registration) error { return stop }}); !errors.Is(err, stop) {
+		t.Fatalf("OnPage's error: List answered %v", err)
+	}
 	e.resetRequests()
 	capped, err := c.List(ctx, webhook.ListOptions{Limit: 51})
 	if err != nil || len(capped) != 51 || capped[50].Name != "p50" || len(e.requests()) != 2 {

@@ -1,0 +1,98 @@
+package rotation
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookctl/hookctl/pkg/webhook"
+)
+
+// TestAllStartsBeforeTheListingEnds: with --all, the rotations of the
+// first page run while later pages are still being read. The fake's second
+// page waits for a rotation to have started; a run that lists everything
+// first never starts one, and the page gives up.
+func TestAllStartsBeforeTheListingEnds(t *testing.T) {
+	f := newFake(10)
+	f.pageSize = 4
+	started := make(chan struct{})
+	var once sync.Once
+	f.onRotate = func(string) { once.Do(func() { close(started) }) }
+	f.beforePage = func(n int) error {
+		select {
+		case <-started:
+			return nil
+		case <-time.After(10 * time.Second):
+			return errors.New("no rotation started while the listing was reading pages")
+		}
+	}
+	o, store := setup(t, f)
+	rep := run(t, o)
+	if err := rep.Err(false); err != nil || len(rep.Results) != 10 {
+		t.Fatalf("%d results, %v", len(rep.Results), err)
+	}
+	assertKnown(t, f, store)
+	assertNoOpen(t, o)
+}
+
+// TestListingFailsPartWay: the registrations listed before a page failed
+// are rotated and reported, the run ends with the listing's error (so the
+// exit code says it), and nothing is left open.
+func TestListingFailsPartWay(t *testing.T) {
+	f := newFake(10)
+	f.pageSize = 4
+	f.beforePage = func(n int) error {
+		if n == 3 {
+			return errors.New("502 Bad Gateway")
+		}
+		return nil
+	}
+	o, store := setup(t, f)
+	e, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "list registrations: list page 3: 502 Bad Gateway") || !strings.Contains(err.Error(), "rerun") {
+		t.Fatalf("run error = %v, want the listing's error", err)
+	}
+	if rep == nil || len(rep.Results) != 8 {
+		t.Fatalf("report %+v: want the 8 registrations of pages 1 and 2", rep)
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusOK {
+			t.Errorf("%s: %s %s", r.ID, r.Status, r.Error)
+		}
+		ws, err := store.WebhookSecrets("p", r.ID)
+		if err != nil || ws.Current == nil || ws.Current.Value != f.secrets[r.ID] {
+			t.Errorf("%s: the store does not hold the provider's secret (%+v, %v)", r.ID, ws.Current, err)
+		}
+	}
+	if len(f.rotated) != 8 {
+		t.Errorf("%d registrations rotated, want the 8 listed", len(f.rotated))
+	}
+	assertNoOpen(t, o)
+
+	// A listing that fails on its first page rotates nothing and reports
+	// nothing but the error, as before.
+	f2 := newFake(3)
+	f2.pageSize = 1
+	o2, _ := setup(t, f2)
+	o2.Provider = failingList{f2}
+	e2, err := New(o2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e2.Run(context.Background()); rep != nil || err == nil || !strings.Contains(err.Error(), "list registrations: 401") {
+		t.Fatalf("first page refused: report %+v, error %v", rep, err)
+	}
+}
+
+type failingList struct{ *fake }
+
+func (failingList) List(context.Context, webhook.ListOptions) ([]webhook.Registration, error) {
+	return nil, errors.New("401 Unauthorized")
+}
