@@ -159,7 +159,18 @@ func (j *Journal) NewEntry() string {
 }
 
 // Append writes r and waits until it is fsynced.
-func (j *Journal) Append(r Record) error {
+func (j *Journal) Append(r Record) error { return j.append(r, true) }
+
+// AppendLazy writes r without waiting for the disk: a killed process
+// loses nothing written (the kernel holds it), and the next Append's fsync
+// or Close flushes it. Only for a record whose loss in a power cut costs a
+// reconciliation, not a secret: a rotation's final "done", written once
+// the new secret is durable in the store (a rerun finds the entry open,
+// reads the provider back and closes it). It saves each rotation one wait
+// for a flush.
+func (j *Journal) AppendLazy(r Record) error { return j.append(r, false) }
+
+func (j *Journal) append(r Record, wait bool) error {
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -178,8 +189,16 @@ func (j *Journal) Append(r Record) error {
 		return j.err
 	}
 	j.written++
-	mine := j.written
-	for j.synced < mine && j.err == nil {
+	if !wait {
+		return nil
+	}
+	return j.syncLocked(j.written)
+}
+
+// syncLocked waits until the first upto lines written are fsynced,
+// sharing one fsync with concurrent callers. j.mu is held.
+func (j *Journal) syncLocked(upto uint64) error {
+	for j.synced < upto && j.err == nil {
 		if j.syncing {
 			j.cond.Wait()
 			continue
@@ -207,8 +226,12 @@ func (j *Journal) Close() error {
 	if j.closed {
 		return nil
 	}
+	err := j.syncLocked(j.written) // lazy records too
 	j.closed = true
-	return j.f.Close()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // readJournals merges every journal file in dir into entries by entry id,

@@ -939,7 +939,7 @@ func (e *Engine) finish(ctx context.Context, intent Record, oc outcome, recovere
 		res.Error = res.Err.Error()
 		return res
 	}
-	if err := e.journal.Append(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusOK}); err != nil {
+	if err := e.journal.AppendLazy(Record{Entry: intent.Entry, Op: OpDone, At: e.o.Now().UTC(), Status: StatusOK}); err != nil {
 		res.Status, res.Err, res.Error = StatusFailed, err, err.Error()
 		return res
 	}
