@@ -117,6 +117,25 @@ func (r *Report) Err() error {
 	return webhook.Errorf(webhook.KindPartial, "%d of %d changes failed", failed, len(r.Results))
 }
 
+// oneProfilePerAccount refuses targets of which two reach one provider
+// account: their entries are two desired states of one set of
+// registrations (with --prune each would delete the other's), and the
+// second would find the account lock taken by this very run.
+func oneProfilePerAccount(targets []Target) error {
+	seen := map[string]string{}
+	for _, t := range targets {
+		if t.Account == "" {
+			continue
+		}
+		if first, ok := seen[t.Account]; ok && first != t.Profile {
+			return webhook.Errorf(webhook.KindUsage, "profiles %q and %q reach the same %s account (same base URL and credentials); a manifest manages an account under one profile", first, t.Profile, t.Provider.Name()).
+				WithHint("move the entries of %q under profile %q", t.Profile, first)
+		}
+		seen[t.Account] = t.Profile
+	}
+	return nil
+}
+
 // run is one target's state during Apply.
 type run struct {
 	t       Target
@@ -145,6 +164,9 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 	}
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
+	}
+	if err := oneProfilePerAccount(targets); err != nil {
+		return nil, err
 	}
 	rep := &Report{DryRun: o.DryRun}
 	if !o.DryRun {

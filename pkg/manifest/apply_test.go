@@ -160,3 +160,26 @@ func TestApply(t *testing.T) {
 		t.Fatalf("journal not settled: %+v", rep.Results)
 	}
 }
+
+// TestApplyTwoProfilesOneAccount: a manifest naming two profiles that
+// reach one provider account is refused before anything is locked or
+// written, naming both profiles (exit 2), instead of tripping over its own
+// account lock and blaming "another" process with its own pid; with
+// --prune each profile's part would delete the other's registrations.
+func TestApplyTwoProfilesOneAccount(t *testing.T) {
+	ctx := context.Background()
+	store := credentials.New(credentials.NewMemory(), func(string) string { return "" })
+	prov := &fakeProvider{}
+	targets := []Target{
+		{Profile: "prod", Provider: prov, Account: "acct1", Entries: []Entry{entry("a", "https://a")}},
+		{Profile: "other", Provider: &fakeProvider{}, Account: "acct2", Entries: []Entry{entry("c", "https://c")}},
+		{Profile: "prod-copy", Provider: prov, Account: "acct1", Entries: []Entry{entry("b", "https://b")}},
+	}
+	_, err := Apply(ctx, targets, Options{Store: store, StateDir: t.TempDir(), Confirm: func([]Change) error { return nil }})
+	if err == nil || webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), `"prod" and "prod-copy"`) || strings.Contains(err.Error(), "another") {
+		t.Fatalf("apply over two profiles of one account: %v (kind %v)", err, webhook.KindOf(err))
+	}
+	if len(prov.writes) != 0 {
+		t.Fatalf("writes before the refusal: %v", prov.writes)
+	}
+}
