@@ -32,14 +32,22 @@ type tokenCache struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-func (t *tokenCache) valid(now time.Time) bool {
+// Bearer and Valid make it a credentials.Token (nil-safe).
+func (t *tokenCache) Bearer() string {
+	if t == nil {
+		return ""
+	}
+	return t.Token
+}
+
+func (t *tokenCache) Valid(now time.Time) bool {
 	return t != nil && t.Token != "" && now.Add(expiryMargin).Before(t.ExpiresAt)
 }
 
 // apiLogin reads the API key and secret (env first) once per client,
 // fingerprinted with the API base for the token cache; absent is exit 4,
 // and so is a key that is not a UUID, which OffBlocks API keys are.
-// Called with authMu held.
+// Called with the token session's lock held.
 func (c *Client) apiLogin() (*credentials.Login, error) {
 	if c.cred != nil {
 		return c.cred, nil
@@ -56,80 +64,14 @@ func (c *Client) apiLogin() (*credentials.Login, error) {
 	return l, nil
 }
 
-// token returns a bearer token: the one in memory, the keyring's cache
-// when this very login obtained it, or a fresh login. stale is a token the
-// API just rejected: it is dropped (memory and keyring) and replaced by a
-// login. fresh reports that the token was minted for this call, so a 401
-// with it is not worth a second login. The lock is held across the login
-// so concurrent calls log in once.
+// token returns a bearer token (credentials.TokenSession.Token).
 func (c *Client) token(ctx context.Context, stale string) (tok string, fresh bool, err error) {
-	c.authMu.Lock()
-	defer c.authMu.Unlock()
-	l, err := c.apiLogin()
-	if err != nil {
-		return "", false, err
-	}
-	now := c.now()
-	if c.tok == nil && !c.cacheRead {
-		c.cacheRead = true
-		c.tok = c.readTokenCache(l)
-	}
-	switch {
-	case stale == "" && c.tok.valid(now):
-		return c.tok.Token, false, nil
-	case stale != "" && c.tok.valid(now) && c.tok.Token != stale:
-		return c.tok.Token, true, nil // another call already replaced it
-	case stale != "":
-		c.tok = nil
-		c.cache.Drop() // best effort: the login below overwrites it anyway
-	}
-	t, err := c.login(ctx, l)
-	if err != nil {
-		return "", false, err
-	}
-	c.setToken(l, t)
-	return t.Token, true, nil
+	return c.session.Token(ctx, stale)
 }
 
 // Authenticate logs in with the API key and secret in effect, never using
-// a cached token, and caches the new one: `auth status` and `auth login`
-// check the credentials themselves this way.
-func (c *Client) Authenticate(ctx context.Context) error {
-	c.authMu.Lock()
-	defer c.authMu.Unlock()
-	l, err := c.apiLogin()
-	if err != nil {
-		return err
-	}
-	c.cacheRead = true
-	t, err := c.login(ctx, l)
-	if err != nil {
-		return err
-	}
-	c.setToken(l, t)
-	return nil
-}
-
-// readTokenCache loads the cached token from the keyring only (HOOKCTL_TOKEN
-// is Solvimon's bearer variable, not this cache), if l obtained it. A
-// failure just means "no cache": an unreachable keyring in CI must not stop
-// env-var logins. The cache is local state: a token no header can carry is
-// not used.
-func (c *Client) readTokenCache(l *credentials.Login) *tokenCache {
-	var t tokenCache
-	if !c.cache.Load(l.Fingerprint, &t) || credentials.CheckToken(t.Token, "") != nil {
-		return nil
-	}
-	return &t
-}
-
-// setToken keeps t in memory and in the keyring. A failed write only costs
-// a login next time; after a failed read it is not attempted (a hung Secret
-// Service would cost its timeout twice).
-func (c *Client) setToken(l *credentials.Login, t *tokenCache) {
-	c.tok = t
-	c.cache.Save(l.Fingerprint, t)
-}
+// a cached token, and caches the new one (`auth status`, `auth login`).
+func (c *Client) Authenticate(ctx context.Context) error { return c.session.Authenticate(ctx) }
 
 // login is POST /v1/auth/token [DOC]. The token endpoint is not signed: it
 // is how a client gets the bearer that PUT /v1/auth/signing needs before

@@ -37,11 +37,8 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	authMu    sync.Mutex
-	cred      *credentials.Login // read on first need
-	tok       *tokenCache
-	cacheRead bool
-	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
+	cred    *credentials.Login // read on first need, under the session's lock
+	session *credentials.TokenSession[*tokenCache]
 
 	keyMu sync.Mutex
 	key   *ecdsa.PrivateKey
@@ -73,7 +70,8 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now, wire: wire}
-	c.cache = d.Creds.Cache(d.Profile.Name, CredToken)
+	c.session = &credentials.TokenSession[*tokenCache]{Cache: d.Creds.Cache(d.Profile.Name, CredToken),
+		Login: c.apiLogin, Mint: c.login, Now: func() time.Time { return c.now() }}
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
 	}

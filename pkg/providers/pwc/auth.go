@@ -48,7 +48,7 @@ type tokenCache struct {
 // userLogin reads the user name and password (env first) once per
 // client, fingerprinted with the API base for the token cache (with the
 // keyring every read is a D-Bus round trip, and bulk rotation makes many
-// requests); absent is exit 4. Called with authMu held.
+// requests); absent is exit 4. Called with the token session's lock held.
 func (c *Client) userLogin() (*credentials.Login, error) {
 	if c.cred == nil {
 		l, err := c.creds.RequireLogin(c.profile.Name, []string{c.base}, CredUsername, CredPassword)
@@ -60,7 +60,15 @@ func (c *Client) userLogin() (*credentials.Login, error) {
 	return c.cred, nil
 }
 
-func (t *tokenCache) valid(now time.Time) bool {
+// Bearer and Valid make it a credentials.Token (nil-safe).
+func (t *tokenCache) Bearer() string {
+	if t == nil {
+		return ""
+	}
+	return t.BearerToken
+}
+
+func (t *tokenCache) Valid(now time.Time) bool {
 	return t != nil && t.BearerToken != "" && now.Add(expiryMargin).Before(t.ExpiresAt)
 }
 
@@ -100,85 +108,28 @@ func jwtExpiry(tok string) (time.Time, bool) {
 	return time.Unix(int64(sec), 0).UTC(), true
 }
 
-// token returns a bearer token: the one in memory, the keyring's cache
-// when this very login obtained it, a refreshed one, or a fresh login, in
-// that order. stale is a token the API just rejected with 401: it is not
-// reused, and a login (not a refresh, as the session behind it may be
-// revoked) replaces it. The lock is held across the login so concurrent
-// requests (bulk rotation) log in once.
+// token returns a bearer token (credentials.TokenSession.Token): a
+// lapsed one is refreshed with its refresh token when it has one.
 func (c *Client) token(ctx context.Context, stale string) (string, error) {
-	c.authMu.Lock()
-	defer c.authMu.Unlock()
-	l, err := c.userLogin()
-	if err != nil {
-		return "", err
-	}
-	now := c.now()
-	if c.tok == nil && !c.cacheRead {
-		c.cacheRead = true
-		c.tok = c.readCache(l)
-	}
-	if c.tok != nil && stale != "" && c.tok.BearerToken != stale && c.tok.valid(now) {
-		return c.tok.BearerToken, nil // another request already replaced it
-	}
-	if stale == "" {
-		if c.tok.valid(now) {
-			return c.tok.BearerToken, nil
-		}
-		if c.tok.canRefresh(now) {
-			if t, err := c.refresh(ctx, c.tok); err == nil {
-				c.setToken(l, t)
-				return t.BearerToken, nil
-			}
-			// A rejected refresh token is not an error: log in again.
-		}
-	}
-	t, err := c.login(ctx, l)
-	if err != nil {
-		return "", err
-	}
-	c.setToken(l, t)
-	return t.BearerToken, nil
+	tok, _, err := c.session.Token(ctx, stale)
+	return tok, err
 }
 
 // Authenticate logs in with the user name and password in effect, never
-// using a cached or refreshed token, and caches the new one: `auth status`
-// and `auth login` check the credentials themselves this way.
-func (c *Client) Authenticate(ctx context.Context) error {
-	c.authMu.Lock()
-	defer c.authMu.Unlock()
-	l, err := c.userLogin()
-	if err != nil {
-		return err
-	}
-	c.cacheRead = true
-	t, err := c.login(ctx, l)
-	if err != nil {
-		return err
-	}
-	c.setToken(l, t)
-	return nil
-}
+// using a cached or refreshed token, and caches the new one (`auth
+// status`, `auth login`).
+func (c *Client) Authenticate(ctx context.Context) error { return c.session.Authenticate(ctx) }
 
-// readCache loads the cached token if l obtained it. It reads the keyring
-// only (Get, not Lookup): HOOKCTL_TOKEN is Solvimon's bearer variable and
-// must not be mistaken for this cache. Any failure just means "no cache": a
-// keyring that is unavailable in CI must not stop env-var logins. The
-// cache is local state: a token no header can carry is not used.
-func (c *Client) readCache(l *credentials.Login) *tokenCache {
-	var t tokenCache
-	if !c.cache.Load(l.Fingerprint, &t) || credentials.CheckToken(t.BearerToken, "") != nil {
-		return nil
-	}
-	return &t
-}
+// errNoRefresh: the token has no refresh token that is still good.
+var errNoRefresh = errors.New("pwc: no usable refresh token")
 
-// setToken keeps t in memory and in the keyring. A failed write only costs
-// a login next time, so it is not an error; after a failed read the write
-// is not attempted (a hung Secret Service would cost its timeout twice).
-func (c *Client) setToken(l *credentials.Login, t *tokenCache) {
-	c.tok = t
-	c.cache.Save(l.Fingerprint, t)
+// refreshIfAble is the session's Refresh: a token without a usable refresh
+// token is logged in again.
+func (c *Client) refreshIfAble(ctx context.Context, old *tokenCache) (*tokenCache, error) {
+	if !old.canRefresh(c.now()) {
+		return nil, errNoRefresh
+	}
+	return c.refresh(ctx, old)
 }
 
 // login runs the credentials login.

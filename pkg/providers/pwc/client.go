@@ -39,11 +39,8 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	authMu    sync.Mutex
-	cred      *credentials.Login // read on first need
-	tok       *tokenCache
-	cacheRead bool
-	cache     *credentials.Cache // the token cache: best effort, left alone after a keyring failure
+	cred    *credentials.Login // read on first need, under the session's lock
+	session *credentials.TokenSession[*tokenCache]
 
 	keyMu sync.Mutex
 	key   *rsa.PrivateKey
@@ -75,7 +72,8 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, webhook.Invalid("pwc: base URL %q must be an absolute URL such as %s", base, ProdBaseURL)
 	}
 	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
-	c.cache = d.Creds.Cache(d.Profile.Name, CredToken)
+	c.session = &credentials.TokenSession[*tokenCache]{Cache: d.Creds.Cache(d.Profile.Name, CredToken),
+		Login: c.userLogin, Mint: c.login, Refresh: c.refreshIfAble, Now: func() time.Time { return c.now() }}
 	if c.http == nil {
 		c.http = httpclient.New(httpclient.Options{})
 	}
