@@ -30,7 +30,8 @@ type idCache struct {
 }
 
 // saveIDCache remembers ids for completion; failures are ignored because a
-// cache must never break a command.
+// cache must never break a command, and it is not synced to disk: after a
+// crash completion offers stale ids or none.
 func saveIDCache(f *Factory, profile string, ids []string) {
 	path, err := idCachePath(f, profile)
 	if err != nil {
@@ -40,7 +41,7 @@ func saveIDCache(f *Factory, profile string, ids []string) {
 		return
 	}
 	b, _ := json.Marshal(idCache{At: time.Now().UTC(), IDs: ids})
-	_ = fsafe.WriteFile(path, b, 0o600)
+	_ = fsafe.WriteCache(path, b, 0o600)
 }
 
 func completeIDs(f *Factory) cobra.CompletionFunc {
