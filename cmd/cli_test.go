@@ -49,7 +49,7 @@ func (c *CLI) Getenv(k string) string { return c.Env[k] }
 // Exec runs args with stdin in, writing to out and errOut, until ctx ends.
 func (c *CLI) Exec(ctx context.Context, in string, out, errOut io.Writer, args ...string) error {
 	ios := &output.IOStreams{In: strings.NewReader(in), Out: out, ErrOut: errOut}
-	root := NewCmdRoot(NewFactory(ios, c.Getenv, "test"))
+	root := newCmdRootFor(NewFactory(ios, c.Getenv, "test"), args)
 	root.SetArgs(args)
 	return root.ExecuteContext(ctx)
 }

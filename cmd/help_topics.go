@@ -11,8 +11,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// helpTopics are `hookctl help <topic>` pages that are not commands.
-var helpTopics = []struct{ name, short, long string }{
+// helpTopic is a `hookctl help <topic>` page that is not a command.
+type helpTopic struct{ name, short, long string }
+
+// helpTopics are the help topics, in help order.
+var helpTopics = []helpTopic{
 	{"exit-codes", "Exit codes and what they mean", `hookctl exits with:
 
     0  ok
@@ -99,17 +102,23 @@ provider whether it accepts them (exit 4 if not); 'hookctl auth login'
 asks before it stores anything.`},
 }
 
-func addHelpTopics(root *cobra.Command) {
-	for _, t := range helpTopics {
-		long := strings.NewReplacer("{{CREDENTIAL_ENV}}", credentialEnvHelp(), "{{CREDENTIALS_BY_PROVIDER}}", credentialsByProviderHelp(), "{{TOKEN_PROVIDERS}}", strings.Join(tokenProviders(), ", ")).Replace(t.long)
-		root.AddCommand(&cobra.Command{
-			Use:   t.name,
-			Short: t.short,
-			Long:  long,
-			// A help topic: listed under "Additional help topics".
-			Run: nil,
-		})
+// newHelpTopic builds the command that shows topic t: it has only help,
+// listed under "Additional help topics".
+func newHelpTopic(t helpTopic) *cobra.Command {
+	long := t.long
+	for _, r := range []struct {
+		key string
+		val func() string
+	}{
+		{"{{CREDENTIAL_ENV}}", credentialEnvHelp},
+		{"{{CREDENTIALS_BY_PROVIDER}}", credentialsByProviderHelp},
+		{"{{TOKEN_PROVIDERS}}", func() string { return strings.Join(tokenProviders(), ", ") }},
+	} {
+		if strings.Contains(long, r.key) {
+			long = strings.ReplaceAll(long, r.key, r.val())
+		}
 	}
+	return &cobra.Command{Use: t.name, Short: t.short, Long: long}
 }
 
 // loginCredentialsByProvider are the credentials a user gives (not cached tokens),

@@ -30,15 +30,26 @@ var (
 // Main runs hookctl with args and returns the process exit code.
 func Main(args []string, io *output.IOStreams) int {
 	f := NewFactory(io, os.Getenv, buildVersion())
-	root := NewCmdRoot(f)
+	root := newCmdRootFor(f, args)
 	// cobra adds `completion` only while executing; adding it now lets its
 	// group refuse an unknown shell like every other group.
 	root.InitDefaultCompletionCmd(args...)
 	typeUsageErrors(root)
 	root.SetArgs(args)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := root.ExecuteContext(ctx)
+	// Ctrl-C and SIGTERM cancel the running command's context, watched
+	// from when a command runs: registering costs the runtime a thread
+	// and a round trip to it for each signal (1-2 ms), which --version,
+	// --help and completion do not need.
+	stop := func() {}
+	defer func() { stop() }()
+	pre := root.PersistentPreRunE
+	root.PersistentPreRunE = func(c *cobra.Command, args []string) error {
+		var ctx context.Context
+		ctx, stop = signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+		c.SetContext(ctx)
+		return pre(c, args)
+	}
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return webhook.ExitOK
 	}
@@ -91,8 +102,21 @@ func buildVersion() string {
 	return "dev"
 }
 
-// NewCmdRoot builds the whole command tree from f.
+// NewCmdRoot builds the whole command tree from f: for the reference
+// pages, the completion scripts and tests that walk every command. Main
+// builds only what its arguments select (newCmdRootFor).
 func NewCmdRoot(f *Factory) *cobra.Command {
+	root := newCmdRootBare(f)
+	for _, t := range topCommands() {
+		root.AddCommand(t.newCmd(f))
+	}
+	strictHelp(root)
+	typeUsageErrors(root)
+	return root
+}
+
+// newCmdRootBare is the root with its flags and groups and no commands.
+func newCmdRootBare(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use: "hookctl <command> [flags]",
 		Example: `  $ hookctl profile add billing --provider solvimon --environment live
@@ -136,24 +160,61 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	_ = root.RegisterFlagCompletionFunc("profile", completeProfiles(f))
 
 	root.AddGroup(&cobra.Group{ID: "webhooks", Title: "Webhook commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{
-		NewCmdRegister(f, nil), NewCmdList(f, nil), NewCmdGet(f, nil), NewCmdUpdate(f, nil),
-		NewCmdDelete(f, nil), NewCmdRotate(f, nil), NewCmdVerify(f, nil), NewCmdEvents(f, nil),
-		NewCmdSendTest(f), NewCmdPenaltyBox(f), NewCmdDeliveries(f), NewCmdPing(f), NewCmdSecrets(f),
-		NewCmdExport(f, nil), NewCmdDiff(f, nil), NewCmdApply(f, nil),
-	} {
-		c.GroupID = "webhooks"
-		root.AddCommand(c)
-	}
-	for _, c := range []*cobra.Command{NewCmdProfile(f), NewCmdAuth(f), NewCmdKeys(f), NewCmdDoctor(f), NewCmdSandbox(f)} {
-		c.GroupID = "setup"
-		root.AddCommand(c)
-	}
-	root.AddCommand(NewCmdVersion(f))
-	addHelpTopics(root)
-	strictHelp(root)
-	typeUsageErrors(root)
 	return root
+}
+
+// topCommand is a command under the root: the name and aliases that select
+// it from the arguments, and how to build it.
+type topCommand struct {
+	name    string
+	aliases []string // the built command's own (TestStubsMatchCommands)
+	group   string
+	topic   bool // a help topic: not runnable, listed apart
+	build   func(*Factory) *cobra.Command
+}
+
+func (t topCommand) newCmd(f *Factory) *cobra.Command {
+	c := t.build(f)
+	c.GroupID = t.group
+	return c
+}
+
+// topCommands are the root's commands and help topics, in help order.
+func topCommands() []topCommand {
+	webhooks := func(name string, build func(*Factory) *cobra.Command, aliases ...string) topCommand {
+		return topCommand{name: name, aliases: aliases, group: "webhooks", build: build}
+	}
+	setup := func(name string, build func(*Factory) *cobra.Command) topCommand {
+		return topCommand{name: name, group: "setup", build: build}
+	}
+	cmds := []topCommand{
+		webhooks("register", func(f *Factory) *cobra.Command { return NewCmdRegister(f, nil) }),
+		webhooks("list", func(f *Factory) *cobra.Command { return NewCmdList(f, nil) }, "ls"),
+		webhooks("get", func(f *Factory) *cobra.Command { return NewCmdGet(f, nil) }, "show"),
+		webhooks("update", func(f *Factory) *cobra.Command { return NewCmdUpdate(f, nil) }),
+		webhooks("delete", func(f *Factory) *cobra.Command { return NewCmdDelete(f, nil) }, "unregister", "rm"),
+		webhooks("rotate-secret", func(f *Factory) *cobra.Command { return NewCmdRotate(f, nil) }),
+		webhooks("verify", func(f *Factory) *cobra.Command { return NewCmdVerify(f, nil) }),
+		webhooks("events", func(f *Factory) *cobra.Command { return NewCmdEvents(f, nil) }),
+		webhooks("send-test", NewCmdSendTest),
+		webhooks("penalty-box", NewCmdPenaltyBox),
+		webhooks("deliveries", NewCmdDeliveries),
+		webhooks("ping", NewCmdPing),
+		webhooks("secrets", NewCmdSecrets),
+		webhooks("export", func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) }),
+		webhooks("diff", func(f *Factory) *cobra.Command { return NewCmdDiff(f, nil) }),
+		webhooks("apply", func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }),
+		setup("profile", NewCmdProfile),
+		setup("auth", NewCmdAuth),
+		setup("keys", NewCmdKeys),
+		setup("doctor", NewCmdDoctor),
+		setup("sandbox", NewCmdSandbox),
+		{name: "version", build: NewCmdVersion},
+	}
+	for _, t := range helpTopics {
+		cmds = append(cmds, topCommand{name: t.name, topic: true, build: func(*Factory) *cobra.Command { return newHelpTopic(t) }})
+	}
+	return cmds
 }
 
 // usageErrorf builds an exit-2 error for bad flags or arguments.

@@ -24,7 +24,28 @@ func Check(tx *bbolt.Tx, meta, key []byte, format, what, path string) (*bbolt.Bu
 			return nil, err
 		}
 	case string(f) != format:
-		return nil, webhook.Errorf(webhook.KindUsage, "%s %s has format %q, which this hookctl does not read", what, path, f)
+		return nil, otherFormat(what, path, f)
 	}
 	return b, nil
+}
+
+// Read is Check for a read-only transaction: it returns the meta bucket,
+// or nil when the file is not stamped yet (Check, in an update
+// transaction, stamps it), and refuses a file of another format.
+func Read(tx *bbolt.Tx, meta, key []byte, format, what, path string) (*bbolt.Bucket, error) {
+	b := tx.Bucket(meta)
+	if b == nil {
+		return nil, nil
+	}
+	switch f := b.Get(key); {
+	case f == nil:
+		return nil, nil
+	case string(f) != format:
+		return nil, otherFormat(what, path, f)
+	}
+	return b, nil
+}
+
+func otherFormat(what, path string, f []byte) error {
+	return webhook.Errorf(webhook.KindUsage, "%s %s has format %q, which this hookctl does not read", what, path, f)
 }

@@ -101,3 +101,26 @@ func TestCheckDirAndFile(t *testing.T) {
 		}
 	}
 }
+
+// Both writes replace the file whole, with the mode asked for whatever
+// the umask and the old file's, and leave no temporary file behind.
+func TestWriteFileAndWriteCache(t *testing.T) {
+	for name, write := range map[string]func(string, []byte, os.FileMode) error{"WriteFile": WriteFile, "WriteCache": WriteCache} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "f.json")
+		if err := os.WriteFile(path, []byte("an older and longer content"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(path, []byte("new"), 0o600); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		b, err := os.ReadFile(path)
+		fi, _ := os.Stat(path)
+		if err != nil || string(b) != "new" || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: file %q (%v), mode %v", name, b, err, fi.Mode())
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+			t.Errorf("%s left %d files in the directory", name, len(ents))
+		}
+	}
+}

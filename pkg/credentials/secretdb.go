@@ -265,58 +265,58 @@ func (d *secretDB) closeIdle() {
 // new) and the data key it names, creating the key only when the db holds
 // no sealed value. d.mu is held, and the db is open (its flock held), so no
 // other process creates a key at the same time.
+//
+// The id is read in a read-only transaction; only a db without its layout
+// or id gets the update transaction, whose commit writes a meta page and
+// syncs twice even when it changes nothing: every read of a secret
+// (verify --id, get --show-secret) paid 1-2 ms and more for it.
 func (s *Store) loadDataKey() error {
 	d := s.sdb
 	var id string
 	var sealed bool
-	// A db with its layout in place is only read: a write transaction is a
-	// commit, and this runs at every open.
-	_ = d.db.View(func(tx *bbolt.Tx) error {
-		meta, profiles := tx.Bucket(dbBucketMeta), tx.Bucket(dbBucketProfiles)
-		if meta == nil || profiles == nil || string(meta.Get(dbKeyFormat)) != dbFormat || meta.Get(dbKeyID) == nil {
-			return nil
-		}
-		id = string(meta.Get(dbKeyID))
-		sealed = hasSealed(profiles)
-		return nil
-	})
-	if id != "" {
-		return s.useDataKey(id, sealed)
-	}
-	err := d.update(d.db, func(tx *bbolt.Tx) error {
-		meta, err := boltformat.Check(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
-		if err != nil {
+	err := d.db.View(func(tx *bbolt.Tx) error {
+		meta, err := boltformat.Read(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
+		if err != nil || meta == nil {
 			return err
 		}
-		profiles, err := tx.CreateBucketIfNotExists(dbBucketProfiles)
-		if err != nil {
-			return err
+		profiles := tx.Bucket(dbBucketProfiles)
+		if v := meta.Get(dbKeyID); v != nil && profiles != nil {
+			id, sealed = string(v), hasSealed(profiles)
 		}
-		if v := meta.Get(dbKeyID); v != nil {
-			id = string(v)
-		} else {
-			b := make([]byte, 8)
-			if _, err := rand.Read(b); err != nil {
-				return err
-			}
-			id = hex.EncodeToString(b)
-			if err := meta.Put(dbKeyID, []byte(id)); err != nil {
-				return err
-			}
-		}
-		sealed = hasSealed(profiles)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("secret db %s: %w", d.path, err)
 	}
-	return s.useDataKey(id, sealed)
-}
-
-// useDataKey loads the data key named id from the backend (creating it
-// when no value is sealed yet). d.mu is held and the db open.
-func (s *Store) useDataKey(id string, sealed bool) error {
-	d := s.sdb
+	if id == "" {
+		err = d.update(d.db, func(tx *bbolt.Tx) error {
+			meta, err := boltformat.Check(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
+			if err != nil {
+				return err
+			}
+			profiles, err := tx.CreateBucketIfNotExists(dbBucketProfiles)
+			if err != nil {
+				return err
+			}
+			if v := meta.Get(dbKeyID); v != nil {
+				id = string(v)
+			} else {
+				b := make([]byte, 8)
+				if _, err := rand.Read(b); err != nil {
+					return err
+				}
+				id = hex.EncodeToString(b)
+				if err := meta.Put(dbKeyID, []byte(id)); err != nil {
+					return err
+				}
+			}
+			sealed = hasSealed(profiles)
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("secret db %s: %w", d.path, err)
+	}
 	if d.aead != nil && d.keyID == id {
 		return nil
 	}

@@ -400,3 +400,23 @@ func TestSecretDBMigrationSurvivesKills(t *testing.T) {
 	want := seedOldLayout(t, NewFile(filepath.Join(dir, "credentials.json")), "p", 500)
 	migrateWithKills(t, StorageFile, dir, "p", want, 3, migrateBatchSize)
 }
+
+// Reading a secret writes nothing: no commit (a meta page and two syncs)
+// for opening the db, so verify --id stays a read (issue 17).
+func TestSecretDBReadWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	if err := openIn(t, StorageFile, dir).StoreCurrent("p", "wh_1", "whsec_one", 0, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(SecretDBPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openIn(t, StorageFile, dir) // a new process's view: the db is opened again
+	if ws, err := s.WebhookSecrets("p", "wh_1"); err != nil || ws.Current == nil || ws.Current.Value != "whsec_one" {
+		t.Fatalf("read back %+v, %v", ws, err)
+	}
+	if after, _ := os.ReadFile(SecretDBPath(dir)); !bytes.Equal(before, after) {
+		t.Fatal("reading a webhook secret changed the secret db")
+	}
+}

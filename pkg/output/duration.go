@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -38,7 +39,7 @@ func joinUnits(a int64, ua string, b int64, ub string) string {
 }
 
 // dayUnits matches a leading run of weeks or days ("2w", "30d").
-var dayUnits = regexp.MustCompile(`^(\d+)([wd])`)
+var dayUnits = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d+)([wd])`) })
 
 // ParseDuration reads Go durations ("90m", "1h30m") and also days and
 // weeks ("30d", "2w", "1d12h"), which Go's parser lacks and operators use
@@ -51,7 +52,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	var d time.Duration
 	rest := in
 	for {
-		m := dayUnits.FindStringSubmatch(rest)
+		m := dayUnits().FindStringSubmatch(rest)
 		if m == nil {
 			break
 		}

@@ -150,7 +150,7 @@ func (s *ExecSink) environ(extra ...string) []string {
 
 // plainWord is a first word that names a command as it stands (no quotes,
 // expansions or assignments), which `command -v` can resolve.
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`)
+var plainWord = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`) })
 
 // Check asks sh to parse the command (sh -n) and to resolve its first word
 // when that is a plain word: a typo in the command stops the run before any
@@ -168,7 +168,7 @@ func (s *ExecSink) Check(ctx context.Context) error {
 		return webhook.Invalid("--exec: the command is empty")
 	}
 	word := fields[0]
-	if !plainWord.MatchString(word) {
+	if !plainWord().MatchString(word) {
 		return nil
 	}
 	c = exec.CommandContext(ctx, "sh", "-c", `command -v -- "$1" >/dev/null`, "sh", word)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -160,7 +161,7 @@ func (d netDate) MarshalJSON() ([]byte, error) {
 type statusName int
 
 func (c statusName) MarshalJSON() ([]byte, error) {
-	if n, ok := httpStatusCodeNames[int(c)]; ok {
+	if n, ok := httpStatusCodeNames()[int(c)]; ok {
 		return json.Marshal(n)
 	}
 	return []byte(strconv.Itoa(int(c))), nil
@@ -169,21 +170,24 @@ func (c statusName) MarshalJSON() ([]byte, error) {
 // httpStatusCodeNames are System.Net.HttpStatusCode's members. Where .NET
 // has two names for one code (300 Ambiguous/MultipleChoices, 301 Moved/
 // MovedPermanently, 302 Redirect/Found, 303 RedirectMethod/SeeOther, 307
-// RedirectKeepVerb/TemporaryRedirect), the RFC's is used [INF].
-var httpStatusCodeNames = map[int]string{
-	100: "Continue", 101: "SwitchingProtocols", 102: "Processing", 103: "EarlyHints",
-	200: "OK", 201: "Created", 202: "Accepted", 203: "NonAuthoritativeInformation", 204: "NoContent",
-	205: "ResetContent", 206: "PartialContent", 207: "MultiStatus", 208: "AlreadyReported", 226: "IMUsed",
-	300: "MultipleChoices", 301: "MovedPermanently", 302: "Found", 303: "SeeOther", 304: "NotModified",
-	305: "UseProxy", 306: "Unused", 307: "TemporaryRedirect", 308: "PermanentRedirect",
-	400: "BadRequest", 401: "Unauthorized", 402: "PaymentRequired", 403: "Forbidden", 404: "NotFound",
-	405: "MethodNotAllowed", 406: "NotAcceptable", 407: "ProxyAuthenticationRequired", 408: "RequestTimeout",
-	409: "Conflict", 410: "Gone", 411: "LengthRequired", 412: "PreconditionFailed", 413: "RequestEntityTooLarge",
-	414: "RequestUriTooLong", 415: "UnsupportedMediaType", 416: "RequestedRangeNotSatisfiable",
-	417: "ExpectationFailed", 421: "MisdirectedRequest", 422: "UnprocessableEntity", 423: "Locked",
-	424: "FailedDependency", 426: "UpgradeRequired", 428: "PreconditionRequired", 429: "TooManyRequests",
-	431: "RequestHeaderFieldsTooLarge", 451: "UnavailableForLegalReasons",
-	500: "InternalServerError", 501: "NotImplemented", 502: "BadGateway", 503: "ServiceUnavailable",
-	504: "GatewayTimeout", 505: "HttpVersionNotSupported", 506: "VariantAlsoNegotiates",
-	507: "InsufficientStorage", 508: "LoopDetected", 510: "NotExtended", 511: "NetworkAuthenticationRequired",
-}
+// RedirectKeepVerb/TemporaryRedirect), the RFC's is used [INF]. Built on
+// first use: the emulators are linked into every hookctl.
+var httpStatusCodeNames = sync.OnceValue(func() map[int]string {
+	return map[int]string{
+		100: "Continue", 101: "SwitchingProtocols", 102: "Processing", 103: "EarlyHints",
+		200: "OK", 201: "Created", 202: "Accepted", 203: "NonAuthoritativeInformation", 204: "NoContent",
+		205: "ResetContent", 206: "PartialContent", 207: "MultiStatus", 208: "AlreadyReported", 226: "IMUsed",
+		300: "MultipleChoices", 301: "MovedPermanently", 302: "Found", 303: "SeeOther", 304: "NotModified",
+		305: "UseProxy", 306: "Unused", 307: "TemporaryRedirect", 308: "PermanentRedirect",
+		400: "BadRequest", 401: "Unauthorized", 402: "PaymentRequired", 403: "Forbidden", 404: "NotFound",
+		405: "MethodNotAllowed", 406: "NotAcceptable", 407: "ProxyAuthenticationRequired", 408: "RequestTimeout",
+		409: "Conflict", 410: "Gone", 411: "LengthRequired", 412: "PreconditionFailed", 413: "RequestEntityTooLarge",
+		414: "RequestUriTooLong", 415: "UnsupportedMediaType", 416: "RequestedRangeNotSatisfiable",
+		417: "ExpectationFailed", 421: "MisdirectedRequest", 422: "UnprocessableEntity", 423: "Locked",
+		424: "FailedDependency", 426: "UpgradeRequired", 428: "PreconditionRequired", 429: "TooManyRequests",
+		431: "RequestHeaderFieldsTooLarge", 451: "UnavailableForLegalReasons",
+		500: "InternalServerError", 501: "NotImplemented", 502: "BadGateway", 503: "ServiceUnavailable",
+		504: "GatewayTimeout", 505: "HttpVersionNotSupported", 506: "VariantAlsoNegotiates",
+		507: "InsufficientStorage", 508: "LoopDetected", 510: "NotExtended", 511: "NetworkAuthenticationRequired",
+	}
+})

@@ -3,6 +3,7 @@ package solvimon
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // catalogue is the emulator's one list of actions: GET /v1/webhooks/actions
@@ -13,7 +14,7 @@ import (
 // "resources" × "actions"], and the finer actions the API reference names
 // as valid values, INVOICE.STATUS_TO_FINAL and INVOICE.PAID [providers.md
 // §2.4].
-var catalogue = func() []actionGroup {
+var catalogue = sync.OnceValue(func() []actionGroup {
 	guide := `CUSTOMER PLATFORM PRICING_PLAN PRICING_PLAN_VERSION PRICING_PLAN_SUBSCRIPTION
 		PRICING_PLAN_SCHEDULE QUOTE QUOTE_VERSION CONTACT ALERT_RULE METER METER_PROPERTY
 		METER_VALUE METER_VALUE_CALCULATION BILLABLE_METRIC PRODUCT PRODUCT_ITEM
@@ -26,13 +27,13 @@ var catalogue = func() []actionGroup {
 			Actions: append([]string{"CREATED", "UPDATED", "DELETE"}, finer[resource]...)})
 	}
 	return out
-}()
+})
 
 // Actions lists every RESOURCE.ACTION the emulator serves, in the order of
 // GET /v1/webhooks/actions (a test hook).
 func Actions() []string {
 	var out []string
-	for _, g := range catalogue {
+	for _, g := range catalogue() {
 		for _, a := range g.Actions {
 			out = append(out, g.ObjectType+"."+a)
 		}

@@ -333,7 +333,7 @@ func (s *Emulator) removeSecret(w http.ResponseWriter, _ *http.Request, rec *Rec
 func (s *Emulator) actions(w http.ResponseWriter, _ *http.Request) {
 	emulator.WriteJSON(w, http.StatusOK, struct {
 		Data []actionGroup `json:"data"`
-	}{catalogue})
+	}{catalogue()})
 }
 
 func connection(ok bool, msg string) connectionResult {

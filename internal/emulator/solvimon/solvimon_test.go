@@ -422,7 +422,7 @@ func TestSandboxActionsAndConnection(t *testing.T) {
 	var acts struct{ Data []actionGroup }
 	json.Unmarshal(call(t, e.base, "GET", "/v1/webhooks/actions?limit=10&page=1", nil, "").Body, &acts)
 	i := slices.IndexFunc(acts.Data, func(a actionGroup) bool { return a.ObjectType == "INVOICE" })
-	if len(acts.Data) != len(catalogue) || i < 0 || !slices.Contains(acts.Data[i].Actions, "STATUS_TO_FINAL") || !slices.Contains(acts.Data[i].Actions, "DELETE") {
+	if len(acts.Data) != len(catalogue()) || i < 0 || !slices.Contains(acts.Data[i].Actions, "STATUS_TO_FINAL") || !slices.Contains(acts.Data[i].Actions, "DELETE") {
 		t.Fatalf("actions %+v", acts)
 	}
 	// The emulator accepts exactly what it serves (issue 14 item 3): every

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/hookctl/hookctl/internal/text"
@@ -122,10 +123,10 @@ func validatePath(name, s string) error {
 	return nil
 }
 
-var jsonMemberRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var jsonMemberRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 
 func validateKeyField(s string) error {
-	if !jsonMemberRE.MatchString(s) {
+	if !jsonMemberRE().MatchString(s) {
 		return webhook.Invalid("offblocks: %s %q must be a JSON member name such as publicKey", FieldSigningKeyField, s)
 	}
 	return nil

@@ -310,8 +310,9 @@ var dotnetStatusAliases = map[string]int{
 
 // statusByName maps a name without spaces or punctuation, lower-cased, to
 // its code; built from Go's reason phrases, which are the .NET member names
-// once spaces and hyphens are dropped ("Not Found" → NotFound).
-var statusByName = func() map[string]int {
+// once spaces and hyphens are dropped ("Not Found" → NotFound). Built on
+// first use, not at every start of hookctl.
+var statusByName = sync.OnceValue(func() map[string]int {
 	m := map[string]int{}
 	for code := 100; code < 600; code++ {
 		if t := http.StatusText(code); t != "" {
@@ -322,7 +323,7 @@ var statusByName = func() map[string]int {
 		m[k] = v
 	}
 	return m
-}()
+})
 
 func statusKey(s string) string {
 	var b strings.Builder
@@ -343,7 +344,7 @@ func parseHTTPStatusCode(s string) (int, error) {
 		}
 		return n, nil
 	}
-	if code, ok := statusByName[statusKey(s)]; ok && s != "" {
+	if code, ok := statusByName()[statusKey(s)]; ok && s != "" {
 		return code, nil
 	}
 	return 0, fmt.Errorf("unknown HttpStatusCode %q", s)

@@ -1,0 +1,26 @@
+package providers
+
+import (
+	"slices"
+	"testing"
+)
+
+// Lookup and Names answer from the registry's ids without building every
+// spec, so each id must be its spec's own name.
+func TestRegistryIDsAreSpecNames(t *testing.T) {
+	var names []string
+	for _, s := range All() {
+		names = append(names, s.Name)
+	}
+	if got := Names(); !slices.Equal(got, names) {
+		t.Fatalf("Names() = %v, the specs' names are %v", got, names)
+	}
+	for _, n := range names {
+		if s, err := Lookup(n); err != nil || s.Name != n {
+			t.Errorf("Lookup(%q) = %q, %v", n, s.Name, err)
+		}
+	}
+	if _, err := Lookup("nope"); err == nil {
+		t.Error("Lookup of an unknown provider succeeded")
+	}
+}
