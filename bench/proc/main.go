@@ -47,42 +47,59 @@ type result struct {
 	rss    int64         // median peak RSS, bytes
 }
 
-// measure runs cmd n times (after 3 warm-ups), stdout to /dev/null, and
-// returns median and mean wall time, median CPU time (user+sys) and the
+// spec is one command measured by measureAll.
+type spec struct {
+	name string
+	env  []string
+	argv []string
+}
+
+// measureAll runs every command n times (after 3 warm-ups each),
+// round-robin: one run of each command, then the next round, so a burst
+// of load on a shared machine hits a command and its floor alike instead
+// of one block of runs. stdout goes to /dev/null. It returns each
+// command's median and mean wall time, median CPU time (user+sys) and the
 // median peak RSS of rssRuns more runs (see peakRSS).
-func measure(name string, n int, env []string, argv ...string) (result, error) {
-	var ds, cpus []time.Duration
-	for i := 0; i < n+3; i++ {
-		c := exec.Command(argv[0], argv[1:]...)
-		c.Env = env
-		var errOut bytes.Buffer
-		c.Stderr = &errOut
-		start := time.Now()
-		err := c.Run()
-		d := time.Since(start)
-		if err != nil {
-			return result{}, fmt.Errorf("%s: %v: %.2000s", name, err, errOut.Bytes())
-		}
-		if i >= 3 {
-			ds = append(ds, d)
-			cpus = append(cpus, c.ProcessState.UserTime()+c.ProcessState.SystemTime())
+func measureAll(specs []spec, n int) ([]result, error) {
+	walls := make([][]time.Duration, len(specs))
+	cpus := make([][]time.Duration, len(specs))
+	for round := 0; round < n+3; round++ {
+		for i, sp := range specs {
+			c := exec.Command(sp.argv[0], sp.argv[1:]...)
+			c.Env = sp.env
+			var errOut bytes.Buffer
+			c.Stderr = &errOut
+			start := time.Now()
+			err := c.Run()
+			d := time.Since(start)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v: %.2000s", sp.name, err, errOut.Bytes())
+			}
+			if round >= 3 {
+				walls[i] = append(walls[i], d)
+				cpus[i] = append(cpus[i], c.ProcessState.UserTime()+c.ProcessState.SystemTime())
+			}
 		}
 	}
-	var sum time.Duration
-	for _, d := range ds {
-		sum += d
-	}
-	r := result{name: name, median: median(ds), mean: sum / time.Duration(len(ds)), cpu: median(cpus)}
-	var rss []int64
-	for range rssRuns {
-		m, err := peakRSS(env, argv...)
-		if err != nil {
-			return result{}, fmt.Errorf("%s: %v", name, err)
+	out := make([]result, len(specs))
+	for i, sp := range specs {
+		var sum time.Duration
+		for _, d := range walls[i] {
+			sum += d
 		}
-		rss = append(rss, m)
+		r := result{name: sp.name, median: median(walls[i]), mean: sum / time.Duration(len(walls[i])), cpu: median(cpus[i])}
+		var rss []int64
+		for range rssRuns {
+			m, err := peakRSS(sp.env, sp.argv...)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", sp.name, err)
+			}
+			rss = append(rss, m)
+		}
+		r.rss = median(rss)
+		out[i] = r
 	}
-	r.rss = median(rss)
-	return r, nil
+	return out, nil
 }
 
 const rssRuns = 5
@@ -224,12 +241,17 @@ func run(bin string, n, batchN, batchRuns int) error {
 		{"hookctl list (20)", "floor: one-shot GET", []string{hookctl, "list"}, env, 1.5},
 	}
 	medians := map[string]time.Duration{}
+	specs := make([]spec, len(rows))
+	for i, c := range rows {
+		specs[i] = spec{name: c.name, env: c.env, argv: c.argv}
+	}
+	results, err := measureAll(specs, n)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("%-24s %10s %10s %8s %6s %10s  %s\n", "command", "median", "mean", "ratio", "aim", "peak RSS", "floor")
-	for _, c := range rows {
-		r, err := measure(c.name, n, c.env, c.argv...)
-		if err != nil {
-			return err
-		}
+	for i, c := range rows {
+		r := results[i]
 		medians[c.name] = r.median
 		ratio, aim := "", ""
 		if c.floor != "" {
@@ -243,7 +265,7 @@ func run(bin string, n, batchN, batchRuns int) error {
 	if gnuTime == "" {
 		rssFrom = "rusage (an upper bound: no /usr/bin/time)"
 	}
-	fmt.Printf("ratios are of medians; aims are aims, not asserted; peak RSS: median of %d runs, from %s (aim for list: <= 10 MiB)\n", rssRuns, rssFrom)
+	fmt.Printf("runs interleaved (one of each command per round); ratios are of medians; aims are aims, not asserted; peak RSS: median of %d runs, from %s (aim for list: <= 10 MiB)\n", rssRuns, rssFrom)
 	if batchN > 0 {
 		fmt.Println()
 		return benchBatch(hookctl, tmp, env, batchN, batchRuns)
@@ -286,11 +308,12 @@ func benchBatch(hookctl, tmp string, env []string, n, runs int) error {
 		return err
 	}
 	benv := append(env, "BENCH_SECRET="+secret)
-	r, err := measure("verify --batch", runs, benv, hookctl, "verify", "--batch", file, "--secret-env", "BENCH_SECRET",
-		"--now", now.Format(time.RFC3339), "-o", "json")
+	rs, err := measureAll([]spec{{name: "verify --batch", env: benv, argv: []string{hookctl, "verify", "--batch", file, "--secret-env", "BENCH_SECRET",
+		"--now", now.Format(time.RFC3339), "-o", "json"}}}, runs)
 	if err != nil {
 		return err
 	}
+	r := rs[0]
 
 	// The bound: HMAC-SHA256 (fresh key, as per delivery) of timestamp
 	// and 1 KiB body, in thread CPU time so that other load on the machine
