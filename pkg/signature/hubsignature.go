@@ -34,7 +34,7 @@ const (
 
 // Detect implements Scheme.
 func (HubSignature) Detect(h http.Header) bool {
-	return len(headerValues(h, hubHeader)) > 0 || len(headerValues(h, hub256Header)) > 0
+	return hasHeader(h, hubHeader, hub256Header)
 }
 
 type hubAlg struct {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -441,6 +442,67 @@ func TestLookupAndDetect(t *testing.T) {
 	_, err = Detect(http.Header{"X-Hub-Signature": {"x"}, "Webhook-Signature": {"x"}})
 	if !errors.Is(err, ErrAmbiguousScheme) || !strings.Contains(err.Error(), "standard-webhooks, hub-signature") {
 		t.Errorf("Detect(two) err = %v", err)
+	}
+}
+
+// TestDetectOnePass: Detect's and each scheme's Detect's single pass over
+// the headers give what a headerValues lookup per header gives, whatever
+// the spelling of the names and with empty header lines.
+func TestDetectOnePass(t *testing.T) {
+	for i, s := range Schemes() {
+		if detectors[i].scheme.Name() != s.Name() {
+			t.Fatalf("detectors[%d] is %s, Schemes()[%d] is %s", i, detectors[i].scheme.Name(), i, s.Name())
+		}
+		for _, h := range detectors[i].headers {
+			if h != http.CanonicalHeaderKey(h) {
+				t.Errorf("%s: header %q is not canonical", s.Name(), h)
+			}
+		}
+	}
+	// One spelling per name in a map: with two, which one a
+	// case-insensitive lookup meets first is the map's iteration order.
+	names := slices.Clone(detectNames)
+	names = append(names, "Content-Type")
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	for range 5000 {
+		h := http.Header{}
+		for _, n := range names {
+			switch rng.IntN(4) {
+			case 0:
+				continue
+			case 1:
+				n = strings.ToLower(n)
+			case 2:
+				n = strings.ToUpper(n)
+			}
+			h[n] = [][]string{nil, {}, {"x"}, {"x"}}[rng.IntN(4)]
+		}
+		var want []string // by headerValues, one lookup per header
+		for i, s := range Schemes() {
+			has := false
+			for _, name := range detectors[i].headers {
+				has = has || len(headerValues(h, name)) > 0
+			}
+			if s.Detect(h) != has {
+				t.Fatalf("%s.Detect(%v) = %v", s.Name(), h, !has)
+			}
+			if has {
+				want = append(want, s.Name())
+			}
+		}
+		s, err := Detect(h)
+		var got []string
+		switch {
+		case err == nil:
+			got = []string{s.Name()}
+		case errors.Is(err, ErrAmbiguousScheme):
+			got = strings.Split(strings.TrimSuffix(strings.SplitN(err.Error(), ": ", 2)[1], "; name the scheme explicitly"), ", ")
+		case !errors.Is(err, ErrNoScheme):
+			t.Fatalf("Detect(%v): %v", h, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("Detect(%v) = %q; the schemes' Detect say %q", h, got, want)
+		}
 	}
 }
 

@@ -285,12 +285,46 @@ func Lookup(name string) (Scheme, error) {
 	return nil, &schemeError{err: ErrUnknownScheme, msg: strconv.Quote(name) + " (valid: " + schemeNames() + ")"}
 }
 
-// Detect picks the scheme whose headers h carries.
+// detectors are, in Schemes() order, the headers whose presence with a
+// value shows each scheme: what its Detect looks for, in canonical spelling.
+var detectors = [...]struct {
+	scheme  Scheme
+	headers []string
+}{
+	{StandardWebhooks{}, []string{standardSignatureHeader}},
+	{Solvimon{}, []string{solvimonSignatureHeader}},
+	{HubSignature{}, []string{hubHeader, hub256Header}},
+	{HTTPMessageSignatures{}, []string{httpsigInputHeader}},
+}
+
+// detectNames is every detector's headers, for one pass over a header map;
+// detectOf[i] is the index in detectors of the one detectNames[i] is for.
+var detectNames, detectOf = func() (names []string, of []int) {
+	for i, d := range detectors {
+		for _, h := range d.headers {
+			names = append(names, h)
+			of = append(of, i)
+		}
+	}
+	return names, of
+}()
+
+// Detect picks the scheme whose headers h carries: the same answer as
+// asking each scheme's Detect, but with one case-insensitive pass over h
+// for all the headers not found under their canonical names, not one per
+// such header. A batch detects the scheme of every delivery, and those
+// passes were about a tenth of a batch check (pprof of
+// BenchmarkVerifyBatchRun).
 func Detect(h http.Header) (Scheme, error) {
-	var found []Scheme
-	for _, s := range Schemes() {
-		if s.Detect(h) {
-			found = append(found, s)
+	present := presentHeaders(h, detectNames)
+	var buf [len(detectors)]Scheme
+	found := buf[:0]
+	for i, d := range detectors {
+		for j, of := range detectOf {
+			if of == i && present&(1<<j) != 0 {
+				found = append(found, d.scheme)
+				break
+			}
 		}
 	}
 	switch len(found) {
@@ -328,6 +362,41 @@ func headerValues(h http.Header, name string) []string {
 		}
 	}
 	return nil
+}
+
+// hasHeader reports whether any of names (canonical) has a value in h, as
+// len(headerValues(h, name)) > 0 would for each.
+func hasHeader(h http.Header, names ...string) bool {
+	return presentHeaders(h, names) != 0
+}
+
+// presentHeaders returns a bit set: bit i when names[i] (canonical, at most
+// 64 of them) has a value in h, the lines headerValues would return: a
+// canonical lookup for each name, then a single case-insensitive pass over
+// h for those not found that way, the first key matching each deciding.
+func presentHeaders(h http.Header, names []string) uint64 {
+	var present, missing uint64
+	for i, n := range names {
+		if v, ok := h[n]; !ok {
+			missing |= 1 << i
+		} else if len(v) > 0 {
+			present |= 1 << i
+		}
+	}
+	for k, v := range h {
+		if missing == 0 {
+			break
+		}
+		for i, n := range names {
+			if missing&(1<<i) != 0 && strings.EqualFold(k, n) {
+				missing &^= 1 << i
+				if len(v) > 0 {
+					present |= 1 << i
+				}
+			}
+		}
+	}
+	return present
 }
 
 // singleHeader returns the one value of a header that must appear once.

@@ -31,7 +31,7 @@ const (
 
 // Detect implements Scheme.
 func (Solvimon) Detect(h http.Header) bool {
-	return len(headerValues(h, solvimonSignatureHeader)) > 0
+	return hasHeader(h, solvimonSignatureHeader)
 }
 
 // solvimonTimeLayouts are the ISO 8601 shapes seen in practice, most

@@ -24,9 +24,12 @@ type StandardWebhooks struct{}
 // Name implements Scheme.
 func (StandardWebhooks) Name() string { return "standard-webhooks" }
 
+// standardSignatureHeader is webhook-signature, canonical.
+const standardSignatureHeader = "Webhook-Signature"
+
 // Detect implements Scheme.
 func (StandardWebhooks) Detect(h http.Header) bool {
-	return len(headerValues(h, "webhook-signature")) > 0
+	return hasHeader(h, standardSignatureHeader)
 }
 
 // msTimestampThreshold separates millisecond from second timestamps:
