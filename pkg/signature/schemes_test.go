@@ -213,7 +213,7 @@ func TestStandardWebhooksEncodings(t *testing.T) {
 	req.Header.Set("webhook-id", "msg_1")
 	ts := "1772366400000"
 	req.Header.Set("webhook-timestamp", ts)
-	mac := standardMAC(key.Secret, "msg_1", ts, req.Body)
+	mac := standardMAC(nil, key.Secret, "msg_1", ts, req.Body)
 	for _, enc := range []string{"v1," + b64(mac), "v1," + strings.ToUpper(hexs(mac)), "v1a,ignored v1," + hexs(mac)} {
 		req.Header.Set("webhook-signature", enc)
 		res := (StandardWebhooks{}).Verify(req, []Key{key}, Options{Now: t0})
@@ -250,7 +250,7 @@ func TestSolvimonTimestampForms(t *testing.T) {
 	for _, ts := range []string{"2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123456Z", "2026-03-01T13:00:00+01:00", "2026-03-01T12:00:00", "1772366400", "1772366400000"} {
 		req := baseRequest()
 		req.Header.Set("X-Payload-Signature-Timestamp", ts)
-		req.Header.Set("X-Payload-Signature", "v1="+b64(solvimonMAC(key.Secret, ts, req.Body)))
+		req.Header.Set("X-Payload-Signature", "v1="+b64(solvimonMAC(nil, key.Secret, ts, req.Body)))
 		res := (Solvimon{}).Verify(req, []Key{key}, Options{Now: t0.Add(time.Second)})
 		if !res.Valid {
 			t.Errorf("%s: %s", ts, stepsString(res))
@@ -275,8 +275,8 @@ func TestHubSignatureCases(t *testing.T) {
 func TestHubSignatureForms(t *testing.T) {
 	secret := []byte("It's a Secret to Everybody")
 	body := []byte("Hello, World!")
-	mac256 := hubMAC(hubSHA256, secret, body)
-	mac1 := hubMAC(hubSHA1, secret, body)
+	mac256 := hubMAC(nil, hubSHA256, secret, body)
+	mac1 := hubMAC(nil, hubSHA1, secret, body)
 	cases := []struct {
 		headers map[string]string
 		algo    string

@@ -51,8 +51,9 @@ func standardKey(secret []byte) ([]byte, string, bool) {
 	return secret, "hex", true
 }
 
-func standardMAC(key []byte, id, ts string, body []byte) []byte {
-	return macOf(hashSHA256, sha256.New, key, []byte(id), dot, []byte(ts), dot, body)
+// standardMAC appends the MAC to dst.
+func standardMAC(dst, key []byte, id, ts string, body []byte) []byte {
+	return macOf(dst, hashSHA256, sha256.New, key, body, id, ".", ts, ".")
 }
 
 // Verify implements Scheme.
@@ -98,7 +99,7 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 				skipped++
 				continue
 			}
-			mac, enc, ok := decodeSig(value, sha256.Size)
+			mac, enc, ok := decodeSig(nil, value, sha256.Size)
 			if !ok {
 				skipped++
 				continue
@@ -130,14 +131,14 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 		checkSkew(&r, t, opts)
 	}
 
-	tryV1Keys(&r, keys, opts.now(), sigs, encodings, "body/id/timestamp", func(k Key) ([]byte, string) {
+	tryV1Keys(&r, keys, opts.now(), len(sigs), encodings, "body/id/timestamp", func(k Key) (int, string) {
 		hk, _, ok := standardKey(k.Secret)
 		if !ok {
-			return nil, "whsec_ secret is not valid base64; skipped"
+			return -1, "whsec_ secret is not valid base64; skipped"
 		}
-		return standardMAC(hk, id, ts, req.Body), ""
+		return matchMAC(sigs, hashSHA256, sha256.New, hk, req.Body, id, ".", ts, "."), ""
 	})
-	return r.finishSigned(t, []byte(id), []byte(ts), req.Body)
+	return r.finishSigned(t, req.Body, id, ts)
 }
 
 // Sign implements Scheme: webhook-id is kept if set (it is stable across
@@ -163,7 +164,7 @@ func (s StandardWebhooks) Sign(req *Request, keys []Key, now time.Time) error {
 		if !ok {
 			return &schemeError{err: ErrNoSigningKey, msg: "key " + strconv.Quote(k.Name) + ": whsec_ secret is not valid base64"}
 		}
-		mac := standardMAC(hk, id, ts, req.Body)
+		mac := standardMAC(nil, hk, id, ts, req.Body)
 		if enc == "base64" {
 			entries = append(entries, "v1,"+base64.StdEncoding.EncodeToString(mac))
 		} else {
