@@ -79,7 +79,8 @@ type batchVerifier struct {
 	keys    map[string][]signature.Key
 	schemes map[string]string // profile scheme per id
 	refresh *verify.KeyRefresher
-	scratch batchScratch // the decoder's buffers, reused by the next entry
+	scratch batchScratch      // the decoder's buffers, reused by the next entry
+	req     signature.Request // the entry's request, when it has headers and body
 }
 
 func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier, error) {
@@ -131,7 +132,8 @@ func (b *batchVerifier) check(line []byte) (signature.Result, error) {
 			return signature.Result{}, fmt.Errorf("request: %v", err)
 		}
 	case e.Header != nil:
-		req = &signature.Request{Method: http.MethodPost, Header: e.Header, Body: e.Body}
+		b.req = signature.Request{Method: http.MethodPost, Header: e.Header, Body: e.Body}
+		req = &b.req
 	default:
 		return signature.Result{}, errors.New(`no "request" and no "headers"`)
 	}

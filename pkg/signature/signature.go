@@ -227,8 +227,8 @@ func (r *Result) finish() Result {
 
 // finishSigned is finish for a scheme whose every signature covers the
 // same parts, the strings in prefix and then body: a valid result records
-// them as its Signed data, in two allocations, and an invalid one costs
-// none.
+// them as its Signed data, in one allocation when the strings are short,
+// and an invalid one costs none.
 func (r *Result) finishSigned(at time.Time, body []byte, prefix ...string) Result {
 	res := r.finish()
 	if !res.Valid {
@@ -241,12 +241,16 @@ func (r *Result) finishSigned(at time.Time, body []byte, prefix ...string) Resul
 	sd := &struct {
 		signed [1]Signed
 		parts  [3][]byte
+		text   [48]byte // room for an id and a timestamp
 	}{}
 	parts := sd.parts[:0]
 	if len(prefix) >= len(sd.parts) {
 		parts = make([][]byte, 0, len(prefix)+1)
 	}
-	text := make([]byte, 0, n)
+	text := sd.text[:0]
+	if n > len(sd.text) {
+		text = make([]byte, 0, n)
+	}
 	for _, p := range prefix {
 		text = append(text, p...)
 		parts = append(parts, text[len(text)-len(p):len(text):len(text)])
