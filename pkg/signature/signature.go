@@ -531,9 +531,8 @@ func appendHex(dst []byte, s string) ([]byte, bool) {
 		return nil, false
 	}
 	for i := 0; i < len(s); i += 2 {
-		hi, ok1 := fromHex(s[i])
-		lo, ok2 := fromHex(s[i+1])
-		if !ok1 || !ok2 {
+		hi, lo := fromHex[s[i]], fromHex[s[i+1]]
+		if hi|lo > 0xf {
 			return nil, false
 		}
 		dst = append(dst, hi<<4|lo)
@@ -541,17 +540,22 @@ func appendHex(dst []byte, s string) ([]byte, bool) {
 	return dst, true
 }
 
-func fromHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
+// fromHex is each hex digit's value, 0xff for any other byte.
+var fromHex = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
 	}
-	return 0, false
-}
+	return t
+}()
 
 // tryV1Keys tries each key's MAC against the decoded v1 signatures (the
 // Solvimon and Standard Webhooks loop): the first valid key that matches is
