@@ -40,7 +40,7 @@ func TestAppendBatchLine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	str := func() string {
 		var b []byte
-		for range rng.IntN(5) {
+		for range rng.IntN(12) { // long enough for the eight-byte steps
 			b = append(b, pieces[rng.IntN(len(pieces))]...)
 		}
 		return string(b)
