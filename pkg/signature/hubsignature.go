@@ -113,7 +113,7 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 	}
 	id, _ := singleHeader(req.Header, "X-Webhook-Delivery")
 	if id == "" {
-		id, _ = singleHeader(req.Header, "X-GitHub-Delivery")
+		id, _ = singleHeader(req.Header, "X-Github-Delivery")
 	}
 	r.ID = id
 	var names []string

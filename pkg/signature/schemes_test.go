@@ -9,10 +9,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -600,5 +605,64 @@ func TestSigned(t *testing.T) {
 				t.Errorf("wrong key: valid %v, Signed %v", res.Valid, res.Signed)
 			}
 		})
+	}
+}
+
+// TestHeaderNamesCanonical: every header name this package looks up with
+// headerValues, singleHeader or hasHeader is written in canonical form,
+// which headerValues relies on to skip canonicalising it.
+func TestHeaderNamesCanonical(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	var calls []*ast.CallExpr
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.ValueSpec:
+					for i, name := range n.Names {
+						if i < len(n.Values) {
+							if lit, ok := n.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								consts[name.Name], _ = strconv.Unquote(lit.Value)
+							}
+						}
+					}
+				case *ast.CallExpr:
+					if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "headerValues" || id.Name == "singleHeader" || id.Name == "hasHeader") {
+						calls = append(calls, n)
+					}
+				}
+				return true
+			})
+		}
+	}
+	checked := 0
+	for _, c := range calls {
+		for _, arg := range c.Args[1:] {
+			var name string
+			switch a := arg.(type) {
+			case *ast.BasicLit:
+				name, _ = strconv.Unquote(a.Value)
+			case *ast.Ident:
+				v, ok := consts[a.Name]
+				if !ok {
+					continue // a variable: a parameter passing a name on
+				}
+				name = v
+			default:
+				continue
+			}
+			checked++
+			if name != http.CanonicalHeaderKey(name) {
+				t.Errorf("%s: header name %q is not canonical (%q)", fset.Position(arg.Pos()), name, http.CanonicalHeaderKey(name))
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("checked only %d header names; is the test still finding the calls?", checked)
 	}
 }

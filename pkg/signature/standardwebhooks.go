@@ -59,9 +59,9 @@ func standardMAC(dst, key []byte, id, ts string, body []byte) []byte {
 // Verify implements Scheme.
 func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result {
 	r := newResult(s.Name())
-	id, idN := singleHeader(req.Header, "webhook-id")
-	ts, tsN := singleHeader(req.Header, "webhook-timestamp")
-	sigLines := headerValues(req.Header, "webhook-signature")
+	id, idN := singleHeader(req.Header, "Webhook-Id")
+	ts, tsN := singleHeader(req.Header, "Webhook-Timestamp")
+	sigLines := headerValues(req.Header, standardSignatureHeader)
 	switch {
 	case idN == 0 || tsN == 0 || len(sigLines) == 0:
 		var missing []string
@@ -153,7 +153,7 @@ func (s StandardWebhooks) Sign(req *Request, keys []Key, now time.Time) error {
 	if req.Header == nil {
 		req.Header = make(http.Header)
 	}
-	id, _ := singleHeader(req.Header, "webhook-id")
+	id, _ := singleHeader(req.Header, "Webhook-Id")
 	if id == "" {
 		id = "msg_" + randomHex(16)
 	}
