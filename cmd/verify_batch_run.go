@@ -168,6 +168,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
+	defer raiseBatchGC(opts.F.Getenv)()
 	printer, err := opts.F.Printer()
 	if err != nil {
 		return err
