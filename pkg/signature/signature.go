@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -536,6 +537,7 @@ func appendHex(dst []byte, s string) ([]byte, bool) {
 	if len(s)%2 != 0 {
 		return nil, false
 	}
+	dst = slices.Grow(dst, len(s)/2)
 	for i := 0; i < len(s); i += 2 {
 		hi, lo := fromHex[s[i]], fromHex[s[i+1]]
 		if hi|lo > 0xf {
