@@ -402,32 +402,30 @@ func hasHeader(h http.Header, names ...string) bool {
 }
 
 // presentHeaders returns a bit set: bit i when names[i] (canonical, at most
-// 64 of them) has a value in h, the lines headerValues would return: a
-// canonical lookup for each name, then a single case-insensitive pass over
-// h for those not found that way, the first key matching each deciding.
+// 64 of them) has a value in h, the lines headerValues would return: those
+// under the canonical name when h has it, else those of the first key
+// equal to it but for case. One pass over h finds both, comparing strings
+// rather than hashing every name for a lookup.
 func presentHeaders(h http.Header, names []string) uint64 {
-	var present, missing uint64
-	for i, n := range names {
-		if v, ok := h[n]; !ok {
-			missing |= 1 << i
-		} else if len(v) > 0 {
-			present |= 1 << i
-		}
-	}
+	var exact, folded, present, foldPresent uint64
 	for k, v := range h {
-		if missing == 0 {
-			break
-		}
 		for i, n := range names {
-			if missing&(1<<i) != 0 && strings.EqualFold(k, n) {
-				missing &^= 1 << i
+			bit := uint64(1) << i
+			switch {
+			case k == n:
+				exact |= bit
 				if len(v) > 0 {
-					present |= 1 << i
+					present |= bit
+				}
+			case folded&bit == 0 && strings.EqualFold(k, n):
+				folded |= bit
+				if len(v) > 0 {
+					foldPresent |= bit
 				}
 			}
 		}
 	}
-	return present
+	return present | foldPresent&^exact
 }
 
 // singleHeader returns the one value of a header that must appear once.
