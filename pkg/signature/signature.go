@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Key is one candidate key for a delivery. Several are passed at once
@@ -417,7 +418,7 @@ func presentHeaders(h http.Header, names []string) uint64 {
 				if len(v) > 0 {
 					present |= bit
 				}
-			case folded&bit == 0 && strings.EqualFold(k, n):
+			case folded&bit == 0 && mayFold(k, n) && strings.EqualFold(k, n):
 				folded |= bit
 				if len(v) > 0 {
 					foldPresent |= bit
@@ -426,6 +427,15 @@ func presentHeaders(h http.Header, names []string) uint64 {
 		}
 	}
 	return present | foldPresent&^exact
+}
+
+// mayFold is a quick test before strings.EqualFold(k, n) for an ASCII n:
+// false only when they cannot be equal but for case. A rune that folds to
+// an ASCII letter is that letter or longer (the Kelvin sign, the long s),
+// so k is at least as long as n, and an ASCII first byte must be n's in
+// either case.
+func mayFold(k, n string) bool {
+	return len(k) >= len(n) && len(n) > 0 && (k[0] >= utf8.RuneSelf || k[0]|0x20 == n[0]|0x20)
 }
 
 // singleHeader returns the one value of a header that must appear once.
