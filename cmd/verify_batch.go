@@ -23,16 +23,47 @@ type batchInput struct {
 // BenchmarkVerifyBatchHMAC1KiB), holding HMAC batches near 60,000 checks/s
 // per core.
 func decodeBatchLine(line []byte) (batchInput, error) {
-	return decodeBatchLineTo(line, batchInput{})
+	return decodeBatchLineTo(line, nil)
 }
 
-// decodeBatchLineTo is decodeBatchLine reusing the previous entry's body
-// and header map (reuse) when the one-pass decoder takes the line: a
-// caller done with the previous entry passes it back to save allocating
-// them again.
-func decodeBatchLineTo(line []byte, reuse batchInput) (batchInput, error) {
+// batchScratch is what the one-pass decoder keeps from one line to the
+// next so as not to allocate it again: the body buffer, the header map
+// and the backing of its value slices, which the next line overwrites
+// (so the caller must be done with the previous entry), and the
+// canonical spelling of the header names seen so far.
+type batchScratch struct {
+	body   []byte
+	header http.Header
+	vals   []string
+	text   []byte            // the header values of a line, decoded, end to end
+	ends   []int             // where each value ends in text
+	spans  []headerSpan      // each header of the line
+	names  map[string]string // header name as written → canonical name; nil: not kept
+}
+
+func newBatchScratch() batchScratch {
+	return batchScratch{names: make(map[string]string)}
+}
+
+// headerSpan is one header of a line: its canonical name, and its values
+// are those ending at ends[from:to].
+type headerSpan struct {
+	name     string
+	from, to int
+}
+
+// Bounds on batchScratch.names, so a batch of ever new header names keeps
+// bounded memory: names beyond them are canonicalised every time.
+const (
+	maxCachedNames   = 256
+	maxCachedNameLen = 128
+)
+
+// decodeBatchLineTo is decodeBatchLine reusing s (nil: allocating afresh)
+// when the one-pass decoder takes the line.
+func decodeBatchLineTo(line []byte, s *batchScratch) (batchInput, error) {
 	var in batchInput
-	if fastDecodeBatchTo(line, &in, reuse) {
+	if fastDecodeBatchTo(line, &in, s) {
 		return in, nil
 	}
 	var e batchEntry
@@ -56,13 +87,15 @@ func decodeBatchLineTo(line []byte, reuse batchInput) (batchInput, error) {
 // in is only meaningful when it reports true. Nothing returned aliases
 // line, which the caller's scanner reuses.
 func fastDecodeBatch(line []byte, in *batchInput) bool {
-	return fastDecodeBatchTo(line, in, batchInput{})
+	return fastDecodeBatchTo(line, in, nil)
 }
 
-// fastDecodeBatchTo is fastDecodeBatch decoding the body into
-// reuse.Body[:0] and the headers into reuse.Header, emptied, where they
-// are not nil.
-func fastDecodeBatchTo(line []byte, in *batchInput, reuse batchInput) bool {
+// fastDecodeBatchTo is fastDecodeBatch decoding into s's buffers where s
+// is not nil.
+func fastDecodeBatchTo(line []byte, in *batchInput, s *batchScratch) bool {
+	if s == nil {
+		s = new(batchScratch)
+	}
 	d := jsonScan{b: line}
 	d.ws()
 	if !d.eat('{') {
@@ -95,8 +128,11 @@ func fastDecodeBatchTo(line []byte, in *batchInput, reuse batchInput) bool {
 			in.Request = string(v)
 		case "body":
 			bit = 2
-			if in.Body, ok = d.strTo(reuse.Body[:0]); !ok {
+			if in.Body, ok = d.strTo(s.body[:0]); !ok {
 				return false
+			}
+			if cap(in.Body) > cap(s.body) {
+				s.body = in.Body[:0]
 			}
 		case "id":
 			bit = 4
@@ -107,7 +143,7 @@ func fastDecodeBatchTo(line []byte, in *batchInput, reuse batchInput) bool {
 			in.ID = string(v)
 		case "headers":
 			bit = 8
-			if in.Header, ok = d.headers(reuse.Header); !ok {
+			if in.Header, ok = d.headers(s); !ok {
 				return false
 			}
 		default:

@@ -66,6 +66,13 @@ func appendSteps(dst []byte, steps []signature.Step) []byte {
 
 const lowerHex = "0123456789abcdef"
 
+// le64 is the first 8 bytes of s as a little-endian word (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // appendJSONString appends s quoted as encoding/json does with HTML
 // escaping off: short escapes for \ " \b \f \n \r \t, \u00XX for other
 // control characters, U+FFFD (raw) for each invalid UTF-8 byte, and U+2028 and
@@ -74,6 +81,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && !special8(le64(s[i:])) {
+			i += 8 // nothing to escape, all ASCII
+			continue
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if b >= 0x20 && b != '"' && b != '\\' {
 				i++

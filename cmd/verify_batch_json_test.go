@@ -40,7 +40,7 @@ func TestAppendBatchLine(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	str := func() string {
 		var b []byte
-		for range rng.IntN(5) {
+		for range rng.IntN(12) { // long enough for the eight-byte steps
 			b = append(b, pieces[rng.IntN(len(pieces))]...)
 		}
 		return string(b)
@@ -68,6 +68,43 @@ func TestAppendBatchLine(t *testing.T) {
 		}
 		if got := appendBatchLine(nil, &bl); !bytes.Equal(got, want.Bytes()) {
 			t.Fatalf("appendBatchLine(%+v)\n got %s\nwant %s", bl, got, want.Bytes())
+		}
+	}
+}
+
+// TestSpecial8: the eight-byte test agrees with the byte table, byte by
+// byte in every position and on random words.
+func TestSpecial8(t *testing.T) {
+	want := func(x uint64) bool {
+		for i := range 8 {
+			if special[byte(x>>(8*i))] {
+				return true
+			}
+		}
+		return false
+	}
+	const plain = 0x7878787878787878 // "xxxxxxxx"
+	for pos := range 8 {
+		for c := range 256 {
+			x := plain&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+			if special8(x) != special[c] {
+				t.Errorf("byte %#x at %d: special8 = %v", c, pos, !special[c])
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 1_000_000 {
+		// Mostly printable ASCII, so both answers come up.
+		var x uint64
+		for i := range 8 {
+			c := uint64(0x20 + rng.IntN(0x5f))
+			if rng.IntN(16) == 0 {
+				c = uint64(rng.IntN(256))
+			}
+			x |= c << (8 * i)
+		}
+		if special8(x) != want(x) {
+			t.Fatalf("%#016x: special8 = %v", x, !want(x))
 		}
 	}
 }

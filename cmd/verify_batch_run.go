@@ -79,7 +79,8 @@ type batchVerifier struct {
 	keys    map[string][]signature.Key
 	schemes map[string]string // profile scheme per id
 	refresh *verify.KeyRefresher
-	reuse   batchInput // body buffer and header map for the next entry to reuse
+	scratch batchScratch      // the decoder's buffers, reused by the next entry
+	req     signature.Request // the entry's request, when it has headers and body
 }
 
 func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier, error) {
@@ -91,7 +92,8 @@ func newBatchVerifier(ctx context.Context, opts *VerifyOptions) (*batchVerifier,
 		}
 	}
 	return &batchVerifier{ctx: ctx, opts: opts, sopts: signature.Options{Now: now, Tolerance: opts.Tolerance},
-		keys: map[string][]signature.Key{}, schemes: map[string]string{}, refresh: newKeyRefresher(opts)}, nil
+		keys: map[string][]signature.Key{}, schemes: map[string]string{}, refresh: newKeyRefresher(opts),
+		scratch: newBatchScratch()}, nil
 }
 
 func (b *batchVerifier) keysFor(id string) ([]signature.Key, string, error) {
@@ -117,15 +119,9 @@ func (b *batchVerifier) keysFor(id string) ([]signature.Key, string, error) {
 // The result does not alias line, but its Signed data may alias the
 // entry's body, which the next check reuses.
 func (b *batchVerifier) check(line []byte) (signature.Result, error) {
-	e, err := decodeBatchLineTo(line, b.reuse)
+	e, err := decodeBatchLineTo(line, &b.scratch)
 	if err != nil {
 		return signature.Result{}, err
-	}
-	if cap(e.Body) > cap(b.reuse.Body) {
-		b.reuse.Body = e.Body[:0]
-	}
-	if e.Header != nil {
-		b.reuse.Header = e.Header
 	}
 	var req *signature.Request
 	switch {
@@ -136,7 +132,8 @@ func (b *batchVerifier) check(line []byte) (signature.Result, error) {
 			return signature.Result{}, fmt.Errorf("request: %v", err)
 		}
 	case e.Header != nil:
-		req = &signature.Request{Method: http.MethodPost, Header: e.Header, Body: e.Body}
+		b.req = signature.Request{Method: http.MethodPost, Header: e.Header, Body: e.Body}
+		req = &b.req
 	default:
 		return signature.Result{}, errors.New(`no "request" and no "headers"`)
 	}
@@ -171,6 +168,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
+	defer raiseBatchGC(opts.F.Getenv)()
 	printer, err := opts.F.Printer()
 	if err != nil {
 		return err

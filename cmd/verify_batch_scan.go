@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"encoding/binary"
 	"net/http"
 	"net/textproto"
 	"strings"
@@ -57,6 +58,24 @@ var special = func() (t [256]bool) {
 	return t
 }()
 
+// special8 reports whether any of the 8 bytes in x is special: a JSON
+// body is mostly long runs of plain ASCII, which a byte at a time made
+// the scan as costly as the body's HMAC (pprof of BenchmarkVerifyBatchRun).
+// Exact for the bytes up to the first special one, which is all the
+// caller needs: it finds that byte with the table.
+func special8(x uint64) bool { return specialMask(x) != 0 }
+
+// specialMask is special8's test before the comparison: not zero when x
+// holds a special byte. Masks of several words can be ORed and tested once.
+func specialMask(x uint64) uint64 {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := x^(lo*'"'), x^(lo*'\\')
+	// A byte below 0x20 wraps in x-0x20, a zero byte (a quote or
+	// backslash, xored) wraps in -1, and a borrow only comes from such a
+	// byte; non-ASCII bytes have the high bit already.
+	return (x | (x - lo*0x20) | (quote - lo) | (backslash - lo)) & hi
+}
+
 // str reads a string. Without escapes it returns a slice of the line
 // (fresh false); with escapes, a new buffer (fresh true). It refuses what
 // encoding/json would reject or rewrite: control characters, invalid
@@ -93,6 +112,16 @@ func (d *jsonScan) rawStr() (raw []byte, escaped, ok bool) {
 	start, i := d.i, d.i
 	ascii := true
 	for {
+		for b := d.b; i+32 <= len(b); i += 32 {
+			w := b[i : i+32 : i+32]
+			if specialMask(binary.LittleEndian.Uint64(w))|specialMask(binary.LittleEndian.Uint64(w[8:]))|
+				specialMask(binary.LittleEndian.Uint64(w[16:]))|specialMask(binary.LittleEndian.Uint64(w[24:])) != 0 {
+				break
+			}
+		}
+		for i+8 <= len(d.b) && !special8(binary.LittleEndian.Uint64(d.b[i:])) {
+			i += 8
+		}
 		for i < len(d.b) && !special[d.b[i]] {
 			i++
 		}
@@ -201,71 +230,106 @@ func (d *jsonScan) hex4() (rune, bool) {
 }
 
 // headers reads {"Name": "value" | ["v1", ...], ...} into canonical
-// http.Header, as batchHeaders.header does: into reuse, emptied first,
-// when it is not nil.
-func (d *jsonScan) headers(reuse http.Header) (http.Header, bool) {
+// http.Header, as batchHeaders.header does, in s's buffers: the map,
+// emptied, and the value slices are the previous line's, and the values
+// are cut from one string, so a line's headers cost one allocation.
+func (d *jsonScan) headers(s *batchScratch) (http.Header, bool) {
 	if !d.eat('{') {
 		return nil, false
 	}
-	h := reuse
-	if h == nil {
-		h = make(http.Header, 8)
-	} else {
-		clear(h)
+	if s.text == nil { // a fresh scratch: room for a typical line's headers
+		s.text, s.ends, s.spans, s.vals = make([]byte, 0, 256), make([]int, 0, 8), make([]headerSpan, 0, 8), make([]string, 0, 8)
 	}
+	text, ends, spans := s.text[:0], s.ends[:0], s.spans[:0]
 	d.ws()
-	if d.eat('}') {
-		return h, true
-	}
-	for {
-		d.ws()
-		k, _, ok := d.str()
-		if !ok {
-			return nil, false
-		}
-		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(string(k)))
-		if _, dup := h[name]; dup {
-			return nil, false
-		}
-		d.ws()
-		if !d.eat(':') {
-			return nil, false
-		}
-		d.ws()
-		var vals []string
-		if d.eat('[') {
+	if !d.eat('}') {
+		for {
 			d.ws()
-			if !d.eat(']') {
-				for {
-					d.ws()
-					v, _, ok := d.str()
-					if !ok {
-						return nil, false
-					}
-					vals = append(vals, string(v))
-					d.ws()
-					if d.eat(']') {
-						break
-					}
-					if !d.eat(',') {
-						return nil, false
-					}
-				}
-			}
-		} else {
-			v, _, ok := d.str()
+			k, _, ok := d.str()
 			if !ok {
 				return nil, false
 			}
-			vals = []string{string(v)}
-		}
-		h[name] = vals
-		d.ws()
-		if d.eat('}') {
-			return h, true
-		}
-		if !d.eat(',') {
-			return nil, false
+			sp := headerSpan{name: s.canonical(k), from: len(ends)}
+			d.ws()
+			if !d.eat(':') {
+				return nil, false
+			}
+			d.ws()
+			if d.eat('[') {
+				d.ws()
+				if !d.eat(']') {
+					for {
+						d.ws()
+						if text, ok = d.strTo(text); !ok {
+							return nil, false
+						}
+						ends = append(ends, len(text))
+						d.ws()
+						if d.eat(']') {
+							break
+						}
+						if !d.eat(',') {
+							return nil, false
+						}
+					}
+				}
+			} else {
+				if text, ok = d.strTo(text); !ok {
+					return nil, false
+				}
+				ends = append(ends, len(text))
+			}
+			sp.to = len(ends)
+			spans = append(spans, sp)
+			d.ws()
+			if d.eat('}') {
+				break
+			}
+			if !d.eat(',') {
+				return nil, false
+			}
 		}
 	}
+	s.text, s.ends, s.spans = text, ends, spans
+
+	all := string(text)
+	vals := s.vals[:0]
+	start := 0
+	for _, end := range ends {
+		vals = append(vals, all[start:end])
+		start = end
+	}
+	s.vals = vals
+	h := s.header
+	if h == nil {
+		h = make(http.Header, max(len(spans), 8))
+		s.header = h
+	} else {
+		clear(h)
+	}
+	for _, sp := range spans {
+		if _, dup := h[sp.name]; dup {
+			return nil, false
+		}
+		if sp.from == sp.to {
+			h[sp.name] = nil // as encoding/json leaves an empty array
+		} else {
+			h[sp.name] = vals[sp.from:sp.to:sp.to]
+		}
+	}
+	return h, true
+}
+
+// canonical is the canonical header name for k as written (trimmed), from
+// s.names when k was seen before (s.names nil: no cache, for one line).
+func (s *batchScratch) canonical(k []byte) string {
+	if name, ok := s.names[string(k)]; ok {
+		return name
+	}
+	raw := string(k)
+	name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(raw))
+	if s.names != nil && len(raw) <= maxCachedNameLen && len(s.names) < maxCachedNames {
+		s.names[raw] = name
+	}
+	return name
 }

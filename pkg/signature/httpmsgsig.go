@@ -27,10 +27,13 @@ type HTTPMessageSignatures struct{}
 // Name implements Scheme.
 func (HTTPMessageSignatures) Name() string { return "http-message-signatures" }
 
+// httpsigInputHeader is the header Detect keys on.
+const httpsigInputHeader = "Signature-Input"
+
 // Detect implements Scheme; RFC 9421 Appendix A recommends keying on
 // Signature-Input, since other drafts also used a Signature field.
 func (HTTPMessageSignatures) Detect(h http.Header) bool {
-	return len(headerValues(h, "Signature-Input")) > 0
+	return hasHeader(h, httpsigInputHeader)
 }
 
 // signComponents are the components Sign covers; content-type is left out

@@ -34,7 +34,7 @@ const (
 
 // Detect implements Scheme.
 func (HubSignature) Detect(h http.Header) bool {
-	return len(headerValues(h, hubHeader)) > 0 || len(headerValues(h, hub256Header)) > 0
+	return hasHeader(h, hubHeader, hub256Header)
 }
 
 type hubAlg struct {
@@ -49,8 +49,9 @@ var (
 	hubSHA1   = hubAlg{"HMAC-SHA1", sha1.New, hashSHA1, sha1.Size}
 )
 
-func hubMAC(a hubAlg, secret, body []byte) []byte {
-	return macOf(a.kind, a.new, secret, body)
+// hubMAC appends the MAC to dst.
+func hubMAC(dst []byte, a hubAlg, secret, body []byte) []byte {
+	return macOf(dst, a.kind, a.new, secret, body)
 }
 
 // hubSig is one signature header, decoded.
@@ -75,7 +76,7 @@ func parseHubSig(header, value string) (hubSig, bool) {
 		s.algs = []hubAlg{hubSHA256, hubSHA1}
 	}
 	for _, a := range s.algs {
-		if mac, enc, ok := decodeSig(value, a.size); ok && len(mac) == a.size {
+		if mac, enc, ok := decodeSig(nil, value, a.size); ok && len(mac) == a.size {
 			s.mac, s.encoding = mac, enc
 			// The decoded length decides the algorithm: 32 bytes cannot be
 			// SHA-1 and 20 cannot be SHA-256.
@@ -112,7 +113,7 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 	}
 	id, _ := singleHeader(req.Header, "X-Webhook-Delivery")
 	if id == "" {
-		id, _ = singleHeader(req.Header, "X-GitHub-Delivery")
+		id, _ = singleHeader(req.Header, "X-Github-Delivery")
 	}
 	r.ID = id
 	var names []string
@@ -135,7 +136,7 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 		all := true
 		for _, sg := range sigs {
 			a := sg.algs[0]
-			if hmac.Equal(hubMAC(a, k.Secret, req.Body), sg.mac) {
+			if hmac.Equal(hubMAC(nil, a, k.Secret, req.Body), sg.mac) {
 				found = append(found, sg.header+" is "+a.name+" ("+sg.encoding+")")
 			} else {
 				all = false
@@ -185,7 +186,7 @@ func (s HubSignature) Sign(req *Request, keys []Key, now time.Time) error {
 	if req.Header == nil {
 		req.Header = make(http.Header)
 	}
-	req.Header.Set(hubHeader, "sha1="+hex.EncodeToString(hubMAC(hubSHA256, usable[0].Secret, req.Body)))
+	req.Header.Set(hubHeader, "sha1="+hex.EncodeToString(hubMAC(nil, hubSHA256, usable[0].Secret, req.Body)))
 	if id, _ := singleHeader(req.Header, "X-Webhook-Delivery"); id == "" {
 		req.Header.Set("X-Webhook-Delivery", randomHex(16))
 	}

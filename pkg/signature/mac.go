@@ -14,6 +14,7 @@ type keyedMAC struct {
 	hashID uintptr // which hash (hashSHA256, hashSHA1)
 	secret []byte
 	h      hash.Hash
+	buf    []byte // the string parts, then the sum: a []byte handed to h escapes, so it is kept
 }
 
 // macPool holds keyedMACs; a batch or a listener verifying many deliveries
@@ -28,21 +29,55 @@ const (
 	hashSHA1
 )
 
-// macOf returns the HMAC of parts, in order, under secret with the hash
-// kind makes: the same bytes hmac.New(newHash, secret) would give.
-func macOf(kind uintptr, newHash func() hash.Hash, secret []byte, parts ...[]byte) []byte {
+// keyed returns a keyedMAC for secret and the hash kind makes, from the
+// pool when it has one; put it back with macPool.Put.
+func keyed(kind uintptr, newHash func() hash.Hash, secret []byte) *keyedMAC {
 	km, _ := macPool.Get().(*keyedMAC)
 	if km != nil && km.hashID == kind && bytes.Equal(km.secret, secret) {
 		km.h.Reset()
-	} else {
-		km = &keyedMAC{hashID: kind, secret: bytes.Clone(secret), h: hmac.New(newHash, secret)}
+		return km
 	}
-	for _, p := range parts {
-		km.h.Write(p)
-	}
-	out := km.h.Sum(nil)
-	macPool.Put(km)
-	return out
+	return &keyedMAC{hashID: kind, secret: bytes.Clone(secret), h: hmac.New(newHash, secret)}
 }
 
-var dot = []byte{'.'}
+// sum returns the MAC of the strings in prefix and then body, in km.buf:
+// valid until km is used again or put back.
+func (km *keyedMAC) sum(body []byte, prefix []string) []byte {
+	if len(prefix) > 0 {
+		km.buf = km.buf[:0]
+		for _, p := range prefix {
+			km.buf = append(km.buf, p...)
+		}
+		km.h.Write(km.buf)
+	}
+	km.h.Write(body)
+	km.buf = km.h.Sum(km.buf[:0])
+	return km.buf
+}
+
+// macOf appends to dst the HMAC under secret, with the hash kind makes, of
+// the strings in prefix and then body: the same bytes hmac.New(newHash,
+// secret) would give.
+func macOf(dst []byte, kind uintptr, newHash func() hash.Hash, secret, body []byte, prefix ...string) []byte {
+	km := keyed(kind, newHash, secret)
+	dst = append(dst, km.sum(body, prefix)...)
+	macPool.Put(km)
+	return dst
+}
+
+// matchMAC returns the index of the first of sigs equal (in constant
+// time) to the HMAC macOf computes, or -1. The MAC itself costs no
+// allocation: every delivery of a batch or a listener comes through here.
+func matchMAC(sigs [][]byte, kind uintptr, newHash func() hash.Hash, secret, body []byte, prefix ...string) int {
+	km := keyed(kind, newHash, secret)
+	m := km.sum(body, prefix)
+	hit := -1
+	for j, sig := range sigs {
+		if hmac.Equal(m, sig) {
+			hit = j
+			break
+		}
+	}
+	macPool.Put(km)
+	return hit
+}

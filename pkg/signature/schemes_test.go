@@ -9,9 +9,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -212,7 +218,7 @@ func TestStandardWebhooksEncodings(t *testing.T) {
 	req.Header.Set("webhook-id", "msg_1")
 	ts := "1772366400000"
 	req.Header.Set("webhook-timestamp", ts)
-	mac := standardMAC(key.Secret, "msg_1", ts, req.Body)
+	mac := standardMAC(nil, key.Secret, "msg_1", ts, req.Body)
 	for _, enc := range []string{"v1," + b64(mac), "v1," + strings.ToUpper(hexs(mac)), "v1a,ignored v1," + hexs(mac)} {
 		req.Header.Set("webhook-signature", enc)
 		res := (StandardWebhooks{}).Verify(req, []Key{key}, Options{Now: t0})
@@ -249,7 +255,7 @@ func TestSolvimonTimestampForms(t *testing.T) {
 	for _, ts := range []string{"2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123456Z", "2026-03-01T13:00:00+01:00", "2026-03-01T12:00:00", "1772366400", "1772366400000"} {
 		req := baseRequest()
 		req.Header.Set("X-Payload-Signature-Timestamp", ts)
-		req.Header.Set("X-Payload-Signature", "v1="+b64(solvimonMAC(key.Secret, ts, req.Body)))
+		req.Header.Set("X-Payload-Signature", "v1="+b64(solvimonMAC(nil, key.Secret, ts, req.Body)))
 		res := (Solvimon{}).Verify(req, []Key{key}, Options{Now: t0.Add(time.Second)})
 		if !res.Valid {
 			t.Errorf("%s: %s", ts, stepsString(res))
@@ -274,8 +280,8 @@ func TestHubSignatureCases(t *testing.T) {
 func TestHubSignatureForms(t *testing.T) {
 	secret := []byte("It's a Secret to Everybody")
 	body := []byte("Hello, World!")
-	mac256 := hubMAC(hubSHA256, secret, body)
-	mac1 := hubMAC(hubSHA1, secret, body)
+	mac256 := hubMAC(nil, hubSHA256, secret, body)
+	mac1 := hubMAC(nil, hubSHA1, secret, body)
 	cases := []struct {
 		headers map[string]string
 		algo    string
@@ -444,6 +450,70 @@ func TestLookupAndDetect(t *testing.T) {
 	}
 }
 
+// TestDetectOnePass: Detect's and each scheme's Detect's single pass over
+// the headers give what a headerValues lookup per header gives, whatever
+// the spelling of the names and with empty header lines.
+func TestDetectOnePass(t *testing.T) {
+	for i, s := range Schemes() {
+		if detectors[i].scheme.Name() != s.Name() {
+			t.Fatalf("detectors[%d] is %s, Schemes()[%d] is %s", i, detectors[i].scheme.Name(), i, s.Name())
+		}
+		for _, h := range detectors[i].headers {
+			if h != http.CanonicalHeaderKey(h) {
+				t.Errorf("%s: header %q is not canonical", s.Name(), h)
+			}
+		}
+	}
+	// One spelling per name in a map: with two, which one a
+	// case-insensitive lookup meets first is the map's iteration order.
+	names := slices.Clone(detectNames)
+	names = append(names, "Content-Type")
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	for range 5000 {
+		h := http.Header{}
+		for _, n := range names {
+			switch rng.IntN(5) {
+			case 0:
+				continue
+			case 1:
+				n = strings.ToLower(n)
+			case 2:
+				n = strings.ToUpper(n)
+			case 3:
+				// Runes that fold to ASCII: the long s and the Kelvin sign.
+				n = strings.NewReplacer("s", "ſ", "S", "ſ", "k", "\u212a", "K", "\u212a").Replace(n)
+			}
+			h[n] = [][]string{nil, {}, {"x"}, {"x"}}[rng.IntN(4)]
+		}
+		var want []string // by headerValues, one lookup per header
+		for i, s := range Schemes() {
+			has := false
+			for _, name := range detectors[i].headers {
+				has = has || len(headerValues(h, name)) > 0
+			}
+			if s.Detect(h) != has {
+				t.Fatalf("%s.Detect(%v) = %v", s.Name(), h, !has)
+			}
+			if has {
+				want = append(want, s.Name())
+			}
+		}
+		s, err := Detect(h)
+		var got []string
+		switch {
+		case err == nil:
+			got = []string{s.Name()}
+		case errors.Is(err, ErrAmbiguousScheme):
+			got = strings.Split(strings.TrimSuffix(strings.SplitN(err.Error(), ": ", 2)[1], "; name the scheme explicitly"), ", ")
+		case !errors.Is(err, ErrNoScheme):
+			t.Fatalf("Detect(%v): %v", h, err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("Detect(%v) = %q; the schemes' Detect say %q", h, got, want)
+		}
+	}
+}
+
 func TestResultJSON(t *testing.T) {
 	res := (Solvimon{}).Verify(&Request{Header: http.Header{}}, nil, Options{})
 	b, err := json.Marshal(res)
@@ -538,5 +608,64 @@ func TestSigned(t *testing.T) {
 				t.Errorf("wrong key: valid %v, Signed %v", res.Valid, res.Signed)
 			}
 		})
+	}
+}
+
+// TestHeaderNamesCanonical: every header name this package looks up with
+// headerValues, singleHeader or hasHeader is written in canonical form,
+// which headerValues relies on to skip canonicalising it.
+func TestHeaderNamesCanonical(t *testing.T) {
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consts := map[string]string{}
+	var calls []*ast.CallExpr
+	for _, p := range pkgs {
+		for _, f := range p.Files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.ValueSpec:
+					for i, name := range n.Names {
+						if i < len(n.Values) {
+							if lit, ok := n.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								consts[name.Name], _ = strconv.Unquote(lit.Value)
+							}
+						}
+					}
+				case *ast.CallExpr:
+					if id, ok := n.Fun.(*ast.Ident); ok && (id.Name == "headerValues" || id.Name == "singleHeader" || id.Name == "hasHeader") {
+						calls = append(calls, n)
+					}
+				}
+				return true
+			})
+		}
+	}
+	checked := 0
+	for _, c := range calls {
+		for _, arg := range c.Args[1:] {
+			var name string
+			switch a := arg.(type) {
+			case *ast.BasicLit:
+				name, _ = strconv.Unquote(a.Value)
+			case *ast.Ident:
+				v, ok := consts[a.Name]
+				if !ok {
+					continue // a variable: a parameter passing a name on
+				}
+				name = v
+			default:
+				continue
+			}
+			checked++
+			if name != http.CanonicalHeaderKey(name) {
+				t.Errorf("%s: header name %q is not canonical (%q)", fset.Position(arg.Pos()), name, http.CanonicalHeaderKey(name))
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("checked only %d header names; is the test still finding the calls?", checked)
 	}
 }

@@ -31,7 +31,7 @@ const (
 
 // Detect implements Scheme.
 func (Solvimon) Detect(h http.Header) bool {
-	return len(headerValues(h, solvimonSignatureHeader)) > 0
+	return hasHeader(h, solvimonSignatureHeader)
 }
 
 // solvimonTimeLayouts are the ISO 8601 shapes seen in practice, most
@@ -65,8 +65,9 @@ func parseSolvimonTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func solvimonMAC(secret []byte, ts string, body []byte) []byte {
-	return macOf(hashSHA256, sha256.New, secret, []byte(ts), dot, body)
+// solvimonMAC appends the MAC to dst.
+func solvimonMAC(dst, secret []byte, ts string, body []byte) []byte {
+	return macOf(dst, hashSHA256, sha256.New, secret, body, ts, ".")
 }
 
 // Verify implements Scheme.
@@ -89,11 +90,17 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 		return r.finish()
 	}
 
-	var sigs [][]byte
-	var encodings []string
+	// Room for two signatures (a secret roll), the usual most, in one
+	// allocation (macBuf: its slices are appended to sigs, so it escapes).
+	var sigBuf [2][]byte
+	var encBuf [2]string
+	var macBuf [2 * sha256.Size]byte
+	sigs, encodings, free := sigBuf[:0], encBuf[:0], macBuf[:0]
 	skipped := 0
 	for _, line := range sigLines {
-		for _, pair := range strings.Split(line, ",") {
+		for rest, more := line, true; more; {
+			var pair string
+			pair, rest, more = strings.Cut(rest, ",")
 			pair = strings.TrimSpace(pair)
 			if pair == "" {
 				continue
@@ -103,11 +110,12 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 				skipped++
 				continue
 			}
-			mac, enc, ok := decodeSig(strings.TrimSpace(value), sha256.Size)
+			mac, enc, ok := decodeSig(free, strings.TrimSpace(value), sha256.Size)
 			if !ok {
 				skipped++
 				continue
 			}
+			free = mac[len(mac):]
 			sigs = append(sigs, mac)
 			encodings = append(encodings, enc)
 		}
@@ -129,10 +137,10 @@ func (s Solvimon) Verify(req *Request, keys []Key, opts Options) Result {
 		r.fail(StepTimestamp, "X-PAYLOAD-SIGNATURE-TIMESTAMP "+strconv.Quote(ts)+" is not an ISO 8601 time")
 	}
 
-	tryV1Keys(&r, keys, opts.now(), sigs, encodings, "body/timestamp", func(k Key) ([]byte, string) {
-		return solvimonMAC(k.Secret, ts, req.Body), ""
+	tryV1Keys(&r, keys, opts.now(), len(sigs), encodings, "body/timestamp", func(k Key) (int, string) {
+		return matchMAC(sigs, hashSHA256, sha256.New, k.Secret, req.Body, ts, "."), ""
 	})
-	return r.finishSigned(t, []byte(ts), req.Body)
+	return r.finishSigned(t, req.Body, ts)
 }
 
 // Sign implements Scheme: timestamp now in RFC 3339 UTC, one upper-case
@@ -148,7 +156,7 @@ func (s Solvimon) Sign(req *Request, keys []Key, now time.Time) error {
 	ts := now.UTC().Format(time.RFC3339)
 	pairs := make([]string, 0, len(usable))
 	for _, k := range usable {
-		pairs = append(pairs, "v1="+strings.ToUpper(hex.EncodeToString(solvimonMAC(k.Secret, ts, req.Body))))
+		pairs = append(pairs, "v1="+strings.ToUpper(hex.EncodeToString(solvimonMAC(nil, k.Secret, ts, req.Body))))
 	}
 	req.Header.Set(solvimonTimestampHeader, ts)
 	req.Header.Set(solvimonSignatureHeader, strings.Join(pairs, ","))

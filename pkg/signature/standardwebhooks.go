@@ -24,9 +24,12 @@ type StandardWebhooks struct{}
 // Name implements Scheme.
 func (StandardWebhooks) Name() string { return "standard-webhooks" }
 
+// standardSignatureHeader is webhook-signature, canonical.
+const standardSignatureHeader = "Webhook-Signature"
+
 // Detect implements Scheme.
 func (StandardWebhooks) Detect(h http.Header) bool {
-	return len(headerValues(h, "webhook-signature")) > 0
+	return hasHeader(h, standardSignatureHeader)
 }
 
 // msTimestampThreshold separates millisecond from second timestamps:
@@ -48,16 +51,17 @@ func standardKey(secret []byte) ([]byte, string, bool) {
 	return secret, "hex", true
 }
 
-func standardMAC(key []byte, id, ts string, body []byte) []byte {
-	return macOf(hashSHA256, sha256.New, key, []byte(id), dot, []byte(ts), dot, body)
+// standardMAC appends the MAC to dst.
+func standardMAC(dst, key []byte, id, ts string, body []byte) []byte {
+	return macOf(dst, hashSHA256, sha256.New, key, body, id, ".", ts, ".")
 }
 
 // Verify implements Scheme.
 func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result {
 	r := newResult(s.Name())
-	id, idN := singleHeader(req.Header, "webhook-id")
-	ts, tsN := singleHeader(req.Header, "webhook-timestamp")
-	sigLines := headerValues(req.Header, "webhook-signature")
+	id, idN := singleHeader(req.Header, "Webhook-Id")
+	ts, tsN := singleHeader(req.Header, "Webhook-Timestamp")
+	sigLines := headerValues(req.Header, standardSignatureHeader)
 	switch {
 	case idN == 0 || tsN == 0 || len(sigLines) == 0:
 		var missing []string
@@ -95,7 +99,7 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 				skipped++
 				continue
 			}
-			mac, enc, ok := decodeSig(value, sha256.Size)
+			mac, enc, ok := decodeSig(nil, value, sha256.Size)
 			if !ok {
 				skipped++
 				continue
@@ -127,14 +131,14 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 		checkSkew(&r, t, opts)
 	}
 
-	tryV1Keys(&r, keys, opts.now(), sigs, encodings, "body/id/timestamp", func(k Key) ([]byte, string) {
+	tryV1Keys(&r, keys, opts.now(), len(sigs), encodings, "body/id/timestamp", func(k Key) (int, string) {
 		hk, _, ok := standardKey(k.Secret)
 		if !ok {
-			return nil, "whsec_ secret is not valid base64; skipped"
+			return -1, "whsec_ secret is not valid base64; skipped"
 		}
-		return standardMAC(hk, id, ts, req.Body), ""
+		return matchMAC(sigs, hashSHA256, sha256.New, hk, req.Body, id, ".", ts, "."), ""
 	})
-	return r.finishSigned(t, []byte(id), []byte(ts), req.Body)
+	return r.finishSigned(t, req.Body, id, ts)
 }
 
 // Sign implements Scheme: webhook-id is kept if set (it is stable across
@@ -149,7 +153,7 @@ func (s StandardWebhooks) Sign(req *Request, keys []Key, now time.Time) error {
 	if req.Header == nil {
 		req.Header = make(http.Header)
 	}
-	id, _ := singleHeader(req.Header, "webhook-id")
+	id, _ := singleHeader(req.Header, "Webhook-Id")
 	if id == "" {
 		id = "msg_" + randomHex(16)
 	}
@@ -160,7 +164,7 @@ func (s StandardWebhooks) Sign(req *Request, keys []Key, now time.Time) error {
 		if !ok {
 			return &schemeError{err: ErrNoSigningKey, msg: "key " + strconv.Quote(k.Name) + ": whsec_ secret is not valid base64"}
 		}
-		mac := standardMAC(hk, id, ts, req.Body)
+		mac := standardMAC(nil, hk, id, ts, req.Body)
 		if enc == "base64" {
 			entries = append(entries, "v1,"+base64.StdEncoding.EncodeToString(mac))
 		} else {
