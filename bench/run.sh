@@ -6,6 +6,7 @@ mkdir -p bin
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hookctl .
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/hello ./bench/floors/hello
 CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/get ./bench/floors/get
+CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/required ./bench/floors/required
 have_keyring() { command -v gnome-keyring-daemon >/dev/null && command -v dbus-daemon >/dev/null; }
 echo "== whole processes: --version, list of 20, peak RSS, verify --batch of 100,000 (issue 17) =="
 go run ./bench/proc -bin bin -runs "${RUNS:-40}"

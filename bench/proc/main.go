@@ -29,7 +29,7 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 40, "runs per command")
-	bin := flag.String("bin", "bin", "directory with hookctl, hello and get binaries")
+	bin := flag.String("bin", "bin", "directory with hookctl, hello, get and required binaries")
 	batch := flag.Int("batch", 100_000, "deliveries in the verify --batch file (0: skip that row)")
 	batchRuns := flag.Int("batch-runs", 7, "runs of verify --batch")
 	flag.Parse()
@@ -235,6 +235,9 @@ func run(bin string, n, batchN, batchRuns int) error {
 	}{
 		{"floor: hello-world", "", hello, env, 0},
 		{"floor: one-shot GET", "", get, env, 0},
+		// What the required libraries alone cost to start (bench/floors/required):
+		// no change inside hookctl goes below it.
+		{"floor: required libs", "floor: hello-world", []string{filepath.Join(bin, "required")}, env, 0},
 		{"hookctl --version", "floor: hello-world", []string{hookctl, "--version"}, env, 2.5},
 		{"hookctl verify (HMAC)", "floor: hello-world", []string{hookctl, "verify", "--secret-env", "BENCH_SECRET", "--request-file", delivery}, verifyEnv, 1.5},
 		{"hookctl verify --id", "floor: hello-world", []string{hookctl, "verify", "--id", reg, "--request-file", delivery}, env, 1.5},
@@ -256,6 +259,8 @@ func run(bin string, n, batchN, batchRuns int) error {
 		ratio, aim := "", ""
 		if c.floor != "" {
 			ratio = fmt.Sprintf("%.2fx", float64(r.median)/float64(medians[c.floor]))
+		}
+		if c.aim > 0 {
 			aim = fmt.Sprintf("%.1fx", c.aim)
 		}
 		fmt.Printf("%-24s %10s %10s %8s %6s %7.1f MiB  %s\n", r.name, r.median.Round(10*time.Microsecond), r.mean.Round(10*time.Microsecond),
