@@ -3,9 +3,6 @@ package cmd
 import (
 	"bytes"
 	"encoding/binary"
-	"net/http"
-	"net/textproto"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -227,109 +224,4 @@ func (d *jsonScan) hex4() (rune, bool) {
 	}
 	d.i += 4
 	return r, true
-}
-
-// headers reads {"Name": "value" | ["v1", ...], ...} into canonical
-// http.Header, as batchHeaders.header does, in s's buffers: the map,
-// emptied, and the value slices are the previous line's, and the values
-// are cut from one string, so a line's headers cost one allocation.
-func (d *jsonScan) headers(s *batchScratch) (http.Header, bool) {
-	if !d.eat('{') {
-		return nil, false
-	}
-	if s.text == nil { // a fresh scratch: room for a typical line's headers
-		s.text, s.ends, s.spans, s.vals = make([]byte, 0, 256), make([]int, 0, 8), make([]headerSpan, 0, 8), make([]string, 0, 8)
-	}
-	text, ends, spans := s.text[:0], s.ends[:0], s.spans[:0]
-	d.ws()
-	if !d.eat('}') {
-		for {
-			d.ws()
-			k, _, ok := d.str()
-			if !ok {
-				return nil, false
-			}
-			sp := headerSpan{name: s.canonical(k), from: len(ends)}
-			d.ws()
-			if !d.eat(':') {
-				return nil, false
-			}
-			d.ws()
-			if d.eat('[') {
-				d.ws()
-				if !d.eat(']') {
-					for {
-						d.ws()
-						if text, ok = d.strTo(text); !ok {
-							return nil, false
-						}
-						ends = append(ends, len(text))
-						d.ws()
-						if d.eat(']') {
-							break
-						}
-						if !d.eat(',') {
-							return nil, false
-						}
-					}
-				}
-			} else {
-				if text, ok = d.strTo(text); !ok {
-					return nil, false
-				}
-				ends = append(ends, len(text))
-			}
-			sp.to = len(ends)
-			spans = append(spans, sp)
-			d.ws()
-			if d.eat('}') {
-				break
-			}
-			if !d.eat(',') {
-				return nil, false
-			}
-		}
-	}
-	s.text, s.ends, s.spans = text, ends, spans
-
-	all := string(text)
-	vals := s.vals[:0]
-	start := 0
-	for _, end := range ends {
-		vals = append(vals, all[start:end])
-		start = end
-	}
-	s.vals = vals
-	h := s.header
-	if h == nil {
-		h = make(http.Header, max(len(spans), 8))
-		s.header = h
-	} else {
-		clear(h)
-	}
-	for _, sp := range spans {
-		if _, dup := h[sp.name]; dup {
-			return nil, false
-		}
-		if sp.from == sp.to {
-			h[sp.name] = nil // as encoding/json leaves an empty array
-		} else {
-			h[sp.name] = vals[sp.from:sp.to:sp.to]
-		}
-	}
-	return h, true
-}
-
-// canonical is the canonical header name for k as written (trimmed), from
-// s.names when k was seen before (s.names nil: no cache, for one line).
-func (s *batchScratch) canonical(k []byte) string {
-	if name, ok := s.names[string(k)]; ok {
-		return name
-	}
-	raw := string(k)
-	name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(raw))
-	if s.names != nil && len(raw) <= maxCachedNameLen && len(s.names) < maxCachedNames {
-		s.names[raw] = name
-	}
-	return name
 }
