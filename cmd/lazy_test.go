@@ -127,3 +127,25 @@ func TestNewCmdRootForSameAsWholeTree(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyRootHasPersistentPreRun: Main starts watching Ctrl-C and SIGTERM
+// in the root's PersistentPreRunE, and cobra runs only the nearest one: a
+// command with its own would run with no signal handling (killed by
+// Ctrl-C mid-rotation instead of stopping cleanly with exit 130).
+func TestOnlyRootHasPersistentPreRun(t *testing.T) {
+	io, _, _, _ := output.Test()
+	root := NewCmdRoot(NewFactory(io, func(string) string { return "" }, "test"))
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			if sub.PersistentPreRun != nil || sub.PersistentPreRunE != nil {
+				t.Errorf("%s has its own PersistentPreRun: it would run without signal handling (see Main); chain to the root's instead", sub.CommandPath())
+			}
+			walk(sub)
+		}
+	}
+	walk(root)
+	if root.PersistentPreRunE == nil {
+		t.Fatal("the root has no PersistentPreRunE for Main to wrap")
+	}
+}
