@@ -250,7 +250,13 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		if e.journal, err = createJournal(dir, e.o.Now()); err != nil {
 			return nil, err
 		}
-		defer e.journal.Close()
+		defer func() {
+			// Close flushes the lazily written "done" records (AppendLazy):
+			// a failure leaves them unconfirmed on disk, which must be said.
+			if err := e.journal.Close(); err != nil {
+				fmt.Fprintf(e.o.Stderr, "warning: flushing the journal %s failed (%v): the rotations of this run are stored, but a rerun may find them open and read them back from the provider\n", e.journal.Path(), err)
+			}
+		}()
 		// Carry open entries into this run's journal, then drop the old
 		// files: the merge by entry id makes a crash in between harmless.
 		for _, en := range open {
