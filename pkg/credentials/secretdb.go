@@ -103,10 +103,16 @@ func (d *secretDB) update(db *bbolt.DB, fn func(*bbolt.Tx) error) error {
 	return err
 }
 
-// pendingWrite is one caller's change waiting for a group commit.
+// pendingWrite is one caller's change waiting for a group commit; done
+// gets its outcome, or the lead (see commit).
 type pendingWrite struct {
 	fn   func(*bbolt.Tx) error
-	done chan error
+	done chan writeOutcome
+}
+
+type writeOutcome struct {
+	err  error
+	lead bool // not an outcome: this writer now leads the next commit
 }
 
 // commit runs fn in a write transaction shared with the writes of other
@@ -114,32 +120,40 @@ type pendingWrite struct {
 // committed (durable) or failed. bbolt flushes twice per commit whatever
 // it holds, so 32 rotations in flight pay for a few commits instead of 32
 // in a row. The first writer to find no commit under way leads: it
-// commits what is queued, then what queued up during that commit, until
-// the queue is empty. There is no waiting for company: a lone writer
-// commits at once.
+// commits everything queued (its own write included), then hands the lead
+// to the first writer that queued up meanwhile and returns, so no caller
+// waits on commits of others' writes after its own is durable. There is
+// no waiting for company: a lone writer commits at once.
 //
 // fn must change nothing when it returns an error (every caller's write
 // is its last step): its error is its own, and the others' writes in the
 // same transaction still commit. A failed commit fails every write in it.
 func (d *secretDB) commit(db *bbolt.DB, fn func(*bbolt.Tx) error) error {
-	w := &pendingWrite{fn: fn, done: make(chan error, 1)}
+	w := &pendingWrite{fn: fn, done: make(chan writeOutcome, 1)}
 	d.qmu.Lock()
 	d.queue = append(d.queue, w)
 	if d.leading {
 		d.qmu.Unlock()
-		return <-w.done
+		o := <-w.done
+		if !o.lead {
+			return o.err
+		}
+		d.qmu.Lock() // handed the lead: w is still queued
+	} else {
+		d.leading = true
 	}
-	d.leading = true
-	for len(d.queue) > 0 {
-		batch := d.queue
-		d.queue = nil
-		d.qmu.Unlock()
-		d.commitBatch(db, batch)
-		d.qmu.Lock()
-	}
-	d.leading = false
+	batch := d.queue
+	d.queue = nil
 	d.qmu.Unlock()
-	return <-w.done
+	d.commitBatch(db, batch)
+	d.qmu.Lock()
+	if len(d.queue) > 0 {
+		d.queue[0].done <- writeOutcome{lead: true}
+	} else {
+		d.leading = false
+	}
+	d.qmu.Unlock()
+	return (<-w.done).err
 }
 
 func (d *secretDB) commitBatch(db *bbolt.DB, batch []*pendingWrite) {
@@ -157,7 +171,7 @@ func (d *secretDB) commitBatch(db *bbolt.DB, batch []*pendingWrite) {
 		if err != nil {
 			errs[i] = err
 		}
-		w.done <- errs[i]
+		w.done <- writeOutcome{err: errs[i]}
 	}
 }
 

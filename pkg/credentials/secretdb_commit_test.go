@@ -158,3 +158,60 @@ func TestSecretDBLegacyLookupOncePerAbsentID(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretDBLeaderHandsOver: the writer that led a commit returns once
+// its own write is durable and hands the lead to a queued writer, instead
+// of committing for others while its caller (a rotation) waits. The
+// second commit here waits for the first leader's call to return; a
+// leader that kept the lead would be the one waiting, for ever.
+func TestSecretDBLeaderHandsOver(t *testing.T) {
+	s := openIn(t, StorageFile, t.TempDir())
+	now := time.Now()
+	if err := s.StoreCurrent("p", "wh_first", "whsec_first", 0, now); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	firstHeld := make(chan struct{})
+	release := make(chan struct{})
+	leaderDone := make(chan struct{})
+	commits := 0
+	s.sdb.beforeCommit = func(int) {
+		commits++
+		switch commits {
+		case 1:
+			close(firstHeld)
+			<-release
+		case 2:
+			select {
+			case <-leaderDone:
+			case <-time.After(10 * time.Second):
+				t.Error("the first leader did not return before the next commit: it kept the lead")
+			}
+		}
+	}
+	errs := make(chan error, n)
+	go func() {
+		err := s.StoreCurrent("p", "wh_lead", "whsec_lead", 0, now)
+		close(leaderDone)
+		errs <- err
+	}()
+	<-firstHeld
+	for i := range n - 1 {
+		go func() { errs <- s.StoreCurrent("p", fmt.Sprintf("wh_%d", i), "whsec", 0, now) }()
+	}
+	for s.sdb.queued() < n-1 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if commits != 2 {
+		t.Errorf("%d commits, want 2", commits)
+	}
+	if ids, err := s.WebhookIDs("p"); err != nil || len(ids) != n+1 {
+		t.Errorf("%d ids stored (%v), want %d", len(ids), err, n+1)
+	}
+}
