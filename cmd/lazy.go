@@ -49,6 +49,18 @@ func newCmdRootFor(f *Factory, args []string) *cobra.Command {
 		return usage(c)
 	})
 	strictHelp(root)
+	for _, help := range root.Commands() {
+		if help.Name() == "help" {
+			// What `help` shows is what its arguments select once parsed,
+			// which the arguments before parsing need not tell (`help --
+			// list`): build it then.
+			run := help.RunE
+			help.RunE = func(c *cobra.Command, args []string) error {
+				t.load(args)
+				return run(c, args)
+			}
+		}
+	}
 	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
 		// Completing a command name lists every command with its Short.
 		if !t.load(args[1:]) {
