@@ -61,9 +61,12 @@ func newCmdRootFor(f *Factory, args []string) *cobra.Command {
 			}
 		}
 	}
-	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+	if i := slices.IndexFunc(args, func(a string) bool {
+		return a == cobra.ShellCompRequestCmd || a == cobra.ShellCompNoDescRequestCmd
+	}); i >= 0 {
 		// Completing a command name lists every command with its Short.
-		if !t.load(args[1:]) {
+		// (Shells put __complete first; global flags may precede it.)
+		if !t.load(args[i+1:]) {
 			t.loadAll()
 		}
 	} else {

@@ -96,6 +96,7 @@ func TestLazyRootDifferential(t *testing.T) {
 		{"help", "profle"}, {"help", "lst"}, {"help", "--", "profile", "add"}, {"help", "-p", "prod", "--", "list"},
 		{"help", "--", "-p", "list"}, {"help", "--", "nosuch"}, {"help", "--", "exit-codes"}, {"-p", "prod", "help", "--", "ls"},
 		{C, "help", "--", ""}, {C, "help", "--", "profile", ""},
+		{"-p", "prod", C, "list", ""}, {"-p", "prod", C, "list", "--"}, {"--debug", C, ""},
 		// typos
 		{"lst"}, {"profle"}, {"profle", "add"}, {"list", "--limt"}, {"list", "--limt", "3"}, {"verfy"}, {"regster"},
 		{"sandbx", "demo"}, {"-p", "prod", "lst"}, {"--debug", "profle"}, {"rotate"}, {"secret"}, {"key"},
