@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,6 +126,19 @@ func TestLazyRootDifferential(t *testing.T) {
 		// separators
 		{"--"}, {"--", "list"}, {"list", "--"}, {"--", "--version"}, {"-p", "prod", "--", "list"}, {"profile", "--", "add"},
 		{"help", "--"}, {"-", "list"}, {"-"},
+		// an argument equal to a command name where it is not the command
+		{"-p", "help", "list"}, {"--config", "help", "list"}, {"--jq", "list", "get", "x"}, {"--timeout", "list"},
+		{"list", "-p", "help"}, {"profile", "show", "list"}, {"profile", "add", "help"}, {"-p", "version", "version"},
+		{"-o", "help"}, {"--profile", "profile", "profile"}, {"get", "help"}, {"verify", "help"}, {"secrets", "help"},
+		{"-p", "__complete", "list"}, {"-p", "completion", "list"}, {"help", "-p", "help", "list"},
+		// more
+		{"-o", "json", "lst"}, {"-o", "json", "help", "nosuch"}, {"lst", "--help"}, {"-p", "prod", "help"},
+		{"ls", "a", "b"}, {"secrets", "revok"}, {"deliveries", "resnd"}, {"profile", "add", "--provider"},
+		{"help", "-o", "json", "list"}, {"completion", "bash", "extra"}, {"help", "completion", "zsh"},
+		{N, "help", "profile", ""}, {"verify", "listen", "--addr"}, {"keys", "generate", "extra"},
+		{"sandbox", "demo", "extra"}, {"version", "--bogus"}, {"-o", "json", "version", "--bogus"},
+		{"help", "profile", "add", "extra"}, {"profile", "help"}, {"profile", "help", "add"}, {"auth", "--help"},
+		{"exit-codes", "--help"}, {"exit-codes", "extra"}, {"-p", "prod", "exit-codes"}, {"environment", "-h"},
 		// odd
 		{""}, {"", "list"}, {"list", ""}, {" list"}, {"list=1"}, {"--profile=", "list"}, {"-o=", "list"},
 	}
@@ -149,4 +163,22 @@ func trunc(s string) string {
 		return s[:600] + "…"
 	}
 	return s
+}
+
+// `hookctl help X` shows what `hookctl X --help` does, -h and -v among
+// the flags included (cobra's own help command adds them before showing a
+// command's help; strictHelp replaced it).
+func TestHelpCommandSameAsHelpFlag(t *testing.T) {
+	for _, args := range [][]string{
+		{}, {"list"}, {"ls"}, {"profile"}, {"profile", "add"}, {"verify", "listen"}, {"version"},
+		{"completion", "bash"}, {"exit-codes"}, {"keys", "generate"},
+	} {
+		for _, build := range []func(*Factory, []string) *cobra.Command{fullRoot, newCmdRootFor} {
+			_, want, _, _ := runRoot(t, build, append(slices.Clone(args), "--help")...)
+			_, got, errOut, code := runRoot(t, build, append([]string{"help"}, args...)...)
+			if got != want || code != 0 {
+				t.Errorf("hookctl help %s: exit %d, stderr %q, stdout\n%s\nwant what --help prints:\n%s", strings.Join(args, " "), code, errOut, got, want)
+			}
+		}
+	}
 }
