@@ -61,16 +61,17 @@ func newCmdRootFor(f *Factory, args []string) *cobra.Command {
 			}
 		}
 	}
+	t.load(args)
 	if i := slices.IndexFunc(args, func(a string) bool {
 		return a == cobra.ShellCompRequestCmd || a == cobra.ShellCompNoDescRequestCmd
 	}); i >= 0 {
 		// Completing a command name lists every command with its Short.
-		// (Shells put __complete first; global flags may precede it.)
+		// (Shells put __complete first; global flags may precede it, and
+		// it may be a mere argument, as in `get __complete`: building
+		// more than args select changes nothing.)
 		if !t.load(args[i+1:]) {
 			t.loadAll()
 		}
-	} else {
-		t.load(args)
 	}
 	typeUsageErrors(root)
 	return root

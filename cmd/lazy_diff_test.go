@@ -2,8 +2,11 @@ package cmd
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,17 +17,46 @@ import (
 	"github.com/hookctl/hookctl/pkg/output"
 )
 
-// runInDir runs args as Main does, on the root build makes, in a fresh
-// environment with profiles p and prod (Solvimon, at base), and returns
-// stdout, stderr (the environment's directory replaced by DIR) and the
-// exit code.
-func runInDir(t *testing.T, build func(*Factory, []string) *cobra.Command, base string, args ...string) (string, string, int) {
-	t.Helper()
+// diffEnv is an environment with profiles p (current) and prod, both
+// Solvimon at a server that answers 404 to everything.
+type diffEnv struct {
+	t      *testing.T
+	config []byte // the config file those profiles are in
+}
+
+func newDiffEnv(t *testing.T) *diffEnv {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"error":"not found"}`))
+	}))
+	t.Cleanup(srv.Close)
 	cli := NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
 	for _, p := range []string{"p", "prod"} {
-		cli.OK("profile", "add", p, "--provider", "solvimon", "--environment", "test", "--base-url", base)
+		cli.OK("profile", "add", p, "--provider", "solvimon", "--environment", "test", "--base-url", srv.URL)
 	}
 	cli.OK("profile", "use", "p")
+	b, err := os.ReadFile(cli.Env["HOOKCTL_CONFIG"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &diffEnv{t: t, config: b}
+}
+
+// run runs args as Main does, on the root build makes, in a fresh copy of
+// the environment, and returns stdout, stderr (the environment's directory
+// replaced by DIR) and the exit code.
+func (e *diffEnv) run(build func(*Factory, []string) *cobra.Command, args ...string) (string, string, int) {
+	t := e.t
+	t.Helper()
+	cli := NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
+	path := cli.Env["HOOKCTL_CONFIG"]
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, e.config, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	io, _, out, errOut := output.Test()
 	f := NewFactory(io, cli.Getenv, "test")
 	root := build(f, args)
@@ -42,16 +74,22 @@ func runInDir(t *testing.T, build func(*Factory, []string) *cobra.Command, base 
 	return clean(out.String()), clean(errOut.String()), code
 }
 
+// same reports args for which the lazy root and the whole tree differ.
+func (e *diffEnv) same(args ...string) {
+	e.t.Helper()
+	wantOut, wantErr, wantCode := e.run(fullRoot, args...)
+	out, errOut, code := e.run(newCmdRootFor, args...)
+	if out != wantOut || errOut != wantErr || code != wantCode {
+		e.t.Errorf("hookctl %q: exit %d, stdout %q, stderr %q;\n  the whole tree gives exit %d, stdout %q, stderr %q",
+			args, code, trunc(out), trunc(errOut), wantCode, trunc(wantOut), trunc(wantErr))
+	}
+}
+
 // The lazy root behaves like the whole tree for every kind of argument
 // list: global flags before the command, aliases, nested commands, help in
 // each form, typos, completion, separators.
 func TestLazyRootDifferential(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"error":"not found"}`))
-	}))
-	defer srv.Close()
+	e := newDiffEnv(t)
 	C, N := cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd
 	cases := [][]string{
 		// global flags before the command
@@ -96,7 +134,8 @@ func TestLazyRootDifferential(t *testing.T) {
 		{"help", "--bogus"}, {"help", "__complete"}, {"help", "-o", "json"}, {"-o", "json", "help", "nosuch"},
 		{"help", "profle"}, {"help", "lst"}, {"help", "--", "profile", "add"}, {"help", "-p", "prod", "--", "list"},
 		{"help", "--", "-p", "list"}, {"help", "--", "nosuch"}, {"help", "--", "exit-codes"}, {"-p", "prod", "help", "--", "ls"},
-		{C, "help", "--", ""}, {C, "help", "--", "profile", ""},
+		{C, "help", "--", ""}, {C, "help", "--", "profile", ""}, {"auth", C, "keys", "-"}, {"get", C, ""},
+		{"environment", C, "auth"}, {"exit-codes", N, "list"},
 		{"-p", "prod", C, "list", ""}, {"-p", "prod", C, "list", "--"}, {"--debug", C, ""},
 		// typos
 		{"lst"}, {"profle"}, {"profle", "add"}, {"list", "--limt"}, {"list", "--limt", "3"}, {"verfy"}, {"regster"},
@@ -143,12 +182,25 @@ func TestLazyRootDifferential(t *testing.T) {
 		{""}, {"", "list"}, {"list", ""}, {" list"}, {"list=1"}, {"--profile=", "list"}, {"-o=", "list"},
 	}
 	for _, args := range cases {
-		wantOut, wantErr, wantCode := runInDir(t, fullRoot, srv.URL, args...)
-		out, errOut, code := runInDir(t, newCmdRootFor, srv.URL, args...)
-		if out != wantOut || errOut != wantErr || code != wantCode {
-			t.Errorf("hookctl %q: exit %d, stdout %q, stderr %q;\n  the whole tree gives exit %d, stdout %q, stderr %q",
-				args, code, trunc(out), trunc(errOut), wantCode, trunc(wantOut), trunc(wantErr))
+		e.same(args...)
+	}
+}
+
+// The same for argument lists drawn at random (a fixed seed) from command
+// names, aliases, flags, separators and help.
+func TestLazyRootDifferentialRandom(t *testing.T) {
+	e := newDiffEnv(t)
+	words := []string{"help", "list", "ls", "profile", "add", "show", "rm", "--", "-h", "--help", "-v", "--version",
+		"-p", "prod", "-o", "json", "--debug", "exit-codes", "environment", "secrets", "revoke-previous", "verify",
+		"listen", "completion", "bash", cobra.ShellCompRequestCmd, "", "-", "--bogus", "version", "keys", "x",
+		"--limit", "auth", "status", "lst"}
+	r := rand.New(rand.NewPCG(7, 9))
+	for range 200 {
+		args := make([]string, 1+r.IntN(4))
+		for i := range args {
+			args[i] = words[r.IntN(len(words))]
 		}
+		e.same(args...)
 	}
 }
 
