@@ -117,6 +117,10 @@ func strictHelp(root *cobra.Command) {
 			case len(rest) > 0 && target.HasSubCommands():
 				return unknownCommand(target, rest[0], "command", target.SuggestionsFor(rest[0]))
 			}
+			// As cobra's help command does: --help and --version are
+			// flags of the command, which its help lists.
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
 			return target.Help()
 		}
 	}

@@ -49,13 +49,29 @@ func newCmdRootFor(f *Factory, args []string) *cobra.Command {
 		return usage(c)
 	})
 	strictHelp(root)
-	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+	for _, help := range root.Commands() {
+		if help.Name() == "help" {
+			// What `help` shows is what its arguments select once parsed,
+			// which the arguments before parsing need not tell (`help --
+			// list`): build it then.
+			run := help.RunE
+			help.RunE = func(c *cobra.Command, args []string) error {
+				t.load(args)
+				return run(c, args)
+			}
+		}
+	}
+	t.load(args)
+	if i := slices.IndexFunc(args, func(a string) bool {
+		return a == cobra.ShellCompRequestCmd || a == cobra.ShellCompNoDescRequestCmd
+	}); i >= 0 {
 		// Completing a command name lists every command with its Short.
-		if !t.load(args[1:]) {
+		// (Shells put __complete first; global flags may precede it, and
+		// it may be a mere argument, as in `get __complete`: building
+		// more than args select changes nothing.)
+		if !t.load(args[i+1:]) {
 			t.loadAll()
 		}
-	} else {
-		t.load(args)
 	}
 	typeUsageErrors(root)
 	return root
