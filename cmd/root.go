@@ -38,8 +38,8 @@ func Main(args []string, io *output.IOStreams) int {
 	root.SetArgs(args)
 	// Ctrl-C and SIGTERM cancel the running command's context, watched
 	// from when a command runs: registering costs the runtime a thread
-	// and a round trip to it for each signal (1-2 ms), which --version,
-	// --help and completion do not need.
+	// and a round trip to it for each signal (1-2 ms), which --version
+	// and --help (answered before any command runs) do not need.
 	stop := func() {}
 	defer func() { stop() }()
 	pre := root.PersistentPreRunE
