@@ -28,7 +28,7 @@ func TestRotateCrashWhileListingPages(t *testing.T) {
 	c.run(t, rotate...)
 	rng := rand.New(rand.NewSource(7))
 	landed, recovered := 0, 0
-	for k := 0; landed < 8; k++ {
+	for k := 0; landed < 4; k++ {
 		if k >= 40 {
 			t.Fatalf("only %d kills landed in %d attempts", landed, k)
 		}
