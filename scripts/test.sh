@@ -39,7 +39,7 @@ fi
 echo "== go vet"
 # -race: vet compiles every package it checks, and with the tests' build
 # flags that work is the tests' own (one race build instead of a plain one
-# for vet and a race one for the tests: about a minute cold on 2 cores).
+# for vet and a race one for the tests: half a minute of a cold run on 2 cores).
 go vet -race ./...
 
 echo "== tests (-race, real Secret Service)"
