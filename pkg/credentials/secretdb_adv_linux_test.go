@@ -162,15 +162,7 @@ func TestSecretDBFnReadsStoreInsideGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 8
-	release := make(chan struct{})
-	var once sync.Once
-	s.sdb.beforeCommit = func(int) { once.Do(func() { <-release }) }
-	go func() {
-		for s.sdb.queued() < n-1 {
-			time.Sleep(time.Millisecond)
-		}
-		close(release)
-	}()
+	holdFirstCommit(s, n-1)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {

@@ -56,16 +56,7 @@ func TestSecretDBConcurrentStoresShareCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 32
-	// Hold the first commit until the other n-1 writers are queued.
-	release := make(chan struct{})
-	var once sync.Once
-	s.sdb.beforeCommit = func(int) { once.Do(func() { <-release }) }
-	go func() {
-		for s.sdb.queued() < n-1 {
-			time.Sleep(time.Millisecond)
-		}
-		close(release)
-	}()
+	holdFirstCommit(s, n-1)
 	before := s.sdb.commits.Load()
 	refused := errors.New("refused by the caller")
 	errs := make([]error, n)
@@ -214,4 +205,18 @@ func TestSecretDBLeaderHandsOver(t *testing.T) {
 	if ids, err := s.WebhookIDs("p"); err != nil || len(ids) != n+1 {
 		t.Errorf("%d ids stored (%v), want %d", len(ids), err, n+1)
 	}
+}
+
+// holdFirstCommit makes s's next commit wait until queued writers wait
+// behind it, so that they all go into the commit after it.
+func holdFirstCommit(s *Store, queued int) {
+	release := make(chan struct{})
+	var once sync.Once
+	s.sdb.beforeCommit = func(int) { once.Do(func() { <-release }) }
+	go func() {
+		for s.sdb.queued() < queued {
+			time.Sleep(time.Millisecond)
+		}
+		close(release)
+	}()
 }
