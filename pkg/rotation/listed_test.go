@@ -96,3 +96,38 @@ type failingList struct{ *fake }
 func (failingList) List(context.Context, webhook.ListOptions) ([]webhook.Registration, error) {
 	return nil, errors.New("401 Unauthorized")
 }
+
+// TestListingRefusedStillReportsRecoveries: an interrupted rotation is
+// recovered before the listing starts; when the listing then fails on its
+// first page, the run still reports the recovery beside the error, instead
+// of the error alone (the recovery happened and changed the store).
+func TestListingRefusedStillReportsRecoveries(t *testing.T) {
+	f := newFake(1)
+	o, store := setup(t, f)
+	j, err := createJournal(journalDir(o.StateDir, "p"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	salt := "abc"
+	if err := store.StoreCurrent("p", "wh_0", f.secrets["wh_0"], time.Hour, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Append(Record{Entry: j.NewEntry(), Op: OpIntent, ID: "wh_0", Provider: "fake", Profile: "p", Salt: salt, OldFP: fingerprint(salt, f.secrets["wh_0"])}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	f.RotateSecret(context.Background(), "wh_0", webhook.RotateRequest{}) // the interrupted call landed
+	o.Provider = failingList{f}
+	e, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "list registrations: 401") {
+		t.Fatalf("run error = %v, want the listing's", err)
+	}
+	if rep == nil || len(rep.Results) != 1 || !rep.Results[0].Recovered || rep.Results[0].Status != StatusOK {
+		t.Fatalf("report %+v: want wh_0's recovery", rep)
+	}
+	assertKnown(t, f, store)
+}

@@ -373,8 +373,8 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 	}, func(s *slot) {
 		s.r = interrupted(ctx, s.it)
 	}, e.o.Progress)
-	if listErr != nil && ctx.Err() == nil && len(slots) == 0 && len(skipped) == 0 {
-		return nil, fmt.Errorf("list registrations: %w", listErr)
+	if listErr != nil && ctx.Err() == nil && len(slots) == 0 && len(skipped) == 0 && len(rep.Results) == 0 {
+		return nil, fmt.Errorf("list registrations: %w", listErr) // nothing to report but the error
 	}
 	planned := map[string]bool{}
 	for _, s := range slots {
@@ -388,6 +388,8 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 	switch {
 	case ctx.Err() != nil:
 		return rep, ctx.Err()
+	case listErr != nil && len(slots)+len(skipped) == 0:
+		return rep, fmt.Errorf("list registrations: %w", listErr)
 	case listErr != nil:
 		return rep, fmt.Errorf("list registrations: %w (the %d registrations listed before it are reported above; rerun to rotate the rest)", listErr, len(slots)+len(skipped))
 	}
