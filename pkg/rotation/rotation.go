@@ -328,36 +328,24 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 		it item
 		r  Result
 	}
-	// The lister goroutine alone appends to slots and skipped until it
-	// closes feed; they are read after the loop has drained feed.
+	// The lister goroutine alone appends to slots and sv until it closes
+	// feed; they are read after the loop has drained feed.
 	var slots []*slot
-	var skipped []Result
 	var listErr error
+	sv := e.newSieve(handled)
 	// The lister never waits for the rotations: pages are read back to
 	// back (a held page would hold every later one) and queue up here.
 	listed, feed := unbounded[*slot]()
 	go func() {
 		defer close(listed)
-		seen := map[string]bool{}
-		now := e.o.Now()
 		take := func(regs []webhook.Registration) error {
 			for i := range regs {
 				r := regs[i] // a copy: the page is the provider's
-				if seen[r.ID] {
-					continue
+				if it, ok := sv.take(&r); ok {
+					s := &slot{it: it}
+					slots = append(slots, s)
+					listed <- s
 				}
-				seen[r.ID] = true
-				if handled[r.ID] {
-					continue // reported by the recovery of an interrupted run
-				}
-				ok, reason := e.match(&r, now)
-				if !ok {
-					skipped = append(skipped, Result{ID: r.ID, Status: StatusSkipped, Reason: reason})
-					continue
-				}
-				s := &slot{it: item{reg: &r, reason: reason}}
-				slots = append(slots, s)
-				listed <- s
 			}
 			return nil
 		}
@@ -373,6 +361,7 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 	}, func(s *slot) {
 		s.r = interrupted(ctx, s.it)
 	}, e.o.Progress)
+	skipped := sv.skipped
 	if listErr != nil && ctx.Err() == nil && len(slots) == 0 && len(skipped) == 0 && len(rep.Results) == 0 {
 		return nil, fmt.Errorf("list registrations: %w", listErr) // nothing to report but the error
 	}
@@ -474,19 +463,21 @@ func (e *Engine) planText() string {
 // Each registration is planned once, however often it is named or listed.
 func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []Result, error) {
 	sel := e.o.Select
-	var regs []*webhook.Registration
-	var skipped []Result
+	sv := e.newSieve(handled)
+	var items []item
+	var unread []Result
+	take := func(r *webhook.Registration) {
+		if it, ok := sv.take(r); ok {
+			items = append(items, it)
+		}
+	}
 	if sel.All {
 		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true})
 		if err != nil {
 			return nil, nil, fmt.Errorf("list registrations: %w", err)
 		}
-		seen := map[string]bool{}
 		for i := range list {
-			if !seen[list[i].ID] {
-				seen[list[i].ID] = true
-				regs = append(regs, &list[i])
-			}
+			take(&list[i])
 		}
 	} else {
 		ids := uniq(sel.IDs)
@@ -504,7 +495,7 @@ func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []R
 		for i, id := range ids {
 			if errs[i] != nil {
 				if sel.filtered() || credentialsRefused(errs[i]) {
-					skipped = append(skipped, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
+					unread = append(unread, Result{ID: id, Status: StatusFailed, Err: errs[i], Error: errs[i].Error()})
 					continue
 				}
 				// A named id needs no read: the rotation call alone
@@ -512,23 +503,40 @@ func (e *Engine) plan(ctx context.Context, handled map[string]bool) ([]item, []R
 				fmt.Fprintf(e.o.Stderr, "%s: could not read the registration first (%s); rotating with the write endpoint alone\n", id, firstLine(errs[i].Error()))
 				got[i] = &webhook.Registration{ID: id}
 			}
-			regs = append(regs, got[i])
+			take(got[i])
 		}
 	}
-	var items []item
-	now := e.o.Now()
-	for _, r := range regs {
-		if handled[r.ID] {
-			continue // reported by the recovery of an interrupted run
-		}
-		ok, reason := e.match(r, now)
-		if !ok {
-			skipped = append(skipped, Result{ID: r.ID, Status: StatusSkipped, Reason: reason})
-			continue
-		}
-		items = append(items, item{reg: r, reason: reason})
+	return items, append(unread, sv.skipped...), nil
+}
+
+// sieve decides, registration by registration as they are listed or read,
+// which ones a run rotates: a repeat (a provider's paging may list one
+// twice) and an id an interrupted run left open (its recovery reports it)
+// are dropped, one the filters exclude is skipped with its reason.
+type sieve struct {
+	e       *Engine
+	handled map[string]bool
+	seen    map[string]bool
+	now     time.Time
+	skipped []Result
+}
+
+func (e *Engine) newSieve(handled map[string]bool) *sieve {
+	return &sieve{e: e, handled: handled, seen: map[string]bool{}, now: e.o.Now()}
+}
+
+// take returns the item that rotates r, or false.
+func (s *sieve) take(r *webhook.Registration) (item, bool) {
+	if s.seen[r.ID] || s.handled[r.ID] {
+		return item{}, false
 	}
-	return items, skipped, nil
+	s.seen[r.ID] = true
+	ok, reason := s.e.match(r, s.now)
+	if !ok {
+		s.skipped = append(s.skipped, Result{ID: r.ID, Status: StatusSkipped, Reason: reason})
+		return item{}, false
+	}
+	return item{reg: r, reason: reason}, true
 }
 
 // credentialsRefused: a read that failed because the credentials are
