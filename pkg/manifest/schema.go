@@ -251,31 +251,6 @@ func schemaErrors(file string, probs []problem) error {
 		WithHint("the schema is docs/webhooks-manifest.schema.json; `hookctl export` writes a valid manifest to start from")
 }
 
-// lineOf follows a JSON pointer's tokens through the YAML nodes and
-// returns the line of the deepest node it reaches.
-func lineOf(n *yaml.Node, path []string) int {
-	line := n.Line
-	for _, tok := range path {
-		for n.Kind == yaml.AliasNode && n.Alias != nil {
-			n = n.Alias
-		}
-		var next *yaml.Node
-		switch n.Kind {
-		case yaml.MappingNode:
-			next = child(n, tok)
-		case yaml.SequenceNode:
-			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
-				next = n.Content[i]
-			}
-		}
-		if next == nil {
-			break
-		}
-		n, line = next, next.Line
-	}
-	return line
-}
-
 // child is the value of key in a mapping node (nil when absent).
 func child(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {

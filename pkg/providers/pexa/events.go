@@ -195,19 +195,6 @@ func Catalogue(region string) []webhook.EventType {
 	return out
 }
 
-func isAllowedEvent(region, e string) bool {
-	if e == MandatoryEvent {
-		return true
-	}
-	switch region {
-	case RegionUK:
-		return slices.Contains(ukEvents, e)
-	case RegionAU:
-		return slices.Contains(auSpecExampleEvents, e) || slices.ContainsFunc(auEvents, func(x struct{ name, trigger string }) bool { return x.name == e })
-	}
-	return false
-}
-
 // checkEvents applies PEXA's event rules before anything is sent: no empty
 // names, duplicates dropped (PEXA answers them with GA.NOTIF.400016),
 // SECRET_EXPIRY present (400020) and at least one other event (400021).

@@ -194,12 +194,6 @@ func (e *env) allTokenScopes() []string {
 	return slices.Clone(e.tokenScopes)
 }
 
-func (e *env) totalTokenRequests() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.tokenScopes)
-}
-
 func (e *env) resetRequests() {
 	e.mu.Lock()
 	defer e.mu.Unlock()

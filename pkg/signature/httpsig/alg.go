@@ -24,11 +24,6 @@ const (
 	AlgHMACSHA256      = "hmac-sha256"
 )
 
-// Algorithms lists the supported algorithms.
-func Algorithms() []string {
-	return []string{AlgECDSAP384SHA384, AlgECDSAP256SHA256, AlgEd25519, AlgRSAPSSSHA512, AlgRSAV15SHA256, AlgHMACSHA256}
-}
-
 // pssSaltLength is fixed by RFC 9421 §3.3.1 for rsa-pss-sha512.
 const pssSaltLength = 64
 
