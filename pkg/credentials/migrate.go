@@ -236,6 +236,17 @@ func dbGet(db *bbolt.DB, a cipher.AEAD, profile, id string) (plain []byte, err e
 	return plain, err
 }
 
+// dbHas reports whether the db holds a sealed set for id (unopened).
+func dbHas(db *bbolt.DB, profile, id string) bool {
+	has := false
+	_ = db.View(func(tx *bbolt.Tx) error {
+		b, err := profileBucket(tx, profile, false)
+		has = err == nil && b != nil && b.Get([]byte(id)) != nil
+		return nil
+	})
+	return has
+}
+
 func (s *Store) dbWebhookSecrets(profile, id string) (WebhookSecrets, error) {
 	var ws WebhookSecrets
 	var plain []byte
@@ -268,10 +279,10 @@ func (s *Store) dbUpdateWebhookSecrets(profile, id string, fn func(*WebhookSecre
 	return s.withDB(profile, func(db *bbolt.DB, a cipher.AEAD) error {
 		// The old entry is looked up before the write transaction, not in
 		// it: a keyring round trip there would hold up every other writer.
+		// Only a backend that cannot list its entries (the keyring) may
+		// still hold one, and only for an id the db lacks.
 		var legacy []byte
-		if plain, err := dbGet(db, a, profile, id); err != nil {
-			return err
-		} else if plain == nil {
+		if _, listed := s.backend.(lister); !listed && !dbHas(db, profile, id) {
 			old, found, err := s.legacyGet(profile, id)
 			if err != nil {
 				return err
