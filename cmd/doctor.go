@@ -17,9 +17,18 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
+// DoctorOptions are `hookctl doctor`'s flags.
+type DoctorOptions struct {
+	F *Factory
+	// Fix writes what the probes found into the profile; DryRun shows
+	// it without writing.
+	Fix, DryRun bool
+}
+
 // NewCmdDoctor builds `hookctl doctor`.
 func NewCmdDoctor(f *Factory) *cobra.Command {
-	return &cobra.Command{
+	opts := &DoctorOptions{F: f}
+	c := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the profile's core loop works, without changing anything",
 		Long: `Check, without changing anything at the provider, what the core loop
@@ -40,20 +49,45 @@ func NewCmdDoctor(f *Factory) *cobra.Command {
                hookctl's sandbox, is skipped)
 
 One line per check: ok, warn, FAIL or skipped, with what was seen and, for a
-FAIL, what to do. -o json prints an array of {check, status, detail, fix}
-(status ok, warn, fail or skipped). docs/guides/provider-assumptions.md says
-which check confirms each fact hookctl inferred about a provider.
+FAIL, what to do. -o json prints an array of {check, status, detail, fix,
+found, probes} (status ok, warn, fail or skipped).
+docs/guides/provider-assumptions.md says which check confirms each fact
+hookctl inferred about a provider, and which probe finds its value.
+
+Where a check of an inferred wire fact fails (OffBlocks' covered components,
+digest algorithm and verification-key path, PEXA's UK read path, PwC's read
+route), doctor tries the documented alternatives, read-only and at most
+five requests per fact, and names the one the account accepts ("found", and
+"probes": the requests sent). --fix writes the found values into the
+profile's settings and prints the change as a diff on stderr; --fix
+--dry-run prints the diff and writes nothing. --fix never prompts: it changes
+only the local profile, and the diff shows the old values to restore.
 
 Exits 0 when no check fails (warn and skipped do not count), 4 when the
-credentials are missing or refused, 1 when any other check fails.`,
+credentials are missing or refused, 1 when any other check fails. With --fix,
+once settings are written the checks run again with them, and the exit code
+is that run's (the table shows what was found before the fix).`,
 		Example: `  $ hookctl doctor -p pexa-uk
-  $ hookctl doctor -p billing -o json --jq '.[] | select(.status == "fail")'`,
+  $ hookctl doctor -p billing -o json --jq '.[] | select(.status == "fail")'
+
+  # Write what the probes found into the profile, then check again
+  $ hookctl doctor -p cards --fix
+  $ hookctl doctor -p cards`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(c *cobra.Command, _ []string) error { return runDoctor(c.Context(), f) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.DryRun && !opts.Fix {
+				return usageErrorf("--dry-run goes with --fix (doctor itself never writes)")
+			}
+			return runDoctor(c.Context(), opts)
+		},
 	}
+	c.Flags().BoolVar(&opts.Fix, "fix", false, "write the settings the probes found working into the profile (diff on stderr)")
+	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "with --fix: print the diff, write nothing")
+	return c
 }
 
-func runDoctor(ctx context.Context, f *Factory) error {
+func runDoctor(ctx context.Context, opts *DoctorOptions) error {
+	f := opts.F
 	printer, err := f.Printer()
 	if err != nil {
 		return err
@@ -67,34 +101,41 @@ func runDoctor(ctx context.Context, f *Factory) error {
 	observed, obs := doctor.Observe(hc, f.Now)
 	f.HTTPClient = func() (*http.Client, error) { return observed, nil }
 
-	var checks []webhook.Check
-	profile, spec, prov, cfgCheck := doctorConfig(f)
-	checks = append(checks, cfgCheck)
-	var authFailed bool
-	if cfgCheck.Status == webhook.CheckFail {
-		for _, name := range webhook.GenericChecks[1:] {
-			checks = append(checks, webhook.Skipped(name, "not checked: the profile could not be loaded"))
-		}
-	} else {
-		checks = append(checks, doctorKeyring(f, profile, spec))
-		rep := doctor.Run(ctx, doctor.Input{Provider: prov, Declared: spec.DoctorChecks, Observer: obs})
-		checks = append(checks, rep.Checks...)
-		authFailed = rep.AuthFailed
-	}
+	checks, profile, spec, authFailed := doctorChecks(ctx, f, obs)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	t := &output.Table{Headers: []string{"STATUS", "CHECK", "DETAIL", "FIX"}}
-	var failed []string
 	for _, c := range checks {
 		t.AddRow(c.Status.Label(), c.Name, c.Detail, c.Fix)
-		if c.Status == webhook.CheckFail {
-			failed = append(failed, c.Name)
-		}
 	}
 	if err := printer.Print(checks, t); err != nil {
 		return err
 	}
+	if opts.Fix {
+		wrote, err := fixProfile(f, profile, spec, checks, opts.DryRun)
+		if err != nil {
+			return err
+		}
+		if wrote {
+			// The verdict is the profile's as it is now: the checks run
+			// again with the written settings (the table above is what
+			// was found before the fix).
+			if checks, profile, _, authFailed = doctorChecks(ctx, f, obs); ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if names := failedChecks(checks); len(names) > 0 {
+				kind := webhook.KindError
+				if authFailed {
+					kind = webhook.KindAuth
+				}
+				return webhook.Errorf(kind, "doctor --fix: with the new settings, %d check(s) still fail for profile %s: %s", len(names), profile.Name, strings.Join(names, ", "))
+			}
+			notice(f, "doctor --fix: checked again with the new settings: profile %s is ready", profile.Name)
+			return nil
+		}
+	}
+	failed := failedChecks(checks)
 	switch {
 	case authFailed:
 		return webhook.Errorf(webhook.KindAuth, "doctor: the credentials of profile %s are missing or refused (failed: %s)", profile.Name, strings.Join(failed, ", "))
@@ -103,6 +144,31 @@ func runDoctor(ctx context.Context, f *Factory) error {
 	}
 	notice(f, "doctor: profile %s is ready: every check the core loop needs passed", profile.Name)
 	return nil
+}
+
+// doctorChecks runs every check of the selected profile, in order.
+func doctorChecks(ctx context.Context, f *Factory, obs *doctor.Observer) ([]webhook.Check, config.Profile, provider.Spec, bool) {
+	profile, spec, prov, cfgCheck := doctorConfig(f)
+	checks := []webhook.Check{cfgCheck}
+	if cfgCheck.Status == webhook.CheckFail {
+		for _, name := range webhook.GenericChecks[1:] {
+			checks = append(checks, webhook.Skipped(name, "not checked: the profile could not be loaded"))
+		}
+		return checks, profile, spec, false
+	}
+	checks = append(checks, doctorKeyring(f, profile, spec))
+	rep := doctor.Run(ctx, doctor.Input{Provider: prov, Declared: spec.DoctorChecks, Observer: obs})
+	return append(checks, rep.Checks...), profile, spec, rep.AuthFailed
+}
+
+func failedChecks(checks []webhook.Check) []string {
+	var out []string
+	for _, c := range checks {
+		if c.Status == webhook.CheckFail {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
 
 // doctorConfig loads the config, resolves the profile and builds its

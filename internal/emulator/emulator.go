@@ -45,6 +45,18 @@ type Emulator interface {
 	ProfileArgs() []string
 }
 
+// Quirker is implemented by emulators that can behave as an account whose
+// undocumented wire details (a path, the covered components of a
+// signature) differ from the emulator's defaults, which are hookctl's
+// inferences: pkg/sandbox sets them with PUT /_sandbox/quirks, so the
+// probes of `hookctl doctor` can be shown to find the account's values.
+type Quirker interface {
+	// SetQuirks replaces the emulator's quirks (name → value); an empty
+	// map restores the defaults. An unknown name or a bad value is an
+	// error, and leaves the quirks as they were.
+	SetQuirks(map[string]string) error
+}
+
 // Sender is implemented by emulators whose provider keeps a delivery log
 // (Solvimon's webhook events, PwC's subscription history): the sandbox asks
 // them to send a delivery themselves, as the provider would, so that the

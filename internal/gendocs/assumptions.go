@@ -45,7 +45,11 @@ the documents are silent, the value works with hookctl's emulator;
 **closest** our choice, the closest to what the documents do say.
 
 Run `+"`hookctl doctor -p PROFILE`"+` on a new account: a FAIL names the
-fact that does not hold and what to set instead.
+fact that does not hold and what to set instead. Where the Probe column
+names alternatives, doctor tries them when the check fails (read-only, at
+most five requests per fact, counted in its output) and reports the one the
+account accepts; `+"`hookctl doctor --fix -p PROFILE`"+` writes it into the
+profile (`+"`--dry-run`"+` shows the change without writing).
 `)
 	for _, s := range specs {
 		fmt.Fprintf(w, "\n## %s (`%s`)\n\n", s.Title, s.Name)
@@ -53,8 +57,8 @@ fact that does not hold and what to set instead.
 			fmt.Fprintln(w, "Nothing inferred.")
 			continue
 		}
-		fmt.Fprintln(w, "| Fact | Default | Source | Confidence | Override | Confirmed by |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "| Fact | Default | Source | Confidence | Override | Confirmed by | Probe |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, a := range s.Assumptions {
 			override := "none"
 			if a.Override != "" {
@@ -64,8 +68,15 @@ fact that does not hold and what to set instead.
 			if a.Check != "" {
 				check = "`" + a.Check + "`"
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n",
-				cell(a.Fact), cell(a.Default), cell(a.Source), a.Confidence, override, check)
+			probe := "none: doctor reports, it does not search"
+			switch {
+			case a.Probe != "":
+				probe = a.Probe
+			case a.Check == "":
+				probe = "none"
+			}
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n",
+				cell(a.Fact), cell(a.Default), cell(a.Source), a.Confidence, override, check, cell(probe))
 		}
 	}
 	return nil

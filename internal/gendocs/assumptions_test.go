@@ -32,12 +32,19 @@ func TestAssumptionsRender(t *testing.T) {
 	var b strings.Builder
 	spec := provider.Spec{Name: "x", Title: "X", Assumptions: []provider.Assumption{
 		{Fact: "a | b", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "base-url", Check: "list"},
+		{Fact: "p", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "read-path", Check: "read-path", Probe: "GET /v1 | /v3"},
+		{Fact: "q", Default: "d", Source: "s", Confidence: provider.ConfidenceUnknown},
 	}}
 	if err := renderAssumptions(&b, []provider.Spec{spec}); err != nil {
 		t.Fatal(err)
 	}
-	want := "| a \\| b | d | s | INF | `--base-url` | `list` |\n"
-	if !strings.Contains(b.String(), want) {
-		t.Errorf("row missing:\n%s", b.String())
+	for _, want := range []string{
+		"| a \\| b | d | s | INF | `--base-url` | `list` | none: doctor reports, it does not search |\n",
+		"| p | d | s | INF | `--read-path` | `read-path` | GET /v1 \\| /v3 |\n",
+		"| q | d | s | UNKNOWN | none | none: only a write or a real delivery shows it | none |\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("row %q missing:\n%s", want, b.String())
+		}
 	}
 }

@@ -2,6 +2,7 @@ package spectest
 
 import (
 	_ "embed"
+	"regexp"
 
 	"net/http"
 	"strings"
@@ -77,6 +78,10 @@ func ForProvider(t testing.TB, provider string, h http.Handler) http.Handler {
 			case strings.HasSuffix(r.URL.Path, "/oauth/token"):
 				// The token endpoint is Auth0's, not in PEXA's document.
 				h.ServeHTTP(w, r)
+			case r.Method == http.MethodGet && pexaReadProbe().MatchString(r.URL.Path):
+				// doctor's read-path probe tries the documented v2 read
+				// under the other versions, which the document lacks.
+				h.ServeHTTP(w, r)
 			case strings.HasPrefix(r.URL.Path, "/uk/"):
 				ukh.ServeHTTP(w, r)
 			default:
@@ -86,6 +91,11 @@ func ForProvider(t testing.TB, provider string, h http.Handler) http.Handler {
 	}
 	return h
 }
+
+// pexaReadProbe matches the paged registrations GET under v1 and v3.
+var pexaReadProbe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`/v[13]/notification-registrations$`)
+})
 
 // PexaUKRegistrationDto adds the secret to NotificationRegistrationDto: the UK
 // documentation lists sharedSecret and sharedSecretExpiry on the

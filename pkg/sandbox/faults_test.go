@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -205,5 +206,69 @@ func TestFaultRedirectOtherHostRecords(t *testing.T) {
 	resp, b, err = listHooks(t, s, &http.Client{})
 	if err != nil || resp.StatusCode != 200 || !json.Valid(b) || len(s.Redirected()) != 1 {
 		t.Fatalf("same host: %v %v %s", resp, err, b)
+	}
+}
+
+func putQuirks(t *testing.T, s *Server, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, s.BaseURL+"/_sandbox/quirks", strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestQuirks: PUT /_sandbox/quirks reaches the named emulator, refuses
+// an unknown provider, an emulator without quirks and an unknown quirk,
+// and turns the spec wrapper off only while quirks are set.
+func TestQuirks(t *testing.T) {
+	var wrapped atomic.Int32
+	s, err := Start(Options{Wrap: func(name string, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if name == "pexa" {
+				wrapped.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, tc := range []struct {
+		body   string
+		status int
+		says   string
+	}{
+		{`{"provider":"nope","quirks":{}}`, 400, "unknown provider"},
+		{`{"provider":"pexa","quirks":{"no-such":"1"}}`, 400, "no quirk"},
+		{`{"provider":"solvimon","quirks":{"x":"1"}}`, 400, "has no quirks"},
+		{`{"provider":"pexa","quirks":{"uk-read-version":"1"}}`, 204, ""},
+	} {
+		if status, body := putQuirks(t, s, tc.body); status != tc.status || !strings.Contains(body, tc.says) {
+			t.Errorf("PUT %s: %d %q, want %d with %q", tc.body, status, body, tc.status, tc.says)
+		}
+	}
+	get := func() int {
+		resp, err := http.Get(s.BaseURL + "/pexa/uk/partner/api/notification/v2/notification-registrations")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	get()
+	if n := wrapped.Load(); n != 0 {
+		t.Errorf("a request to an emulator with quirks went through the wrapper %d time(s)", n)
+	}
+	if status, body := putQuirks(t, s, `{"provider":"pexa","quirks":{}}`); status != 204 {
+		t.Fatalf("clearing the quirks: %d %s", status, body)
+	}
+	get()
+	if n := wrapped.Load(); n != 1 {
+		t.Errorf("after clearing the quirks the wrapper ran %d time(s), want 1", n)
 	}
 }

@@ -67,6 +67,8 @@ type Server struct {
 	idle     *sync.Cond
 	// faults is the active fault plan (see faults.go).
 	faults *faultPlan
+	// quirky are the providers whose emulator has quirks set (quirks.go).
+	quirky map[string]bool
 	// other is the second host that redirect faults point at.
 	other  otherHost
 	saveMu sync.Mutex
@@ -91,7 +93,7 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, ln: ln, boxes: map[string]emulator.Emulator{}, BaseURL: "http://" + ln.Addr().String(), conns: map[string]connKind{}}
+	s := &Server{opts: opts, ln: ln, boxes: map[string]emulator.Emulator{}, BaseURL: "http://" + ln.Addr().String(), conns: map[string]connKind{}, quirky: map[string]bool{}}
 	s.idle = sync.NewCond(&s.mu)
 	deliveryHTTP := httpclient.New(httpclient.Options{AllowHTTP: true, MaxRetries: -1, Timeout: 10 * time.Second, UserAgent: "hookctl-sandbox"})
 	root := http.NewServeMux()
@@ -101,7 +103,17 @@ func Start(opts Options) (*Server, error) {
 		s.names = append(s.names, e.Name)
 		var h http.Handler = box
 		if opts.Wrap != nil {
-			h = opts.Wrap(e.Name, h)
+			wrapped, name := opts.Wrap(e.Name, h), e.Name
+			// An emulator with quirks set departs from the provider's
+			// documents on purpose, so it is served unwrapped (no spec
+			// validation) until they are cleared.
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if s.hasQuirks(name) {
+					box.ServeHTTP(w, r)
+					return
+				}
+				wrapped.ServeHTTP(w, r)
+			})
 		}
 		root.Handle("/"+e.Name+"/", http.StripPrefix("/"+e.Name, s.instrument(e.Name, h)))
 	}
@@ -120,6 +132,7 @@ func Start(opts Options) (*Server, error) {
 	})
 	mux.HandleFunc("POST /_sandbox/deliveries", s.handleDelivery)
 	mux.HandleFunc("PUT /_sandbox/faults", s.handleFaults)
+	mux.HandleFunc("PUT /_sandbox/quirks", s.handleQuirks)
 	mux.HandleFunc("GET /_sandbox/redirected", s.handleRedirected)
 	mux.HandleFunc("GET /_sandbox/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ConnState: s.connState}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -40,6 +41,79 @@ type Check struct {
 	Status CheckStatus `json:"status" yaml:"status"`
 	Detail string      `json:"detail" yaml:"detail"`
 	Fix    string      `json:"fix" yaml:"fix"`
+	// Found are profile settings a read-only probe found working where
+	// the profile's own value failed (setting name → value); `doctor
+	// --fix` writes them into the profile. Empty when nothing was probed
+	// or no alternative worked.
+	Found map[string]string `json:"found" yaml:"found"`
+	// Probes is how many requests the check sent trying alternatives to
+	// the profile's value (0 when it tried none).
+	Probes int `json:"probes" yaml:"probes"`
+}
+
+// Probe is a read-only attempt of one alternative value of a profile
+// setting: Try sends at most a request or two, changes nothing at the
+// provider, and returns nil when the provider accepts the alternative.
+type Probe struct {
+	// Settings are the profile settings the alternative consists of.
+	Settings map[string]string
+	// Label says what is tried, e.g. "GET /v1/verification-key".
+	Label string
+	Try   func(context.Context) error
+}
+
+// MaxProbes bounds the requests one check may send trying alternatives:
+// a doctor run stays a handful of reads per fact.
+const MaxProbes = 5
+
+// RunProbes tries probes in order (at most MaxProbes) after the
+// profile's own value failed with cause, and turns the outcome into c:
+// the first alternative the provider accepts goes into c.Found and is
+// named in the fix; none accepted leaves c failed and says what was
+// tried. c must be a failed check.
+func RunProbes(ctx context.Context, c Check, profile, setting string, probes []Probe) Check {
+	if len(probes) > MaxProbes {
+		probes = probes[:MaxProbes]
+	}
+	var tried []string
+	for _, p := range probes {
+		if ctx.Err() != nil {
+			break
+		}
+		c.Probes++
+		err := p.Try(ctx)
+		if err == nil {
+			c.Found = p.Settings
+			c.Fix = fmt.Sprintf("%s works for this account (found with %s): `hookctl doctor --fix -p %s` writes %s into the profile",
+				p.Label, probeWords(c.Probes), profile, settingWords(p.Settings))
+			return c
+		}
+		tried = append(tried, p.Label)
+	}
+	if len(tried) > 0 {
+		c.Detail += fmt.Sprintf("; no alternative %s works either (tried %d, read-only: %s)", setting, len(tried), strings.Join(tried, "; "))
+	}
+	return c
+}
+
+func probeWords(n int) string {
+	if n == 1 {
+		return "1 read-only request"
+	}
+	return fmt.Sprintf("%d read-only requests", n)
+}
+
+// settingWords lists settings as `name=value`, sorted.
+func settingWords(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = "`" + k + "=" + m[k] + "`"
+	}
+	return strings.Join(keys, ", ")
 }
 
 // Names of the checks every provider gets (pkg/doctor and cmd run them).

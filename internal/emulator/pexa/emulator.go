@@ -154,6 +154,9 @@ type Emulator struct {
 	// granted, when set, replaces the sandbox client's granted scopes
 	// (tests of the token endpoint's 403).
 	granted []string
+	// ukReadVersion is the UK read's API version (QuirkUKReadVersion;
+	// "" is "2").
+	ukReadVersion string
 }
 
 var _ emulator.Emulator = (*Emulator)(nil)
@@ -240,14 +243,17 @@ func (e *Emulator) route(method, region, path string) (*operation, string, int) 
 	}
 	version, id, rotation := m[1], m[2], m[3] != ""
 	v3 := version == "3" && region == RegionAU
+	read := e.readVersion(region)
 	var op *operation
 	switch {
+	case version == read && id == "" && method == http.MethodGet:
+		op = &operation{"view:notification_registrations", e.list}
+	case version == "2" && read != "2" && id == "" && method == http.MethodGet:
+		return nil, "", http.StatusNotFound // the read moved (QuirkUKReadVersion)
 	case version == "1" && id == "" && method == http.MethodPost:
 		op = &operation{"create:notification_registrations", e.createV1}
 	case v3 && id == "" && method == http.MethodPost:
 		op = &operation{"create:notification_registrations", e.createV3}
-	case version == "2" && id == "" && method == http.MethodGet:
-		op = &operation{"view:notification_registrations", e.list}
 	case version == "1" && id != "" && !rotation && method == http.MethodPut:
 		op = &operation{"edit:notification_registrations", e.updateV1}
 	case v3 && id != "" && !rotation && method == http.MethodPut:

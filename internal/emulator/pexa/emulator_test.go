@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -598,5 +599,46 @@ func TestStateWrittenBeforeTheMoveLoads(t *testing.T) {
 	req, err := box.Delivery(ctx, "f70d0e7d-5735-4cc8-9461-74f8e0e97bd0", "CHECKLIST_CHECKED")
 	if err != nil || len(strings.Fields(req.Header.Get(HeaderWebhookSignature))) != 2 {
 		t.Fatalf("delivery after load: %v", err)
+	}
+}
+
+// TestQuirkUKReadVersion: the quirk moves the UK read to another version
+// (the v2 GET then answers 404), leaves AU's alone, refuses what it does
+// not know, and an empty set restores v2.
+func TestQuirkUKReadVersion(t *testing.T) {
+	e := newRawEnv(t)
+	tok := bearer(token(t, e, RegionUK, ""))
+	auTok := bearer(token(t, e, RegionAU, ""))
+	const ukRead = "/uk/partner/api/notification/v%s/notification-registrations"
+	if err := e.box.SetQuirks(map[string]string{QuirkUKReadVersion: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		path   string
+		hdr    map[string]string
+		status int
+	}{
+		{fmt.Sprintf(ukRead, "1"), tok, 200},
+		{fmt.Sprintf(ukRead, "2"), tok, 404},
+		{fmt.Sprintf(ukRead, "3"), tok, 404},
+		{"/au/v2/notification-registrations", auTok, 200},
+	} {
+		if a := call(t, http.MethodGet, e.base+tc.path, tc.hdr, ""); a.status != tc.status {
+			t.Errorf("with the quirk, GET %s: %d, want %d (%s)", tc.path, a.status, tc.status, a.body)
+		}
+	}
+	for _, bad := range []map[string]string{{QuirkUKReadVersion: "4"}, {"no-such-quirk": "1"}} {
+		if err := e.box.SetQuirks(bad); err == nil {
+			t.Errorf("SetQuirks(%v) accepted", bad)
+		}
+	}
+	if a := call(t, http.MethodGet, e.base+fmt.Sprintf(ukRead, "1"), tok, ""); a.status != 200 {
+		t.Errorf("a refused SetQuirks changed the quirks: v1 read %d", a.status)
+	}
+	if err := e.box.SetQuirks(nil); err != nil {
+		t.Fatal(err)
+	}
+	if a := call(t, http.MethodGet, e.base+fmt.Sprintf(ukRead, "2"), tok, ""); a.status != 200 {
+		t.Errorf("after clearing the quirks, the v2 read: %d, want 200 (%s)", a.status, a.body)
 	}
 }

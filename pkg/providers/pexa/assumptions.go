@@ -22,9 +22,10 @@ func Assumptions() []provider.Assumption {
 	}
 	return []provider.Assumption{
 		{Fact: "UK read path (list, get, and update without both --url and --event)",
-			Default:    "`GET " + UKAPIPrefix + regPath("v2", "") + "?registrationId=&page=&limit=`",
+			Default:    "`GET " + UKAPIPrefix + DefaultReadPath + "?registrationId=&page=&limit=`",
 			Source:     "by analogy with AU's v2 GET; the UK portal defines the view:notification_registrations scope in v2 but shows no read operation (providers.md 1.4)",
-			Confidence: provider.ConfidenceINF, Override: FieldAPIPrefix, Check: webhook.CheckReadPath},
+			Confidence: provider.ConfidenceINF, Override: FieldReadPath, Check: webhook.CheckReadPath,
+			Probe: "on a 404/405/501, the same GET at `" + strings.Join(ReadPathCandidates[1:], "`, `") + "` (one request each)"},
 		{Fact: "UK scope of each operation",
 			Default:    scopeList(uk),
 			Source:     "the UK v1/v2 pages list the scopes but not which operation takes which; paired as AU's spec pairs them (providers.md 1.3)",

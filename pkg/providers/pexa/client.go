@@ -1,6 +1,7 @@
 package pexa
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,6 +59,8 @@ type Client struct {
 	toks      map[string]*cachedToken // by scopeKey
 	tokLoaded bool                    // the keyring entry was read (once per client)
 	cache     *credentials.Cache      // the token cache, keyed by the login's fingerprint
+
+	readPath string // the paged read (FieldReadPath, DefaultReadPath)
 }
 
 var (
@@ -83,6 +86,10 @@ func New(d provider.Deps) (*Client, error) {
 	c.ep, c.epErr = resolveEndpoints(d.Profile)
 	if c.epErr == nil && d.Profile.Setting(FieldClientID) == "" {
 		c.epErr = webhook.Invalid("pexa: profile %s has no client-id; add it with `hookctl profile add %s --provider pexa --region %s --client-id ID`", d.Profile.Name, d.Profile.Name, d.Profile.Region)
+	}
+	c.readPath = cmp.Or(d.Profile.Setting(FieldReadPath), DefaultReadPath)
+	if c.epErr == nil {
+		c.epErr = validateReadPath(c.readPath)
 	}
 	if v := d.Profile.Setting(FieldScopes); c.epErr == nil && v != "" {
 		c.epErr = validateScopes(v) // a hand-edited config: refused, never silently replaced
@@ -222,7 +229,7 @@ func (c *Client) readErr(id string, err error, instead string) error {
 		kind = webhook.KindError
 	}
 	return &webhook.Error{Kind: kind, Err: err, Status: we.Status,
-		Msg:  fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, regPath("v2", "")),
+		Msg:  fmt.Sprintf("pexa: reading registration %s (GET %s?registrationId=...) failed", id, c.readPath),
 		Hint: fmt.Sprintf("that read needs the scope %s (the %s region's v2 API); %s", strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region), instead)}
 }
 
@@ -241,7 +248,7 @@ func (c *Client) listErr(err error) error {
 		return err
 	}
 	return &webhook.Error{Kind: webhook.KindError, Err: err, Status: we.Status,
-		Msg: fmt.Sprintf("pexa: listing registrations (GET %s) failed", regPath("v2", "")),
+		Msg: fmt.Sprintf("pexa: listing registrations (GET %s) failed", c.readPath),
 		Hint: fmt.Sprintf("listing needs PEXA's v2 read and the scope %s (the %s region's v2 API); rotate-secret ID, and update ID with both --url and --event, work without it",
 			strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region))}
 }
@@ -667,11 +674,16 @@ func (c *Client) Get(ctx context.Context, id string) (*webhook.Registration, err
 }
 
 func (c *Client) get(ctx context.Context, id string) (*wireRegistration, error) {
+	return c.getAt(ctx, c.readPath, id)
+}
+
+// getAt reads registration id with the paged GET at path.
+func (c *Client) getAt(ctx context.Context, path, id string) (*wireRegistration, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	var p wirePage
-	if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), url.Values{"registrationId": {id}}, nil, &p); err != nil {
+	if err := c.do(ctx, opRead, http.MethodGet, path, url.Values{"registrationId": {id}}, nil, &p); err != nil {
 		return nil, err
 	}
 	// The filter answers an empty page for an unknown id (the operation
@@ -700,7 +712,7 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 	for page := 1; page <= maxPages; page++ {
 		var p wirePage
 		q := url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(size)}}
-		if err := c.do(ctx, opRead, http.MethodGet, regPath("v2", ""), q, nil, &p); err != nil {
+		if err := c.do(ctx, opRead, http.MethodGet, c.readPath, q, nil, &p); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, c.listErr(err))
 		}
 		start := len(out)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -96,13 +97,37 @@ func (c *Client) freshToken(ctx context.Context, scopes []string) error {
 	return err
 }
 
-// readPath is the v2 GET as sent, prefix included.
-func (c *Client) readPath() string {
-	p := regPath("v2", "")
+// describeRead is the read GET at path as sent, prefix included.
+func (c *Client) describeRead(path string) string {
 	if u, err := url.Parse(c.ep.api); err == nil {
-		p = u.Path + p
+		path = u.Path + path
 	}
-	return "GET " + p + "?registrationId="
+	return "GET " + path + "?registrationId="
+}
+
+// readAnswers reads id at path: nil when the path answers, including an
+// empty page for the placeholder id (probe).
+func (c *Client) readAnswers(ctx context.Context, path, id string, probe bool) error {
+	_, err := c.getAt(ctx, path, id)
+	var we *webhook.Error
+	if probe && errors.As(err, &we) && we.Kind == webhook.KindNotFound && we.Status == 0 {
+		return nil
+	}
+	return err
+}
+
+// missingEndpoint: the answer says the path is not there (not the
+// scope or the credentials), so another path may be.
+func missingEndpoint(err error) bool {
+	var we *webhook.Error
+	if !errors.As(err, &we) {
+		return false
+	}
+	switch we.Status {
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return true
+	}
+	return false
 }
 
 func (c *Client) checkReadPath(ctx context.Context, env webhook.DoctorEnv) webhook.Check {
@@ -114,15 +139,16 @@ func (c *Client) checkReadPath(ctx context.Context, env webhook.DoctorEnv) webho
 	if probe {
 		id = placeholderID
 	}
-	_, err := c.get(ctx, id)
-	var we *webhook.Error
-	switch {
-	case err == nil:
-		return webhook.Passed(webhook.CheckReadPath, "%s%s answers (registration read)", c.readPath(), id)
-	case probe && errors.As(err, &we) && we.Kind == webhook.KindNotFound && we.Status == 0:
-		return webhook.Passed(webhook.CheckReadPath, "%s%s answers (an empty page for a placeholder id: the profile has no registration yet)", c.readPath(), id)
+	err := c.readAnswers(ctx, c.readPath, id, probe)
+	if err == nil {
+		what := "registration read"
+		if probe {
+			what = "an empty page for a placeholder id: the profile has no registration yet"
+		}
+		return webhook.Passed(webhook.CheckReadPath, "%s%s answers (%s)", c.describeRead(c.readPath), id, what)
 	}
 	status := ""
+	var we *webhook.Error
 	if errors.As(err, &we) && we.Status != 0 {
 		status = fmt.Sprintf(" (HTTP %d)", we.Status)
 	}
@@ -130,10 +156,25 @@ func (c *Client) checkReadPath(ctx context.Context, env webhook.DoctorEnv) webho
 	if c.profile.Region == RegionUK {
 		inferred = "; its UK path is inferred from AU's (PEXA's UK portal documents no read)"
 	}
-	return webhook.Check{Name: webhook.CheckReadPath, Status: webhook.CheckFail,
-		Detail: fmt.Sprintf("%s%s failed%s: %s", c.readPath(), id, status, firstLine(err)),
+	failed := webhook.Check{Name: webhook.CheckReadPath, Status: webhook.CheckFail,
+		Detail: fmt.Sprintf("%s%s failed%s: %s", c.describeRead(c.readPath), id, status, firstLine(err)),
 		Fix: fmt.Sprintf("this read needs the scope %s (the %s v2 API)%s. Ask PEXA to grant the scope, or set --api-prefix if your tenant serves the API elsewhere. Meanwhile rotate-secret ID and update ID --url ... --event ... work without it; list, get and update --add-event do not",
 			strings.Join(c.scopes(opRead), " "), describeRegion(c.profile.Region), inferred)}
+	if !missingEndpoint(err) {
+		return failed
+	}
+	var probes []webhook.Probe
+	for _, alt := range ReadPathCandidates {
+		if alt == c.readPath {
+			continue
+		}
+		probes = append(probes, webhook.Probe{
+			Settings: map[string]string{FieldReadPath: alt},
+			Label:    c.describeRead(alt) + id,
+			Try:      func(ctx context.Context) error { return c.readAnswers(ctx, alt, id, probe) },
+		})
+	}
+	return webhook.RunProbes(ctx, failed, c.profile.Name, FieldReadPath, probes)
 }
 
 func firstLine(err error) string {

@@ -56,7 +56,20 @@ const (
 	// FieldScopes replaces the scopes each operation's token asks for
 	// (operationScopes) with one set for every call.
 	FieldScopes = "scopes"
+	// FieldReadPath is the path, under the API prefix, of the paged GET
+	// that lists and reads registrations (DefaultReadPath).
+	FieldReadPath = "read-path"
 )
+
+// DefaultReadPath is AU's v2 read [SEC: PEXA's AU OpenAPI]; the UK portal
+// shows no read operation, so for UK it is inferred by analogy [INF] and
+// `hookctl doctor` tries ReadPathCandidates when it fails.
+const DefaultReadPath = "/v2/notification-registrations"
+
+// ReadPathCandidates are the read paths doctor tries, in order: the
+// same paged GET (registrationId, page, limit) under each API version
+// PEXA has.
+var ReadPathCandidates = []string{DefaultReadPath, "/v1/notification-registrations", "/v3/notification-registrations"}
 
 // Register/update parameters (CreateRequest.Params / UpdateRequest.Params).
 // They map onto the AU v3 body's attributes.authenticationMode and
@@ -129,6 +142,7 @@ func Spec() provider.Spec {
 			{Name: FieldClientID, Usage: "OAuth2 client id of your PEXA API client", Required: true, Validate: validateToken(FieldClientID)},
 			{Name: FieldAPIPrefix, Usage: `path before /v1, /v2, /v3 (default: uk "` + UKAPIPrefix + `", au none; "/" for none)`, Validate: validateAPIPrefix},
 			{Name: FieldAudience, Usage: "audience sent to the token endpoint (Auth0-style endpoints that need one)", Validate: validateToken(FieldAudience)},
+			{Name: FieldReadPath, Usage: "path under the API prefix of the paged GET that lists and reads registrations (default " + DefaultReadPath + "; `hookctl doctor` finds it)", Validate: validateReadPath},
 			{Name: FieldScopes, Usage: "OAuth2 scopes to ask for on every call, space- or comma-separated (default: each operation's own scope)", Validate: validateScopes, Normalize: normalizeScopes},
 			provider.StrictEventsField(),
 		},
@@ -240,6 +254,13 @@ func validateAPIPrefix(s string) error {
 	}
 	if !strings.HasPrefix(s, "/") || strings.ContainsAny(s, "?# \t") || strings.ContainsFunc(s, text.IsControl) {
 		return webhook.Invalid("pexa: api-prefix %q must be a path starting with / (e.g. %s, or / for none)", s, UKAPIPrefix)
+	}
+	return nil
+}
+
+func validateReadPath(s string) error {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "?# \t") || strings.ContainsFunc(s, text.IsControl) {
+		return webhook.Invalid("pexa: %s %q must be a path starting with / (e.g. %s)", FieldReadPath, s, DefaultReadPath)
 	}
 	return nil
 }

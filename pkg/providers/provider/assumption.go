@@ -35,4 +35,8 @@ type Assumption struct {
 	// Check is the `hookctl doctor` check whose ok confirms it ("" when
 	// only a change at the provider would show it).
 	Check string
+	// Probe says what the check tries, read-only, when the default
+	// fails (e.g. "GET /v1/... then /v3/..."), so `doctor --fix` can
+	// write the value the account accepts; "" when it tries nothing.
+	Probe string
 }
