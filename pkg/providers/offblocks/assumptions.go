@@ -17,7 +17,8 @@ func Assumptions() []provider.Assumption {
 			Default:    "`GET " + DefaultVerificationKeyPath + "`",
 			Source:     "the page shows the answer {id, key} but not the path (providers.md 3.4)",
 			Override:   FieldVerificationKeyPath,
-			Confidence: provider.ConfidenceINF, Check: CheckVerificationKey},
+			Confidence: provider.ConfidenceINF, Check: CheckVerificationKey,
+			Probe: "on a 404/405/501, GET `" + strings.Join(VerificationKeyCandidates[1:], "`, `") + "` (one request each)"},
 		{Fact: "Signing-key upload body field",
 			Default:    "`PUT " + DefaultSigningPath + "` with `{\"" + DefaultSigningKeyField + "\": base64(PEM)}`",
 			Source:     "the docs say the body carries the base64-encoded public key; the field name is not visible, publicKey matches OffBlocks' other camel-case fields (providers.md 3.3)",
@@ -32,12 +33,14 @@ func Assumptions() []provider.Assumption {
 				"`, each header only where the request carries it; label `" + signatureLabel + "`",
 			Source:     "the request-signatures page is truncated; everything a man in the middle could otherwise change (providers.md 3.3)",
 			Override:   FieldSignedComponents,
-			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
+			Confidence: provider.ConfidenceINF, Check: CheckSigningKey,
+			Probe: "when a signed list is refused for its signature, the same GET signed over each of " + candidateWords() + " (one request each)"},
 		{Fact: "Content-Digest algorithm",
 			Default:    "`" + string(DefaultDigestAlgorithm) + "`",
 			Source:     "\"pre-defined algorithm\", not named; OffBlocks' httpsig library implements sha-256 and sha-512 (providers.md 3.3)",
 			Override:   FieldDigestAlgorithm,
-			Confidence: provider.ConfidenceUnknown},
+			Confidence: provider.ConfidenceUnknown, Check: CheckContentDigest,
+			Probe: "a signed GET /v1/webhooks with a body `{}` carries the digest (nothing is written); refused for its digest, the same with the other algorithm (one request each)"},
 		{Fact: "Token lifetime when the answer has no expiresAt",
 			Default:    unknownTokenLifetime.String(),
 			Source:     "ours: short, since a 401 logs in again anyway",
@@ -51,4 +54,13 @@ func Assumptions() []provider.Assumption {
 			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",
 			Confidence: provider.ConfidenceINF},
 	}
+}
+
+// candidateWords lists ComponentCandidates for the assumptions guide.
+func candidateWords() string {
+	var out []string
+	for _, c := range ComponentCandidates {
+		out = append(out, "`"+strings.Join(c, " ")+"`")
+	}
+	return strings.Join(out, ", ")
 }
