@@ -60,9 +60,16 @@ profile (`+"`--dry-run`"+` shows the change without writing).
 		fmt.Fprintln(w, "| Fact | Default | Source | Confidence | Override | Confirmed by | Probe |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, a := range s.Assumptions {
-			override := "none"
+			var overrides []string
 			if a.Override != "" {
-				override = "`--" + a.Override + "`"
+				overrides = append(overrides, "`--"+a.Override+"`")
+			}
+			if a.Flag != "" {
+				overrides = append(overrides, "`hookctl "+a.Flag+"`")
+			}
+			override := "none"
+			if len(overrides) > 0 {
+				override = strings.Join(overrides, ", ")
 			}
 			check := "none: only a write or a real delivery shows it"
 			if a.Check != "" {

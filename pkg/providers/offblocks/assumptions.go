@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
+	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -49,6 +50,16 @@ func Assumptions() []provider.Assumption {
 			Default:    "a bare JSON array (`{\"data\": [...]}` also read)",
 			Source:     "not documented (providers.md 3.4)",
 			Confidence: provider.ConfidenceINF, Check: webhook.CheckList},
+		{Fact: "Callback URLs must be https",
+			Default:    "https only (plain http for localhost)",
+			Source:     "ours: OffBlocks documents callbackUrl as a URI without a scheme rule; deliveries carry account data",
+			Override:   FieldAllowHTTPCallbacks,
+			Confidence: provider.ConfidenceClosest},
+		{Fact: "Freshness window of a delivery's signature (`verify`)",
+			Default:    signature.DefaultTolerance.String() + " either side of the signature's `created`",
+			Source:     "ours: OffBlocks publishes none, and its own library's verifier checks no window unless configured; five minutes is what verify uses for every scheme",
+			Flag:       "verify --tolerance",
+			Confidence: provider.ConfidenceClosest},
 		{Fact: "Delivery signatures",
 			Default:    "RFC 9421 signature with `" + string(SignatureAlgorithm) + "` by the verification key, keyid matching its id, Content-Digest over the body",
 			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",

@@ -304,7 +304,7 @@ func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]web
 	if err := checkCommon(name, req.Active, req.Params); err != nil {
 		return nil, err
 	}
-	if err := validateCallbackURL(req.URL); err != nil {
+	if err := validateCallbackURL(req.URL, c.wire.allowHTTP); err != nil {
 		return nil, err
 	}
 	types, err := validateEvents(req.Events)
@@ -335,7 +335,7 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	}
 	var types []string
 	if req.URL != nil {
-		if err := validateCallbackURL(*req.URL); err != nil {
+		if err := validateCallbackURL(*req.URL, c.wire.allowHTTP); err != nil {
 			return nil, err
 		}
 	}

@@ -208,11 +208,13 @@ func resolveBase(p config.Profile) (string, error) {
 	return base, nil
 }
 
-// validateCallbackURL enforces what OffBlocks needs before any request: an
-// absolute https URI [DOC: callbackUrl is a uri; deliveries carry account
-// data], with plain http allowed only for loopback so a local
-// `hookctl verify listen` can receive sandbox deliveries.
-func validateCallbackURL(s string) error {
+// validateCallbackURL enforces what hookctl asks of a callback before any
+// request: an absolute URI [DOC: callbackUrl is a uri], https [INF: the
+// docs do not require it; deliveries carry account data], with plain http
+// allowed for loopback, so a local `hookctl verify listen` can receive
+// sandbox deliveries, and everywhere with allowHTTP
+// (FieldAllowHTTPCallbacks).
+func validateCallbackURL(s string, allowHTTP bool) error {
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return webhook.Invalid("offblocks: --url %q must be an absolute https URL, e.g. https://hooks.example.com/offblocks", s)
@@ -222,9 +224,9 @@ func validateCallbackURL(s string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && httpclient.IsLoopback(u.Hostname()):
+	case u.Scheme == "http" && (allowHTTP || httpclient.IsLoopback(u.Hostname())):
 	default:
-		return webhook.Invalid("offblocks: --url %q must use https (plain http only for localhost)", s)
+		return webhook.Invalid("offblocks: --url %q must use https (plain http only for localhost, or with the profile setting %s)", s, FieldAllowHTTPCallbacks)
 	}
 	if u.User != nil {
 		return webhook.Invalid("offblocks: --url must not carry credentials (user:password@)")

@@ -147,3 +147,28 @@ func TestWireSettingsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestAllowHTTPCallbacks: plain http callbacks are refused before any
+// request unless the profile allows them (OffBlocks does not say they
+// must be https; hookctl's rule is its own, so it can be turned off).
+func TestAllowHTTPCallbacks(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := e.client()
+	e.ready(c)
+	const u = "http://hooks.example.com/plain"
+	if _, err := c.Register(ctx, webhook.CreateRequest{URL: u, Events: []string{"card.updated"}}); webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), FieldAllowHTTPCallbacks) {
+		t.Fatalf("plain http by default: %v", err)
+	}
+	p := e.profile()
+	p.Settings = map[string]string{FieldAllowHTTPCallbacks: "true"}
+	allowed := e.clientWith(p, e.clock.Now) // same profile, key and store: uploaded already
+	regs, err := allowed.Register(ctx, webhook.CreateRequest{URL: u, Events: []string{"card.updated"}})
+	if err != nil || len(regs) != 1 || regs[0].URL != u {
+		t.Fatalf("plain http with %s=true: %v %v", FieldAllowHTTPCallbacks, regs, err)
+	}
+	p.Settings = map[string]string{FieldAllowHTTPCallbacks: "yes"}
+	if err := validateProfile(p); webhook.KindOf(err) != webhook.KindUsage {
+		t.Errorf("%s=yes: %v", FieldAllowHTTPCallbacks, err)
+	}
+}
