@@ -30,8 +30,14 @@ import (
 
 var ctx = context.Background()
 
+// register creates a webhook with a reference from its name; without
+// events it subscribes to INVOICE.CREATED (a register without events is
+// refused, see TestAllEvents).
 func register(t *testing.T, c *Client, url, name string, events ...string) webhook.Registration {
 	t.Helper()
+	if len(events) == 0 {
+		events = []string{"INVOICE.CREATED"}
+	}
 	regs, err := c.Register(ctx, webhook.CreateRequest{URL: url, Name: name, Events: events, Params: map[string]string{ParamReference: "ref-" + name}})
 	if err != nil {
 		t.Fatalf("register %s: %v", name, err)
@@ -392,7 +398,7 @@ func TestPasswordPatternIsLiteral(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	pw := "a'b(c)+,/:;<=>?@[\\]^_Z9!#$%.*"
-	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Events: []string{"INVOICE.PAID"}, Params: map[string]string{
 		ParamReference: "r", ParamAuthType: "password", ParamUsername: "user", ParamEndpointSecretFile: writeFile(t, pw+"\n")}})
 	if err != nil {
 		t.Fatal(err)
@@ -411,7 +417,7 @@ func TestPasswordPatternIsLiteral(t *testing.T) {
 func TestUpdateSecretUsesCurrentAuthType(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
-	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Events: []string{"INVOICE.PAID"}, Params: map[string]string{
 		ParamReference: "r", ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Receiver-Key", ParamEndpointSecretFile: writeFile(t, "key1")}})
 	if err != nil {
 		t.Fatal(err)
@@ -780,5 +786,59 @@ func TestEventsToCheck(t *testing.T) {
 	cat, err := c.EventsToCheck(ctx, []string{"INVOICE.CREATED", "INVOICE.PAID"})
 	if err != nil || cat.Source != webhook.SourceLive || !slices.Contains(cat.Names(), "INVOICE.PAID") || len(e.requests()) != 1 {
 		t.Fatalf("finer action: %+v %v, %d requests", cat, err, len(e.requests()))
+	}
+}
+
+// TestAllEvents (issue 24): nothing documents that an empty
+// included_actions list means every action, so the client sends one only
+// when asked for it (AllEvents), and refuses a create or an update that
+// would leave the list empty otherwise, before any request.
+func TestAllEvents(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	base := webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{ParamReference: "r"}}
+	_, err := c.Register(ctx, base)
+	if we := kindOf(t, err, webhook.KindUsage); !strings.Contains(we.Msg, "no --event given") || !strings.Contains(we.Hint, "--all-events") || !strings.Contains(we.Hint, "hookctl events -p sb") {
+		t.Fatalf("register without events: %v", err)
+	}
+	both := base
+	both.Events, both.AllEvents = []string{"INVOICE.PAID"}, true
+	if _, err := c.Register(ctx, both); !strings.Contains(fmt.Sprint(err), "not both") {
+		t.Fatalf("register with events and AllEvents: %v", err)
+	}
+	if n := len(e.requests()); n != 0 {
+		t.Fatalf("%d requests for refused registrations", n)
+	}
+
+	all := base
+	all.AllEvents = true
+	regs, err := c.Register(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.requests()
+	if len(reqs) != 1 || !strings.Contains(string(reqs[0].Body), `"included_actions":[]`) || len(regs[0].Events) != 0 {
+		t.Fatalf("AllEvents sent %s, registered %v", reqs[0].Body, regs[0].Events)
+	}
+	id := regs[0].ID
+
+	e.resetRequests()
+	if _, err := c.Update(ctx, id, webhook.UpdateRequest{Events: []string{}}); webhook.KindOf(err) != webhook.KindUsage {
+		t.Fatalf("update to no events: %v", err)
+	}
+	if n := len(e.requests()); n != 0 {
+		t.Fatalf("%d requests for a refused update", n)
+	}
+	if upd, err := c.Update(ctx, id, webhook.UpdateRequest{Events: []string{"INVOICE.PAID"}}); err != nil || !slices.Equal(upd.Events, []string{"INVOICE.PAID"}) {
+		t.Fatalf("update to INVOICE.PAID: %+v, %v", upd, err)
+	}
+	e.resetRequests()
+	upd, err := c.Update(ctx, id, webhook.UpdateRequest{AllEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs = e.requests()
+	if len(reqs) != 1 || string(reqs[0].Body) != `{"included_actions":[]}` || len(upd.Events) != 0 {
+		t.Fatalf("update AllEvents sent %s, got %v", reqs[0].Body, upd.Events)
 	}
 }

@@ -89,8 +89,11 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
-		NoEvents:        "every action Solvimon sends, less --excluded-actions (an empty included_actions list)",
-		Manifest:        manifest(),
+		AllEvents: provider.AllEvents{
+			Sends:  "no included_actions filter (included_actions: []), which hookctl infers to mean every action: Solvimon's documents do not say",
+			Notice: "solvimon: --all-events sends no included_actions filter; that Solvimon then delivers every action (less --excluded-actions) is hookctl's inference: its documents do not say what an empty list means",
+		},
+		Manifest: manifest(),
 	}
 }
 
