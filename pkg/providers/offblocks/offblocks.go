@@ -166,7 +166,7 @@ func Spec() provider.Spec {
 		AllEvents: provider.AllEvents{
 			Sends:  fmt.Sprintf("the %d types its guide lists for all entities' updates, by name", len(events)),
 			Events: eventNames(),
-			Notice: fmt.Sprintf("offblocks: --all-events names the %d types OffBlocks documents (%s); a type it adds later needs `hookctl update --add-event`", len(events), strings.Join(eventNames(), ", ")),
+			Notice: fmt.Sprintf("offblocks: every event is the %d types OffBlocks documents, named one by one (%s); a type it adds later needs `hookctl update --add-event`", len(events), strings.Join(eventNames(), ", ")),
 		},
 	}
 }

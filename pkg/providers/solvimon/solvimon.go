@@ -91,7 +91,7 @@ func Spec() provider.Spec {
 		Assumptions:     Assumptions(),
 		AllEvents: provider.AllEvents{
 			Sends:  "no included_actions filter (included_actions: []), which hookctl infers to mean every action: Solvimon's documents do not say",
-			Notice: "solvimon: --all-events sends no included_actions filter; that Solvimon then delivers every action (less --excluded-actions) is hookctl's inference: its documents do not say what an empty list means",
+			Notice: "solvimon: every event is sent as no included_actions filter; that Solvimon then delivers every action (less --excluded-actions) is hookctl's inference: its documents do not say what an empty list means",
 		},
 		Manifest: manifest(),
 	}
