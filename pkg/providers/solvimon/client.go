@@ -327,6 +327,11 @@ func (c *Client) createBody(req webhook.CreateRequest) (*webhookBody, error) {
 	if b.IncludePreviousData == nil {
 		b.IncludePreviousData = ptr(false)
 	}
+	if b.SigningProtocol == nil {
+		// Say it explicitly, as the published example does: the schema
+		// has no default, and verify checks this protocol.
+		b.SigningProtocol = ptr(DefaultSigningProtocol)
+	}
 	plainHTTP, fe := validateBody(b, true)
 	if fe == nil {
 		fe = checkAuthComplete(deref(b.AuthenticationType), deref(b.Username), deref(b.Password), deref(b.APIHeaderField), deref(b.APIKey))
@@ -428,6 +433,18 @@ func (c *Client) applyParams(b *webhookBody, params map[string]string, current s
 			b.AuthenticationType = ptr(t)
 		case ParamUsername:
 			b.Username = ptr(v)
+			if w := usernameColonWarning(v); w != "" {
+				fmt.Fprintln(c.errOut, w)
+			}
+		case ParamSigningProtocol:
+			p, warning, err := parseSigningProtocol(v)
+			if err != nil {
+				return "", err
+			}
+			if warning != "" {
+				fmt.Fprintln(c.errOut, warning)
+			}
+			b.SigningProtocol = ptr(p)
 		case ParamAPIHeaderField:
 			b.APIHeaderField = ptr(v)
 		case ParamIncludePreviousData:
@@ -651,7 +668,8 @@ func (c *Client) registration(w *wireWebhook) webhook.Registration {
 		"include_previous_data": w.IncludePreviousData,
 		"excluded_actions":      excluded,
 	}
-	for k, v := range map[string]*string{"signing_protocol": w.SigningProtocol, "username": w.Username, "api_header_field": w.APIHeaderField} {
+	for k, v := range map[string]*string{"signing_protocol": w.SigningProtocol, "previous_signing_protocol": w.PreviousSigningProtocol,
+		"username": w.Username, "api_header_field": w.APIHeaderField} {
 		if deref(v) != "" {
 			r.Extra[k] = *v
 		}

@@ -37,6 +37,7 @@ func manifestParams(r webhook.Registration) map[string]string {
 	str("authentication_type", ParamAuthType)
 	str("username", ParamUsername)
 	str("api_header_field", ParamAPIHeaderField)
+	str("signing_protocol", ParamSigningProtocol)
 	if v, ok := r.Extra["include_previous_data"].(bool); ok {
 		out[ParamIncludePreviousData] = strconv.FormatBool(v)
 	}

@@ -47,6 +47,7 @@ const (
 	ParamEndpointSecretFile  = "endpoint-secret-file"
 	ParamIncludePreviousData = "include-previous-data"
 	ParamExcludedActions     = "excluded-actions"
+	ParamSigningProtocol     = "signing-protocol"
 )
 
 // FieldPlatformID is the profile setting sent as x-platform-id.
@@ -62,6 +63,7 @@ func Params() []provider.Field {
 		{Name: ParamEndpointSecretFile, Usage: "file holding the password or API key your endpoint expects (never on the command line)"},
 		{Name: ParamIncludePreviousData, Usage: "deliveries also carry the previous state: true or false", Validate: func(s string) error { _, err := parseBoolParam(ParamIncludePreviousData, s); return err }},
 		{Name: ParamExcludedActions, Usage: "comma-separated RESOURCE.ACTION events never to deliver", Validate: func(s string) error { _, err := parseActionList(ParamExcludedActions, s); return err }},
+		{Name: ParamSigningProtocol, Usage: "how Solvimon signs deliveries: " + DefaultSigningProtocol + ", the only documented protocol (sent by default on register)", Validate: validateSigningProtocol},
 	}
 }
 

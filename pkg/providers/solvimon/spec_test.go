@@ -32,7 +32,7 @@ func TestSpecAndProfile(t *testing.T) {
 	for _, p := range s.Params {
 		params = append(params, p.Name)
 	}
-	if !slices.Equal(params, []string{"reference", "auth-type", "username", "api-header-field", "endpoint-secret-file", "include-previous-data", "excluded-actions"}) {
+	if !slices.Equal(params, []string{"reference", "auth-type", "username", "api-header-field", "endpoint-secret-file", "include-previous-data", "excluded-actions", "signing-protocol"}) {
 		t.Fatalf("params %v", params)
 	}
 	for _, tt := range []struct {

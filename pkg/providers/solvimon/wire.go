@@ -100,6 +100,7 @@ type webhookBody struct {
 	Password            *string   `json:"password,omitempty"`
 	APIHeaderField      *string   `json:"api_header_field,omitempty"`
 	APIKey              *string   `json:"api_key,omitempty"`
+	SigningProtocol     *string   `json:"signing_protocol,omitempty"`
 }
 
 // timeLayouts are the ISO 8601 shapes Solvimon's "instant" fields come in:
