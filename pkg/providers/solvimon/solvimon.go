@@ -3,7 +3,9 @@
 // provider-neutral model.
 //
 // Wire facts follow Solvimon's published OpenAPI document (a copy is in
-// testdata/) and the project's providers.md. The tests run the client
+// internal/spectest/specs), its rendered API reference (the field
+// patterns, and the create example in testdata/) and the project's
+// providers.md. The tests run the client
 // against the emulator in internal/emulator/solvimon, written separately
 // from the same documents, with the traffic checked against the OpenAPI
 // document, so the client and the emulator cannot quietly agree on
