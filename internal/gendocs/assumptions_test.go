@@ -32,12 +32,17 @@ func TestAssumptionsRender(t *testing.T) {
 	var b strings.Builder
 	spec := provider.Spec{Name: "x", Title: "X", Assumptions: []provider.Assumption{
 		{Fact: "a | b", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "base-url", Check: "list"},
+		{Fact: "e", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Avoid: "`--all-events`"},
 	}}
 	if err := renderAssumptions(&b, []provider.Spec{spec}); err != nil {
 		t.Fatal(err)
 	}
-	want := "| a \\| b | d | s | INF | `--base-url` | `list` |\n"
-	if !strings.Contains(b.String(), want) {
-		t.Errorf("row missing:\n%s", b.String())
+	for _, want := range []string{
+		"| a \\| b | d | s | INF | `--base-url` | `list` |\n",
+		"| e | d | s | INF | `--all-events` | none: only a write or a real delivery shows it |\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("row %q missing:\n%s", want, b.String())
+		}
 	}
 }

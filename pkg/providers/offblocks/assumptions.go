@@ -1,6 +1,7 @@
 package offblocks
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -46,6 +47,12 @@ func Assumptions() []provider.Assumption {
 			Default:    "a bare JSON array (`{\"data\": [...]}` also read)",
 			Source:     "not documented (providers.md 3.4)",
 			Confidence: provider.ConfidenceINF, Check: webhook.CheckList},
+		{Fact: "A webhook without types",
+			Default: "read, and exported, as receiving every type; never created: `--all-events` (and a manifest's `all_events: true`) names the " +
+				strconv.Itoa(len(eventNames())) + " types the guide lists, and a register or update without types is refused (exit 2)",
+			Source:     "the guide lists all five types to receive all entities' updates; nothing says that absent types mean all (providers.md 3, 7)",
+			Confidence: provider.ConfidenceINF,
+			Avoid:      "`--all-events` sends the list; `--event` names types"},
 		{Fact: "Delivery signatures",
 			Default:    "RFC 9421 signature with `" + string(SignatureAlgorithm) + "` by the verification key, keyid matching its id, Content-Digest over the body",
 			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",
