@@ -66,28 +66,28 @@ const testEventType = "WEBHOOK.TEST"
 // this shape, so its JSON names are the `sandbox serve --state` file format
 // and must not change.
 type Record struct {
-	Seq                 int64    `json:"seq"`
-	ID                  string   `json:"id"`
-	Name                string   `json:"name"`
-	Reference           string   `json:"reference"`
-	URL                 string   `json:"url"`
-	Active              bool     `json:"active"`
-	IncludedActions     []string `json:"included_actions"`
-	ExcludedActions     []string `json:"excluded_actions"`
-	IncludePreviousData bool     `json:"include_previous_data"`
-	AuthenticationType  string   `json:"authentication_type"`
-	Username            string   `json:"username,omitempty"`
-	Password            string   `json:"password,omitempty"`
-	APIHeaderField      string   `json:"api_header_field,omitempty"`
-	APIKey              string   `json:"api_key,omitempty"`
+	Seq                 int64      `json:"seq"`
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Reference           string     `json:"reference"`
+	URL                 string     `json:"url"`
+	Active              bool       `json:"active"`
+	IncludedActions     []string   `json:"included_actions"`
+	ExcludedActions     []string   `json:"excluded_actions"`
+	IncludePreviousData bool       `json:"include_previous_data"`
+	AuthenticationType  string     `json:"authentication_type"`
+	Username            string     `json:"username,omitempty"`
+	Password            string     `json:"password,omitempty"`
+	APIHeaderField      string     `json:"api_header_field,omitempty"`
+	APIKey              string     `json:"api_key,omitempty"`
+	SecretKey           string     `json:"secret_key"`
+	PreviousSecretKey   string     `json:"previous_secret_key,omitempty"`
+	SecretRolledAt      *time.Time `json:"secret_rolled_at,omitempty"`
+	Penalty             *Penalty   `json:"penalty,omitempty"`
 	// SigningProtocol is "" in a state file from before it was kept:
 	// read as the documented default (signingProtocolOf).
-	SigningProtocol         string     `json:"signing_protocol,omitempty"`
-	SecretKey               string     `json:"secret_key"`
-	PreviousSecretKey       string     `json:"previous_secret_key,omitempty"`
-	PreviousSigningProtocol string     `json:"previous_signing_protocol,omitempty"`
-	SecretRolledAt          *time.Time `json:"secret_rolled_at,omitempty"`
-	Penalty                 *Penalty   `json:"penalty,omitempty"`
+	SigningProtocol         string `json:"signing_protocol,omitempty"`
+	PreviousSigningProtocol string `json:"previous_signing_protocol,omitempty"`
 }
 
 // Penalty is a parked endpoint: the failed delivery waits here until a
