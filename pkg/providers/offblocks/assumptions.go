@@ -1,6 +1,7 @@
 package offblocks
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/hookctl/hookctl/pkg/providers/provider"
@@ -58,8 +59,14 @@ func Assumptions() []provider.Assumption {
 		{Fact: "Freshness window of a delivery's signature (`verify`)",
 			Default:    signature.DefaultTolerance.String() + " either side of the signature's `created`",
 			Source:     "ours: OffBlocks publishes none, and its own library's verifier checks no window unless configured; five minutes is what verify uses for every scheme",
-			Flag:       "verify --tolerance",
+			Avoid:      "`hookctl verify --tolerance`",
 			Confidence: provider.ConfidenceClosest},
+		{Fact: "A webhook without types",
+			Default: "read, and exported, as receiving every type; never created: `--all-events` (and a manifest's `all_events: true`) names the " +
+				strconv.Itoa(len(eventNames())) + " types the guide lists, and a register or update without types is refused (exit 2)",
+			Source:     "the guide lists all five types to receive all entities' updates; nothing says that absent types mean all (providers.md 3, 7)",
+			Confidence: provider.ConfidenceINF,
+			Avoid:      "`--all-events` sends the list; `--event` names types"},
 		{Fact: "Delivery signatures",
 			Default:    "RFC 9421 signature with `" + string(SignatureAlgorithm) + "` by the verification key, keyid matching its id, Content-Digest over the body",
 			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",

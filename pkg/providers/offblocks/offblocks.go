@@ -44,6 +44,7 @@
 package offblocks
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -110,13 +111,24 @@ const RotateSecretHint = "OffBlocks signs deliveries with its own key pair, so t
 	"To replace the key that signs your API requests, run `hookctl keys generate --force` and then `hookctl keys upload`."
 
 // Events OffBlocks delivers: entity-update events listed in its webhook
-// guide [DOC]. No types on a webhook means every type.
+// guide [DOC], which lists all five to receive "all entities' updates".
+// Nothing says a webhook without types gets every type [INF], so hookctl
+// never creates one: --all-events names the five.
 var events = []webhook.EventType{
 	{Name: "customer.updated", Description: "a customer changed (e.g. its verification status)"},
 	{Name: "account.updated", Description: "a smart-contract account changed"},
 	{Name: "card.updated", Description: "a card changed (issued, activated, frozen, ...)"},
 	{Name: "authorisation.updated", Description: "a card authorisation was created or changed"},
 	{Name: "transaction.updated", Description: "a transaction was created or changed"},
+}
+
+// eventNames are the names of events, in the guide's order.
+func eventNames() []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Name
+	}
+	return out
 }
 
 // eventsOrigin: the guide carries no date; the list entered hookctl then [INF].
@@ -151,7 +163,11 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
-		NoEvents:        "every event type (OffBlocks: no types selected means all)",
+		AllEvents: provider.AllEvents{
+			Sends:  fmt.Sprintf("the %d types its guide lists for all entities' updates, by name", len(events)),
+			Events: eventNames(),
+			Notice: fmt.Sprintf("offblocks: every event is the %d types OffBlocks documents, named one by one (%s); a type it adds later needs `hookctl update --add-event`", len(events), strings.Join(eventNames(), ", ")),
+		},
 	}
 }
 
@@ -234,10 +250,9 @@ func validateCallbackURL(s string, allowHTTP bool) error {
 	return nil
 }
 
-// validateEvents drops duplicates; an empty list subscribes to every type
-// [DOC]. A type missing from the guide's list is not refused here: the list
-// may be incomplete, so the command warns (webhook.EventChecker) and
-// OffBlocks decides.
+// validateEvents drops duplicates. A type missing from the guide's list
+// is not refused here: the list may be incomplete, so the command warns
+// (webhook.EventChecker) and OffBlocks decides.
 func validateEvents(in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, e := range in {

@@ -99,7 +99,7 @@ func TestWireSettingsDefaults(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	e.ready(c)
-	if _, err := c.Register(context.Background(), webhook.CreateRequest{URL: "https://hooks.example.com/o"}); err != nil {
+	if _, err := c.Register(context.Background(), webhook.CreateRequest{URL: "https://hooks.example.com/o", Events: []string{"card.updated"}}); err != nil {
 		t.Fatal(err)
 	}
 	up := e.requests(http.MethodPut, DefaultSigningPath)

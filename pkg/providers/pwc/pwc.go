@@ -113,6 +113,8 @@ func Spec() provider.Spec {
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
 		Manifest:        manifest(),
+		AllEvents: provider.AllEvents{Refusal: "a PwC subscription has exactly one event and PwC publishes no event list: " +
+			"each --event becomes its own subscription"},
 	}
 }
 
