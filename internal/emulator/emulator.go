@@ -6,10 +6,13 @@
 // pkg/credentials), and no client imports it, so a client bug cannot hide in
 // code the emulator shares (deps_test.go enforces both directions).
 //
-// What emulators may share: this kit, internal/emulator/idempotency and
-// pkg/signature/httpsig, standards code (RFC 9421) pinned by the RFC's own
-// test vectors. Not pkg/httpclient, which speaks the API layer's errors:
-// the sandbox host (pkg/sandbox) passes the client deliveries go out with.
+// What emulators may share: this kit and internal/emulator/idempotency.
+// pkg/signature/httpsig (RFC 9421, pinned by the RFC's own test vectors)
+// only to sign their own deliveries: an emulator verifies the requests it
+// receives with its own code, since the client signs them with httpsig and
+// a mistake in it would pass on both sides. Not pkg/httpclient, which
+// speaks the API layer's errors: the sandbox host (pkg/sandbox) passes the
+// client deliveries go out with.
 package emulator
 
 import (

@@ -164,6 +164,14 @@ func ContentDigestSHA512(t testing.TB, body []byte) string {
 	return "sha-512=:" + base64.StdEncoding.EncodeToString(sum) + ":"
 }
 
+// ContentDigestSHA256 is the RFC 9530 Content-Digest of body with sha-256,
+// the digest computed by openssl.
+func ContentDigestSHA256(t testing.TB, body []byte) string {
+	t.Helper()
+	sum := Run(t, body, "dgst", "-sha256", "-binary")
+	return "sha-256=:" + base64.StdEncoding.EncodeToString(sum) + ":"
+}
+
 // Signed is one signature read from Signature-Input and Signature.
 type Signed struct {
 	// Components are the covered component names, in order, unquoted.

@@ -164,7 +164,11 @@ func (c *client) signed(method, path, idem string, body []byte) http.Header {
 		r.Header.Set("Idempotency-Key", idem)
 		comps = append(comps, "idempotency-key")
 	}
-	err := httpsig.SignRequest(r, body, httpsig.SignOptions{Key: c.key, KeyID: c.keyID, Algorithm: algorithm,
+	kid := c.keyID
+	if kid == "" {
+		kid = "pending-upload" // the upload: OffBlocks has issued no id yet, and keyid is required
+	}
+	err := httpsig.SignRequest(r, body, httpsig.SignOptions{Key: c.key, KeyID: kid, Algorithm: algorithm,
 		Label: "sig1", Components: comps, DigestAlgorithm: httpsig.DigestSHA512, Created: c.now()})
 	if err != nil {
 		c.e.t.Fatal(err)

@@ -4,17 +4,19 @@
 // rules OffBlocks documents, and deliveries signed with the emulator's own
 // verification key.
 //
-// OffBlocks has no official spec: every rule here is written from the
-// OffBlocks section of providers.md (§3), with its tags: [DOC] OffBlocks'
-// own pages, [INF] inference where they are silent, [UNKNOWN] not visible
-// anywhere (the closest documented behaviour is emulated), [closest] our
-// choice following the nearest documented behaviour. It shares no code with
-// the client in pkg/providers/offblocks (issue 15): its wire types, event
-// list, token handling, signature requirements and delivery signing are its
-// own, so a client that drifts from the docs fails against it. The RFC 9421
-// and RFC 9530 mechanics come from pkg/signature/httpsig, standards code
-// pinned by the RFCs' own test vectors, and the openssl tests in this
-// package check them independently of it.
+// OffBlocks has no official spec: every rule here is written from
+// docs/providers/offblocks.md, with its tags: [DOC] OffBlocks' own pages,
+// [INF] inference where they are silent, [UNKNOWN] not visible anywhere
+// (the closest documented behaviour is emulated), [closest] our choice
+// following the nearest documented behaviour, and from what OffBlocks'
+// own signing library does (the page's outside references). It shares no
+// code with the client in pkg/providers/offblocks: its wire types, event
+// list, token handling, request-signature and Content-Digest verification
+// (sigverify.go, written from RFC 9421/9530, not pkg/signature/httpsig,
+// which the client signs with) and signature requirements are its own, so
+// a client that drifts from the docs fails against it. Only the signing of
+// its own deliveries uses pkg/signature/httpsig (pinned by the RFC's test
+// vectors); the openssl tests in this package check that independently.
 package offblocks
 
 import (

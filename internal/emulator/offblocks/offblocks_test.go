@@ -65,35 +65,35 @@ func TestEmulatorRejects(t *testing.T) {
 			h.Del("Signature")
 			h.Del("Signature-Input")
 			return h
-		}, nil, 401, "not signed"},
+		}, nil, 400, "not signed"},
 		{"signed GET sent as DELETE", http.MethodDelete, hookURL, func() http.Header {
 			return c.signed(http.MethodGet, hookURL, "", nil)
-		}, nil, 401, "signature does not match"},
+		}, nil, 400, "signature does not match"},
 		{"signed for another path", http.MethodGet, "/v1/webhooks/" + uuid.NewString(), func() http.Header {
 			return c.signed(http.MethodGet, "/v1/webhooks", "", nil)
-		}, nil, 401, "signature does not match"},
+		}, nil, 400, "signature does not match"},
 		{"wrong key", http.MethodGet, "/v1/webhooks", func() http.Header {
 			h := c.signed(http.MethodGet, "/v1/webhooks", "", nil)
 			return signWith(http.MethodGet, "/v1/webhooks", h, []string{"@method", "@target-uri", "authorization"}, otherKey, keyID, now)
-		}, nil, 401, "signature does not match"},
+		}, nil, 400, "signature does not match"},
 		{"authorization not covered", http.MethodGet, "/v1/webhooks", func() http.Header {
 			h := c.signed(http.MethodGet, "/v1/webhooks", "", nil)
 			return signWith(http.MethodGet, "/v1/webhooks", h, []string{"@method", "@target-uri"}, c.key, keyID, now)
-		}, nil, 401, `"authorization"`},
+		}, nil, 400, `"authorization"`},
 		{"idempotency-key not covered", http.MethodDelete, hookURL, func() http.Header {
 			h := c.signed(http.MethodDelete, hookURL, uuid.NewString(), nil)
 			return signWith(http.MethodDelete, hookURL, h, []string{"@method", "@target-uri", "authorization"}, c.key, keyID, now)
-		}, nil, 401, `"idempotency-key"`},
+		}, nil, 400, `"idempotency-key"`},
 		{"another keyid", http.MethodGet, "/v1/webhooks", func() http.Header {
 			h := c.signed(http.MethodGet, "/v1/webhooks", "", nil)
 			return signWith(http.MethodGet, "/v1/webhooks", h, []string{"@method", "@target-uri", "authorization"}, c.key, "someone-else", now)
-		}, nil, 401, "keyid"},
+		}, nil, 400, "keyid"},
 		{"stale created", http.MethodGet, "/v1/webhooks", func() http.Header {
 			return at(-6*time.Minute).signed(http.MethodGet, "/v1/webhooks", "", nil)
-		}, nil, 401, "too old"},
+		}, nil, 400, "older than"},
 		{"created in the future", http.MethodGet, "/v1/webhooks", func() http.Header {
 			return at(2*time.Minute).signed(http.MethodGet, "/v1/webhooks", "", nil)
-		}, nil, 401, "future"},
+		}, nil, 400, "future"},
 		{"no bearer", http.MethodGet, "/v1/webhooks", func() http.Header {
 			h := c.signed(http.MethodGet, "/v1/webhooks", "", nil)
 			h.Set("Authorization", "Bearer forged")
@@ -106,7 +106,7 @@ func TestEmulatorRejects(t *testing.T) {
 		}, body, 400, "Content-Digest header is required"},
 		{"wrong Content-Digest", http.MethodPut, "/v1/webhooks", func() http.Header {
 			return c.signed(http.MethodPut, "/v1/webhooks", uuid.NewString(), []byte(`{"callbackUrl":"https://evil.example.com"}`))
-		}, body, 400, "content digest does not match"},
+		}, body, 400, "does not match the body"},
 		{"write without Idempotency-Key", http.MethodPut, "/v1/webhooks", func() http.Header {
 			return c.signed(http.MethodPut, "/v1/webhooks", "", body)
 		}, body, 400, "Idempotency-Key header is required"},
@@ -247,7 +247,7 @@ func TestEmulatorTokenAndKeyEndpoints(t *testing.T) {
 	// The upload must be signed by the key it uploads.
 	other, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	ub := uploadBody(t, &other.PublicKey)
-	if s, m, _ := e.raw(http.MethodPut, signingPath, c.signed(http.MethodPut, signingPath, uuid.NewString(), ub), ub); s != 401 || !strings.Contains(m, "signature does not match") {
+	if s, m, _ := e.raw(http.MethodPut, signingPath, c.signed(http.MethodPut, signingPath, uuid.NewString(), ub), ub); s != 400 || !strings.Contains(m, "signature does not match") {
 		t.Fatalf("upload signed by another key: %d %q", s, m)
 	}
 	p256, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -485,5 +485,44 @@ func TestEntryAndProfileArgs(t *testing.T) {
 	box := en.New(emulator.Options{BaseURL: "http://127.0.0.1:8787/offblocks/"})
 	if got := strings.Join(box.ProfileArgs(), " "); got != "--provider offblocks --environment sandbox --base-url http://127.0.0.1:8787/offblocks" {
 		t.Errorf("ProfileArgs = %s", got)
+	}
+}
+
+// TestSignatureTargetForms: the target may be signed as the absolute
+// @target-uri or as @authority, @path and @query (what a server built on
+// OffBlocks' library accepts however it rebuilds the URL); a signature
+// that leaves the target or a query open, or names no keyid, is refused
+// 400 "invalid required signature", as that library answers.
+func TestSignatureTargetForms(t *testing.T) {
+	e := newEnv(t)
+	c := e.ready()
+	sign := func(path string, comps []string, keyID string) http.Header {
+		r, _ := http.NewRequest(http.MethodGet, e.base+path, nil)
+		r.Header.Set("Authorization", "Bearer "+c.token)
+		if err := httpsig.SignRequest(r, nil, httpsig.SignOptions{Key: c.key, KeyID: keyID, Algorithm: algorithm, Label: "sig1", Components: comps, Created: c.now()}); err != nil {
+			t.Fatal(err)
+		}
+		return r.Header
+	}
+	for _, tc := range []struct {
+		name, path string
+		comps      []string
+		keyID      string
+		want       int
+		says       string
+	}{
+		{"target-uri", "/v1/webhooks", []string{"@method", "@target-uri", "authorization"}, c.keyID, 200, ""},
+		{"authority path query", "/v1/webhooks", []string{"@method", "@authority", "@path", "@query", "authorization"}, c.keyID, 200, ""},
+		{"authority path, no query sent", "/v1/webhooks", []string{"@method", "@authority", "@path", "authorization"}, c.keyID, 200, ""},
+		{"authority path, query open", "/v1/webhooks?x=1", []string{"@method", "@authority", "@path", "authorization"}, c.keyID, 400, "@query"},
+		{"path alone", "/v1/webhooks", []string{"@method", "@path", "authorization"}, c.keyID, 400, "@authority"},
+		{"no keyid", "/v1/webhooks", []string{"@method", "@authority", "@path", "@query", "authorization"}, "", 400, "no keyid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, msg, _ := e.raw(http.MethodGet, tc.path, sign(tc.path, tc.comps, tc.keyID), nil)
+			if status != tc.want || !strings.Contains(msg, tc.says) || (tc.want == 400 && !strings.Contains(msg, "invalid required signature")) {
+				t.Fatalf("got %d %q, want %d naming %q", status, msg, tc.want, tc.says)
+			}
+		})
 	}
 }

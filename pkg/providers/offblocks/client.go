@@ -195,7 +195,13 @@ func (c *Client) apiErr(err error) error {
 	e := &webhook.Error{Kind: httpclient.KindForStatus(se.Status), Status: se.Status,
 		Msg: fmt.Sprintf("offblocks: %s %s: %s (HTTP %d)", se.Method, se.URL, msg, se.Status)}
 	p := c.profile.Name
-	switch se.Status {
+	status := se.Status
+	if status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), "signature") {
+		// OffBlocks' library answers a signature it refuses 400 "invalid
+		// required signature": the request's authentication, as a 401.
+		e.Kind, status = webhook.KindAuth, http.StatusUnauthorized
+	}
+	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (`hookctl auth login -p %[1]s`, or HOOKCTL_API_KEY and HOOKCTL_API_SECRET) "+
 			"and that the signing key in use is the uploaded one (`hookctl keys upload -p %[1]s`; HOOKCTL_SIGNING_KEY overrides the keyring)", p)

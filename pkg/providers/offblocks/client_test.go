@@ -52,6 +52,7 @@ func TestFlow(t *testing.T) {
 	if err != nil || info.KeyID != keyID {
 		t.Fatalf("PublicKey = %+v, %v; want key id %s", info, err, keyID)
 	}
+	uploadFingerprint := info.Extra["fingerprint"]
 
 	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/offblocks", Events: []string{"customer.updated", "card.updated"}})
 	if err != nil {
@@ -151,10 +152,10 @@ func TestFlow(t *testing.T) {
 		if err != nil || len(sigs) != 1 || sigs[0].Label != "sig1" || sigs[0].Params.Alg != SignatureAlgorithm || sigs[0].Params.Created.IsZero() {
 			t.Fatalf("%s %s: signature %+v (%v)", r.Method, r.Path, sigs, err)
 		}
-		want := []string{"@method", "@target-uri", "authorization"}
+		want := []string{"@method", "@authority", "@path", "@query", "authorization"}
 		if len(r.Body) > 0 {
 			want = append(want, "content-digest", "content-type")
-			if !strings.HasPrefix(r.Header.Get("Content-Digest"), "sha-512=:") {
+			if !strings.HasPrefix(r.Header.Get("Content-Digest"), "sha-256=:") {
 				t.Errorf("%s %s: Content-Digest %q", r.Method, r.Path, r.Header.Get("Content-Digest"))
 			}
 		}
@@ -174,7 +175,7 @@ func TestFlow(t *testing.T) {
 		}
 		wantKeyID := keyID
 		if r.Path == DefaultSigningPath {
-			wantKeyID = "" // the upload precedes the id
+			wantKeyID = uploadFingerprint // the upload precedes OffBlocks' id
 		}
 		if sigs[0].Params.KeyID != wantKeyID {
 			t.Errorf("%s %s: keyid %q, want %q", r.Method, r.Path, sigs[0].Params.KeyID, wantKeyID)

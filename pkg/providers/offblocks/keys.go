@@ -25,7 +25,7 @@ import (
 // signer is the key a request is signed with.
 type signer struct {
 	key   *ecdsa.PrivateKey
-	keyID string // "" only for the upload, which precedes any id
+	keyID string // OffBlocks' id of the key; its fingerprint for the upload, which precedes any id
 }
 
 // keyIDCache is the keyring entry CredSigningKeyID: the id OffBlocks gave
@@ -234,7 +234,10 @@ func (c *Client) UploadKey(ctx context.Context) (*webhook.PublicKeyInfo, error) 
 	var raw json.RawMessage
 	// The body's member is the profile's signing-key-field (publicKey by default).
 	body := map[string]string{c.wire.keyField: info.Base64}
-	if err := c.send(ctx, signer{key: k}, http.MethodPut, c.wire.signingPath, body, &raw); err != nil {
+	// OffBlocks has issued no id for this key yet, but a verifier built
+	// on its library reads keyid from every signature (one without it
+	// crashes it): the upload is signed under the key's fingerprint.
+	if err := c.send(ctx, signer{key: k, keyID: info.Extra["fingerprint"]}, http.MethodPut, c.wire.signingPath, body, &raw); err != nil {
 		return nil, fmt.Errorf("upload the signing key: %w", err)
 	}
 	id, err := keyIDFrom(raw)

@@ -16,19 +16,31 @@
 //  2. An HTTP Message Signature (RFC 9421, via pkg/signature/httpsig) made
 //     with the profile's ECDSA P-384 key (`hookctl keys generate`, then
 //     `hookctl keys upload`): label sig1, parameters created, keyid (the id
-//     PUT /v1/auth/signing returned) and alg="ecdsa-p384-sha384", covering
-//     the components listed below.
-//  3. Content-Digest (sha-512 by default, see DefaultDigestAlgorithm) on every body, and a
-//     fresh Idempotency-Key (UUID v4) on every write.
+//     PUT /v1/auth/signing returned; the upload itself, which precedes any
+//     id, is signed under the key's fingerprint, because a verifier built
+//     on OffBlocks' library reads keyid from every signature) and
+//     alg="ecdsa-p384-sha384", covering the components listed below.
+//  3. Content-Digest (sha-256 by default, the default of OffBlocks' own
+//     library; see DefaultDigestAlgorithm) on every body, and a fresh
+//     Idempotency-Key (UUID v4) on every write.
 //
 // Covered components, in this order by default [INF: OffBlocks does not
 // publish its list; this is everything a man in the middle could otherwise
-// change]. They, the digest algorithm and the key paths are profile
-// settings (wiresettings.go), so a differing account needs no release:
+// change]. The target is signed as @authority, @path and @query, not
+// @target-uri: OffBlocks' library (github.com/OffBlocks/httpsig) takes
+// @target-uri from the request as a Go server receives it, path and query
+// only, so an absolute one fails there unless the server rebuilds it
+// [SEC]. They, the digest algorithm and the key paths are profile
+// settings (wiresettings.go), so a differing account needs no release, and
+// `hookctl doctor` probes the alternatives (doctor.go):
 //
-//	"@method" "@target-uri" "authorization"   every request
-//	"content-digest" "content-type"           requests with a body
-//	"idempotency-key"                         writes (PUT, POST, DELETE)
+//	"@method" "@authority" "@path" "@query" "authorization"   every request
+//	"content-digest" "content-type"                           requests with a body
+//	"idempotency-key"                                         writes (PUT, POST, DELETE)
+//
+// A signature OffBlocks refuses comes back 400 "invalid required
+// signature" from its library; apiErr reads that as a 401 (exit 4, the
+// signing key's hint).
 //
 // A request is signed once, before it leaves, so httpclient's automatic
 // retry resends the identical bytes: same Idempotency-Key, same signature,

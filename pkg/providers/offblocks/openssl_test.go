@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,9 +25,9 @@ import (
 
 const (
 	// what the client covers on each kind of request, in order.
-	coverRead   = `"@method" "@target-uri" "authorization"`
-	coverDelete = `"@method" "@target-uri" "authorization" "idempotency-key"`
-	coverWrite  = `"@method" "@target-uri" "authorization" "content-digest" "content-type" "idempotency-key"`
+	coverRead   = `"@method" "@authority" "@path" "@query" "authorization"`
+	coverDelete = `"@method" "@authority" "@path" "@query" "authorization" "idempotency-key"`
+	coverWrite  = `"@method" "@authority" "@path" "@query" "authorization" "content-digest" "content-type" "idempotency-key"`
 )
 
 // handBase rebuilds the signature base of a request the emulator saw from
@@ -41,6 +42,13 @@ func handBase(t *testing.T, method, targetURI string, h http.Header, s opensslte
 			lines = append(lines, [2]string{c, method})
 		case "@target-uri":
 			lines = append(lines, [2]string{c, targetURI})
+		case "@authority", "@path", "@query":
+			u, err := url.Parse(targetURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := map[string]string{"@authority": strings.ToLower(u.Host), "@path": u.EscapedPath(), "@query": "?" + u.RawQuery}[c]
+			lines = append(lines, [2]string{c, v})
 		default:
 			v := h.Values(c)
 			if len(v) != 1 {
@@ -62,6 +70,11 @@ func TestOpenSSLVerifiesClientRequests(t *testing.T) {
 	c := e.client()
 	ctx := context.Background()
 	keyID := e.ready(c)
+	info, err := c.PublicKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadFingerprint := info.Extra["fingerprint"]
 	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/ob?tenant=7&x=%2F", Events: []string{"card.updated"}})
 	if err != nil {
 		t.Fatal(err)
@@ -105,13 +118,13 @@ func TestOpenSSLVerifiesClientRequests(t *testing.T) {
 		}
 		wantKeyID := keyID
 		if r.Path == DefaultSigningPath {
-			wantKeyID = "" // the upload precedes its id
+			wantKeyID = uploadFingerprint // the upload precedes OffBlocks' id
 		}
 		if s.Alg != "ecdsa-p384-sha384" || s.KeyID != wantKeyID || s.Created != strconv.FormatInt(e.clock.Now().Unix(), 10) || s.HasOtherParam {
 			t.Errorf("%s parameters %s, want created=%d, keyid %q, alg ecdsa-p384-sha384", name, s.Params, e.clock.Now().Unix(), wantKeyID)
 		}
 		if len(r.Body) > 0 {
-			if got, want := r.Header.Get("Content-Digest"), openssltest.ContentDigestSHA512(t, r.Body); got != want {
+			if got, want := r.Header.Get("Content-Digest"), openssltest.ContentDigestSHA256(t, r.Body); got != want {
 				t.Errorf("%s Content-Digest %s, openssl says %s", name, got, want)
 			}
 		}

@@ -49,15 +49,21 @@ const (
 	// DefaultVerificationKeyPath: "Retrieve Webhook Verification Key"
 	// shows no path [UNKNOWN]; this one sits beside the webhooks [INF].
 	DefaultVerificationKeyPath = "/v1/webhooks/verification-key"
-	// DefaultDigestAlgorithm: a "pre-defined algorithm" [DOC] left unnamed;
-	// sha-512 is what RFC 9421's examples, and the draft OffBlocks
-	// follows, put in Content-Digest [INF].
-	DefaultDigestAlgorithm = httpsig.DigestSHA512
+	// DefaultDigestAlgorithm: a "pre-defined algorithm" [DOC] left
+	// unnamed; sha-256 is the default of OffBlocks' own signing library
+	// (github.com/OffBlocks/httpsig) [SEC], which also accepts a sha-512
+	// member it is not asked for.
+	DefaultDigestAlgorithm = httpsig.DigestSHA256
 )
 
 // DefaultSignedComponents: everything a man in the middle could otherwise
-// change [INF]; see the package comment.
-var DefaultSignedComponents = []string{httpsig.CompMethod, httpsig.CompTargetURI, "authorization", "content-digest", "content-type", "idempotency-key"}
+// change, with the target as @authority, @path and @query rather than
+// @target-uri. OffBlocks' library computes @target-uri from the request as
+// a Go server receives it, whose URL holds only path and query, so an
+// absolute @target-uri fails there unless the server rebuilds the URL;
+// these three pass either way [SEC: OffBlocks/httpsig]. The list itself is
+// not published [INF]; see the package comment.
+var DefaultSignedComponents = []string{httpsig.CompMethod, httpsig.CompAuthority, httpsig.CompPath, httpsig.CompQuery, "authorization", "content-digest", "content-type", "idempotency-key"}
 
 // signableComponents are the components a request of this client can
 // carry: the derived ones of RFC 9421 that a request has, and the headers

@@ -24,8 +24,8 @@ func TestWireSettingsTalkToAVariant(t *testing.T) {
 		SigningPath:         "/v1/auth/signing-keys",
 		SigningKeyField:     "key",
 		VerificationKeyPath: "/v1/webhooks/verification-keys/current",
-		RequiredComponents:  []string{"@authority"},
-		DigestAlgorithm:     "sha-256",
+		RequiredComponents:  []string{"@target-uri"},
+		DigestAlgorithm:     "sha-512",
 	})
 	p := e.profile()
 	p.Settings = map[string]string{
@@ -33,7 +33,7 @@ func TestWireSettingsTalkToAVariant(t *testing.T) {
 		FieldSigningKeyField:     "key",
 		FieldVerificationKeyPath: "/v1/webhooks/verification-keys/current",
 		FieldSignedComponents:    "@method, @target-uri, @authority, authorization, content-digest, content-type, idempotency-key",
-		FieldDigestAlgorithm:     "sha-256",
+		FieldDigestAlgorithm:     "sha-512",
 	}
 	if err := validateProfile(p); err != nil {
 		t.Fatal(err)
@@ -49,7 +49,7 @@ func TestWireSettingsTalkToAVariant(t *testing.T) {
 		t.Fatal(err)
 	}
 	put := e.requests(http.MethodPut, "/v1/webhooks")
-	if len(put) != 1 || !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-256=:") || !strings.Contains(put[0].Header.Get("Signature-Input"), `"@authority"`) {
+	if len(put) != 1 || !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-512=:") || !strings.Contains(put[0].Header.Get("Signature-Input"), `"@target-uri"`) {
 		t.Fatalf("register headers %v", put[0].Header)
 	}
 	if _, err := c.Get(ctx, regs[0].ID); err != nil {
@@ -62,9 +62,9 @@ func TestWireSettingsTalkToAVariant(t *testing.T) {
 		t.Fatalf("%d verification-key reads at the configured path", n)
 	}
 
-	// The default profile is refused by this variant: its digest is not
-	// the one the variant expects.
-	if _, err := e.client().List(ctx, webhook.ListOptions{}); err == nil || !strings.Contains(err.Error(), "must use sha-256") {
+	// The default profile is refused by this variant: its signature does
+	// not cover the target as the variant expects.
+	if _, err := e.client().List(ctx, webhook.ListOptions{}); err == nil || !strings.Contains(err.Error(), `not covered by the signature: "@target-uri"`) {
 		t.Fatalf("default profile against the variant: %v", err)
 	}
 }
@@ -74,27 +74,28 @@ func TestWireSettingsTalkToAVariant(t *testing.T) {
 func TestSignedComponentsSetting(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	e.box = offblocksemu.NewWithWire(emulator.Options{BaseURL: e.base, Now: e.clock.Now}, offblocksemu.Wire{RequiredComponents: []string{"@authority"}})
+	e.box = offblocksemu.NewWithWire(emulator.Options{BaseURL: e.base, Now: e.clock.Now}, offblocksemu.Wire{RequiredComponents: []string{"@target-uri"}})
 	c := e.client()
 	if _, err := c.GenerateKey(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UploadKey(ctx); webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "@authority") {
-		t.Fatalf("default components against a variant requiring @authority: %v", err)
+	if _, err := c.UploadKey(ctx); webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "@target-uri") {
+		t.Fatalf("default components against a variant requiring @target-uri: %v", err)
 	}
 	p := e.profile()
-	p.Settings = map[string]string{FieldSignedComponents: strings.Join(append(slices.Clone(DefaultSignedComponents), "@authority"), ",")}
-	withAuthority := e.clientWith(p, e.clock.Now)
-	if _, err := withAuthority.UploadKey(ctx); err != nil {
-		t.Fatalf("upload with @authority signed: %v", err)
+	p.Settings = map[string]string{FieldSignedComponents: strings.Join(append(slices.Clone(DefaultSignedComponents), "@target-uri"), ",")}
+	withTarget := e.clientWith(p, e.clock.Now)
+	if _, err := withTarget.UploadKey(ctx); err != nil {
+		t.Fatalf("upload with @target-uri signed: %v", err)
 	}
-	if _, err := withAuthority.List(ctx, webhook.ListOptions{}); err != nil {
-		t.Fatalf("list with @authority signed: %v", err)
+	if _, err := withTarget.List(ctx, webhook.ListOptions{}); err != nil {
+		t.Fatalf("list with @target-uri signed: %v", err)
 	}
 }
 
-// The default profile works unchanged against the default emulator, and
-// sends what it always sent.
+// The default profile works against the default emulator, and sends what
+// a server built on OffBlocks' library accepts: the target as @authority,
+// @path and @query, a sha-256 digest.
 func TestWireSettingsDefaults(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
@@ -107,10 +108,10 @@ func TestWireSettingsDefaults(t *testing.T) {
 	if len(up) != 1 || !strings.HasPrefix(string(up[0].Body), `{"publicKey":`) || len(put) != 1 {
 		t.Fatalf("requests: upload %d, register %d", len(up), len(put))
 	}
-	if got := put[0].Header.Get("Signature-Input"); !strings.HasPrefix(got, `sig1=("@method" "@target-uri" "authorization" "content-digest" "content-type" "idempotency-key")`) {
+	if got := put[0].Header.Get("Signature-Input"); !strings.HasPrefix(got, `sig1=("@method" "@authority" "@path" "@query" "authorization" "content-digest" "content-type" "idempotency-key")`) {
 		t.Fatalf("Signature-Input %s", got)
 	}
-	if !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-512=:") {
+	if !strings.HasPrefix(put[0].Header.Get("Content-Digest"), "sha-256=:") {
 		t.Fatalf("Content-Digest %s", put[0].Header.Get("Content-Digest"))
 	}
 }
