@@ -153,8 +153,11 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 			return fmt.Errorf("store %s: %w", cr.Name, err)
 		}
 	}
+	// Tokens and the like go: what the old login obtained. A key record
+	// stays: the provider binds it to the key and account it belongs to,
+	// so the same credentials again need no new `keys upload`.
 	for _, cr := range spec.Credentials {
-		if cr.Cache {
+		if cr.Cache && !cr.KeyRecord {
 			_ = creds.Delete(profile.Name, cr.Name)
 		}
 	}
@@ -204,8 +207,8 @@ func newCmdAuthLogout(f *Factory) *cobra.Command {
 		Use:   "logout",
 		Short: "Remove the profile's stored credentials and cached tokens",
 		Long: `Remove the profile's stored login credentials and cached access tokens from
-the keyring (or the credential file). Generated key pairs and webhook
-secrets stay. Asks first on a terminal; without one, --yes is required.`,
+the keyring (or the credential file). Generated key pairs (with the id
+OffBlocks gave an uploaded one) and webhook secrets stay. Asks first on a terminal; without one, --yes is required.`,
 		Example: `  $ hookctl auth logout -p billing
   $ hookctl auth logout -p billing --yes   # in a script`,
 		Args: exactArgs(0, "no arguments"),
@@ -222,7 +225,7 @@ secrets stay. Asks first on a terminal; without one, --yes is required.`,
 				return err
 			}
 			for _, cr := range spec.Credentials {
-				if cr.Generated {
+				if cr.Generated || cr.KeyRecord {
 					continue
 				}
 				if err := creds.Delete(profile.Name, cr.Name); err != nil {
