@@ -147,9 +147,11 @@ func newSinks(f *Factory, secretOut, exec string) []rotation.Sink {
 // applySummary is the one line apply ends with on stderr.
 func applySummary(rep *manifest.Report) string {
 	n := map[string]int{}
-	var skipped, failed, planned int
+	var skipped, failed, planned, notStarted int
 	for _, r := range rep.Results {
 		switch r.Status {
+		case manifest.StatusNotStarted:
+			notStarted++
 		case manifest.StatusOK:
 			n[r.Action]++
 		case manifest.StatusSkipped:
@@ -167,5 +169,5 @@ func applySummary(rep *manifest.Report) string {
 		return "nothing to do: the providers match the manifest"
 	}
 	return fmt.Sprintf("created %d, updated %d, deleted %d, skipped %d, failed %d",
-		n[manifest.ActionCreate], n[manifest.ActionUpdate], n[manifest.ActionDelete], skipped, failed)
+		n[manifest.ActionCreate], n[manifest.ActionUpdate], n[manifest.ActionDelete], skipped, failed) + notStartedNote(notStarted)
 }

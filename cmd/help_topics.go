@@ -38,7 +38,9 @@ var helpTopics = []helpTopic{
        from the manifest (not an error; nothing is printed on stderr
        beyond the plan's summary)
     9  cancelled: a confirmation was answered no; nothing was changed
-  130  interrupted (Ctrl-C or SIGTERM) before the command finished
+  130  interrupted (Ctrl-C or SIGTERM) before the command finished, also
+       at a y/N question; a bulk command (rotate-secret, apply, deliveries
+       resend) reports the items it had not begun as "not started"
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
