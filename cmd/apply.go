@@ -102,7 +102,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 	}
 	o := manifest.Options{Store: creds, StateDir: state, Concurrency: opts.Concurrency, Prune: opts.Prune, DryRun: opts.DryRun,
 		Now: f.Now, Stderr: f.IO.ErrOut, Confirm: func(writes []manifest.Change) error {
-			return confirm(f, fmt.Sprintf("Apply %s?", planSummary(writes)))
+			return confirm(ctx, f, fmt.Sprintf("Apply %s?", planSummary(writes)))
 		}}
 	o.Sinks = newSinks(f, opts.SecretOut, opts.Exec)
 	o.Progress = newProgress(f, "applied")

@@ -118,7 +118,7 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 		}
 	} else {
 		for i, cr := range wanted {
-			v, err := readSecretPrompt(f, cr.Prompt+": ", int(os.Stdin.Fd()))
+			v, err := readSecretPrompt(ctx, f, cr.Prompt+": ", int(os.Stdin.Fd()))
 			if err != nil {
 				return err
 			}
@@ -212,12 +212,12 @@ OffBlocks gave an uploaded one) and webhook secrets stay. Asks first on a termin
 		Example: `  $ hookctl auth logout -p billing
   $ hookctl auth logout -p billing --yes   # in a script`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			profile, spec, err := f.Profile()
 			if err != nil {
 				return err
 			}
-			if err := confirm(f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
+			if err := confirm(c.Context(), f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
 				return err
 			}
 			creds, err := f.Credentials()

@@ -126,7 +126,7 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 		return nil
 	}
 	if len(ds) > 0 {
-		if err := confirm(opts.F, fmt.Sprintf("Resend %d deliveries at %s (profile %s)?", len(ds), prov.Name(), profile.Name)); err != nil {
+		if err := confirm(ctx, opts.F, fmt.Sprintf("Resend %d deliveries at %s (profile %s)?", len(ds), prov.Name(), profile.Name)); err != nil {
 			return err
 		}
 	}

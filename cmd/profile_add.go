@@ -140,7 +140,7 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 		if !f.IO.CanPrompt() && !f.Global.Yes {
 			return usageErrorf("profile %s exists (provider %s); pass --force to replace it", p.Name, old.Provider)
 		}
-		if err := confirm(f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
+		if err := confirm(c.Context(), f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
 			return err
 		}
 	}

@@ -141,7 +141,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 		return err
 	}
 	if opts.CurrentSecretFile != "" {
-		if err := useCurrentSecret(opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
+		if err := useCurrentSecret(ctx, opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
 			return err
 		}
 	}

@@ -65,7 +65,7 @@ hookctl held before is not kept otherwise, as nothing says it is still valid.`,
 }
 
 func runSecretsSet(ctx context.Context, f *Factory, opts *secretsSetOptions, id string) error {
-	secret, err := readKnownSecret(f, opts)
+	secret, err := readKnownSecret(ctx, f, opts)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func adoptSecret(ws *credentials.WebhookSecrets, secret string, reg *webhook.Reg
 }
 
 // readKnownSecret reads `secrets set`'s secret from its one source.
-func readKnownSecret(f *Factory, opts *secretsSetOptions) (string, error) {
+func readKnownSecret(ctx context.Context, f *Factory, opts *secretsSetOptions) (string, error) {
 	flag := cmp.Or(opts.fileFlag, "--secret-file")
 	var v string
 	switch {
@@ -183,7 +183,7 @@ func readKnownSecret(f *Factory, opts *secretsSetOptions) (string, error) {
 		}
 		v = string(b)
 	case f.IO.CanPrompt():
-		s, err := readSecretPrompt(f, "Secret: ", int(os.Stdin.Fd()))
+		s, err := readSecretPrompt(ctx, f, "Secret: ", int(os.Stdin.Fd()))
 		if err != nil {
 			return "", err
 		}
