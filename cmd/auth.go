@@ -102,7 +102,7 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 	if !opts.Stdin && !f.IO.CanPrompt() {
 		var envs []string
 		for _, cr := range wanted {
-			envs = append(envs, credentials.EnvVar(cr.Name))
+			envs = append(envs, credentials.ProfileEnvVar(profile.Name, cr.Name))
 		}
 		return usageErrorf("no terminal to prompt on: pipe the value(s) with --stdin, or set %s instead", strings.Join(envs, " and "))
 	}

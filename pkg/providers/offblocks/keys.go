@@ -107,7 +107,7 @@ func (c *Client) signingKey() (*ecdsa.PrivateKey, error) {
 		return c.key, nil
 	}
 	missing := webhook.Errorf(webhook.KindAuth, "offblocks: profile %s has no request-signing key", c.profile.Name).
-		WithHint("run `hookctl keys generate -p %[1]s` and `hookctl keys upload -p %[1]s`, or set HOOKCTL_SIGNING_KEY to the PEM private key", c.profile.Name)
+		WithHint("run `hookctl keys generate -p %[1]s` and `hookctl keys upload -p %[1]s`, or set %[2]s to the PEM private key", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredSigningKey))
 	if c.creds == nil {
 		return nil, missing
 	}
@@ -120,7 +120,7 @@ func (c *Client) signingKey() (*ecdsa.PrivateKey, error) {
 	}
 	from := "the keyring's signing-key"
 	if src == credentials.SourceEnv {
-		from = credentials.EnvVar(CredSigningKey)
+		from = c.creds.EnvVarFor(c.profile.Name, CredSigningKey)
 	}
 	k, err := httpsig.ParsePrivateKey([]byte(v))
 	if err != nil {
@@ -221,7 +221,7 @@ func (c *Client) GenerateKey(_ context.Context, force bool) (*webhook.PublicKeyI
 		return nil, fmt.Errorf("offblocks: storing the private key: %w", err)
 	}
 	if _, src, err := c.creds.Lookup(c.profile.Name, CredSigningKey); err == nil && src == credentials.SourceEnv {
-		fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", credentials.EnvVar(CredSigningKey), c.creds.Source())
+		fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", c.creds.EnvVarFor(c.profile.Name, CredSigningKey), c.creds.Source())
 	}
 	c.keyMu.Lock()
 	c.key, c.keyID = nil, "" // next use reads the key again: the env may still override it
