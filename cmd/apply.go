@@ -102,7 +102,7 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 	}
 	o := manifest.Options{Store: creds, StateDir: state, Concurrency: opts.Concurrency, Prune: opts.Prune, DryRun: opts.DryRun,
 		Now: f.Now, Stderr: f.IO.ErrOut, Confirm: func(writes []manifest.Change) error {
-			return confirm(f, fmt.Sprintf("Apply %s?", planSummary(writes)))
+			return confirm(ctx, f, fmt.Sprintf("Apply %s?", planSummary(writes)))
 		}}
 	o.Sinks = newSinks(f, opts.SecretOut, opts.Exec)
 	o.Progress = newProgress(f, "applied")
@@ -147,9 +147,11 @@ func newSinks(f *Factory, secretOut, exec string) []rotation.Sink {
 // applySummary is the one line apply ends with on stderr.
 func applySummary(rep *manifest.Report) string {
 	n := map[string]int{}
-	var skipped, failed, planned int
+	var skipped, failed, planned, notStarted int
 	for _, r := range rep.Results {
 		switch r.Status {
+		case manifest.StatusNotStarted:
+			notStarted++
 		case manifest.StatusOK:
 			n[r.Action]++
 		case manifest.StatusSkipped:
@@ -167,5 +169,5 @@ func applySummary(rep *manifest.Report) string {
 		return "nothing to do: the providers match the manifest"
 	}
 	return fmt.Sprintf("created %d, updated %d, deleted %d, skipped %d, failed %d",
-		n[manifest.ActionCreate], n[manifest.ActionUpdate], n[manifest.ActionDelete], skipped, failed)
+		n[manifest.ActionCreate], n[manifest.ActionUpdate], n[manifest.ActionDelete], skipped, failed) + notStartedNote(notStarted)
 }

@@ -102,7 +102,7 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 	if !opts.Stdin && !f.IO.CanPrompt() {
 		var envs []string
 		for _, cr := range wanted {
-			envs = append(envs, credentials.EnvVar(cr.Name))
+			envs = append(envs, credentials.ProfileEnvVar(profile.Name, cr.Name))
 		}
 		return usageErrorf("no terminal to prompt on: pipe the value(s) with --stdin, or set %s instead", strings.Join(envs, " and "))
 	}
@@ -118,7 +118,7 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 		}
 	} else {
 		for i, cr := range wanted {
-			v, err := readSecretPrompt(f, cr.Prompt+": ", int(os.Stdin.Fd()))
+			v, err := readSecretPrompt(ctx, f, cr.Prompt+": ", int(os.Stdin.Fd()))
 			if err != nil {
 				return err
 			}
@@ -153,8 +153,11 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 			return fmt.Errorf("store %s: %w", cr.Name, err)
 		}
 	}
+	// Tokens and the like go: what the old login obtained. A key record
+	// stays: the provider binds it to the key and account it belongs to,
+	// so the same credentials again need no new `keys upload`.
 	for _, cr := range spec.Credentials {
-		if cr.Cache {
+		if cr.Cache && !cr.KeyRecord {
 			_ = creds.Delete(profile.Name, cr.Name)
 		}
 	}
@@ -204,17 +207,17 @@ func newCmdAuthLogout(f *Factory) *cobra.Command {
 		Use:   "logout",
 		Short: "Remove the profile's stored credentials and cached tokens",
 		Long: `Remove the profile's stored login credentials and cached access tokens from
-the keyring (or the credential file). Generated key pairs and webhook
-secrets stay. Asks first on a terminal; without one, --yes is required.`,
+the keyring (or the credential file). Generated key pairs (with the id
+OffBlocks gave an uploaded one) and webhook secrets stay. Asks first on a terminal; without one, --yes is required.`,
 		Example: `  $ hookctl auth logout -p billing
   $ hookctl auth logout -p billing --yes   # in a script`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			profile, spec, err := f.Profile()
 			if err != nil {
 				return err
 			}
-			if err := confirm(f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
+			if err := confirm(c.Context(), f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
 				return err
 			}
 			creds, err := f.Credentials()
@@ -222,7 +225,7 @@ secrets stay. Asks first on a terminal; without one, --yes is required.`,
 				return err
 			}
 			for _, cr := range spec.Credentials {
-				if cr.Generated {
+				if cr.Generated || cr.KeyRecord {
 					continue
 				}
 				if err := creds.Delete(profile.Name, cr.Name); err != nil {

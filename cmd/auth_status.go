@@ -47,7 +47,8 @@ func newCmdAuthStatus(f *Factory) *cobra.Command {
   $ hookctl auth status -p billing --offline`,
 		Short: "Show where each credential comes from and whether the API accepts it",
 		Long: `Show where each of the profile's credentials comes from (env, keyring, file)
-and ask the provider whether it accepts them: a new access token where the
+and, under ENV, the variable that overrides it: the one set, else the profile's
+own (HOOKCTL_<PROFILE>_<NAME>, see 'hookctl help environment'); then ask the provider whether it accepts them: a new access token where the
 provider uses tokens (never a cached one), then one authenticated call.
 
 Exits 4 when a credential is missing or refused, after printing the table
@@ -78,11 +79,12 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 		if cr.Cache {
 			continue
 		}
-		row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.EnvVar(cr.Name)}
+		row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.ProfileEnvVar(profile.Name, cr.Name)}
 		switch {
 		case credErr != nil:
 			row.Error = credErr.Error()
 		default:
+			row.EnvVar = creds.EnvVarFor(profile.Name, cr.Name) // the one in effect, else the profile's own
 			_, src, err := creds.Lookup(profile.Name, cr.Name)
 			row.Source = string(src)
 			present[cr.Name] = err == nil

@@ -2,8 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -30,6 +34,40 @@ func TestDeclinedConfirmation(t *testing.T) {
 	cli.OK("get", "-p", "s", id) // still there
 	if !strings.Contains(helpTopicText("exit-codes"), "\n    9  cancelled") {
 		t.Errorf("help exit-codes does not list 9:\n%s", helpTopicText("exit-codes"))
+	}
+}
+
+// TestConfirmEndsWithItsContext: Ctrl-C (the command's context ending)
+// while confirm waits for a line ends it at once with the context's error,
+// which Main maps to 130, not with a "no" once a line comes; the same for
+// a secret prompt (issue 26, item 5). TestCtrlCAtConfirmExits130 does it
+// on a real pseudo-terminal.
+func TestConfirmEndsWithItsContext(t *testing.T) {
+	in, w := io.Pipe() // a terminal nobody types on
+	defer w.Close()
+	var errOut bytes.Buffer
+	ios := &output.IOStreams{In: in, Out: io.Discard, ErrOut: &errOut}
+	ios.SetTTY(true, true, true)
+	f := NewFactory(ios, func(string) string { return "" }, "test")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- confirm(ctx, f, "Delete it?") }()
+	time.AfterFunc(50*time.Millisecond, cancel)
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || webhook.KindOf(err) == webhook.KindCancelled {
+			t.Fatalf("confirm after Ctrl-C: %v; want the context's cancellation", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("confirm still waits for a line after its context ended")
+	}
+	if !strings.HasSuffix(errOut.String(), "[y/N] \n") {
+		t.Errorf("stderr %q: want the question, then a new line for what follows", errOut.String())
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := readSecretPrompt(ctx2, f, "Secret: ", -1); !errors.Is(err, context.Canceled) {
+		t.Errorf("secret prompt after Ctrl-C: %v", err)
 	}
 }
 

@@ -73,7 +73,7 @@ func runDelete(ctx context.Context, opts *DeleteOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := useCurrentSecret(opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
+	if err := useCurrentSecret(ctx, opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
 		return err
 	}
 	printer, err := opts.F.Printer()
@@ -84,7 +84,7 @@ func runDelete(ctx context.Context, opts *DeleteOptions) error {
 	if len(opts.IDs) > 1 {
 		what = fmt.Sprintf("%d registrations (%s)", len(opts.IDs), strings.Join(opts.IDs, ", "))
 	}
-	if err := confirm(opts.F, fmt.Sprintf("Delete %s at %s (profile %s)?", what, prov.Name(), profile.Name)); err != nil {
+	if err := confirm(ctx, opts.F, fmt.Sprintf("Delete %s at %s (profile %s)?", what, prov.Name(), profile.Name)); err != nil {
 		return err
 	}
 	creds, credErr := opts.F.Credentials()

@@ -126,7 +126,7 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 		return nil
 	}
 	if len(ds) > 0 {
-		if err := confirm(opts.F, fmt.Sprintf("Resend %d deliveries at %s (profile %s)?", len(ds), prov.Name(), profile.Name)); err != nil {
+		if err := confirm(ctx, opts.F, fmt.Sprintf("Resend %d deliveries at %s (profile %s)?", len(ds), prov.Name(), profile.Name)); err != nil {
 			return err
 		}
 	}
@@ -142,13 +142,16 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 		rows[i] = resendOne(ctx, rs, ds[i])
 		return rows[i].Status == rotation.StatusFailed
 	}, func(i int) {
-		rows[i] = resendRow{ID: ds[i].ID, RegistrationID: ds[i].RegistrationID, Event: ds[i].Event, Status: rotation.StatusFailed,
-			Error: "interrupted before the resend started", err: ctx.Err()}
+		rows[i] = resendRow{ID: ds[i].ID, RegistrationID: ds[i].RegistrationID, Event: ds[i].Event, Status: rotation.StatusNotStarted, err: ctx.Err()}
 	}, progress)
 	if err := printer.Print(rows, resendTable(rows)); err != nil {
 		return err
 	}
-	return resendOutcome(opts.F, rows)
+	err = resendOutcome(opts.F, rows)
+	if ctx.Err() != nil {
+		return ctx.Err() // interrupted: exit 130, whatever the rows say
+	}
+	return err
 }
 
 // resendOne resends d; a receiver that fails again is a failed row.
@@ -174,8 +177,11 @@ func resendOne(ctx context.Context, rs webhook.DeliveryResender, d webhook.Deliv
 
 // resendOutcome prints the summary line and returns the run's error.
 func resendOutcome(f *Factory, rows []resendRow) error {
-	failed, limited := 0, 0
+	failed, limited, notStarted := 0, 0, 0
 	for _, r := range rows {
+		if r.Status == rotation.StatusNotStarted {
+			notStarted++
+		}
 		if r.Status == rotation.StatusFailed {
 			failed++
 			if webhook.KindOf(r.err) == webhook.KindRateLimited {
@@ -183,7 +189,7 @@ func resendOutcome(f *Factory, rows []resendRow) error {
 			}
 		}
 	}
-	notice(f, "resent %d, failed %d", len(rows)-failed, failed)
+	notice(f, "resent %d, failed %d%s", len(rows)-failed-notStarted, failed, notStartedNote(notStarted))
 	switch {
 	case failed == 0:
 		return nil

@@ -38,7 +38,9 @@ var helpTopics = []helpTopic{
        from the manifest (not an error; nothing is printed on stderr
        beyond the plan's summary)
     9  cancelled: a confirmation was answered no; nothing was changed
-  130  interrupted (Ctrl-C or SIGTERM) before the command finished
+  130  interrupted (Ctrl-C or SIGTERM) before the command finished, also
+       at a y/N question; a bulk command (rotate-secret, apply, deliveries
+       resend) reports the items it had not begun as "not started"
 
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
@@ -64,7 +66,12 @@ HOOKCTL_BASE_URL        API base URL override (like --base-url)
 HOOKCTL_STORAGE=file    keep credentials in a 0600 file instead of the OS
                         keyring (like --insecure-storage; announced on stderr)
 
-Credentials (override the keyring; for CI):
+Credentials (override the keyring; for CI). Each profile has its own
+variables, HOOKCTL_<PROFILE>_<NAME>: the profile name upper-cased, with - and
+. as _ (HOOKCTL_BILLING_LIVE_API_KEY for profile billing-live). A profile's own
+variable wins over the unscoped HOOKCTL_<NAME> below, which serves every
+profile without one; so one job can reach several accounts, also of providers
+that name a credential alike (api-key at solvimon and offblocks):
 {{CREDENTIAL_ENV}}
 
 Other:
@@ -90,7 +97,8 @@ Webhook secrets: 'register' and 'rotate-secret' store each registration's
 secret as current; rotation keeps the old one as previous for as long as
 the provider still signs with it, so 'verify' accepts both.
 
-CI: set the HOOKCTL_* variables ('hookctl help environment'); they win over
+CI: set the HOOKCTL_* variables, each profile's own HOOKCTL_<PROFILE>_<NAME>
+or the unscoped HOOKCTL_<NAME> ('hookctl help environment'); they win over
 the keyring and no prompt is ever shown without a terminal.
 
 No keyring (a server without a Secret Service): use the env variables, or

@@ -236,7 +236,7 @@ func TestAuthLoginWithoutKeyring(t *testing.T) {
 	if took > 4*time.Second {
 		t.Errorf("took %s, want under 4s", took)
 	}
-	for _, want := range []string{"HOOKCTL_API_KEY", "--insecure-storage", "HOOKCTL_STORAGE=file"} {
+	for _, want := range []string{"HOOKCTL_S1_API_KEY", "--insecure-storage", "HOOKCTL_STORAGE=file"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr does not name %s: %s", want, errOut)
 		}

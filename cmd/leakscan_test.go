@@ -268,9 +268,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	for k, v := range cli.Env {
 		s.env = append(s.env, k+"="+v)
 	}
-	// Solvimon's key comes from the environment (as in CI); every other
-	// provider's login goes through `auth login --stdin`.
-	solvimonEnv := []string{"HOOKCTL_API_KEY=" + solvimonemu.SandboxAPIKey}
+	// Solvimon's key comes from the environment (as in CI), the profile's
+	// own variable (issue 26, item 6), which --exec children must not get;
+	// every other provider's login goes through `auth login --stdin`.
+	solvimonEnv := []string{"HOOKCTL_SCAN_SOLVIMON_API_KEY=" + solvimonemu.SandboxAPIKey}
 
 	// The sandbox is hookctl's own `sandbox serve`, scanned like the rest.
 	state := filepath.Join(dir, "sandbox-state.json")
@@ -391,7 +392,12 @@ func TestLeakScanEveryCommand(t *testing.T) {
 			adopt = strings.TrimSpace(s.run(0, "", "register", "-p", p, "-o", "json", "--jq", ".[0].id",
 				"--url", "https://hooks.example.com/w2", "--event", "ReportRejected", "--name", "leak2"))
 		}
-		s.run(0, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p)
+		// A wrong secret is refused where the provider returns the real one
+		// (the refusal's message is scanned too), then stored unchecked.
+		if prov != "offblocks" {
+			s.run(3, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p)
+		}
+		s.run(0, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p, "--no-verify")
 		s.run(0, "", "secrets", "remove", adopt, "-p", p, "--yes")
 		if prov == "solvimon" {
 			s.run(0, "", "secrets", "revoke-previous", id, "-p", p, "--yes")
@@ -417,7 +423,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.run(0, "", "delete", id, "-p", "scan-"+prov, "--yes")
 	}
 	s.extra = nil
-	// Solvimon ran on HOOKCTL_API_KEY (as in CI); its key goes through
+	// Solvimon ran on HOOKCTL_SCAN_SOLVIMON_API_KEY (as in CI); its key goes through
 	// auth login as well, and is used from the store.
 	s.run(0, solvimonemu.SandboxAPIKey+"\n", "auth", "login", "-p", "scan-solvimon", "--stdin")
 	s.run(0, "", "auth", "status", "-p", "scan-solvimon")

@@ -172,7 +172,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 		Short:             "Remove a profile and everything stored for it (credentials, tokens, webhook secrets)",
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := f.Config()
 			if err != nil {
 				return err
@@ -181,7 +181,7 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			if err != nil {
 				return profileError(err)
 			}
-			if err := confirm(f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
+			if err := confirm(c.Context(), f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
 				return err
 			}
 			// Everything the store wrote for the profile (its index):

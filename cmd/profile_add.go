@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/pkg/config"
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -71,6 +72,20 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 	}
 	_ = c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return c
+}
+
+// envPrefixFree refuses a profile name whose own credential variables
+// (HOOKCTL_<PROFILE>_<NAME>) would be another profile's: names that differ
+// only in - . and _ (billing-live, billing_live). Each would read the
+// other's credentials from the environment.
+func envPrefixFree(cfg *config.Config, name string) error {
+	prefix := credentials.EnvPrefix(name)
+	for _, other := range slices.Sorted(maps.Keys(cfg.Profiles)) {
+		if other != name && credentials.EnvPrefix(other) == prefix {
+			return usageErrorf("profile name %q would share its credential variables (%s<NAME>) with profile %q; choose a name that differs in more than - . and _", name, prefix, other)
+		}
+	}
+	return nil
 }
 
 func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error {
@@ -135,12 +150,15 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 	if err != nil {
 		return err
 	}
+	if err := envPrefixFree(cfg, p.Name); err != nil {
+		return err
+	}
 	if old, exists := cfg.Profiles[p.Name]; exists && !opts.Force {
 		// Replacing a profile loses its settings: never by accident.
 		if !f.IO.CanPrompt() && !f.Global.Yes {
 			return usageErrorf("profile %s exists (provider %s); pass --force to replace it", p.Name, old.Provider)
 		}
-		if err := confirm(f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
+		if err := confirm(c.Context(), f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
 			return err
 		}
 	}

@@ -52,7 +52,12 @@ delivering to the sinks named on its own command line (never to ones the journal
 The credential store and every sink are checked before the first rotation: a sink that
 cannot work stops the run with nothing changed. When a delivery fails, no further
 rotation starts; rerun with a working sink to deliver, without rotating again.
---redeliver sends the stored current secrets to the sinks without rotating.`,
+--redeliver sends the stored current secrets to the sinks without rotating.
+
+Each registration gets one row, whose status is ok, failed, skipped, planned
+(--dry-run) or not started: the run was interrupted (Ctrl-C) before its turn,
+nothing was sent for it, and a rerun does it. "(recovered)" marks a row
+finished from the journal of an interrupted run.`,
 		Example: `  # rotate one registration (Solvimon)
   $ hookctl rotate-secret whk_3354cb22cdfe209a3847
 
@@ -136,7 +141,7 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 		return err
 	}
 	if opts.CurrentSecretFile != "" {
-		if err := useCurrentSecret(opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
+		if err := useCurrentSecret(ctx, opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
 			return err
 		}
 	}
@@ -238,9 +243,11 @@ func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
 
 // rotateSummary is the one line a bulk run ends with on stderr.
 func rotateSummary(rep *rotation.Report, redeliver bool) string {
-	var ok, recovered, skipped, failed, planned int
+	var ok, recovered, skipped, failed, planned, notStarted int
 	for _, r := range rep.Results {
 		switch {
+		case r.Status == rotation.StatusNotStarted:
+			notStarted++
 		case r.Status == rotation.StatusPlanned:
 			planned++
 		case r.Status == rotation.StatusFailed:
@@ -257,7 +264,16 @@ func rotateSummary(rep *rotation.Report, redeliver bool) string {
 	case rep.DryRun:
 		return fmt.Sprintf("dry run: %d planned, %d skipped, %d failed; nothing was changed", planned, skipped, failed)
 	case redeliver:
-		return fmt.Sprintf("re-delivered %d, recovered %d, skipped %d, failed %d; nothing was rotated", ok, recovered, skipped, failed)
+		return fmt.Sprintf("re-delivered %d, recovered %d, skipped %d, failed %d%s; nothing was rotated", ok, recovered, skipped, failed, notStartedNote(notStarted))
 	}
-	return fmt.Sprintf("rotated %d, recovered %d, skipped %d, failed %d", ok, recovered, skipped, failed)
+	return fmt.Sprintf("rotated %d, recovered %d, skipped %d, failed %d", ok, recovered, skipped, failed) + notStartedNote(notStarted)
+}
+
+// notStartedNote ends a bulk summary with the items an interrupted run
+// never began, when there are any.
+func notStartedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", not started %d (interrupted; rerun to do them)", n)
 }

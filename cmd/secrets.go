@@ -163,13 +163,13 @@ first; without one it needs --yes.`,
 		Example:           `  $ hookctl secrets remove whk_1 --yes`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			p, _, err := f.Profile()
 			if err != nil {
 				return err
 			}
 			name := p.Name
-			if err := confirm(f, fmt.Sprintf("Forget the stored secrets of %s (profile %s)?", args[0], name)); err != nil {
+			if err := confirm(c.Context(), f, fmt.Sprintf("Forget the stored secrets of %s (profile %s)?", args[0], name)); err != nil {
 				return err
 			}
 			creds, err := f.Credentials()

@@ -55,7 +55,7 @@ func runSecretsRevokePrevious(ctx context.Context, f *Factory, id string) error 
 	if err != nil {
 		return err
 	}
-	if err := confirm(f, fmt.Sprintf("Stop %s signing deliveries of %s with the previous secret (profile %s)?", prov.Name(), id, profile.Name)); err != nil {
+	if err := confirm(ctx, f, fmt.Sprintf("Stop %s signing deliveries of %s with the previous secret (profile %s)?", prov.Name(), id, profile.Name)); err != nil {
 		return err
 	}
 	reg, err := rv.RevokePreviousSecret(ctx, id)
@@ -116,7 +116,7 @@ func addCurrentSecretFlag(c *cobra.Command, p *string) {
 // useCurrentSecret hands the secret of --current-secret-file to the
 // provider for id: for one call on a registration whose secret hookctl
 // does not hold, without storing it.
-func useCurrentSecret(f *Factory, prov webhook.Provider, id, file string) error {
+func useCurrentSecret(ctx context.Context, f *Factory, prov webhook.Provider, id, file string) error {
 	if file == "" {
 		return nil
 	}
@@ -128,7 +128,7 @@ func useCurrentSecret(f *Factory, prov webhook.Provider, id, file string) error 
 	if file == "-" {
 		opts.SecretFile = "" // stdin, or a prompt on a terminal
 	}
-	secret, err := readKnownSecret(f, opts)
+	secret, err := readKnownSecret(ctx, f, opts)
 	if err != nil {
 		return err
 	}

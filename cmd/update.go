@@ -101,7 +101,7 @@ func runUpdate(ctx context.Context, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := useCurrentSecret(opts.F, prov, opts.ID, opts.CurrentSecretFile); err != nil {
+	if err := useCurrentSecret(ctx, opts.F, prov, opts.ID, opts.CurrentSecretFile); err != nil {
 		return err
 	}
 	// The names given are checked; those already on the registration were

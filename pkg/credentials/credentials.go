@@ -47,8 +47,10 @@ type Backend interface {
 	Source() Source
 }
 
-// Login credential names that env variables override (HOOKCTL_<NAME>): the
-// union of every provider's login credentials, which cmd's
+// Login credential names that env variables override: the profile's own
+// HOOKCTL_<PROFILE>_<NAME>, else the unscoped HOOKCTL_<NAME> (for every
+// profile, as before the scoped ones existed). The names are the union of
+// every provider's login credentials, which cmd's
 // TestCredentialEnvNamesMatchSpecs ties to the provider specs (this
 // package cannot import them: they import it).
 var envNames = map[string]bool{
@@ -56,13 +58,63 @@ var envNames = map[string]bool{
 	"signing-key": true, "username": true, "password": true, "rsa-key": true,
 }
 
-// EnvVar is the environment variable that overrides a login credential, or ""
-// for names env cannot override (webhook secrets, cached tokens).
+// EnvVar is the unscoped environment variable that overrides a login
+// credential of any profile, or "" for names env cannot override (webhook
+// secrets, cached tokens).
 func EnvVar(name string) string {
 	if !envNames[name] {
 		return ""
 	}
-	return "HOOKCTL_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	return "HOOKCTL_" + envWord(name)
+}
+
+// ProfileEnvVar is the profile's own variable for a login credential,
+// HOOKCTL_<PROFILE>_<NAME>, which wins over EnvVar(name); "" for names env
+// cannot override. It is the one hints name: it works whatever other
+// profiles a job reaches.
+func ProfileEnvVar(profile, name string) string {
+	if !envNames[name] {
+		return ""
+	}
+	return EnvPrefix(profile) + envWord(name)
+}
+
+// EnvPrefix is what every variable of the profile's own starts with: the
+// profile name upper-cased, with - and . as _ (HOOKCTL_BILLING_LIVE_ for
+// billing-live). Profile names differing only there share it, which
+// `profile add` refuses.
+func EnvPrefix(profile string) string {
+	return "HOOKCTL_" + envWord(profile) + "_"
+}
+
+func envWord(s string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s))
+}
+
+// EnvVarFor is the variable that overrides the profile's credential name
+// now: the profile's own when set, else the unscoped one when set, else
+// the profile's own (what to set); "" for names env cannot override.
+func (s *Store) EnvVarFor(profile, name string) string {
+	if s == nil {
+		return ProfileEnvVar(profile, name)
+	}
+	v, _ := s.envValue(profile, name)
+	return v
+}
+
+// envValue is EnvVarFor and that variable's value ("" when unset).
+func (s *Store) envValue(profile, name string) (string, string) {
+	scoped := ProfileEnvVar(profile, name)
+	if scoped == "" {
+		return "", ""
+	}
+	if val := s.getenv(scoped); val != "" {
+		return scoped, val
+	}
+	if val := s.getenv(EnvVar(name)); val != "" {
+		return EnvVar(name), val
+	}
+	return scoped, ""
 }
 
 // EnvNames lists the login credential names env variables override, sorted.
@@ -75,12 +127,22 @@ func EnvNames() []string {
 	return out
 }
 
-// IsEnvVar reports whether the environment variable name (e.g.
-// HOOKCTL_API_KEY) carries a login credential; such variables are never
-// passed on to child processes.
+// IsEnvVar reports whether the environment variable name carries a login
+// credential, unscoped (HOOKCTL_API_KEY) or a profile's own
+// (HOOKCTL_BILLING_LIVE_API_KEY, of any profile, existing or not); such
+// variables are never passed on to child processes.
 func IsEnvVar(key string) bool {
-	name, ok := strings.CutPrefix(key, "HOOKCTL_")
-	return ok && envNames[strings.ToLower(strings.ReplaceAll(name, "_", "-"))]
+	rest, ok := strings.CutPrefix(key, "HOOKCTL_")
+	if !ok {
+		return false
+	}
+	for n := range envNames {
+		w := envWord(n)
+		if rest == w || strings.HasSuffix(rest, "_"+w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Store resolves credentials: env overrides first, then the backend.
@@ -108,13 +170,12 @@ func New(b Backend, getenv func(string) string) *Store {
 // Key is the backend key of a profile's credential.
 func Key(profile, name string) string { return profile + "/" + name }
 
-// Lookup finds a credential, env first. It returns ErrNotFound (wrapped)
-// when neither has it.
+// Lookup finds a credential, env first (the profile's own variable, then
+// the unscoped one). It returns ErrNotFound (wrapped) when neither env nor
+// the backend has it.
 func (s *Store) Lookup(profile, name string) (string, Source, error) {
-	if v := EnvVar(name); v != "" {
-		if val := s.getenv(v); val != "" {
-			return val, SourceEnv, nil
-		}
+	if _, val := s.envValue(profile, name); val != "" {
+		return val, SourceEnv, nil
 	}
 	val, err := s.backend.Get(Key(profile, name))
 	if err != nil {
@@ -233,7 +294,7 @@ type updater interface {
 // MissingError is the exit-4 error for a credential that is nowhere.
 func MissingError(profile, name string) error {
 	e := webhook.Errorf(webhook.KindAuth, "no %s for profile %q", name, profile)
-	if v := EnvVar(name); v != "" {
+	if v := ProfileEnvVar(profile, name); v != "" {
 		return e.WithHint("run `hookctl auth login -p %s`, or set %s", profile, v)
 	}
 	return e.WithHint("run `hookctl auth login -p %s`", profile)

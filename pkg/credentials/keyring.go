@@ -378,11 +378,14 @@ func unavailable(key, verb, reason string, cause error) error {
 func unavailableHint(key string) string {
 	var b strings.Builder
 	b.WriteString("To run without the OS keyring:\n")
-	_, name, _ := strings.Cut(key, "/")
-	if v := EnvVar(name); v != "" {
+	profile, name, _ := strings.Cut(key, "/")
+	if v := ProfileEnvVar(profile, name); v != "" {
 		fmt.Fprintf(&b, "  - set %s (credentials in the environment override the keyring), or\n", v)
 	} else {
-		fmt.Fprintf(&b, "  - give login credentials in the environment (%s), or\n", strings.Join(envVarNames(), ", "))
+		if profile == dataKeyProfile || name == "" {
+			profile = "<profile>" // the data key serves every profile
+		}
+		fmt.Fprintf(&b, "  - give login credentials in the environment (%s), or\n", strings.Join(envVarNames(profile), ", "))
 	}
 	b.WriteString("  - store secrets in a plain 0600 file instead: --insecure-storage or HOOKCTL_STORAGE=file, or\n")
 	switch runtime.GOOS {
@@ -396,10 +399,10 @@ func unavailableHint(key string) string {
 	return b.String()
 }
 
-func envVarNames() []string {
+func envVarNames(profile string) []string {
 	names := make([]string, 0, len(envNames))
 	for n := range envNames {
-		names = append(names, EnvVar(n))
+		names = append(names, ProfileEnvVar(profile, n))
 	}
 	sort.Strings(names)
 	return names

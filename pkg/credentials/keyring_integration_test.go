@@ -284,7 +284,7 @@ func assertHelperUnavailable(t *testing.T, r helperResult, reason string) {
 	if r.Kind != webhook.KindAuth.String() || !r.Unavailable {
 		t.Fatalf("error %q: kind %q, unavailable %v; want not_authenticated wrapping ErrKeyringUnavailable", r.Error, r.Kind, r.Unavailable)
 	}
-	for _, s := range []string{reason, "HOOKCTL_API_KEY", "--insecure-storage", "HOOKCTL_STORAGE=file"} {
+	for _, s := range []string{reason, "_API_KEY (credentials in the environment override the keyring)", "--insecure-storage", "HOOKCTL_STORAGE=file"} {
 		if !strings.Contains(r.Error, s) {
 			t.Errorf("error lacks %q:\n%s", s, r.Error)
 		}

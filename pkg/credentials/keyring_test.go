@@ -444,7 +444,7 @@ func TestKeyringErrorsSayWhatToDo(t *testing.T) {
 				func() error { return k.Delete("prod/api-key") },
 			} {
 				err := call()
-				assertUnavailable(t, err, "HOOKCTL_API_KEY")
+				assertUnavailable(t, err, "HOOKCTL_PROD_API_KEY")
 				if !strings.Contains(err.Error(), c.reason) {
 					t.Errorf("%v\nlacks %q", err, c.reason)
 				}
@@ -473,7 +473,7 @@ func TestKeyringHintForNamesWithoutEnvVar(t *testing.T) {
 	f := newFakeKeyring()
 	f.err = dbus.Error{Name: "org.freedesktop.DBus.Error.ServiceUnknown"}
 	_, err := testKeyring(f, time.Second).Get("prod/webhook/wh_1")
-	assertUnavailable(t, err, "HOOKCTL_CLIENT_SECRET")
+	assertUnavailable(t, err, "HOOKCTL_PROD_CLIENT_SECRET")
 	if strings.Contains(err.Error(), "set HOOKCTL_") {
 		t.Errorf("a webhook secret cannot come from env, but the hint says to set one:\n%v", err)
 	}
@@ -499,7 +499,7 @@ func TestKeyringTimeout(t *testing.T) {
 			start := time.Now()
 			err := op(testKeyring(f, timeout))
 			elapsed := time.Since(start)
-			assertUnavailable(t, err, "HOOKCTL_API_KEY")
+			assertUnavailable(t, err, "HOOKCTL_PROD_API_KEY")
 			if !strings.Contains(err.Error(), "did not answer within 150ms") {
 				t.Errorf("message does not say it timed out: %v", err)
 			}
@@ -528,7 +528,7 @@ func TestKeyringTimeoutSpansChunks(t *testing.T) {
 	start := time.Now()
 	_, err := k.Get("p/k") // 1 + 6 calls = 420ms without a shared deadline
 	elapsed := time.Since(start)
-	assertUnavailable(t, err, "HOOKCTL_RSA_KEY")
+	assertUnavailable(t, err, "HOOKCTL_P_RSA_KEY")
 	if elapsed > 2200*time.Millisecond { // bounded by the timeout, with room for a loaded machine
 		t.Fatalf("Get took %v, want about the 200ms timeout", elapsed)
 	}
@@ -549,7 +549,7 @@ func TestKeyringDefaultTimeout(t *testing.T) {
 	start := time.Now()
 	_, err := k.Get("prod/token")
 	elapsed := time.Since(start)
-	assertUnavailable(t, err, "HOOKCTL_TOKEN")
+	assertUnavailable(t, err, "HOOKCTL_PROD_TOKEN")
 	if !strings.Contains(err.Error(), "within 3s") {
 		t.Errorf("message: %v", err)
 	}
@@ -575,7 +575,7 @@ func TestKeyringNoSessionBus(t *testing.T) {
 	k.raw = f
 	start := time.Now()
 	err := k.Set("prod/api-key", "v")
-	assertUnavailable(t, err, "HOOKCTL_API_KEY")
+	assertUnavailable(t, err, "HOOKCTL_PROD_API_KEY")
 	if !strings.Contains(err.Error(), "DBUS_SESSION_BUS_ADDRESS is not set") {
 		t.Errorf("message does not say why: %v", err)
 	}

@@ -66,6 +66,49 @@ func TestLookupPrecedence(t *testing.T) {
 	}
 }
 
+// TestProfileEnvVars (issue 26, item 6): a profile's own variable,
+// HOOKCTL_<PROFILE>_<NAME>, wins over the unscoped one, which still serves
+// every profile without one; both are login variables a child never sees.
+func TestProfileEnvVars(t *testing.T) {
+	for _, c := range [][3]string{
+		{"billing-live", "api-key", "HOOKCTL_BILLING_LIVE_API_KEY"},
+		{"names.uk-1", "client-secret", "HOOKCTL_NAMES_UK_1_CLIENT_SECRET"},
+		{"ob_2", "signing-key", "HOOKCTL_OB_2_SIGNING_KEY"},
+		{"prod", "webhook/wh_1", ""},
+	} {
+		if got := ProfileEnvVar(c[0], c[1]); got != c[2] {
+			t.Errorf("ProfileEnvVar(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
+		}
+	}
+	s := New(NewMemory(), envOf(map[string]string{
+		"HOOKCTL_API_KEY":     "unscoped",
+		"HOOKCTL_SOL_API_KEY": "sol's",
+		"HOOKCTL_OB_API_KEY":  "ob's",
+	}))
+	for profile, want := range map[string]string{"sol": "sol's", "ob": "ob's", "other": "unscoped"} {
+		if v, src, err := s.Lookup(profile, "api-key"); err != nil || v != want || src != SourceEnv {
+			t.Errorf("Lookup(%s/api-key) = %q, %s, %v; want %q from env", profile, v, src, err, want)
+		}
+	}
+	for profile, want := range map[string]string{"sol": "HOOKCTL_SOL_API_KEY", "other": "HOOKCTL_API_KEY"} {
+		if got := s.EnvVarFor(profile, "api-key"); got != want {
+			t.Errorf("EnvVarFor(%s, api-key) = %q, want the variable in effect, %s", profile, got, want)
+		}
+	}
+	if got := s.EnvVarFor("other", "token"); got != "HOOKCTL_OTHER_TOKEN" {
+		t.Errorf("EnvVarFor(other, token) with none set = %q, want the profile's own", got)
+	}
+	for k, want := range map[string]bool{
+		"HOOKCTL_API_KEY": true, "HOOKCTL_BILLING_LIVE_API_KEY": true, "HOOKCTL_X_RSA_KEY": true, "HOOKCTL_P_CLIENT_SECRET": true,
+		"HOOKCTL_PROFILE": false, "HOOKCTL_ID": false, "HOOKCTL_STORAGE": false, "HOOKCTL_BASE_URL": false, "HOOKCTL__API_KEY": true,
+		"HOOKCTL_KEY": false, "API_KEY": false, "XHOOKCTL_API_KEY": false,
+	} {
+		if got := IsEnvVar(k); got != want {
+			t.Errorf("IsEnvVar(%s) = %v, want %v", k, got, want)
+		}
+	}
+}
+
 func TestLookupBackendFailureIsNotMasked(t *testing.T) {
 	f := newFakeKeyring()
 	f.err = errors.New("dial unix /nope: connect: no such file or directory")
@@ -86,7 +129,7 @@ func TestMissingError(t *testing.T) {
 	if webhook.KindOf(err) != webhook.KindAuth {
 		t.Fatalf("kind %v, want auth", webhook.KindOf(err))
 	}
-	if msg := err.Error(); !strings.Contains(msg, "hookctl auth login -p prod") || !strings.Contains(msg, "HOOKCTL_API_KEY") {
+	if msg := err.Error(); !strings.Contains(msg, "hookctl auth login -p prod") || !strings.Contains(msg, "HOOKCTL_PROD_API_KEY") {
 		t.Fatalf("message %q", msg)
 	}
 	if msg := MissingError("prod", "webhook/x").Error(); strings.Contains(msg, "HOOKCTL_") {

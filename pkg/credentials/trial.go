@@ -13,7 +13,7 @@ func (s *Store) Trial(profile string, values map[string]string) *Store {
 	for name, v := range values {
 		_ = t.mem.Set(Key(profile, name), v)
 		if env := EnvVar(name); env != "" {
-			hidden[env] = true
+			hidden[env], hidden[ProfileEnvVar(profile, name)] = true, true
 		}
 	}
 	return New(t, func(k string) string {

@@ -74,6 +74,8 @@ const (
 	StatusFailed  = rotation.StatusFailed
 	StatusSkipped = rotation.StatusSkipped
 	StatusPlanned = rotation.StatusPlanned
+	// StatusNotStarted: interrupted before this change's turn; nothing sent.
+	StatusNotStarted = rotation.StatusNotStarted
 )
 
 // Result is one row of the report.
@@ -98,8 +100,11 @@ type Report struct {
 // Err is nil when nothing failed, KindRateLimited when every failure was
 // rate limiting, else KindPartial.
 func (r *Report) Err() error {
-	failed, limited := 0, 0
+	failed, limited, notStarted := 0, 0, 0
 	for _, res := range r.Results {
+		if res.Status == StatusNotStarted {
+			notStarted++
+		}
 		if res.Status == StatusFailed {
 			failed++
 			if webhook.KindOf(res.Err) == webhook.KindRateLimited {
@@ -108,8 +113,10 @@ func (r *Report) Err() error {
 		}
 	}
 	switch {
-	case failed == 0:
+	case failed == 0 && notStarted == 0:
 		return nil
+	case failed == 0:
+		return webhook.Errorf(webhook.KindPartial, "%d of %d changes not started (interrupted)", notStarted, len(r.Results))
 	case limited == failed:
 		return webhook.Errorf(webhook.KindRateLimited, "%d of %d changes rate limited", failed, len(r.Results)).
 			WithHint("rerun later or lower --rate / --concurrency; apply picks up where it stopped")
@@ -268,10 +275,14 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 	g.SetLimit(o.Concurrency)
 	for i, j := range jobs {
 		if ctx.Err() != nil {
-			results[i] = fail(j.c, ctx.Err(), "interrupted before this change started")
+			results[i] = notStarted(j.c, ctx.Err())
 			continue
 		}
 		g.Go(func() error {
+			if ctx.Err() != nil { // g.Go waited for a slot meanwhile
+				results[i] = notStarted(j.c, ctx.Err())
+				return nil
+			}
 			results[i] = o.write(ctx, j.r, j.c)
 			if results[i].Status == StatusFailed {
 				failed.Add(1)
@@ -310,6 +321,12 @@ func planReason(c Change, prune bool) string {
 		return "not in the manifest; apply deletes it only with --prune"
 	}
 	return ""
+}
+
+// notStarted is the row of a change an interrupted run never began.
+func notStarted(c Change, err error) Result {
+	return Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusNotStarted, Err: err,
+		Reason: "interrupted before its turn; nothing was sent, a rerun does it"}
 }
 
 func fail(c Change, err error, msg string) Result {

@@ -12,7 +12,8 @@ import (
 // delivery resends): do(i) runs for i in [0, n) with at most concurrency
 // in flight, and progress (if set) hears after each item how many are
 // done and how many failed. An item whose turn comes after ctx ended is
-// not run: skipped(i) reports it instead. do reports whether item i failed.
+// not run: skipped(i) reports it instead, also when it was already waiting
+// for a free slot as ctx ended. do reports whether item i failed.
 func Each(ctx context.Context, n, concurrency int, do func(i int) (failed bool), skipped func(i int), progress func(done, total, failed int)) {
 	each(ctx, func(yield func(int) bool) {
 		for i := range n {
@@ -48,6 +49,11 @@ func each[T any](ctx context.Context, items iter.Seq[T], total func() int, concu
 			continue
 		}
 		g.Go(func() error {
+			// g.Go waited for a slot: ctx may have ended meanwhile.
+			if ctx.Err() != nil {
+				skipped(v)
+				return nil
+			}
 			if do(v) {
 				failed.Add(1)
 			}

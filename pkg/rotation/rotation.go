@@ -84,12 +84,16 @@ type Options struct {
 	Stderr io.Writer
 }
 
-// Statuses of a Result.
+// Statuses of a Result: one vocabulary for every bulk command (rotate-secret,
+// apply, deliveries resend), listed in their help.
 const (
 	StatusOK      = "ok"
 	StatusFailed  = "failed"
 	StatusSkipped = "skipped"
 	StatusPlanned = "planned"
+	// StatusNotStarted: the run was interrupted (Ctrl-C) before this item's
+	// turn; nothing was sent for it, and a rerun does it.
+	StatusNotStarted = "not started"
 )
 
 // Result is one row of the report.
@@ -122,10 +126,13 @@ type Report struct {
 // else KindPartial.
 func (r *Report) Err(singleID bool) error {
 	var failed []Result
-	rateLimited, named := 0, 0
+	rateLimited, named, notStarted := 0, 0, 0
 	for _, res := range r.Results {
 		if !res.Recovered {
 			named++
+		}
+		if res.Status == StatusNotStarted {
+			notStarted++
 		}
 		if res.Status == StatusFailed {
 			failed = append(failed, res)
@@ -135,8 +142,10 @@ func (r *Report) Err(singleID bool) error {
 		}
 	}
 	switch {
-	case len(failed) == 0:
+	case len(failed) == 0 && notStarted == 0:
 		return nil
+	case len(failed) == 0:
+		return webhook.Errorf(webhook.KindPartial, "%d of %d rotations not started (interrupted)", notStarted, len(r.Results))
 	case singleID && named == 1 && len(failed) == 1 && !failed[0].Recovered:
 		return &webhook.Error{Kind: webhook.KindOf(failed[0].Err), Msg: "rotate " + failed[0].ID, Err: failed[0].Err}
 	case rateLimited == len(failed):
@@ -311,11 +320,39 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	}, func(i int) {
 		results[i] = interrupted(ctx, items[i])
 	}, e.o.Progress)
-	rep.Results = append(rep.Results, results...)
+	rep.Results = oneRowPerID(append(rep.Results, results...))
 	if ctx.Err() != nil {
 		return rep, ctx.Err()
 	}
 	return rep, nil
+}
+
+// recoveredNotHappened is the reason of an interrupted rotation the
+// provider shows had not taken effect.
+const recoveredNotHappened = "interrupted rotation had not happened; nothing lost"
+
+// oneRowPerID folds the row of an interrupted rotation that had not
+// happened (recovered, skipped) into the row this run then gives the same
+// id, so a report has one row per id: the later row, whose reason says
+// what the journal held.
+func oneRowPerID(results []Result) []Result {
+	last := map[string]int{}
+	for i, r := range results {
+		last[r.ID] = i
+	}
+	if len(last) == len(results) {
+		return results
+	}
+	out := results[:0:0]
+	for i, r := range results {
+		if j := last[r.ID]; j != i && r.Recovered && r.Status == StatusSkipped {
+			later := &results[j]
+			later.Reason = strings.Join(slices.DeleteFunc([]string{recoveredNotHappened, later.Reason}, func(s string) bool { return s == "" }), "; ")
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // runListed is Run's loop for --all: it rotates each registration as the
@@ -374,6 +411,7 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 	for _, s := range slots {
 		rep.Results = append(rep.Results, s.r)
 	}
+	rep.Results = oneRowPerID(rep.Results)
 	switch {
 	case ctx.Err() != nil:
 		return rep, ctx.Err()
@@ -415,8 +453,10 @@ func (e *Engine) process(ctx context.Context, it item) Result {
 	return r
 }
 
+// interrupted is the row of an item the run never began: nothing was
+// sent for it, so it is not a failure, and a rerun does it.
 func interrupted(ctx context.Context, it item) Result {
-	return Result{ID: it.reg.ID, Status: StatusFailed, Err: ctx.Err(), Error: "interrupted before the rotation started"}
+	return Result{ID: it.reg.ID, Status: StatusNotStarted, Err: ctx.Err(), Reason: "interrupted before its turn; nothing was sent, a rerun does it"}
 }
 
 // checkStateDirs refuses a state directory or journal that another user
@@ -1079,7 +1119,7 @@ func (e *Engine) recover(ctx context.Context, en *Entry) Result {
 			return fail(err)
 		}
 		e.closeFailed(intent, pending, errors.New("interrupted before the provider rotated"))
-		return Result{ID: intent.ID, Status: StatusSkipped, Recovered: true, Reason: "interrupted rotation had not happened; nothing lost"}
+		return Result{ID: intent.ID, Status: StatusSkipped, Recovered: true, Reason: recoveredNotHappened}
 	}
 	return e.finish(ctx, intent, oc, true)
 }

@@ -19,7 +19,7 @@ func TestLoginFailureSaysWhatToDo(t *testing.T) {
 	}
 	_, err := c.UploadKey(context.Background())
 	we := kindOf(t, err, webhook.KindAuth)
-	for _, want := range []string{"Invalid credentials", "hookctl auth login -p sbx", "HOOKCTL_API_KEY", "HOOKCTL_API_SECRET"} {
+	for _, want := range []string{"Invalid credentials", "hookctl auth login -p sbx", "HOOKCTL_SBX_API_KEY", "HOOKCTL_SBX_API_SECRET"} {
 		if !strings.Contains(we.Error(), want) {
 			t.Errorf("error %q lacks %q", we.Error(), want)
 		}
@@ -37,7 +37,7 @@ func TestMissingOrMalformedCredentials(t *testing.T) {
 	}
 	e.setEnv("HOOKCTL_API_KEY", "")
 	_, err := c.UploadKey(context.Background())
-	if we := kindOf(t, err, webhook.KindAuth); !strings.Contains(we.Error(), "HOOKCTL_API_KEY") {
+	if we := kindOf(t, err, webhook.KindAuth); !strings.Contains(we.Error(), "HOOKCTL_SBX_API_KEY") {
 		t.Errorf("missing api-key error: %v", we)
 	}
 	e.setEnv("HOOKCTL_API_KEY", "not-a-uuid")

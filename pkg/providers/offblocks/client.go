@@ -203,8 +203,9 @@ func (c *Client) apiErr(err error) error {
 	}
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (`hookctl auth login -p %[1]s`, or HOOKCTL_API_KEY and HOOKCTL_API_SECRET) "+
-			"and that the signing key in use is the uploaded one (`hookctl keys upload -p %[1]s`; HOOKCTL_SIGNING_KEY overrides the keyring)", p)
+		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (`hookctl auth login -p %[1]s`, or %[2]s and %[3]s) "+
+			"and that the signing key in use is the uploaded one (`hookctl keys upload -p %[1]s`; %[4]s overrides the keyring)", p,
+			credentials.ProfileEnvVar(p, CredAPIKey), credentials.ProfileEnvVar(p, CredAPISecret), credentials.ProfileEnvVar(p, CredSigningKey))
 	case http.StatusConflict:
 		// [DOC] 409: a request with the same Idempotency-Key is still in flight.
 		e.WithHint("OffBlocks is still processing an earlier request with the same Idempotency-Key; wait a moment and check with `hookctl list -p %s` before running the command again", p)

@@ -29,13 +29,34 @@ type signer struct {
 }
 
 // keyIDCache is the keyring entry CredSigningKeyID: the id OffBlocks gave
-// the uploaded key, bound to that key's fingerprint and the API base, so a
-// new key (keys generate --force, HOOKCTL_SIGNING_KEY) or another
-// environment is never sent under a stale id.
+// the uploaded key, bound to that key's fingerprint, the API base and the
+// account (the API key) it was uploaded under, so a new key (keys generate
+// --force, HOOKCTL_SIGNING_KEY), another environment or another account is
+// never sent under a stale id. It depends on nothing else a login holds:
+// `auth login` with the same API key (a new API secret included) keeps it.
 type keyIDCache struct {
 	KeyID       string `json:"key_id"`
 	Fingerprint string `json:"fingerprint"`
 	BaseURL     string `json:"base_url"`
+	// Account is accountOf the API key at upload; "" in entries written
+	// before it was recorded, which are taken as the current account's.
+	Account string `json:"account,omitempty"`
+}
+
+// account identifies the OffBlocks account whose API key is in effect
+// (env first), without holding the key: OffBlocks keeps one signing key
+// per account [INF: PUT /v1/auth/signing replaces "the" key]. ok is false
+// when no API key can be read; then no request can be sent either, and
+// the login says why.
+func (c *Client) account() (string, bool) {
+	if c.creds == nil {
+		return "", false
+	}
+	v, _, err := c.creds.Lookup(c.profile.Name, CredAPIKey)
+	if err != nil || v == "" {
+		return "", false
+	}
+	return credentials.Fingerprint("offblocks account", c.base, v), true
 }
 
 // verificationKeyCache is the keyring entry CredVerificationKey.
@@ -86,7 +107,7 @@ func (c *Client) signingKey() (*ecdsa.PrivateKey, error) {
 		return c.key, nil
 	}
 	missing := webhook.Errorf(webhook.KindAuth, "offblocks: profile %s has no request-signing key", c.profile.Name).
-		WithHint("run `hookctl keys generate -p %[1]s` and `hookctl keys upload -p %[1]s`, or set HOOKCTL_SIGNING_KEY to the PEM private key", c.profile.Name)
+		WithHint("run `hookctl keys generate -p %[1]s` and `hookctl keys upload -p %[1]s`, or set %[2]s to the PEM private key", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredSigningKey))
 	if c.creds == nil {
 		return nil, missing
 	}
@@ -99,7 +120,7 @@ func (c *Client) signingKey() (*ecdsa.PrivateKey, error) {
 	}
 	from := "the keyring's signing-key"
 	if src == credentials.SourceEnv {
-		from = credentials.EnvVar(CredSigningKey)
+		from = c.creds.EnvVarFor(c.profile.Name, CredSigningKey)
 	}
 	k, err := httpsig.ParsePrivateKey([]byte(v))
 	if err != nil {
@@ -142,11 +163,16 @@ func (c *Client) signingKeyID(pub *ecdsa.PublicKey) (string, error) {
 		return "", err
 	}
 	var readErr error
+	otherAccount := false
 	if c.creds != nil {
 		raw, err := c.creds.Get(c.profile.Name, CredSigningKeyID)
 		var kc keyIDCache
 		switch {
 		case err == nil && json.Unmarshal([]byte(raw), &kc) == nil && kc.KeyID != "" && kc.Fingerprint == fp && kc.BaseURL == c.base:
+			if acct, ok := c.account(); ok && kc.Account != "" && kc.Account != acct {
+				otherAccount = true
+				break
+			}
 			c.keyID = kc.KeyID
 			return c.keyID, nil
 		case err != nil && !errors.Is(err, credentials.ErrNotFound):
@@ -157,8 +183,11 @@ func (c *Client) signingKeyID(pub *ecdsa.PublicKey) (string, error) {
 		c.keyID = id
 		return id, nil
 	}
-	e := &webhook.Error{Kind: webhook.KindAuth, Err: readErr,
-		Msg: fmt.Sprintf("offblocks: the signing key of profile %s (%s) has not been uploaded to %s", c.profile.Name, fp, c.base)}
+	msg := fmt.Sprintf("offblocks: the signing key of profile %s (%s) has not been uploaded to %s", c.profile.Name, fp, c.base)
+	if otherAccount {
+		msg += " under the API key now in effect (it was uploaded under another one, another OffBlocks account)"
+	}
+	e := &webhook.Error{Kind: webhook.KindAuth, Err: readErr, Msg: msg}
 	return "", e.WithHint("run `hookctl keys upload -p %s`; for a key uploaded elsewhere, set the profile's %s to the id OffBlocks returned", c.profile.Name, FieldKeyID)
 }
 
@@ -192,7 +221,7 @@ func (c *Client) GenerateKey(_ context.Context, force bool) (*webhook.PublicKeyI
 		return nil, fmt.Errorf("offblocks: storing the private key: %w", err)
 	}
 	if _, src, err := c.creds.Lookup(c.profile.Name, CredSigningKey); err == nil && src == credentials.SourceEnv {
-		fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", credentials.EnvVar(CredSigningKey), c.creds.Source())
+		fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", c.creds.EnvVarFor(c.profile.Name, CredSigningKey), c.creds.Source())
 	}
 	c.keyMu.Lock()
 	c.key, c.keyID = nil, "" // next use reads the key again: the env may still override it
@@ -245,7 +274,8 @@ func (c *Client) UploadKey(ctx context.Context) (*webhook.PublicKeyInfo, error) 
 		return nil, fmt.Errorf("offblocks: PUT %s: %w", c.wire.signingPath, err)
 	}
 	info.KeyID = text.Printable(id)
-	b, _ := json.Marshal(keyIDCache{KeyID: id, Fingerprint: info.Extra["fingerprint"], BaseURL: c.base})
+	acct, _ := c.account() // the upload's login read it: it is there
+	b, _ := json.Marshal(keyIDCache{KeyID: id, Fingerprint: info.Extra["fingerprint"], BaseURL: c.base, Account: acct})
 	if err := c.creds.Set(c.profile.Name, CredSigningKeyID, string(b)); err != nil {
 		// The upload worked; only remembering the id failed. Say how to
 		// supply it instead of failing a command that did its job.

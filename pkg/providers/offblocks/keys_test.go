@@ -97,7 +97,7 @@ func TestNoSigningKey(t *testing.T) {
 	e := newEnv(t)
 	_, err := e.client().List(context.Background(), webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
-	for _, want := range []string{"hookctl keys generate -p sbx", "HOOKCTL_SIGNING_KEY"} {
+	for _, want := range []string{"hookctl keys generate -p sbx", "HOOKCTL_SBX_SIGNING_KEY"} {
 		if !strings.Contains(we.Error(), want) {
 			t.Errorf("error %q lacks %q", we.Error(), want)
 		}

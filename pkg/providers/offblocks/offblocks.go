@@ -166,7 +166,7 @@ func Spec() provider.Spec {
 			{Name: CredAPISecret, Prompt: "OffBlocks API secret"},
 			{Name: CredSigningKey, Prompt: "ECDSA P-384 private key (PEM) that signs API requests", Generated: true},
 			{Name: CredToken, Cache: true},
-			{Name: CredSigningKeyID, Cache: true},
+			{Name: CredSigningKeyID, Cache: true, KeyRecord: true},
 			{Name: CredVerificationKey, Cache: true},
 		},
 		Scheme:          Scheme,

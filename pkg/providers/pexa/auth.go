@@ -281,15 +281,15 @@ func (c *Client) tokenErr(err error, src credentials.Source, scopes []string) er
 	msg += fmt.Sprintf(" (HTTP %d)", status)
 	from := "the keyring"
 	if src == credentials.SourceEnv {
-		from = "HOOKCTL_CLIENT_SECRET"
+		from = c.creds.EnvVarFor(c.profile.Name, CredClientSecret)
 	} else if src == credentials.SourceFile {
 		from = "the credentials file"
 	}
 	switch {
 	case status == http.StatusUnauthorized || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint(
-			"the client id or secret is wrong (the secret came from %s): run `hookctl auth login -p %s`, or set HOOKCTL_CLIENT_SECRET; UK and AU, prod and test have different clients",
-			from, c.profile.Name)
+			"the client id or secret is wrong (the secret came from %s): run `hookctl auth login -p %s`, or set %s; UK and AU, prod and test have different clients",
+			from, c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredClientSecret))
 	case status == http.StatusForbidden || re.ErrorCode == "access_denied" || re.ErrorCode == "invalid_scope":
 		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint("%s", c.scopeAdvice(scopes))
 	case status == http.StatusTooManyRequests:

@@ -376,7 +376,7 @@ func TestRejectedTokenIsRefetchedOnce(t *testing.T) {
 	answerAPI(e, http.StatusUnauthorized, []byte(`{"errors":[{"code":"GA.NOTIF.401004","message":"Unauthorized","field":null}]}`))
 	_, err = c.List(ctx, webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
-	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") {
+	if !strings.Contains(we.Error(), "hookctl auth login") || !strings.Contains(we.Error(), "HOOKCTL_SB_UK_CLIENT_SECRET") {
 		t.Fatalf("error %q", we)
 	}
 	if api, tok := len(e.apiRequests()), e.tokenRequests(); api != 2 || tok != 1 {
@@ -390,7 +390,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		c, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong"} })
 		_, err := c.List(ctx, webhook.ListOptions{})
 		we := kindOf(t, err, webhook.KindAuth)
-		for _, want := range []string{"hookctl auth login", "HOOKCTL_CLIENT_SECRET", "Unauthorized", "came from HOOKCTL_CLIENT_SECRET"} {
+		for _, want := range []string{"hookctl auth login", "set HOOKCTL_SB_UK_CLIENT_SECRET", "Unauthorized", "came from HOOKCTL_CLIENT_SECRET"} {
 			if !strings.Contains(we.Error(), want) {
 				t.Fatalf("error %q lacks %q", we, want)
 			}
@@ -414,7 +414,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		c, _ := e.client(func(o *clientOpts) { o.secret = "" })
 		_, err := c.List(ctx, webhook.ListOptions{})
 		we := kindOf(t, err, webhook.KindAuth)
-		if !strings.Contains(we.Error(), "HOOKCTL_CLIENT_SECRET") || len(e.requests()) != 0 {
+		if !strings.Contains(we.Error(), "HOOKCTL_SB_UK_CLIENT_SECRET") || len(e.requests()) != 0 {
 			t.Fatalf("error %q after %d requests", we, len(e.requests()))
 		}
 	})

@@ -55,6 +55,12 @@ type Credential struct {
 	// Cache marks entries hookctl writes itself (access tokens): removed by
 	// logout, never asked for.
 	Cache bool
+	// KeyRecord marks a Cache entry that records what the provider did
+	// with a generated key (OffBlocks' id for the uploaded signing key),
+	// not what a login obtained: `auth login` and `auth logout` keep it
+	// with the key. The provider checks it on every use against what it
+	// was recorded for (key, API base, account).
+	KeyRecord bool
 }
 
 // Deps is what a provider client needs, built by the Factory.

@@ -142,7 +142,7 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 		var we *webhook.Error
 		if errors.As(e, &we) && we.Kind == webhook.KindAuth {
 			we.Msg = "pwc: login as " + text.Printable(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
-			we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set HOOKCTL_USERNAME and HOOKCTL_PASSWORD", c.profile.Name)
+			we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
 		}
 		return nil, e
 	}

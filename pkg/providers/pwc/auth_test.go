@@ -27,7 +27,7 @@ func TestLoginWrongPassword(t *testing.T) {
 	}
 	err := list(t, e.client())
 	we := kindOf(t, err, webhook.KindAuth)
-	if we.Kind.ExitCode() != 4 || !strings.Contains(we.Error(), "Invalid UserName or Password") || !strings.Contains(we.Error(), "HOOKCTL_PASSWORD") {
+	if we.Kind.ExitCode() != 4 || !strings.Contains(we.Error(), "Invalid UserName or Password") || !strings.Contains(we.Error(), "HOOKCTL_SB_PASSWORD") {
 		t.Errorf("error %q", we.Error())
 	}
 	if n := len(e.apiRequests()); n != 0 {
@@ -44,7 +44,7 @@ func TestMissingCredentials(t *testing.T) {
 			}
 			err := list(t, e.client())
 			we := kindOf(t, err, webhook.KindAuth)
-			if !strings.Contains(we.Error(), "no "+name) || !strings.Contains(we.Error(), credentials.EnvVar(name)) {
+			if !strings.Contains(we.Error(), "no "+name) || !strings.Contains(we.Error(), credentials.ProfileEnvVar("sb", name)) {
 				t.Errorf("error %q", we.Error())
 			}
 			if n := len(e.requests()); n != 0 {

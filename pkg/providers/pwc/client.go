@@ -172,7 +172,7 @@ func (c *Client) apiErr(err error) error {
 	msg += fmt.Sprintf(" (HTTP %d)", se.Status)
 	e := &webhook.Error{Kind: httpclient.KindForStatus(se.Status), Msg: msg, Status: se.Status}
 	if se.Status == http.StatusUnauthorized {
-		e.WithHint("run `hookctl auth login -p %s`, or set HOOKCTL_USERNAME and HOOKCTL_PASSWORD", c.profile.Name)
+		e.WithHint("run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
 	}
 	return e
 }

@@ -35,7 +35,7 @@ func (c *Client) privateKey() (*rsa.PrivateKey, error) {
 	if err != nil {
 		where := "the keyring"
 		if src == credentials.SourceEnv {
-			where = credentials.EnvVar(CredRSAKey)
+			where = c.creds.EnvVarFor(c.profile.Name, CredRSAKey)
 		}
 		return nil, webhook.Errorf(webhook.KindAuth, "pwc: the rsa-key in %s is unusable: %v", where, err).
 			WithHint("run `hookctl keys generate -p %s --force` to create a new key pair", c.profile.Name)
@@ -46,7 +46,7 @@ func (c *Client) privateKey() (*rsa.PrivateKey, error) {
 
 func (c *Client) missingKey() error {
 	return webhook.Errorf(webhook.KindAuth, "pwc: profile %q has no RSA key pair (PwC encrypts the secrets it returns to it)", c.profile.Name).
-		WithHint("run `hookctl keys generate -p %s`, or set %s to a PEM private key", c.profile.Name, credentials.EnvVar(CredRSAKey))
+		WithHint("run `hookctl keys generate -p %s`, or set %s to a PEM private key", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredRSAKey))
 }
 
 // publicKeyXML is the publicKeyXml sent on create and update.
@@ -87,10 +87,8 @@ func (c *Client) GenerateKey(_ context.Context, force bool) (*webhook.PublicKeyI
 	if err := c.creds.Set(c.profile.Name, CredRSAKey, p); err != nil {
 		return nil, fmt.Errorf("pwc: storing the private key: %w", err)
 	}
-	if v := credentials.EnvVar(CredRSAKey); v != "" {
-		if _, src, err := c.creds.Lookup(c.profile.Name, CredRSAKey); err == nil && src == credentials.SourceEnv {
-			fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", v, c.creds.Source())
-		}
+	if _, src, err := c.creds.Lookup(c.profile.Name, CredRSAKey); err == nil && src == credentials.SourceEnv {
+		fmt.Fprintf(c.errOut, "warning: %s is set and overrides the key just stored in %s\n", c.creds.EnvVarFor(c.profile.Name, CredRSAKey), c.creds.Source())
 	}
 	c.keyMu.Lock()
 	c.key = k

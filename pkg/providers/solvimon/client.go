@@ -182,9 +182,10 @@ func (c *Client) apiErr(resp *http.Response, err error) error {
 	e := &webhook.Error{Kind: kind, Msg: msg, Status: se.Status}
 	switch se.Status {
 	case http.StatusUnauthorized:
-		e.WithHint("check the %s credentials: run `hookctl auth login -p %s`, or set HOOKCTL_API_KEY (or HOOKCTL_TOKEN for a Bearer token); test and live keys are not interchangeable", c.profileEnv(), c.profile.Name)
+		e.WithHint("check the %s credentials: run `hookctl auth login -p %s`, or set %s (or %s for a Bearer token); test and live keys are not interchangeable", c.profileEnv(), c.profile.Name,
+			credentials.ProfileEnvVar(c.profile.Name, "api-key"), credentials.ProfileEnvVar(c.profile.Name, "token"))
 	case http.StatusForbidden:
-		e.WithHint("the credential lacks the WEBHOOK permission for this call, or the platform-id is wrong; run `hookctl auth login -p %s` with another key, or set HOOKCTL_API_KEY", c.profile.Name)
+		e.WithHint("the credential lacks the WEBHOOK permission for this call, or the platform-id is wrong; run `hookctl auth login -p %s` with another key, or set %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, "api-key"))
 	}
 	return e
 }

@@ -251,7 +251,7 @@ func TestAuth(t *testing.T) {
 		if we.Status != 401 || !strings.Contains(we.Msg, "solvimon: UNAUTHORISED") || !strings.Contains(we.Msg, "request id ") {
 			t.Fatalf("message %q", we.Msg)
 		}
-		if !strings.Contains(we.Hint, "hookctl auth login -p sb") || !strings.Contains(we.Hint, "HOOKCTL_API_KEY") || we.Kind.ExitCode() != 4 {
+		if !strings.Contains(we.Hint, "hookctl auth login -p sb") || !strings.Contains(we.Hint, "HOOKCTL_SB_API_KEY") || we.Kind.ExitCode() != 4 {
 			t.Fatalf("hint %q", we.Hint)
 		}
 	})
@@ -280,7 +280,7 @@ func TestAuth(t *testing.T) {
 		c := e.client(func(o *clientOpts) { o.stored = map[string]string{} })
 		_, err := c.List(ctx, webhook.ListOptions{})
 		we := kindOf(t, err, webhook.KindAuth)
-		if !strings.Contains(we.Error(), "auth login") || !strings.Contains(we.Error(), "HOOKCTL_API_KEY") {
+		if !strings.Contains(we.Error(), "auth login") || !strings.Contains(we.Error(), "HOOKCTL_SB_API_KEY") {
 			t.Fatalf("error %q", we.Error())
 		}
 		if n := len(e.requests()); n != 0 {

@@ -1,0 +1,97 @@
+//go:build linux || darwin
+
+package cmd_test
+
+import (
+	"bytes"
+	"errors"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/hookctl/hookctl/cmd"
+)
+
+// TestCtrlCAtConfirmExits130 (issue 26, item 5): Ctrl-C typed at a y/N
+// question on a real terminal (a pseudo-terminal whose line discipline
+// turns ^C into SIGINT for the foreground process group) ends hookctl at
+// once with 130, "interrupted", and nothing changed; not after the next
+// Enter with 9, as a declined question does.
+func TestCtrlCAtConfirmExits130(t *testing.T) {
+	cli := cmd.NewCLI(t)
+	cli.OK("profile", "add", "ctrlc", "--provider", "solvimon", "--environment", "test")
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	c := exec.Command(hookctlPath, "profile", "remove", "ctrlc")
+	for k, v := range cli.Env {
+		c.Env = append(c.Env, k+"="+v)
+	}
+	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
+	// Its own session with the pty as controlling terminal, so ^C reaches it.
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	var mu sync.Mutex
+	var screen bytes.Buffer
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(b)
+			mu.Lock()
+			screen.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	seen := func() string { mu.Lock(); defer mu.Unlock(); return screen.String() }
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(seen(), "[y/N]"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			c.Process.Kill()
+			t.Fatalf("no question within 20s; terminal: %q", seen())
+		}
+	}
+	if _, err := ptmx.Write([]byte{0x03}); err != nil { // ^C
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	var werr error
+	select {
+	case werr = <-exited:
+	case <-time.After(10 * time.Second):
+		ptmx.Write([]byte("\n")) // what a user would try next
+		select {
+		case werr = <-exited:
+		case <-time.After(10 * time.Second):
+			c.Process.Kill()
+			werr = <-exited
+		}
+		t.Errorf("Ctrl-C did not end hookctl within 10s; after Enter: %v", werr)
+	}
+	var ee *exec.ExitError
+	if !errors.As(werr, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit %v, want 130; terminal: %q", werr, seen())
+	}
+	// What hookctl wrote before it exited may still be on its way to the reader.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(seen(), "interrupted"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("terminal %q does not say interrupted", seen())
+			break
+		}
+	}
+	if out := cli.OK("profile", "list"); !strings.Contains(out, "ctrlc") {
+		t.Errorf("the profile is gone after Ctrl-C:\n%s", out)
+	}
+}
