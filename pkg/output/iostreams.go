@@ -28,22 +28,28 @@ type IOStreams struct {
 	width int
 }
 
-// System returns the real streams. Colour is on only when stdout is a
-// terminal, NO_COLOR is unset and TERM is not "dumb".
-func System() *IOStreams {
-	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	s.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
-	s.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
-	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
-	s.color = s.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+// System returns the process's streams (see NewIOStreams).
+func System() *IOStreams { return NewIOStreams(os.Stdin, os.Stdout, os.Stderr, os.Getenv) }
+
+// NewIOStreams returns streams over in, out and errOut with what can be
+// learnt about them: which are terminals, the terminal's width, and
+// colour, which is on only when out is a terminal, NO_COLOR is unset and
+// TERM is not "dumb". getenv reads the environment (tests give a pseudo-
+// terminal's files and an environment of their own).
+func NewIOStreams(in, out, errOut *os.File, getenv func(string) string) *IOStreams {
+	s := &IOStreams{In: in, Out: out, ErrOut: errOut}
+	s.stdinTTY = term.IsTerminal(int(in.Fd()))
+	s.stdoutTTY = term.IsTerminal(int(out.Fd()))
+	s.stderrTTY = term.IsTerminal(int(errOut.Fd()))
+	s.color = s.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 	if s.stdoutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		if w, _, err := term.GetSize(int(out.Fd())); err == nil {
 			s.width = w
 		}
 	}
 	// COLUMNS, as shells export it, wins: it is also how tests and
 	// `COLUMNS=200 hookctl list` ask for another width.
-	if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+	if w, err := strconv.Atoi(getenv("COLUMNS")); err == nil && w > 0 {
 		s.width = w
 	}
 	return s
