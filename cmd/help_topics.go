@@ -43,8 +43,12 @@ var helpTopics = []helpTopic{
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
 	{"formatting", "How tables, JSON and YAML are shaped", `Tables (the default) are for people: aligned with headers on a terminal and
-fitted to its width (the widest column is cut with "…", prose wraps; COLUMNS
-sets the width); piped, plain tab-separated rows without headers, never cut.
+fitted to its width (COLUMNS sets the width): first the columns that say
+least are left out (those empty in every row, then ones a command names,
+such as list's ACTIVE and SECRET EXPIRES), then the widest column is cut
+with "…" (a URL last) and prose wraps. -o wide prints the table with every
+column and no cell cut, however narrow the terminal. Piped, a table is
+plain tab-separated rows of every column without headers, never cut.
 
 -o json, -o yaml and --jq are for programs, and follow one set of rules in
 every command:

@@ -1,0 +1,104 @@
+//go:build linux || darwin
+
+package cmd
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// Tests on a real pseudo-terminal (issue 26 items 10-12): what a person
+// sees at 80 and 200 columns.
+
+// TestListFitsEightyColumns (issue 26 item 10): at 80 columns `list`
+// gives way with the columns that say least (SECRET EXPIRES, empty in
+// every row; then ACTIVE, which STATUS repeats) before it cuts the URL;
+// at 200 it shows every column; -o wide shows every column uncut at any
+// width.
+func TestListFitsEightyColumns(t *testing.T) {
+	t.Parallel()
+	cli := solvimonSandbox(t)
+	url := "https://hooks.example.com/s1"
+	id := strings.TrimSpace(cli.OK("register", "-p", "s", "--url", url, "--event", "INVOICE.CREATED",
+		"--name", "n", "--reference", "r", "-o", "json", "--jq", ".[0].id"))
+
+	out, err := runPTY(t, cli, 80, nil, "list", "-p", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	for _, line := range lines {
+		if n := utf8.RuneCountInString(line); n > 80 {
+			t.Errorf("a %d-column line on an 80-column terminal: %q", n, line)
+		}
+	}
+	if len(lines) != 2 || !strings.Contains(lines[1], id) || !strings.Contains(lines[1], url) {
+		t.Errorf("at 80 columns, want the id and the URL whole:\n%s", out)
+	}
+	if h := lines[0]; strings.Contains(h, "SECRET") || !strings.HasPrefix(h, "ID") || !strings.Contains(h, "STATUS") {
+		t.Errorf("at 80 columns, want the empty SECRET EXPIRES dropped and STATUS kept: %q", h)
+	}
+
+	out, err = runPTY(t, cli, 200, nil, "list", "-p", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := strings.Join(strings.Fields(strings.SplitN(out, "\n", 2)[0]), " "); h != "ID URL EVENTS ACTIVE SECRET EXPIRES STATUS" || strings.Contains(out, "…") {
+		t.Errorf("at 200 columns, want every column uncut:\n%s", out)
+	}
+
+	long := "https://hooks.example.com/solvimon/a/very/long/path/that/an/eighty/column/terminal/cannot/hold"
+	cli.OK("update", id, "-p", "s", "--url", long)
+	out, err = runPTY(t, cli, 80, nil, "list", "-p", "s", "-o", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := strings.Join(strings.Fields(strings.SplitN(out, "\n", 2)[0]), " "); h != "ID URL EVENTS ACTIVE SECRET EXPIRES STATUS" ||
+		!strings.Contains(out, long) || strings.Contains(out, "…") {
+		t.Errorf("-o wide at 80 columns, want every column uncut:\n%s", out)
+	}
+}
+
+// TestDoctorWrapsFix (issue 26 item 10): doctor's FIX (and DETAIL) wrap
+// on a terminal, even a wide one, instead of being cut; piped, each check
+// stays one tab-separated line.
+func TestDoctorWrapsFix(t *testing.T) {
+	t.Parallel()
+	cli := solvimonSandbox(t)
+	cli.Env["HOOKCTL_API_KEY"] = "wrong"
+	piped, _, _ := cli.Run("doctor", "-p", "s")
+	var fix string
+	for _, line := range strings.Split(strings.TrimSuffix(piped, "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			t.Fatalf("piped doctor: want 4 tab-separated fields a line, got %q", line)
+		}
+		if f[0] == "FAIL" && f[1] == "credentials" {
+			fix = f[3]
+		}
+	}
+	if len(fix) < 100 {
+		t.Fatalf("want a long FIX for refused credentials, got %q", fix)
+	}
+	for _, cols := range []int{80, 200} {
+		out, err := runPTY(t, cli, cols, nil, "doctor", "-p", "s", "-q")
+		if err == nil {
+			t.Fatalf("%d columns: doctor passed with a wrong key", cols)
+		}
+		if strings.Contains(out, "…") {
+			t.Errorf("%d columns: a cell was cut:\n%s", cols, out)
+		}
+		words := strings.Join(strings.Fields(out), " ")
+		for _, w := range strings.Fields(fix) {
+			if !strings.Contains(words, w) {
+				t.Errorf("%d columns: the fix lost %q:\n%s", cols, w, out)
+			}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(line); n > cols {
+				t.Errorf("%d columns: a line of %d: %q", cols, n, line)
+			}
+		}
+	}
+}
