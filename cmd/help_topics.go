@@ -49,6 +49,11 @@ such as list's ACTIVE and SECRET EXPIRES), then the widest column is cut
 with "…" (a URL last) and prose wraps. -o wide prints the table with every
 column and no cell cut, however narrow the terminal. Piped, a table is
 plain tab-separated rows of every column without headers, never cut.
+On a terminal, status words are coloured as gh colours them: ok and
+succeeded green, failed, FAIL and secret-expired red, warn, pending and
+penalty-box yellow. A pipe, NO_COLOR (any value), --no-color or TERM=dumb
+turns colour off; provider data is never coloured and its control
+characters are shown escaped (\x1b).
 
 -o json, -o yaml and --jq are for programs, and follow one set of rules in
 every command:
@@ -72,7 +77,7 @@ Credentials (override the keyring; for CI):
 {{CREDENTIAL_ENV}}
 
 Other:
-NO_COLOR                disable colour
+NO_COLOR                disable colour (any value; also --no-color)
 COLUMNS                 width tables on a terminal are fitted to (default:
                         the terminal's; piped output is never cut)
 XDG_CONFIG_HOME         config directory (default ~/.config)

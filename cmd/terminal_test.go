@@ -3,9 +3,13 @@
 package cmd
 
 import (
+	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
 // Tests on a real pseudo-terminal (issue 26 items 10-12): what a person
@@ -99,6 +103,75 @@ func TestDoctorWrapsFix(t *testing.T) {
 			if n := utf8.RuneCountInString(line); n > cols {
 				t.Errorf("%d columns: a line of %d: %q", cols, n, line)
 			}
+		}
+	}
+}
+
+// TestStatusColour (issue 26 item 12): on a terminal the status words are
+// coloured as gh colours them (ok green, FAIL red, warn yellow); piped,
+// with NO_COLOR or with --no-color no escape sequence is printed at all.
+// Provider data stays escaped with colour on: the only escape sequences
+// that reach the terminal are hookctl's own.
+func TestStatusColour(t *testing.T) {
+	t.Parallel()
+	cli := NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	box := srv.Box("solvimon")
+	cli.OK(append([]string{"profile", "add", "s"}, box.ProfileArgs()...)...)
+	cli.OK("register", "-p", "s", "--url", "https://hooks.example.com/c1", "--event", "INVOICE.CREATED", "--name", "n", "--reference", "r")
+	// A provider whose data carries a terminal escape (clear screen).
+	state, err := box.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := strings.Replace(string(state), "https://hooks.example.com/c1", `https://hooks.example.com/c1\u001b[2J`, 1)
+	if evil == string(state) {
+		t.Fatal("the URL is not in the sandbox's state")
+	}
+	if err := box.LoadState(json.RawMessage(evil)); err != nil {
+		t.Fatal(err)
+	}
+	ours := regexp.MustCompile(`\x1b\[(3[123]|0)m`)
+
+	out, err := runPTY(t, cli, 200, nil, "list", "-p", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "\x1b[32mok\x1b[0m") {
+		t.Errorf("list on a terminal: ok is not green: %q", out)
+	}
+	if rest := ours.ReplaceAllString(out, ""); strings.ContainsFunc(rest, func(r rune) bool { return r < 0x20 && r != '\n' }) ||
+		!strings.Contains(rest, `c1\x1b[2J`) {
+		t.Errorf("provider data reached the terminal unescaped: %q", out)
+	}
+
+	cli.Env["HOOKCTL_API_KEY"] = "wrong"
+	out, _ = runPTY(t, cli, 200, nil, "doctor", "-p", "s", "-q")
+	for _, want := range []string{"\x1b[31mFAIL\x1b[0m", "\x1b[32mok\x1b[0m", "\x1b[33mwarn\x1b[0m"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor on a terminal lacks %q: %q", want, out)
+		}
+	}
+	cli.Env["HOOKCTL_API_KEY"] = "sandbox-api-key"
+
+	for name, run := range map[string]func() string{
+		"piped": func() string { out, errOut, _ := cli.Run("list", "-p", "s"); return out + errOut },
+		"NO_COLOR": func() string {
+			out, _ := runPTY(t, cli, 200, []string{"NO_COLOR", "1"}, "list", "-p", "s")
+			return out
+		},
+		"--no-color": func() string { out, _ := runPTY(t, cli, 200, nil, "list", "-p", "s", "--no-color"); return out },
+		"TERM=dumb": func() string {
+			out, _ := runPTY(t, cli, 200, []string{"TERM", "dumb"}, "list", "-p", "s")
+			return out
+		},
+	} {
+		if out := run(); strings.Contains(out, "\x1b") || !strings.Contains(out, "ok") {
+			t.Errorf("%s: want no escape sequence: %q", name, out)
 		}
 	}
 }

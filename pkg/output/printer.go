@@ -167,7 +167,8 @@ func (p *Printer) printJQ(data any) error {
 // PrintTable renders a table: aligned with headers on a terminal, plain
 // tab-separated rows without headers when piped. Cells are sanitised. On a
 // terminal the table is fitted to its width (see fitTable), except with
-// -o wide; piped rows are never cut.
+// -o wide; piped rows are never cut. Status words are coloured when
+// colour is on (a terminal, no NO_COLOR, no --no-color).
 func (p *Printer) PrintTable(t *Table) error {
 	if t == nil {
 		return nil
@@ -207,6 +208,9 @@ func (p *Printer) PrintTable(t *Table) error {
 		width = 0
 	}
 	headers, rows := fitTable(t, width)
+	if p.IO.ColorEnabled() {
+		colorStatus(headers, rows)
+	}
 	tbl.Header(toAny(headers)...)
 	for _, row := range rows {
 		if err := tbl.Append(row); err != nil {
