@@ -4,7 +4,10 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -172,6 +175,84 @@ func TestStatusColour(t *testing.T) {
 	} {
 		if out := run(); strings.Contains(out, "\x1b") || !strings.Contains(out, "ok") {
 			t.Errorf("%s: want no escape sequence: %q", name, out)
+		}
+	}
+}
+
+// TestBulkProgressOnTerminal (issue 26 item 11): a 200-registration
+// `rotate-secret --all` on a terminal. The bar's total is the listing's
+// total from PEXA's first page (totalRecords), not the registrations
+// read so far; with a filter, whose count no provider knows, the bar says
+// "N done, listing…" until the listing ends. A warning printed during the
+// run (here --exec's output) gets a line of its own above the bar, never
+// the bar's line.
+func TestBulkProgressOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("registers 200 registrations")
+	}
+	t.Parallel()
+	cli := NewCLI(t, "HOOKCTL_CLIENT_SECRET", "sandbox-secret")
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cli.OK(append([]string{"profile", "add", "px"}, srv.Box("pexa").ProfileArgs()...)...)
+	const n = 200
+	for i := range n {
+		cli.OK("register", "-p", "px", "--url", fmt.Sprintf("https://hooks.example.com/p%03d", i), "--event", "SECRET_EXPIRY", "--event", "WORKSPACE_CLOSED")
+	}
+	counts := regexp.MustCompile(`\((\d+)/(\d+),`)
+	for _, run := range []struct {
+		name    string
+		args    []string
+		listing bool // whether "done, listing…" must show
+	}{
+		{"all", nil, false},
+		{"filtered", []string{"--url-match", "example"}, true},
+	} {
+		// Each page of the listing takes 100 ms, as a real API's do: the
+		// rotations of the first pages run while later ones are read.
+		fault := `{"provider":"pexa","method":"GET","path":"/uk/partner/api/notification/v2/notification-registrations","kind":"slow","delay_ms":100,"count":10}`
+		req, _ := http.NewRequest(http.MethodPut, srv.BaseURL+"/_sandbox/faults", strings.NewReader(fault))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("fault plan: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		args := append([]string{"rotate-secret", "-p", "px", "--all", "--rate", "0", "--concurrency", "4",
+			"--exec", `echo "warn-$HOOKCTL_ID" >&2`}, run.args...)
+		raw, err := runPTY(t, cli, 120, nil, args...)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", run.name, err, raw)
+		}
+		m := counts.FindAllStringSubmatch(raw, -1)
+		if len(m) == 0 {
+			t.Fatalf("%s: no bar on the terminal: %q", run.name, raw)
+		}
+		for _, c := range m {
+			if c[2] != strconv.Itoa(n) {
+				t.Errorf("%s: the bar showed %s/%s: its total is not the listing's %d", run.name, c[1], c[2], n)
+				break
+			}
+		}
+		if last := m[len(m)-1]; last[1] != strconv.Itoa(n) {
+			t.Errorf("%s: the bar ended at %s/%s", run.name, last[1], last[2])
+		}
+		if got := strings.Contains(raw, "done, listing…"); got != run.listing {
+			t.Errorf("%s: \"done, listing…\" shown: %v, want %v", run.name, got, run.listing)
+		}
+		warned := 0
+		for _, line := range screen(raw) {
+			if i := strings.Index(line, "warn-"); i >= 0 {
+				warned++
+				if !strings.HasPrefix(line, "exec ") || strings.Contains(line, "%") || strings.Count(line, "warn-") != 1 {
+					t.Errorf("%s: a warning shares its line with the bar: %q", run.name, line)
+				}
+			}
+		}
+		if warned != n {
+			t.Errorf("%s: %d warnings on the screen, want %d", run.name, warned, n)
 		}
 	}
 }
