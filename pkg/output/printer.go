@@ -225,7 +225,16 @@ func (p *Printer) PrintTable(t *Table) error {
 		if line == "" {
 			continue
 		}
-		out.WriteString(strings.TrimRight(line, " \n"))
+		line = strings.TrimRight(line, " \n")
+		// tablewriter resets colour after a coloured cell's padding too:
+		// trailing padding stays trailing, behind one reset.
+		if reset := strings.HasSuffix(line, sgrReset); reset {
+			for strings.HasSuffix(line, sgrReset) {
+				line = strings.TrimRight(strings.TrimSuffix(line, sgrReset), " ")
+			}
+			line += sgrReset
+		}
+		out.WriteString(line)
 		out.WriteByte('\n')
 	}
 	_, err := io.WriteString(p.IO.Out, out.String())
