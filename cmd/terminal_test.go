@@ -256,3 +256,32 @@ func TestBulkProgressOnTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoFitsItsTerminal (issue 26 item 13): on a terminal, `sandbox
+// demo`'s tables fit the terminal it runs in (into a file they are
+// whole: TestDemoTablesUncutIntoAFile).
+func TestDemoFitsItsTerminal(t *testing.T) {
+	t.Parallel()
+	cli := NewCLI(t)
+	out, err := runPTY(t, cli, 100, nil, "sandbox", "demo", "--provider", "pexa")
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	tables := 0
+	row := regexp.MustCompile(`^(ID |[0-9a-f]{8}-)`) // a table's header or rows, not stderr's lines
+	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "ID ") {
+			tables++
+		}
+		if !row.MatchString(line) {
+			continue
+		}
+		if n := utf8.RuneCountInString(sgr.ReplaceAllString(line, "")); n > 100 {
+			t.Errorf("a %d-column line on a 100-column terminal: %q", n, line)
+		}
+	}
+	if tables == 0 {
+		t.Errorf("no table:\n%s", out)
+	}
+}

@@ -57,10 +57,10 @@ func NewIOStreams(in, out, errOut *os.File, getenv func(string) string) *IOStrea
 
 // TerminalWidth is the width tables on stdout are fitted to: the
 // terminal's (or COLUMNS), 80 when a terminal does not say, 0 (no limit)
-// when stdout is not a terminal.
+// when stdout is not a terminal or the width was set below 0.
 func (s *IOStreams) TerminalWidth() int {
 	switch {
-	case !s.stdoutTTY:
+	case !s.stdoutTTY || s.width < 0:
 		return 0
 	case s.width > 0:
 		return s.width
@@ -68,7 +68,9 @@ func (s *IOStreams) TerminalWidth() int {
 	return 80
 }
 
-// SetTerminalWidth sets the width tables are fitted to (tests).
+// SetTerminalWidth sets the width tables are fitted to (tests); below 0,
+// none: tables as a terminal shows them, never cut (sandbox demo into a
+// file).
 func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // Test returns in-memory streams (not terminals) for tests.
