@@ -62,7 +62,10 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 		}
 	}
 	for _, name := range order {
-		usage := fmt.Sprintf("%s (%s)", fields[name].Usage, strings.Join(users[name], ", "))
+		// A provider's usage quotes commands in backquotes, which pflag
+		// would print as the flag's value name ("--key-id hookctl keys
+		// upload"): in a flag's usage they are single quotes.
+		usage := fmt.Sprintf("%s (%s)", strings.ReplaceAll(fields[name].Usage, "`", "'"), strings.Join(users[name], ", "))
 		if fields[name].Bool {
 			opts.Bools[name] = fl.Bool(name, false, usage)
 		} else {
