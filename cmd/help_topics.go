@@ -71,7 +71,8 @@ per line. Errors with -o json go to stderr as
 HOOKCTL_CONFIG          config file (like --config)
 HOOKCTL_BASE_URL        API base URL override (like --base-url)
 HOOKCTL_STORAGE=file    keep credentials in a 0600 file instead of the OS
-                        keyring (like --insecure-storage; announced on stderr)
+                        keyring (like --insecure-storage; 'hookctl auth
+                        status' shows the file)
 
 Credentials (override the keyring; for CI):
 {{CREDENTIAL_ENV}}
