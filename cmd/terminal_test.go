@@ -18,6 +18,13 @@ import (
 // Tests on a real pseudo-terminal (issue 26 items 10-12): what a person
 // sees at 80 and 200 columns.
 
+// sgr matches the colour sequences a table may print.
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// width is how many columns line takes on a terminal: its runes without
+// the colour sequences.
+func width(line string) int { return utf8.RuneCountInString(sgr.ReplaceAllString(line, "")) }
+
 // TestListFitsEightyColumns (issue 26 item 10): at 80 columns `list`
 // gives way with the columns that say least (SECRET EXPIRES, empty in
 // every row; then ACTIVE, which STATUS repeats) before it cuts the URL;
@@ -36,7 +43,7 @@ func TestListFitsEightyColumns(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	for _, line := range lines {
-		if n := utf8.RuneCountInString(line); n > 80 {
+		if n := width(line); n > 80 {
 			t.Errorf("a %d-column line on an 80-column terminal: %q", n, line)
 		}
 	}
@@ -103,7 +110,7 @@ func TestDoctorWrapsFix(t *testing.T) {
 			}
 		}
 		for _, line := range strings.Split(out, "\n") {
-			if n := utf8.RuneCountInString(line); n > cols {
+			if n := width(line); n > cols {
 				t.Errorf("%d columns: a line of %d: %q", cols, n, line)
 			}
 		}
@@ -269,7 +276,6 @@ func TestDemoFitsItsTerminal(t *testing.T) {
 	}
 	tables := 0
 	row := regexp.MustCompile(`^(ID |[0-9a-f]{8}-)`) // a table's header or rows, not stderr's lines
-	sgr := regexp.MustCompile(`\x1b\[[0-9;]*m`)
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "ID ") {
 			tables++
@@ -277,7 +283,7 @@ func TestDemoFitsItsTerminal(t *testing.T) {
 		if !row.MatchString(line) {
 			continue
 		}
-		if n := utf8.RuneCountInString(sgr.ReplaceAllString(line, "")); n > 100 {
+		if n := width(line); n > 100 {
 			t.Errorf("a %d-column line on a 100-column terminal: %q", n, line)
 		}
 	}
