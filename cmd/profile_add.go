@@ -30,8 +30,8 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 		Use:   "add <name> --provider <provider> [flags]",
 		Short: "Add or replace a profile",
 		Long: `Add a profile, or replace one of the same name: with --force, or when
-you say yes on a terminal. Adding a profile exactly as it is saved changes
-nothing and exits 0, so a setup script may run again.`,
+you say yes on a terminal. Adding a profile exactly as it is saved (without
+--force) changes nothing and exits 0, so a setup script may run again.`,
 		Example: `  $ hookctl profile add billing --provider solvimon --environment live
   $ hookctl profile add pexa-uk --provider pexa --region uk --client-id abc123
 
@@ -141,7 +141,7 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 	if err != nil {
 		return err
 	}
-	if old, exists := cfg.Profiles[p.Name]; exists && sameProfile(old, p) {
+	if old, exists := cfg.Profiles[p.Name]; exists && !opts.Force && sameProfile(old, p) {
 		// Nothing to replace: a setup script may run twice.
 		notice(f, "profile %s is saved with these settings already; nothing changed", p.Name)
 		if opts.Use && cfg.CurrentProfile != p.Name {
