@@ -17,6 +17,9 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
+// maxFixRounds bounds doctor --fix's write-and-check-again rounds.
+const maxFixRounds = 3
+
 // DoctorOptions are `hookctl doctor`'s flags.
 type DoctorOptions struct {
 	F *Factory
@@ -65,8 +68,9 @@ only the local profile, and the diff shows the old values to restore.
 
 Exits 0 when no check fails (warn and skipped do not count), 4 when the
 credentials are missing or refused, 1 when any other check fails. With --fix,
-once settings are written the checks run again with them, and the exit code
-is that run's (the table shows what was found before the fix).`,
+once settings are written the checks run again with them (and what that run
+finds is written too, up to three rounds: one fix can uncover the next), and
+the exit code is the last run's; the table shows the run before the fix.`,
 		Example: `  $ hookctl doctor -p pexa-uk
   $ hookctl doctor -p billing -o json --jq '.[] | select(.status == "fail")'
 
@@ -113,17 +117,27 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 		return err
 	}
 	if opts.Fix {
-		wrote, err := fixProfile(f, profile, spec, checks, opts.DryRun)
-		if err != nil {
-			return err
-		}
-		if wrote {
-			// The verdict is the profile's as it is now: the checks run
-			// again with the written settings (the table above is what
-			// was found before the fix).
+		// A fix can uncover the next fact (a request refused for its
+		// signature hides whether the path it was sent to exists), so
+		// --fix checks again after writing and writes what that run
+		// found, a few rounds at most.
+		wroteAny := false
+		for range maxFixRounds {
+			wrote, err := fixProfile(f, profile, spec, checks, opts.DryRun)
+			if err != nil {
+				return err
+			}
+			if !wrote {
+				break
+			}
+			wroteAny = true
 			if checks, profile, _, authFailed = doctorChecks(ctx, f, obs); ctx.Err() != nil {
 				return ctx.Err()
 			}
+		}
+		if wroteAny {
+			// The verdict is the profile's as it is now (the table above
+			// is what was found before the fix).
 			if names := failedChecks(checks); len(names) > 0 {
 				kind := webhook.KindError
 				if authFailed {

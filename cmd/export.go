@@ -37,6 +37,9 @@ provider-specific settings (params), never a secret. Each entry is headed by a
 comment naming its identity, what diff and apply find it by when no id is pinned:
 the provider's own stable name where it has one (Solvimon reference, PwC name and
 event), else its URL and events. --pin-ids writes each registration's id too.
+A registration without an event filter is written as all_events: true, which
+apply sends as 'hookctl register --all-events' does; an entry with neither
+events nor all_events is refused (exit 2), never read as every event.
 
 The manifest is YAML (JSON with -o json); its schema is
 docs/webhooks-manifest.schema.json.`,

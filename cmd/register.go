@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -17,6 +18,7 @@ type RegisterOptions struct {
 	F            *Factory
 	URL          string
 	Events       []string
+	AllEvents    bool
 	Name         string
 	Inactive     bool
 	ShowSecret   bool
@@ -29,7 +31,7 @@ type RegisterOptions struct {
 func NewCmdRegister(f *Factory, runF func(*RegisterOptions) error) *cobra.Command {
 	opts := &RegisterOptions{F: f}
 	c := &cobra.Command{
-		Use:   "register --url <url> --event <event>... [flags]",
+		Use:   "register --url <url> (--event <event>... | --all-events) [flags]",
 		Short: "Register a webhook endpoint",
 		Long: `Register a webhook endpoint at the profile's provider. Each provider's rules are
 checked before anything is sent. An event name missing from the provider's
@@ -37,6 +39,12 @@ catalogue ('hookctl events') is sent with a warning naming the closest known
 ones, and the provider decides; --strict-events (or the profile setting
 strict-events) refuses it instead. The new signing secret, when the provider
 returns one, is stored in the keyring for 'hookctl verify'.
+
+Every registration names its events: without --event or --all-events,
+register refuses to run (exit 2), since what a provider makes of an empty
+event list is undocumented and can quietly stop deliveries, or flood them.
+--all-events asks for every event, as each provider documents it:
+` + allEventsHelp() + `
 
 --test-first (solvimon) has the provider try the endpoint with a test delivery
 before anything is created; when the endpoint fails the test, nothing is
@@ -48,11 +56,17 @@ registered and hookctl exits 1 with the provider's answer.`,
   $ hookctl register --test-first --url https://hooks.example.com/solvimon --event INVOICE.PAID --name billing --reference billing-2
 
   # PEXA: SECRET_EXPIRY plus at least one other event
-  $ hookctl register -p pexa-uk --url https://hooks.example.com/pexa --event SECRET_EXPIRY --event WORKSPACE_CLOSED`,
+  $ hookctl register -p pexa-uk --url https://hooks.example.com/pexa --event SECRET_EXPIRY --event WORKSPACE_CLOSED
+
+  # OffBlocks: every type its guide lists, named one by one
+  $ hookctl register -p offblocks --url https://hooks.example.com/offblocks --all-events`,
 		Args: exactArgs(0, "no arguments (use --url and --event)"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.URL == "" {
 				return usageErrorf("--url is required")
+			}
+			if opts.AllEvents && len(opts.Events) > 0 {
+				return usageErrorf("give --event or --all-events, not both")
 			}
 			if err := activeFlags(c, &opts.Inactive); err != nil {
 				return err
@@ -65,6 +79,7 @@ registered and hookctl exits 1 with the provider's answer.`,
 	}
 	c.Flags().StringVar(&opts.URL, "url", "", "endpoint URL that receives deliveries")
 	c.Flags().StringSliceVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable; see 'hookctl events')")
+	c.Flags().BoolVar(&opts.AllEvents, "all-events", false, allEventsUsage("subscribe to"))
 	c.Flags().StringVar(&opts.Name, "name", "", "display name (required by solvimon; pwc: the subscription name)")
 	addActiveFlags(c, "create the registration enabled (the default)", "create the registration disabled")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
@@ -73,6 +88,54 @@ registered and hookctl exits 1 with the provider's answer.`,
 	opts.Params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	return c
+}
+
+// checkEventsGiven refuses a register or update that would leave a
+// registration without events unless --all-events says so, and
+// --all-events where the provider has no "every event". Both are usage
+// errors (exit 2) before any request.
+// none says what is wrong when events is empty.
+func checkEventsGiven(spec provider.Spec, profile string, events []string, all bool, none string) error {
+	switch {
+	case all && !spec.AllEvents.Supported():
+		return webhook.Unsupported(spec.Name, "--all-events").WithHint("%s; name the events with --event (`hookctl events -p %s` lists them)", spec.AllEvents.Refusal, profile)
+	case !all && len(events) == 0:
+		return webhook.Invalid("%s: a registration names its events (an empty list is never read as \"every event\")", none).
+			WithHint("name them with --event (`hookctl events -p %s` lists them); %s", profile, spec.AllEvents.Alternative(spec.Name, "--all-events"))
+	}
+	return nil
+}
+
+// allEventsUsage is --all-events' one-line help: which providers take it.
+func allEventsUsage(verb string) string {
+	var yes, no []string
+	for _, s := range providers.All() {
+		if s.AllEvents.Supported() {
+			yes = append(yes, s.Name)
+		} else {
+			no = append(no, s.Name)
+		}
+	}
+	return fmt.Sprintf("%s every event the provider documents instead of naming them (%s; refused by %s; see --help)", verb, strings.Join(yes, ", "), strings.Join(no, ", "))
+}
+
+// allEventsHelp says, one provider a line, what --all-events sends.
+func allEventsHelp() string {
+	var b strings.Builder
+	for _, s := range providers.All() {
+		what := s.AllEvents.Sends
+		if !s.AllEvents.Supported() {
+			what = "refused: " + s.AllEvents.Refusal
+		}
+		for i, line := range output.WrapWords(what, 66) {
+			name := ""
+			if i == 0 {
+				name = s.Name
+			}
+			fmt.Fprintf(&b, "  %-10s %s\n", name, line)
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // addActiveFlags adds --active and --inactive, the pair register and
@@ -137,7 +200,14 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	req := webhook.CreateRequest{URL: opts.URL, Events: opts.Events, Name: opts.Name, Params: map[string]string{}}
+	_, spec, err := opts.F.Profile()
+	if err != nil {
+		return err
+	}
+	if err := checkEventsGiven(spec, profile.Name, opts.Events, opts.AllEvents, "no --event given"); err != nil {
+		return err
+	}
+	req := webhook.CreateRequest{URL: opts.URL, Events: opts.Events, AllEvents: opts.AllEvents, Name: opts.Name, Params: map[string]string{}}
 	for k, v := range opts.Params {
 		if *v != "" {
 			req.Params[k] = *v
@@ -162,10 +232,8 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	if len(opts.Events) == 0 {
-		if _, spec, err := opts.F.Profile(); err == nil && spec.NoEvents != "" {
-			notice(opts.F, "no --event given: the registration receives %s", spec.NoEvents)
-		}
+	if opts.AllEvents && spec.AllEvents.Notice != "" {
+		notice(opts.F, "%s", spec.AllEvents.Notice)
 	}
 	if err := storeSecrets(opts.F, profile.Name, regs); err != nil {
 		return err

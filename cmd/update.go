@@ -18,6 +18,7 @@ type UpdateOptions struct {
 	Events       []string
 	AddEvents    []string
 	RemoveEvents []string
+	AllEvents    bool
 	Active       bool
 	Params       map[string]string
 	StrictEvents *bool // --strict-events, nil when not given
@@ -36,7 +37,11 @@ func NewCmdUpdate(f *Factory, runF func(*UpdateOptions) error) *cobra.Command {
 		Short: "Change a webhook registration",
 		Long: `Change a registration's URL, events, name or active state. Only what you pass
 changes; --add-event and --remove-event edit the current event list. Event
-names given are checked as 'hookctl register' checks them.`,
+names given are checked as 'hookctl register' checks them.
+
+An update never leaves a registration without events: removing the last one
+is refused (exit 2), as register refuses none. --all-events replaces the list
+with every event, as 'hookctl register --help' says for each provider.`,
 		Example: `  # Solvimon: a new URL, then one more event and one fewer
   $ hookctl update whk_3354cb22cdfe209a3847 --url https://hooks.example.com/v2
   $ hookctl update whk_3354cb22cdfe209a3847 --add-event INVOICE.PAID --remove-event INVOICE.CREATED
@@ -62,8 +67,11 @@ names given are checked as 'hookctl register' checks them.`,
 			if opts.setEvents && (len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0) {
 				return usageErrorf("--event replaces the list; don't combine it with --add-event or --remove-event")
 			}
-			if !opts.setURL && !opts.setName && !opts.setEvents && !opts.setActive && len(opts.AddEvents)+len(opts.RemoveEvents)+len(opts.Params) == 0 {
-				return usageErrorf("nothing to update: pass --url, --event, --add-event, --remove-event, --name, --active, --inactive or a provider flag")
+			if opts.AllEvents && (opts.setEvents || len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0) {
+				return usageErrorf("--all-events replaces the list; don't combine it with --event, --add-event or --remove-event")
+			}
+			if !opts.setURL && !opts.setName && !opts.setEvents && !opts.AllEvents && !opts.setActive && len(opts.AddEvents)+len(opts.RemoveEvents)+len(opts.Params) == 0 {
+				return usageErrorf("nothing to update: pass --url, --event, --add-event, --remove-event, --all-events, --name, --active, --inactive or a provider flag")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -77,6 +85,7 @@ names given are checked as 'hookctl register' checks them.`,
 	fl.StringSliceVarP(&opts.Events, "event", "e", nil, "replace the event list (repeatable)")
 	fl.StringSliceVar(&opts.AddEvents, "add-event", nil, "add an event (repeatable)")
 	fl.StringSliceVar(&opts.RemoveEvents, "remove-event", nil, "remove an event (repeatable)")
+	fl.BoolVar(&opts.AllEvents, "all-events", false, allEventsUsage("replace the event list with"))
 	addActiveFlags(c, "enable deliveries", "disable deliveries (--active=false says the same)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
 	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
@@ -119,7 +128,8 @@ func runUpdate(ctx context.Context, opts *UpdateOptions) error {
 		req.Active = &opts.Active
 	}
 	if opts.setEvents {
-		req.Events = opts.Events
+		// --event '' is an empty list, refused below; never "keep".
+		req.Events = append([]string{}, opts.Events...)
 	}
 	if len(opts.AddEvents) > 0 || len(opts.RemoveEvents) > 0 {
 		cur, err := prov.Get(ctx, opts.ID)
@@ -128,9 +138,22 @@ func runUpdate(ctx context.Context, opts *UpdateOptions) error {
 		}
 		req.Events = webhook.ApplyEventEdits(cur.Events, opts.AddEvents, opts.RemoveEvents)
 	}
+	_, spec, err := opts.F.Profile()
+	if err != nil {
+		return err
+	}
+	if req.Events != nil || opts.AllEvents {
+		if err := checkEventsGiven(spec, profile.Name, req.Events, opts.AllEvents, "the update would leave no events"); err != nil {
+			return err
+		}
+		req.AllEvents = opts.AllEvents
+	}
 	reg, err := prov.Update(ctx, opts.ID, req)
 	if err != nil {
 		return err
+	}
+	if opts.AllEvents && spec.AllEvents.Notice != "" {
+		notice(opts.F, "%s", spec.AllEvents.Notice)
 	}
 	data, table := output.Registrations([]webhook.Registration{*reg}, false)
 	return printer.Print(data[0], table)

@@ -35,7 +35,8 @@ hookctl is built from the providers' public documents, and where they are
 silent it had to choose. This page lists every fact hookctl relies on that it
 inferred rather than read: the value it uses, where that value comes from and
 how sure we are (as `+"`providers.md`"+` marks it), the profile setting that
-replaces it, and the `+"`hookctl doctor`"+` check that confirms it on your
+replaces it (or, where none does, the flag or manifest key that does without
+it), and the `+"`hookctl doctor`"+` check that confirms it on your
 account. Facts no check can confirm without changing something at the
 provider say so.
 
@@ -61,8 +62,11 @@ profile (`+"`--dry-run`"+` shows the change without writing).
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 		for _, a := range s.Assumptions {
 			override := "none"
-			if a.Override != "" {
+			switch {
+			case a.Override != "":
 				override = "`--" + a.Override + "`"
+			case a.Avoid != "":
+				override = a.Avoid
 			}
 			check := "none: only a write or a real delivery shows it"
 			if a.Check != "" {

@@ -34,6 +34,8 @@ func TestAssumptionsRender(t *testing.T) {
 		{Fact: "a | b", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "base-url", Check: "list"},
 		{Fact: "p", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Override: "read-path", Check: "read-path", Probe: "GET /v1 | /v3"},
 		{Fact: "q", Default: "d", Source: "s", Confidence: provider.ConfidenceUnknown},
+		{Fact: "f", Default: "d", Source: "s", Confidence: provider.ConfidenceClosest, Avoid: "`hookctl verify --tolerance`"},
+		{Fact: "e", Default: "d", Source: "s", Confidence: provider.ConfidenceINF, Avoid: "`--all-events`"},
 	}}
 	if err := renderAssumptions(&b, []provider.Spec{spec}); err != nil {
 		t.Fatal(err)
@@ -42,6 +44,8 @@ func TestAssumptionsRender(t *testing.T) {
 		"| a \\| b | d | s | INF | `--base-url` | `list` | none: doctor reports, it does not search |\n",
 		"| p | d | s | INF | `--read-path` | `read-path` | GET /v1 \\| /v3 |\n",
 		"| q | d | s | UNKNOWN | none | none: only a write or a real delivery shows it | none |\n",
+		"| f | d | s | closest | `hookctl verify --tolerance` | none: only a write or a real delivery shows it | none |\n",
+		"| e | d | s | INF | `--all-events` | none: only a write or a real delivery shows it | none |\n",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("row %q missing:\n%s", want, b.String())

@@ -83,7 +83,13 @@ func Run(ctx context.Context, in Input) Report {
 	switch {
 	case credErr != nil:
 		r.AuthFailed = webhook.KindOf(credErr) == webhook.KindAuth
-		r.add(webhook.Failed(webhook.CheckCredentials, credErr, "check them with `hookctl auth status`"))
+		c := webhook.Failed(webhook.CheckCredentials, credErr, "check them with `hookctl auth status`")
+		if p, ok := prov.(webhook.CredentialsProber); ok {
+			if c = p.ProbeCredentials(ctx, c, credErr); len(c.Found) > 0 {
+				r.AuthFailed = false // the credentials are fine; a wire detail was not
+			}
+		}
+		r.add(c)
 	case isAuth:
 		r.add(webhook.Passed(webhook.CheckCredentials, "%s issued a new access token for them (no cached token used)", prov.Name()))
 	default:

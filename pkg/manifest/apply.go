@@ -256,6 +256,7 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	allEventsNotices(o.Stderr, writes)
 	if o.Confirm != nil {
 		if err := o.Confirm(writes); err != nil {
 			return nil, err
@@ -284,6 +285,24 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 	_ = g.Wait()
 	rep.Results = append(rep.Results, results...)
 	return rep, ctx.Err()
+}
+
+// allEventsNotices says, once per provider, what a write asking for
+// every event relies on (e.g. Solvimon's unfiltered list read as every
+// action), as register --all-events does.
+func allEventsNotices(w io.Writer, writes []Change) {
+	said := map[string]bool{}
+	for _, c := range writes {
+		for _, f := range c.Fields {
+			if f.Field != "all_events" || said[c.Provider] {
+				continue
+			}
+			said[c.Provider] = true
+			if n := allEventsOf(c.Provider).Notice; n != "" {
+				fmt.Fprintln(w, "note: "+n)
+			}
+		}
+	}
 }
 
 func planReason(c Change, prune bool) string {

@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -37,7 +38,11 @@ type Entry struct {
 	ID     string   `json:"id,omitempty" yaml:"id,omitempty"`
 	Name   string   `json:"name,omitempty" yaml:"name,omitempty"`
 	URL    string   `json:"url" yaml:"url"`
-	Events []string `json:"events" yaml:"events"`
+	Events []string `json:"events,omitempty" yaml:"events,omitempty"`
+	// AllEvents asks for every event, as the provider documents it
+	// (provider.Spec.AllEvents), instead of Events. An entry has one or
+	// the other: no events never means every event.
+	AllEvents bool `json:"all_events,omitempty" yaml:"all_events,omitempty"`
 	// Active nil leaves the registration's state as it is.
 	Active *bool             `json:"active,omitempty" yaml:"active,omitempty"`
 	Params map[string]string `json:"params,omitempty" yaml:"params,omitempty"`
@@ -49,18 +54,32 @@ type Entry struct {
 // Identity is what finds an entry's registration when no id is pinned:
 // the provider's own stable name where it has one, else URL and events.
 func (e Entry) Identity() string {
-	return identity(e.Provider, e.Name, e.URL, e.Events, e.Params)
+	return identity(e.Provider, e.Name, e.URL, e.Events, e.AllEvents, e.Params)
 }
 
-func identity(prov, name, url string, events []string, params map[string]string) string {
-	if spec, err := providers.Lookup(prov); err == nil && spec.Manifest.Identity != nil {
+// identity: where URL and events identify a registration, every event
+// is one identity however it is spelled (all_events, no filter, or the
+// provider's documented list by name), so an entry finds the
+// registration it created.
+func identity(prov, name, url string, events []string, all bool, params map[string]string) string {
+	spec, err := providers.Lookup(prov)
+	if err == nil && spec.Manifest.Identity != nil {
 		if id := spec.Manifest.Identity(name, events, params); id != "" {
 			return id
 		}
 	}
+	if all || (err == nil && spec.AllEvents.Covers(events)) {
+		return "url=" + url + " all_events"
+	}
 	ev := slices.Clone(events)
 	sort.Strings(ev)
 	return "url=" + url + " events=" + strings.Join(ev, ",")
+}
+
+// allEventsOf is what every event means at prov.
+func allEventsOf(prov string) provider.AllEvents {
+	spec, _ := providers.Lookup(prov)
+	return spec.AllEvents
 }
 
 // liveParams reads a registration's params back through its provider.
@@ -73,19 +92,23 @@ func liveParams(r webhook.Registration) map[string]string {
 
 // liveIdentity is a registration's identity, as Entry.Identity.
 func liveIdentity(r webhook.Registration) string {
-	return identity(r.Provider, r.Name, r.URL, r.Events, liveParams(r))
+	return identity(r.Provider, r.Name, r.URL, r.Events, false, liveParams(r))
 }
 
 // FromRegistrations is the manifest of regs: what export writes. pinIDs
 // writes each registration's id. Secrets never enter it: an Entry has no
-// field for one, and params naming secret files are never read back.
+// field for one, and params naming secret files are never read back. A
+// registration without an event filter is written as all_events, which
+// applies as the same thing.
 func FromRegistrations(regs []webhook.Registration, pinIDs bool) *Manifest {
 	m := &Manifest{Version: Version, Webhooks: []Entry{}}
 	for _, r := range regs {
 		active := r.Active
 		e := Entry{Provider: r.Provider, Profile: r.Profile, Name: r.Name, URL: r.URL, Events: slices.Clone(r.Events), Active: &active}
-		if e.Events == nil {
-			e.Events = []string{}
+		if len(e.Events) == 0 {
+			// A provider without "every event" never reports none; if
+			// one did, Check refuses the entry rather than guess.
+			e.Events, e.AllEvents = nil, allEventsOf(r.Provider).Supported()
 		}
 		if p := liveParams(r); len(p) > 0 {
 			e.Params = p
@@ -159,6 +182,9 @@ func (m *Manifest) Check(file string, providerOf func(profile string) (string, e
 		if prov != e.Provider {
 			return lineErr(file, e.Line, "profile %q is a %s profile, but the entry says provider %s", e.Profile, prov, e.Provider)
 		}
+		if err := e.checkEvents(file); err != nil {
+			return err
+		}
 		keys := []string{"identity " + e.Identity()}
 		if e.ID != "" {
 			keys = []string{"id " + e.ID}
@@ -170,6 +196,24 @@ func (m *Manifest) Check(file string, providerOf func(profile string) (string, e
 			}
 			seen[k] = e.Line
 		}
+	}
+	return nil
+}
+
+// checkEvents: an entry names its events or says all_events: true, as
+// register takes --event or --all-events; neither is refused, never read
+// as every event.
+func (e Entry) checkEvents(file string) error {
+	all := allEventsOf(e.Provider)
+	switch {
+	case e.AllEvents && len(e.Events) > 0:
+		return lineErr(file, e.Line, "give events or all_events: true, not both")
+	case e.AllEvents && !all.Supported():
+		return lineErr(file, e.Line, "all_events: %s has no \"every event\": %s", e.Provider, all.Refusal).
+			WithHint("list the events under events (`hookctl events -p %s` lists them)", e.Profile)
+	case !e.AllEvents && len(e.Events) == 0:
+		return lineErr(file, e.Line, "no events: an entry names its events (an empty list is never read as \"every event\")").
+			WithHint("list them under events (`hookctl events -p %s` lists them); %s", e.Profile, all.Alternative(e.Provider, "all_events: true"))
 	}
 	return nil
 }

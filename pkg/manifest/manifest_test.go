@@ -311,9 +311,18 @@ func TestCheck(t *testing.T) {
 		{"unknown profile", Manifest{Webhooks: []Entry{{Provider: "solvimon", Profile: "nope", Line: 3}}}, "m.yaml:3: profile \"nope\""},
 		{"wrong provider", Manifest{Webhooks: []Entry{{Provider: "pexa", Profile: "s", Line: 5}}}, "m.yaml:5: profile \"s\" is a solvimon profile"},
 		{"same identity", Manifest{Webhooks: []Entry{
-			{Provider: "solvimon", Profile: "s", URL: "https://a", Params: map[string]string{"reference": "r"}, Line: 3},
-			{Provider: "solvimon", Profile: "s", URL: "https://b", Params: map[string]string{"reference": "r"}, Line: 8},
+			{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{"X.CREATED"}, Params: map[string]string{"reference": "r"}, Line: 3},
+			{Provider: "solvimon", Profile: "s", URL: "https://b", AllEvents: true, Params: map[string]string{"reference": "r"}, Line: 8},
 		}}, "m.yaml:8: profile s: identity reference=r is already declared on line 3"},
+		// Issue 24: no events never means every event.
+		{"no events", Manifest{Webhooks: []Entry{{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{}, Line: 4}}},
+			"m.yaml:4: no events: an entry names its events (an empty list is never read as \"every event\")\nlist them under events (`hookctl events -p s` lists them); or give all_events: true for every event (solvimon is sent no included_actions filter"},
+		{"events and all_events", Manifest{Webhooks: []Entry{{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{"X.CREATED"}, AllEvents: true, Line: 6}}},
+			"m.yaml:6: give events or all_events: true, not both"},
+		{"all_events where there is none", Manifest{Webhooks: []Entry{{Provider: "pwc", Profile: "p", Name: "a", AllEvents: true, Line: 7}}},
+			"m.yaml:7: all_events: pwc has no \"every event\": a PwC subscription has exactly one event"},
+		{"no events where there is no all_events", Manifest{Webhooks: []Entry{{Provider: "pwc", Profile: "p", Name: "a", Line: 2}}},
+			"m.yaml:2: no events: an entry names its events (an empty list is never read as \"every event\")\nlist them under events (`hookctl events -p p` lists them); pwc has no all_events: true: "},
 		{"same id", Manifest{Webhooks: []Entry{
 			{Provider: "pwc", Profile: "p", ID: "x", Name: "a", Events: []string{"E"}, Line: 3},
 			{Provider: "pwc", Profile: "p", ID: "x", Name: "b", Events: []string{"E"}, Line: 9},
@@ -324,4 +333,91 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: %v, want %q (exit 2)", c.name, err, c.want)
 		}
 	}
+}
+
+// TestPlanAllEvents (issue 24): all_events is every event however the
+// provider holds it (no filter, or its documented list by name), so an
+// export of either plans nothing, and asking for it where the
+// registration names fewer is one change that sends AllEvents.
+func TestPlanAllEvents(t *testing.T) {
+	five := providersAllEvents(t, "offblocks")
+	live := []webhook.Registration{
+		{Provider: "offblocks", Profile: "o", ID: "ob_none", URL: "https://n.example.com", Active: true},
+		{Provider: "offblocks", Profile: "o", ID: "ob_five", URL: "https://f.example.com", Events: reversed(five), Active: true},
+		{Provider: "offblocks", Profile: "o", ID: "ob_one", URL: "https://one.example.com", Events: []string{"card.updated"}, Active: true},
+		{Provider: "solvimon", Profile: "s", ID: "whk_all", URL: "https://a.example.com", Active: true, Extra: map[string]any{"reference": "all"}},
+		{Provider: "solvimon", Profile: "s", ID: "whk_one", URL: "https://b.example.com", Events: []string{"X.CREATED"}, Active: true, Extra: map[string]any{"reference": "one"}},
+	}
+	exported := FromRegistrations(live, false)
+	var all []string
+	for _, e := range exported.Webhooks {
+		if e.AllEvents {
+			all = append(all, e.URL)
+		}
+	}
+	if want := []string{"https://n.example.com", "https://a.example.com"}; !slices.Equal(all, want) {
+		t.Errorf("export writes all_events for %v, want the registrations without a filter %v", all, want)
+	}
+	for _, prof := range []string{"o", "s"} {
+		var mine []webhook.Registration
+		for _, r := range live {
+			if r.Profile == prof {
+				mine = append(mine, r)
+			}
+		}
+		// all_events where the registration names the five: no change.
+		entries := slices.Clone(exported.Webhooks)
+		for i := range entries {
+			if entries[i].URL == "https://f.example.com" {
+				entries[i].Events, entries[i].AllEvents = nil, true
+			}
+		}
+		if ch, err := PlanProfile(prof, entries, mine); err != nil || len(ch) != 0 {
+			t.Errorf("%s: plan against its own export: %v %+v", prof, err, ch)
+		}
+	}
+
+	// Solvimon: all_events where one action is named is one field, sent
+	// as AllEvents; a list where there is no filter is an events change.
+	entries := []Entry{
+		{Provider: "solvimon", Profile: "s", URL: "https://a.example.com", Events: []string{"X.UPDATED"}, Params: map[string]string{"reference": "all"}},
+		{Provider: "solvimon", Profile: "s", URL: "https://b.example.com", AllEvents: true, Params: map[string]string{"reference": "one"}},
+	}
+	ch, err := PlanProfile("s", entries, live[3:])
+	if err != nil || len(ch) != 2 {
+		t.Fatalf("plan: %v %+v", err, ch)
+	}
+	if d := ch[0].Fields; len(d) != 1 || d[0].Describe() != "events: [] → [X.UPDATED]" {
+		t.Errorf("list where there is no filter: %+v", d)
+	}
+	if d := ch[1].Fields; len(d) != 1 || d[0].Describe() != "all_events: false → true" {
+		t.Errorf("all_events where one action is named: %+v", d)
+	}
+	if up := ch[1].updateRequest(); !up.AllEvents || up.Events != nil {
+		t.Errorf("update request %+v, want AllEvents and no events", up)
+	}
+	cr := createChange(Entry{Provider: "offblocks", Profile: "o", URL: "https://new.example.com", AllEvents: true})
+	if req := cr.createRequest(); !req.AllEvents || len(req.Events) != 0 || cr.Fields[1].Describe() != "all_events: - → true" {
+		t.Errorf("create: %+v %+v", req, cr.Fields)
+	}
+	// OffBlocks identifies by URL and events: every event is one identity
+	// whichever way it is written.
+	if a, b := (Entry{Provider: "offblocks", URL: "https://f.example.com", AllEvents: true}).Identity(), liveIdentity(live[1]); a != b || a != "url=https://f.example.com all_events" {
+		t.Errorf("identities %q and %q", a, b)
+	}
+}
+
+func providersAllEvents(t *testing.T, name string) []string {
+	t.Helper()
+	spec, err := providers.Lookup(name)
+	if err != nil || len(spec.AllEvents.Events) == 0 {
+		t.Fatalf("%s: %v %+v", name, err, spec.AllEvents)
+	}
+	return spec.AllEvents.Events
+}
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }

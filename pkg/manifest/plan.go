@@ -102,7 +102,12 @@ func events(ev []string) []string {
 
 func createChange(e Entry) Change {
 	c := Change{Action: ActionCreate, Provider: e.Provider, Profile: e.Profile, ID: "", Identity: e.Identity(), Line: e.Line, entry: &e}
-	c.Fields = append(c.Fields, FieldChange{"url", nil, e.URL}, FieldChange{"events", nil, events(e.Events)})
+	c.Fields = append(c.Fields, FieldChange{"url", nil, e.URL})
+	if e.AllEvents {
+		c.Fields = append(c.Fields, FieldChange{"all_events", nil, true})
+	} else {
+		c.Fields = append(c.Fields, FieldChange{"events", nil, events(e.Events)})
+	}
 	if e.Name != "" {
 		c.Fields = append(c.Fields, FieldChange{"name", nil, e.Name})
 	}
@@ -120,7 +125,13 @@ func updateChange(e Entry, r *webhook.Registration) (Change, bool) {
 	if e.URL != r.URL {
 		c.Fields = append(c.Fields, FieldChange{"url", r.URL, e.URL})
 	}
-	if !sameSet(e.Events, r.Events) {
+	switch {
+	case e.AllEvents:
+		// No filter and the documented list by name both are every event.
+		if !allEventsOf(e.Provider).Covers(r.Events) {
+			c.Fields = append(c.Fields, FieldChange{"all_events", false, true})
+		}
+	case !sameSet(e.Events, r.Events):
 		c.Fields = append(c.Fields, FieldChange{"events", events(r.Events), events(e.Events)})
 	}
 	if e.Name != "" && e.Name != r.Name {
@@ -164,7 +175,7 @@ func sortedKeys(m map[string]string) []string {
 // createRequest is what a create change asks the provider for.
 func (c *Change) createRequest() webhook.CreateRequest {
 	e := c.entry
-	req := webhook.CreateRequest{URL: e.URL, Events: slices.Clone(e.Events), Name: e.Name, Active: e.Active, Params: map[string]string{}}
+	req := webhook.CreateRequest{URL: e.URL, Events: slices.Clone(e.Events), AllEvents: e.AllEvents, Name: e.Name, Active: e.Active, Params: map[string]string{}}
 	for k, v := range e.Params {
 		req.Params[k] = v
 	}
@@ -181,6 +192,8 @@ func (c *Change) updateRequest() webhook.UpdateRequest {
 			req.URL = &e.URL
 		case f.Field == "events":
 			req.Events = events(slices.Clone(e.Events))
+		case f.Field == "all_events":
+			req.AllEvents = true
 		case f.Field == "name":
 			req.Name = &e.Name
 		case f.Field == "active":

@@ -99,7 +99,7 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 				continue
 			}
 			if slices.Contains(t.Wrap, t.Headers[j]) {
-				r[j] = strings.Join(wrapWords(r[j], widths[j]), "\n")
+				r[j] = strings.Join(WrapWords(r[j], widths[j]), "\n")
 			} else {
 				r[j] = truncate(r[j], widths[j])
 			}
@@ -123,9 +123,9 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 	return keep(headers), rows
 }
 
-// wrapWords breaks s into lines of at most width columns at spaces; a word
+// WrapWords breaks s into lines of at most width columns at spaces; a word
 // wider than a line is broken where it must be.
-func wrapWords(s string, width int) []string {
+func WrapWords(s string, width int) []string {
 	var lines []string
 	line := ""
 	for _, word := range strings.Fields(s) {

@@ -37,6 +37,9 @@ func TestAssumptionsAreComplete(t *testing.T) {
 			if a.Override != "" && !slices.Contains(flags, a.Override) {
 				t.Errorf("%s: %q names override --%s, which is not a %s profile setting (%v)", s.Name, a.Fact, a.Override, s.Name, flags)
 			}
+			if a.Override != "" && a.Avoid != "" {
+				t.Errorf("%s: %q has both a profile override and a way to avoid it; the override is the answer", s.Name, a.Fact)
+			}
 		}
 	}
 }

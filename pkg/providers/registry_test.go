@@ -24,3 +24,19 @@ func TestRegistryIDsAreSpecNames(t *testing.T) {
 		t.Error("Lookup of an unknown provider succeeded")
 	}
 }
+
+// TestAllEventsDeclared (issue 24): every provider says what "every
+// event" sends, or why it has none.
+func TestAllEventsDeclared(t *testing.T) {
+	for _, s := range All() {
+		a := s.AllEvents
+		switch {
+		case a.Supported() && a.Refusal != "":
+			t.Errorf("%s: supports all events and refuses them: %+v", s.Name, a)
+		case !a.Supported() && (a.Refusal == "" || a.Events != nil || a.Covers(nil)):
+			t.Errorf("%s: refuses all events without saying why, or still covers them: %+v", s.Name, a)
+		case a.Supported() && a.Covers([]string{"NOT.AN_EVENT"}):
+			t.Errorf("%s: an unknown event covers all events", s.Name)
+		}
+	}
+}

@@ -106,6 +106,16 @@ type Doctor interface {
 	Checks(ctx context.Context, env DoctorEnv) []Check
 }
 
+// CredentialsProber is implemented by providers whose credentials check
+// can fail for an inferred wire fact rather than the credentials (the
+// OffBlocks login carries a Content-Digest in an inferred algorithm):
+// ProbeCredentials gets the failed check and its error, and returns the
+// check with what read-only probes of the alternatives found
+// (RunProbes), or unchanged.
+type CredentialsProber interface {
+	ProbeCredentials(ctx context.Context, c Check, err error) Check
+}
+
 // ConnectionTester is implemented by providers that can try an endpoint
 // before a registration exists (Solvimon test-connection): `register
 // --test-first` asks it and creates nothing when the endpoint fails. The

@@ -60,8 +60,13 @@ func (r *Registration) Normalize() {
 type CreateRequest struct {
 	URL    string
 	Events []string
-	Name   string
-	Active *bool
+	// AllEvents asks for every event the provider has (register
+	// --all-events), with Events empty: the provider sends what it
+	// documents for it, and one without "every event" refuses it. Empty
+	// Events without AllEvents is refused, never read as "all".
+	AllEvents bool
+	Name      string
+	Active    *bool
 	// Params carries provider-specific flag values (e.g. "reference" for
 	// Solvimon, "auth-mode" for PEXA). Adapters reject ones they don't know.
 	Params map[string]string
@@ -71,9 +76,13 @@ type CreateRequest struct {
 type UpdateRequest struct {
 	URL    *string
 	Events []string // nil keeps the events; the command resolves --add/--remove-event into this
-	Name   *string
-	Active *bool
-	Params map[string]string
+	// AllEvents replaces the events with every event, as
+	// CreateRequest.AllEvents; Events is then nil. A non-nil empty Events
+	// without it is refused: clearing the list never means "all".
+	AllEvents bool
+	Name      *string
+	Active    *bool
+	Params    map[string]string
 }
 
 // ListOptions controls listing. A provider returns every registration,

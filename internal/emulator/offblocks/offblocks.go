@@ -172,7 +172,12 @@ type Sandbox struct {
 	now  func() time.Time
 	mux  *http.ServeMux
 
-	wire Wire // defaults filled in; fixed after New
+	// wire are the details expected where OffBlocks' pages are silent
+	// (defaults filled in) and mux the routes built from them; SetQuirks
+	// replaces both under quirkMu's write lock, every request holds its
+	// read lock.
+	wire    Wire
+	quirkMu sync.RWMutex
 
 	mu      sync.Mutex
 	seq     int64
@@ -226,6 +231,12 @@ func NewWithWire(o emulator.Options, w Wire) *Sandbox {
 		panic("offblocks sandbox: generating the verification key: " + err.Error())
 	}
 	s.verify = v
+	s.mux = s.routes()
+	return s
+}
+
+// routes are the API's routes at the paths of s.wire.
+func (s *Sandbox) routes() *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("POST "+tokenPath, s.issueToken)
 	m.HandleFunc("PUT "+s.wire.SigningPath, s.uploadKey)
@@ -233,10 +244,16 @@ func NewWithWire(o emulator.Options, w Wire) *Sandbox {
 	m.HandleFunc("PUT "+webhooksPath, s.putWebhook)
 	m.HandleFunc("GET "+webhooksPath, s.list)
 	m.HandleFunc("GET "+s.wire.VerificationKeyPath, s.verificationKey)
+	if s.wire.VerificationKeyPath != verificationKeyPath {
+		// Moved (QuirkVerificationKeyPath): the inferred path is not an
+		// endpoint of this account, not a webhook id.
+		m.HandleFunc("GET "+verificationKeyPath, func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		})
+	}
 	m.HandleFunc("GET "+webhooksPath+"/{id}", s.get)
 	m.HandleFunc("DELETE "+webhooksPath+"/{id}", s.delete)
-	s.mux = m
-	return s
+	return m
 }
 
 func newVerifyRecord() (*verifyRecord, error) {
@@ -268,6 +285,8 @@ var knownPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile
 // (401), Idempotency-Key on writes (400, then 409/422 or a replay), and
 // only then the operation.
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.quirkMu.RLock()
+	defer s.quirkMu.RUnlock()
 	_, pattern := s.mux.Handler(r)
 	if pattern == "" {
 		if knownPath().MatchString(r.URL.Path) {

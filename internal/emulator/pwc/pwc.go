@@ -123,6 +123,9 @@ type Emulator struct {
 	seq      int64
 	tokenKey []byte
 	subs     map[string]*record
+	// getRoute, when set (QuirkGetRoute), is the only route flavour the
+	// read of one subscription answers on.
+	getRoute string
 }
 
 var (
@@ -156,7 +159,7 @@ func New(o emulator.Options) *Emulator {
 		m.HandleFunc("GET "+p+"/search", s.authed(s.search))
 		m.HandleFunc("POST "+p+"/list", s.authed(s.listByIDs))
 		m.HandleFunc("POST "+p+"/delete", s.authed(s.batchDelete))
-		m.HandleFunc("GET "+p+"/{id}", s.authed(s.get))
+		m.HandleFunc("GET "+p+"/{id}", s.authed(s.routedGet(mode)))
 		m.HandleFunc("POST "+p+"/{id}/update", s.authed(s.update))
 		m.HandleFunc("POST "+p+"/{id}/delete", s.authed(s.deleteOne))
 	}

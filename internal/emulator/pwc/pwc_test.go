@@ -282,3 +282,31 @@ func TestEntry(t *testing.T) {
 		t.Errorf("demo %+v", en.Demo)
 	}
 }
+
+// TestQuirkGetRoute: the quirk keeps the read by id to one flavour (the
+// other answers ServiceStack's 404), refuses what it does not know, and
+// an empty set serves both again.
+func TestQuirkGetRoute(t *testing.T) {
+	e := newEnv(t)
+	tok := e.bearer()
+	id := e.create("https://hooks.example.com/q", "ReportFiled")[0]
+	if err := e.box.SetQuirks(map[string]string{QuirkGetRoute: "async"}); err != nil {
+		t.Fatal(err)
+	}
+	for mode, want := range map[string]int{"sync": 404, "async": 200} {
+		if status, body := e.raw(http.MethodGet, "/"+mode+"/webhooks/subscriptions/"+id, tok, nil); status != want {
+			t.Errorf("get-route=async, GET /%s/...: %d %s, want %d", mode, status, body, want)
+		}
+	}
+	for _, bad := range []map[string]string{{QuirkGetRoute: "both"}, {"no-such": "x"}} {
+		if err := e.box.SetQuirks(bad); err == nil {
+			t.Errorf("SetQuirks(%v) accepted", bad)
+		}
+	}
+	if err := e.box.SetQuirks(nil); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := e.raw(http.MethodGet, "/sync/webhooks/subscriptions/"+id, tok, nil); status != 200 {
+		t.Errorf("quirks cleared, GET /sync/...: %d %s", status, body)
+	}
+}

@@ -33,7 +33,7 @@ func out(rec *Record, now time.Time) hookOut {
 		IncludePreviousData: rec.IncludePreviousData,
 		AuthenticationType:  rec.AuthenticationType,
 		SecretKey:           &secret,
-		SigningProtocol:     nullable(signingProtocol),
+		SigningProtocol:     nullable(signingProtocolOf(rec)),
 		// [closest] the Webhook schema lists the endpoint credentials among
 		// its fields and the docs do not say they are masked, so they are
 		// returned.
@@ -47,7 +47,7 @@ func out(rec *Record, now time.Time) hookOut {
 	}
 	if prev := previousSecret(rec, now); prev != "" {
 		w.PreviousSecretKey = &prev
-		w.PreviousSigningProtocol = nullable(signingProtocol)
+		w.PreviousSigningProtocol = nullable(cmp.Or(rec.PreviousSigningProtocol, signingProtocolOf(rec)))
 	}
 	if p := rec.Penalty; p != nil {
 		// [closest] penalty_box is an undocumented string; we put the time
@@ -56,6 +56,13 @@ func out(rec *Record, now time.Time) hookOut {
 		w.PenaltyBoxData = &penaltyData{RetryCount: p.RetryCount, RetryAt: instant(p.RetryAt), Cause: p.Cause, Payload: p.Payload}
 	}
 	return w
+}
+
+// signingProtocolOf is the webhook's signing protocol: [closest] the
+// documented HmacSHA256 where the create left it out (the schema gives no
+// default; the example sends it) or a patch cleared it.
+func signingProtocolOf(rec *Record) string {
+	return cmp.Or(rec.SigningProtocol, documentedSigningProtocol)
 }
 
 // previousSecret is the rolled-over secret while it is still valid.
@@ -225,6 +232,7 @@ func (f *fields) record() *Record {
 		Password:            f.password,
 		APIHeaderField:      f.headerField,
 		APIKey:              f.key,
+		SigningProtocol:     cmp.Or(f.signingProtocol, documentedSigningProtocol),
 	}
 }
 
@@ -269,7 +277,7 @@ func (s *Emulator) patch(w http.ResponseWriter, r *http.Request) {
 	next := *cur
 	for name, dst := range map[string]*string{"url": &next.URL, "name": &next.Name, "reference": &next.Reference,
 		"authentication_type": &next.AuthenticationType, "username": &next.Username, "password": &next.Password,
-		"api_header_field": &next.APIHeaderField, "api_key": &next.APIKey} {
+		"api_header_field": &next.APIHeaderField, "api_key": &next.APIKey, "signing_protocol": &next.SigningProtocol} {
 		if b.has(name) {
 			*dst, _ = b.str(name)
 		}
@@ -311,6 +319,7 @@ func (s *Emulator) rollSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	s.withHook(func(w http.ResponseWriter, _ *http.Request, rec *Record, now time.Time) {
 		rec.PreviousSecretKey, rec.SecretKey = rec.SecretKey, newSecret()
+		rec.PreviousSigningProtocol = signingProtocolOf(rec)
 		t := now.UTC()
 		rec.SecretRolledAt = &t
 		emulator.WriteJSON(w, http.StatusOK, out(rec, now))

@@ -41,7 +41,6 @@ const (
 	maxIdempotencyKey   = 255            // [providers.md] "≤255 chars"
 	idempotencyRetained = 48 * time.Hour // [providers.md] retention 48 h
 	deliveryTimeout     = 10 * time.Second
-	signingProtocol     = "HmacSHA256" // [providers.md] example value of signing_protocol
 	// secretOverlap: after a roll "both new and previous secret remain
 	// valid for up to 24 h" [providers.md §2.5].
 	secretOverlap = 24 * time.Hour
@@ -85,6 +84,10 @@ type Record struct {
 	PreviousSecretKey   string     `json:"previous_secret_key,omitempty"`
 	SecretRolledAt      *time.Time `json:"secret_rolled_at,omitempty"`
 	Penalty             *Penalty   `json:"penalty,omitempty"`
+	// SigningProtocol is "" in a state file from before it was kept:
+	// read as the documented default (signingProtocolOf).
+	SigningProtocol         string `json:"signing_protocol,omitempty"`
+	PreviousSigningProtocol string `json:"previous_signing_protocol,omitempty"`
 }
 
 // Penalty is a parked endpoint: the failed delivery waits here until a

@@ -217,6 +217,12 @@ func TestSandboxCreateValidation(t *testing.T) {
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","password":"pw"}`, "MISSING_FIELD", "username"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","username":"jo smith","password":"pw"}`, "INVALID_FIELD", "username"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X-K"}`, "MISSING_FIELD", "api_key"},
+		// Issue 24: the api_header_field and api_key patterns hold for the
+		// whole value (as published, without $, they match every value).
+		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X-K","api_key":"abc-123_XYZ+/="}`, "INVALID_FIELD", "api_key"},
+		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X.K","api_key":"abc123"}`, "INVALID_FIELD", "api_header_field"},
+		{`{"url":"https://h.example/x","name":"n","reference":"r","signing_protocol":"HmacSHA512"}`, "INVALID_FIELD", "signing_protocol"},
+		{`{"url":"https://h.example/x","name":"n","reference":"r","signing_protocol":""}`, "INVALID_FIELD", "signing_protocol"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field+" "+tt.code, func(t *testing.T) {
@@ -681,5 +687,61 @@ func TestServesPublishedCatalogue(t *testing.T) {
 				t.Errorf("the sandbox does not serve %s.%s", r, a)
 			}
 		}
+	}
+}
+
+// TestSandboxUsernameColonAndSigningProtocol (issue 24): the documented
+// username pattern admits ':' (its "&-_" is a range), so a PASSWORD
+// webhook with one is created, and its delivery carries the pair as HTTP
+// Basic, where the receiver splits at the first ':'. signing_protocol is
+// stored, returned, kept as previous_signing_protocol on a roll, and
+// read as the documented HmacSHA256 when left out or cleared.
+func TestSandboxUsernameColonAndSigningProtocol(t *testing.T) {
+	e := newEnv(t)
+	a := call(t, e.base, "POST", "/v1/webhooks", nil, `{"url":"https://receiver.example/hooks","name":"n","reference":"r",
+		"authentication_type":"PASSWORD","username":"svc:billing","password":"pw"}`)
+	if a.Status != 201 {
+		t.Fatalf("username with ':': %d %s", a.Status, a.Body)
+	}
+	w := a.webhook(t)
+	var got struct {
+		Username        *string `json:"username"`
+		SigningProtocol *string `json:"signing_protocol"`
+	}
+	if err := json.Unmarshal(a.Body, &got); err != nil || deref(got.Username) != "svc:billing" || deref(got.SigningProtocol) != "HmacSHA256" {
+		t.Fatalf("created %s", a.Body)
+	}
+	req, err := e.box.Delivery(ctx, w.ID, "INVOICE.CREATED")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a receiver reads: RFC 7617 splits at the first ':'.
+	if user, pass, ok := req.BasicAuth(); !ok || user != "svc" || pass != "billing:pw" {
+		t.Fatalf("receiver reads user %q password %q (%v)", user, pass, ok)
+	}
+
+	protocol := func(a answer) (cur, prev string) {
+		t.Helper()
+		var p struct {
+			SigningProtocol         *string `json:"signing_protocol"`
+			PreviousSigningProtocol *string `json:"previous_signing_protocol"`
+		}
+		if a.Status != 200 || json.Unmarshal(a.Body, &p) != nil {
+			t.Fatalf("%d %s", a.Status, a.Body)
+		}
+		return deref(p.SigningProtocol), deref(p.PreviousSigningProtocol)
+	}
+	explicit := call(t, e.base, "POST", "/v1/webhooks", nil, `{"url":"https://h.example/x","name":"n","reference":"r2","signing_protocol":"HmacSHA256"}`).webhook(t)
+	if cur, prev := protocol(call(t, e.base, "GET", "/v1/webhooks/"+explicit.ID, nil, "")); cur != "HmacSHA256" || prev != "" {
+		t.Fatalf("stored %q, previous %q before a roll", cur, prev)
+	}
+	if cur, prev := protocol(call(t, e.base, "PATCH", "/v1/webhooks/"+explicit.ID+"/secret-key", nil, "")); cur != "HmacSHA256" || prev != "HmacSHA256" {
+		t.Fatalf("after a roll: %q, previous %q", cur, prev)
+	}
+	if a := call(t, e.base, "PATCH", "/v1/webhooks/"+explicit.ID, nil, `{"signing_protocol":"SHA1"}`); a.Status != 400 || deref(a.apiError(t).Field) != "signing_protocol" {
+		t.Fatalf("patch to SHA1: %d %s", a.Status, a.Body)
+	}
+	if cur, _ := protocol(call(t, e.base, "PATCH", "/v1/webhooks/"+explicit.ID, nil, `{"signing_protocol":null}`)); cur != "HmacSHA256" {
+		t.Fatalf("cleared: %q", cur)
 	}
 }

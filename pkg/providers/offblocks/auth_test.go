@@ -98,7 +98,7 @@ func TestTokenRejected(t *testing.T) {
 	// A write refused for its token is the same operation when resent
 	// with a new one: same Idempotency-Key, new signature.
 	e.box.ForgetTokens()
-	if _, err := e.client().Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/t"}); err != nil {
+	if _, err := e.client().Register(ctx, webhook.CreateRequest{URL: "https://hooks.example.com/t", Events: []string{"card.updated"}}); err != nil {
 		t.Fatalf("Register after the token was revoked: %v", err)
 	}
 	puts := e.requests(http.MethodPut, "/v1/webhooks")

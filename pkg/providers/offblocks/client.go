@@ -297,17 +297,17 @@ func checkCommon(name *string, active *bool, params map[string]string) error {
 	return nil
 }
 
-// Register creates one webhook: PUT /v1/webhooks without id [DOC]. No
-// events subscribes to every type.
+// Register creates one webhook: PUT /v1/webhooks without id [DOC]. It
+// always names its types: every type (AllEvents) is the guide's list.
 func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]webhook.Registration, error) {
 	name := &req.Name
 	if err := checkCommon(name, req.Active, req.Params); err != nil {
 		return nil, err
 	}
-	if err := validateCallbackURL(req.URL); err != nil {
+	if err := validateCallbackURL(req.URL, c.wire.allowHTTP); err != nil {
 		return nil, err
 	}
-	types, err := validateEvents(req.Events)
+	types, err := c.types(req.Events, req.AllEvents)
 	if err != nil {
 		return nil, err
 	}
@@ -330,18 +330,19 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if err := checkCommon(req.Name, req.Active, req.Params); err != nil {
 		return nil, err
 	}
-	if req.URL == nil && req.Events == nil {
-		return nil, webhook.Invalid("offblocks: nothing to update (give --url or --event)")
+	setTypes := req.Events != nil || req.AllEvents
+	if req.URL == nil && !setTypes {
+		return nil, webhook.Invalid("offblocks: nothing to update (give --url, --event or --all-events)")
 	}
 	var types []string
 	if req.URL != nil {
-		if err := validateCallbackURL(*req.URL); err != nil {
+		if err := validateCallbackURL(*req.URL, c.wire.allowHTTP); err != nil {
 			return nil, err
 		}
 	}
-	if req.Events != nil {
+	if setTypes {
 		var err error
-		if types, err = validateEvents(req.Events); err != nil {
+		if types, err = c.types(req.Events, req.AllEvents); err != nil {
 			return nil, err
 		}
 	}
@@ -356,7 +357,7 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if req.URL != nil {
 		b.CallbackURL = *req.URL
 	}
-	if req.Events != nil {
+	if setTypes {
 		b.Types = types
 	}
 	var w wireWebhook
@@ -365,6 +366,22 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	}
 	r := c.registration(&w)
 	return &r, nil
+}
+
+// types is what a request sends as types: the events given, or the
+// guide's list for every type (all). Nothing documents that a webhook
+// without types gets every type, so none is ever sent [INF].
+func (c *Client) types(events []string, all bool) ([]string, error) {
+	switch {
+	case all && len(events) > 0:
+		return nil, webhook.Invalid("offblocks: give --event or --all-events, not both")
+	case all:
+		return eventNames(), nil
+	case len(events) == 0:
+		return nil, webhook.Invalid("offblocks: no --event given, and OffBlocks does not document what a webhook without types receives").
+			WithHint("name the types with --event (`hookctl events -p %s` lists them), or give --all-events for the %d types OffBlocks documents", c.profile.Name, len(eventNames()))
+	}
+	return validateEvents(events)
 }
 
 // Delete removes a webhook: DELETE answers with no content [DOC].

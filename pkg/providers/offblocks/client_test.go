@@ -295,7 +295,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		t.Fatalf("unknown type: %v", err)
 	}
 	// Loopback http is fine (a local `verify listen`).
-	if _, err := c.Register(ctx, webhook.CreateRequest{URL: "http://127.0.0.1:9999/hook"}); err != nil {
+	if _, err := c.Register(ctx, webhook.CreateRequest{URL: "http://127.0.0.1:9999/hook", Events: []string{"card.updated"}}); err != nil {
 		t.Fatalf("loopback http refused: %v", err)
 	}
 }

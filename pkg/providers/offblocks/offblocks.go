@@ -44,6 +44,7 @@
 package offblocks
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -110,13 +111,24 @@ const RotateSecretHint = "OffBlocks signs deliveries with its own key pair, so t
 	"To replace the key that signs your API requests, run `hookctl keys generate --force` and then `hookctl keys upload`."
 
 // Events OffBlocks delivers: entity-update events listed in its webhook
-// guide [DOC]. No types on a webhook means every type.
+// guide [DOC], which lists all five to receive "all entities' updates".
+// Nothing says a webhook without types gets every type [INF], so hookctl
+// never creates one: --all-events names the five.
 var events = []webhook.EventType{
 	{Name: "customer.updated", Description: "a customer changed (e.g. its verification status)"},
 	{Name: "account.updated", Description: "a smart-contract account changed"},
 	{Name: "card.updated", Description: "a card changed (issued, activated, frozen, ...)"},
 	{Name: "authorisation.updated", Description: "a card authorisation was created or changed"},
 	{Name: "transaction.updated", Description: "a transaction was created or changed"},
+}
+
+// eventNames are the names of events, in the guide's order.
+func eventNames() []string {
+	out := make([]string, len(events))
+	for i, e := range events {
+		out[i] = e.Name
+	}
+	return out
 }
 
 // eventsOrigin: the guide carries no date; the list entered hookctl then [INF].
@@ -151,7 +163,11 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
-		NoEvents:        "every event type (OffBlocks: no types selected means all)",
+		AllEvents: provider.AllEvents{
+			Sends:  fmt.Sprintf("the %d types its guide lists for all entities' updates, by name", len(events)),
+			Events: eventNames(),
+			Notice: fmt.Sprintf("offblocks: every event is the %d types OffBlocks documents, named one by one (%s); a type it adds later needs `hookctl update --add-event`", len(events), strings.Join(eventNames(), ", ")),
+		},
 	}
 }
 
@@ -208,11 +224,13 @@ func resolveBase(p config.Profile) (string, error) {
 	return base, nil
 }
 
-// validateCallbackURL enforces what OffBlocks needs before any request: an
-// absolute https URI [DOC: callbackUrl is a uri; deliveries carry account
-// data], with plain http allowed only for loopback so a local
-// `hookctl verify listen` can receive sandbox deliveries.
-func validateCallbackURL(s string) error {
+// validateCallbackURL enforces what hookctl asks of a callback before any
+// request: an absolute URI [DOC: callbackUrl is a uri], https [INF: the
+// docs do not require it; deliveries carry account data], with plain http
+// allowed for loopback, so a local `hookctl verify listen` can receive
+// sandbox deliveries, and everywhere with allowHTTP
+// (FieldAllowHTTPCallbacks).
+func validateCallbackURL(s string, allowHTTP bool) error {
 	u, err := url.Parse(s)
 	if err != nil || !u.IsAbs() || u.Host == "" {
 		return webhook.Invalid("offblocks: --url %q must be an absolute https URL, e.g. https://hooks.example.com/offblocks", s)
@@ -222,9 +240,9 @@ func validateCallbackURL(s string) error {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && httpclient.IsLoopback(u.Hostname()):
+	case u.Scheme == "http" && (allowHTTP || httpclient.IsLoopback(u.Hostname())):
 	default:
-		return webhook.Invalid("offblocks: --url %q must use https (plain http only for localhost)", s)
+		return webhook.Invalid("offblocks: --url %q must use https (plain http only for localhost, or with the profile setting %s)", s, FieldAllowHTTPCallbacks)
 	}
 	if u.User != nil {
 		return webhook.Invalid("offblocks: --url must not carry credentials (user:password@)")
@@ -232,10 +250,9 @@ func validateCallbackURL(s string) error {
 	return nil
 }
 
-// validateEvents drops duplicates; an empty list subscribes to every type
-// [DOC]. A type missing from the guide's list is not refused here: the list
-// may be incomplete, so the command warns (webhook.EventChecker) and
-// OffBlocks decides.
+// validateEvents drops duplicates. A type missing from the guide's list
+// is not refused here: the list may be incomplete, so the command warns
+// (webhook.EventChecker) and OffBlocks decides.
 func validateEvents(in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for _, e := range in {

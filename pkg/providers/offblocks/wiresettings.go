@@ -31,6 +31,11 @@ const (
 	FieldSignedComponents = "signed-components"
 	// FieldDigestAlgorithm is the Content-Digest algorithm.
 	FieldDigestAlgorithm = "digest-algorithm"
+	// FieldAllowHTTPCallbacks lets register and update send plain http
+	// callback URLs: OffBlocks documents callbackUrl as a URI without
+	// saying it must be https; hookctl refuses http by default because
+	// deliveries carry account data [INF].
+	FieldAllowHTTPCallbacks = "allow-http-callbacks"
 )
 
 // Defaults of the wire settings.
@@ -69,6 +74,7 @@ type wireSettings struct {
 	signingPath, keyField, verificationKeyPath string
 	components                                 []string
 	digest                                     string
+	allowHTTP                                  bool
 }
 
 // settingsOf reads and checks a profile's wire settings.
@@ -94,6 +100,8 @@ func settingsOf(p config.Profile) (wireSettings, error) {
 			w.components = splitComponents(v)
 		case FieldDigestAlgorithm:
 			w.digest = v
+		case FieldAllowHTTPCallbacks:
+			w.allowHTTP = v == "true"
 		}
 	}
 	return w, nil
@@ -102,15 +110,17 @@ func settingsOf(p config.Profile) (wireSettings, error) {
 type wireField struct {
 	name, usage string
 	validate    func(string) error
+	bool        bool
 }
 
 func wireFields() []wireField {
 	return []wireField{
-		{FieldSigningPath, "API path where `keys upload` PUTs the request-signing key (default " + DefaultSigningPath + ")", func(s string) error { return validatePath(FieldSigningPath, s) }},
-		{FieldSigningKeyField, "JSON member of the key upload that carries the base64 public key (default " + DefaultSigningKeyField + ")", validateKeyField},
-		{FieldVerificationKeyPath, "API path of the delivery verification key (default " + DefaultVerificationKeyPath + ")", func(s string) error { return validatePath(FieldVerificationKeyPath, s) }},
-		{FieldSignedComponents, "comma-separated components each request signature covers (default " + strings.Join(DefaultSignedComponents, ",") + "; headers only on requests that carry them)", validateComponents},
-		{FieldDigestAlgorithm, "Content-Digest algorithm: sha-256 or sha-512 (default " + DefaultDigestAlgorithm + ")", validateDigest},
+		{FieldSigningPath, "API path where `keys upload` PUTs the request-signing key (default " + DefaultSigningPath + ")", func(s string) error { return validatePath(FieldSigningPath, s) }, false},
+		{FieldSigningKeyField, "JSON member of the key upload that carries the base64 public key (default " + DefaultSigningKeyField + ")", validateKeyField, false},
+		{FieldVerificationKeyPath, "API path of the delivery verification key (default " + DefaultVerificationKeyPath + ")", func(s string) error { return validatePath(FieldVerificationKeyPath, s) }, false},
+		{FieldSignedComponents, "comma-separated components each request signature covers (default " + strings.Join(DefaultSignedComponents, ",") + "; headers only on requests that carry them)", validateComponents, false},
+		{FieldDigestAlgorithm, "Content-Digest algorithm: sha-256 or sha-512 (default " + DefaultDigestAlgorithm + ")", validateDigest, false},
+		{FieldAllowHTTPCallbacks, "let register and update use plain http callback URLs (default: https only, http for localhost)", validateBool, true},
 	}
 }
 
@@ -152,6 +162,13 @@ func validateComponents(s string) error {
 	return nil
 }
 
+func validateBool(s string) error {
+	if s != "true" && s != "false" {
+		return webhook.Invalid("offblocks: %s %q must be true or false", FieldAllowHTTPCallbacks, s)
+	}
+	return nil
+}
+
 func validateDigest(s string) error {
 	switch s {
 	case httpsig.DigestSHA256, httpsig.DigestSHA512:
@@ -189,7 +206,7 @@ func (w wireSettings) requestComponents(hasBody, hasIdem, hasAuth bool) []string
 func wireSpecFields() []provider.Field {
 	var out []provider.Field
 	for _, f := range wireFields() {
-		out = append(out, provider.Field{Name: f.name, Usage: f.usage, Validate: f.validate})
+		out = append(out, provider.Field{Name: f.name, Usage: f.usage, Validate: f.validate, Bool: f.bool})
 	}
 	return out
 }

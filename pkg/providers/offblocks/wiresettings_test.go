@@ -99,7 +99,7 @@ func TestWireSettingsDefaults(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	e.ready(c)
-	if _, err := c.Register(context.Background(), webhook.CreateRequest{URL: "https://hooks.example.com/o"}); err != nil {
+	if _, err := c.Register(context.Background(), webhook.CreateRequest{URL: "https://hooks.example.com/o", Events: []string{"card.updated"}}); err != nil {
 		t.Fatal(err)
 	}
 	up := e.requests(http.MethodPut, DefaultSigningPath)
@@ -145,5 +145,30 @@ func TestWireSettingsValidated(t *testing.T) {
 		if !names[n] {
 			t.Errorf("profile field %s missing from the spec", n)
 		}
+	}
+}
+
+// TestAllowHTTPCallbacks: plain http callbacks are refused before any
+// request unless the profile allows them (OffBlocks does not say they
+// must be https; hookctl's rule is its own, so it can be turned off).
+func TestAllowHTTPCallbacks(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := e.client()
+	e.ready(c)
+	const u = "http://hooks.example.com/plain"
+	if _, err := c.Register(ctx, webhook.CreateRequest{URL: u, Events: []string{"card.updated"}}); webhook.KindOf(err) != webhook.KindUsage || !strings.Contains(err.Error(), FieldAllowHTTPCallbacks) {
+		t.Fatalf("plain http by default: %v", err)
+	}
+	p := e.profile()
+	p.Settings = map[string]string{FieldAllowHTTPCallbacks: "true"}
+	allowed := e.clientWith(p, e.clock.Now) // same profile, key and store: uploaded already
+	regs, err := allowed.Register(ctx, webhook.CreateRequest{URL: u, Events: []string{"card.updated"}})
+	if err != nil || len(regs) != 1 || regs[0].URL != u {
+		t.Fatalf("plain http with %s=true: %v %v", FieldAllowHTTPCallbacks, regs, err)
+	}
+	p.Settings = map[string]string{FieldAllowHTTPCallbacks: "yes"}
+	if err := validateProfile(p); webhook.KindOf(err) != webhook.KindUsage {
+		t.Errorf("%s=yes: %v", FieldAllowHTTPCallbacks, err)
 	}
 }

@@ -32,6 +32,10 @@ type Assumption struct {
 	// Override is the `profile add` flag that replaces the default
 	// ("" when none does).
 	Override string
+	// Avoid says, where no profile setting replaces the default, how a
+	// command does without it (a flag or a manifest key), in words; ""
+	// when nothing does.
+	Avoid string
 	// Check is the `hookctl doctor` check whose ok confirms it ("" when
 	// only a change at the provider would show it).
 	Check string

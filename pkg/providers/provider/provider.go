@@ -5,6 +5,7 @@
 package provider
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -89,17 +90,76 @@ type Spec struct {
 	// DoctorChecks names the checks the client's webhook.Doctor reports,
 	// in order, beyond webhook.GenericChecks.
 	DoctorChecks []string
-	// NoEvents is what a registration made without --event receives, where
-	// the provider takes one ("" where the client refuses it): register
-	// says it, so nobody creates a webhook by accident that gets
-	// everything, or nothing.
-	NoEvents string
+	// AllEvents is what "every event" means at the provider: what
+	// `register --all-events`, `update --all-events` and a manifest's
+	// `all_events: true` ask for. A missing event list never stands for
+	// it.
+	AllEvents AllEvents
 	// Assumptions are the facts the provider's code relies on that were
 	// inferred rather than read (docs/guides/provider-assumptions.md).
 	Assumptions []Assumption
 	// Manifest is how `hookctl export`, `diff` and `apply` see the
 	// provider's registrations (webhooks as code).
 	Manifest Manifest
+}
+
+// AllEvents is what a provider is sent for "every event". hookctl never
+// lets an empty event list mean it by default: what a provider makes of
+// an empty list is undocumented at most of them, and a wrong guess either
+// floods the receiver or quietly stops its deliveries. The zero value is
+// a provider without "every event" (Refusal says why).
+type AllEvents struct {
+	// Sends says what is sent, for the flag help and the docs ("" when
+	// the provider has no "every event").
+	Sends string
+	// Events are the event types sent by name, where the provider
+	// documents "every event" as a list; nil sends no event filter.
+	Events []string
+	// Notice, when set, is said on stderr each time it is used: the part
+	// of Sends that the provider's documents do not state.
+	Notice string
+	// Refusal says why a provider without "every event" refuses it.
+	Refusal string
+}
+
+// Supported reports whether the provider has an "every event".
+func (a AllEvents) Supported() bool { return a.Sends != "" }
+
+// Alternative is the second half of the hint for a request without
+// events: ask for every event the way ask says (a flag or a manifest
+// key), or why the provider has none.
+func (a AllEvents) Alternative(provider, ask string) string {
+	if !a.Supported() {
+		return fmt.Sprintf("%s has no %s: %s", provider, ask, a.Refusal)
+	}
+	return fmt.Sprintf("or give %s for every event (%s is sent %s)", ask, provider, a.Sends)
+}
+
+// Covers reports whether a registration with these events receives what
+// AllEvents asks for: it has no event filter, or it names exactly the
+// documented list.
+func (a AllEvents) Covers(events []string) bool {
+	if !a.Supported() {
+		return false
+	}
+	if len(events) == 0 {
+		return true
+	}
+	if a.Events == nil {
+		return false
+	}
+	want := map[string]bool{}
+	for _, e := range a.Events {
+		want[e] = true
+	}
+	got := map[string]bool{}
+	for _, e := range events {
+		if !want[e] {
+			return false
+		}
+		got[e] = true
+	}
+	return len(got) == len(want)
 }
 
 // Manifest describes a provider's registrations to webhooks as code.

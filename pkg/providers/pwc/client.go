@@ -1,6 +1,7 @@
 package pwc
 
 import (
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -49,6 +50,8 @@ type Client struct {
 
 	givenMu sync.Mutex
 	given   map[string]string // UseCurrentSecret: id -> secret, never stored
+
+	getRoute string // FieldGetRoute, RouteSync by default
 }
 
 var (
@@ -71,7 +74,11 @@ func New(d provider.Deps) (*Client, error) {
 	if u, err := url.Parse(base); err != nil || !u.IsAbs() || u.Host == "" {
 		return nil, webhook.Invalid("pwc: base URL %q must be an absolute URL such as %s", base, ProdBaseURL)
 	}
-	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now}
+	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now,
+		getRoute: cmp.Or(d.Profile.Setting(FieldGetRoute), RouteSync)}
+	if err := validateGetRoute(c.getRoute); err != nil {
+		return nil, err
+	}
 	c.session = &credentials.TokenSession[*tokenCache]{Cache: d.Creds.Cache(d.Profile.Name, CredToken),
 		Login: c.userLogin, Mint: c.login, Refresh: c.refreshIfAble, Now: func() time.Time { return c.now() }}
 	if c.http == nil {
@@ -385,11 +392,21 @@ func (c *Client) Get(ctx context.Context, id string) (*webhook.Registration, err
 }
 
 func (c *Client) get(ctx context.Context, id string) (*subscriptionResponse, error) {
+	return c.getAt(ctx, c.getRoute, id)
+}
+
+// getPath is the read of one subscription in route flavour route.
+func getPath(route, id string) string {
+	return "/" + route + "/webhooks/subscriptions/" + url.PathEscape(id)
+}
+
+// getAt reads subscription id in route flavour route.
+func (c *Client) getAt(ctx context.Context, route, id string) (*subscriptionResponse, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
 	var sr subscriptionResponse
-	if err := c.do(ctx, http.MethodGet, subPath(id), nil, nil, &sr); err != nil {
+	if err := c.do(ctx, http.MethodGet, getPath(route, id), nil, nil, &sr); err != nil {
 		return nil, notFoundAs(err, id)
 	}
 	if sr.Subscription == nil {

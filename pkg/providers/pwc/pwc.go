@@ -47,6 +47,16 @@ const Scheme = "hub-signature"
 const (
 	FieldTaxNumber = "tax-number"
 	FieldAccountID = "account-id"
+	// FieldGetRoute is the route flavour, sync or async, of the read of
+	// one subscription by id: PwC's metadata documents it under /async/
+	// only; every other operation is documented under both.
+	FieldGetRoute = "get-route"
+)
+
+// Route flavours [DOC: every operation exists as /sync/... and /async/...].
+const (
+	RouteSync  = "sync"
+	RouteAsync = "async"
 )
 
 // ParamContentType is the register/update flag for the delivery content type.
@@ -83,6 +93,7 @@ func Spec() provider.Spec {
 		Fields: []provider.Field{
 			{Name: FieldTaxNumber, Usage: "tax number the subscriptions belong to (authSteuernummer: 2 capital letters and 9 digits, e.g. DE123456789)", Required: true, Validate: validateTaxNumber},
 			{Name: FieldAccountID, Usage: "PwC account id (10 digits)", Required: true, Validate: validateAccountID},
+			{Name: FieldGetRoute, Usage: "route of the read of one subscription: sync (default, as every other call) or async (the only one PwC documents for it); `hookctl doctor` finds it", Validate: validateGetRoute},
 		},
 		Credentials: []provider.Credential{
 			{Name: CredUsername, Prompt: "PwC Report Filing user name"},
@@ -102,6 +113,8 @@ func Spec() provider.Spec {
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
 		Manifest:        manifest(),
+		AllEvents: provider.AllEvents{Refusal: "a PwC subscription has exactly one event and PwC publishes no event list: " +
+			"each --event becomes its own subscription"},
 	}
 }
 
@@ -149,6 +162,13 @@ func validateAccountID(s string) error {
 func validateContentType(s string) error {
 	if !strings.EqualFold(strings.TrimSpace(s), ContentTypeJSON) {
 		return webhook.Invalid("pwc: --content-type %q is not accepted: PwC delivers only %s", s, ContentTypeJSON)
+	}
+	return nil
+}
+
+func validateGetRoute(s string) error {
+	if s != RouteSync && s != RouteAsync {
+		return webhook.Invalid("pwc: %s %q must be %s or %s", FieldGetRoute, s, RouteSync, RouteAsync)
 	}
 	return nil
 }

@@ -311,14 +311,14 @@ func (c *Client) TestConnection(ctx context.Context, req webhook.CreateRequest) 
 // createBody is the WebhookCreateRequest of register and test-connection,
 // checked against the documented field rules.
 func (c *Client) createBody(req webhook.CreateRequest) (*webhookBody, error) {
+	// A missing event list is reported after the field rules, which list
+	// every missing required field at once.
+	actions, eventsErr := c.includedActions(req.Events, req.AllEvents)
 	b := &webhookBody{
 		URL:             ptr(req.URL),
 		Name:            ptr(req.Name),
-		IncludedActions: ptr(slices.Clone(req.Events)),
+		IncludedActions: actions,
 		Active:          ptr(true),
-	}
-	if req.Events == nil {
-		b.IncludedActions = ptr([]string{})
 	}
 	if req.Active != nil {
 		b.Active = req.Active
@@ -334,6 +334,11 @@ func (c *Client) createBody(req webhook.CreateRequest) (*webhookBody, error) {
 	if b.IncludePreviousData == nil {
 		b.IncludePreviousData = ptr(false)
 	}
+	if b.SigningProtocol == nil {
+		// Say it explicitly, as the published example does: the schema
+		// has no default, and verify checks this protocol.
+		b.SigningProtocol = ptr(DefaultSigningProtocol)
+	}
 	plainHTTP, fe := validateBody(b, true)
 	if fe == nil {
 		fe = checkAuthComplete(deref(b.AuthenticationType), deref(b.Username), deref(b.Password), deref(b.APIHeaderField), deref(b.APIKey))
@@ -341,8 +346,28 @@ func (c *Client) createBody(req webhook.CreateRequest) (*webhookBody, error) {
 	if fe != nil {
 		return nil, fe.usage()
 	}
+	if eventsErr != nil {
+		return nil, eventsErr
+	}
 	c.warnHTTP(plainHTTP, req.URL)
 	return b, nil
+}
+
+// includedActions is the included_actions a request sends. An empty list
+// is what Solvimon would be sent for "every action", but nothing
+// documents that it means that, so it is sent only when asked for by
+// name (all, from --all-events); events left out are refused.
+func (c *Client) includedActions(events []string, all bool) (*[]string, error) {
+	switch {
+	case all && len(events) > 0:
+		return nil, webhook.Invalid("solvimon: give --event or --all-events, not both")
+	case all:
+		return ptr([]string{}), nil
+	case len(events) == 0:
+		return nil, webhook.Invalid("solvimon: no --event given, and an empty included_actions list is not documented to mean every action").
+			WithHint("name the actions with --event (`hookctl events -p %s` lists them), or give --all-events to send no filter on purpose", c.profile.Name)
+	}
+	return ptr(slices.Clone(events)), nil
 }
 
 // Update patches only what the request changes.
@@ -351,8 +376,12 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 		return nil, err
 	}
 	b := &webhookBody{URL: req.URL, Name: req.Name, Active: req.Active}
-	if req.Events != nil {
-		b.IncludedActions = ptr(slices.Clone(req.Events))
+	if req.Events != nil || req.AllEvents {
+		actions, err := c.includedActions(req.Events, req.AllEvents)
+		if err != nil {
+			return nil, err
+		}
+		b.IncludedActions = actions
 	}
 	// The endpoint secret goes into password or api_key depending on the
 	// auth type; without --auth-type the webhook's current one decides.
@@ -411,6 +440,18 @@ func (c *Client) applyParams(b *webhookBody, params map[string]string, current s
 			b.AuthenticationType = ptr(t)
 		case ParamUsername:
 			b.Username = ptr(v)
+			if w := usernameColonWarning(v); w != "" {
+				fmt.Fprintln(c.errOut, w)
+			}
+		case ParamSigningProtocol:
+			p, warning, err := parseSigningProtocol(v)
+			if err != nil {
+				return "", err
+			}
+			if warning != "" {
+				fmt.Fprintln(c.errOut, warning)
+			}
+			b.SigningProtocol = ptr(p)
 		case ParamAPIHeaderField:
 			b.APIHeaderField = ptr(v)
 		case ParamIncludePreviousData:
@@ -634,7 +675,8 @@ func (c *Client) registration(w *wireWebhook) webhook.Registration {
 		"include_previous_data": w.IncludePreviousData,
 		"excluded_actions":      excluded,
 	}
-	for k, v := range map[string]*string{"signing_protocol": w.SigningProtocol, "username": w.Username, "api_header_field": w.APIHeaderField} {
+	for k, v := range map[string]*string{"signing_protocol": w.SigningProtocol, "previous_signing_protocol": w.PreviousSigningProtocol,
+		"username": w.Username, "api_header_field": w.APIHeaderField} {
 		if deref(v) != "" {
 			r.Extra[k] = *v
 		}

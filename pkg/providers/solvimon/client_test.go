@@ -30,8 +30,14 @@ import (
 
 var ctx = context.Background()
 
+// register creates a webhook with a reference from its name; without
+// events it subscribes to INVOICE.CREATED (a register without events is
+// refused, see TestAllEvents).
 func register(t *testing.T, c *Client, url, name string, events ...string) webhook.Registration {
 	t.Helper()
+	if len(events) == 0 {
+		events = []string{"INVOICE.CREATED"}
+	}
 	regs, err := c.Register(ctx, webhook.CreateRequest{URL: url, Name: name, Events: events, Params: map[string]string{ParamReference: "ref-" + name}})
 	if err != nil {
 		t.Fatalf("register %s: %v", name, err)
@@ -339,8 +345,12 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"username with a space", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "jo smith", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username (--username)", "pattern"}},
 		{"username non-ASCII", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "jösé", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
 		{"username with a brace", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "u{1}", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
-		{"username with colon", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "a:b", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "':'"}},
-		{"header field not a token", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X API", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field", "HTTP header name"}},
+		{"header field not a token", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X API", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field", "letters, digits, '_' and '-' only"}},
+		// Issue 24: the documented patterns hold for the whole value, not
+		// for a prefix (as published, without $, every value would pass).
+		{"header field with a dot", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X.Key", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field (--api-header-field)", "read as the whole value", `"X.Key"`}},
+		{"api key not alphanumeric", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Key", ParamEndpointSecretFile: writeFile(t, "abc-123_XYZ+/=")})}, []string{"api_key (--endpoint-secret-file)", "ASCII letters and digits only"}},
+		{"signing protocol not a name", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamSigningProtocol: "Hmac SHA256"})}, []string{"signing_protocol (--signing-protocol)", "HmacSHA256"}},
 		{"api key without secret", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Key"})}, []string{"api_key", "required with authentication_type API_KEY"}},
 		{"secret with auth NONE", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"--endpoint-secret-file needs --auth-type"}},
 		{"username with API_KEY", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamUsername: "u"})}, []string{"--username goes with --auth-type PASSWORD"}},
@@ -358,6 +368,9 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 				if !strings.Contains(we.Error(), w) {
 					t.Errorf("message %q lacks %q", we.Error(), w)
 				}
+			}
+			if strings.Contains(we.Error(), "abc-123") {
+				t.Errorf("message quotes the endpoint secret: %q", we.Error())
 			}
 			if n := len(e.requests()); n != 0 {
 				t.Fatalf("%d requests sent for an invalid registration", n)
@@ -392,7 +405,7 @@ func TestPasswordPatternIsLiteral(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	pw := "a'b(c)+,/:;<=>?@[\\]^_Z9!#$%.*"
-	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Events: []string{"INVOICE.PAID"}, Params: map[string]string{
 		ParamReference: "r", ParamAuthType: "password", ParamUsername: "user", ParamEndpointSecretFile: writeFile(t, pw+"\n")}})
 	if err != nil {
 		t.Fatal(err)
@@ -411,7 +424,7 @@ func TestPasswordPatternIsLiteral(t *testing.T) {
 func TestUpdateSecretUsesCurrentAuthType(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
-	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Events: []string{"INVOICE.PAID"}, Params: map[string]string{
 		ParamReference: "r", ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Receiver-Key", ParamEndpointSecretFile: writeFile(t, "key1")}})
 	if err != nil {
 		t.Fatal(err)
@@ -780,5 +793,131 @@ func TestEventsToCheck(t *testing.T) {
 	cat, err := c.EventsToCheck(ctx, []string{"INVOICE.CREATED", "INVOICE.PAID"})
 	if err != nil || cat.Source != webhook.SourceLive || !slices.Contains(cat.Names(), "INVOICE.PAID") || len(e.requests()) != 1 {
 		t.Fatalf("finer action: %+v %v, %d requests", cat, err, len(e.requests()))
+	}
+}
+
+// TestAllEvents (issue 24): nothing documents that an empty
+// included_actions list means every action, so the client sends one only
+// when asked for it (AllEvents), and refuses a create or an update that
+// would leave the list empty otherwise, before any request.
+func TestAllEvents(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	base := webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: map[string]string{ParamReference: "r"}}
+	_, err := c.Register(ctx, base)
+	if we := kindOf(t, err, webhook.KindUsage); !strings.Contains(we.Msg, "no --event given") || !strings.Contains(we.Hint, "--all-events") || !strings.Contains(we.Hint, "hookctl events -p sb") {
+		t.Fatalf("register without events: %v", err)
+	}
+	both := base
+	both.Events, both.AllEvents = []string{"INVOICE.PAID"}, true
+	if _, err := c.Register(ctx, both); !strings.Contains(fmt.Sprint(err), "not both") {
+		t.Fatalf("register with events and AllEvents: %v", err)
+	}
+	if n := len(e.requests()); n != 0 {
+		t.Fatalf("%d requests for refused registrations", n)
+	}
+
+	all := base
+	all.AllEvents = true
+	regs, err := c.Register(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.requests()
+	if len(reqs) != 1 || !strings.Contains(string(reqs[0].Body), `"included_actions":[]`) || len(regs[0].Events) != 0 {
+		t.Fatalf("AllEvents sent %s, registered %v", reqs[0].Body, regs[0].Events)
+	}
+	id := regs[0].ID
+
+	e.resetRequests()
+	if _, err := c.Update(ctx, id, webhook.UpdateRequest{Events: []string{}}); webhook.KindOf(err) != webhook.KindUsage {
+		t.Fatalf("update to no events: %v", err)
+	}
+	if n := len(e.requests()); n != 0 {
+		t.Fatalf("%d requests for a refused update", n)
+	}
+	if upd, err := c.Update(ctx, id, webhook.UpdateRequest{Events: []string{"INVOICE.PAID"}}); err != nil || !slices.Equal(upd.Events, []string{"INVOICE.PAID"}) {
+		t.Fatalf("update to INVOICE.PAID: %+v, %v", upd, err)
+	}
+	e.resetRequests()
+	upd, err := c.Update(ctx, id, webhook.UpdateRequest{AllEvents: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs = e.requests()
+	if len(reqs) != 1 || string(reqs[0].Body) != `{"included_actions":[]}` || len(upd.Events) != 0 {
+		t.Fatalf("update AllEvents sent %s, got %v", reqs[0].Body, upd.Events)
+	}
+}
+
+// TestUsernameWithColon (issue 24): Solvimon's username pattern admits ':'
+// (its "&-_" is a range), so the client sends it; HTTP Basic cannot carry
+// it in a user-id (RFC 7617), so the client warns what the endpoint will
+// read.
+func TestUsernameWithColon(t *testing.T) {
+	e := newEnv(t)
+	w := &strings.Builder{}
+	c := e.client()
+	c.errOut = w
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Events: []string{"INVOICE.PAID"}, Params: map[string]string{
+		ParamReference: "r", ParamAuthType: "PASSWORD", ParamUsername: "svc:billing", ParamEndpointSecretFile: writeFile(t, "pw")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.box.Stored(regs[0].ID); got.Username != "svc:billing" {
+		t.Fatalf("stored username %q", got.Username)
+	}
+	if !strings.Contains(w.String(), `warning: solvimon: --username "svc:billing" contains ':'`) || !strings.Contains(w.String(), "RFC 7617") {
+		t.Fatalf("no warning about the colon: %q", w.String())
+	}
+	if err := validateUsername("svc:billing"); err != nil {
+		t.Fatalf("the flag validator refuses a documented username: %v", err)
+	}
+	w.Reset()
+	register(t, c, "https://h.example/y", "plain-user")
+	if w.Len() != 0 {
+		t.Fatalf("warned without a colon: %q", w.String())
+	}
+}
+
+// TestSigningProtocol (issue 24): register sends the documented
+// HmacSHA256 unless told otherwise; another name is sent with a warning,
+// and Solvimon (here the emulator) decides; update patches it alone.
+func TestSigningProtocol(t *testing.T) {
+	e := newEnv(t)
+	w := &strings.Builder{}
+	c := e.client()
+	c.errOut = w
+	sent := func() any {
+		reqs := e.requests()
+		var b map[string]any
+		if err := json.Unmarshal(reqs[len(reqs)-1].Body, &b); err != nil {
+			t.Fatal(err)
+		}
+		return b["signing_protocol"]
+	}
+	r := register(t, c, "https://h.example/default", "default")
+	if sent() != "HmacSHA256" || r.Extra["signing_protocol"] != "HmacSHA256" {
+		t.Fatalf("default: sent %v, registered %+v", sent(), r.Extra)
+	}
+	regs, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/lower", Name: "lower", Events: []string{"INVOICE.PAID"},
+		Params: map[string]string{ParamReference: "lower", ParamSigningProtocol: "hmacsha256"}})
+	if err != nil || sent() != "HmacSHA256" || w.Len() != 0 {
+		t.Fatalf("hmacsha256: %v, sent %v, warned %q", err, sent(), w.String())
+	}
+	_, err = c.Register(ctx, webhook.CreateRequest{URL: "https://h.example/other", Name: "other", Events: []string{"INVOICE.PAID"},
+		Params: map[string]string{ParamReference: "other", ParamSigningProtocol: "HmacSHA512"}})
+	if sent() != "HmacSHA512" || !strings.Contains(w.String(), `signing protocol "HmacSHA512" is not HmacSHA256`) {
+		t.Fatalf("HmacSHA512: sent %v, warned %q", sent(), w.String())
+	}
+	if we := kindOf(t, err, webhook.KindError); we.Status != 400 || !strings.Contains(we.Msg, "signing_protocol") {
+		t.Fatalf("the emulator's answer to HmacSHA512: %v", err)
+	}
+	e.resetRequests()
+	if _, err := c.Update(ctx, regs[0].ID, webhook.UpdateRequest{Params: map[string]string{ParamSigningProtocol: "HmacSHA256"}}); err != nil {
+		t.Fatal(err)
+	}
+	if reqs := e.requests(); len(reqs) != 1 || string(reqs[0].Body) != `{"signing_protocol":"HmacSHA256"}` {
+		t.Fatalf("update sent %s", reqs[0].Body)
 	}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // manifest: a Solvimon webhook is named by its reference, which is
-// required on create and which the account keeps unique per webhook
-// (the API's own stable name for it).
+// required on create: the API's own stable name for it. That the account
+// keeps it unique is assumed, not documented (Assumptions); a pinned id
+// does without it.
 func manifest() provider.Manifest {
 	return provider.Manifest{
 		Identity: func(_ string, _ []string, params map[string]string) string {
@@ -37,6 +38,7 @@ func manifestParams(r webhook.Registration) map[string]string {
 	str("authentication_type", ParamAuthType)
 	str("username", ParamUsername)
 	str("api_header_field", ParamAPIHeaderField)
+	str("signing_protocol", ParamSigningProtocol)
 	if v, ok := r.Extra["include_previous_data"].(bool); ok {
 		out[ParamIncludePreviousData] = strconv.FormatBool(v)
 	}

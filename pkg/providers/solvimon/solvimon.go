@@ -3,7 +3,9 @@
 // provider-neutral model.
 //
 // Wire facts follow Solvimon's published OpenAPI document (a copy is in
-// testdata/) and the project's providers.md. The tests run the client
+// internal/spectest/specs), its rendered API reference (the field
+// patterns, and the create example in testdata/) and the project's
+// providers.md. The tests run the client
 // against the emulator in internal/emulator/solvimon, written separately
 // from the same documents, with the traffic checked against the OpenAPI
 // document, so the client and the emulator cannot quietly agree on
@@ -47,6 +49,7 @@ const (
 	ParamEndpointSecretFile  = "endpoint-secret-file"
 	ParamIncludePreviousData = "include-previous-data"
 	ParamExcludedActions     = "excluded-actions"
+	ParamSigningProtocol     = "signing-protocol"
 )
 
 // FieldPlatformID is the profile setting sent as x-platform-id.
@@ -62,6 +65,7 @@ func Params() []provider.Field {
 		{Name: ParamEndpointSecretFile, Usage: "file holding the password or API key your endpoint expects (never on the command line)"},
 		{Name: ParamIncludePreviousData, Usage: "deliveries also carry the previous state: true or false", Validate: func(s string) error { _, err := parseBoolParam(ParamIncludePreviousData, s); return err }},
 		{Name: ParamExcludedActions, Usage: "comma-separated RESOURCE.ACTION events never to deliver", Validate: func(s string) error { _, err := parseActionList(ParamExcludedActions, s); return err }},
+		{Name: ParamSigningProtocol, Usage: "how Solvimon signs deliveries: " + DefaultSigningProtocol + ", the only documented protocol (sent by default on register)", Validate: validateSigningProtocol},
 	}
 }
 
@@ -89,8 +93,11 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
-		NoEvents:        "every action Solvimon sends, less --excluded-actions (an empty included_actions list)",
-		Manifest:        manifest(),
+		AllEvents: provider.AllEvents{
+			Sends:  "no included_actions filter (included_actions: []), which hookctl infers to mean every action: Solvimon's documents do not say",
+			Notice: "solvimon: every event is sent as no included_actions filter; that Solvimon then delivers every action (less --excluded-actions) is hookctl's inference: its documents do not say what an empty list means",
+		},
+		Manifest: manifest(),
 	}
 }
 

@@ -35,13 +35,24 @@ var (
 	// username and password, one rule (providers.md §2.4: "username,
 	// password (0-256, pattern ...)"); the OpenAPI document has none.
 	usernamePattern = passwordPattern
-	// apiHeaderFieldPattern and apiKeyPattern are the documented patterns,
-	// unanchored at the end as published: they accept any value that starts
-	// with zero or more allowed characters, i.e. every value. They are kept
-	// literally so a tightening by Solvimon is a one-line change here; what
-	// actually protects the user is the HTTP-level check beside each.
-	apiHeaderFieldPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_\-]*`) })
-	apiKeyPattern         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9]*`) })
+	// apiHeaderFieldPattern and apiKeyPattern are the documented patterns
+	// (`^[a-zA-Z0-9_\-]*` and `^[a-zA-Z0-9]*`), applied to the whole value.
+	// As published they lack the closing $, so a regexp search would accept
+	// every value; we read them as whole-value rules and refuse the rest
+	// (exit 2) rather than warn, because: the patterns are rendered as a
+	// field "format", and a validator of formats (JSON Schema aside, e.g.
+	// Java's Bean Validation @Pattern, which a service naming its protocol
+	// "HmacSHA256", the JCA name, likely uses) matches the whole value;
+	// the username and password patterns beside them are anchored at both
+	// ends; and the published example's api_key is plain alphanumeric. A
+	// key refused here would at best be accepted and then mangled by a
+	// receiver expecting the documented alphabet, so failing early costs
+	// nothing a user needs.
+	apiHeaderFieldPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_\-]*$`) })
+	apiKeyPattern         = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9]*$`) })
+	// signingProtocolPattern bounds signing_protocol to a plain name (ours:
+	// the docs give the field no rule; the documented value is a word).
+	signingProtocolPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`) })
 	// actionPattern is the documented RESOURCE.ACTION shape of
 	// included_actions/excluded_actions and of delivery types.
 	actionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$`) })
@@ -147,9 +158,9 @@ func checkAuthType(v string) *fieldError {
 }
 
 // checkUsername: the documented rule of the PASSWORD credentials (0-256
-// characters, usernamePattern), and ours beyond it: not blank, and no
-// colon, which Basic authentication (RFC 7617) cannot carry in the user
-// name (the pattern's "&-_" range lets ':' through).
+// characters, usernamePattern), and ours beyond it: not blank. The
+// pattern's "&-_" range lets ':' through, and Solvimon accepts it, so it
+// is not refused; usernameColonWarning says what it does at the endpoint.
 func checkUsername(v string) *fieldError {
 	if fe := checkText("username", "--username", v, false); fe != nil {
 		return fe
@@ -157,10 +168,38 @@ func checkUsername(v string) *fieldError {
 	if !usernamePattern().MatchString(v) {
 		return &fieldError{Field: "username", Flag: "--username", Rule: fmt.Sprintf("must match Solvimon's pattern %s (ASCII letters, digits and punctuation; no spaces, quotes, backquotes, braces, '|', '~' or non-ASCII characters; got %q)", usernamePattern(), v)}
 	}
-	if strings.Contains(v, ":") {
-		return &fieldError{Field: "username", Flag: "--username", Rule: "must not contain ':' (HTTP Basic authentication cannot carry it)"}
-	}
 	return nil
+}
+
+// usernameColonWarning is the warning for a user name with ':' ("" for
+// none). The schema calls the pair "the username used for basic
+// authentication", and HTTP Basic (RFC 7617 section 2) cannot carry a ':'
+// in the user-id: the endpoint splits "user:password" at the first ':',
+// so it reads a shorter user name and a longer password than were set.
+func usernameColonWarning(v string) string {
+	if !strings.Contains(v, ":") {
+		return ""
+	}
+	return fmt.Sprintf("warning: solvimon: --username %q contains ':', which Solvimon's pattern allows but HTTP Basic authentication cannot carry (RFC 7617): your endpoint will read the user name only up to the first ':' and the rest as the start of the password", text.Printable(v))
+}
+
+// DefaultSigningProtocol is the signing_protocol register sends unless
+// --signing-protocol says otherwise: the only value Solvimon documents (its
+// create example), and the one `hookctl verify` checks.
+const DefaultSigningProtocol = "HmacSHA256"
+
+// parseSigningProtocol reads --signing-protocol: the documented name in
+// any case, or another plain name, sent as given with a warning ("" for
+// none), since Solvimon may know protocols its docs do not list.
+func parseSigningProtocol(s string) (value, warning string, err error) {
+	v := strings.TrimSpace(s)
+	if strings.EqualFold(v, DefaultSigningProtocol) {
+		return DefaultSigningProtocol, "", nil
+	}
+	if len(v) > maxFieldLen || !signingProtocolPattern().MatchString(v) {
+		return "", "", (&fieldError{Field: "signing_protocol", Flag: "--signing-protocol", Rule: fmt.Sprintf("must be a protocol name such as %s (got %q)", DefaultSigningProtocol, s)}).usage()
+	}
+	return v, fmt.Sprintf("warning: solvimon: signing protocol %q is not %s, the only one Solvimon documents: Solvimon may refuse it, and `hookctl verify` checks %s signatures only", v, DefaultSigningProtocol, DefaultSigningProtocol), nil
 }
 
 // checkPassword never quotes the value: it is a secret.
@@ -182,12 +221,10 @@ func checkAPIHeaderField(v string) *fieldError {
 		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be 0 to %d characters (got %d)", maxFieldLen, n)}
 	}
 	if !apiHeaderFieldPattern().MatchString(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiHeaderFieldPattern().String()}
+		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be ASCII letters, digits, '_' and '-' only (Solvimon's pattern %s, read as the whole value; got %q)", apiHeaderFieldPattern(), v)}
 	}
-	// Ours: the value becomes an HTTP header name on every delivery.
-	if v != "" && !isHTTPToken(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be a valid HTTP header name such as X-API-KEY (got %q)", v)}
-	}
+	// The whole-value pattern leaves only HTTP token characters (RFC 9110),
+	// so the name is also one a delivery can carry.
 	return nil
 }
 
@@ -198,11 +235,7 @@ func checkAPIKey(v string) *fieldError {
 		return &fieldError{Field: field, Flag: flag, Rule: fmt.Sprintf("must be 0 to %d characters (got %d)", maxFieldLen, n)}
 	}
 	if !apiKeyPattern().MatchString(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: "must match " + apiKeyPattern().String()}
-	}
-	// Ours: the value becomes an HTTP header value on every delivery.
-	if strings.ContainsFunc(v, text.IsControl) || !utf8.ValidString(v) {
-		return &fieldError{Field: field, Flag: flag, Rule: "must not contain control characters (it is sent as a header value)"}
+		return &fieldError{Field: field, Flag: flag, Rule: "must be ASCII letters and digits only (Solvimon's pattern " + apiKeyPattern().String() + ", read as the whole value)"}
 	}
 	return nil
 }
@@ -214,21 +247,6 @@ func checkActions(field, flag string, actions []string) *fieldError {
 		}
 	}
 	return nil
-}
-
-// isHTTPToken reports whether s is an RFC 9110 token (a header field name).
-func isHTTPToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // validateBody checks a create (create=true) or patch body.
@@ -325,6 +343,11 @@ func validateAPIHeaderField(s string) error {
 		return fe.usage()
 	}
 	return nil
+}
+
+func validateSigningProtocol(s string) error {
+	_, _, err := parseSigningProtocol(s)
+	return err
 }
 
 func validateAuthTypeParam(s string) error {

@@ -86,7 +86,7 @@ type apiError struct {
 // webhookBody is the body of create (WebhookCreateRequest), patch
 // (WebhookUpdateRequest) and test-connection. Nil fields are left out so a
 // patch carries only what changes; a pointer to an empty slice is sent as
-// [] on purpose (an empty included_actions list means "every action").
+// [] on purpose (--all-events: no included_actions filter).
 type webhookBody struct {
 	URL                 *string   `json:"url,omitempty"`
 	Name                *string   `json:"name,omitempty"`
@@ -100,6 +100,7 @@ type webhookBody struct {
 	Password            *string   `json:"password,omitempty"`
 	APIHeaderField      *string   `json:"api_header_field,omitempty"`
 	APIKey              *string   `json:"api_key,omitempty"`
+	SigningProtocol     *string   `json:"signing_protocol,omitempty"`
 }
 
 // timeLayouts are the ISO 8601 shapes Solvimon's "instant" fields come in:
