@@ -80,6 +80,8 @@ delivers new secrets.`,
 
 func runApply(ctx context.Context, opts *ApplyOptions) error {
 	f := opts.F
+	prog := startProgress(f, "applied")
+	defer prog.stop()
 	m, err := loadManifest(f, opts.cmd, opts.File)
 	if err != nil {
 		return err
@@ -105,8 +107,9 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 			return confirm(ctx, f, fmt.Sprintf("Apply %s?", planSummary(writes)))
 		}}
 	o.Sinks = newSinks(f, opts.SecretOut, opts.Exec)
-	o.Progress = newProgress(f, "applied")
+	o.Progress = prog.callback()
 	rep, runErr := manifest.Apply(ctx, targets, o)
+	prog.stop()
 	if rep == nil {
 		return runErr
 	}

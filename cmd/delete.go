@@ -117,7 +117,7 @@ func runDelete(ctx context.Context, opts *DeleteOptions) error {
 	if len(opts.IDs) == 1 && failed == 1 {
 		return firstErr // one id keeps its own error and exit code
 	}
-	if printer.Format != output.FormatTable || len(opts.IDs) > 1 {
+	if printer.Structured() || len(opts.IDs) > 1 {
 		t := &output.Table{Headers: []string{"ID", "STATUS", "ERROR"}, Wrap: []string{"ERROR"}}
 		for _, r := range rows {
 			t.AddRow(r.ID, r.Status, firstLine(r.Error))

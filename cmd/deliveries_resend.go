@@ -87,6 +87,8 @@ type resendRow struct {
 }
 
 func runResend(ctx context.Context, opts *ResendOptions) error {
+	prog := startProgress(opts.F, "resent")
+	defer prog.stop()
 	prov, profile, err := rateLimitedProvider(opts.F, opts.Rate)
 	if err != nil {
 		return err
@@ -137,13 +139,13 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 	if conc <= 0 {
 		conc = defaultResendConcurrency
 	}
-	progress := newProgress(opts.F, "resent")
 	rotation.Each(ctx, len(ds), conc, func(i int) bool {
 		rows[i] = resendOne(ctx, rs, ds[i])
 		return rows[i].Status == rotation.StatusFailed
 	}, func(i int) {
 		rows[i] = resendRow{ID: ds[i].ID, RegistrationID: ds[i].RegistrationID, Event: ds[i].Event, Status: rotation.StatusNotStarted, err: ctx.Err()}
-	}, progress)
+	}, prog.callback())
+	prog.stop()
 	if err := printer.Print(rows, resendTable(rows)); err != nil {
 		return err
 	}

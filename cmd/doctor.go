@@ -109,7 +109,7 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	t := &output.Table{Headers: []string{"STATUS", "CHECK", "DETAIL", "FIX"}}
+	t := &output.Table{Headers: []string{"STATUS", "CHECK", "DETAIL", "FIX"}, Wrap: []string{"DETAIL", "FIX"}}
 	for _, c := range checks {
 		t.AddRow(c.Status.Label(), c.Name, c.Detail, c.Fix)
 	}

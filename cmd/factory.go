@@ -92,13 +92,13 @@ func NewFactory(ios *output.IOStreams, getenv func(string) string, version strin
 			path = filepath.Join(dir, "credentials.json")
 		}
 		// Webhook secrets go to the secret db in the state dir, sealed
-		// under a data key kept by the chosen backend.
-		var notice io.Writer = f.IO.ErrOut
-		if f.Global.Quiet {
-			notice = io.Discard
-		}
+		// under a data key kept by the chosen backend. The plain file is
+		// never a fallback: it is only ever the user's explicit choice
+		// (HOOKCTL_STORAGE=file, --insecure-storage), so it is not
+		// announced on every command; `auth status` and `doctor` say
+		// where the credentials are.
 		return credentials.Open(credentials.OpenOptions{
-			Storage: storage, FilePath: path, StateDir: f.StateDir, Getenv: f.Getenv, Notice: notice,
+			Storage: storage, FilePath: path, StateDir: f.StateDir, Getenv: f.Getenv, Notice: io.Discard,
 		})
 	})
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) { return f.NewHTTPClient(nil), nil })

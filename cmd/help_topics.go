@@ -45,8 +45,17 @@ var helpTopics = []helpTopic{
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
 	{"formatting", "How tables, JSON and YAML are shaped", `Tables (the default) are for people: aligned with headers on a terminal and
-fitted to its width (the widest column is cut with "…", prose wraps; COLUMNS
-sets the width); piped, plain tab-separated rows without headers, never cut.
+fitted to its width (COLUMNS sets the width): first the columns that say
+least are left out (those empty in every row, then ones a command names,
+such as list's ACTIVE and SECRET EXPIRES), then the widest column is cut
+with "…" (a URL last) and prose wraps. -o wide prints the table with every
+column and no cell cut, however narrow the terminal. Piped, a table is
+plain tab-separated rows of every column without headers, never cut.
+On a terminal, status words are coloured as gh colours them: ok and
+succeeded green, failed, FAIL and secret-expired red, warn, pending and
+penalty-box yellow. A pipe, NO_COLOR (any value), --no-color or TERM=dumb
+turns colour off; provider data is never coloured and its control
+characters are shown escaped (\x1b).
 
 -o json, -o yaml and --jq are for programs, and follow one set of rules in
 every command:
@@ -64,7 +73,8 @@ per line. Errors with -o json go to stderr as
 HOOKCTL_CONFIG          config file (like --config)
 HOOKCTL_BASE_URL        API base URL override (like --base-url)
 HOOKCTL_STORAGE=file    keep credentials in a 0600 file instead of the OS
-                        keyring (like --insecure-storage; announced on stderr)
+                        keyring (like --insecure-storage; 'hookctl auth
+                        status' shows the file)
 
 Credentials (override the keyring; for CI). Each profile has its own
 variables, HOOKCTL_<PROFILE>_<NAME>: the profile name upper-cased, with - and
@@ -75,7 +85,7 @@ that name a credential alike (api-key at solvimon and offblocks):
 {{CREDENTIAL_ENV}}
 
 Other:
-NO_COLOR                disable colour
+NO_COLOR                disable colour (any value; also --no-color)
 COLUMNS                 width tables on a terminal are fitted to (default:
                         the terminal's; piped output is never cut)
 XDG_CONFIG_HOME         config directory (default ~/.config)

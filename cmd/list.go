@@ -38,7 +38,11 @@ out.
 STATUS is the same at every provider: ok (deliveries flow), inactive
 (disabled, by you or by the provider after failed deliveries), penalty-box
 (parked by the provider after failures; retried later), secret-expired
-(the signing secret expired).`,
+(the signing secret expired).
+
+On a narrow terminal the table first leaves out the columns empty in every
+row, then ACTIVE (STATUS says inactive too), then SECRET EXPIRES, and only
+then cuts the URL; -o wide shows every column uncut.`,
 		Example: `  # Every registration of the current profile, as a table
   $ hookctl list
 
@@ -46,7 +50,10 @@ STATUS is the same at every provider: ok (deliveries flow), inactive
   $ hookctl list -o json --jq '.[].id'
 
   # A quick look at the first 5
-  $ hookctl list --limit 5`,
+  $ hookctl list --limit 5
+
+  # Every column, none cut, on a narrow terminal
+  $ hookctl list -o wide`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 0 {

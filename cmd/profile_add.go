@@ -30,6 +30,9 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "add <name> --provider <provider> [flags]",
 		Short: "Add or replace a profile",
+		Long: `Add a profile, or replace one of the same name: with --force, or when
+you say yes on a terminal. Adding a profile exactly as it is saved (without
+--force) changes nothing and exits 0, so a setup script may run again.`,
 		Example: `  $ hookctl profile add billing --provider solvimon --environment live
   $ hookctl profile add pexa-uk --provider pexa --region uk --client-id abc123
 
@@ -48,7 +51,7 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 	fl.StringVar(&opts.BaseURL, "base-url", "", "API base URL (default: the provider's for the region/environment)")
 	fl.StringVar(&opts.TokenURL, "token-url", "", "OAuth token URL where the provider uses one")
 	fl.BoolVar(&opts.Use, "use", false, "make it the current profile")
-	fl.BoolVar(&opts.Force, "force", false, "replace a profile of the same name (asked on a terminal otherwise)")
+	fl.BoolVar(&opts.Force, "force", false, "replace a profile of the same name that differs (asked on a terminal otherwise)")
 	opts.Settings, opts.Bools = map[string]*string{}, map[string]*bool{}
 	users := map[string][]string{}
 	fields := map[string]provider.Field{}
@@ -63,7 +66,10 @@ func newCmdProfileAdd(f *Factory) *cobra.Command {
 		}
 	}
 	for _, name := range order {
-		usage := fmt.Sprintf("%s (%s)", fields[name].Usage, strings.Join(users[name], ", "))
+		// A provider's usage quotes commands in backquotes, which pflag
+		// would print as the flag's value name ("--key-id hookctl keys
+		// upload"): in a flag's usage they are single quotes.
+		usage := fmt.Sprintf("%s (%s)", strings.ReplaceAll(fields[name].Usage, "`", "'"), strings.Join(users[name], ", "))
 		if fields[name].Bool {
 			opts.Bools[name] = fl.Bool(name, false, usage)
 		} else {
@@ -153,6 +159,15 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 	if err := envPrefixFree(cfg, p.Name); err != nil {
 		return err
 	}
+	if old, exists := cfg.Profiles[p.Name]; exists && !opts.Force && sameProfile(old, p) {
+		// Nothing to replace: a setup script may run twice.
+		notice(f, "profile %s is saved with these settings already; nothing changed", p.Name)
+		if opts.Use && cfg.CurrentProfile != p.Name {
+			cfg.CurrentProfile = p.Name
+			return cfg.Save()
+		}
+		return nil
+	}
 	if old, exists := cfg.Profiles[p.Name]; exists && !opts.Force {
 		// Replacing a profile loses its settings: never by accident.
 		if !f.IO.CanPrompt() && !f.Global.Yes {
@@ -189,4 +204,11 @@ func (opts *ProfileAddOptions) value(c *cobra.Command, name string) string {
 		return *v
 	}
 	return ""
+}
+
+// sameProfile reports whether a and b are the same profile, setting for
+// setting (no settings and an empty map are the same).
+func sameProfile(a, b config.Profile) bool {
+	return a.Name == b.Name && a.Provider == b.Provider && a.Region == b.Region && a.Environment == b.Environment &&
+		a.BaseURL == b.BaseURL && a.TokenURL == b.TokenURL && maps.Equal(a.Settings, b.Settings)
 }

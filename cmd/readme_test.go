@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/pkg/output"
 )
 
 // readmeBlock is one ```sh block of README.md.
@@ -180,5 +181,34 @@ func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^(exec )?make test\s*$`).Match(ci) {
 		t.Errorf(".ci/run does not call `make test`:\n%s", ci)
+	}
+}
+
+// TestReadmeExitCodes (issue 26 item 13): the exit codes README.md lists
+// near its top are every code `hookctl help exit-codes` documents (9, a
+// declined confirmation, was missing).
+func TestReadmeExitCodes(t *testing.T) {
+	io, _, out, errOut := output.Test()
+	if code := cmd.Main([]string{"help", "exit-codes"}, io); code != 0 {
+		t.Fatalf("help exit-codes: exit %d: %s", code, errOut)
+	}
+	var documented []string
+	for _, m := range regexp.MustCompile(`(?m)^ {2,4}(\d+)  `).FindAllStringSubmatch(out.String(), -1) {
+		documented = append(documented, m[1])
+	}
+	raw, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := regexp.MustCompile(`(?s)\n- Exit codes .*?\n(- |\n)`).FindString(string(raw))
+	if item == "" {
+		t.Fatal("README.md has no \"- Exit codes\" item")
+	}
+	var listed []string
+	for _, m := range regexp.MustCompile(`\b(\d+) [a-z]`).FindAllStringSubmatch(item, -1) {
+		listed = append(listed, m[1])
+	}
+	if len(documented) < 10 || strings.Join(listed, " ") != strings.Join(documented, " ") {
+		t.Errorf("README.md lists exit codes %v, help exit-codes documents %v:\n%s", listed, documented, item)
 	}
 }

@@ -145,7 +145,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 	pf := root.PersistentFlags()
 	g := &f.Global
 	pf.StringVarP(&g.Profile, "profile", "p", "", "profile to use (env HOOKCTL_PROFILE)")
-	pf.StringVarP(&g.Output, "output", "o", "table", "output format: table, json or yaml")
+	pf.StringVarP(&g.Output, "output", "o", "table", "output format: table, wide (a table with every column, none cut), json or yaml")
 	pf.StringVar(&g.JQ, "jq", "", "filter JSON output with a jq expression")
 	pf.StringVar(&g.ConfigFile, "config", "", "config file (env HOOKCTL_CONFIG; default $XDG_CONFIG_HOME/hookctl/config.yaml)")
 	pf.StringVar(&g.BaseURL, "base-url", "", "override the profile's API base URL (env HOOKCTL_BASE_URL)")

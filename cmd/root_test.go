@@ -1,10 +1,12 @@
 package cmd_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookctl/hookctl/cmd"
 	"github.com/hookctl/hookctl/pkg/output"
@@ -48,5 +50,38 @@ func TestUnknownSubcommandEveryGroup(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("hookctl %s printed to stdout: %q", strings.Join(args, " "), out)
 		}
+	}
+}
+
+// TestFlagValueNames (issue 26 item 13): pflag takes a usage's first
+// backquoted word as the flag's value name (`FILE` → --secret-out FILE),
+// so a backquoted phrase in a usage renders as one: profile add --help
+// showed "--key-id hookctl keys upload". In every command's flags, a
+// backquoted value name is a placeholder (FILE, N/s), never prose.
+func TestFlagValueNames(t *testing.T) {
+	io, _, _, _ := output.Test()
+	root := cmd.NewCmdRoot(cmd.NewFactory(io, func(string) string { return "" }, "test"))
+	placeholder := regexp.MustCompile(`^[A-Z][A-Za-z0-9_./|-]*$`)
+	checked := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, fs := range []*pflag.FlagSet{c.LocalFlags(), c.InheritedFlags()} {
+			fs.VisitAll(func(f *pflag.Flag) {
+				checked++
+				if !strings.Contains(f.Usage, "`") {
+					return
+				}
+				if name, _ := pflag.UnquoteUsage(f); !placeholder.MatchString(name) {
+					t.Errorf("%s --%s renders as \"--%s %s\": %q", c.CommandPath(), f.Name, f.Name, name, f.Usage)
+				}
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	if checked < 100 {
+		t.Fatalf("checked only %d flags", checked)
 	}
 }

@@ -136,6 +136,8 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 }
 
 func runRotate(ctx context.Context, opts *RotateOptions) error {
+	prog := startProgress(opts.F, "rotated")
+	defer prog.stop()
 	prov, profile, err := rotateProvider(opts)
 	if err != nil {
 		return err
@@ -164,12 +166,13 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	ro := rotation.Options{Provider: prov, Profile: profile.Name, Account: accountKey(opts.F, profile), Store: creds, StateDir: state, Select: sel,
 		Concurrency: opts.Concurrency, DryRun: opts.DryRun, Redeliver: opts.Redeliver, ShowSecret: opts.ShowSecret, Now: opts.F.Now, Stderr: opts.F.IO.ErrOut}
 	ro.Sinks = newSinks(opts.F, opts.SecretOut, opts.Exec)
-	ro.Progress = newProgress(opts.F, "rotated")
+	ro.Progress = prog.callback()
 	eng, err := rotation.New(ro)
 	if err != nil {
 		return err
 	}
 	rep, runErr := eng.Run(ctx)
+	prog.stop()
 	if rep == nil {
 		return runErr
 	}

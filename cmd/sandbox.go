@@ -34,6 +34,22 @@ func sandboxCredentials() string {
 	return b.String()
 }
 
+// sandboxAdminHelp is the admin API of a running sandbox, for help.
+const sandboxAdminHelp = `Besides each provider's API under /<provider>/, a running sandbox answers
+an admin API under /_sandbox/ for tests and scripts (docs/guides/sandbox.md):
+  PUT    /_sandbox/faults      make the next matching requests fail on purpose, e.g.
+                               {"provider":"solvimon","method":"GET","path":"/v1/webhooks",
+                               "status":503,"retry_after":1,"count":2}; kinds: status
+                               (the default), slow, reset, truncated-json, malformed-json,
+                               oversized, wrong-content-type, redirect; {"count":0} ends it
+  PUT    /_sandbox/quirks      make one emulator behave as an account whose undocumented
+                               wire details differ from hookctl's defaults
+  GET    /_sandbox/requests    the request log, as JSON: provider, method, path, status,
+                               time and the fault that answered, if any
+  DELETE /_sandbox/requests    empty the request log
+  POST   /_sandbox/deliveries  a signed delivery, as 'sandbox deliver' asks for one
+  GET    /_sandbox/health      "ok" while the sandbox serves`
+
 // NewCmdSandbox builds `hookctl sandbox`.
 func NewCmdSandbox(f *Factory) *cobra.Command {
 	c := &cobra.Command{
@@ -45,7 +61,7 @@ func NewCmdSandbox(f *Factory) *cobra.Command {
 		Long: `Local emulators of every provider's API over real HTTP, for trying hookctl,
 for scripts and for tests.
 
-` + sandboxCredentials(),
+` + sandboxCredentials() + "\n\n" + sandboxAdminHelp,
 	}
 	c.AddCommand(newCmdSandboxServe(f), newCmdSandboxDeliver(f), newCmdSandboxDemo(f))
 	return c
@@ -61,7 +77,7 @@ func newCmdSandboxServe(f *Factory) *cobra.Command {
 prints one line per provider on stdout: the provider id, then the
 'hookctl profile add' command that points a profile at it.
 
-` + sandboxCredentials(),
+` + sandboxCredentials() + "\n\n" + sandboxAdminHelp,
 		Example: `  $ hookctl sandbox serve --addr 127.0.0.1:8787 --state sandbox.json`,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {

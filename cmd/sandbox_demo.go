@@ -87,9 +87,16 @@ func runSandboxDemo(ctx context.Context, f *Factory, only string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	// Tables even when piped: the demo is for reading.
+	// Tables even when piped: the demo is for reading. They fit the
+	// terminal the demo runs in; into a file or a pipe there is no width
+	// to fit, and they are printed whole.
 	demoIO := &output.IOStreams{In: f.IO.In, Out: f.IO.Out, ErrOut: f.IO.ErrOut}
 	demoIO.SetTTY(false, true, f.IO.IsStderrTTY())
+	demoIO.SetTerminalWidth(-1)
+	if f.IO.IsStdoutTTY() {
+		demoIO.SetTerminalWidth(f.IO.TerminalWidth())
+		demoIO.SetColor(f.IO.ColorEnabled())
+	}
 	toured := 0
 	for _, e := range sandbox.Entries() {
 		if e.Demo == nil || (only != "" && e.Name != only) {

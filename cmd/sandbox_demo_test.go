@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestShellQuote(t *testing.T) {
@@ -35,5 +36,24 @@ func TestDemoPrintsWhatItRuns(t *testing.T) {
 	}
 	if cmds < 7 || !strings.Contains(errOut.String(), "# credentials: HOOKCTL_API_KEY") {
 		t.Errorf("%d commands printed:\n%s", cmds, errOut.String())
+	}
+}
+
+// TestDemoTablesUncutIntoAFile (issue 26 item 13): `make demo > file`
+// prints its tables whole (stdout is no terminal, so no width to fit),
+// while on a terminal they fit its width.
+func TestDemoTablesUncutIntoAFile(t *testing.T) {
+	t.Parallel()
+	cli := NewCLI(t)
+	var out, errOut bytes.Buffer
+	if err := cli.Exec(context.Background(), "", &out, &errOut, "sandbox", "demo", "--provider", "pexa"); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	widest := 0
+	for _, line := range strings.Split(out.String(), "\n") {
+		widest = max(widest, utf8.RuneCountInString(line))
+	}
+	if strings.Contains(out.String(), "…") || widest <= 80 || !strings.Contains(out.String(), "SECRET EXPIRES") {
+		t.Errorf("into a file, want whole tables wider than 80 columns (widest %d):\n%s", widest, out.String())
 	}
 }

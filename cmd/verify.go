@@ -245,7 +245,11 @@ func runVerify(ctx context.Context, opts *VerifyOptions) error {
 		return err
 	}
 	if !res.Valid {
-		return webhook.Errorf(webhook.KindVerify, "verification failed at step %q (%s)", res.FailedStep, res.Scheme)
+		err := webhook.Errorf(webhook.KindVerify, "verification failed at step %q (%s)", res.FailedStep, res.Scheme)
+		if hint := verify.BodyHint(req, res); hint != "" {
+			err = err.WithHint("%s", hint)
+		}
+		return err
 	}
 	if !printer.Structured() {
 		notice(opts.F, "valid %s signature (key: %s)", res.Scheme, res.Key)

@@ -27,7 +27,7 @@ func NewCmdVersion(f *Factory) *cobra.Command {
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
 			info := versionInfo{Version: f.Version, Commit: commit, Date: date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-			if f.Global.Output == "table" && f.Global.JQ == "" {
+			if (f.Global.Output == "table" || f.Global.Output == "wide") && f.Global.JQ == "" {
 				line := "hookctl " + info.Version
 				if info.Commit != "" {
 					line += fmt.Sprintf(" (%s, %s)", info.Commit, info.Date)

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
@@ -13,10 +14,13 @@ const columnGap = 3
 // says nothing, and the terminal may as well wrap the line.
 const minColumn = 8
 
-// fitTable shrinks a terminal table to width columns the way gh does: the
-// widest column gives way first, the first column (the id a user copies) is
-// never cut, and cells of the shrunk columns are truncated with "…" (or
-// wrapped, for the columns named in t.Wrap). width <= 0 leaves t as it is.
+// fitTable fits a terminal table to width columns: first it leaves out
+// the columns that say least, the ones empty in every row (rightmost
+// first) and then t.Optional in its order; then the widest column gives
+// way, the columns in t.Keep last and the first column (the id a user
+// copies) never, and cells of the shrunk columns are truncated with "…"
+// (or wrapped, for the columns named in t.Wrap). width <= 0 leaves t as
+// it is (piped output, -o wide).
 func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 	headers = append([]string(nil), t.Headers...)
 	rows = make([][]string, len(t.Rows))
@@ -32,14 +36,17 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 	n := len(t.Headers)
 	widths := make([]int, n)
 	floor := make([]int, n)
+	empty := make([]bool, n)
 	for j, h := range t.Headers {
 		widths[j] = twwidth.Width(h)
 		floor[j] = min(widths[j], minColumn)
+		empty[j] = true
 	}
 	for _, r := range rows {
 		for j := 0; j < n && j < len(r); j++ {
 			widths[j] = max(widths[j], twwidth.Width(r[j]))
 			floor[j] = max(floor[j], min(twwidth.Width(r[j]), minColumn))
+			empty[j] = empty[j] && r[j] == ""
 		}
 	}
 	floor[0] = widths[0]
@@ -47,23 +54,40 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 	for _, w := range widths {
 		total += w
 	}
-	natural := append([]int(nil), widths...)
-	for total > width {
-		widest := -1
-		for j := 1; j < n; j++ {
-			if widths[j] > floor[j] && (widest < 0 || widths[j] > widths[widest]) {
-				widest = j
-			}
+	dropped := make([]bool, n)
+	drop := func(j int) {
+		if j > 0 && j < n && !dropped[j] && total > width {
+			dropped[j] = true
+			total -= widths[j] + columnGap
 		}
-		if widest < 0 {
-			break // as narrow as it gets: the terminal wraps the rest
-		}
-		widths[widest]--
-		total--
 	}
-	wrap := map[string]bool{}
-	for _, h := range t.Wrap {
-		wrap[h] = true
+	for j := n - 1; j > 0; j-- {
+		if empty[j] {
+			drop(j)
+		}
+	}
+	for _, h := range t.Optional {
+		drop(slices.Index(t.Headers, h))
+	}
+	natural := append([]int(nil), widths...)
+	// The columns that give way first, then the kept ones.
+	for _, kept := range []bool{false, true} {
+		for total > width {
+			widest := -1
+			for j := 1; j < n; j++ {
+				if dropped[j] || slices.Contains(t.Keep, t.Headers[j]) != kept || widths[j] <= floor[j] {
+					continue
+				}
+				if widest < 0 || widths[j] > widths[widest] {
+					widest = j
+				}
+			}
+			if widest < 0 {
+				break // as narrow as they get
+			}
+			widths[widest]--
+			total--
+		}
 	}
 	for j := 0; j < n; j++ {
 		if widths[j] == natural[j] {
@@ -74,14 +98,29 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 			if j >= len(r) || twwidth.Width(r[j]) <= widths[j] {
 				continue
 			}
-			if wrap[t.Headers[j]] {
+			if slices.Contains(t.Wrap, t.Headers[j]) {
 				r[j] = strings.Join(WrapWords(r[j], widths[j]), "\n")
 			} else {
 				r[j] = truncate(r[j], widths[j])
 			}
 		}
 	}
-	return headers, rows
+	if !slices.Contains(dropped, true) {
+		return headers, rows
+	}
+	keep := func(cells []string) []string {
+		out := cells[:0:0]
+		for j, c := range cells {
+			if j >= n || !dropped[j] {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	for i, r := range rows {
+		rows[i] = keep(r)
+	}
+	return keep(headers), rows
 }
 
 // WrapWords breaks s into lines of at most width columns at spaces; a word

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -60,5 +61,48 @@ func TestPrintTableFitsTerminal(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "eighty/columns/holds\t") {
 		t.Errorf("piped rows were cut:\n%s", out.String())
+	}
+}
+
+// TestFitLeavesOutColumnsFirst (issue 26 item 10): a column empty in every
+// row goes before any cell is cut, then the Optional ones in their order;
+// a kept column is cut only after the others are as narrow as they get;
+// -o wide keeps every column whole.
+func TestFitLeavesOutColumnsFirst(t *testing.T) {
+	tbl := func() *Table {
+		t := &Table{Headers: []string{"ID", "URL", "EVENTS", "ACTIVE", "SECRET EXPIRES", "STATUS"},
+			Optional: []string{"ACTIVE", "SECRET EXPIRES"}, Keep: []string{"URL"}}
+		t.AddRow("whk_1", "https://hooks.example.com/a/b/c", "INVOICE.CREATED,INVOICE.PAID", "true", "", "ok")
+		return t
+	}
+	for _, c := range []struct {
+		width  int
+		header string
+		cells  []string
+	}{
+		{200, "ID URL EVENTS ACTIVE SECRET EXPIRES STATUS", []string{"https://hooks.example.com/a/b/c", "INVOICE.CREATED,INVOICE.PAID", "true"}},
+		{100, "ID URL EVENTS ACTIVE STATUS", []string{"https://hooks.example.com/a/b/c", "INVOICE.CREATED,INVOICE.PAID", "true"}},
+		{80, "ID URL EVENTS STATUS", []string{"https://hooks.example.com/a/b/c", "INVOICE.CREATED,INVOICE.PAID"}},
+		{70, "ID URL EVENTS STATUS", []string{"https://hooks.example.com/a/b/c", "INVOICE.CREATED,IN…"}},
+		{40, "ID URL EVENTS STATUS", []string{"https://hoo…", "INVOICE…"}},
+	} {
+		headers, rows := fitTable(tbl(), c.width)
+		if h := strings.Join(headers, " "); h != c.header {
+			t.Errorf("width %d: headers %q, want %q", c.width, h, c.header)
+		}
+		for _, want := range c.cells {
+			if !slices.Contains(rows[0], want) {
+				t.Errorf("width %d: row %q lacks %q", c.width, rows[0], want)
+			}
+		}
+	}
+	io, _, out, _ := Test()
+	io.SetTTY(false, true, false)
+	io.SetTerminalWidth(40)
+	if err := (&Printer{IO: io, Format: FormatWide}).PrintTable(tbl()); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Contains(got, "…") || !strings.Contains(got, "SECRET EXPIRES") || !strings.Contains(got, "INVOICE.CREATED,INVOICE.PAID") {
+		t.Errorf("-o wide at 40 columns:\n%s", got)
 	}
 }

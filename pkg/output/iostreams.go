@@ -28,22 +28,28 @@ type IOStreams struct {
 	width int
 }
 
-// System returns the real streams. Colour is on only when stdout is a
-// terminal, NO_COLOR is unset and TERM is not "dumb".
-func System() *IOStreams {
-	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
-	s.stdinTTY = term.IsTerminal(int(os.Stdin.Fd()))
-	s.stdoutTTY = term.IsTerminal(int(os.Stdout.Fd()))
-	s.stderrTTY = term.IsTerminal(int(os.Stderr.Fd()))
-	s.color = s.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+// System returns the process's streams (see NewIOStreams).
+func System() *IOStreams { return NewIOStreams(os.Stdin, os.Stdout, os.Stderr, os.Getenv) }
+
+// NewIOStreams returns streams over in, out and errOut with what can be
+// learnt about them: which are terminals, the terminal's width, and
+// colour, which is on only when out is a terminal, NO_COLOR is unset and
+// TERM is not "dumb". getenv reads the environment (tests give a pseudo-
+// terminal's files and an environment of their own).
+func NewIOStreams(in, out, errOut *os.File, getenv func(string) string) *IOStreams {
+	s := &IOStreams{In: in, Out: out, ErrOut: errOut}
+	s.stdinTTY = term.IsTerminal(int(in.Fd()))
+	s.stdoutTTY = term.IsTerminal(int(out.Fd()))
+	s.stderrTTY = term.IsTerminal(int(errOut.Fd()))
+	s.color = s.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 	if s.stdoutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		if w, _, err := term.GetSize(int(out.Fd())); err == nil {
 			s.width = w
 		}
 	}
 	// COLUMNS, as shells export it, wins: it is also how tests and
 	// `COLUMNS=200 hookctl list` ask for another width.
-	if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+	if w, err := strconv.Atoi(getenv("COLUMNS")); err == nil && w > 0 {
 		s.width = w
 	}
 	return s
@@ -51,10 +57,10 @@ func System() *IOStreams {
 
 // TerminalWidth is the width tables on stdout are fitted to: the
 // terminal's (or COLUMNS), 80 when a terminal does not say, 0 (no limit)
-// when stdout is not a terminal.
+// when stdout is not a terminal or the width was set below 0.
 func (s *IOStreams) TerminalWidth() int {
 	switch {
-	case !s.stdoutTTY:
+	case !s.stdoutTTY || s.width < 0:
 		return 0
 	case s.width > 0:
 		return s.width
@@ -62,7 +68,9 @@ func (s *IOStreams) TerminalWidth() int {
 	return 80
 }
 
-// SetTerminalWidth sets the width tables are fitted to (tests).
+// SetTerminalWidth sets the width tables are fitted to (tests); below 0,
+// none: tables as a terminal shows them, never cut (sandbox demo into a
+// file).
 func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
 
 // Test returns in-memory streams (not terminals) for tests.

@@ -193,12 +193,12 @@ func TestPrintStructured(t *testing.T) {
 }
 
 func TestParseFormat(t *testing.T) {
-	for in, want := range map[string]Format{"": FormatTable, "table": FormatTable, "json": FormatJSON, "yaml": FormatYAML} {
+	for in, want := range map[string]Format{"": FormatTable, "table": FormatTable, "wide": FormatWide, "json": FormatJSON, "yaml": FormatYAML} {
 		if got, err := ParseFormat(in); err != nil || got != want {
 			t.Errorf("ParseFormat(%q) = %q, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"JSON", "csv", "wide"} {
+	for _, bad := range []string{"JSON", "csv", "Wide"} {
 		if _, err := ParseFormat(bad); webhook.KindOf(err) != webhook.KindUsage {
 			t.Errorf("ParseFormat(%q): %v, want a usage error", bad, err)
 		}

@@ -20,22 +20,25 @@ type Format string
 
 const (
 	FormatTable Format = "table"
-	FormatJSON  Format = "json"
-	FormatYAML  Format = "yaml"
+	// FormatWide is the table with every column and no cell cut, however
+	// narrow the terminal (kubectl's -o wide).
+	FormatWide Format = "wide"
+	FormatJSON Format = "json"
+	FormatYAML Format = "yaml"
 )
 
 // Formats are the accepted -o values.
-var Formats = []string{string(FormatTable), string(FormatJSON), string(FormatYAML)}
+var Formats = []string{string(FormatTable), string(FormatWide), string(FormatJSON), string(FormatYAML)}
 
 // ParseFormat validates an -o value.
 func ParseFormat(s string) (Format, error) {
 	switch Format(s) {
-	case FormatTable, FormatJSON, FormatYAML:
+	case FormatTable, FormatWide, FormatJSON, FormatYAML:
 		return Format(s), nil
 	case "":
 		return FormatTable, nil
 	}
-	return "", webhook.Invalid("unknown output format %q (use table, json or yaml)", s)
+	return "", webhook.Invalid("unknown output format %q (use table, wide, json or yaml)", s)
 }
 
 // Table is rows for the table format.
@@ -46,6 +49,13 @@ type Table struct {
 	// rather than being truncated, when the table is too wide for the
 	// terminal: prose such as notes, which is no use cut short.
 	Wrap []string
+	// Optional names the columns (by header) a terminal too narrow for
+	// the table may leave out, least useful first, once the columns empty
+	// in every row are gone. -o wide and piped output keep every column.
+	Optional []string
+	// Keep names the columns cut last: only once every other column is as
+	// narrow as it gets (a registration's URL, which is no use cut short).
+	Keep []string
 	// Empty is what a list command says, on a terminal, when it has no
 	// rows ("no registrations"): on stderr, so stdout stays data. Piped,
 	// an empty list prints nothing; as JSON it is [].
@@ -156,8 +166,9 @@ func (p *Printer) printJQ(data any) error {
 
 // PrintTable renders a table: aligned with headers on a terminal, plain
 // tab-separated rows without headers when piped. Cells are sanitised. On a
-// terminal the table is fitted to its width (see fitTable); piped rows are
-// never cut.
+// terminal the table is fitted to its width (see fitTable), except with
+// -o wide; piped rows are never cut. Status words are coloured when
+// colour is on (a terminal, no NO_COLOR, no --no-color).
 func (p *Printer) PrintTable(t *Table) error {
 	if t == nil {
 		return nil
@@ -192,7 +203,14 @@ func (p *Printer) PrintTable(t *Table) error {
 			Row:    tw.CellConfig{Alignment: tw.CellAlignment{Global: tw.AlignLeft}, Formatting: tw.CellFormatting{AutoWrap: tw.WrapNone, AutoFormat: tw.Off}, Padding: pad},
 		}),
 	)
-	headers, rows := fitTable(t, p.IO.TerminalWidth())
+	width := p.IO.TerminalWidth()
+	if p.Format == FormatWide {
+		width = 0
+	}
+	headers, rows := fitTable(t, width)
+	if p.IO.ColorEnabled() {
+		colorStatus(headers, rows)
+	}
 	tbl.Header(toAny(headers)...)
 	for _, row := range rows {
 		if err := tbl.Append(row); err != nil {
@@ -207,7 +225,16 @@ func (p *Printer) PrintTable(t *Table) error {
 		if line == "" {
 			continue
 		}
-		out.WriteString(strings.TrimRight(line, " \n"))
+		line = strings.TrimRight(line, " \n")
+		// tablewriter resets colour after a coloured cell's padding too:
+		// trailing padding stays trailing, behind one reset.
+		if reset := strings.HasSuffix(line, sgrReset); reset {
+			for strings.HasSuffix(line, sgrReset) {
+				line = strings.TrimRight(strings.TrimSuffix(line, sgrReset), " ")
+			}
+			line += sgrReset
+		}
+		out.WriteString(line)
 		out.WriteByte('\n')
 	}
 	_, err := io.WriteString(p.IO.Out, out.String())

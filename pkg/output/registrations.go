@@ -14,7 +14,10 @@ import (
 // dropped unless showSecret, and the list table every provider shares.
 func Registrations(regs []webhook.Registration, showSecret bool) ([]webhook.Registration, *Table) {
 	out := make([]webhook.Registration, len(regs))
-	t := &Table{Headers: []string{"ID", "URL", "EVENTS", "ACTIVE", "SECRET EXPIRES", "STATUS"}}
+	// On a narrow terminal ACTIVE goes first (STATUS says inactive too),
+	// then SECRET EXPIRES, before the URL is cut.
+	t := &Table{Headers: []string{"ID", "URL", "EVENTS", "ACTIVE", "SECRET EXPIRES", "STATUS"},
+		Optional: []string{"ACTIVE", "SECRET EXPIRES"}, Keep: []string{"URL"}}
 	if showSecret {
 		t.Headers = append(t.Headers, "SECRET")
 	}

@@ -26,17 +26,17 @@ func Each(ctx context.Context, n, concurrency int, do func(i int) (failed bool),
 
 // EachStream is Each over items that arrive on in while the loop runs (a
 // listing still reading its pages); it returns when in is closed and every
-// item is done. progress's total is the number of items received so far.
-func EachStream[T any](ctx context.Context, in <-chan T, concurrency int, do func(T) (failed bool), skipped func(T), progress func(done, total, failed int)) {
-	var got atomic.Int64
+// item is done. progress's total is total(), 0 while it is not known: the
+// items received so far are no total, since the loop takes an item only
+// when a worker is free.
+func EachStream[T any](ctx context.Context, in <-chan T, total func() int, concurrency int, do func(T) (failed bool), skipped func(T), progress func(done, total, failed int)) {
 	each(ctx, func(yield func(T) bool) {
 		for v := range in {
-			got.Add(1)
 			if !yield(v) {
 				return
 			}
 		}
-	}, func() int { return int(got.Load()) }, concurrency, do, skipped, progress)
+	}, total, concurrency, do, skipped, progress)
 }
 
 func each[T any](ctx context.Context, items iter.Seq[T], total func() int, concurrency int, do func(T) bool, skipped func(T), progress func(done, total, failed int)) {
@@ -65,6 +65,9 @@ func each[T any](ctx context.Context, items iter.Seq[T], total func() int, concu
 		})
 	}
 	_ = g.Wait()
+	if d := done.Load(); progress != nil && d > 0 {
+		progress(int(d), total(), int(failed.Load())) // the total may have become known after the last item
+	}
 }
 
 // unbounded returns a channel pair: what is sent on in comes out of out

@@ -3,6 +3,7 @@ package rotation
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -130,4 +131,65 @@ func TestListingRefusedStillReportsRecoveries(t *testing.T) {
 		t.Fatalf("report %+v: want wh_0's recovery", rep)
 	}
 	assertKnown(t, f, store)
+}
+
+// TestAllProgressTotal (issue 26 item 11): while --all lists, progress's
+// total is the provider's count where it gives one (and no filter narrows
+// the run), else 0, "not known"; never the registrations received so far.
+// Once the listing has ended it is exact, and the last call says so.
+func TestAllProgressTotal(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		counts   bool
+		filter   bool
+		whileLst int // the total progress must give while the listing reads
+	}{
+		{"provider counts", true, false, 10},
+		{"provider does not count", false, false, 0},
+		{"filtered", true, true, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFake(10)
+			f.pageSize, f.counts = 4, c.counts
+			type call struct{ done, total int }
+			var mu sync.Mutex
+			var calls []call
+			heard := make(chan struct{}, 100)
+			f.beforePage = func(n int) error {
+				select {
+				case <-heard: // a rotation of an earlier page is done
+					return nil
+				case <-time.After(10 * time.Second):
+					return errors.New("no progress while the listing was reading pages")
+				}
+			}
+			o, _ := setup(t, f)
+			o.Concurrency = 1
+			if c.filter {
+				o.Select.URLMatch = regexp.MustCompile("x")
+			}
+			o.Progress = func(done, total, failed int) {
+				mu.Lock()
+				calls = append(calls, call{done, total})
+				mu.Unlock()
+				heard <- struct{}{}
+			}
+			rep := run(t, o)
+			if err := rep.Err(false); err != nil || len(rep.Results) != 10 {
+				t.Fatalf("%d results, %v", len(rep.Results), err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if last := calls[len(calls)-1]; last != (call{10, 10}) {
+				t.Errorf("last progress %+v, want 10 of 10", last)
+			}
+			// Pages 2 and 3 each wait for a progress call: the first two
+			// come while the listing reads.
+			for _, cl := range calls[:2] {
+				if cl.total != c.whileLst {
+					t.Errorf("while listing: progress %+v, want a total of %d", cl, c.whileLst)
+				}
+			}
+		})
+	}
 }

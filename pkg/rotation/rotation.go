@@ -76,7 +76,11 @@ type Options struct {
 	Now         func() time.Time
 	// Sleep waits for Retry-After; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Progress is called after each item (done of total).
+	// Progress is called after each item (done of total, failed of
+	// them). A run of --all learns its total as it lists: total is the
+	// provider's count while the listing reads its pages (where the
+	// provider gives one and no filter narrows the run), 0 when it is not
+	// known yet, and exact once the listing has ended.
 	Progress func(done, total, failed int)
 	// NewSecret generates client-chosen secrets.
 	NewSecret func() (string, error)
@@ -373,26 +377,49 @@ func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]
 	// The lister never waits for the rotations: pages are read back to
 	// back (a held page would hold every later one) and queue up here.
 	listed, feed := unbounded[*slot]()
+	// The progress's total: the provider's count less the registrations
+	// the run leaves out, while the listing reads; then the exact count.
+	var providerTotal, taken, left atomic.Int64
+	var ended atomic.Bool
+	providerTotal.Store(-1)
+	total := func() int {
+		n := int(taken.Load())
+		switch {
+		case ended.Load():
+			return n
+		case providerTotal.Load() < 0 || e.o.Select.filtered():
+			return 0 // a filter's count is known only at the end
+		}
+		return max(int(providerTotal.Load()-left.Load()), n+1) // not done until the listing is
+	}
 	go func() {
 		defer close(listed)
+		met := map[string]bool{}
 		take := func(regs []webhook.Registration) error {
 			for i := range regs {
 				r := regs[i] // a copy: the page is the provider's
+				again := met[r.ID]
+				met[r.ID] = true
 				if it, ok := sv.take(&r); ok {
 					s := &slot{it: it}
 					slots = append(slots, s)
+					taken.Add(1)
 					listed <- s
+				} else if !again {
+					left.Add(1)
 				}
 			}
 			return nil
 		}
-		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true, OnPage: take})
+		onTotal := func(n int) { providerTotal.Store(int64(n)) }
+		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true, OnPage: take, OnTotal: onTotal})
 		if err == nil {
 			err = take(list) // what no page call brought (a one-answer list); seen drops the rest
 		}
 		listErr = err
+		ended.Store(true)
 	}()
-	EachStream(ctx, feed, e.o.Concurrency, func(s *slot) bool {
+	EachStream(ctx, feed, total, e.o.Concurrency, func(s *slot) bool {
 		s.r = e.process(ctx, s.it)
 		return s.r.Status == StatusFailed
 	}, func(s *slot) {

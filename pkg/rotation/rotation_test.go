@@ -39,6 +39,9 @@ type fake struct {
 	// page n > 1 is "read", and its error ends the listing.
 	pageSize   int
 	beforePage func(n int) error
+	// counts: a paged List says how many registrations it holds
+	// (ListOptions.OnTotal) before the first page.
+	counts bool
 	// onRotate, when set, hears each RotateSecret call (outside f.mu).
 	onRotate func(id string)
 	// honourCtx: a call made after its context ended fails without
@@ -69,6 +72,9 @@ func (f *fake) List(_ context.Context, opts webhook.ListOptions) ([]webhook.Regi
 		return out, nil
 	}
 	slices.SortFunc(out, func(a, b webhook.Registration) int { return strings.Compare(a.ID, b.ID) })
+	if f.counts && opts.OnTotal != nil {
+		opts.OnTotal(len(out))
+	}
 	for n, start := 1, 0; start < len(out); n, start = n+1, start+f.pageSize {
 		if n > 1 && f.beforePage != nil {
 			if err := f.beforePage(n); err != nil {

@@ -85,6 +85,7 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 		return nil, rawErr("request line or headers: " + err.Error())
 	}
 
+	var excess []byte
 	chunked := len(hr.TransferEncoding) > 0 && hr.TransferEncoding[len(hr.TransferEncoding)-1] == "chunked"
 	switch {
 	case chunked:
@@ -97,6 +98,7 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 		cl := hr.ContentLength
 		switch {
 		case int64(len(body)) > cl:
+			excess = body[cl:]
 			body = body[:cl]
 		case int64(len(body)) < cl:
 			msg := "body is " + strconv.Itoa(len(body)) + " bytes but Content-Length says " + strconv.FormatInt(cl, 10)
@@ -110,7 +112,7 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 		return nil, rawErr("request body is " + strconv.Itoa(len(body)) + " bytes, over the " + strconv.FormatInt(maxBody, 10) + "-byte limit")
 	}
 
-	req := &Request{Method: hr.Method, Header: hr.Header, Body: body, URL: hr.URL}
+	req := &Request{Method: hr.Method, Header: hr.Header, Body: body, URL: hr.URL, Excess: excess}
 	// net/http moves Host out of the header map (and, for absolute-form
 	// targets, replaces it by the target's authority); a signature may
 	// cover the field as sent, so put the received lines back.

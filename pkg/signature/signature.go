@@ -66,6 +66,11 @@ type Request struct {
 	// "POST /hook HTTP/1.1"). Verification mentions it when a signature
 	// covers the target URI.
 	SchemeAssumed string
+	// Excess is what a captured request's body had beyond its
+	// Content-Length, cut off Body (ParseRawRequest): usually a newline an
+	// editor added; when the signature fails, a body changed after it was
+	// captured.
+	Excess []byte
 }
 
 // TargetScheme is the scheme assumed for a request that does not name its

@@ -99,6 +99,12 @@ type ListOptions struct {
 	// A provider that reads everything in one answer may not call it; its
 	// callers use what List returns.
 	OnPage func([]Registration) error
+	// OnTotal, when set, hears how many registrations the listing holds
+	// as soon as the provider says (PEXA's totalRecords on the first
+	// page), so a bulk run's progress has a total before the last page.
+	// A provider that counts pages only (Solvimon) gives its bound, pages
+	// times the page size. A provider that says nothing does not call it.
+	OnTotal func(int)
 }
 
 // Cap is the number of registrations to return at most, 0 for all.

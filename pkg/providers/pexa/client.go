@@ -715,6 +715,13 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		if err := c.do(ctx, opRead, http.MethodGet, c.readPath, q, nil, &p); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, c.listErr(err))
 		}
+		if opts.OnTotal != nil && p.Page.TotalRecords > 0 {
+			n := p.Page.TotalRecords
+			if want > 0 {
+				n = min(n, want)
+			}
+			opts.OnTotal(n)
+		}
 		start := len(out)
 		for i := range p.Records {
 			if want > 0 && len(out) == want {

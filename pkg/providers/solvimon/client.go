@@ -230,6 +230,13 @@ func (c *Client) List(ctx context.Context, opts webhook.ListOptions) ([]webhook.
 		if err := c.do(ctx, http.MethodGet, "/webhooks", q, nil, &l); err != nil {
 			return nil, fmt.Errorf("list page %d: %w", page, err)
 		}
+		if opts.OnTotal != nil && l.TotalNumberOfPages != nil {
+			n := *l.TotalNumberOfPages * limit // at most: the last page may be short
+			if want > 0 {
+				n = min(n, want)
+			}
+			opts.OnTotal(n)
+		}
 		start := len(out)
 		for _, w := range l.Data {
 			if want > 0 && len(out) == want {
