@@ -270,9 +270,14 @@ func fixed(s string) func(*Client, apiOp) string { return func(*Client, apiOp) s
 // codeHints are plain-language hints for PEXA's documented error codes
 // (providers.md 1.4, PEXA's OpenAPI examples).
 var codeHints = map[string]codeHint{
-	// Registration ids are UUIDs at PEXA; a malformed one cannot exist, so
-	// scripts get "not found" (exit 5) for it as for an unknown one.
-	"GA.NOTIF.400000": {kindPtr(webhook.KindNotFound), fixed("registration ids are UUIDs; see `hookctl list`")},
+	// PEXA's "invalid UUID" for a registration id it cannot read: no such
+	// registration can exist, so scripts get "not found" (exit 5) as for
+	// an unknown one. The hint makes no claim about the id's form: PEXA's
+	// paths say UUID, but the UK portal's own example id is
+	// a12sd23sf4f5f6f9 (docs/providers/pexa.md 1.4).
+	"GA.NOTIF.400000": {kindPtr(webhook.KindNotFound), func(c *Client, _ apiOp) string {
+		return fmt.Sprintf("PEXA does not know this registration id; `hookctl list -p %s` shows the ids of this profile's registrations", c.profile.Name)
+	}},
 	"GA.NOTIF.400009": {nil, fixed("the access token carries no PEXA subscriber: the API client must be linked to a subscriber (ask PEXA apisupport)")},
 	"GA.NOTIF.400012": {nil, fixed("the webhook URI must be an absolute https:// URL")},
 	"GA.NOTIF.400013": {nil, fixed("give at least SECRET_EXPIRY and one other --event")},

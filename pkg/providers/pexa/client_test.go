@@ -651,12 +651,20 @@ func TestErrorHints(t *testing.T) {
 			t.Fatalf("error %q", we)
 		}
 	})
-	t.Run("malformed id", func(t *testing.T) {
+	t.Run("id PEXA cannot read", func(t *testing.T) {
+		// The UK portal's own example id: not a UUID, so hookctl sends it
+		// (it does not over-validate) and the hint claims nothing about
+		// the form of ids.
 		e := newEnv(t)
 		c, _ := e.client()
 		_, err := c.Get(ctx, "a12sd23sf4f5f6f9")
-		if we := kindOf(t, err, webhook.KindNotFound); !strings.Contains(we.Error(), "GA.NOTIF.400000") {
-			t.Fatalf("error %q", we)
+		we := kindOf(t, err, webhook.KindNotFound)
+		if !strings.Contains(we.Error(), "GA.NOTIF.400000") || strings.Contains(we.Hint, "UUID") || !strings.Contains(we.Hint, "hookctl list -p") {
+			t.Fatalf("error %q, hint %q", we, we.Hint)
+		}
+		u := receiverURL("/x")
+		if _, err := c.Update(ctx, "a12sd23sf4f5f6f9", webhook.UpdateRequest{URL: &u, Events: []string{MandatoryEvent, "WORKSPACE_CLOSED"}}); webhook.KindOf(err) != webhook.KindNotFound {
+			t.Fatalf("update of an id PEXA cannot read: %v", err)
 		}
 	})
 
