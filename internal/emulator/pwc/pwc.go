@@ -66,6 +66,7 @@ const AccessTokenLifetime = time.Hour
 const (
 	maxRequestBody       = 1 << 20
 	refreshTokenLifetime = 365 * 24 * time.Hour // [SEC] ServiceStack's default
+	sessionLifetime      = 2 * time.Hour        // [closest] ours: ServiceStack lets hosts set it
 	maxHistory           = 100                  // [SEC] Get returns the last 100 results
 	// minKeyBits: keys under 2048 bits are refused [INF: the docs name no
 	// size; 2048 is today's floor for RSA].
@@ -123,6 +124,9 @@ type Emulator struct {
 	seq      int64
 	tokenKey []byte
 	subs     map[string]*record
+	// sessions are the ss-id session ids logins handed out, with their
+	// expiry (not saved in the state: a restart ends them, as it may).
+	sessions map[string]time.Time
 	// getRoute, when set (QuirkGetRoute), is the only route flavour the
 	// read of one subscription answers on.
 	getRoute string
@@ -135,7 +139,7 @@ var (
 
 // New builds an empty emulator.
 func New(o emulator.Options) *Emulator {
-	s := &Emulator{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, http: o.HTTP, subs: map[string]*record{}, tokenKey: emulator.RandomBytes(32)}
+	s := &Emulator{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now, http: o.HTTP, subs: map[string]*record{}, sessions: map[string]time.Time{}, tokenKey: emulator.RandomBytes(32)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -148,6 +152,7 @@ func New(o emulator.Options) *Emulator {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /auth/credentials", s.login)
 	m.HandleFunc("POST /auth", s.login)
+	m.HandleFunc("GET /auth", s.authed(s.session))
 	m.HandleFunc("POST /access-token", s.accessToken)
 	// [DOC] every operation exists as /sync/… and /async/… with the same
 	// DTOs; the emulator answers both synchronously.

@@ -93,8 +93,12 @@ func (s *Emulator) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
+	sid := uuid.NewString()
+	s.mu.Lock()
+	s.sessions[sid] = now.Add(sessionLifetime)
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, loginAnswer{
-		UserID: sandboxUserID, SessionID: uuid.NewString(), UserName: SandboxUsername, DisplayName: "Sandbox User",
+		UserID: sandboxUserID, SessionID: sid, UserName: SandboxUsername, DisplayName: "Sandbox User",
 		BearerToken:        s.issue("JWT", AccessTokenLifetime, now),
 		RefreshToken:       s.issue("JWTR", refreshTokenLifetime, now),
 		RefreshTokenExpiry: netDatePtr(now.Add(refreshTokenLifetime).UTC()),
@@ -115,19 +119,51 @@ func (s *Emulator) accessToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, refreshAnswer{AccessToken: s.issue("JWT", AccessTokenLifetime, s.now())})
 }
 
-// authed requires a valid bearer token [DOC: every operation "Requires
-// Authentication"]; without one ServiceStack answers 401 [SEC].
+// authed requires an authenticated caller [DOC: every operation "Requires
+// Authentication"], in any of the ways a ServiceStack host with the
+// credentials, JWT and basic auth providers accepts [SEC: ServiceStack]:
+// a bearer token, the ss-id cookie of a credentials login's session, or
+// HTTP Basic with the user name and password. Without one ServiceStack
+// answers 401 [SEC].
 func (s *Emulator) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || tok == "" {
-			writeStatus(w, http.StatusUnauthorized, "Unauthorized", "Not Authenticated", nil)
-			return
-		}
-		if code, msg := s.checkToken(tok, "JWT"); code != "" {
+		if code, msg := s.caller(r); code != "" {
 			writeStatus(w, http.StatusUnauthorized, code, msg, nil)
 			return
 		}
 		h(w, r)
 	}
+}
+
+// caller checks how r authenticates: "" when it does, else ServiceStack's
+// error code and message.
+func (s *Emulator) caller(r *http.Request) (string, string) {
+	auth := r.Header.Get("Authorization")
+	if tok, ok := strings.CutPrefix(auth, "Bearer "); ok && tok != "" {
+		return s.checkToken(tok, "JWT")
+	}
+	if user, pass, ok := r.BasicAuth(); ok {
+		userOK := subtle.ConstantTimeCompare([]byte(user), []byte(SandboxUsername)) == 1
+		passOK := subtle.ConstantTimeCompare([]byte(pass), []byte(SandboxPassword)) == 1
+		if !userOK || !passOK {
+			return "Unauthorized", "Invalid UserName or Password"
+		}
+		return "", ""
+	}
+	if c, err := r.Cookie("ss-id"); err == nil && c.Value != "" {
+		s.mu.Lock()
+		exp, ok := s.sessions[c.Value]
+		s.mu.Unlock()
+		if !ok || !s.now().Before(exp) {
+			return "Unauthorized", "Session expired or unknown"
+		}
+		return "", ""
+	}
+	return "Unauthorized", "Not Authenticated"
+}
+
+// session answers GET /auth: the caller's session when authenticated
+// (ServiceStack's way to ask "who am I"), else 401.
+func (s *Emulator) session(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, loginAnswer{UserID: sandboxUserID, UserName: SandboxUsername, DisplayName: "Sandbox User"})
 }

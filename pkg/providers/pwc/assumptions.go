@@ -11,9 +11,15 @@ import (
 func Assumptions() []provider.Assumption {
 	return []provider.Assumption{
 		{Fact: "API authentication",
-			Default:    "`POST /auth/credentials` {username, password} → bearerToken, sent as `Authorization: Bearer`",
-			Source:     "the webhook pages say only \"Requires Authentication\"; the sister service taxfiling.pwc.de exposes ServiceStack's /auth/{provider} (providers.md 4.3)",
+			Default:    "`POST /auth/credentials` {username, password} → bearerToken, sent as `Authorization: Bearer`; or `basic` (HTTP Basic on every request, checked with `GET /auth`) or `session` (the login's `ss-id` cookie)",
+			Source:     "the webhook pages say only \"Requires Authentication\"; the sister service taxfiling.pwc.de exposes ServiceStack's /auth/{provider}; the other modes are ServiceStack's basic auth provider and its session cookie (docs/providers/pwc.md 4.3)",
+			Override:   FieldLoginMode,
 			Confidence: provider.ConfidenceINF, Check: webhook.CheckCredentials},
+		{Fact: "A 403 on update or delete means the current secret is wrong",
+			Default:    "the ownership check failed: `secrets set` with the subscription's real secret, or `--current-secret-file`",
+			Source:     "PwC documents that the current secret proves ownership, not which status a wrong one gets; 403 is what ServiceStack answers a caller it refuses (docs/providers/pwc.md 4.3)",
+			Avoid:      "`--current-secret-file` gives the secret for one command",
+			Confidence: provider.ConfidenceINF},
 		{Fact: "Lifetime of a bearer token that is not a JWT",
 			Default:    opaqueTokenLifetime.String(),
 			Source:     "ours: ServiceStack sessions commonly live for hours; a 401 logs in again anyway",

@@ -1,6 +1,7 @@
 package pwc
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -18,11 +19,12 @@ import (
 
 // API authentication. PwC's webhook pages say only "Requires
 // Authentication" [UNKNOWN]; its sister service taxfiling.pwc.de exposes
-// ServiceStack's /auth/{provider}, so this is ServiceStack credentials auth
-// [INF]: POST /auth/credentials {username, password} answers a bearerToken
-// (and, with ServiceStack's JWT provider, a refreshToken), sent as
-// "Authorization: Bearer". If PwC turns out to use session cookies instead,
-// only this file changes.
+// ServiceStack's /auth/{provider}, so the default is ServiceStack
+// credentials auth [INF]: POST /auth/credentials {username, password}
+// answers a bearerToken (and, with ServiceStack's JWT provider, a
+// refreshToken), sent as "Authorization: Bearer". Because nothing public
+// confirms it, the profile's login-mode picks another of ServiceStack's
+// ways: HTTP Basic on every request, or the login's session cookie.
 
 // opaqueTokenLifetime is how long a bearer token that is not a JWT (so
 // carries no expiry) is reused. ServiceStack sessions commonly live for
@@ -40,6 +42,7 @@ const expiryMargin = time.Minute
 // or a changed or wrong password, never reuses one login's token.
 type tokenCache struct {
 	BearerToken      string     `json:"bearer_token"`
+	SessionID        string     `json:"session_id,omitempty"` // LoginSession`
 	RefreshToken     string     `json:"refresh_token,omitempty"`
 	ExpiresAt        time.Time  `json:"expires_at"`
 	RefreshExpiresAt *time.Time `json:"refresh_expires_at,omitempty"`
@@ -65,11 +68,11 @@ func (t *tokenCache) Bearer() string {
 	if t == nil {
 		return ""
 	}
-	return t.BearerToken
+	return cmp.Or(t.BearerToken, t.SessionID)
 }
 
 func (t *tokenCache) Valid(now time.Time) bool {
-	return t != nil && t.BearerToken != "" && now.Add(expiryMargin).Before(t.ExpiresAt)
+	return t != nil && t.Bearer() != "" && now.Add(expiryMargin).Before(t.ExpiresAt)
 }
 
 func (t *tokenCache) canRefresh(now time.Time) bool {
@@ -117,8 +120,57 @@ func (c *Client) token(ctx context.Context, stale string) (string, error) {
 
 // Authenticate logs in with the user name and password in effect, never
 // using a cached or refreshed token, and caches the new one (`auth
-// status`, `auth login`).
-func (c *Client) Authenticate(ctx context.Context) error { return c.session.Authenticate(ctx) }
+// status`, `auth login`). With HTTP Basic there is no login: GET /auth,
+// which a ServiceStack host answers with the caller's session when the
+// credentials are good, checks them.
+func (c *Client) Authenticate(ctx context.Context) error {
+	if c.loginMode != LoginBasic {
+		return c.session.Authenticate(ctx)
+	}
+	l, err := c.basicLogin()
+	if err != nil {
+		return err
+	}
+	var ar authResponse
+	if _, err := httpclient.DoJSON(ctx, c.http, http.MethodGet, c.base+"/auth", basicHeader(l), nil, &ar); err != nil {
+		return c.loginErr(err, l.Values[CredUsername])
+	}
+	return nil
+}
+
+// basicLogin reads the user name and password for HTTP Basic, where no
+// token session serialises the read.
+func (c *Client) basicLogin() (*credentials.Login, error) {
+	c.basicMu.Lock()
+	defer c.basicMu.Unlock()
+	return c.userLogin()
+}
+
+func basicHeader(l *credentials.Login) http.Header {
+	basic := base64.StdEncoding.EncodeToString([]byte(l.Values[CredUsername] + ":" + l.Values[CredPassword]))
+	return http.Header{"Authorization": {"Basic " + basic}}
+}
+
+// authHeader is what authenticates one call in the profile's login mode,
+// and the session token it used ("" with HTTP Basic); stale is a token
+// the server refused.
+func (c *Client) authHeader(ctx context.Context, stale string) (http.Header, string, error) {
+	if c.loginMode == LoginBasic {
+		l, err := c.basicLogin()
+		if err != nil {
+			return nil, "", err
+		}
+		return basicHeader(l), "", nil
+	}
+	tok, err := c.token(ctx, stale)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.loginMode == LoginSession {
+		return http.Header{"Cookie": {"ss-id=" + tok}}, tok, nil
+	}
+	return http.Header{"Authorization": {"Bearer " + tok}}, tok, nil
+}
 
 // errNoRefresh: the token has no refresh token that is still good.
 var errNoRefresh = errors.New("pwc: no usable refresh token")
@@ -138,24 +190,27 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 	var ar authResponse
 	// A credentials login only issues tokens, so it is safe to repeat.
 	if _, err := httpclient.DoJSON(httpclient.SafeToRetry(ctx), c.http, http.MethodPost, c.base+"/auth/credentials", nil, authRequest{UserName: user, Password: l.Values[CredPassword]}, &ar); err != nil {
-		e := c.apiErr(err)
-		var we *webhook.Error
-		if errors.As(e, &we) && we.Kind == webhook.KindAuth {
-			we.Msg = "pwc: login as " + text.Printable(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
-			we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
+		return nil, c.loginErr(err, user)
+	}
+	now := c.now()
+	if c.loginMode == LoginSession {
+		if ar.SessionID == "" {
+			return nil, fmt.Errorf("pwc: the login answer carries no sessionId, which login-mode %s needs", LoginSession)
 		}
-		return nil, e
+		if err := c.checkToken(ar.SessionID, "/auth/credentials"); err != nil {
+			return nil, err
+		}
+		return &tokenCache{SessionID: ar.SessionID, ExpiresAt: now.Add(opaqueTokenLifetime)}, nil
 	}
 	if ar.BearerToken == "" {
 		// [INF] a ServiceStack host without a JWT provider answers a
-		// session id only; that would need cookie auth, which hookctl
-		// does not do.
-		return nil, fmt.Errorf("pwc: the login answer carries no bearerToken (session id only); hookctl needs bearer tokens")
+		// session id only: login-mode session sends it as a cookie.
+		return nil, webhook.Errorf(webhook.KindAuth, "pwc: the login answer carries no bearerToken (a session id only)").
+			WithHint("this host uses session cookies: `hookctl profile add %s --force ... --%s %s`", c.profile.Name, FieldLoginMode, LoginSession)
 	}
 	if err := c.checkToken(ar.BearerToken, "/auth/credentials"); err != nil {
 		return nil, err
 	}
-	now := c.now()
 	t := &tokenCache{BearerToken: ar.BearerToken, RefreshToken: ar.RefreshToken, ExpiresAt: tokenExpiry(ar.BearerToken, now)}
 	if ar.RefreshToken != "" {
 		if exp, ok := jwtExpiry(ar.RefreshToken); ok {
@@ -165,6 +220,18 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 		}
 	}
 	return t, nil
+}
+
+// loginErr explains a refused login (or, with HTTP Basic, a refused
+// GET /auth) with the credentials to check.
+func (c *Client) loginErr(err error, user string) error {
+	e := c.apiErr(err)
+	var we *webhook.Error
+	if errors.As(e, &we) && we.Kind == webhook.KindAuth {
+		we.Msg = "pwc: login as " + text.Printable(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
+		we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
+	}
+	return e
 }
 
 // checkToken refuses a token no Authorization header can carry.

@@ -40,7 +40,8 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	cred    *credentials.Login // read on first need, under the session's lock
+	cred    *credentials.Login // read on first need, under the session's lock (basicMu with HTTP Basic)
+	basicMu sync.Mutex
 	session *credentials.TokenSession[*tokenCache]
 
 	keyMu sync.Mutex
@@ -51,7 +52,8 @@ type Client struct {
 	givenMu sync.Mutex
 	given   map[string]string // UseCurrentSecret: id -> secret, never stored
 
-	getRoute string // FieldGetRoute, RouteSync by default
+	getRoute  string // FieldGetRoute, RouteSync by default
+	loginMode string // FieldLoginMode, LoginCredentials by default
 }
 
 var (
@@ -75,8 +77,11 @@ func New(d provider.Deps) (*Client, error) {
 		return nil, webhook.Invalid("pwc: base URL %q must be an absolute URL such as %s", base, ProdBaseURL)
 	}
 	c := &Client{profile: d.Profile, base: base, http: d.HTTP, creds: d.Creds, errOut: d.ErrOut, now: d.Now,
-		getRoute: cmp.Or(d.Profile.Setting(FieldGetRoute), RouteSync)}
+		getRoute: cmp.Or(d.Profile.Setting(FieldGetRoute), RouteSync), loginMode: cmp.Or(d.Profile.Setting(FieldLoginMode), LoginCredentials)}
 	if err := validateGetRoute(c.getRoute); err != nil {
+		return nil, err
+	}
+	if err := validateLoginMode(c.loginMode); err != nil {
 		return nil, err
 	}
 	c.session = &credentials.TokenSession[*tokenCache]{Cache: d.Creds.Cache(d.Profile.Name, CredToken),
@@ -130,18 +135,17 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	stale := ""
 	for attempt := 0; ; attempt++ {
-		tok, err := c.token(ctx, stale)
+		h, tok, err := c.authHeader(ctx, stale)
 		if err != nil {
 			return err
 		}
-		h := http.Header{"Authorization": {"Bearer " + tok}}
 		var payload any
 		if body != nil {
 			payload = body
 		}
 		_, err = httpclient.DoJSON(ctx, c.http, method, u, h, payload, out)
 		var se *httpclient.StatusError
-		if attempt == 0 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+		if attempt == 0 && errors.As(err, &se) && se.Status == http.StatusUnauthorized && c.loginMode != LoginBasic {
 			stale = tok
 			continue
 		}

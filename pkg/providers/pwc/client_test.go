@@ -499,8 +499,9 @@ func TestEventsAndSpec(t *testing.T) {
 		t.Errorf("credentials %+v", s.Credentials)
 	}
 	for _, f := range s.Fields {
-		if f.Required == (f.Name == FieldGetRoute) {
-			t.Errorf("field %s: required %v (only get-route, which has a default, is optional)", f.Name, f.Required)
+		optional := f.Name == FieldGetRoute || f.Name == FieldLoginMode // they have defaults
+		if f.Required == optional {
+			t.Errorf("field %s: required %v", f.Name, f.Required)
 		}
 	}
 	if err := s.ValidateProfile(configProfile("qa")); err == nil {

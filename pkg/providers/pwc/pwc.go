@@ -51,6 +51,25 @@ const (
 	// one subscription by id: PwC's metadata documents it under /async/
 	// only; every other operation is documented under both.
 	FieldGetRoute = "get-route"
+	// FieldLoginMode is how hookctl authenticates to PwC's API, which no
+	// public page describes (LoginCredentials, LoginBasic, LoginSession).
+	FieldLoginMode = "login-mode"
+)
+
+// Login modes: ServiceStack's usual ways to authenticate a service call
+// [SEC: ServiceStack's auth providers]. Which one PwC enables is not
+// published [UNKNOWN], so it is a profile setting.
+const (
+	// LoginCredentials: POST /auth/credentials {userName, password}
+	// answers a bearerToken, sent as "Authorization: Bearer" (the
+	// default, hookctl's inference from PwC's sister service).
+	LoginCredentials = "credentials"
+	// LoginBasic: HTTP Basic with the user name and password on every
+	// request (ServiceStack's BasicAuthProvider); no login call.
+	LoginBasic = "basic"
+	// LoginSession: the same login, answered with a session id only (a
+	// host without ServiceStack's JWT provider), sent as the ss-id cookie.
+	LoginSession = "session"
 )
 
 // Route flavours [DOC: every operation exists as /sync/... and /async/...].
@@ -93,6 +112,7 @@ func Spec() provider.Spec {
 		Fields: []provider.Field{
 			{Name: FieldTaxNumber, Usage: "tax number the subscriptions belong to (authSteuernummer: 2 capital letters and 9 digits, e.g. DE123456789)", Required: true, Validate: validateTaxNumber},
 			{Name: FieldAccountID, Usage: "PwC account id (10 digits)", Required: true, Validate: validateAccountID},
+			{Name: FieldLoginMode, Usage: "how hookctl authenticates: credentials (default: POST /auth/credentials, then a bearer token), basic (HTTP Basic on every request) or session (the login's ss-id session cookie); PwC does not publish which", Validate: validateLoginMode},
 			{Name: FieldGetRoute, Usage: "route of the read of one subscription: sync (default, as every other call) or async (the only one PwC documents for it); `hookctl doctor` finds it", Validate: validateGetRoute},
 		},
 		Credentials: []provider.Credential{
@@ -171,4 +191,12 @@ func validateGetRoute(s string) error {
 		return webhook.Invalid("pwc: %s %q must be %s or %s", FieldGetRoute, s, RouteSync, RouteAsync)
 	}
 	return nil
+}
+
+func validateLoginMode(s string) error {
+	switch s {
+	case LoginCredentials, LoginBasic, LoginSession:
+		return nil
+	}
+	return webhook.Invalid("pwc: %s %q must be %s, %s or %s", FieldLoginMode, s, LoginCredentials, LoginBasic, LoginSession)
 }
