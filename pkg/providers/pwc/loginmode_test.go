@@ -19,7 +19,9 @@ func TestLoginModes(t *testing.T) {
 		sent   func(h http.Header) bool
 		logins int // POST /auth/credentials calls: Authenticate's, reused by the loop
 	}{
-		{LoginCredentials, func(h http.Header) bool { return strings.HasPrefix(h.Get("Authorization"), "Bearer ") && h.Get("Cookie") == "" }, 1},
+		{LoginCredentials, func(h http.Header) bool {
+			return strings.HasPrefix(h.Get("Authorization"), "Bearer ") && h.Get("Cookie") == ""
+		}, 1},
 		{LoginBasic, func(h http.Header) bool { return strings.HasPrefix(h.Get("Authorization"), "Basic ") }, 0},
 		{LoginSession, func(h http.Header) bool {
 			return h.Get("Authorization") == "" && strings.HasPrefix(h.Get("Cookie"), "ss-id=")
