@@ -18,6 +18,7 @@ type ListOptions struct {
 	Limit      int
 	ShowSecret bool
 	Status     string
+	Events     []string
 }
 
 // NewCmdList builds `hookctl list`.
@@ -40,6 +41,11 @@ STATUS is the same at every provider: ok (deliveries flow), inactive
 (parked by the provider after failures; retried later), secret-expired
 (the signing secret expired).
 
+--event E keeps the registrations that receive E (repeat for any of
+several; one without an event filter receives every event). Where the
+provider finds a subscription by event itself (PwC's find), it is asked
+instead of listing everything.
+
 On a narrow terminal the table first leaves out the columns empty in every
 row, then ACTIVE (STATUS says inactive too), then SECRET EXPIRES, and only
 then cuts the URL; -o wide shows every column uncut.`,
@@ -53,7 +59,10 @@ then cuts the URL; -o wide shows every column uncut.`,
   $ hookctl list --limit 5
 
   # Every column, none cut, on a narrow terminal
-  $ hookctl list -o wide`,
+  $ hookctl list -o wide
+
+  # Who receives invoice payments
+  $ hookctl list --event INVOICE.PAID`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 0 {
@@ -75,6 +84,8 @@ then cuts the URL; -o wide shows every column uncut.`,
 	c.Flags().IntVar(&opts.Limit, "limit", 0, "return at most `N` registrations; stderr says when more exist (0: all)")
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "include secrets in the output")
 	c.Flags().StringVar(&opts.Status, "status", "", "only registrations with this `STATUS`: "+strings.Join(webhook.Statuses, ", "))
+	c.Flags().StringSliceVar(&opts.Events, "event", nil, "only registrations receiving `EVENT` (repeat, or comma-separate, for any of several)")
+	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	_ = c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(webhook.Statuses, cobra.ShellCompDirectiveNoFileComp))
 	return c
 }
@@ -88,30 +99,31 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := webhook.ListOptions{All: true}
-	if opts.Limit > 0 && opts.Status == "" {
-		// One more than the cap tells whether more exist. With --status
-		// every registration is read: the cap applies after the filter.
-		lo = webhook.ListOptions{Limit: opts.Limit + 1}
-	}
-	regs, err := prov.List(ctx, lo)
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(regs))
-	for i, r := range regs {
-		ids[i] = r.ID
-	}
-	saveIDCache(opts.F, profile.Name, ids)
-	if opts.Status != "" {
-		kept := regs[:0]
-		for _, r := range regs {
-			if r.Status == opts.Status {
-				kept = append(kept, r)
-			}
+	var regs []webhook.Registration
+	if el, ok := prov.(webhook.EventLister); ok && len(opts.Events) > 0 {
+		if regs, err = listByEvent(ctx, el, opts.Events); err != nil {
+			return err
 		}
-		regs = kept
+	} else {
+		lo := webhook.ListOptions{All: true}
+		if opts.Limit > 0 && opts.Status == "" && len(opts.Events) == 0 {
+			// One more than the cap tells whether more exist. With a
+			// filter every registration is read: the cap applies after it.
+			lo = webhook.ListOptions{Limit: opts.Limit + 1}
+		}
+		if regs, err = prov.List(ctx, lo); err != nil {
+			return err
+		}
+		ids := make([]string, len(regs))
+		for i, r := range regs {
+			ids[i] = r.ID
+		}
+		saveIDCache(opts.F, profile.Name, ids)
 	}
+	regs = slices.DeleteFunc(regs, func(r webhook.Registration) bool {
+		return opts.Status != "" && r.Status != opts.Status ||
+			len(opts.Events) > 0 && !slices.ContainsFunc(opts.Events, r.Receives)
+	})
 	more := opts.Limit > 0 && len(regs) > opts.Limit
 	if more {
 		regs = regs[:opts.Limit]
@@ -128,4 +140,24 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		warnCode(opts.F, "more_results", "showing the first %d registrations; more exist (leave out --limit to list them all)", opts.Limit)
 	}
 	return nil
+}
+
+// listByEvent asks the provider for each event's registrations, each
+// registration once.
+func listByEvent(ctx context.Context, el webhook.EventLister, events []string) ([]webhook.Registration, error) {
+	var out []webhook.Registration
+	seen := map[string]bool{}
+	for _, ev := range events {
+		regs, err := el.ListEvent(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range regs {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }

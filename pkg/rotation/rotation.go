@@ -627,10 +627,9 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 	}
 	var why []string
 	if len(sel.Events) > 0 {
-		// No events listed means every event (Solvimon: empty = all actions).
 		hit := ""
 		for _, ev := range sel.Events {
-			if len(r.Events) == 0 || slices.Contains(r.Events, ev) {
+			if r.Receives(ev) {
 				hit = ev
 				break
 			}

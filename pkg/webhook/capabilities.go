@@ -19,6 +19,13 @@ type SecretRotator interface {
 	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
 }
 
+// EventLister is implemented by providers that find the registrations of
+// one event on the server (PwC's find): `list --event` asks it instead of
+// reading every registration and filtering.
+type EventLister interface {
+	ListEvent(ctx context.Context, event string) ([]Registration, error)
+}
+
 // EventChecker is implemented by providers that publish their event names
 // (PEXA, Solvimon, OffBlocks): register and update check the names given
 // against the catalogue it returns, warning about those it lacks, or

@@ -36,6 +36,13 @@ type Registration struct {
 	Extra map[string]any `json:"extra" yaml:"extra"`
 }
 
+// Receives reports whether deliveries of event reach r: r names it, or
+// names no event at all (a registration without a filter, which its
+// provider reads as every event).
+func (r *Registration) Receives(event string) bool {
+	return len(r.Events) == 0 || slices.Contains(r.Events, event)
+}
+
 // Normalize makes a registration safe to print: UTC times, [] and {}
 // never null.
 func (r *Registration) Normalize() {

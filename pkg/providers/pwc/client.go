@@ -459,16 +459,18 @@ func (c *Client) Find(ctx context.Context, event string) (*webhook.Registration,
 	return &r, nil
 }
 
-// Search returns every subscription of the caller to event.
-func (c *Client) Search(ctx context.Context, event string) ([]webhook.Registration, error) {
-	if v := checkEvent(event); v != nil {
-		return nil, webhook.Invalid("pwc: %s", v.Msg)
+// ListEvent is the profile's subscription to event, found by PwC
+// (`list --event`): none, or the one PwC allows per tax number, account
+// and event.
+func (c *Client) ListEvent(ctx context.Context, event string) ([]webhook.Registration, error) {
+	r, err := c.Find(ctx, event)
+	if webhook.KindOf(err) == webhook.KindNotFound {
+		return []webhook.Registration{}, nil
 	}
-	var srs []subscriptionResponse
-	if err := c.do(ctx, http.MethodGet, subscriptionsPath+"/search", url.Values{"eventName": {event}}, nil, &srs); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return c.registrations(srs), nil
+	return []webhook.Registration{*r}, nil
 }
 
 // Register creates one subscription per event, each with its own secret

@@ -203,7 +203,7 @@ func TestLocalValidationSendsNothing(t *testing.T) {
 			return err
 		}, "4 to 100"},
 		{"event too short", nil, func(c *Client) error {
-			_, err := c.Search(ctx, "abc")
+			_, err := c.ListEvent(ctx, "abc")
 			return err
 		}, "4 to 100"},
 		{"no events", nil, func(c *Client) error {
@@ -381,7 +381,7 @@ func TestWrongStoredSecretIsForbidden(t *testing.T) {
 	}
 }
 
-func TestFindSearchGetMany(t *testing.T) {
+func TestFindListEventGetMany(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	regs := register(t, c, "https://hooks.example.com/x", "ReportFiled", "ReportRejected")
@@ -392,9 +392,15 @@ func TestFindSearchGetMany(t *testing.T) {
 	if _, err := c.Find(ctx, "ReportAccepted"); webhook.KindOf(err) != webhook.KindNotFound {
 		t.Fatalf("find missing: %v", err)
 	}
-	s, err := c.Search(ctx, "ReportFiled")
+	s, err := c.ListEvent(ctx, "ReportFiled")
 	if err != nil || len(s) != 1 || s[0].ID != regs[0].ID {
-		t.Fatalf("search: %+v %v", s, err)
+		t.Fatalf("list event: %+v %v", s, err)
+	}
+	if s, err := c.ListEvent(ctx, "ReportAccepted"); err != nil || len(s) != 0 {
+		t.Fatalf("list event none: %+v %v", s, err)
+	}
+	if n := e.count(http.MethodGet, "/sync/webhooks/subscriptions/find"); n != 4 {
+		t.Fatalf("%d finds, want 4 (ListEvent asks PwC's find)", n)
 	}
 	m, err := c.GetMany(ctx, []string{regs[1].ID, "0f8fad5b-d9cb-469f-a165-70867728950e"})
 	if err != nil || len(m) != 1 || m[0].ID != regs[1].ID {
