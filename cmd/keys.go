@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -67,7 +68,38 @@ registers it where the provider's API takes it.
 			})
 		},
 	}
-	c.AddCommand(generate, show, upload, newCmdKeysVerificationKey(f))
+	remove := &cobra.Command{
+		Use: "remove",
+		Example: `  $ hookctl keys remove -p cards
+  $ hookctl keys remove -p cards --yes   # without a terminal`,
+		Short: "Remove the registered public key at the provider (offblocks)",
+		Long: `Remove the public key registered with the provider (OffBlocks:
+DELETE /v1/auth/signing). Requests signed with it stop working at once,
+so every command of the profile fails until a key is uploaded again. The
+private key stays in the keyring: 'keys upload' registers it again, or
+'keys generate --force' then 'keys upload' replaces it. Asks on a terminal;
+needs --yes without one.`,
+		Args: exactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			prov, profile, err := f.Provider()
+			if err != nil {
+				return err
+			}
+			kr, ok := prov.(webhook.KeyRemover)
+			if !ok {
+				return webhook.Unsupported(prov.Name(), "keys remove")
+			}
+			if err := confirm(c.Context(), f, fmt.Sprintf("Remove profile %s's signing key at %s? Its requests fail until a key is uploaded again.", profile.Name, prov.Name())); err != nil {
+				return err
+			}
+			if err := kr.RemoveKey(c.Context()); err != nil {
+				return err
+			}
+			notice(f, "removed the signing key of profile %s at %s; `hookctl keys upload -p %s` registers it again", profile.Name, prov.Name(), profile.Name)
+			return nil
+		},
+	}
+	c.AddCommand(generate, show, upload, remove, newCmdKeysVerificationKey(f))
 	return c
 }
 

@@ -139,8 +139,9 @@ func (ix *leakIndex) find(hay []byte) []string {
 // notSecret are store entries that hold public data or ids: scanning for
 // them would flag `keys show` and every output naming a key id.
 func notSecret(name string) bool {
+	base, _, _ := strings.Cut(name, "~") // an earlier value of the entry
 	for _, suffix := range []string{"/username", "/signing-key-id", "/verification-key"} {
-		if strings.HasSuffix(name, suffix) {
+		if strings.HasSuffix(base, suffix) {
 			return true
 		}
 	}

@@ -161,10 +161,10 @@ var scanProviders = []string{"solvimon", "pexa", "pwc", "offblocks"}
 // leakUnsupported are the commands each provider lacks (ID stands for a
 // registration): refusing them is their whole coverage.
 var leakUnsupported = map[string][]string{
-	"solvimon": {"keys generate", "keys show", "keys upload", "keys verification-key"},
-	"pexa": {"keys generate", "keys show", "keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
+	"solvimon": {"keys generate", "keys show", "keys upload", "keys remove", "keys verification-key"},
+	"pexa": {"keys generate", "keys show", "keys upload", "keys remove", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
 		"deliveries list ID", "deliveries resend ID"},
-	"pwc": {"keys upload", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID", "deliveries resend ID"},
+	"pwc": {"keys upload", "keys remove", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID", "deliveries resend ID"},
 	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
 		"deliveries list ID", "deliveries resend ID", "ping ID"},
 }
@@ -350,6 +350,8 @@ func TestLeakScanEveryCommand(t *testing.T) {
 			s.run(4, "", "auth", "status", "-p", p)
 			s.run(0, "", "keys", "generate", "-p", p)
 			s.run(0, "", "keys", "show", "-p", p)
+			s.run(0, "", "keys", "upload", "-p", p)
+			s.run(0, "", "keys", "remove", "-p", p, "--yes")
 			s.run(0, "", "keys", "upload", "-p", p)
 			s.run(0, "", "keys", "verification-key", "-p", p, "-o", "json")
 		}

@@ -77,6 +77,13 @@ type KeyUploader interface {
 	UploadKey(ctx context.Context) (*PublicKeyInfo, error)
 }
 
+// KeyRemover is implemented by providers where the registered public key
+// can be removed through the API (OffBlocks DELETE /v1/auth/signing): the
+// key stops authenticating requests at once.
+type KeyRemover interface {
+	RemoveKey(ctx context.Context) error
+}
+
 // PublicKeyInfo describes a client key pair's public half (`hookctl keys show`).
 type PublicKeyInfo struct {
 	Algorithm string            `json:"algorithm" yaml:"algorithm"`

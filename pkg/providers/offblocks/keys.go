@@ -332,3 +332,27 @@ func (c *Client) VerificationKey(ctx context.Context, keyID string) (signature.K
 	}
 	return signature.Key{Name: CredVerificationKey, Public: pub, KeyID: vk.ID}, nil
 }
+
+var _ webhook.KeyRemover = (*Client)(nil)
+
+// RemoveKey is DELETE /v1/auth/signing [DOC]: OffBlocks forgets the
+// uploaded key, so requests signed with it stop working. The request is
+// signed with that key (the last one it signs), and the key id hookctl
+// remembered is forgotten; the private key stays in the keyring, so
+// `keys upload` can register it again.
+func (c *Client) RemoveKey(ctx context.Context) error {
+	s, err := c.requestSigner()
+	if err != nil {
+		return err
+	}
+	if err := c.send(ctx, s, http.MethodDelete, c.wire.signingPath, nil, nil); err != nil {
+		return fmt.Errorf("remove the signing key: %w", err)
+	}
+	if err := c.creds.Delete(c.profile.Name, CredSigningKeyID); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+		fmt.Fprintf(c.errOut, "warning: offblocks: the key is removed at OffBlocks, but its id could not be forgotten in %s: %v\n", c.creds.Source(), err)
+	}
+	c.keyMu.Lock()
+	c.keyID = ""
+	c.keyMu.Unlock()
+	return nil
+}
