@@ -19,6 +19,16 @@ type SecretRotator interface {
 	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
 }
 
+// RotationChecker is implemented by providers whose rotation needs more
+// than the registration's id (PwC: its current secret, as proof of
+// ownership). CheckRotate says, without a request, why RotateSecret would
+// refuse reg when req carries what the caller holds, or nil: the rotation
+// engine asks before it writes anything, and a dry run reports the answer
+// as what the real run would do.
+type RotationChecker interface {
+	CheckRotate(reg *Registration, req RotateRequest) error
+}
+
 // EventChecker is implemented by providers that publish their event names
 // (PEXA, Solvimon, OffBlocks): register and update check the names given
 // against the catalogue it returns, warning about those it lacks, or
