@@ -19,6 +19,18 @@ type SecretRotator interface {
 	RotateSecret(ctx context.Context, id string, req RotateRequest) (*Rotation, error)
 }
 
+// RequestChecker is implemented by providers that check requests against
+// their rules before sending them: CheckCreate and CheckUpdate run the
+// checks Register and Update make before their first request, and return
+// the same error, without sending or printing anything. Checks that need
+// the registration read first (Update's merge with the current state) are
+// left to Update. `hookctl diff` and `apply` check a manifest's changes
+// with them, so the three refuse a bad manifest alike, before any write.
+type RequestChecker interface {
+	CheckCreate(req CreateRequest) error
+	CheckUpdate(req UpdateRequest) error
+}
+
 // RotationChecker is implemented by providers whose rotation needs more
 // than the registration's id (PwC: its current secret, as proof of
 // ownership). CheckRotate says, without a request, why RotateSecret would
