@@ -33,7 +33,8 @@ func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
 		Long: `Carry out the plan 'hookctl diff' prints: create the registrations the manifest
 adds, update the fields that differ, and, only with --prune, delete the
 registrations the manifest does not name. Applying the same manifest again sends
-no write. Writes run with bounded concurrency under a rate limit, each reported
+no write. A change the provider's register or update rules refuse stops apply
+before any write, as it stops diff (exit 2). Writes run with bounded concurrency under a rate limit, each reported
 (one line per change, a summary on stderr), exit 6 when some failed. With -p
 on the command line, only that profile's part of the manifest is applied.
 
@@ -166,7 +167,7 @@ func applySummary(rep *manifest.Report) string {
 		}
 	}
 	if rep.DryRun {
-		return fmt.Sprintf("dry run: %d planned; nothing was changed", planned)
+		return fmt.Sprintf("dry run: %d planned, %d skipped; nothing was changed", planned, skipped)
 	}
 	if len(rep.Results) == 0 {
 		return "nothing to do: the providers match the manifest"

@@ -33,7 +33,9 @@ manifest; 'hookctl apply' deletes only with --prune). Fields an entry leaves out
 command line, only that profile's entries and registrations are compared.
 
 The manifest is validated against docs/webhooks-manifest.schema.json first; each
-problem is reported with its line (exit 2). With --exit-code, diff exits 8 when
+problem is reported with its line (exit 2). Then each change is checked with the
+provider's own register and update rules, as apply would send it: a change the
+provider would refuse fails diff, apply --dry-run and apply alike (exit 2). With --exit-code, diff exits 8 when
 there are changes and 0 when there are none, for CI.`,
 		Example: `  # the plan, one row per field
   $ hookctl diff -f webhooks.yaml

@@ -55,9 +55,18 @@ rotation starts; rerun with a working sink to deliver, without rotating again.
 --redeliver sends the stored current secrets to the sinks without rotating.
 
 Each registration gets one row, whose status is ok, failed, skipped, planned
-(--dry-run) or not started: the run was interrupted (Ctrl-C) before its turn,
-nothing was sent for it, and a rerun does it. "(recovered)" marks a row
-finished from the journal of an interrupted run.`,
+or would fail (--dry-run), not supported, or not started: the run was
+interrupted (Ctrl-C) before its turn, nothing was sent for it, and a rerun
+does it. "(recovered)" marks a row
+finished from the journal of an interrupted run.
+
+--older-than reads the age of a secret from the provider (PEXA: its expiry less the
+30-day lifetime; Solvimon: secret_rolled_at; PwC: the subscription's last change) and
+from the secret store, never from the journal, so a CI runner that keeps nothing
+chooses as one that keeps its state dir. --dry-run reports what the real run would
+refuse as "would fail" (PwC without the current secret it wants as proof) and exits
+as the real run would. --all over a provider without webhook secrets (OffBlocks)
+reports each registration "not supported" and succeeds.`,
 		Example: `  # rotate one registration (Solvimon)
   $ hookctl rotate-secret whk_3354cb22cdfe209a3847
 
@@ -107,7 +116,7 @@ finished from the journal of an interrupted run.`,
 	fl.StringSliceVar(&opts.Events, "event", nil, "only registrations receiving `EVENT` (repeat, or comma-separate, for any of several)")
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	fl.StringVar(&opts.URLMatch, "url-match", "", "only registrations whose URL matches `REGEX`")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan; change nothing")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and what the real run would refuse; change nothing")
 	fl.BoolVar(&opts.Redeliver, "redeliver", false, "send the stored current secrets to --secret-out/--exec without rotating")
 	fl.IntVar(&opts.Concurrency, "concurrency", 0, "rotations in flight (default: the provider's)")
 	fl.StringVar(&opts.Rate, "rate", defaultRate, "at most `N/s` provider requests (0: unlimited)")
@@ -118,11 +127,12 @@ finished from the journal of an interrupted run.`,
 	return c
 }
 
-// rotateProvider is the rate-limited provider as a rotation.Rotator.
-func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, error) {
+// rotateProvider is the rate-limited provider as a rotation.Rotator; a
+// provider that cannot rotate is returned too, with the Unsupported error.
+func rotateProvider(opts *RotateOptions) (rotation.Rotator, webhook.Provider, config.Profile, error) {
 	prov, p, err := rateLimitedProvider(opts.F, opts.Rate)
 	if err != nil {
-		return nil, p, err
+		return nil, nil, p, err
 	}
 	rot, ok := prov.(rotation.Rotator)
 	if !ok {
@@ -130,16 +140,19 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, config.Profile, erro
 		if h, ok := prov.(webhook.RotateSecretHinter); ok {
 			err = err.WithHint("%s", h.RotateSecretHint())
 		}
-		return nil, p, err
+		return nil, prov, p, err
 	}
-	return rot, p, nil
+	return rot, prov, p, nil
 }
 
 func runRotate(ctx context.Context, opts *RotateOptions) error {
 	prog := startProgress(opts.F, "rotated")
 	defer prog.stop()
-	prov, profile, err := rotateProvider(opts)
+	prov, base, profile, err := rotateProvider(opts)
 	if err != nil {
+		if base != nil && opts.All && opts.CurrentSecretFile == "" {
+			return rotateNotSupported(ctx, opts, base, err)
+		}
 		return err
 	}
 	if opts.CurrentSecretFile != "" {
@@ -246,15 +259,17 @@ func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
 
 // rotateSummary is the one line a bulk run ends with on stderr.
 func rotateSummary(rep *rotation.Report, redeliver bool) string {
-	var ok, recovered, skipped, failed, planned, notStarted int
+	var ok, recovered, skipped, failed, planned, notStarted, unsupported int
 	for _, r := range rep.Results {
 		switch {
 		case r.Status == rotation.StatusNotStarted:
 			notStarted++
 		case r.Status == rotation.StatusPlanned:
 			planned++
-		case r.Status == rotation.StatusFailed:
+		case r.Status == rotation.StatusFailed, r.Status == rotation.StatusWouldFail:
 			failed++
+		case r.Status == rotation.StatusNotSupported:
+			unsupported++
 		case r.Status == rotation.StatusSkipped:
 			skipped++
 		case r.Recovered:
@@ -264,8 +279,10 @@ func rotateSummary(rep *rotation.Report, redeliver bool) string {
 		}
 	}
 	switch {
+	case unsupported > 0:
+		return fmt.Sprintf("%d not supported; nothing to rotate", unsupported)
 	case rep.DryRun:
-		return fmt.Sprintf("dry run: %d planned, %d skipped, %d failed; nothing was changed", planned, skipped, failed)
+		return fmt.Sprintf("dry run: %d planned, %d skipped, %d would fail; nothing was changed", planned, skipped, failed)
 	case redeliver:
 		return fmt.Sprintf("re-delivered %d, recovered %d, skipped %d, failed %d%s; nothing was rotated", ok, recovered, skipped, failed, notStartedNote(notStarted))
 	}

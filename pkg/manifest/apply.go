@@ -33,6 +33,7 @@ type Target struct {
 // `hookctl diff` prints.
 func Plan(ctx context.Context, targets []Target) ([]Change, error) {
 	var all []Change
+	var refusing []string
 	for _, t := range targets {
 		live, err := t.Provider.List(ctx, webhook.ListOptions{All: true})
 		if err != nil {
@@ -42,7 +43,11 @@ func Plan(ctx context.Context, targets []Target) ([]Change, error) {
 		if err != nil {
 			return nil, err
 		}
+		refusing = append(refusing, refusals(t.Provider, ch)...)
 		all = append(all, ch...)
+	}
+	if err := refused(refusing); err != nil {
+		return nil, err
 	}
 	return all, nil
 }
@@ -238,17 +243,30 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 	}
 	var jobs []job
 	var writes []Change
-	for _, r := range runs {
+	plans := make([][]Change, len(runs))
+	var refusing []string
+	for i, r := range runs {
 		changes, err := PlanProfile(r.t.Profile, r.t.Entries, r.live)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range changes {
+		plans[i] = changes
+		refusing = append(refusing, refusals(r.t.Provider, changes)...)
+	}
+	if err := refused(refusing); err != nil {
+		if len(rep.Results) > 0 {
+			return rep, err // what finishing an interrupted run did
+		}
+		return nil, err
+	}
+	for i, r := range runs {
+		for _, c := range plans[i] {
 			switch {
-			case o.DryRun:
-				rep.Results = append(rep.Results, Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusPlanned, Reason: planReason(c, o.Prune)})
 			case c.Action == ActionDelete && !o.Prune:
+				// The dry run says what the real run does: skip it.
 				rep.Results = append(rep.Results, Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusSkipped, Reason: "not in the manifest; deleted only with --prune"})
+			case o.DryRun:
+				rep.Results = append(rep.Results, Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusPlanned})
 			default:
 				jobs = append(jobs, job{r, c})
 				writes = append(writes, c)
@@ -314,13 +332,6 @@ func allEventsNotices(w io.Writer, writes []Change) {
 			}
 		}
 	}
-}
-
-func planReason(c Change, prune bool) string {
-	if c.Action == ActionDelete && !prune {
-		return "not in the manifest; apply deletes it only with --prune"
-	}
-	return ""
 }
 
 // notStarted is the row of a change an interrupted run never began.

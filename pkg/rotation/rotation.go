@@ -138,7 +138,7 @@ func (r *Report) Err(singleID bool) error {
 		if res.Status == StatusNotStarted {
 			notStarted++
 		}
-		if res.Status == StatusFailed {
+		if res.Status == StatusFailed || res.Status == StatusWouldFail {
 			failed = append(failed, res)
 			if webhook.KindOf(res.Err) == webhook.KindRateLimited {
 				rateLimited++
@@ -155,6 +155,8 @@ func (r *Report) Err(singleID bool) error {
 	case rateLimited == len(failed):
 		return webhook.Errorf(webhook.KindRateLimited, "%d of %d rotations rate limited", len(failed), len(r.Results)).
 			WithHint("rerun later or lower --rate / --concurrency")
+	case r.DryRun:
+		return webhook.Errorf(webhook.KindPartial, "%d of %d rotations would fail", len(failed), len(r.Results))
 	default:
 		return webhook.Errorf(webhook.KindPartial, "%d of %d rotations failed", len(failed), len(r.Results))
 	}
@@ -313,7 +315,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 	rep.Results = append(rep.Results, skipped...)
 	if e.o.DryRun {
 		for _, it := range items {
-			rep.Results = append(rep.Results, Result{ID: it.reg.ID, Status: StatusPlanned, Reason: it.reason, Plan: e.planText()})
+			rep.Results = append(rep.Results, e.predict(it))
 		}
 		return rep, nil
 	}
@@ -656,23 +658,40 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 		why = append(why, fmt.Sprintf("secret expires in %s", output.Duration(left)))
 	}
 	if sel.OlderThan > 0 {
-		var last time.Time
-		if r.SecretRotatedAt != nil {
-			last = *r.SecretRotatedAt
-		}
-		if ws, err := e.o.Store.WebhookSecrets(e.o.Profile, r.ID); err == nil && ws.Current != nil && ws.Current.StoredAt.After(last) {
-			last = ws.Current.StoredAt
-		}
+		last, what := e.lastChange(r)
 		if !last.IsZero() && now.Sub(last) < sel.OlderThan {
-			return false, fmt.Sprintf("rotated %s ago", output.Duration(now.Sub(last)))
+			return false, fmt.Sprintf("%s %s ago", what, output.Duration(now.Sub(last)))
 		}
 		if last.IsZero() {
 			why = append(why, "no rotation on record")
 		} else {
-			why = append(why, fmt.Sprintf("rotated %s ago", output.Duration(now.Sub(last))))
+			why = append(why, fmt.Sprintf("%s %s ago", what, output.Duration(now.Sub(last))))
 		}
 	}
 	return true, joinReasons(why)
+}
+
+// lastChange is when r's secret last changed, as far as can be told, and
+// the word for it: the provider's date for the secret (PEXA: its expiry
+// less the lifetime; Solvimon: secret_rolled_at), else the registration's
+// last change, which no change of its secret can postdate (PwC dates its
+// subscriptions, not their secrets), or the secret db's record of storing
+// the current secret when that is later. Never the journal: a CI runner
+// keeps none between runs, and the provider's dates make the same choice
+// on every runner.
+func (e *Engine) lastChange(r *webhook.Registration) (time.Time, string) {
+	var last time.Time
+	what := "rotated"
+	switch {
+	case r.SecretRotatedAt != nil:
+		last = *r.SecretRotatedAt
+	case r.UpdatedAt != nil:
+		last, what = *r.UpdatedAt, "last changed"
+	}
+	if ws, err := e.o.Store.WebhookSecrets(e.o.Profile, r.ID); err == nil && ws.Current != nil && ws.Current.StoredAt.After(last) {
+		last, what = ws.Current.StoredAt, "rotated"
+	}
+	return last, what
 }
 
 func firstLine(s string) string {
@@ -726,6 +745,9 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	defer e.inflight.Delete(id)
 	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
 	if err != nil {
+		return fail(err)
+	}
+	if err := e.refusal(it.reg, ws); err != nil {
 		return fail(err)
 	}
 	old := it.reg.Secret
@@ -913,12 +935,17 @@ func (e *Engine) reconcile(ctx context.Context, intent Record, pending string) (
 	if s == "" {
 		s = pending
 	}
+	if s == "" {
+		// Its rotation date moved, so the rotation happened, but the
+		// provider did not say the new secret: storing "" would lose it.
+		return outcome{}, "", fmt.Errorf("%s reports the secret of %s rotated (its date moved) but does not return the new one, so it cannot be stored", e.o.Provider.Name(), intent.ID)
+	}
 	return e.outcomeFrom(s, reg.PreviousSecret, reg.SecretRotatedAt), reg.Secret, nil
 }
 
 // adopt stores secret, which the provider reported as the registration's
 // current one, when the store holds another: a secret the provider signs
-// with is never dropped. The stored one is kept as previous.
+// with is never dropped. The stored one is kept as previous, and said.
 func (e *Engine) adopt(id, secret string) error {
 	if secret == "" {
 		return nil
@@ -931,7 +958,9 @@ func (e *Engine) adopt(id, secret string) error {
 		if secret == "" || (w.Current != nil && w.Current.Value == secret) {
 			return nil
 		}
-		changed = true
+		// Only a store that held another secret disagreed with the
+		// provider; an empty one (a fresh CI runner) is just filled.
+		changed = w.Current != nil
 		now := e.o.Now().UTC()
 		if w.Current != nil {
 			w.Previous = w.Current

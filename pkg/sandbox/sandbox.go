@@ -133,6 +133,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /_sandbox/deliveries", s.handleDelivery)
 	mux.HandleFunc("PUT /_sandbox/faults", s.handleFaults)
 	mux.HandleFunc("PUT /_sandbox/quirks", s.handleQuirks)
+	mux.HandleFunc("PUT /_sandbox/backdate", s.handleBackdate)
 	mux.HandleFunc("GET /_sandbox/redirected", s.handleRedirected)
 	mux.HandleFunc("GET /_sandbox/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	s.srv = &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second, ConnState: s.connState}

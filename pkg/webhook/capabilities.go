@@ -26,6 +26,28 @@ type EventLister interface {
 	ListEvent(ctx context.Context, event string) ([]Registration, error)
 }
 
+// RequestChecker is implemented by providers that check requests against
+// their rules before sending them: CheckCreate and CheckUpdate run the
+// checks Register and Update make before their first request, and return
+// the same error, without sending or printing anything. Checks that need
+// the registration read first (Update's merge with the current state) are
+// left to Update. `hookctl diff` and `apply` check a manifest's changes
+// with them, so the three refuse a bad manifest alike, before any write.
+type RequestChecker interface {
+	CheckCreate(req CreateRequest) error
+	CheckUpdate(req UpdateRequest) error
+}
+
+// RotationChecker is implemented by providers whose rotation needs more
+// than the registration's id (PwC: its current secret, as proof of
+// ownership). CheckRotate says, without a request, why RotateSecret would
+// refuse reg when req carries what the caller holds, or nil: the rotation
+// engine asks before it writes anything, and a dry run reports the answer
+// as what the real run would do.
+type RotationChecker interface {
+	CheckRotate(reg *Registration, req RotateRequest) error
+}
+
 // EventChecker is implemented by providers that publish their event names
 // (PEXA, Solvimon, OffBlocks): register and update check the names given
 // against the catalogue it returns, warning about those it lacks, or

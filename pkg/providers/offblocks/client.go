@@ -307,11 +307,7 @@ func checkCommon(name *string, active *bool, params map[string]string) error {
 // Register creates one webhook: PUT /v1/webhooks without id [DOC]. It
 // always names its types: every type (AllEvents) is the guide's list.
 func (c *Client) Register(ctx context.Context, req webhook.CreateRequest) ([]webhook.Registration, error) {
-	name := &req.Name
-	if err := checkCommon(name, req.Active, req.Params); err != nil {
-		return nil, err
-	}
-	if err := validateCallbackURL(req.URL, c.wire.allowHTTP); err != nil {
+	if err := c.CheckCreate(req); err != nil {
 		return nil, err
 	}
 	types, err := c.types(req.Events, req.AllEvents)
@@ -334,19 +330,11 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	if err := checkCommon(req.Name, req.Active, req.Params); err != nil {
+	if err := c.CheckUpdate(req); err != nil {
 		return nil, err
 	}
 	setTypes := req.Events != nil || req.AllEvents
-	if req.URL == nil && !setTypes {
-		return nil, webhook.Invalid("offblocks: nothing to update (give --url, --event or --all-events)")
-	}
 	var types []string
-	if req.URL != nil {
-		if err := validateCallbackURL(*req.URL, c.wire.allowHTTP); err != nil {
-			return nil, err
-		}
-	}
 	if setTypes {
 		var err error
 		if types, err = c.types(req.Events, req.AllEvents); err != nil {

@@ -819,6 +819,12 @@ func (c *Client) registration(w *wireRegistration) webhook.Registration {
 	if w.SharedSecretExpiry != "" {
 		if exp, err := ParsePexaTime(w.SharedSecretExpiry); err == nil {
 			r.SecretExpiresAt = &exp
+			// PEXA dates no rotation, but every secret it issues lives
+			// SecretLifetime: the expiry less that is when this one was
+			// issued, which is what `rotate-secret --older-than` needs
+			// on a runner that kept no record of its own.
+			rolled := exp.Add(-SecretLifetime)
+			r.SecretRotatedAt = &rolled
 			if !c.now().Before(exp) {
 				r.Status = StatusSecretExpired
 			}

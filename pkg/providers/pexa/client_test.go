@@ -76,6 +76,10 @@ func TestLifecycle(t *testing.T) {
 			if first.SecretExpiresAt == nil || !first.SecretExpiresAt.Equal(start.Add(SecretLifetime)) {
 				t.Fatalf("secret expires %v, want 30 days after %v", first.SecretExpiresAt, start)
 			}
+			// the issue date of the secret is its expiry less the lifetime
+			if first.SecretRotatedAt == nil || !first.SecretRotatedAt.Equal(start) {
+				t.Fatalf("secret rotated at %v, want %v (its expiry less 30 days)", first.SecretRotatedAt, start)
+			}
 			if first.Extra["subscriber_id"] != pexaemu.SandboxSubscriberID || first.Extra["region"] != region {
 				t.Fatalf("extra %+v", first.Extra)
 			}
