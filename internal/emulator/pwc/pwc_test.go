@@ -310,3 +310,45 @@ func TestQuirkGetRoute(t *testing.T) {
 		t.Errorf("quirks cleared, GET /sync/...: %d %s", status, body)
 	}
 }
+
+// TestServiceStackSigningVector pins the emulator's signer to a fixed
+// vector of ServiceStack.Webhooks' HmacUtils: "sha1=" + lower-case hex
+// HMAC-SHA256 keyed with the secret's UTF-8 bytes (Base64 not decoded)
+// over the raw body. The expected hex was computed once with
+//
+//	printf '%s' "$body" | openssl dgst -sha256 -hmac "$secret"
+//
+// (OpenSSL 3.0), not by Go; pkg/providers/pwc checks hookctl's verifier
+// against the same vector, written there again on purpose. A signer that
+// decoded the Base64 secret first would give 31b3b72d….
+func TestServiceStackSigningVector(t *testing.T) {
+	const (
+		secret = "kP7v2Qx9LmN4sT8wYz3bC6dF1gH5jR0uE2aW7iO9qXs="
+		body   = `{"eventId":"0f8fad5b-d9cb-469f-a165-70867728950e","eventName":"ReportFiled","data":{"reportId":"7c9e6679-7425-40de-944b-e07fc1f90ae7","status":"Filed"}}`
+		want   = "sha1=e93386f0348f87a43c233ee940d490ec26e84424ce988995a2778f7c91f19493"
+	)
+	if got := hubSignature(secret, []byte(body)); got != want {
+		t.Fatalf("hubSignature = %s, ServiceStack's is %s", got, want)
+	}
+	// A subscription created with that secret is delivered with it.
+	e := newEnv(t)
+	status, b := e.raw(http.MethodPost, "/sync/webhooks/subscriptions/create", e.bearer(), map[string]any{
+		"authSteuernummer": SandboxTaxNumber, "accountId": SandboxAccountID, "events": []string{"ReportFiled"},
+		"url": "https://hooks.example.com/pwc", "secret": secret, "publicKeyXml": fixedKeyXML})
+	if status != http.StatusOK {
+		t.Fatalf("create: %d %s", status, b)
+	}
+	var made []struct{ Subscription struct{ ID string } }
+	if err := json.Unmarshal(b, &made); err != nil || len(made) != 1 {
+		t.Fatalf("create answer %s: %v", b, err)
+	}
+	req, err := e.box.Delivery(ctx, made[0].Subscription.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, req)
+	if req.Header.Get(HeaderSignature) != hubSignature(secret, got) || req.Header.Get(HeaderEvent) != "ReportFiled" ||
+		!regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(req.Header.Get(HeaderDelivery)) {
+		t.Fatalf("delivery headers %v", req.Header)
+	}
+}
