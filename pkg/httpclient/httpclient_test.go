@@ -240,3 +240,18 @@ func TestDoJSONAnswerShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestTraceRedactsSessionIDs: a login's session id is a credential
+// (ServiceStack's sessionId is the ss-id cookie value), so --debug hides
+// it in bodies and headers, and keeps the fields around it.
+func TestTraceRedactsSessionIDs(t *testing.T) {
+	got := RedactBody([]byte(`{"sessionId":"s3ss10n","userName":"sandbox","bearerToken":"t0k"}`), "application/json")
+	if strings.Contains(got, "s3ss10n") || strings.Contains(got, "t0k") || !strings.Contains(got, `"userName":"sandbox"`) {
+		t.Fatalf("redacted body %s", got)
+	}
+	var b strings.Builder
+	writeHeaders(&b, "< ", http.Header{"Set-Cookie": {"ss-id=s3ss10n; Path=/"}, "X-Session-Id": {"s3ss10n"}, "Content-Type": {"application/json"}})
+	if strings.Contains(b.String(), "s3ss10n") || !strings.Contains(b.String(), "Content-Type: application/json") {
+		t.Fatalf("redacted headers:\n%s", b.String())
+	}
+}

@@ -23,9 +23,12 @@ type traceTransport struct {
 	mu   sync.Mutex
 }
 
-// sensitiveName matches header, JSON and form field names whose values are secrets.
+// sensitiveName matches header, JSON and form field names whose values
+// are secrets. A session id is one: ServiceStack's login answers it as
+// sessionId, and it authenticates as the ss-id cookie (PwC login-mode
+// session).
 var sensitiveName = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)(secret|password|passwd|token|api[-_]?key|authorization|cookie|private|credential|^key$|signature$)`)
+	return regexp.MustCompile(`(?i)(secret|password|passwd|token|api[-_]?key|authorization|cookie|private|credential|session[-_]?id|^key$|signature$)`)
 })
 
 const redacted = "[REDACTED]"
