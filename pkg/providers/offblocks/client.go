@@ -184,6 +184,9 @@ func (c *Client) apiErr(err error) error {
 	}
 	msg := text.Printable(apiErrorMessage(se.Body))
 	if msg == "" {
+		msg = plainMessage(se.Body)
+	}
+	if msg == "" {
 		msg = http.StatusText(se.Status)
 		if msg == "" {
 			msg = "error"
@@ -214,6 +217,17 @@ func (c *Client) apiErr(err error) error {
 		e.WithHint("OffBlocks has seen this Idempotency-Key with a different request; hookctl uses a new key for every command, so running the command again is safe")
 	}
 	return e
+}
+
+// plainMessage is a short one-line text answer (a middleware's
+// http.Error, as OffBlocks' signature middleware answers), printable; ""
+// for anything else, such as an HTML page.
+func plainMessage(body []byte) string {
+	m := strings.TrimSpace(string(body))
+	if m == "" || len(m) > 200 || strings.ContainsAny(m, "\n<{[") {
+		return ""
+	}
+	return text.Printable(m)
 }
 
 // trimPrefix drops the "offblocks: " every message starts with, for

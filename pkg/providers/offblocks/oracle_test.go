@@ -82,7 +82,7 @@ func (ls *libraryServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "runtime error: invalid memory address or nil pointer dereference", http.StatusInternalServerError)
 			return
 		}
-		http.Error(w, `{"message":"invalid required signature"}`, http.StatusBadRequest)
+		http.Error(w, "invalid required signature", http.StatusBadRequest) // plain text, as the middleware answers
 		return
 	}
 	ls.serve(w, r, body)
