@@ -37,9 +37,10 @@ const opaqueTokenLifetime = 10 * time.Minute
 const expiryMargin = time.Minute
 
 // tokenCache is the keyring entry CredToken, a credentials.Cache saved
-// under the fingerprint of the API base, user name and password that
-// obtained it: switching a profile to the sandbox or to another account,
-// or a changed or wrong password, never reuses one login's token.
+// under the fingerprint of the API base, login mode, user name and
+// password that obtained it: switching a profile to the sandbox, to
+// another account or to another login mode, or a changed or wrong
+// password, never reuses one login's token.
 type tokenCache struct {
 	BearerToken      string     `json:"bearer_token"`
 	SessionID        string     `json:"session_id,omitempty"` // LoginSession`
@@ -49,12 +50,19 @@ type tokenCache struct {
 }
 
 // userLogin reads the user name and password (env first) once per
-// client, fingerprinted with the API base for the token cache (with the
-// keyring every read is a D-Bus round trip, and bulk rotation makes many
-// requests); absent is exit 4. Called with the token session's lock held.
+// client, fingerprinted with the API base, and a login mode other than
+// the default, for the token cache (with the keyring every read is a
+// D-Bus round trip, and bulk rotation makes many requests); absent is
+// exit 4. Called with the token session's lock held.
 func (c *Client) userLogin() (*credentials.Login, error) {
 	if c.cred == nil {
-		l, err := c.creds.RequireLogin(c.profile.Name, []string{c.base}, CredUsername, CredPassword)
+		scope := []string{c.base}
+		if c.loginMode != LoginCredentials {
+			// A session id is no bearer token. The default adds nothing,
+			// so caches from before login-mode stay good.
+			scope = append(scope, FieldLoginMode, c.loginMode)
+		}
+		l, err := c.creds.RequireLogin(c.profile.Name, scope, CredUsername, CredPassword)
 		if err != nil {
 			return nil, err
 		}

@@ -73,3 +73,36 @@ func TestLoginModes(t *testing.T) {
 		t.Errorf("login-mode oauth: %v", err)
 	}
 }
+
+// TestLoginModeSwitchSkipsCache: a profile switched to another login mode
+// does not send the token the old mode cached (a bearer token as the
+// session cookie, or a session id as a bearer token, each answered 401);
+// it logs in afresh, and its first API call is accepted.
+func TestLoginModeSwitchSkipsCache(t *testing.T) {
+	for _, modes := range [][2]string{{LoginCredentials, LoginSession}, {LoginSession, LoginCredentials}} {
+		t.Run(modes[0]+" to "+modes[1], func(t *testing.T) {
+			e := newEnv(t)
+			in := func(m string) func(*provider.Deps) {
+				return func(d *provider.Deps) { d.Profile.Settings[FieldLoginMode] = m }
+			}
+			if _, err := e.client(in(modes[0])).List(ctx, webhook.ListOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			e.resetRequests()
+			if _, err := e.client(in(modes[1])).List(ctx, webhook.ListOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if n, api := e.count(http.MethodPost, "/auth/credentials"), len(e.apiRequests()); n != 1 || api != 1 {
+				t.Errorf("%d logins and %d API calls after the switch, want 1 and 1 (no 401 for the other mode's token)", n, api)
+			}
+			// The new mode's token is cached in turn: a second process reuses it.
+			e.resetRequests()
+			if _, err := e.client(in(modes[1])).List(ctx, webhook.ListOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if n := e.count(http.MethodPost, "/auth/credentials"); n != 0 {
+				t.Errorf("%d logins with the new mode's token cached", n)
+			}
+		})
+	}
+}
