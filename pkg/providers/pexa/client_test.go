@@ -667,8 +667,22 @@ func TestErrorHints(t *testing.T) {
 			t.Fatalf("error %q, hint %q", we, we.Hint)
 		}
 		u := receiverURL("/x")
-		if _, err := c.Update(ctx, "a12sd23sf4f5f6f9", webhook.UpdateRequest{URL: &u, Events: []string{MandatoryEvent, "WORKSPACE_CLOSED"}}); webhook.KindOf(err) != webhook.KindNotFound {
-			t.Fatalf("update of an id PEXA cannot read: %v", err)
+		// Every other id-taking call sends it to PEXA as given too: the
+		// answer is PEXA's 400000, not a local refusal.
+		for name, call := range map[string]func() error{
+			"update": func() error {
+				_, err := c.Update(ctx, "a12sd23sf4f5f6f9", webhook.UpdateRequest{URL: &u, Events: []string{MandatoryEvent, "WORKSPACE_CLOSED"}})
+				return err
+			},
+			"delete": func() error { return c.Delete(ctx, "a12sd23sf4f5f6f9") },
+			"rotate": func() error { _, err := c.RotateSecret(ctx, "a12sd23sf4f5f6f9", webhook.RotateRequest{}); return err },
+		} {
+			e.resetRequests()
+			we := kindOf(t, call(), webhook.KindNotFound)
+			reqs := e.apiRequests()
+			if !strings.Contains(we.Error(), "GA.NOTIF.400000") || len(reqs) != 1 || !strings.Contains(reqs[0].Path, "/a12sd23sf4f5f6f9") {
+				t.Fatalf("%s of an id PEXA cannot read: %v, requests %+v", name, we, reqs)
+			}
 		}
 	})
 
