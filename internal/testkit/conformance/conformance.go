@@ -74,18 +74,25 @@ func Run(t *testing.T, h Harness) {
 		t.Fatalf("%s: the emulator entry has no Demo; the suite reads its credentials and registration there", h.Spec.Name)
 	}
 	s := &suite{h: h}
-	t.Run("Registry", s.testRegistry)
-	t.Run("Register", s.testRegister)
-	t.Run("Get", s.testGet)
-	t.Run("List", s.testList)
-	t.Run("Update", s.testUpdate)
-	t.Run("Rotate", s.testRotate)
-	t.Run("Delete", s.testDelete)
-	t.Run("NotFound", s.testNotFound)
-	t.Run("Usage", s.testUsage)
-	t.Run("Auth", s.testAuth)
-	t.Run("Declared", s.testDeclared)
-	t.Run("Capabilities", s.testCapabilities)
+	for _, c := range []struct {
+		name string
+		run  func(*suite, *testing.T)
+	}{
+		{"Registry", (*suite).testRegistry},
+		{"Register", (*suite).testRegister},
+		{"Get", (*suite).testGet},
+		{"List", (*suite).testList},
+		{"Update", (*suite).testUpdate},
+		{"Rotate", (*suite).testRotate},
+		{"Delete", (*suite).testDelete},
+		{"NotFound", (*suite).testNotFound},
+		{"Usage", (*suite).testUsage},
+		{"Auth", (*suite).testAuth},
+		{"Declared", (*suite).testDeclared},
+		{"Capabilities", (*suite).testCapabilities},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.run(s, t) })
+	}
 }
 
 // suite is one provider's run. seeded are the generated credentials
