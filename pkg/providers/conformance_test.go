@@ -22,28 +22,28 @@ import (
 //   - Capabilities: capabilities nothing in the registry lines implies.
 //   - CredentialsQuirk: an emulator quirk under which the login fails for
 //     a wire detail the CredentialsProber finds (the OffBlocks client
-//     sends a sha-512 Content-Digest; under the quirk the emulator takes
-//     sha-256 only).
-//   - PwC's Reconciler: the client has Reconcile but does not declare
-//     `var _ webhook.Reconciler`; the suite found it, and checks it.
+//     sends a sha-256 Content-Digest; under the quirk the emulator takes
+//     sha-512 only).
+//   - PwC's Reconciler: the client had Reconcile without declaring
+//     `var _ webhook.Reconciler`; the suite found it (now declared).
 //
 // ---------------------------------------------------------------------
 var notInRegistries = map[string]conformance.Extra{
 	"pexa": {
 		PageSize:     20,
-		Capabilities: []string{"SampleDeliverer"},
+		Capabilities: []string{"RequestChecker", "SampleDeliverer"},
 	},
 	"solvimon": {
 		PageSize: 50,
-		Capabilities: []string{"Tester", "PenaltyBox", "ConnectionTester", "PreviousSecretRevoker",
+		Capabilities: []string{"RequestChecker", "Tester", "PenaltyBox", "ConnectionTester", "PreviousSecretRevoker",
 			"DeliveryResender", "SampleDeliverer"},
 	},
 	"offblocks": {
-		Capabilities:     []string{"VerificationKeySource", "CredentialsProber"},
-		CredentialsQuirk: map[string]string{"digest-algorithm": "sha-256"},
+		Capabilities:     []string{"RequestChecker", "KeyRemover", "VerificationKeySource", "CredentialsProber"},
+		CredentialsQuirk: map[string]string{"digest-algorithm": "sha-512"},
 	},
 	"pwc": {
-		Capabilities: []string{"CurrentSecretProver", "Reconciler", "SampleDeliverer"},
+		Capabilities: []string{"EventLister", "RequestChecker", "RotationChecker", "CurrentSecretProver", "Reconciler", "SampleDeliverer"},
 	},
 }
 

@@ -30,6 +30,9 @@ func is[T any](p webhook.Provider) bool { _, ok := p.(T); return ok }
 // whole), in the order capabilities.go declares them.
 var capabilities = []capability{
 	{"SecretRotator", is[webhook.SecretRotator], checkSecretRotator},
+	{"EventLister", is[webhook.EventLister], checkEventLister},
+	{"RequestChecker", is[webhook.RequestChecker], checkRequestChecker},
+	{"RotationChecker", is[webhook.RotationChecker], checkRotationChecker},
 	{"EventChecker", is[webhook.EventChecker], checkEventChecker},
 	{"Tester", is[webhook.Tester], checkTester},
 	{"PenaltyBox", is[webhook.PenaltyBox], checkPenaltyBox},
@@ -37,6 +40,7 @@ var capabilities = []capability{
 	{"Reconciler", is[webhook.Reconciler], checkReconciler},
 	{"KeyManager", is[webhook.KeyManager], checkKeyManager},
 	{"KeyUploader", is[webhook.KeyUploader], checkKeyUploader},
+	{"KeyRemover", is[webhook.KeyRemover], checkKeyRemover},
 	{"VerificationKeySource", is[webhook.VerificationKeySource], checkVerificationKeySource},
 	{"RotateSecretHinter", is[webhook.RotateSecretHinter], checkRotateSecretHinter},
 	{"Doctor", is[webhook.Doctor], checkDoctor},
@@ -593,4 +597,73 @@ func (e *env) receivedRequest(d providertest.Delivery) *signature.Request {
 		e.t.Fatal(err)
 	}
 	return &signature.Request{Method: d.Method, URL: u, Header: d.Header, Body: d.Body}
+}
+
+// checkEventLister: the provider finds a registration by an event it
+// receives, and not by one it does not.
+func checkEventLister(e *env) {
+	el := e.prov.(webhook.EventLister)
+	_, reg := e.registerOne()
+	got, err := el.ListEvent(ctx, e.s.h.Entry.Demo.Event)
+	if err != nil || !slices.ContainsFunc(got, func(r webhook.Registration) bool { return r.ID == reg.ID }) {
+		e.t.Fatalf("ListEvent(%s) = %v, %v; want it to hold %s", e.s.h.Entry.Demo.Event, got, err, reg.ID)
+	}
+	other := "ConformanceOtherEvent"
+	got, err = el.ListEvent(ctx, other)
+	if err != nil || slices.ContainsFunc(got, func(r webhook.Registration) bool { return r.ID == reg.ID }) {
+		e.t.Errorf("ListEvent(%s) = %v, %v; %s does not receive it", other, got, err, reg.ID)
+	}
+}
+
+// checkRequestChecker: a request register would send passes the check, a
+// relative URL fails it as usage, and no check sends anything.
+func checkRequestChecker(e *env) {
+	rc := e.prov.(webhook.RequestChecker)
+	req, _ := e.register(0)
+	before := e.requests.Load()
+	if err := rc.CheckCreate(req); err != nil {
+		e.t.Errorf("CheckCreate of a request register sent: %v", err)
+	}
+	bad := req
+	bad.URL = "/relative"
+	if err := rc.CheckCreate(bad); webhook.KindOf(err) != webhook.KindUsage {
+		e.t.Errorf("CheckCreate with a relative URL: %v, want a usage error", err)
+	}
+	u := req.URL + "/moved"
+	if err := rc.CheckUpdate(webhook.UpdateRequest{URL: &u}); err != nil {
+		e.t.Errorf("CheckUpdate of a new URL: %v", err)
+	}
+	if n := e.requests.Load() - before; n != 0 {
+		e.t.Errorf("the checks sent %d request(s)", n)
+	}
+}
+
+// checkRotationChecker: a registration the client made (it holds what
+// the rotation needs) passes the check.
+func checkRotationChecker(e *env) {
+	_, reg := e.registerOne()
+	if err := e.prov.(webhook.RotationChecker).CheckRotate(&reg, webhook.RotateRequest{}); err != nil {
+		e.t.Errorf("CheckRotate of a registration the client made: %v", err)
+	}
+}
+
+// checkKeyRemover: after the removal the provider refuses the client's
+// requests as unauthenticated; an upload makes them work again.
+func checkKeyRemover(e *env) {
+	if err := e.prov.(webhook.KeyRemover).RemoveKey(ctx); err != nil {
+		e.t.Fatalf("RemoveKey: %v", err)
+	}
+	if _, err := e.prov.List(ctx, webhook.ListOptions{}); webhook.KindOf(err) != webhook.KindAuth {
+		e.t.Fatalf("List after RemoveKey: %v, want an auth error", err)
+	}
+	ku, ok := e.prov.(webhook.KeyUploader)
+	if !ok {
+		e.t.Fatalf("a KeyRemover without a KeyUploader cannot register a key again")
+	}
+	if _, err := ku.UploadKey(ctx); err != nil {
+		e.t.Fatalf("UploadKey after RemoveKey: %v", err)
+	}
+	if _, err := e.prov.List(ctx, webhook.ListOptions{}); err != nil {
+		e.t.Errorf("List after a new upload: %v", err)
+	}
 }

@@ -62,6 +62,8 @@ var (
 	_ webhook.KeyManager          = (*Client)(nil)
 	_ webhook.Authenticator       = (*Client)(nil)
 	_ webhook.CurrentSecretProver = (*Client)(nil)
+	_ webhook.Reconciler          = (*Client)(nil)
+	_ webhook.EventLister         = (*Client)(nil)
 )
 
 // New builds a client. Nothing is looked up until a request needs it, so
