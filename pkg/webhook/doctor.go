@@ -52,8 +52,9 @@ type Check struct {
 }
 
 // Probe is a read-only attempt of one alternative value of a profile
-// setting: Try sends at most a request or two, changes nothing at the
-// provider, and returns nil when the provider accepts the alternative.
+// setting: Try sends one request (besides a token its client may fetch),
+// changes nothing at the provider, and returns nil when the provider
+// accepts the alternative.
 type Probe struct {
 	// Settings are the profile settings the alternative consists of.
 	Settings map[string]string
@@ -67,7 +68,7 @@ type Probe struct {
 const MaxProbes = 5
 
 // RunProbes tries probes in order (at most MaxProbes) after the
-// profile's own value failed with cause, and turns the outcome into c:
+// profile's own value of setting failed, and turns the outcome into c:
 // the first alternative the provider accepts goes into c.Found and is
 // named in the fix; none accepted leaves c failed and says what was
 // tried. c must be a failed check.
