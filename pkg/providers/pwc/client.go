@@ -176,7 +176,7 @@ func (c *Client) apiErr(err error) error {
 	msg += fmt.Sprintf(" (HTTP %d)", se.Status)
 	e := &webhook.Error{Kind: httpclient.KindForStatus(se.Status), Msg: msg, Status: se.Status}
 	if se.Status == http.StatusUnauthorized {
-		e.WithHint("run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
+		e.WithHint("%s", c.creds.RefusedHint(c.profile.Name, CredUsername, CredPassword))
 	}
 	return e
 }
@@ -646,7 +646,7 @@ func (c *Client) update(ctx context.Context, id string, b updateRequest, current
 	b.ID, b.CurrentSecret, b.PublicKeyXML = id, current, pub
 	var sr subscriptionResponse
 	if err := c.do(ctx, http.MethodPost, subPath(id, "/update"), nil, b, &sr); err != nil {
-		return nil, ownershipErr(notFoundAs(err, id), id, c.profile.Name)
+		return nil, ownershipErr(notFoundAs(err, id), id, c.profile.Name, b.NewSecret != "")
 	}
 	if sr.Subscription == nil {
 		return nil, fmt.Errorf("pwc: the update answer for %s carries no subscription", id)
@@ -664,10 +664,20 @@ func isOwnershipRejected(err error) bool {
 	return errors.As(err, &we) && we.Status == http.StatusForbidden
 }
 
-func ownershipErr(err error, id, profile string) error {
+// ownershipErr says what to do about a 403 to the secret presented for id:
+// store the subscription's current secret, or give it for one call. For
+// a rotation (rotating) the interrupted-rotation case is already handled
+// (RotateSecret reads the subscription back and a pending secret it holds
+// is promoted), so running rotate-secret again would only be refused
+// again (issue 26 item 9); for update and delete it is one more way out.
+func ownershipErr(err error, id, profile string, rotating bool) error {
 	var we *webhook.Error
 	if isOwnershipRejected(err) && errors.As(err, &we) {
-		we.WithHint("the secret stored for %s (profile %s) is not the subscription's current secret; if a rotation was interrupted, run `hookctl rotate-secret %s -p %s` again", id, profile, id, profile)
+		hint := fmt.Sprintf("PwC does not accept the secret hookctl holds for %s (profile %s) as the subscription's current one: store the current one with `hookctl secrets set %s -p %s --secret-file FILE`, or give it for this call with --current-secret-file FILE", id, profile, id, profile)
+		if !rotating {
+			hint += fmt.Sprintf("; if a rotation was interrupted, `hookctl rotate-secret %s -p %s` reconciles it", id, profile)
+		}
+		we.WithHint("%s", hint)
 	}
 	return err
 }
@@ -683,7 +693,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	if err := c.do(ctx, http.MethodPost, subPath(id, "/delete"), nil, deleteRequest{ID: id, Secret: secret}, nil); err != nil {
-		return ownershipErr(notFoundAs(err, id), id, c.profile.Name)
+		return ownershipErr(notFoundAs(err, id), id, c.profile.Name, false)
 	}
 	return nil
 }
