@@ -185,12 +185,26 @@ func (s *Store) Lookup(profile, name string) (string, Source, error) {
 	}
 	val, err := s.backend.Get(Key(profile, name))
 	if err != nil {
-		return "", SourceNone, err
+		return "", SourceNone, loginUnreadable(name, err)
 	}
 	if s.given[Key(profile, name)] {
 		return val, SourceGiven, nil
 	}
 	return val, s.backend.Source(), nil
+}
+
+// loginUnreadable makes a keyring that cannot be used to read a login
+// credential an exit-4 error (the provider cannot be called without it),
+// its message and hint unchanged; for anything else the store's problem
+// stays KindStorage (exit 1).
+func loginUnreadable(name string, err error) error {
+	var we *webhook.Error
+	if !envNames[name] || !errors.Is(err, ErrKeyringUnavailable) || !errors.As(err, &we) || we.Kind != webhook.KindStorage {
+		return err
+	}
+	auth := *we
+	auth.Kind = webhook.KindAuth
+	return &auth
 }
 
 // Get reads from the backend only (no env override).
@@ -218,15 +232,16 @@ func (s *Store) Delete(profile, name string) error {
 	return nil
 }
 
-// probeName is the entry CheckWritable writes and removes.
-const probeName = "store-check"
+// ProbeName is the entry CheckWritable writes and removes, and doctor
+// reads to see whether the store answers.
+const ProbeName = "store-check"
 
 // CheckWritable proves the backend can keep a secret for profile by
 // writing and removing a probe entry. Commands that change a provider and
 // must then keep a secret (register, rotate-secret) call it first, so an
 // unusable store stops them before the provider is changed.
 func (s *Store) CheckWritable(profile string) error {
-	key := Key(profile, probeName)
+	key := Key(profile, ProbeName)
 	if err := s.backend.Set(key, "ok"); err != nil {
 		return err
 	}
@@ -240,6 +255,19 @@ func (s *Store) CheckWritable(profile string) error {
 	// it and its data key when new, migrating old entries) now, not after
 	// the provider has changed.
 	return s.withDB(profile, func(*bbolt.DB, cipher.AEAD) error { return nil })
+}
+
+// CannotKeep is the error of a command stopped before it changed anything
+// because the store cannot keep what it would produce (a failed
+// CheckWritable): msg says what was not done. It is the store's problem
+// (KindStorage, exit 1), never the credentials' exit 4; err's hint, the
+// ways out, stays the hint.
+func CannotKeep(msg string, err error) error {
+	kind := webhook.KindOf(err)
+	if kind == webhook.KindError || kind == webhook.KindAuth {
+		kind = webhook.KindStorage
+	}
+	return &webhook.Error{Kind: kind, Msg: msg, Err: err}
 }
 
 // Source is where Set writes.

@@ -119,8 +119,20 @@ func TestLookupBackendFailureIsNotMasked(t *testing.T) {
 	if c := f.calls(); len(c) != 0 {
 		t.Fatalf("keyring called although env had the value: %v", c)
 	}
-	if _, _, err := s.Lookup("p", "token"); !errors.Is(err, ErrKeyringUnavailable) {
+	_, _, err := s.Lookup("p", "token")
+	if !errors.Is(err, ErrKeyringUnavailable) {
 		t.Fatalf("Lookup(token) = %v, want the keyring error, not not-found", err)
+	}
+	// A login credential the keyring cannot give is the credentials'
+	// problem (exit 4); the same keyring failing elsewhere is the store's.
+	if webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "set HOOKCTL_P_TOKEN") {
+		t.Errorf("Lookup(token): kind %v, want auth, naming HOOKCTL_P_TOKEN: %v", webhook.KindOf(err), err)
+	}
+	if _, err := s.Get("p", "token"); webhook.KindOf(err) != webhook.KindStorage {
+		t.Errorf("Get(token): kind %v, want storage", webhook.KindOf(err))
+	}
+	if _, _, err := s.Lookup("p", "webhook/wh_1"); webhook.KindOf(err) != webhook.KindStorage {
+		t.Errorf("Lookup of a name env cannot set: kind %v, want storage", webhook.KindOf(err))
 	}
 }
 
