@@ -234,8 +234,10 @@ func subPath(id string, rest ...string) string {
 // --- secrets ------------------------------------------------------------------
 
 // storedSecret is the current secret of a subscription, which PwC demands
-// as proof of ownership for update and delete [DOC].
-func (c *Client) storedSecret(id string) (string, error) {
+// as proof of ownership for update and delete [DOC]. rotating says the
+// caller is a rotation, which has already tried to reconcile a pending
+// secret, so its hint does not send the user back to rotate-secret.
+func (c *Client) storedSecret(id string, rotating bool) (string, error) {
 	c.givenMu.Lock()
 	given := c.given[id]
 	c.givenMu.Unlock()
@@ -251,8 +253,11 @@ func (c *Client) storedSecret(id string) (string, error) {
 	}
 	if ws.Current == nil || ws.Current.Value == "" {
 		e := webhook.Errorf(webhook.KindAuth, "pwc: no stored secret for subscription %s: PwC needs the subscription's current secret as proof of ownership to change or delete it", id)
-		if ws.Pending != nil {
-			return "", e.WithHint("a rotation of %s was interrupted; run `hookctl rotate-secret %s -p %s` again to reconcile it", id, id, c.profile.Name)
+		switch {
+		case ws.Pending != nil && rotating:
+			return "", e.WithHint("a rotation of %s was interrupted and PwC does not confirm its new secret (hookctl cannot read the subscription's own); store the subscription's current secret with `hookctl secrets set %s -p %s --secret-file FILE`, or give it for one call with --current-secret-file FILE", id, id, c.profile.Name)
+		case ws.Pending != nil:
+			return "", e.WithHint("a rotation of %s was interrupted; `hookctl rotate-secret %s -p %s` reconciles it", id, id, c.profile.Name)
 		}
 		return "", e.WithHint("hookctl stores the secret when it registers or rotates a subscription with profile %s; for a subscription created elsewhere, store its secret with `hookctl secrets set %s -p %s`, or give it for one call with --current-secret-file FILE (- for stdin)", c.profile.Name, id, c.profile.Name)
 	}
@@ -630,7 +635,7 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if b == (updateRequest{}) {
 		return nil, webhook.Invalid("pwc: nothing to update (give --url, --event, --name, --active or --content-type)")
 	}
-	cur, err := c.storedSecret(id)
+	cur, err := c.storedSecret(id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -688,7 +693,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	secret, err := c.storedSecret(id)
+	secret, err := c.storedSecret(id, false)
 	if err != nil {
 		return err
 	}
@@ -723,7 +728,7 @@ func (c *Client) DeleteMany(ctx context.Context, ids []string) ([]DeleteResult, 
 			results[i].Err = webhook.Invalid("pwc: %s is listed twice", id)
 			continue
 		}
-		secret, err := c.storedSecret(id)
+		secret, err := c.storedSecret(id, false)
 		if err != nil {
 			results[i].Err = err
 			continue
