@@ -163,6 +163,13 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 		}
 	}
 	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile.Name, creds.Source())
+	// The check above tried the values given; every other command uses
+	// the environment first.
+	for _, cr := range wanted {
+		if _, src, err := creds.Lookup(profile.Name, cr.Name); err == nil && src == credentials.SourceEnv {
+			warn(f, "%s is set and wins over the %s just stored; unset it to use the stored one", creds.EnvVarFor(profile.Name, cr.Name), cr.Name)
+		}
+	}
 	return nil
 }
 

@@ -170,3 +170,26 @@ func fault(t *testing.T, srv *sandbox.Server, plan string) {
 		t.Fatalf("PUT /_sandbox/faults %s: %s", plan, resp.Status)
 	}
 }
+
+// TestAuthLoginWarnsWhenEnvWins (issue 26 item 9): `auth login` stores
+// the right key, but a variable set to another one still wins over it;
+// saying so at once saves the next command's refusal, whose hint would
+// then be the only place to learn it.
+func TestAuthLoginWarnsWhenEnvWins(t *testing.T) {
+	t.Parallel()
+	srv, err := sandbox.Start(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	cli := NewCLI(t, "HOOKCTL_API_KEY", "not-the-key")
+	box := srv.Box("solvimon").(interface{ ProfileArgs() []string })
+	cli.OK(append([]string{"profile", "add", "envwins"}, box.ProfileArgs()...)...)
+	_, errOut, code := cli.Main("sandbox-api-key\n", "auth", "login", "-p", "envwins", "--stdin")
+	if code != 0 {
+		t.Fatalf("auth login: exit %d\n%s", code, errOut)
+	}
+	if !strings.Contains(errOut, "warning: HOOKCTL_API_KEY is set and wins over the api-key just stored") {
+		t.Errorf("no warning that the environment still wins:\n%s", errOut)
+	}
+}
