@@ -177,15 +177,9 @@ func fault(t *testing.T, srv *sandbox.Server, plan string) {
 // then be the only place to learn it.
 func TestAuthLoginWarnsWhenEnvWins(t *testing.T) {
 	t.Parallel()
-	srv, err := sandbox.Start(sandbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cli := NewCLI(t, "HOOKCTL_API_KEY", "not-the-key")
-	box := srv.Box("solvimon").(interface{ ProfileArgs() []string })
-	cli.OK(append([]string{"profile", "add", "envwins"}, box.ProfileArgs()...)...)
-	_, errOut, code := cli.Main("sandbox-api-key\n", "auth", "login", "-p", "envwins", "--stdin")
+	cli := solvimonSandbox(t)
+	cli.Env["HOOKCTL_API_KEY"] = "not-the-key"
+	_, errOut, code := cli.Main("sandbox-api-key\n", "auth", "login", "-p", "s", "--stdin")
 	if code != 0 {
 		t.Fatalf("auth login: exit %d\n%s", code, errOut)
 	}

@@ -5,6 +5,7 @@ package cmd_test
 import (
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -25,37 +26,7 @@ import (
 func TestCtrlCAtConfirmExits130(t *testing.T) {
 	cli := cmd.NewCLI(t)
 	cli.OK("profile", "add", "ctrlc", "--provider", "solvimon", "--environment", "test")
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	c := exec.Command(hookctlPath, "profile", "remove", "ctrlc")
-	for k, v := range cli.Env {
-		c.Env = append(c.Env, k+"="+v)
-	}
-	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
-	// Its own session with the pty as controlling terminal, so ^C reaches it.
-	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close()
-	var mu sync.Mutex
-	var screen bytes.Buffer
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(b)
-			mu.Lock()
-			screen.Write(b[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	seen := func() string { mu.Lock(); defer mu.Unlock(); return screen.String() }
+	c, ptmx, seen := startOnTerminal(t, cli, nil, "profile", "remove", "ctrlc")
 	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(seen(), "[y/N]"); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			c.Process.Kill()
@@ -103,39 +74,9 @@ func TestCtrlCAtConfirmExits130(t *testing.T) {
 func TestAuthLoginChecksStoreBeforePrompt(t *testing.T) {
 	cli := cmd.NewCLI(t, "HOOKCTL_STORAGE", "")
 	cli.OK("profile", "add", "nostore", "--provider", "solvimon", "--environment", "test", "--base-url", "http://127.0.0.1:1/solvimon")
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	defer ptmx.Close()
-	c := exec.Command(hookctlPath, "auth", "login", "-p", "nostore")
-	for k, v := range cli.Env {
-		c.Env = append(c.Env, k+"="+v)
-	}
 	// A bus address whose socket does not exist: no Secret Service,
 	// whatever the machine running the test has.
-	c.Env = append(c.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+cli.Dir+"/no-bus")
-	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
-	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tty.Close()
-	var mu sync.Mutex
-	var screen bytes.Buffer
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(b)
-			mu.Lock()
-			screen.Write(b[:n])
-			mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
-	seen := func() string { mu.Lock(); defer mu.Unlock(); return screen.String() }
+	c, ptmx, seen := startOnTerminal(t, cli, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + cli.Dir + "/no-bus"}, "auth", "login", "-p", "nostore")
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
 	var werr error
@@ -179,4 +120,45 @@ wait:
 			t.Errorf("does not say %q:\n%s", want, out)
 		}
 	}
+}
+
+// startOnTerminal starts the hookctl binary with args on a new
+// pseudo-terminal (stdin, stdout and stderr), in its own session with the
+// terminal as its controlling one, so ^C typed there reaches it, with
+// cli's environment and extra (NAME=VALUE). It returns the running command,
+// the terminal's other end (closed when the test ends) and what the
+// terminal has shown so far.
+func startOnTerminal(t *testing.T, cli *cmd.CLI, extra []string, args ...string) (*exec.Cmd, *os.File, func() string) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close() })
+	c := exec.Command(hookctlPath, args...)
+	for k, v := range cli.Env {
+		c.Env = append(c.Env, k+"="+v)
+	}
+	c.Env = append(c.Env, extra...)
+	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	var mu sync.Mutex
+	var screen bytes.Buffer
+	go func() {
+		b := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(b)
+			mu.Lock()
+			screen.Write(b[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return c, ptmx, func() string { mu.Lock(); defer mu.Unlock(); return screen.String() }
 }
