@@ -106,6 +106,16 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 		}
 		return usageErrorf("no terminal to prompt on: pipe the value(s) with --stdin, or set %s instead", strings.Join(envs, " and "))
 	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	// A store that cannot even be read (no keyring) fails now, before the
+	// user types a secret that could not be stored anyway, and before the
+	// provider is asked about it (issue 26 item 8).
+	if _, err := creds.Get(profile.Name, wanted[0].Name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
+		return credentials.CannotKeep(fmt.Sprintf("the credential store cannot keep the credentials of profile %s, so none were asked for", profile.Name), err)
+	}
 	values := make([]string, len(wanted))
 	if opts.Stdin {
 		sc := bufio.NewScanner(f.IO.In)
@@ -130,15 +140,6 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 			return usageErrorf("empty %s", cr.Name)
 		}
 	}
-	creds, err := f.Credentials()
-	if err != nil {
-		return err
-	}
-	// A store that cannot even be read (no keyring) fails now, before the
-	// provider is asked about values that could not be stored anyway.
-	if _, err := creds.Get(profile.Name, wanted[0].Name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
-		return fmt.Errorf("store %s: %w", wanted[0].Name, err)
-	}
 	if !opts.NoVerify {
 		tried := map[string]string{}
 		for i, cr := range wanted {
@@ -162,6 +163,13 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 		}
 	}
 	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile.Name, creds.Source())
+	// The check above tried the values given; every other command uses
+	// the environment first.
+	for _, cr := range wanted {
+		if _, src, err := creds.Lookup(profile.Name, cr.Name); err == nil && src == credentials.SourceEnv {
+			warn(f, "%s is set and wins over the %s just stored; unset it to use the stored one", creds.EnvVarFor(profile.Name, cr.Name), cr.Name)
+		}
+	}
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // CLI runs hookctl in-process for tests, the one runner the in-process
@@ -61,6 +62,26 @@ func (c *CLI) Run(args ...string) (string, string, error) {
 	defer cancel()
 	err := c.Exec(ctx, "", &out, &errOut, args...)
 	return out.String(), errOut.String(), err
+}
+
+// Main runs args with stdin in (30 s at most) as cmd.Main does, errors
+// reported on stderr (the "error: " line and its hint, or JSON with -o
+// json), and returns stdout, stderr and the exit code: for tests of what a
+// user reads when a command fails.
+func (c *CLI) Main(in string, args ...string) (string, string, int) {
+	var out, errOut bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ios := &output.IOStreams{In: strings.NewReader(in), Out: &out, ErrOut: &errOut}
+	f := NewFactory(ios, c.Getenv, "test")
+	root := newCmdRootFor(f, args)
+	typeUsageErrors(root)
+	root.SetArgs(args)
+	code := webhook.ExitOK
+	if err := root.ExecuteContext(ctx); err != nil {
+		code = reportError(f, err)
+	}
+	return out.String(), errOut.String(), code
 }
 
 // OK runs args, fails the test on an error, and returns stdout.

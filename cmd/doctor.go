@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/internal/text"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/doctor"
@@ -111,7 +112,8 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	}
 	t := &output.Table{Headers: []string{"STATUS", "CHECK", "DETAIL", "FIX"}, Wrap: []string{"DETAIL", "FIX"}}
 	for _, c := range checks {
-		t.AddRow(c.Status.Label(), c.Name, c.Detail, c.Fix)
+		// One line each: a newline in a cell would show as \x0a.
+		t.AddRow(c.Status.Label(), c.Name, text.OneLine(c.Detail), text.OneLine(c.Fix))
 	}
 	if err := printer.Print(checks, t); err != nil {
 		return err
@@ -211,20 +213,41 @@ func doctorConfig(f *Factory) (config.Profile, provider.Spec, webhook.Provider, 
 	return p, spec, prov, webhook.Passed(webhook.CheckConfig, "profile %s (%s) from %s", p.Name, where, cfg.Path)
 }
 
-// doctorKeyring reads one of the profile's entries: absent is fine, an
-// unreachable keyring is not. Nothing is written.
+// doctorKeyring reads one entry of the store: absent is fine, a store
+// that cannot be used is not. Nothing is written. The entry is a login
+// credential the environment does not give, so a failure's fix names the
+// variable that would stand in for it; when the environment gives them
+// all, it is an entry of hookctl's own: webhook secrets need the store
+// whatever the environment holds, and saying "set HOOKCTL_API_KEY" to
+// someone who has would be false (issue 26 item 8).
 func doctorKeyring(f *Factory, p config.Profile, spec provider.Spec) webhook.Check {
 	fix := "start the Secret Service (e.g. gnome-keyring) or unlock the keyring; without one, set the HOOKCTL_* variables or use --insecure-storage (`hookctl help credentials`)"
 	creds, err := f.Credentials()
 	if err != nil {
 		return webhook.Failed(webhook.CheckKeyring, err, fix)
 	}
-	name := "store-check"
-	if len(spec.Credentials) > 0 {
-		name = spec.Credentials[0].Name
+	var name string
+	var fromEnv []string
+	for _, cr := range spec.Credentials {
+		if cr.Cache || cr.Optional || credentials.ProfileEnvVar(p.Name, cr.Name) == "" {
+			continue
+		}
+		if _, src, err := creds.Lookup(p.Name, cr.Name); err == nil && src == credentials.SourceEnv {
+			fromEnv = append(fromEnv, creds.EnvVarFor(p.Name, cr.Name))
+		} else if name == "" {
+			name = cr.Name
+		}
+	}
+	allFromEnv := name == ""
+	if allFromEnv {
+		name = credentials.ProbeName
 	}
 	if _, err := creds.Get(p.Name, name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
-		return webhook.Failed(webhook.CheckKeyring, err, fix)
+		c := webhook.Failed(webhook.CheckKeyring, err, fix)
+		if allFromEnv && len(fromEnv) > 0 {
+			c.Detail += fmt.Sprintf(" (the login credentials come from the environment: %s; hookctl keeps webhook secrets and its own entries only in a store)", strings.Join(fromEnv, ", "))
+		}
+		return c
 	}
 	what := "the " + string(creds.Source())
 	switch creds.Source() {

@@ -21,15 +21,21 @@ var helpTopics = []helpTopic{
     0  ok
     1  error (network, provider error, anything not below); with -o json
        the code says which: "network" when the provider could not be
-       reached (the message says where the URL came from), else "error"
+       reached (the message says where the URL came from);
+       "storage_unavailable" when the credential store cannot keep or
+       give what hookctl keeps itself (a webhook secret, a login being
+       stored, the data key that seals webhook secrets): no keyring
+       reachable, or a secret db that cannot be opened (the message says
+       which store and why, the hint the fixes); else "error"
     2  usage error, invalid input rejected before any request (an unknown
        profile, an event the provider's own list lacks, a key verify needs
        but does not have, a --batch entry that could not be checked), or a
        feature the provider does not support
     3  verification failed: bad signature, stale or future timestamp, digest
        mismatch
-    4  not authenticated: credentials missing, rejected (HTTP 401/403), or
-       the keyring unreachable
+    4  not authenticated: login credentials missing, rejected (HTTP
+       401/403), or held in a keyring that cannot be read (they can come
+       from the environment instead)
     5  not found
     6  partial failure: a bulk command where some items failed (each is
        reported)
@@ -111,9 +117,13 @@ CI: set the HOOKCTL_* variables, each profile's own HOOKCTL_<PROFILE>_<NAME>
 or the unscoped HOOKCTL_<NAME> ('hookctl help environment'); they win over
 the keyring and no prompt is ever shown without a terminal.
 
-No keyring (a server without a Secret Service): use the env variables, or
-opt in to a plain 0600 file with --insecure-storage or HOOKCTL_STORAGE=file.
-hookctl never falls back to a file on its own.
+No keyring (a server without a Secret Service): login credentials can come
+from the env variables, but webhook secrets are never read from the
+environment and need a store: opt in to a plain 0600 file with
+--insecure-storage or HOOKCTL_STORAGE=file. hookctl never falls back to a
+file on its own; until then a command that must keep a secret (register,
+rotate-secret, apply, auth login) stops before changing anything, with exit
+1 and, with -o json, the code "storage_unavailable".
 
 'hookctl auth status' shows where each credential comes from and asks the
 provider whether it accepts them (exit 4 if not); 'hookctl auth login'

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -156,8 +157,7 @@ func checkSecretStore(f *Factory, profile string) error {
 		return err
 	}
 	if err := creds.CheckWritable(profile); err != nil {
-		return &webhook.Error{Kind: webhook.KindOf(err), Err: err,
-			Msg: "nothing was registered: the credential store cannot keep the new webhook's signing secret"}
+		return credentials.CannotKeep("nothing was registered: the credential store cannot keep the new webhook's signing secret", err)
 	}
 	return nil
 }

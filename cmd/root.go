@@ -72,10 +72,9 @@ func reportError(f *Factory, err error) int {
 		var e output.ErrorJSON
 		e.Error.Code = kind.String()
 		e.Error.Message = err.Error()
-		var we *webhook.Error
-		if errors.As(err, &we) && we.Hint != "" {
-			e.Error.Message = strings.TrimSuffix(e.Error.Message, "\n"+we.Hint)
-			e.Error.Hint = we.Hint
+		if hint := webhook.HintOf(err); hint != "" {
+			e.Error.Message = strings.TrimSuffix(e.Error.Message, "\n"+hint)
+			e.Error.Hint = hint
 		}
 		output.WriteJSON(f.IO.ErrOut, e)
 		return kind.ExitCode()

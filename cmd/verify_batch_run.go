@@ -193,7 +193,7 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		}
 		if err != nil {
 			var we *webhook.Error
-			if errors.As(err, &we) && (we.Kind == webhook.KindAuth || we.Kind == webhook.KindNotFound) {
+			if errors.As(err, &we) && (we.Kind == webhook.KindAuth || we.Kind == webhook.KindNotFound || we.Kind == webhook.KindStorage) {
 				return fmt.Errorf("--batch line %d: %w", n, err)
 			}
 			bl.Error = err.Error()

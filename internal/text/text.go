@@ -21,3 +21,34 @@ func Printable(s string) string {
 		return r
 	}, s))
 }
+
+// OneLine puts hookctl's own multi-line text (a hint that lists its ways
+// out one a line, "  - ..., or") on one line, for a table cell, where a
+// newline would be escaped as \x0a: each line is trimmed and loses a
+// leading "- " bullet, and the lines are joined with a space after one
+// that ends in punctuation or in "or" or "and", else with "; ". Provider text is not for this:
+// it keeps its control characters visible (Printable, output.Sanitize).
+func OneLine(s string) string {
+	if !strings.Contains(s, "\n") {
+		return s
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(l)
+		if rest, ok := strings.CutPrefix(l, "- "); ok {
+			l = strings.TrimSpace(rest)
+		}
+		if l == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			if prev := b.String(); strings.ContainsAny(prev[len(prev)-1:], ":,;.") || strings.HasSuffix(prev, " or") || strings.HasSuffix(prev, " and") {
+				b.WriteString(" ")
+			} else {
+				b.WriteString("; ")
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}

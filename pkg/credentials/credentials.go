@@ -34,6 +34,9 @@ const (
 	SourceFile    Source = "file"
 	SourceMemory  Source = "memory"
 	SourceNone    Source = "none"
+	// SourceGiven is a value given to `auth login` (typed, or on stdin)
+	// and tried with the provider before it is stored (Trial).
+	SourceGiven Source = "given"
 )
 
 // ErrNotFound means no entry exists under that key.
@@ -157,6 +160,9 @@ type Store struct {
 	// sdb, when set, holds the webhook secrets (secretdb.go); without it
 	// they are backend entries, as in-memory test stores keep them.
 	sdb *secretDB
+
+	// given are the keys of a Trial's values, given to `auth login`.
+	given map[string]bool
 }
 
 // New builds a store over a backend. getenv nil means os.Getenv.
@@ -179,9 +185,26 @@ func (s *Store) Lookup(profile, name string) (string, Source, error) {
 	}
 	val, err := s.backend.Get(Key(profile, name))
 	if err != nil {
-		return "", SourceNone, err
+		return "", SourceNone, loginUnreadable(name, err)
+	}
+	if s.given[Key(profile, name)] {
+		return val, SourceGiven, nil
 	}
 	return val, s.backend.Source(), nil
+}
+
+// loginUnreadable makes a keyring that cannot be used to read a login
+// credential an exit-4 error (the provider cannot be called without it),
+// its message and hint unchanged; for anything else the store's problem
+// stays KindStorage (exit 1).
+func loginUnreadable(name string, err error) error {
+	var we *webhook.Error
+	if !envNames[name] || !errors.Is(err, ErrKeyringUnavailable) || !errors.As(err, &we) || we.Kind != webhook.KindStorage {
+		return err
+	}
+	auth := *we
+	auth.Kind = webhook.KindAuth
+	return &auth
 }
 
 // Get reads from the backend only (no env override).
@@ -209,15 +232,16 @@ func (s *Store) Delete(profile, name string) error {
 	return nil
 }
 
-// probeName is the entry CheckWritable writes and removes.
-const probeName = "store-check"
+// ProbeName is the entry CheckWritable writes and removes, and doctor
+// reads to see whether the store answers.
+const ProbeName = "store-check"
 
 // CheckWritable proves the backend can keep a secret for profile by
 // writing and removing a probe entry. Commands that change a provider and
 // must then keep a secret (register, rotate-secret) call it first, so an
 // unusable store stops them before the provider is changed.
 func (s *Store) CheckWritable(profile string) error {
-	key := Key(profile, probeName)
+	key := Key(profile, ProbeName)
 	if err := s.backend.Set(key, "ok"); err != nil {
 		return err
 	}
@@ -231,6 +255,19 @@ func (s *Store) CheckWritable(profile string) error {
 	// it and its data key when new, migrating old entries) now, not after
 	// the provider has changed.
 	return s.withDB(profile, func(*bbolt.DB, cipher.AEAD) error { return nil })
+}
+
+// CannotKeep is the error of a command stopped before it changed anything
+// because the store cannot keep what it would produce (a failed
+// CheckWritable): msg says what was not done. It is the store's problem
+// (KindStorage, exit 1), never the credentials' exit 4; err's hint, the
+// ways out, stays the hint.
+func CannotKeep(msg string, err error) error {
+	kind := webhook.KindOf(err)
+	if kind == webhook.KindError || kind == webhook.KindAuth {
+		kind = webhook.KindStorage
+	}
+	return &webhook.Error{Kind: kind, Msg: msg, Err: err}
 }
 
 // Source is where Set writes.
@@ -289,6 +326,74 @@ func (s *Store) Update(profile, name string, fn func(old string, found bool) (st
 // write instead of two of each, and no lost update between two hookctl runs.
 type updater interface {
 	UpdateValue(key string, fn func(old string, found bool) (string, error)) error
+}
+
+// RefusedHint says what to do about the profile's login credentials
+// names after the provider refused them, by where each value came from,
+// so that it never names a command that cannot help:
+//   - a variable in the environment wins over what is stored, so `auth
+//     login` changes nothing while it is set: the hint names the variable
+//     in effect (the profile's own, or the unscoped one) to fix or unset;
+//   - a value given to `auth login` (a Trial) is what failed, so the hint
+//     says to check it, and how to see where the others come from;
+//   - a stored value is replaced with `auth login`, or overridden with the
+//     profile's own variable.
+//
+// Names env cannot override (keys from `keys generate`) are left out.
+func (s *Store) RefusedHint(profile string, names ...string) string {
+	var env, given, stored []string
+	for _, n := range names {
+		v := ProfileEnvVar(profile, n)
+		switch {
+		case v == "":
+		case s == nil:
+			stored = append(stored, n)
+		default:
+			if inEffect, val := s.envValue(profile, n); val != "" {
+				env = append(env, inEffect)
+			} else if s.given[Key(profile, n)] {
+				given = append(given, n)
+			} else {
+				stored = append(stored, n)
+			}
+		}
+	}
+	var parts []string
+	if len(env) > 0 {
+		if len(env) == 1 {
+			parts = append(parts, fmt.Sprintf("%s is set, and the environment wins over stored credentials: correct its value or unset it", env[0]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s are set, and the environment wins over stored credentials: correct their values or unset them", andList(env)))
+		}
+	}
+	switch {
+	case len(given) > 0:
+		p := "check the " + andList(given) + " given"
+		if len(stored) > 0 {
+			p += fmt.Sprintf(", and the stored %s (`hookctl auth status -p %s` shows where each credential comes from)", andList(stored), profile)
+		}
+		parts = append(parts, p)
+	case len(stored) > 0:
+		vars := make([]string, len(stored))
+		for i, n := range stored {
+			vars[i] = ProfileEnvVar(profile, n)
+		}
+		login := "hookctl auth login -p " + profile
+		if len(env) > 0 && len(stored) == 1 {
+			// A plain `auth login` would ask for the ones env overrides too.
+			login += " --credential " + stored[0]
+		}
+		parts = append(parts, fmt.Sprintf("store the right %s with `%s`, or set %s", andList(stored), login, andList(vars)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// andList joins words as "a", "a and b", "a, b and c".
+func andList(w []string) string {
+	if len(w) < 2 {
+		return strings.Join(w, "")
+	}
+	return strings.Join(w[:len(w)-1], ", ") + " and " + w[len(w)-1]
 }
 
 // MissingError is the exit-4 error for a credential that is nowhere.

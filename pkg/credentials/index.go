@@ -111,7 +111,7 @@ func (s *Store) forgetNames(profile string, names []string) error {
 }
 
 func (s *Store) editIndex(profile string, names []string, add bool) error {
-	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == indexName || n == probeName })
+	names = slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == indexName || n == ProbeName })
 	s.idxMu.Lock()
 	defer s.idxMu.Unlock()
 	set, err := s.loadIndex(profile)

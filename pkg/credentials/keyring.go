@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -358,7 +357,9 @@ func dbusErrorName(err error) string {
 	return ""
 }
 
-// unavailable builds the exit-4 error for a keyring that cannot be used.
+// unavailable builds the error for a keyring that cannot be used: the
+// store's problem (KindStorage, exit 1), which Store.Lookup turns into
+// KindAuth (exit 4) for a login credential it cannot read.
 func unavailable(key, verb, reason string, cause error) error {
 	var err error
 	if cause != nil {
@@ -366,26 +367,34 @@ func unavailable(key, verb, reason string, cause error) error {
 	} else {
 		err = fmt.Errorf("%w: %s", ErrKeyringUnavailable, reason)
 	}
+	msg := fmt.Sprintf("cannot %s %s", verb, key)
+	if _, name, _ := strings.Cut(key, "/"); name == ProbeName {
+		// The probe's key means nothing to a user.
+		msg = "cannot write to the OS keyring"
+		if verb == "read" {
+			msg = "cannot read from the OS keyring"
+		}
+	}
 	return &webhook.Error{
-		Kind: webhook.KindAuth,
-		Msg:  fmt.Sprintf("cannot %s %s", verb, key),
+		Kind: webhook.KindStorage,
+		Msg:  msg,
 		Err:  err,
 		Hint: unavailableHint(key),
 	}
 }
 
-// unavailableHint names the ways to run without a keyring.
+// unavailableHint names the ways to run without a keyring. Only a login
+// credential can come from the environment: webhook secrets, the data key
+// that seals them and hookctl's own entries need a store, so for those
+// the environment is no way out and is not offered as one.
 func unavailableHint(key string) string {
 	var b strings.Builder
-	b.WriteString("To run without the OS keyring:\n")
 	profile, name, _ := strings.Cut(key, "/")
 	if v := ProfileEnvVar(profile, name); v != "" {
+		b.WriteString("To run without the OS keyring:\n")
 		fmt.Fprintf(&b, "  - set %s (credentials in the environment override the keyring), or\n", v)
 	} else {
-		if profile == dataKeyProfile || name == "" {
-			profile = "<profile>" // the data key serves every profile
-		}
-		fmt.Fprintf(&b, "  - give login credentials in the environment (%s), or\n", strings.Join(envVarNames(profile), ", "))
+		b.WriteString("Webhook secrets and hookctl's own entries are kept in a store, never read from the environment; without the OS keyring:\n")
 	}
 	b.WriteString("  - store secrets in a plain 0600 file instead: --insecure-storage or HOOKCTL_STORAGE=file, or\n")
 	switch runtime.GOOS {
@@ -397,15 +406,6 @@ func unavailableHint(key string) string {
 		b.WriteString("  - start and unlock a Secret Service (e.g. gnome-keyring-daemon) on the D-Bus session bus.")
 	}
 	return b.String()
-}
-
-func envVarNames(profile string) []string {
-	names := make([]string, 0, len(envNames))
-	for n := range envNames {
-		names = append(names, ProfileEnvVar(profile, n))
-	}
-	sort.Strings(names)
-	return names
 }
 
 func corrupt(key, why string) error {

@@ -277,12 +277,12 @@ func runKeyringHelper(t *testing.T, unset []string, set ...string) (helperResult
 	return r, wall
 }
 
-// assertHelperUnavailable checks a child's error is the exit-4 keyring error
-// naming the ways out.
+// assertHelperUnavailable checks a child's error is the keyring's
+// storage_unavailable error (exit 1) naming the ways out.
 func assertHelperUnavailable(t *testing.T, r helperResult, reason string) {
 	t.Helper()
-	if r.Kind != webhook.KindAuth.String() || !r.Unavailable {
-		t.Fatalf("error %q: kind %q, unavailable %v; want not_authenticated wrapping ErrKeyringUnavailable", r.Error, r.Kind, r.Unavailable)
+	if r.Kind != webhook.KindStorage.String() || !r.Unavailable {
+		t.Fatalf("error %q: kind %q, unavailable %v; want storage_unavailable wrapping ErrKeyringUnavailable", r.Error, r.Kind, r.Unavailable)
 	}
 	for _, s := range []string{reason, "_API_KEY (credentials in the environment override the keyring)", "--insecure-storage", "HOOKCTL_STORAGE=file"} {
 		if !strings.Contains(r.Error, s) {

@@ -337,7 +337,7 @@ func (s *Store) loadDataKey() error {
 	raw, err := s.backend.Get(Key(dataKeyProfile, id))
 	switch {
 	case errors.Is(err, ErrNotFound) && sealed:
-		return webhook.Errorf(webhook.KindAuth, "the data key of the secret db %s (%s) is missing from the %s: its webhook secrets cannot be read",
+		return webhook.Errorf(webhook.KindStorage, "the data key of the secret db %s (%s) is missing from the %s: its webhook secrets cannot be read",
 			d.path, s.DataKeyName(id), s.backend.Source()).
 			WithHint("restore the %s entry %s (another HOOKCTL_STORAGE setting may hold it); a new key is never made over sealed secrets. "+
 				"To start over, move %s aside and run `hookctl rotate-secret` for each registration", s.backend.Source(), s.DataKeyName(id), d.path)

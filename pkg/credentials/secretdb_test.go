@@ -139,10 +139,10 @@ func TestSecretDBMissingDataKeyRefused(t *testing.T) {
 	}
 	s := openIn(t, StorageFile, dir)
 	_, err := s.WebhookSecrets("p", "wh_1")
-	if webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "data key") {
-		t.Fatalf("read without the data key: want an auth error (exit 4) naming the key, got %v", err)
+	if webhook.KindOf(err) != webhook.KindStorage || !strings.Contains(err.Error(), "data key") {
+		t.Fatalf("read without the data key: want a storage error (exit 1, not the credentials' 4) naming the key, got %v", err)
 	}
-	if err := s.StoreCurrent("p", "wh_2", "whsec_two", 0, time.Now()); webhook.KindOf(err) != webhook.KindAuth {
+	if err := s.StoreCurrent("p", "wh_2", "whsec_two", 0, time.Now()); webhook.KindOf(err) != webhook.KindStorage {
 		t.Fatalf("write without the data key: %v", err)
 	}
 	keys, _ = f.Keys()

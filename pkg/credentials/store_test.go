@@ -119,8 +119,75 @@ func TestLookupBackendFailureIsNotMasked(t *testing.T) {
 	if c := f.calls(); len(c) != 0 {
 		t.Fatalf("keyring called although env had the value: %v", c)
 	}
-	if _, _, err := s.Lookup("p", "token"); !errors.Is(err, ErrKeyringUnavailable) {
+	_, _, err := s.Lookup("p", "token")
+	if !errors.Is(err, ErrKeyringUnavailable) {
 		t.Fatalf("Lookup(token) = %v, want the keyring error, not not-found", err)
+	}
+	// A login credential the keyring cannot give is the credentials'
+	// problem (exit 4); the same keyring failing elsewhere is the store's.
+	if webhook.KindOf(err) != webhook.KindAuth || !strings.Contains(err.Error(), "set HOOKCTL_P_TOKEN") {
+		t.Errorf("Lookup(token): kind %v, want auth, naming HOOKCTL_P_TOKEN: %v", webhook.KindOf(err), err)
+	}
+	if _, err := s.Get("p", "token"); webhook.KindOf(err) != webhook.KindStorage {
+		t.Errorf("Get(token): kind %v, want storage", webhook.KindOf(err))
+	}
+	if _, _, err := s.Lookup("p", "webhook/wh_1"); webhook.KindOf(err) != webhook.KindStorage {
+		t.Errorf("Lookup of a name env cannot set: kind %v, want storage", webhook.KindOf(err))
+	}
+}
+
+// TestRefusedHint (issue 26 item 9): the advice for refused credentials
+// follows where each value came from, and never names a command that
+// cannot help.
+func TestRefusedHint(t *testing.T) {
+	cases := []struct {
+		name  string
+		env   map[string]string
+		given map[string]string
+		names []string
+		want  []string
+		not   []string
+	}{
+		{name: "stored", names: []string{"api-key"},
+			want: []string{"store the right api-key with `hookctl auth login -p prod`, or set HOOKCTL_PROD_API_KEY"}},
+		{name: "unscoped env", env: map[string]string{"HOOKCTL_API_KEY": "x"}, names: []string{"api-key"},
+			want: []string{"HOOKCTL_API_KEY is set, and the environment wins over stored credentials: correct its value or unset it"},
+			not:  []string{"auth login", "HOOKCTL_PROD_API_KEY"}},
+		{name: "scoped env wins", env: map[string]string{"HOOKCTL_API_KEY": "x", "HOOKCTL_PROD_API_KEY": "y"}, names: []string{"api-key"},
+			want: []string{"HOOKCTL_PROD_API_KEY is set"}, not: []string{"auth login", "HOOKCTL_API_KEY "}},
+		{name: "both in env", env: map[string]string{"HOOKCTL_USERNAME": "u", "HOOKCTL_PROD_PASSWORD": "p"}, names: []string{"username", "password"},
+			want: []string{"HOOKCTL_USERNAME and HOOKCTL_PROD_PASSWORD are set", "unset them"}, not: []string{"auth login"}},
+		{name: "one in env, one stored", env: map[string]string{"HOOKCTL_PASSWORD": "p"}, names: []string{"username", "password"},
+			want: []string{"HOOKCTL_PASSWORD is set", "store the right username with `hookctl auth login -p prod --credential username`, or set HOOKCTL_PROD_USERNAME"}},
+		{name: "given", given: map[string]string{"client-secret": "typed"}, names: []string{"client-secret"},
+			want: []string{"check the client-secret given"}, not: []string{"auth login"}},
+		{name: "given and stored", given: map[string]string{"password": "typed"}, names: []string{"username", "password"},
+			want: []string{"check the password given, and the stored username (`hookctl auth status -p prod`"}, not: []string{"auth login"}},
+		{name: "generated keys left out", names: []string{"signing-key-id"}, want: []string{""}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := New(NewMemory(), envOf(c.env))
+			if c.given != nil {
+				s = s.Trial("prod", c.given)
+			}
+			got := s.RefusedHint("prod", c.names...)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q\nlacks %q", got, w)
+				}
+			}
+			for _, n := range c.not {
+				if strings.Contains(got, n) {
+					t.Errorf("%q\nsays %q", got, n)
+				}
+			}
+		})
+	}
+	if got := New(NewMemory(), envOf(nil)).Trial("prod", map[string]string{"api-key": "typed"}); true {
+		if _, src, err := got.Lookup("prod", "api-key"); err != nil || src != SourceGiven {
+			t.Errorf("a trial's value: source %s, %v; want given", src, err)
+		}
 	}
 }
 

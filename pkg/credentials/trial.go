@@ -7,21 +7,26 @@ import "sync"
 // in values read as those values, ahead of env and the backend; every other
 // entry reads as in s; and every write (a token cache) stays in memory, so
 // nothing reaches the keyring until the caller stores the values itself.
+// Its Lookup reports the given values as SourceGiven.
 func (s *Store) Trial(profile string, values map[string]string) *Store {
 	t := &trialBackend{mem: NewMemory(), base: s.backend, gone: map[string]bool{}}
 	hidden := map[string]bool{}
+	given := map[string]bool{}
 	for name, v := range values {
 		_ = t.mem.Set(Key(profile, name), v)
+		given[Key(profile, name)] = true
 		if env := EnvVar(name); env != "" {
 			hidden[env], hidden[ProfileEnvVar(profile, name)] = true, true
 		}
 	}
-	return New(t, func(k string) string {
+	trial := New(t, func(k string) string {
 		if hidden[k] {
 			return ""
 		}
 		return s.getenv(k)
 	})
+	trial.given = given // Lookup says SourceGiven, RefusedHint "check the value given"
+	return trial
 }
 
 // trialBackend reads its own entries, then the base's; it writes only its own.

@@ -364,8 +364,7 @@ func (o Options) checkStore(r *run, writes []Change) error {
 	for _, c := range writes {
 		if c.Profile == r.t.Profile && c.Action == ActionCreate {
 			if err := o.Store.CheckWritable(r.t.Profile); err != nil {
-				return &webhook.Error{Kind: webhook.KindOf(err), Err: err,
-					Msg: "nothing was applied: the credential store cannot keep the new webhooks' signing secrets"}
+				return credentials.CannotKeep("nothing was applied: the credential store cannot keep the new webhooks' signing secrets", err)
 			}
 			return nil
 		}
@@ -435,10 +434,11 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 	return res
 }
 
-// definite: the provider refused; nothing changed.
+// definite: the provider refused, or the store failed before any request;
+// nothing changed.
 func definite(err error) bool {
 	switch webhook.KindOf(err) {
-	case webhook.KindNotFound, webhook.KindAuth, webhook.KindUsage:
+	case webhook.KindNotFound, webhook.KindAuth, webhook.KindUsage, webhook.KindStorage:
 		return true
 	}
 	return false

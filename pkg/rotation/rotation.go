@@ -509,8 +509,7 @@ func checkStateDirs(stateDir, journal string) error {
 func (e *Engine) preflight(ctx context.Context) error {
 	if !e.o.Redeliver {
 		if err := e.o.Store.CheckWritable(e.o.Profile); err != nil {
-			return &webhook.Error{Kind: webhook.KindOf(err), Err: err,
-				Msg: "nothing was rotated: the credential store cannot keep new secrets"}
+			return credentials.CannotKeep("nothing was rotated: the credential store cannot keep new secrets", err)
 		}
 	}
 	for _, s := range e.o.Sinks {
@@ -819,8 +818,9 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 			return fail(fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
 		}
 		kind := webhook.KindOf(err)
-		// Definite refusals: nothing changed, nothing to retry.
-		if kind == webhook.KindNotFound || kind == webhook.KindAuth || kind == webhook.KindUsage {
+		// Definite refusals: nothing changed, nothing to retry. A store
+		// that cannot be used fails before any request is sent.
+		if kind == webhook.KindNotFound || kind == webhook.KindAuth || kind == webhook.KindUsage || kind == webhook.KindStorage {
 			e.closeFailed(intent, req.NewSecret, err)
 			return fail(err)
 		}

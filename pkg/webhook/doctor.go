@@ -2,10 +2,11 @@ package webhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/hookctl/hookctl/internal/text"
 )
 
 // CheckStatus is the outcome of one `hookctl doctor` check.
@@ -169,16 +170,17 @@ func Skipped(name, format string, args ...any) Check {
 }
 
 // Failed is a failed check from err: its first line as the detail, its
-// hint (a *Error's) as the fix, else fix.
+// hint (a *Error's, wrapped or not) as the fix, else fix. The fix is one
+// line of text (text.OneLine): a hint listing its ways out one a line
+// would show each newline as \x0a in the table.
 func Failed(name string, err error, fix string) Check {
 	detail, rest, _ := strings.Cut(err.Error(), "\n")
-	var we *Error
-	if errors.As(err, &we) && we.Hint != "" {
-		fix = we.Hint
+	if h := HintOf(err); h != "" {
+		fix = h
 	} else if rest != "" && fix == "" {
-		fix = strings.ReplaceAll(rest, "\n", " ")
+		fix = rest
 	}
-	return Check{Name: name, Status: CheckFail, Detail: detail, Fix: fix}
+	return Check{Name: name, Status: CheckFail, Detail: detail, Fix: text.OneLine(fix)}
 }
 
 // ReadCheck runs get with the first registration's id: the read path

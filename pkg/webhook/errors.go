@@ -40,6 +40,13 @@ const (
 	// KindNetwork: no answer from the provider (DNS, refused, TLS,
 	// timeout); exit 1 like any other error, its own JSON code.
 	KindNetwork
+	// KindStorage: the credential store cannot be used (no keyring
+	// reachable, a secret db or data key that cannot be opened) where
+	// hookctl must keep or read something of its own, such as a webhook
+	// secret; exit 1 like any other error, its own JSON code. Missing or
+	// refused login credentials are KindAuth, and so is a login
+	// credential held in a keyring that cannot be read.
+	KindStorage
 	// KindChanges is not a failure: `diff --exit-code` found changes.
 	KindChanges
 )
@@ -57,6 +64,7 @@ var kindInfo = map[Kind]struct {
 	KindRateLimited: {ExitRateLimited, "rate_limited"},
 	KindCancelled:   {ExitCancelled, "cancelled"},
 	KindNetwork:     {ExitError, "network"},
+	KindStorage:     {ExitError, "storage_unavailable"},
 	KindChanges:     {ExitChanges, "changes"},
 }
 
@@ -101,6 +109,31 @@ func KindOf(err error) Kind {
 		return e.Kind
 	}
 	return KindError
+}
+
+// HintOf is the hint of the outermost *Error in err's chain that has one,
+// "" when none has: a typed error wrapped in another keeps telling the
+// user what to do.
+func HintOf(err error) string {
+	for err != nil {
+		if e, ok := err.(*Error); ok && e.Hint != "" {
+			return e.Hint
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if h := HintOf(e); h != "" {
+					return h
+				}
+			}
+			return ""
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // Errorf builds a typed error.

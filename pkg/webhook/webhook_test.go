@@ -26,6 +26,7 @@ func TestExitCodes(t *testing.T) {
 		KindRateLimited: {7, "rate_limited"},
 		KindCancelled:   {9, "cancelled"},
 		KindNetwork:     {1, "network"},
+		KindStorage:     {1, "storage_unavailable"},
 		KindChanges:     {8, "changes"},
 	}
 	for k, w := range want {
@@ -39,6 +40,30 @@ func TestExitCodes(t *testing.T) {
 	consts := []int{ExitOK, ExitError, ExitUsage, ExitVerifyFailed, ExitAuth, ExitNotFound, ExitPartial, ExitRateLimited, ExitChanges, ExitCancelled, ExitInterrupted}
 	if !reflect.DeepEqual(consts, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 130}) {
 		t.Errorf("exit code constants %v", consts)
+	}
+}
+
+// TestHintOfThroughWrapping: the hint of a typed error wrapped in an
+// untyped one, or in a typed one without a hint, is still found (with -o
+// json it is the "hint" key, not buried in the message).
+func TestHintOfThroughWrapping(t *testing.T) {
+	inner := Errorf(KindStorage, "cannot store").WithHint("use the file")
+	for _, err := range []error{
+		inner,
+		fmt.Errorf("register: %w", inner),
+		&Error{Kind: KindStorage, Msg: "nothing was registered", Err: fmt.Errorf("x: %w", inner)},
+		errors.Join(errors.New("other"), inner),
+	} {
+		if got := HintOf(err); got != "use the file" {
+			t.Errorf("HintOf(%v) = %q", err, got)
+		}
+	}
+	outer := (&Error{Kind: KindStorage, Msg: "outer", Err: inner}).WithHint("outer hint")
+	if got := HintOf(outer); got != "outer hint" {
+		t.Errorf("the outer hint goes first: %q", got)
+	}
+	if got := HintOf(errors.New("plain")); got != "" {
+		t.Errorf("no hint: %q", got)
 	}
 }
 

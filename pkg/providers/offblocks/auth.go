@@ -58,7 +58,7 @@ func (c *Client) apiLogin() (*credentials.Login, error) {
 	}
 	if _, err := uuid.Parse(l.Values[CredAPIKey]); err != nil {
 		return nil, webhook.Errorf(webhook.KindAuth, "offblocks: the api-key of profile %s is not a UUID, which OffBlocks API keys are", c.profile.Name).
-			WithHint("run `hookctl auth login -p %s`, or set %s", c.profile.Name, c.creds.EnvVarFor(c.profile.Name, CredAPIKey))
+			WithHint("%s", c.creds.RefusedHint(c.profile.Name, CredAPIKey))
 	}
 	c.cred = l
 	return l, nil
@@ -96,8 +96,7 @@ func (c *Client) login(ctx context.Context, l *credentials.Login) (*tokenCache, 
 		if errors.As(err, &se) && (se.Status == http.StatusBadRequest || se.Status == http.StatusUnauthorized) && errors.As(e, &we) {
 			we.Kind = webhook.KindAuth
 			we.Msg = "offblocks: login failed: " + trimPrefix(we.Msg)
-			we.WithHint("check the API key and secret: run `hookctl auth login -p %s`, or set %s and %s; live and sandbox keys differ", c.profile.Name,
-				credentials.ProfileEnvVar(c.profile.Name, CredAPIKey), credentials.ProfileEnvVar(c.profile.Name, CredAPISecret))
+			we.WithHint("the API key or secret is wrong: %s; live and sandbox keys differ", c.creds.RefusedHint(c.profile.Name, CredAPIKey, CredAPISecret))
 		}
 		return nil, e
 	}

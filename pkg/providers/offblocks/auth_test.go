@@ -19,10 +19,16 @@ func TestLoginFailureSaysWhatToDo(t *testing.T) {
 	}
 	_, err := c.UploadKey(context.Background())
 	we := kindOf(t, err, webhook.KindAuth)
-	for _, want := range []string{"Invalid credentials", "hookctl auth login -p sbx", "HOOKCTL_SBX_API_KEY", "HOOKCTL_SBX_API_SECRET"} {
+	// Both are in the environment, which wins over the keyring: the hint
+	// names them to fix or unset, and not auth login, which cannot help
+	// (issue 26 item 9).
+	for _, want := range []string{"Invalid credentials", "HOOKCTL_API_KEY and HOOKCTL_API_SECRET are set", "unset them"} {
 		if !strings.Contains(we.Error(), want) {
 			t.Errorf("error %q lacks %q", we.Error(), want)
 		}
+	}
+	if strings.Contains(we.Error(), "auth login") {
+		t.Errorf("error %q suggests auth login while the environment wins", we.Error())
 	}
 	if n := len(e.requests(http.MethodPut, DefaultSigningPath)); n != 0 {
 		t.Errorf("the upload was sent %d times without a token", n)
@@ -128,7 +134,7 @@ func TestPersistent401(t *testing.T) {
 	e.mu.Unlock()
 	_, err := e.client().List(ctx, webhook.ListOptions{})
 	we := kindOf(t, err, webhook.KindAuth)
-	if !strings.Contains(we.Hint, "hookctl keys upload -p sbx") || !strings.Contains(we.Hint, "hookctl auth login -p sbx") {
+	if !strings.Contains(we.Hint, "hookctl keys upload -p sbx") || !strings.Contains(we.Hint, "HOOKCTL_API_KEY and HOOKCTL_API_SECRET are set") {
 		t.Errorf("hint %q", we.Hint)
 	}
 	if n := len(e.requests(http.MethodGet, "/v1/webhooks")); n != 2 {

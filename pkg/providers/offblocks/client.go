@@ -206,9 +206,8 @@ func (c *Client) apiErr(err error) error {
 	}
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (`hookctl auth login -p %[1]s`, or %[2]s and %[3]s) "+
-			"and that the signing key in use is the uploaded one (`hookctl keys upload -p %[1]s`; %[4]s overrides the keyring)", p,
-			credentials.ProfileEnvVar(p, CredAPIKey), credentials.ProfileEnvVar(p, CredAPISecret), credentials.ProfileEnvVar(p, CredSigningKey))
+		e.WithHint("OffBlocks refused the token or the request signature: check the API credentials (%s) and that the signing key in use is the uploaded one (%s)",
+			c.creds.RefusedHint(p, CredAPIKey, CredAPISecret), c.signingKeyHint())
 	case http.StatusConflict:
 		// [DOC] 409: a request with the same Idempotency-Key is still in flight.
 		e.WithHint("OffBlocks is still processing an earlier request with the same Idempotency-Key; wait a moment and check with `hookctl list -p %s` before running the command again", p)
@@ -441,4 +440,17 @@ func (c *Client) registration(w *wireWebhook) webhook.Registration {
 	}
 	r.Normalize()
 	return r
+}
+
+// signingKeyHint says how to make the signing key in use the uploaded one,
+// by where it comes from: `keys upload` uploads the key in effect, and a
+// variable set to another key wins over the stored one.
+func (c *Client) signingKeyHint() string {
+	p := c.profile.Name
+	if c.creds != nil {
+		if _, src, err := c.creds.Lookup(p, CredSigningKey); err == nil && src == credentials.SourceEnv {
+			return fmt.Sprintf("%s is set and wins over the stored key: `hookctl keys upload -p %s` uploads it, or unset it", c.creds.EnvVarFor(p, CredSigningKey), p)
+		}
+	}
+	return fmt.Sprintf("`hookctl keys upload -p %s`; %s overrides the keyring", p, credentials.ProfileEnvVar(p, CredSigningKey))
 }

@@ -215,7 +215,7 @@ func (c *Client) fetchToken(ctx context.Context, l *credentials.Login, scopes []
 	// HTTP client may repeat it after a 5xx, timeout or reset.
 	tok, err := cfg.Token(context.WithValue(httpclient.SafeToRetry(ctx), oauth2.HTTPClient, c.http))
 	if err != nil {
-		return nil, c.tokenErr(err, l.Sources[CredClientSecret], scopes)
+		return nil, c.tokenErr(err, scopes)
 	}
 	if tok.AccessToken == "" {
 		return nil, fmt.Errorf("pexa: the token endpoint %s answered without an access_token", c.ep.token)
@@ -258,7 +258,7 @@ func expiresIn(tok *oauth2.Token) int64 {
 
 // tokenErr turns a failed token request into a typed error that says what
 // to do.
-func (c *Client) tokenErr(err error, src credentials.Source, scopes []string) error {
+func (c *Client) tokenErr(err error, scopes []string) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		return httpclient.Classify(fmt.Errorf("pexa: token request to %s: %w", c.ep.token, err))
@@ -279,17 +279,14 @@ func (c *Client) tokenErr(err error, src credentials.Source, scopes []string) er
 		msg += ": " + desc
 	}
 	msg += fmt.Sprintf(" (HTTP %d)", status)
-	from := "the keyring"
-	if src == credentials.SourceEnv {
-		from = c.creds.EnvVarFor(c.profile.Name, CredClientSecret)
-	} else if src == credentials.SourceFile {
-		from = "the credentials file"
-	}
 	switch {
 	case status == http.StatusUnauthorized || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
+		// The hint follows where the secret came from (issue 26 item 9):
+		// `auth login` is no fix for a variable that wins over it, nor
+		// for the value `auth login` itself was just given.
 		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint(
-			"the client id or secret is wrong (the secret came from %s): run `hookctl auth login -p %s`, or set %s; UK and AU, prod and test have different clients",
-			from, c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredClientSecret))
+			"the client id or secret is wrong: %s; the client id is the profile's (%q, `hookctl profile show %s`), and UK and AU, prod and test have different clients",
+			c.creds.RefusedHint(c.profile.Name, CredClientSecret), c.profile.Setting(FieldClientID), c.profile.Name)
 	case status == http.StatusForbidden || re.ErrorCode == "access_denied" || re.ErrorCode == "invalid_scope":
 		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint("%s", c.scopeAdvice(scopes))
 	case status == http.StatusTooManyRequests:

@@ -201,8 +201,8 @@ func (c *Client) apiErr(err error, op apiOp) error {
 }
 
 func (c *Client) loginHint(apiOp) string {
-	return fmt.Sprintf("PEXA refused the access token even after fetching a new one: check the client with `hookctl auth login -p %s`, or set %s; a %s token is not valid in the other region or environment",
-		c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredClientSecret), describeRegion(c.profile.Region))
+	return fmt.Sprintf("PEXA refused the access token even after fetching a new one: check the client's secret (%s) and its id (%q, `hookctl profile show %s`); a %s token is not valid in the other region or environment",
+		c.creds.RefusedHint(c.profile.Name, CredClientSecret), c.profile.Setting(FieldClientID), c.profile.Name, describeRegion(c.profile.Region))
 }
 
 // readErr explains a failed read of one registration (the v2 GET with a

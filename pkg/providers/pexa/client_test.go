@@ -394,10 +394,15 @@ func TestTokenEndpointErrors(t *testing.T) {
 		c, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong"} })
 		_, err := c.List(ctx, webhook.ListOptions{})
 		we := kindOf(t, err, webhook.KindAuth)
-		for _, want := range []string{"hookctl auth login", "set HOOKCTL_SB_UK_CLIENT_SECRET", "Unauthorized", "came from HOOKCTL_CLIENT_SECRET"} {
+		// The secret in effect is the variable: auth login cannot help
+		// (issue 26 item 9).
+		for _, want := range []string{"HOOKCTL_CLIENT_SECRET is set", "unset it", "Unauthorized", `the client id is the profile's ("sandbox-client"`} {
 			if !strings.Contains(we.Error(), want) {
 				t.Fatalf("error %q lacks %q", we, want)
 			}
+		}
+		if strings.Contains(we.Error(), "auth login") || strings.Contains(we.Error(), "set HOOKCTL_SB_UK_CLIENT_SECRET") {
+			t.Fatalf("error %q names a fix that cannot help while HOOKCTL_CLIENT_SECRET is set", we)
 		}
 		if len(e.apiRequests()) != 0 {
 			t.Fatal("an API call went out without a token")

@@ -237,7 +237,7 @@ func (c *Client) loginErr(err error, user string) error {
 	var we *webhook.Error
 	if errors.As(e, &we) && we.Kind == webhook.KindAuth {
 		we.Msg = "pwc: login as " + text.Printable(user) + " failed: " + strings.TrimPrefix(we.Msg, "pwc: ")
-		we.WithHint("check the user name and password: run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
+		we.WithHint("the user name or password is wrong: %s", c.creds.RefusedHint(c.profile.Name, CredUsername, CredPassword))
 	}
 	return e
 }

@@ -178,7 +178,7 @@ func (c *Client) apiErr(err error) error {
 	msg += fmt.Sprintf(" (HTTP %d)", se.Status)
 	e := &webhook.Error{Kind: httpclient.KindForStatus(se.Status), Msg: msg, Status: se.Status}
 	if se.Status == http.StatusUnauthorized {
-		e.WithHint("run `hookctl auth login -p %s`, or set %s and %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, CredUsername), credentials.ProfileEnvVar(c.profile.Name, CredPassword))
+		e.WithHint("%s", c.creds.RefusedHint(c.profile.Name, CredUsername, CredPassword))
 	}
 	return e
 }
@@ -236,8 +236,10 @@ func subPath(id string, rest ...string) string {
 // --- secrets ------------------------------------------------------------------
 
 // storedSecret is the current secret of a subscription, which PwC demands
-// as proof of ownership for update and delete [DOC].
-func (c *Client) storedSecret(id string) (string, error) {
+// as proof of ownership for update and delete [DOC]. rotating says the
+// caller is a rotation, which has already tried to reconcile a pending
+// secret, so its hint does not send the user back to rotate-secret.
+func (c *Client) storedSecret(id string, rotating bool) (string, error) {
 	c.givenMu.Lock()
 	given := c.given[id]
 	c.givenMu.Unlock()
@@ -253,8 +255,11 @@ func (c *Client) storedSecret(id string) (string, error) {
 	}
 	if ws.Current == nil || ws.Current.Value == "" {
 		e := webhook.Errorf(webhook.KindAuth, "pwc: no stored secret for subscription %s: PwC needs the subscription's current secret as proof of ownership to change or delete it", id)
-		if ws.Pending != nil {
-			return "", e.WithHint("a rotation of %s was interrupted; run `hookctl rotate-secret %s -p %s` again to reconcile it", id, id, c.profile.Name)
+		switch {
+		case ws.Pending != nil && rotating:
+			return "", e.WithHint("a rotation of %s was interrupted and PwC does not confirm its new secret (hookctl cannot read the subscription's own); store the subscription's current secret with `hookctl secrets set %s -p %s --secret-file FILE`, or give it for one call with --current-secret-file FILE", id, id, c.profile.Name)
+		case ws.Pending != nil:
+			return "", e.WithHint("a rotation of %s was interrupted; `hookctl rotate-secret %s -p %s` reconciles it", id, id, c.profile.Name)
 		}
 		return "", e.WithHint("hookctl stores the secret when it registers or rotates a subscription with profile %s; for a subscription created elsewhere, store its secret with `hookctl secrets set %s -p %s`, or give it for one call with --current-secret-file FILE (- for stdin)", c.profile.Name, id, c.profile.Name)
 	}
@@ -632,7 +637,7 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if b == (updateRequest{}) {
 		return nil, webhook.Invalid("pwc: nothing to update (give --url, --event, --name, --active or --content-type)")
 	}
-	cur, err := c.storedSecret(id)
+	cur, err := c.storedSecret(id, false)
 	if err != nil {
 		return nil, err
 	}
@@ -648,7 +653,7 @@ func (c *Client) update(ctx context.Context, id string, b updateRequest, current
 	b.ID, b.CurrentSecret, b.PublicKeyXML = id, current, pub
 	var sr subscriptionResponse
 	if err := c.do(ctx, http.MethodPost, subPath(id, "/update"), nil, b, &sr); err != nil {
-		return nil, ownershipErr(notFoundAs(err, id), id, c.profile.Name)
+		return nil, ownershipErr(notFoundAs(err, id), id, c.profile.Name, b.NewSecret != "")
 	}
 	if sr.Subscription == nil {
 		return nil, fmt.Errorf("pwc: the update answer for %s carries no subscription", id)
@@ -666,10 +671,20 @@ func isOwnershipRejected(err error) bool {
 	return errors.As(err, &we) && we.Status == http.StatusForbidden
 }
 
-func ownershipErr(err error, id, profile string) error {
+// ownershipErr says what to do about a 403 to the secret presented for id:
+// store the subscription's current secret, or give it for one call. For
+// a rotation (rotating) the interrupted-rotation case is already handled
+// (RotateSecret reads the subscription back and a pending secret it holds
+// is promoted), so running rotate-secret again would only be refused
+// again (issue 26 item 9); for update and delete it is one more way out.
+func ownershipErr(err error, id, profile string, rotating bool) error {
 	var we *webhook.Error
 	if isOwnershipRejected(err) && errors.As(err, &we) {
-		we.WithHint("the secret stored for %s (profile %s) is not the subscription's current secret; if a rotation was interrupted, run `hookctl rotate-secret %s -p %s` again", id, profile, id, profile)
+		hint := fmt.Sprintf("PwC does not accept the secret hookctl holds for %s (profile %s) as the subscription's current one: store the current one with `hookctl secrets set %s -p %s --secret-file FILE`, or give it for this call with --current-secret-file FILE", id, profile, id, profile)
+		if !rotating {
+			hint += fmt.Sprintf("; if a rotation was interrupted, `hookctl rotate-secret %s -p %s` reconciles it", id, profile)
+		}
+		we.WithHint("%s", hint)
 	}
 	return err
 }
@@ -680,12 +695,12 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	secret, err := c.storedSecret(id)
+	secret, err := c.storedSecret(id, false)
 	if err != nil {
 		return err
 	}
 	if err := c.do(ctx, http.MethodPost, subPath(id, "/delete"), nil, deleteRequest{ID: id, Secret: secret}, nil); err != nil {
-		return ownershipErr(notFoundAs(err, id), id, c.profile.Name)
+		return ownershipErr(notFoundAs(err, id), id, c.profile.Name, false)
 	}
 	return nil
 }
@@ -715,7 +730,7 @@ func (c *Client) DeleteMany(ctx context.Context, ids []string) ([]DeleteResult, 
 			results[i].Err = webhook.Invalid("pwc: %s is listed twice", id)
 			continue
 		}
-		secret, err := c.storedSecret(id)
+		secret, err := c.storedSecret(id, false)
 		if err != nil {
 			results[i].Err = err
 			continue

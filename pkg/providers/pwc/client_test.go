@@ -372,7 +372,8 @@ func TestWrongStoredSecretIsForbidden(t *testing.T) {
 	}
 	err := c.Delete(ctx, regs[0].ID)
 	we := kindOf(t, err, webhook.KindAuth)
-	if we.Status != http.StatusForbidden || !strings.Contains(we.Error(), "not the subscription's current secret") {
+	if we.Status != http.StatusForbidden || !strings.Contains(we.Hint, "as the subscription's current one") ||
+		!strings.Contains(we.Hint, "hookctl secrets set "+regs[0].ID+" -p sb") || !strings.Contains(we.Hint, "--current-secret-file") {
 		t.Errorf("error %q (HTTP %d)", we.Error(), we.Status)
 	}
 	// A 403 is not an expired login: no second login was attempted.

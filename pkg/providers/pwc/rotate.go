@@ -73,7 +73,7 @@ func (c *Client) RotateSecret(ctx context.Context, id string, req webhook.Rotate
 	cur := req.CurrentSecret
 	if cur == "" {
 		var err error
-		if cur, err = c.storedSecret(id); err != nil {
+		if cur, err = c.storedSecret(id, true); err != nil {
 			return nil, err
 		}
 	}

@@ -14,6 +14,6 @@ func (c *Client) CheckRotate(reg *webhook.Registration, req webhook.RotateReques
 	if req.CurrentSecret != "" || reg.Secret != "" {
 		return nil
 	}
-	_, err := c.storedSecret(reg.ID)
+	_, err := c.storedSecret(reg.ID, true)
 	return err
 }

@@ -240,3 +240,30 @@ func TestSecretLengthBound(t *testing.T) {
 		t.Fatalf("192 characters: %+v", v)
 	}
 }
+
+// TestInterruptedRotationHintIsNotCircular (issue 26 item 9): with a
+// pending secret and no current one, a rotation's refusal does not say to
+// run rotate-secret again (the rotation is what failed, after trying the
+// pending secret); update and delete may name it, it reconciles.
+func TestInterruptedRotationHintIsNotCircular(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	id := register(t, c, "https://hooks.example.com/x", "ReportFiled")[0].ID
+	if err := e.store.UpdateWebhookSecrets("sb", id, func(ws *credentials.WebhookSecrets) error {
+		ws.Current = nil
+		ws.Pending = &credentials.SecretEntry{Value: "cGVuZGluZy1zZWNyZXQ=", StoredAt: e.clock.Now()}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.RotateSecret(ctx, id, webhook.RotateRequest{})
+	we := kindOf(t, err, webhook.KindAuth)
+	if strings.Contains(we.Hint, "rotate-secret") || !strings.Contains(we.Hint, "hookctl secrets set "+id) || !strings.Contains(we.Hint, "--current-secret-file") {
+		t.Errorf("rotation: hint %q", we.Hint)
+	}
+	u := "https://hooks.example.com/y"
+	_, err = c.Update(ctx, id, webhook.UpdateRequest{URL: &u})
+	if we := kindOf(t, err, webhook.KindAuth); !strings.Contains(we.Hint, "`hookctl rotate-secret "+id+" -p sb` reconciles it") {
+		t.Errorf("update: hint %q", we.Hint)
+	}
+}

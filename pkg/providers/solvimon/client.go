@@ -48,9 +48,10 @@ type Client struct {
 	errOut  io.Writer
 	now     func() time.Time
 
-	mu      sync.Mutex
-	auth    http.Header             // resolved once, on first use
-	actions *webhook.EventCatalogue // GET /v1/webhooks/actions, read once
+	mu       sync.Mutex
+	auth     http.Header             // resolved once, on first use
+	authName string                  // the credential in auth: api-key or token
+	actions  *webhook.EventCatalogue // GET /v1/webhooks/actions, read once
 }
 
 var (
@@ -104,6 +105,7 @@ func (c *Client) authHeader() (http.Header, error) {
 	}
 	h := http.Header{}
 	key, _, err := c.creds.Lookup(c.profile.Name, "api-key")
+	name := "api-key"
 	switch {
 	case err == nil && key != "":
 		h.Set("X-API-KEY", key)
@@ -118,11 +120,12 @@ func (c *Client) authHeader() (http.Header, error) {
 			return nil, credentials.MissingError(c.profile.Name, "api-key")
 		}
 		h.Set("Authorization", "Bearer "+tok)
+		name = "token"
 	}
 	if p := c.profile.Setting(FieldPlatformID); p != "" {
 		h.Set("x-platform-id", p)
 	}
-	c.auth = h
+	c.auth, c.authName = h, name
 	return h, nil
 }
 
@@ -182,12 +185,23 @@ func (c *Client) apiErr(resp *http.Response, err error) error {
 	e := &webhook.Error{Kind: kind, Msg: msg, Status: se.Status}
 	switch se.Status {
 	case http.StatusUnauthorized:
-		e.WithHint("check the %s credentials: run `hookctl auth login -p %s`, or set %s (or %s for a Bearer token); test and live keys are not interchangeable", c.profileEnv(), c.profile.Name,
-			credentials.ProfileEnvVar(c.profile.Name, "api-key"), credentials.ProfileEnvVar(c.profile.Name, "token"))
+		e.WithHint("%s; test and live keys are not interchangeable (profile %s is for %s)", c.creds.RefusedHint(c.profile.Name, c.usedCredential()), c.profile.Name, c.profileEnv())
 	case http.StatusForbidden:
-		e.WithHint("the credential lacks the WEBHOOK permission for this call, or the platform-id is wrong; run `hookctl auth login -p %s` with another key, or set %s", c.profile.Name, credentials.ProfileEnvVar(c.profile.Name, "api-key"))
+		e.WithHint("the credential lacks the WEBHOOK permission for this call, or the platform-id is wrong (`hookctl profile show %s`); for another key: %s",
+			c.profile.Name, c.creds.RefusedHint(c.profile.Name, c.usedCredential()))
 	}
 	return e
+}
+
+// usedCredential is the credential the requests carry (api-key, or token
+// when there is no api-key), for hints about a refusal.
+func (c *Client) usedCredential() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.authName == "" {
+		return "api-key"
+	}
+	return c.authName
 }
 
 func (c *Client) profileEnv() string {
