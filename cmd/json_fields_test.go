@@ -47,7 +47,7 @@ func TestJSONFields(t *testing.T) {
 		{[]string{"verify", "-p", "s", id, "--request-file", delivery}, verdict},
 		{[]string{"verify", "-p", "s", "--batch", batch}, "line error " + verdict},
 		{[]string{"events", "-p", "s"}, "name mandatory description source"},
-		{[]string{"secrets", "list", "-p", "s"}, "id at_provider current previous pending"},
+		{[]string{"secrets", "list", "-p", "s"}, "profile id at_provider current previous pending"},
 		{[]string{"auth", "status", "-p", "s", "--offline"}, "credentials webhook_secrets accepted message"},
 		{[]string{"profile", "list"}, "name provider region environment base_url token_url settings current"},
 		{[]string{"profile", "show", "s"}, "name provider region environment base_url token_url settings current"},
