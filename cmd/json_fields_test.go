@@ -32,7 +32,7 @@ func TestJSONFields(t *testing.T) {
 	}
 
 	reg := "provider profile id name url events active secret_expires_at secret_rotated_at status created_at updated_at extra"
-	rotation := "id status reason plan old_secret_valid_until old_secret_revoked recovered error"
+	rotation := "profile id status reason plan old_secret_valid_until old_secret_revoked recovered error"
 	verdict := "valid scheme key steps failed_step id"
 	cases := []struct {
 		args []string
