@@ -50,7 +50,7 @@ func TestJSONFields(t *testing.T) {
 		{[]string{"secrets", "list", "-p", "s"}, "profile id at_provider current previous pending"},
 		{[]string{"auth", "status", "-p", "s", "--offline"}, "credentials webhook_secrets accepted message"},
 		{[]string{"profile", "list"}, "name provider region environment base_url token_url settings current"},
-		{[]string{"profile", "show", "s"}, "name provider region environment base_url token_url settings current"},
+		{[]string{"profile", "show", "s"}, "name provider region environment base_url token_url settings current capabilities"},
 		{[]string{"version"}, "version commit date go os arch"},
 		{[]string{"delete", "-p", "s", id2, "--yes"}, "id status error"},
 	}
