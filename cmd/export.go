@@ -56,7 +56,7 @@ docs/webhooks-manifest.schema.json.`,
 			return runExport(c.Context(), opts)
 		},
 	}
-	addProfilesFlag(c, f, &opts.Profiles, "profile to export (repeat, or comma-separate; default: the selected profile)")
+	addProfilesFlag(c, f, &opts.Profiles, "`PROFILE` to export (repeat, or comma-separate; default: the selected profile)")
 	c.Flags().BoolVar(&opts.PinIDs, "pin-ids", false, "write each registration's id, so diff and apply match by id")
 	return c
 }

@@ -40,7 +40,7 @@ func addProfilesFlag(c *cobra.Command, f *Factory, names *[]string, usage string
 // addProfileSelectionFlags adds -p (repeatable), --all-profiles and
 // --provider to c.
 func addProfileSelectionFlags(c *cobra.Command, f *Factory, s *profileSelection) {
-	addProfilesFlag(c, f, &s.Names, "profile to use (env HOOKCTL_PROFILE); repeat, or comma-separate, for several")
+	addProfilesFlag(c, f, &s.Names, "`PROFILE` to use (env HOOKCTL_PROFILE); repeat, or comma-separate, for several")
 	c.Flags().BoolVar(&s.All, "all-profiles", false, "run for every profile of the config, one after another")
 	c.Flags().StringSliceVar(&s.Providers, "provider", nil, "run for every profile of `PROVIDER` (repeat for several)")
 	_ = c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
