@@ -73,11 +73,10 @@ once settings are written the checks run again with them (and what that run
 finds is written too, up to three rounds: one fix can uncover the next), and
 the exit code is the last run's; the table shows the run before the fix.
 
---all-profiles checks every profile, --provider P every profile of provider
-P, and -p repeated the profiles it names, one after another, in one table
-with a PROFILE column. The exit code combines them ('hookctl help
-exit-codes'): 0 when every profile is ready, 6 when some are and others
-are not, 4 when the credentials of every profile are missing or refused.`,
+--all-profiles, --provider P and -p repeated check several profiles in turn,
+in one table with a PROFILE column; the exit code combines them ('hookctl
+help exit-codes'): 0 when all are ready, 6 when some are not, 4 when no
+profile's credentials work.`,
 		Example: `  $ hookctl doctor -p pexa-uk
   $ hookctl doctor -p billing -o json --jq '.[] | select(.status == "fail")'
 
@@ -127,10 +126,8 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	defer func(orig func() (*http.Client, error)) { f.HTTPClient = orig }(f.HTTPClient)
 	rows := []doctorRow{}
 	var notices []string
-	runErr := forEachProfile(ctx, f, names, func(r profileRun) error {
-		// Every request of the checks goes through the observer, so the
-		// clock and TLS checks judge the provider's own answers; one
-		// observer per profile, each judging its own provider.
+	runErr := forEachProfile(ctx, f, names, func(profileRun) error {
+		// An observer per profile: the clock and TLS checks judge its provider.
 		observed, obs := doctor.Observe(hc, f.Now)
 		f.HTTPClient = func() (*http.Client, error) { return observed, nil }
 		res, err := doctorProfile(ctx, opts, obs)

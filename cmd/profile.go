@@ -126,7 +126,9 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 		Short: "Show a profile (default: the selected one) and what it can do",
 		Long: `Show a profile's settings and its capabilities: what its provider lets
 hookctl do beyond register, list, get, update, delete and verify. A command
-that needs a capability the profile lacks says "not supported" (exit 2).
+that needs one the profile lacks answers "not supported by <provider>" (exit
+2); rotate-secret --all reports such a profile's registrations "not
+supported" and succeeds.
 
 ` + capabilitiesHelp(),
 		SuggestFor:        []string{"get", "describe", "view"},

@@ -151,7 +151,7 @@ func forEachProfile(ctx context.Context, f *Factory, names []string, fn func(pro
 	defer func() { f.Global.Profile, f.Global.profileFrom = saved, savedFrom }()
 	var failed []profileFailure
 	for _, n := range names {
-		f.Global.Profile, f.Global.profileFrom = n, "the profile list"
+		f.Global.Profile, f.Global.profileFrom = n, "--all-profiles, --provider or -p"
 		if err := fn(profileRun{name: n, several: len(names) > 1}); err != nil {
 			failed = append(failed, profileFailure{n, err})
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
