@@ -66,7 +66,7 @@ func readIDCache(path string) (idCache, bool) {
 
 func completeIDs(f *Factory) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+		if err := f.resolveGlobals(c); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		p, _, err := f.Profile()
@@ -93,7 +93,7 @@ func completeIDs(f *Factory) cobra.CompletionFunc {
 
 func completeProfiles(f *Factory) cobra.CompletionFunc {
 	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+		if err := f.resolveGlobals(c); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		cfg, err := f.Config()
@@ -106,7 +106,7 @@ func completeProfiles(f *Factory) cobra.CompletionFunc {
 
 func completeEvents(f *Factory) cobra.CompletionFunc {
 	return func(c *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if err := f.resolveGlobals(c.Root().PersistentFlags()); err != nil {
+		if err := f.resolveGlobals(c); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		prov, _, err := f.Provider()

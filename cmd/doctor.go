@@ -27,13 +27,14 @@ type DoctorOptions struct {
 	// Fix writes what the probes found into the profile; DryRun shows
 	// it without writing.
 	Fix, DryRun bool
+	Select      profileSelection
 }
 
 // NewCmdDoctor builds `hookctl doctor`.
 func NewCmdDoctor(f *Factory) *cobra.Command {
 	opts := &DoctorOptions{F: f}
 	c := &cobra.Command{
-		Use:   "doctor",
+		Use:   "doctor [flags]",
 		Short: "Check that the profile's core loop works, without changing anything",
 		Long: `Check, without changing anything at the provider, what the core loop
 (register, list, update, rotate-secret, verify) of the profile relies on:
@@ -53,8 +54,8 @@ func NewCmdDoctor(f *Factory) *cobra.Command {
                hookctl's sandbox, is skipped)
 
 One line per check: ok, warn, FAIL or skipped, with what was seen and, for a
-FAIL, what to do. -o json prints an array of {check, status, detail, fix,
-found, probes} (status ok, warn, fail or skipped).
+FAIL, what to do. -o json prints an array of {profile, check, status, detail,
+fix, found, probes} (status ok, warn, fail or skipped).
 docs/guides/provider-assumptions.md says which check confirms each fact
 hookctl inferred about a provider, and which probe finds its value.
 
@@ -71,28 +72,50 @@ Exits 0 when no check fails (warn and skipped do not count), 4 when the
 credentials are missing or refused, 1 when any other check fails. With --fix,
 once settings are written the checks run again with them (and what that run
 finds is written too, up to three rounds: one fix can uncover the next), and
-the exit code is the last run's; the table shows the run before the fix.`,
+the exit code is the last run's; the table shows the run before the fix.
+
+--all-profiles, --provider P and -p repeated check several profiles in turn,
+in one table with a PROFILE column; the exit code combines them ('hookctl
+help exit-codes'): 0 when all are ready, 6 when some are not, 4 when no
+profile's credentials work.`,
 		Example: `  $ hookctl doctor -p pexa-uk
   $ hookctl doctor -p billing -o json --jq '.[] | select(.status == "fail")'
 
   # Write what the probes found into the profile, then check again
   $ hookctl doctor -p cards --fix
-  $ hookctl doctor -p cards`,
+  $ hookctl doctor -p cards
+
+  # Every profile, before a CI job relies on them
+  $ hookctl doctor --all-profiles`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.DryRun && !opts.Fix {
 				return usageErrorf("--dry-run goes with --fix (doctor itself never writes)")
+			}
+			if err := opts.Select.validate(); err != nil {
+				return err
 			}
 			return runDoctor(c.Context(), opts)
 		},
 	}
 	c.Flags().BoolVar(&opts.Fix, "fix", false, "write the settings the probes found working into the profile (diff on stderr)")
 	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "with --fix: print the diff, write nothing")
+	addProfileSelectionFlags(c, f, &opts.Select)
 	return c
+}
+
+// doctorRow is one check of one profile, as -o json prints it.
+type doctorRow struct {
+	Profile string `json:"profile"`
+	webhook.Check
 }
 
 func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	f := opts.F
+	names, err := opts.Select.profiles(f)
+	if err != nil {
+		return err
+	}
 	printer, err := f.Printer()
 	if err != nil {
 		return err
@@ -101,22 +124,58 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 	if err != nil {
 		return err
 	}
-	// Every request of the checks goes through the observer, so the clock
-	// and TLS checks judge the provider's own answers.
-	observed, obs := doctor.Observe(hc, f.Now)
-	f.HTTPClient = func() (*http.Client, error) { return observed, nil }
-
-	checks, profile, spec, authFailed := doctorChecks(ctx, f, obs)
+	defer func(orig func() (*http.Client, error)) { f.HTTPClient = orig }(f.HTTPClient)
+	rows := []doctorRow{}
+	var notices []string
+	runErr := forEachProfile(ctx, f, names, func(profileRun) error {
+		// An observer per profile: the clock and TLS checks judge its provider.
+		observed, obs := doctor.Observe(hc, f.Now)
+		f.HTTPClient = func() (*http.Client, error) { return observed, nil }
+		res, err := doctorProfile(ctx, opts, obs)
+		for _, c := range res.checks {
+			rows = append(rows, doctorRow{Profile: res.profile, Check: c})
+		}
+		if res.ready != "" {
+			notices = append(notices, res.ready)
+		}
+		return err
+	})
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	t := &output.Table{Headers: []string{"STATUS", "CHECK", "DETAIL", "FIX"}, Wrap: []string{"DETAIL", "FIX"}}
-	for _, c := range checks {
+	profiles := make([]string, len(rows))
+	for i, c := range rows {
 		// One line each: a newline in a cell would show as \x0a.
 		t.AddRow(c.Status.Label(), c.Name, text.OneLine(c.Detail), text.OneLine(c.Fix))
+		profiles[i] = c.Profile
 	}
-	if err := printer.Print(checks, t); err != nil {
+	labelProfiles(t, len(names) > 1, profiles)
+	if err := printer.Print(rows, t); err != nil {
 		return err
+	}
+	for _, n := range notices {
+		notice(f, "%s", n)
+	}
+	return runErr
+}
+
+// doctorResult is what doctor found for one profile: the checks the
+// table shows and, when it is ready, the notice that says so.
+type doctorResult struct {
+	profile string
+	checks  []webhook.Check
+	ready   string
+}
+
+// doctorProfile checks the selected profile and, with --fix, writes what
+// the probes found and checks again; the error says what still fails.
+func doctorProfile(ctx context.Context, opts *DoctorOptions, obs *doctor.Observer) (doctorResult, error) {
+	f := opts.F
+	checks, profile, spec, authFailed := doctorChecks(ctx, f, obs)
+	res := doctorResult{profile: profile.Name, checks: checks}
+	if ctx.Err() != nil {
+		return res, ctx.Err()
 	}
 	if opts.Fix {
 		// A fix can uncover the next fact (a request refused for its
@@ -127,39 +186,39 @@ func runDoctor(ctx context.Context, opts *DoctorOptions) error {
 		for range maxFixRounds {
 			wrote, err := fixProfile(f, profile, spec, checks, opts.DryRun)
 			if err != nil {
-				return err
+				return res, err
 			}
 			if !wrote {
 				break
 			}
 			wroteAny = true
 			if checks, profile, _, authFailed = doctorChecks(ctx, f, obs); ctx.Err() != nil {
-				return ctx.Err()
+				return res, ctx.Err()
 			}
 		}
 		if wroteAny {
-			// The verdict is the profile's as it is now (the table above
-			// is what was found before the fix).
+			// The verdict is the profile's as it is now (the table
+			// shows what was found before the fix).
 			if names := failedChecks(checks); len(names) > 0 {
 				kind := webhook.KindError
 				if authFailed {
 					kind = webhook.KindAuth
 				}
-				return webhook.Errorf(kind, "doctor --fix: with the new settings, %d check(s) still fail for profile %s: %s", len(names), profile.Name, strings.Join(names, ", "))
+				return res, webhook.Errorf(kind, "doctor --fix: with the new settings, %d check(s) still fail for profile %s: %s", len(names), profile.Name, strings.Join(names, ", "))
 			}
-			notice(f, "doctor --fix: checked again with the new settings: profile %s is ready", profile.Name)
-			return nil
+			res.ready = fmt.Sprintf("doctor --fix: checked again with the new settings: profile %s is ready", profile.Name)
+			return res, nil
 		}
 	}
 	failed := failedChecks(checks)
 	switch {
 	case authFailed:
-		return webhook.Errorf(webhook.KindAuth, "doctor: the credentials of profile %s are missing or refused (failed: %s)", profile.Name, strings.Join(failed, ", "))
+		return res, webhook.Errorf(webhook.KindAuth, "doctor: the credentials of profile %s are missing or refused (failed: %s)", profile.Name, strings.Join(failed, ", "))
 	case len(failed) > 0:
-		return webhook.Errorf(webhook.KindError, "doctor: %d check(s) failed for profile %s: %s", len(failed), profile.Name, strings.Join(failed, ", "))
+		return res, webhook.Errorf(webhook.KindError, "doctor: %d check(s) failed for profile %s: %s", len(failed), profile.Name, strings.Join(failed, ", "))
 	}
-	notice(f, "doctor: profile %s is ready: every check the core loop needs passed", profile.Name)
-	return nil
+	res.ready = fmt.Sprintf("doctor: profile %s is ready: every check the core loop needs passed", profile.Name)
+	return res, nil
 }
 
 // doctorChecks runs every check of the selected profile, in order.

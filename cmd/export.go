@@ -56,8 +56,7 @@ docs/webhooks-manifest.schema.json.`,
 			return runExport(c.Context(), opts)
 		},
 	}
-	// -p repeats here: a local flag in place of the global one.
-	c.Flags().StringSliceVarP(&opts.Profiles, "profile", "p", nil, "profile to export (repeat, or comma-separate; default: the selected profile)")
+	addProfilesFlag(c, f, &opts.Profiles, "`PROFILE` to export (repeat, or comma-separate; default: the selected profile)")
 	c.Flags().BoolVar(&opts.PinIDs, "pin-ids", false, "write each registration's id, so diff and apply match by id")
 	return c
 }

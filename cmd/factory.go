@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
@@ -205,7 +205,10 @@ func (f *Factory) Deps(p config.Profile) (provider.Deps, error) {
 // and not empty, else the flag's default. This is what a private viper
 // instance with BindPFlag and BindEnv did, without viper on every start,
 // and from the Factory's environment (tests give each run its own).
-func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
+// A command's own repeatable -p (addProfilesFlag) given once selects the
+// profile as the global -p does.
+func (f *Factory) resolveGlobals(c *cobra.Command) error {
+	flags := c.Root().PersistentFlags()
 	for key, env := range envBindings {
 		fl := flags.Lookup(key)
 		if fl == nil {
@@ -223,6 +226,9 @@ func (f *Factory) resolveGlobals(flags *pflag.FlagSet) error {
 	f.Global.profileFrom = envBindings["profile"]
 	if flags.Changed("profile") {
 		f.Global.profileFrom = "-p/--profile"
+	}
+	if name, ok := localProfile(c); ok {
+		f.Global.Profile, f.Global.profileFrom = name, "-p/--profile"
 	}
 	switch {
 	case flags.Changed("base-url"):

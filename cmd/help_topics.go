@@ -48,6 +48,16 @@ var helpTopics = []helpTopic{
        at a y/N question; a bulk command (rotate-secret, apply, deliveries
        resend) reports the items it had not begun as "not started"
 
+Over several profiles (--all-profiles, --provider P or -p repeated, in
+list, secrets list, doctor and rotate-secret) each profile runs in turn and
+the codes combine into one: 0 when every profile worked (a profile that
+cannot do the operation, such as rotate-secret on OffBlocks, reports "not
+supported" and counts as worked); 130 when interrupted; 7 when every failure
+was rate limiting; the profiles' own code when every profile failed alike
+(4 when no profile's credentials work); otherwise 6. The error names each
+profile that failed and why. Flags that contradict, or a profile the config
+lacks, are 2 before any profile runs.
+
 With -o json an error is also printed to stderr as
 {"error":{"code":"...","message":"...","hint":"..."}}.`},
 	{"formatting", "How tables, JSON and YAML are shaped", `Tables (the default) are for people: aligned with headers on a terminal and

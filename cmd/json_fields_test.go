@@ -32,7 +32,7 @@ func TestJSONFields(t *testing.T) {
 	}
 
 	reg := "provider profile id name url events active secret_expires_at secret_rotated_at status created_at updated_at extra"
-	rotation := "id status reason plan old_secret_valid_until old_secret_revoked recovered error"
+	rotation := "profile id status reason plan old_secret_valid_until old_secret_revoked recovered error"
 	verdict := "valid scheme key steps failed_step id"
 	cases := []struct {
 		args []string
@@ -47,10 +47,10 @@ func TestJSONFields(t *testing.T) {
 		{[]string{"verify", "-p", "s", id, "--request-file", delivery}, verdict},
 		{[]string{"verify", "-p", "s", "--batch", batch}, "line error " + verdict},
 		{[]string{"events", "-p", "s"}, "name mandatory description source"},
-		{[]string{"secrets", "list", "-p", "s"}, "id at_provider current previous pending"},
+		{[]string{"secrets", "list", "-p", "s"}, "profile id at_provider current previous pending"},
 		{[]string{"auth", "status", "-p", "s", "--offline"}, "credentials webhook_secrets accepted message"},
 		{[]string{"profile", "list"}, "name provider region environment base_url token_url settings current"},
-		{[]string{"profile", "show", "s"}, "name provider region environment base_url token_url settings current"},
+		{[]string{"profile", "show", "s"}, "name provider region environment base_url token_url settings current capabilities"},
 		{[]string{"version"}, "version commit date go os arch"},
 		{[]string{"delete", "-p", "s", id2, "--yes"}, "id status error"},
 	}

@@ -19,6 +19,7 @@ type ListOptions struct {
 	ShowSecret bool
 	Status     string
 	Events     []string
+	Select     profileSelection
 }
 
 // NewCmdList builds `hookctl list`.
@@ -48,7 +49,15 @@ instead of listing everything.
 
 On a narrow terminal the table first leaves out the columns empty in every
 row, then ACTIVE (STATUS says inactive too), then SECRET EXPIRES, and only
-then cuts the URL; -o wide shows every column uncut.`,
+then cuts the URL; -o wide shows every column uncut.
+
+--all-profiles lists the registrations of every profile, --provider P those
+of every profile of provider P, and -p repeated (or comma-separated) those of
+the profiles it names, one profile after another; the table gains a PROFILE
+column (each registration's JSON has "profile" anyway), and --limit caps
+each profile. A profile that fails is reported on stderr and the others are
+still listed; the exit code combines them ('hookctl help exit-codes': 6 when
+some profiles failed and others worked).`,
 		Example: `  # Every registration of the current profile, as a table
   $ hookctl list
 
@@ -62,7 +71,11 @@ then cuts the URL; -o wide shows every column uncut.`,
   $ hookctl list -o wide
 
   # Who receives invoice payments
-  $ hookctl list --event INVOICE.PAID`,
+  $ hookctl list --event INVOICE.PAID
+
+  # Every registration of every profile, and of the PEXA profiles only
+  $ hookctl list --all-profiles
+  $ hookctl list --provider pexa -o json`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 0 {
@@ -73,6 +86,9 @@ then cuts the URL; -o wide shows every column uncut.`,
 			}
 			if opts.All && opts.Limit > 0 {
 				return usageErrorf("--all lists every registration and --limit caps them: give one or the other")
+			}
+			if err := opts.Select.validate(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -87,11 +103,12 @@ then cuts the URL; -o wide shows every column uncut.`,
 	c.Flags().StringSliceVar(&opts.Events, "event", nil, "only registrations receiving `EVENT` (repeat, or comma-separate, for any of several)")
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	_ = c.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(webhook.Statuses, cobra.ShellCompDirectiveNoFileComp))
+	addProfileSelectionFlags(c, f, &opts.Select)
 	return c
 }
 
 func runList(ctx context.Context, opts *ListOptions) error {
-	prov, profile, err := opts.F.Provider()
+	names, err := opts.Select.profiles(opts.F)
 	if err != nil {
 		return err
 	}
@@ -100,9 +117,52 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		return err
 	}
 	var regs []webhook.Registration
+	var capped []profileRun // the profiles --limit left registrations out of
+	listed := 0
+	runErr := forEachProfile(ctx, opts.F, names, func(r profileRun) error {
+		got, more, err := listProfile(ctx, opts)
+		if err != nil {
+			return err
+		}
+		listed++
+		regs = append(regs, got...)
+		if more {
+			capped = append(capped, r)
+		}
+		return nil
+	})
+	if listed == 0 {
+		return runErr
+	}
+	data, table := output.Registrations(regs, opts.ShowSecret)
+	profiles := make([]string, len(data))
+	for i, r := range data {
+		profiles[i] = r.Profile
+	}
+	labelProfiles(table, len(names) > 1, profiles)
+	table.Empty = "no registrations"
+	if opts.Status == webhook.StatusPenaltyBox {
+		table.Empty = "no registrations in the penalty box"
+	}
+	if err := printer.Print(data, table); err != nil {
+		return err
+	}
+	for _, r := range capped {
+		warnCode(opts.F, "more_results", "%sshowing the first %d registrations; more exist (leave out --limit to list them all)", r.prefix(), opts.Limit)
+	}
+	return runErr
+}
+
+// listProfile reads the registrations of the selected profile, with the
+// filters and the cap applied; more: the cap left some out.
+func listProfile(ctx context.Context, opts *ListOptions) (regs []webhook.Registration, more bool, err error) {
+	prov, profile, err := opts.F.Provider()
+	if err != nil {
+		return nil, false, err
+	}
 	if el, ok := prov.(webhook.EventLister); ok && len(opts.Events) > 0 {
 		if regs, err = listByEvent(ctx, el, opts.Events); err != nil {
-			return err
+			return nil, false, err
 		}
 	} else {
 		lo := webhook.ListOptions{All: true}
@@ -112,7 +172,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 			lo = webhook.ListOptions{Limit: opts.Limit + 1}
 		}
 		if regs, err = prov.List(ctx, lo); err != nil {
-			return err
+			return nil, false, err
 		}
 		ids := make([]string, len(regs))
 		for i, r := range regs {
@@ -124,22 +184,10 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		return opts.Status != "" && r.Status != opts.Status ||
 			len(opts.Events) > 0 && !slices.ContainsFunc(opts.Events, r.Receives)
 	})
-	more := opts.Limit > 0 && len(regs) > opts.Limit
-	if more {
+	if more = opts.Limit > 0 && len(regs) > opts.Limit; more {
 		regs = regs[:opts.Limit]
 	}
-	data, table := output.Registrations(regs, opts.ShowSecret)
-	table.Empty = "no registrations"
-	if opts.Status == webhook.StatusPenaltyBox {
-		table.Empty = "no registrations in the penalty box"
-	}
-	if err := printer.Print(data, table); err != nil {
-		return err
-	}
-	if more {
-		warnCode(opts.F, "more_results", "showing the first %d registrations; more exist (leave out --limit to list them all)", opts.Limit)
-	}
-	return nil
+	return regs, more, nil
 }
 
 // listByEvent asks the provider for each event's registrations, each

@@ -10,6 +10,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
 // NewCmdProfile builds `hookctl profile`.
@@ -109,12 +110,27 @@ func newCmdProfileUse(f *Factory) *cobra.Command {
 	}
 }
 
+// profileShowView is `profile show`'s JSON: the profile and what it can
+// do (null when its provider client cannot be built from it).
+type profileShowView struct {
+	profileView
+	Capabilities []string `json:"capabilities"`
+}
+
 func newCmdProfileShow(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use: "show [<name>]",
 		Example: `  $ hookctl profile show            # the current profile
-  $ hookctl profile show billing -o yaml`,
-		Short:             "Show a profile (default: the selected one)",
+  $ hookctl profile show billing -o yaml
+  $ hookctl profile show billing -o json --jq '.capabilities'`,
+		Short: "Show a profile (default: the selected one) and what it can do",
+		Long: `Show a profile's settings and its capabilities: what its provider lets
+hookctl do beyond register, list, get, update, delete and verify. A command
+that needs one the profile lacks answers "not supported by <provider>" (exit
+2); rotate-secret --all reports such a profile's registrations "not
+supported" and succeeds.
+
+` + capabilitiesHelp(),
 		SuggestFor:        []string{"get", "describe", "view"},
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(f),
@@ -138,7 +154,12 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := newProfileView(p, p.Name == cfg.CurrentProfile)
+			v := profileShowView{profileView: newProfileView(p, p.Name == cfg.CurrentProfile)}
+			caps, err := profileCapabilities(f, p)
+			if err != nil {
+				warn(f, "%s; its capabilities are not known", firstLine(err.Error()))
+			}
+			v.Capabilities = caps
 			// The table shows the JSON's fields under the JSON's names.
 			t := &output.Table{Headers: []string{"FIELD", "VALUE"}}
 			t.AddRow("name", v.Name)
@@ -157,6 +178,9 @@ func newCmdProfileShow(f *Factory) *cobra.Command {
 				t.AddRow("settings."+k, v.Settings[k])
 			}
 			t.AddRow("current", fmt.Sprint(v.Current))
+			if caps != nil {
+				t.AddRow("capabilities", strings.Join(caps, ", "))
+			}
 			return printer.Print(v, t)
 		},
 	}
@@ -210,4 +234,32 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// profileCapabilities builds the profile's provider client, without
+// sending anything, and asks it what it can do (webhook.Capabilities).
+func profileCapabilities(f *Factory, p config.Profile) ([]string, error) {
+	spec, err := providers.Lookup(p.Provider)
+	if err != nil {
+		return nil, err
+	}
+	deps, err := f.Deps(p)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := spec.New(deps)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.Capabilities(prov), nil
+}
+
+// capabilitiesHelp lists every capability and what it makes work.
+func capabilitiesHelp() string {
+	var b strings.Builder
+	b.WriteString("Capabilities:\n")
+	for _, c := range webhook.AllCapabilities {
+		fmt.Fprintf(&b, "  %-17s %s\n", c.Name, c.Enables)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

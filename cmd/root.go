@@ -133,7 +133,7 @@ See 'hookctl help exit-codes', 'hookctl help environment' and 'hookctl help cred
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
-			return f.resolveGlobals(c.Root().PersistentFlags())
+			return f.resolveGlobals(c)
 		},
 	}
 	root.SetOut(f.IO.Out)

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -33,6 +32,7 @@ type RotateOptions struct {
 	ShowSecret     bool
 	// CurrentSecretFile proves ownership for this call only (PwC).
 	CurrentSecretFile string
+	Select            profileSelection
 }
 
 // defaultRate keeps a bulk run well under common provider limits.
@@ -66,7 +66,18 @@ from the secret store, never from the journal, so a CI runner that keeps nothing
 chooses as one that keeps its state dir. --dry-run reports what the real run would
 refuse as "would fail" (PwC without the current secret it wants as proof) and exits
 as the real run would. --all over a provider without webhook secrets (OffBlocks)
-reports each registration "not supported" and succeeds.`,
+reports each registration "not supported" and succeeds.
+
+--all with --all-profiles rotates every profile, with --provider P every
+profile of provider P, with -p repeated the profiles it names: one profile
+after another (each under its own rotation lock and its provider account's),
+one report whose rows name their profile (PROFILE). Profiles without webhook
+secrets report "not supported"; two profiles of one provider account are
+refused (exit 2) before anything is sent. A failed delivery stops the run as
+within one profile: no later profile starts. The exit code combines the
+profiles' ('hookctl help exit-codes'): 0 when every profile succeeded, 6
+when some failed and others worked, the profiles' own code when all failed
+alike.`,
 		Example: `  # rotate one registration (Solvimon)
   $ hookctl rotate-secret whk_3354cb22cdfe209a3847
 
@@ -81,10 +92,19 @@ reports each registration "not supported" and succeeds.`,
   $ hookctl rotate-secret 5f0c... --current-secret-file old-secret.txt
 
   # send the stored secrets to Vault again, without rotating
-  $ hookctl rotate-secret --all --redeliver --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'`,
+  $ hookctl rotate-secret --all --redeliver --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'
+
+  # every profile's secrets older than 30 days, in one run
+  $ hookctl rotate-secret --all --all-profiles --older-than 30d --exec 'vault kv put secret/hooks/$HOOKCTL_PROFILE/$HOOKCTL_ID value=-'`,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = args
+			if err := opts.Select.validate(); err != nil {
+				return err
+			}
+			if opts.Select.several() && (len(args) > 0 || !opts.All) {
+				return usageErrorf("over several profiles (--all-profiles, --provider, -p repeated) pass --all: ids name the registrations of one profile")
+			}
 			if opts.All == (len(args) > 0) {
 				return usageErrorf("name registration ids or pass --all")
 			}
@@ -124,6 +144,7 @@ reports each registration "not supported" and succeeds.`,
 	fl.StringVar(&opts.Exec, "exec", "", "also run `CMD` (sh -c) per new secret, secret on stdin; HOOKCTL_ID, HOOKCTL_PROVIDER, HOOKCTL_PROFILE in env")
 	fl.BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secrets")
 	addCurrentSecretFlag(c, &opts.CurrentSecretFile)
+	addProfileSelectionFlags(c, f, &opts.Select)
 	return c
 }
 
@@ -146,31 +167,78 @@ func rotateProvider(opts *RotateOptions) (rotation.Rotator, webhook.Provider, co
 }
 
 func runRotate(ctx context.Context, opts *RotateOptions) error {
-	prog := startProgress(opts.F, "rotated")
-	defer prog.stop()
-	prov, base, profile, err := rotateProvider(opts)
+	names, err := opts.Select.profiles(opts.F)
 	if err != nil {
-		if base != nil && opts.All && opts.CurrentSecretFile == "" {
-			return rotateNotSupported(ctx, opts, base, err)
-		}
 		return err
 	}
-	if opts.CurrentSecretFile != "" {
-		if err := useCurrentSecret(ctx, opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
-			return err
-		}
-	}
-	creds, err := opts.F.Credentials()
-	if err != nil {
+	if err := oneProfilePerAccount(opts.F, names); err != nil {
 		return err
 	}
 	printer, err := opts.F.Printer()
 	if err != nil {
 		return err
 	}
+	var parts []rotated
+	undelivered := "" // the profile whose sink failed: no later profile starts
+	runErr := forEachProfile(ctx, opts.F, names, func(r profileRun) error {
+		if undelivered != "" {
+			return webhook.Errorf(webhook.KindError, "not started: delivering a new secret of profile %s failed, so no rotation was started after it; fix the sink and rerun", undelivered)
+		}
+		part, err := rotateProfile(ctx, opts, r)
+		if part.rep != nil {
+			parts = append(parts, part)
+		}
+		if part.undelivered && !opts.Redeliver {
+			undelivered = part.profile
+		}
+		return err
+	})
+	if len(parts) == 0 {
+		return runErr
+	}
+	if err := printer.Print(rotateRows(parts), rotateTable(parts, len(names) > 1, opts.ShowSecret)); err != nil {
+		return err
+	}
+	for _, p := range parts {
+		for _, n := range p.notes {
+			notice(opts.F, "%s", n)
+		}
+	}
+	return runErr
+}
+
+// rotated is one profile's part of a rotate-secret run: its report, what
+// to say about it on stderr after the table, and whether a sink failed.
+type rotated struct {
+	profile     string
+	rep         *rotation.Report
+	notes       []string
+	undelivered bool
+}
+
+// rotateProfile rotates the registrations of the selected profile.
+func rotateProfile(ctx context.Context, opts *RotateOptions, r profileRun) (rotated, error) {
+	prog := startProgress(opts.F, "rotated")
+	defer prog.stop()
+	prov, base, profile, err := rotateProvider(opts)
+	if err != nil {
+		if base != nil && opts.All && opts.CurrentSecretFile == "" {
+			return rotateNotSupported(ctx, opts, r, base, profile, err)
+		}
+		return rotated{}, err
+	}
+	if opts.CurrentSecretFile != "" {
+		if err := useCurrentSecret(ctx, opts.F, prov, opts.IDs[0], opts.CurrentSecretFile); err != nil {
+			return rotated{}, err
+		}
+	}
+	creds, err := opts.F.Credentials()
+	if err != nil {
+		return rotated{}, err
+	}
 	state, err := opts.F.StateDir()
 	if err != nil {
-		return err
+		return rotated{}, err
 	}
 	sel := rotation.Selector{IDs: opts.IDs, All: opts.All, ExpiringWithin: opts.ExpiringWithin, OlderThan: opts.OlderThan, Events: opts.Events}
 	if opts.URLMatch != "" {
@@ -182,118 +250,41 @@ func runRotate(ctx context.Context, opts *RotateOptions) error {
 	ro.Progress = prog.callback()
 	eng, err := rotation.New(ro)
 	if err != nil {
-		return err
+		return rotated{}, err
 	}
 	rep, runErr := eng.Run(ctx)
 	prog.stop()
 	if rep == nil {
-		return runErr
+		return rotated{}, runErr
 	}
-	if err := printer.Print(rotateRows(rep), rotateTable(rep, opts.ShowSecret)); err != nil {
-		return err
-	}
-	notice(opts.F, "%s", rotateSummary(rep, opts.Redeliver))
+	part := rotated{profile: profile.Name, rep: rep, notes: []string{r.prefix() + rotateSummary(rep, opts.Redeliver)}, undelivered: eng.DeliveryFailed()}
 	if runErr != nil {
-		return runErr
+		return part, runErr
 	}
-	return rep.Err(!opts.All && len(opts.IDs) == 1)
+	return part, rep.Err(!opts.All && len(opts.IDs) == 1)
 }
 
-// rotateRow is the JSON shape of one result.
-type rotateRow struct {
-	ID                  string `json:"id"`
-	Status              string `json:"status"`
-	Reason              string `json:"reason"`
-	Plan                string `json:"plan"`
-	OldSecretValidUntil string `json:"old_secret_valid_until"`
-	OldSecretRevoked    bool   `json:"old_secret_revoked"`
-	Recovered           bool   `json:"recovered"`
-	Secret              string `json:"secret,omitempty"`
-	Error               string `json:"error"`
-}
-
-func rotateRows(rep *rotation.Report) []rotateRow {
-	rows := make([]rotateRow, 0, len(rep.Results))
-	for _, r := range rep.Results {
-		rows = append(rows, rotateRow{ID: r.ID, Status: r.Status, Reason: r.Reason, Plan: r.Plan,
-			OldSecretValidUntil: output.Time(r.OldSecretValidUntil), OldSecretRevoked: r.OldSecretRevoked,
-			Recovered: r.Recovered, Secret: r.Secret, Error: r.Error})
-	}
-	return rows
-}
-
-func rotateTable(rep *rotation.Report, showSecret bool) *output.Table {
-	// A dry run's third column is what would happen to the old secret;
-	// a real run's is what did.
-	third := "OLD SECRET"
-	if rep.DryRun {
-		third = "PLAN"
-	}
-	t := &output.Table{Headers: []string{"ID", "STATUS", third, "REASON", "ERROR"}, Wrap: []string{"REASON", "ERROR"}}
-	if showSecret {
-		t.Headers = append(t.Headers, "SECRET")
-	}
-	for _, r := range rep.Results {
-		old := ""
-		switch {
-		case r.Plan != "":
-			old = r.Plan
-		case r.Status != rotation.StatusOK:
-		case r.OldSecretRevoked:
-			old = "revoked"
-		case r.OldSecretValidUntil != nil:
-			old = "valid until " + output.Time(r.OldSecretValidUntil)
+// oneProfilePerAccount refuses a run over two profiles of one provider
+// account (accountKey): each would rotate the same registrations, one
+// right after the other, and the first would keep secrets the provider
+// no longer signs with. As apply refuses such a manifest, before anything
+// is sent.
+func oneProfilePerAccount(f *Factory, names []string) error {
+	seen := map[string]string{}
+	for _, n := range names {
+		p, _, err := namedProfile(f, n)
+		if err != nil {
+			return err
 		}
-		status := r.Status
-		if r.Recovered {
-			status += " (recovered)"
+		key := accountKey(f, p)
+		if key == "" {
+			continue
 		}
-		row := []string{r.ID, status, old, r.Reason, firstLine(r.Error)}
-		if showSecret {
-			row = append(row, r.Secret)
+		if first, ok := seen[key]; ok {
+			return webhook.Errorf(webhook.KindUsage, "profiles %q and %q reach the same %s account (same API and credentials); a run rotates an account under one profile", first, n, p.Provider).
+				WithHint("name the profiles with -p, leaving out one of the two")
 		}
-		t.AddRow(row...)
+		seen[key] = n
 	}
-	return t
-}
-
-// rotateSummary is the one line a bulk run ends with on stderr.
-func rotateSummary(rep *rotation.Report, redeliver bool) string {
-	var ok, recovered, skipped, failed, planned, notStarted, unsupported int
-	for _, r := range rep.Results {
-		switch {
-		case r.Status == rotation.StatusNotStarted:
-			notStarted++
-		case r.Status == rotation.StatusPlanned:
-			planned++
-		case r.Status == rotation.StatusFailed, r.Status == rotation.StatusWouldFail:
-			failed++
-		case r.Status == rotation.StatusNotSupported:
-			unsupported++
-		case r.Status == rotation.StatusSkipped:
-			skipped++
-		case r.Recovered:
-			recovered++
-		default:
-			ok++
-		}
-	}
-	switch {
-	case unsupported > 0:
-		return fmt.Sprintf("%d not supported; nothing to rotate", unsupported)
-	case rep.DryRun:
-		return fmt.Sprintf("dry run: %d planned, %d skipped, %d would fail; nothing was changed", planned, skipped, failed)
-	case redeliver:
-		return fmt.Sprintf("re-delivered %d, recovered %d, skipped %d, failed %d%s; nothing was rotated", ok, recovered, skipped, failed, notStartedNote(notStarted))
-	}
-	return fmt.Sprintf("rotated %d, recovered %d, skipped %d, failed %d", ok, recovered, skipped, failed) + notStartedNote(notStarted)
-}
-
-// notStartedNote ends a bulk summary with the items an interrupted run
-// never began, when there are any.
-func notStartedNote(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", not started %d (interrupted; rerun to do them)", n)
+	return nil
 }

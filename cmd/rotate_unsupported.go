@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -14,25 +15,16 @@ import (
 // the run succeeds, in --dry-run as in the real run. A job that rotates
 // every profile goes on to the next one; naming ids of such a profile is
 // still a request that cannot be met (unsupported, exit 2).
-func rotateNotSupported(ctx context.Context, opts *RotateOptions, prov webhook.Provider, unsupported error) error {
-	printer, err := opts.F.Printer()
-	if err != nil {
-		return err
-	}
+func rotateNotSupported(ctx context.Context, opts *RotateOptions, r profileRun, prov webhook.Provider, profile config.Profile, unsupported error) (rotated, error) {
 	regs, err := prov.List(ctx, webhook.ListOptions{All: true})
 	if err != nil {
-		return err
+		return rotated{}, err
 	}
 	rep := rotation.NotSupported(regs, prov.Name()+" has no webhook secret to rotate", opts.DryRun)
-	if err := printer.Print(rotateRows(rep), rotateTable(rep, false)); err != nil {
-		return err
-	}
 	msg := unsupported.Error()
 	var we *webhook.Error
 	if errors.As(unsupported, &we) && we.Hint != "" {
 		msg = we.Msg + ": " + we.Hint
 	}
-	notice(opts.F, "%s", msg)
-	notice(opts.F, "%s", rotateSummary(rep, opts.Redeliver))
-	return nil
+	return rotated{profile: profile.Name, rep: rep, notes: []string{r.prefix() + msg, r.prefix() + rotateSummary(rep, opts.Redeliver)}}, nil
 }

@@ -45,7 +45,8 @@ type secretInfo struct {
 
 // secretRow is one registration in `secrets list`.
 type secretRow struct {
-	ID string `json:"id"`
+	Profile string `json:"profile"`
+	ID      string `json:"id"`
 	// AtProvider: listed by the provider now; null when it could not be asked.
 	AtProvider *bool       `json:"at_provider"`
 	Current    *secretInfo `json:"current"`
@@ -53,28 +54,46 @@ type secretRow struct {
 	Pending    *secretInfo `json:"pending"`
 }
 
+// SecretsListOptions are `hookctl secrets list`'s inputs.
+type SecretsListOptions struct {
+	F      *Factory
+	Select profileSelection
+}
+
 func newCmdSecretsList(f *Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:     "list",
+	opts := &SecretsListOptions{F: f}
+	c := &cobra.Command{
+		Use:     "list [flags]",
 		Aliases: []string{"ls"},
 		Short:   "Which secrets hookctl holds, per registration (never their values)",
 		Long: `For every registration the provider lists, and every one the credential store
 has secrets for, show whether hookctl holds its current, previous and pending
 secret, when each was stored and until when a previous one is valid. Values are
-never shown. Without the provider (offline), only the stored ones are listed.`,
+never shown. Without the provider (offline), only the stored ones are listed.
+
+--all-profiles, --provider P and -p repeated list the secrets of several
+profiles, one after another, with a PROFILE column; the exit code combines
+them ('hookctl help exit-codes').`,
 		Example: `  $ hookctl secrets list -p billing
-  $ hookctl secrets list -o json --jq '.[] | select(.current == null) | .id'`,
+  $ hookctl secrets list -o json --jq '.[] | select(.current == null) | .id'
+
+  # the registrations of every profile that have no current secret
+  $ hookctl secrets list --all-profiles -o json --jq '.[] | select(.current == null) | .profile + " " + .id'`,
 		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error { return runSecretsList(c.Context(), f) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := opts.Select.validate(); err != nil {
+				return err
+			}
+			return runSecretsList(c.Context(), opts)
+		},
 	}
+	addProfileSelectionFlags(c, f, &opts.Select)
+	return c
 }
 
-func runSecretsList(ctx context.Context, f *Factory) error {
-	prov, profile, err := f.Provider()
-	if err != nil {
-		return err
-	}
-	creds, err := f.Credentials()
+func runSecretsList(ctx context.Context, opts *SecretsListOptions) error {
+	f := opts.F
+	names, err := opts.Select.profiles(f)
 	if err != nil {
 		return err
 	}
@@ -82,18 +101,69 @@ func runSecretsList(ctx context.Context, f *Factory) error {
 	if err != nil {
 		return err
 	}
+	rows := []secretRow{}
+	listed := 0
+	runErr := forEachProfile(ctx, f, names, func(r profileRun) error {
+		got, err := profileSecrets(ctx, f, r)
+		if err != nil {
+			return err
+		}
+		listed++
+		rows = append(rows, got...)
+		return nil
+	})
+	if listed == 0 {
+		return runErr
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	if loc, err := creds.WebhookSecretsLocation(); err == nil {
+		notice(f, "%s", loc)
+	}
+	now := f.Now()
+	t := &output.Table{Headers: []string{"ID", "CURRENT", "PREVIOUS", "PENDING", "AT PROVIDER"}}
+	profiles := make([]string, len(rows))
+	for i, r := range rows {
+		at := "unknown"
+		if r.AtProvider != nil {
+			at = map[bool]string{true: "yes", false: "no (deleted elsewhere?)"}[*r.AtProvider]
+		}
+		t.AddRow(r.ID, secretCell(r.Current, now), secretCell(r.Previous, now), secretCell(r.Pending, now), at)
+		profiles[i] = r.Profile
+	}
+	labelProfiles(t, len(names) > 1, profiles)
+	t.Empty = "no registrations, and no stored secrets"
+	if err := printer.Print(rows, t); err != nil {
+		return err
+	}
+	return runErr
+}
+
+// profileSecrets are the rows of the selected profile: the registrations
+// its provider lists and those the store has secrets for, by id.
+func profileSecrets(ctx context.Context, f *Factory, r profileRun) ([]secretRow, error) {
+	prov, profile, err := f.Provider()
+	if err != nil {
+		return nil, err
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return nil, err
+	}
 	ids := map[string]*bool{}
 	regs, lerr := prov.List(ctx, webhook.ListOptions{All: true})
 	if lerr != nil {
-		warn(f, "could not list the registrations at %s (%v); showing the stored secrets only", prov.Name(), firstLine(lerr.Error()))
+		warn(f, "%scould not list the registrations at %s (%v); showing the stored secrets only", r.prefix(), prov.Name(), firstLine(lerr.Error()))
 	}
-	for _, r := range regs {
+	for _, reg := range regs {
 		at := true
-		ids[r.ID] = &at
+		ids[reg.ID] = &at
 	}
 	stored, err := creds.WebhookIDs(profile.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, id := range stored {
 		if _, ok := ids[id]; !ok {
@@ -110,25 +180,13 @@ func runSecretsList(ctx context.Context, f *Factory) error {
 	for id, at := range ids {
 		ws, err := creds.WebhookSecrets(profile.Name, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows = append(rows, secretRow{ID: id, AtProvider: at, Current: describeSecret(ws.Current, now),
+		rows = append(rows, secretRow{Profile: profile.Name, ID: id, AtProvider: at, Current: describeSecret(ws.Current, now),
 			Previous: describeSecret(ws.Previous, now), Pending: describeSecret(ws.Pending, now)})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].ID < rows[j].ID })
-	if loc, err := creds.WebhookSecretsLocation(); err == nil {
-		notice(f, "%s", loc)
-	}
-	t := &output.Table{Headers: []string{"ID", "CURRENT", "PREVIOUS", "PENDING", "AT PROVIDER"}}
-	for _, r := range rows {
-		at := "unknown"
-		if r.AtProvider != nil {
-			at = map[bool]string{true: "yes", false: "no (deleted elsewhere?)"}[*r.AtProvider]
-		}
-		t.AddRow(r.ID, secretCell(r.Current, now), secretCell(r.Previous, now), secretCell(r.Pending, now), at)
-	}
-	t.Empty = "no registrations, and no stored secrets"
-	return printer.Print(rows, t)
+	return rows, nil
 }
 
 func describeSecret(e *credentials.SecretEntry, now time.Time) *secretInfo {

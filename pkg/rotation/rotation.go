@@ -213,6 +213,11 @@ func New(o Options) (*Engine, error) {
 	return e, nil
 }
 
+// DeliveryFailed reports whether a sink failed during Run: the run
+// started no rotation after it, and neither should a caller running more
+// (the next profile's), since each would make a secret nobody receives.
+func (e *Engine) DeliveryFailed() bool { return e.sinkErr.Load() != nil }
+
 // item is one planned rotation.
 type item struct {
 	reg    *webhook.Registration

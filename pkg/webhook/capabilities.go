@@ -13,6 +13,51 @@ import (
 // missing, answers Unsupported (exit 2) naming the provider. A provider
 // package declares what it implements with `var _ webhook.X = (*Client)(nil)`.
 
+// Capability is one optional capability as users see it: a stable name
+// (`hookctl profile show`'s "capabilities"), what it makes work, and
+// whether a provider has it.
+type Capability struct {
+	Name    string
+	Enables string
+	Has     func(Provider) bool
+}
+
+// AllCapabilities are the capabilities `hookctl profile show` lists, in
+// its order: the ones a user can act on (internal ones such as
+// RequestChecker or Reconciler are left out).
+var AllCapabilities = []Capability{
+	{"rotate", "rotate-secret", has[SecretRotator]},
+	{"revoke-previous", "secrets revoke-previous", has[PreviousSecretRevoker]},
+	{"send-test", "send-test", has[Tester]},
+	{"test-connection", "register --test-first", has[ConnectionTester]},
+	{"penalty-box", "penalty-box list and resend", has[PenaltyBox]},
+	{"deliveries", "deliveries list", has[DeliveryLog]},
+	{"resend", "deliveries resend", has[DeliveryResender]},
+	{"ping", "ping: a signed sample delivery", has[SampleDeliverer]},
+	{"keys", "keys generate and show", has[KeyManager]},
+	{"key-upload", "keys upload", has[KeyUploader]},
+	{"key-remove", "keys remove", has[KeyRemover]},
+	{"verification-key", "keys verification-key; verify with the provider's key", has[VerificationKeySource]},
+	{"event-catalogue", "event names checked by register and update", has[EventChecker]},
+	{"find-by-event", "list --event asked of the provider", has[EventLister]},
+}
+
+// Capabilities names what p can do of AllCapabilities, in their order.
+func Capabilities(p Provider) []string {
+	out := []string{}
+	for _, c := range AllCapabilities {
+		if c.Has(p) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+func has[T any](p Provider) bool {
+	_, ok := p.(T)
+	return ok
+}
+
 // SecretRotator is implemented by providers that can rotate secrets.
 type SecretRotator interface {
 	RotationPolicy() RotationPolicy

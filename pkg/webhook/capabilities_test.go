@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -78,4 +79,32 @@ func isProviderCapability(name string) bool {
 		}
 	}
 	return false
+}
+
+// rotatingTester is a provider with two capabilities; the embedded
+// Provider (nil) stands for the methods every provider has.
+type rotatingTester struct{ Provider }
+
+func (rotatingTester) RotationPolicy() RotationPolicy { return RotationPolicy{} }
+func (rotatingTester) RotateSecret(context.Context, string, RotateRequest) (*Rotation, error) {
+	return nil, nil
+}
+func (rotatingTester) SendTest(context.Context, string) (string, error) { return "", nil }
+
+// TestCapabilities: a provider's capabilities are the ones its client
+// implements, in AllCapabilities' order, [] for none; names are unique.
+func TestCapabilities(t *testing.T) {
+	if got := Capabilities(struct{ Provider }{}); got == nil || len(got) != 0 {
+		t.Errorf("a provider without capabilities: %#v, want []", got)
+	}
+	if got := strings.Join(Capabilities(rotatingTester{}), " "); got != "rotate send-test" {
+		t.Errorf("Capabilities = %q, want %q", got, "rotate send-test")
+	}
+	seen := map[string]bool{}
+	for _, c := range AllCapabilities {
+		if seen[c.Name] || c.Name != strings.ToLower(c.Name) || strings.ContainsAny(c.Name, " _") || c.Enables == "" {
+			t.Errorf("capability %q: names are unique, lower-case with -, and say what they enable", c.Name)
+		}
+		seen[c.Name] = true
+	}
 }
