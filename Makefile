@@ -36,7 +36,7 @@ bench: build
 	./bench/run.sh
 
 generate:
-	$(GO) run ./internal/gendocs
+	$(GO) run ./cmd/gendocs
 
 check-generated: generate
 	git diff --exit-code -- docs completions

@@ -1,6 +1,6 @@
 package cmd
 
-import "github.com/hookctl/hookctl/internal/fsafe"
+import "github.com/hookctl/hookctl/internal/base/fsafe"
 
 // writeAddrFile writes addr to path whole (a temporary file renamed into
 // place), so a script that sees the file sees the complete address.

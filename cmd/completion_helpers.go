@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 )
 
 // idCacheTTL bounds how stale completed ids may be; completion never calls

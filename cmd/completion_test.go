@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/cmd"
-	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/internal/sandbox"
 )
 
 // TestCompleteIDsFromCache: `hookctl __complete get ""` (what bash calls on

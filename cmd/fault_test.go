@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/internal/sandbox"
 )
 
 // hintProvider is one provider's sandbox profile for TestNoCircularHints:

@@ -18,9 +18,9 @@ import (
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
 // TestNoSecretLeaks runs a full flow of every provider with --debug and

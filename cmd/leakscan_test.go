@@ -27,7 +27,7 @@ import (
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/cmd"
-	"github.com/hookctl/hookctl/internal/openssltest"
+	"github.com/hookctl/hookctl/internal/testkit/openssltest"
 	"github.com/hookctl/hookctl/pkg/output"
 )
 

@@ -23,8 +23,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/hookctl/hookctl/internal/spectest"
-	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/internal/sandbox"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 )
 
 // The GitHub Actions job of docs/guides/rotate-in-ci.md, as this test

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
 // TestRotateAllPagedStoresEverySecret: `rotate-secret --all` over more

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/cmd"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 

@@ -21,10 +21,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/zalando/go-keyring"
 
-	"github.com/hookctl/hookctl/internal/dbustest"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/sandbox"
+	"github.com/hookctl/hookctl/internal/testkit/dbustest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/internal/sandbox"
 )
 
 // Tests on a real pseudo-terminal (issue 26 items 10-12): what a person

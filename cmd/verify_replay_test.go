@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
-	"github.com/hookctl/hookctl/pkg/sandbox"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

@@ -24,8 +24,8 @@ import (
 	"time"
 
 	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )

@@ -6,13 +6,13 @@
 # removed on any exit.
 
 # openssl is not a keyring tool, but the tests that check our crypto against
-# it run in the same harness and must not skip there (internal/testjson).
+# it run in the same harness and must not skip there (scripts/testjson).
 KEYRING_TOOLS=(dbus-daemon dbus-send gnome-keyring-daemon openssl)
 KEYRING_PACKAGES=(gnome-keyring dbus-daemon dbus-bin openssl)
 # The login keyring is created with this password on first start; it only
 # ever protects throwaway secrets.
 KEYRING_PASSWORD=${KEYRING_PASSWORD:-test-password}
-KEYRING_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/internal/dbustest/session.conf"
+KEYRING_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/internal/testkit/dbustest/session.conf"
 
 keyring_missing_tools() {
 	local tool

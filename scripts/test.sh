@@ -26,7 +26,7 @@ if [ -n "$unformatted" ]; then
 fi
 
 echo "== generated docs and completions are current"
-go run ./internal/gendocs
+go run ./cmd/gendocs
 generated="docs/reference docs/man completions docs/guides/provider-assumptions.md docs/webhooks-manifest.schema.json"
 # shellcheck disable=SC2086
 if [ -d .git ] && [ -n "$(git status --porcelain -- $generated)" ]; then
@@ -46,7 +46,7 @@ echo "== tests (-race, real Secret Service)"
 # testjson prints what go test would and fails when a test skipped for want
 # of openssl or the Secret Service, which this script provides.
 testjson=$(mktemp -d)/testjson
-go build -o "$testjson" ./internal/testjson
+go build -o "$testjson" ./scripts/testjson
 # -vet=off: `go vet` above already ran every analyzer; go test's own
 # subset would type-check every package a second time.
 # The packages whose tests run longest (kill and crash suites, the CLI's

@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
 func main() {

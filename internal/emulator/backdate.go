@@ -3,7 +3,7 @@ package emulator
 import "time"
 
 // Backdater is implemented by emulators that can make a registration older
-// than it is: pkg/sandbox's PUT /_sandbox/backdate moves the registration's
+// than it is: internal/sandbox's PUT /_sandbox/backdate moves the registration's
 // dates (created, last changed, the secret's last rotation and its expiry)
 // back by d, so a test of `rotate-secret --older-than 30d` need not wait a
 // month. Which dates move is each emulator's own reading of its provider's

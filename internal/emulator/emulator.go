@@ -11,7 +11,7 @@
 // only to sign their own deliveries: an emulator verifies the requests it
 // receives with its own code, since the client signs them with httpsig and
 // a mistake in it would pass on both sides. Not pkg/httpclient, which
-// speaks the API layer's errors: the sandbox host (pkg/sandbox) passes the
+// speaks the API layer's errors: the sandbox host (internal/sandbox) passes the
 // client deliveries go out with.
 package emulator
 
@@ -33,7 +33,7 @@ type Options struct {
 	HTTP *http.Client
 }
 
-// Emulator is a provider's emulator, mounted by pkg/sandbox under
+// Emulator is a provider's emulator, mounted by internal/sandbox under
 // /<provider>/ with the prefix stripped.
 type Emulator interface {
 	http.Handler
@@ -51,7 +51,7 @@ type Emulator interface {
 // Quirker is implemented by emulators that can behave as an account whose
 // undocumented wire details (a path, the covered components of a
 // signature) differ from the emulator's defaults, which are hookctl's
-// inferences: pkg/sandbox sets them with PUT /_sandbox/quirks, so the
+// inferences: internal/sandbox sets them with PUT /_sandbox/quirks, so the
 // probes of `hookctl doctor` can be shown to find the account's values.
 type Quirker interface {
 	// SetQuirks replaces the emulator's quirks (name → value); an empty
@@ -100,7 +100,7 @@ type Demo struct {
 	Rotate bool
 }
 
-// Entry is one provider's emulator as pkg/sandbox registers it.
+// Entry is one provider's emulator as internal/sandbox registers it.
 type Entry struct {
 	Name string // the provider id: the mount point and the profile's provider
 	New  func(Options) Emulator

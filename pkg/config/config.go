@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )

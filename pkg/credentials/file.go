@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 )
 
 // File is the explicit plain-file backend: one JSON object of key → value in

@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 )
 
 // The index: the OS keyring cannot list its entries, so the store keeps,

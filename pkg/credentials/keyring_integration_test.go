@@ -4,7 +4,7 @@ package credentials
 // on a private D-Bus session bus, set up by scripts/test.sh (or
 // scripts/with-keyring.sh). Broken setups (no bus, a bus without a Secret
 // Service, a Secret Service that never answers, a locked collection) get
-// their own throwaway daemons from internal/dbustest and run the backend in a
+// their own throwaway daemons from internal/testkit/dbustest and run the backend in a
 // child process, because godbus keeps one session bus connection per process.
 
 import (
@@ -21,7 +21,7 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
 
-	"github.com/hookctl/hookctl/internal/dbustest"
+	"github.com/hookctl/hookctl/internal/testkit/dbustest"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

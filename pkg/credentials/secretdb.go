@@ -17,8 +17,8 @@ import (
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
-	"github.com/hookctl/hookctl/internal/boltformat"
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/boltformat"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -291,7 +291,7 @@ func (s *Store) loadDataKey() error {
 	err := d.db.View(func(tx *bbolt.Tx) error {
 		meta, err := boltformat.Read(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
 		if err != nil || meta == nil {
-			return err
+			return formatError(err)
 		}
 		profiles := tx.Bucket(dbBucketProfiles)
 		if v := meta.Get(dbKeyID); v != nil && profiles != nil {
@@ -306,7 +306,7 @@ func (s *Store) loadDataKey() error {
 		err = d.update(d.db, func(tx *bbolt.Tx) error {
 			meta, err := boltformat.Check(tx, dbBucketMeta, dbKeyFormat, dbFormat, "secret db", d.path)
 			if err != nil {
-				return err
+				return formatError(err)
 			}
 			profiles, err := tx.CreateBucketIfNotExists(dbBucketProfiles)
 			if err != nil {
@@ -474,4 +474,14 @@ func (s *Store) WebhookSecretsLocation() (SecretsLocation, error) {
 	s.sdb.mu.Unlock()
 	l.DataKey = s.DataKeyName(id) + " in " + where
 	return l, nil
+}
+
+// formatError reports a secret db of another format as a usage error
+// (exit 2): boltformat, a leaf package, leaves the typing to its callers.
+func formatError(err error) error {
+	var o *boltformat.OtherFormatError
+	if errors.As(err, &o) {
+		return webhook.Errorf(webhook.KindUsage, "%s", o.Error())
+	}
+	return err
 }

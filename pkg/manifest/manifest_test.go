@@ -120,14 +120,14 @@ func TestSchemaMatchesTypes(t *testing.T) {
 }
 
 // TestDocsSchemaIsCurrent: docs/ ships the schema the binary validates
-// with (`go run ./internal/gendocs` copies it).
+// with (`go run ./cmd/gendocs` copies it).
 func TestDocsSchemaIsCurrent(t *testing.T) {
 	b, err := os.ReadFile("../../docs/webhooks-manifest.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(b) != string(Schema) {
-		t.Fatal("docs/webhooks-manifest.schema.json differs from pkg/manifest/schema.json: run go run ./internal/gendocs")
+		t.Fatal("docs/webhooks-manifest.schema.json differs from pkg/manifest/schema.json: run go run ./cmd/gendocs")
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Schema is the manifest's JSON Schema; `go run ./internal/gendocs`
+// Schema is the manifest's JSON Schema; `go run ./cmd/gendocs`
 // copies it to docs/webhooks-manifest.schema.json.
 //
 //go:embed schema.json

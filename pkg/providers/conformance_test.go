@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/emulator"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/internal/testkit/conformance"
 	"github.com/hookctl/hookctl/pkg/providers"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 )
 
 // ---------------------------------------------------------------------

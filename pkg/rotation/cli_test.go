@@ -19,8 +19,8 @@ import (
 
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
+	"github.com/hookctl/hookctl/internal/sandbox"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/sandbox"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

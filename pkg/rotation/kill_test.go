@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/dbustest"
+	"github.com/hookctl/hookctl/internal/testkit/dbustest"
 )
 
 // TestRotateKillAdversarial SIGKILLs rotate-secret at random points while

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hookctl/hookctl/internal/fsafe"
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

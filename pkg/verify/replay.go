@@ -16,7 +16,7 @@ import (
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
-	"github.com/hookctl/hookctl/internal/boltformat"
+	"github.com/hookctl/hookctl/internal/base/boltformat"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -72,6 +72,10 @@ func OpenStore(path string) (*Store, error) {
 	s := &Store{path: path}
 	err := s.update(func(tx *bbolt.Tx) error {
 		if _, err := boltformat.Check(tx, bucketMeta, keyFormat, storeFormat, "seen db", path); err != nil {
+			var o *boltformat.OtherFormatError
+			if errors.As(err, &o) {
+				return webhook.Errorf(webhook.KindUsage, "%s", o.Error())
+			}
 			return err
 		}
 		for _, b := range [][]byte{bucketSeen, bucketByTime} {

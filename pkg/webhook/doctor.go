@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hookctl/hookctl/internal/text"
+	"github.com/hookctl/hookctl/internal/base/text"
 )
 
 // CheckStatus is the outcome of one `hookctl doctor` check.

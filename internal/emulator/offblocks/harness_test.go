@@ -19,11 +19,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/signature/httpsig"
 )
 
-// env is the emulator on a real HTTP server, mounted as pkg/sandbox does
+// env is the emulator on a real HTTP server, mounted as internal/sandbox does
 // (under /offblocks/, prefix stripped). Its tests talk to it with
 // hand-made requests (client below), never with hookctl's client: what
 // they check is the emulator against providers.md.

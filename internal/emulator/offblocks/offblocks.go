@@ -106,7 +106,7 @@ const (
 	maxClockAhead = time.Minute
 )
 
-// Entry is the OffBlocks emulator as pkg/sandbox registers it.
+// Entry is the OffBlocks emulator as internal/sandbox registers it.
 func Entry() emulator.Entry {
 	return emulator.Entry{
 		Name: Name,

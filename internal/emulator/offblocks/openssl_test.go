@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/hookctl/hookctl/internal/openssltest"
+	"github.com/hookctl/hookctl/internal/testkit/openssltest"
 )
 
 // The tests in this file check the emulator's signature check and its

@@ -108,7 +108,7 @@ func parseReceived(h http.Header) (*receivedSignature, error) {
 }
 
 // signedRequest is what the components of a request are read from: the
-// request as the client addressed it (pkg/sandbox strips /offblocks from
+// request as the client addressed it (internal/sandbox strips /offblocks from
 // r.URL; the request line still has it).
 type signedRequest struct {
 	r      *http.Request

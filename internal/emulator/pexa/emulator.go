@@ -6,7 +6,7 @@
 //
 // It is written from the project's providers.md (section 1) and PEXA's own
 // documents (the AU OpenAPI document and webhooks guide, copies in
-// internal/spectest/specs), with its own wire types, rules, event lists,
+// internal/testkit/spectest/specs), with its own wire types, rules, event lists,
 // token handling and delivery signing: it shares no code with the client in
 // pkg/providers/pexa (issue 15), so a client mistake shows up as a failing
 // test instead of being agreed with. Import it as pexaemu where the client is
@@ -56,7 +56,7 @@ const (
 const ukPrefix = "/partner/api/notification"
 
 // Emulator constants. Tags say where each comes from: [spec] PEXA's
-// OpenAPI or webhooks guide (internal/spectest/specs/), [providers.md]
+// OpenAPI or webhooks guide (internal/testkit/spectest/specs/), [providers.md]
 // the project's wire reference, [closest] our choice where both are
 // silent, following the nearest documented behaviour.
 const (
@@ -87,7 +87,7 @@ const (
 // Help describes the fixed credentials for `hookctl sandbox --help`.
 const Help = "client " + SandboxClientID + " / secret " + SandboxClientSecret + " (every scope);\nclient " + SandboxV1ClientID + ", same secret: v1 API scopes only"
 
-// Entry is PEXA's line in the sandbox registry (pkg/sandbox).
+// Entry is PEXA's line in the sandbox registry (internal/sandbox).
 func Entry() emulator.Entry {
 	return emulator.Entry{
 		Name: Name,
@@ -141,7 +141,7 @@ type savedState struct {
 
 // Emulator emulates PEXA's Notification Service and its token endpoint for
 // both regions: /uk/oauth/token and /uk/partner/api/notification/v1|v2/...,
-// /au/oauth/token and /au/v1|v2|v3/... (paths as pkg/sandbox hands them
+// /au/oauth/token and /au/v1|v2|v3/... (paths as internal/sandbox hands them
 // over, /pexa stripped). It is safe for concurrent use.
 type Emulator struct {
 	base string
@@ -164,7 +164,7 @@ var _ emulator.Emulator = (*Emulator)(nil)
 // New builds an empty emulator.
 func New(o emulator.Options) *Emulator {
 	// PEXA has no "send a test" call, so the emulator never sends
-	// deliveries itself and o.HTTP is not needed: pkg/sandbox sends what
+	// deliveries itself and o.HTTP is not needed: internal/sandbox sends what
 	// Delivery builds.
 	e := &Emulator{base: strings.TrimSuffix(o.BaseURL, "/"), now: o.Now,
 		regs: map[string]*record{}, tokens: map[string]*issuedToken{}}

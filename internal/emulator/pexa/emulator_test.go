@@ -21,7 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 

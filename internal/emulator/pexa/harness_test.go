@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 )
 
 var ctx = context.Background()
@@ -17,7 +17,7 @@ var ctx = context.Background()
 // regionEvent is a non-mandatory event each region accepts.
 var regionEvent = map[string]string{RegionUK: "WORKSPACE_CLOSED", RegionAU: "CHECKLIST_CHECKED"}
 
-// env is the emulator on a real HTTP server, mounted as pkg/sandbox mounts
+// env is the emulator on a real HTTP server, mounted as internal/sandbox mounts
 // it (under /pexa/, prefix stripped), on a settable clock.
 type env struct {
 	clock *providertest.Clock
@@ -26,7 +26,7 @@ type env struct {
 }
 
 // newEnv validates every API request and answer against PEXA's OpenAPI
-// document (internal/spectest, UK traffic mapped onto the AU paths).
+// document (internal/testkit/spectest, UK traffic mapped onto the AU paths).
 func newEnv(t *testing.T) *env { return newEnvWith(t, true) }
 
 // newRawEnv skips spec validation: tests that send malformed requests on

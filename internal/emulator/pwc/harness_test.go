@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 )
 
@@ -46,7 +46,7 @@ type env struct {
 	base  string
 }
 
-// newEnv serves the emulator as pkg/sandbox does: under /pwc/, prefix
+// newEnv serves the emulator as internal/sandbox does: under /pwc/, prefix
 // stripped.
 func newEnv(t *testing.T) *env {
 	t.Helper()

@@ -25,7 +25,7 @@ import (
 // ServiceStack itself, [INF] our choice where both are silent, following
 // the closest documented behaviour.
 
-// Entry is the PwC emulator as pkg/sandbox registers it.
+// Entry is the PwC emulator as internal/sandbox registers it.
 func Entry() emulator.Entry {
 	return emulator.Entry{
 		Name: name,
@@ -144,7 +144,7 @@ func New(o emulator.Options) *Emulator {
 		s.now = time.Now
 	}
 	if s.http == nil {
-		// pkg/sandbox passes its delivery client; this is for tests. Not
+		// internal/sandbox passes its delivery client; this is for tests. Not
 		// pkg/httpclient: it imports pkg/webhook, a client package. Each
 		// request sets its own User-Agent, and Send does the retrying.
 		s.http = &http.Client{Timeout: deliveryTimeout}

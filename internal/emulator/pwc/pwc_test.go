@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 )
 
 // TestDeliverySignatureOpenSSL checks the delivery headers and recomputes
@@ -269,7 +269,7 @@ func TestProfileArgs(t *testing.T) {
 	// TestEmulatorProfileArgs.)
 }
 
-// TestEntry: what pkg/sandbox registers, and `sandbox --help` prints.
+// TestEntry: what internal/sandbox registers, and `sandbox --help` prints.
 func TestEntry(t *testing.T) {
 	en := Entry()
 	if en.Name != "pwc" || en.New == nil || en.Demo == nil {

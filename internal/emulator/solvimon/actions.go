@@ -10,7 +10,7 @@ import (
 // serves it, and create, patch and deliveries accept exactly what it holds
 // ("valid values from GET /webhooks/actions" [providers.md §2.4]). Every
 // resource of Solvimon's webhook guide with its actions CREATED, UPDATED
-// and DELETE [internal/spectest/specs/solvimon-webhooks.yml,
+// and DELETE [internal/testkit/spectest/specs/solvimon-webhooks.yml,
 // "resources" × "actions"], and the finer actions the API reference names
 // as valid values, INVOICE.STATUS_TO_FINAL and INVOICE.PAID [providers.md
 // §2.4].

@@ -1,7 +1,7 @@
 // Package solvimon emulates Solvimon's Configuration API webhooks for
 // `hookctl sandbox`, written from the project's providers.md (§2) and
 // Solvimon's published OpenAPI document and webhook guide (copies under
-// internal/spectest/specs), with its own
+// internal/testkit/spectest/specs), with its own
 // wire types and rules: it shares no code with the Solvimon client, so the
 // client's tests against it check the client against the docs, not against
 // itself (issue 15).
@@ -132,7 +132,7 @@ var (
 	_ emulator.Sender   = (*Emulator)(nil)
 )
 
-// Entry registers the emulator with pkg/sandbox.
+// Entry registers the emulator with internal/sandbox.
 func Entry() emulator.Entry {
 	return emulator.Entry{
 		Name: name,
@@ -160,7 +160,7 @@ func New(o emulator.Options) *Emulator {
 		s.now = time.Now
 	}
 	if s.http == nil {
-		// pkg/sandbox passes its delivery client; this fallback is a plain
+		// internal/sandbox passes its delivery client; this fallback is a plain
 		// one, as pkg/httpclient depends on pkg/webhook, a client package
 		// (deps_test.go). Deliveries set their own User-Agent.
 		s.http = &http.Client{Timeout: deliveryTimeout}

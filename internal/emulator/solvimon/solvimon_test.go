@@ -18,14 +18,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 )
 
 var ctx = context.Background()
 
-// env is the emulator on a real HTTP server, mounted like pkg/sandbox does
+// env is the emulator on a real HTTP server, mounted like internal/sandbox does
 // (under /solvimon/, prefix stripped), every request and answer validated
 // against the official document.
 type env struct {
@@ -651,7 +651,7 @@ func TestSandboxConcurrent(t *testing.T) {
 	}
 }
 
-// Entry is what pkg/sandbox registers: the id, the fixed credentials of
+// Entry is what internal/sandbox registers: the id, the fixed credentials of
 // `sandbox --help`, the demo, and profile arguments pointing at the emulator.
 func TestEntry(t *testing.T) {
 	en := Entry()

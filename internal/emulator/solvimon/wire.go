@@ -6,7 +6,7 @@ import (
 )
 
 // The emulator's own wire types, written from the component schemas of
-// Solvimon's OpenAPI document (internal/spectest/specs/
+// Solvimon's OpenAPI document (internal/testkit/spectest/specs/
 // solvimon-webhooks-api-openapi.yml) and the envelope of providers.md §2.5.
 // They are answers only: request bodies are read field by field (body.go),
 // so that "absent", "null" and "wrong type" stay apart.

@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -104,7 +104,7 @@ type suite struct {
 	seeded map[string]string
 }
 
-// env is one check's world: a fresh emulator mounted as pkg/sandbox
+// env is one check's world: a fresh emulator mounted as internal/sandbox
 // mounts it (under /<provider>/, prefix stripped), a receiver its
 // deliveries can go to, and a set-up client with the sandbox credentials.
 type env struct {

@@ -3,7 +3,7 @@ package offblocks
 import (
 	"testing"
 
-	"github.com/hookctl/hookctl/internal/requestcheck"
+	"github.com/hookctl/hookctl/internal/testkit/requestcheck"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/emulator"
 	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -29,7 +29,7 @@ type seenRequest struct {
 }
 
 // env is an OffBlocks emulator on a real HTTP server, mounted as
-// pkg/sandbox does (under /offblocks/, prefix stripped), plus what a client
+// internal/sandbox does (under /offblocks/, prefix stripped), plus what a client
 // needs: an in-memory keyring and the sandbox credentials as env variables.
 type env struct {
 	t      *testing.T

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookctl/hookctl/internal/openssltest"
+	"github.com/hookctl/hookctl/internal/testkit/openssltest"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

@@ -34,7 +34,7 @@ var ukEvents = []string{
 
 // auEvents is PEXA's AU event catalogue, extracted verbatim (name and
 // trigger, "#N/A" triggers left empty) from the webhooks guide as captured in
-// internal/spectest/specs/pexa-notification-webhooks.asyncapi.yml; a test keeps the two equal.
+// internal/testkit/spectest/specs/pexa-notification-webhooks.asyncapi.yml; a test keeps the two equal.
 var auEvents = []struct{ name, trigger string }{
 	{"LODGEMENT_REGISTERED", "Lodgement request succeeds and Document is now registered by the Land Registry"},
 	{"SETTLEMENT_COMPLETED_BETWEEN_ESA", "A workspace has successfully completed the settlement of funds between ESAs"},
@@ -149,7 +149,7 @@ var auEvents = []struct{ name, trigger string }{
 }
 
 // Where each region's built-in list was read. The AU guide's capture is
-// dated (internal/spectest/specs/pexa-notification-webhooks.asyncapi.yml, "generated");
+// dated (internal/testkit/spectest/specs/pexa-notification-webhooks.asyncapi.yml, "generated");
 // providers.md gives the UK list no date, so it carries the day it entered
 // hookctl [INF].
 const (

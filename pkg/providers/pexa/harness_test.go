@@ -16,8 +16,8 @@ import (
 
 	"github.com/hookctl/hookctl/internal/emulator"
 	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
-	"github.com/hookctl/hookctl/internal/providertest"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -25,7 +25,7 @@ import (
 )
 
 // specYAML is PEXA's official (AU) OpenAPI document and webhooksYAML its
-// webhooks guide, the repository's copies (internal/spectest/specs).
+// webhooks guide, the repository's copies (internal/testkit/spectest/specs).
 var specYAML, webhooksYAML = spectest.PexaOpenAPI, spectest.PexaGuide
 
 var ctx = context.Background()
@@ -40,7 +40,7 @@ type seenRequest struct {
 
 func (r seenRequest) isToken() bool { return strings.HasSuffix(r.Path, "/oauth/token") }
 
-// env is a PEXA emulator on a real HTTP server, mounted as pkg/sandbox
+// env is a PEXA emulator on a real HTTP server, mounted as internal/sandbox
 // mounts it (under /pexa/, prefix stripped), plus clients pointed at it.
 //
 // With validation on, every API request and its answer are checked against

@@ -18,7 +18,7 @@ const (
 // Assumption is a fact hookctl relies on without having read it in the
 // provider's own documents. Each provider declares its assumptions next
 // to the code that uses them, so adding a guess means declaring it;
-// `go run ./internal/gendocs` lists them in
+// `go run ./cmd/gendocs` lists them in
 // docs/guides/provider-assumptions.md.
 type Assumption struct {
 	// Fact is what is assumed, e.g. "UK v2 read path".

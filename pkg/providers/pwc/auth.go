@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/text"
+	"github.com/hookctl/hookctl/internal/base/text"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/webhook"

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/emulator"
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"

@@ -3,7 +3,7 @@ package pwc
 import (
 	"context"
 
-	"github.com/hookctl/hookctl/internal/text"
+	"github.com/hookctl/hookctl/internal/base/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

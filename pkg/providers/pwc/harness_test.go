@@ -16,7 +16,7 @@ import (
 
 	"github.com/hookctl/hookctl/internal/emulator"
 	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -44,7 +44,7 @@ type seenRequest struct {
 	Body                []byte
 }
 
-// env is the emulator on a real HTTP server, mounted as pkg/sandbox does
+// env is the emulator on a real HTTP server, mounted as internal/sandbox does
 // (under /pwc/, prefix stripped), with a request log and an optional
 // middleware, plus clients pointed at it.
 type env struct {

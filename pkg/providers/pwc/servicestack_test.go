@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookctl/hookctl/internal/openssltest"
+	"github.com/hookctl/hookctl/internal/testkit/openssltest"
 	"github.com/hookctl/hookctl/pkg/signature"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )

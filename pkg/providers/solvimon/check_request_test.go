@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookctl/hookctl/internal/requestcheck"
+	"github.com/hookctl/hookctl/internal/testkit/requestcheck"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

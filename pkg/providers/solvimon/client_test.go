@@ -20,7 +20,7 @@ import (
 	"time"
 
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"

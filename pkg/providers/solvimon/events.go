@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/hookctl/hookctl/internal/text"
+	"github.com/hookctl/hookctl/internal/base/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

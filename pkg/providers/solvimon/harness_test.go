@@ -13,8 +13,8 @@ import (
 
 	"github.com/hookctl/hookctl/internal/emulator"
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
-	"github.com/hookctl/hookctl/internal/providertest"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
@@ -22,7 +22,7 @@ import (
 )
 
 // specYAML is Solvimon's official OpenAPI document, the repository's copy
-// (internal/spectest/specs, where its one fix is listed).
+// (internal/testkit/spectest/specs, where its one fix is listed).
 var specYAML = spectest.SolvimonOpenAPI
 
 // seenRequest is one request as the server received it.
@@ -32,7 +32,7 @@ type seenRequest struct {
 	Body                []byte
 }
 
-// env is a Solvimon emulator on a real HTTP server, mounted like pkg/sandbox
+// env is a Solvimon emulator on a real HTTP server, mounted like internal/sandbox
 // does (under /solvimon/, prefix stripped), every request validated against
 // the official spec, plus a client pointed at it.
 type env struct {

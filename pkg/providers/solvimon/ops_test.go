@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookctl/hookctl/internal/providertest"
+	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

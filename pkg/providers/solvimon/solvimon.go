@@ -3,7 +3,7 @@
 // provider-neutral model.
 //
 // Wire facts follow Solvimon's published OpenAPI document (a copy is in
-// internal/spectest/specs), its rendered API reference (the field
+// internal/testkit/spectest/specs), its rendered API reference (the field
 // patterns, and the create example in testdata/) and the project's
 // providers.md. The tests run the client
 // against the emulator in internal/emulator/solvimon, written separately
@@ -131,7 +131,7 @@ func baseURLFor(env string) string {
 }
 
 // eventResources and eventActions are Solvimon's webhook catalogue as
-// published in its webhook guide (internal/spectest/specs/solvimon-webhooks.yml, captured
+// published in its webhook guide (internal/testkit/spectest/specs/solvimon-webhooks.yml, captured
 // on builtInOrigin's date). The account's own list, finer actions such as
 // INVOICE.PAID included, comes from GET /v1/webhooks/actions: `hookctl
 // events` reads it there and falls back to this list offline.

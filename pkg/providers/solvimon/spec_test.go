@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
-	"github.com/hookctl/hookctl/internal/spectest"
+	"github.com/hookctl/hookctl/internal/testkit/spectest"
 	"github.com/hookctl/hookctl/pkg/config"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"

@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/hookctl/hookctl/internal/text"
+	"github.com/hookctl/hookctl/internal/base/text"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 

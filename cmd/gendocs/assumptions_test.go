@@ -23,7 +23,7 @@ func TestAssumptionsGuideCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if string(got) != b.String() {
-		t.Errorf("%s is stale: run `go run ./internal/gendocs` and commit it", AssumptionsPath)
+		t.Errorf("%s is stale: run `go run ./cmd/gendocs` and commit it", AssumptionsPath)
 	}
 }
 

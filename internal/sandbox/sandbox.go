@@ -20,8 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hookctl/hookctl/internal/base/fsafe"
 	"github.com/hookctl/hookctl/internal/emulator"
-	"github.com/hookctl/hookctl/internal/fsafe"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 )
 

@@ -4,7 +4,7 @@
 // harness installs openssl and runs a real Secret Service, so a test that
 // skips for want of either is a broken harness, not a pass.
 //
-//	go test -json ./... | go run ./internal/testjson
+//	go test -json ./... | go run ./scripts/testjson
 package main
 
 import (

@@ -5,14 +5,15 @@
 package boltformat
 
 import (
-	"go.etcd.io/bbolt"
+	"fmt"
 
-	"github.com/hookctl/hookctl/pkg/webhook"
+	"go.etcd.io/bbolt"
 )
 
 // Check runs inside an update transaction: it creates the meta bucket
 // and format key when new, and refuses a file stamped with another format
-// (exit 2, naming what and path). It returns the meta bucket.
+// (an *OtherFormatError, which callers report as a usage error, exit 2).
+// It returns the meta bucket.
 func Check(tx *bbolt.Tx, meta, key []byte, format, what, path string) (*bbolt.Bucket, error) {
 	b, err := tx.CreateBucketIfNotExists(meta)
 	if err != nil {
@@ -46,6 +47,17 @@ func Read(tx *bbolt.Tx, meta, key []byte, format, what, path string) (*bbolt.Buc
 	return b, nil
 }
 
+// OtherFormatError is a file stamped with a format this hookctl does not
+// read. The package is a leaf below the API layer, so it does not build
+// the typed error itself; its callers turn this into a usage error.
+type OtherFormatError struct {
+	What, Path, Found string
+}
+
+func (e *OtherFormatError) Error() string {
+	return fmt.Sprintf("%s %s has format %q, which this hookctl does not read", e.What, e.Path, e.Found)
+}
+
 func otherFormat(what, path string, f []byte) error {
-	return webhook.Errorf(webhook.KindUsage, "%s %s has format %q, which this hookctl does not read", what, path, f)
+	return &OtherFormatError{What: what, Path: path, Found: string(f)}
 }

@@ -31,7 +31,7 @@ import (
 const p384Size = 48
 
 // Require skips t when openssl is missing. The message is the one
-// internal/testjson refuses under make test, which installs openssl.
+// scripts/testjson refuses under make test, which installs openssl.
 func Require(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("openssl"); err != nil {
