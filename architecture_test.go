@@ -10,8 +10,11 @@ import (
 	"go/parser"
 	"go/token"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -288,4 +291,89 @@ func funcName(fn *ast.FuncDecl) string {
 		return id.Name + "." + fn.Name.Name
 	}
 	return fn.Name.Name
+}
+
+// Every document a comment names is in the repository, and a section it
+// names (docs/providers/pexa.md §1.4) is a heading there: a comment is
+// the reason for the code beside it, and a reason that points outside
+// the checkout cannot be checked. Comments name no issue numbers either:
+// the tracker is not in the checkout.
+func TestCommentsCiteDocumentsInRepo(t *testing.T) {
+	doc := regexp.MustCompile(`[\w./<>-]*[\w>]\.md\b`)
+	section := regexp.MustCompile(`(docs/providers/\w+\.md),? \(?§? ?(\d+(?:\.\d+)*)`)
+	issue := regexp.MustCompile(`\b[Ii]ssues? #?\d+`)
+	headings := map[string]string{}
+	fset := token.NewFileSet()
+	n := 0
+	for _, p := range listAllGoFiles(t) {
+		f, err := parser.ParseFile(fset, p.path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cg := range f.Comments {
+			text := cg.Text()
+			line := fset.Position(cg.Pos()).Line
+			for _, m := range doc.FindAllString(text, -1) {
+				n++
+				if !docExists(m, filepath.Dir(p.path)) {
+					t.Errorf("%s:%d: cites %s, which is not in the repository", p.rel, line, m)
+				}
+			}
+			for _, m := range issue.FindAllString(text, -1) {
+				t.Errorf("%s:%d: cites %q: say what the code does and why instead", p.rel, line, m)
+			}
+			for _, m := range section.FindAllStringSubmatch(strings.Join(strings.Fields(text), " "), -1) {
+				if _, ok := headings[m[1]]; !ok {
+					b, _ := os.ReadFile(m[1])
+					headings[m[1]] = string(b)
+				}
+				if !regexp.MustCompile(`(?m)^#+ ` + regexp.QuoteMeta(m[2]) + `[. ]`).MatchString(headings[m[1]]) {
+					t.Errorf("%s:%d: cites %s §%s, which has no such section", p.rel, line, m[1], m[2])
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Fatalf("found only %d document citations in comments: is the pattern right?", n)
+	}
+}
+
+// docExists reports whether a cited document is a file at the root of
+// the repository, under docs/, or beside the citing file. A <placeholder>
+// in the path stands for every provider.
+func docExists(name, dir string) bool {
+	if strings.Contains(name, "<") {
+		name = regexp.MustCompile(`<\w+>`).ReplaceAllString(name, "pexa")
+	}
+	for _, c := range []string{name, filepath.Join("docs", name), filepath.Join(dir, name)} {
+		if st, err := os.Stat(c); err == nil && !st.IsDir() {
+			return true
+		}
+	}
+	return false
+}
+
+type goFile struct{ path, rel string }
+
+// listAllGoFiles is every Go file of the module, tests included, but
+// testdata.
+func listAllGoFiles(t *testing.T) []goFile {
+	t.Helper()
+	var files []goFile
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != "." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") {
+			files = append(files, goFile{path: path, rel: filepath.ToSlash(path)})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -112,7 +112,7 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 	}
 	// A store that cannot even be read (no keyring) fails now, before the
 	// user types a secret that could not be stored anyway, and before the
-	// provider is asked about it (issue 26 item 8).
+	// provider is asked about it.
 	if _, err := creds.Get(profile.Name, wanted[0].Name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return credentials.CannotKeep(fmt.Sprintf("the credential store cannot keep the credentials of profile %s, so none were asked for", profile.Name), err)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // A list that sees the ids the cache already holds leaves a young cache
-// alone (replacing it costs ~1 ms of every list, issue 17), and rewrites
+// alone (replacing it costs ~1 ms of every list), and rewrites
 // it when the ids change or it is older than idCacheRefresh.
 func TestSaveIDCacheRewritesOnlyWhenNeeded(t *testing.T) {
 	dir := t.TempDir()

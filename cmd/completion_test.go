@@ -10,7 +10,7 @@ import (
 
 // TestCompleteIDsFromCache: `hookctl __complete get ""` (what bash calls on
 // TAB) lists the ids the last `list` saw, from the local cache, without a
-// network call (issue 8, "done when" 3).
+// network call.
 func TestCompleteIDsFromCache(t *testing.T) {
 	t.Parallel()
 	cli := cmd.NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")
@@ -55,7 +55,7 @@ func TestCompleteIDsFromCache(t *testing.T) {
 		t.Errorf("completion directive is not NoFileComp (:4): %q", out)
 	}
 	// The same ids for every command that takes one, as an argument or
-	// as --id (issue 16 item 5).
+	// as --id.
 	for _, args := range [][]string{{"verify", "-p", "c1", ""}, {"verify", "-p", "c1", "--id", ""}, {"rotate-secret", "-p", "c1", ""}, {"delete", "-p", "c1", ""}} {
 		out, _, err := cli.Run(append([]string{"__complete"}, args...)...)
 		if err != nil || !strings.Contains(out, ids[0]+"\n") {
@@ -65,7 +65,7 @@ func TestCompleteIDsFromCache(t *testing.T) {
 }
 
 // TestCompleteEventsAndProfiles: -p completes profile names, and
-// rotate-secret --event the provider's event names (issue 16 item 5).
+// rotate-secret --event the provider's event names.
 func TestCompleteEventsAndProfiles(t *testing.T) {
 	t.Parallel()
 	cli := cmd.NewCLI(t, "HOOKCTL_API_KEY", "sandbox-api-key")

@@ -15,7 +15,7 @@ import (
 
 // TestDeclinedConfirmation: answering no at a terminal is its own exit
 // code (9, "cancelled"), not 1, which means something failed; `help
-// exit-codes` lists it (issue 16 item 3).
+// exit-codes` lists it.
 func TestDeclinedConfirmation(t *testing.T) {
 	cli := solvimonSandbox(t)
 	cli.SetProcessEnv() // Main reads the process environment
@@ -40,7 +40,7 @@ func TestDeclinedConfirmation(t *testing.T) {
 // TestConfirmEndsWithItsContext: Ctrl-C (the command's context ending)
 // while confirm waits for a line ends it at once with the context's error,
 // which Main maps to 130, not with a "no" once a line comes; the same for
-// a secret prompt (issue 26, item 5). TestCtrlCAtConfirmExits130 does it
+// a secret prompt. TestCtrlCAtConfirmExits130 does it
 // on a real pseudo-terminal.
 func TestConfirmEndsWithItsContext(t *testing.T) {
 	in, w := io.Pipe() // a terminal nobody types on

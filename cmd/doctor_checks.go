@@ -46,7 +46,7 @@ func doctorConfig(f *Factory) (config.Profile, provider.Spec, webhook.Provider, 
 // variable that would stand in for it; when the environment gives them
 // all, it is an entry of hookctl's own: webhook secrets need the store
 // whatever the environment holds, and saying "set HOOKCTL_API_KEY" to
-// someone who has would be false (issue 26 item 8).
+// someone who has would be false.
 func doctorKeyring(f *Factory, p config.Profile, spec provider.Spec) webhook.Check {
 	fix := "start the Secret Service (e.g. gnome-keyring) or unlock the keyring; without one, set the HOOKCTL_* variables or use --insecure-storage (`hookctl help credentials`)"
 	creds, err := f.Credentials()

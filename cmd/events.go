@@ -100,7 +100,7 @@ func (o *optionalBool) Set(s string) error {
 func (o *optionalBool) Type() string { return "bool" }
 
 // checkEventNames checks the event names given to register or update
-// against the provider's catalogue (issue 14): catalogues are incomplete,
+// against the provider's catalogue: catalogues are incomplete,
 // so a name missing there is sent with a warning naming the closest known
 // ones, and the provider decides; with --strict-events (or the profile's
 // strict-events) it is refused before any request, exit 2.
@@ -132,7 +132,7 @@ func checkEventNames(ctx context.Context, f *Factory, prov webhook.Provider, pro
 	}
 	if cat.Source == webhook.SourceLive {
 		// The provider's own list, read just now: it would refuse the
-		// name, so say so here, before anything is sent (issue 16 item 3).
+		// name, so say so here, before anything is sent.
 		var parts []string
 		for _, u := range unknown {
 			parts = append(parts, u.Name+suggestion(u))

@@ -22,7 +22,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 
-// The fault matrix of issue 9: every fault the sandbox can inject, against
+// The fault matrix (docs/reliability.md): every fault the sandbox can inject, against
 // every command, asserting the exit code, the message, the attempts the
 // sandbox saw and, for creates, that a retried request registered nothing
 // twice. docs/reliability.md is the table of these cells.

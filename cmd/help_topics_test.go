@@ -49,7 +49,7 @@ func TestHelpTopicsDerivedFromSpecs(t *testing.T) {
 }
 
 // Every command's help (and so its man page and reference page) has an
-// EXAMPLES section (issue 16 item 5), and no example uses an id no
+// EXAMPLES section, and no example uses an id no
 // provider issues (wh_123).
 func TestEveryCommandHasExamples(t *testing.T) {
 	io, _, _, _ := output.Test()

@@ -37,7 +37,7 @@ var hintProviders = []hintProvider{
 		register: []string{"--url", "https://hooks.example.com/h", "--event", "ReportFiled", "--name", "hints"}, rotates: true},
 }
 
-// TestNoCircularHints (issue 26 item 9): a failed command never names
+// TestNoCircularHints: a failed command never names
 // itself as its own fix. The rule: when a command fails for a reason that
 // running it again unchanged cannot cure (credentials refused or typed
 // wrong, a secret the provider refuses), nothing it prints (the error,
@@ -171,7 +171,7 @@ func fault(t *testing.T, srv *sandbox.Server, plan string) {
 	}
 }
 
-// TestAuthLoginWarnsWhenEnvWins (issue 26 item 9): `auth login` stores
+// TestAuthLoginWarnsWhenEnvWins: `auth login` stores
 // the right key, but a variable set to another one still wins over it;
 // saying so at once saves the next command's refusal, whose hint would
 // then be the only place to learn it.

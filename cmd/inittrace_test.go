@@ -9,7 +9,7 @@ import (
 )
 
 // Package initialisation runs at every start of hookctl, --version
-// included, and each heap page it touches is a page fault (issue 17).
+// included, and each heap page it touches is a page fault.
 // hookctl's own packages build nothing at init (a regexp, a computed
 // table: sync.OnceValue instead), and everything linked in together stays
 // within a budget, so a new dependency with a heavy init is a decision

@@ -17,7 +17,7 @@ import (
 
 // Ctrl-C cancels a running command, which says "interrupted" and exits
 // 130 ('hookctl help exit-codes'). Main watches signals only once a
-// command runs (issue 17); this is a command that runs.
+// command runs; this is a command that runs.
 func TestInterruptedCommandExits130(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // TestJSONFields pins the top-level keys of every command's -o json on
-// the sandbox (issue 16 item 4, like gh's field tests): one key style
+// the sandbox (like gh's field tests): one key style
 // (snake_case), every key present whatever the data (a value hookctl does
 // not have is null), so a new, renamed or vanished key fails here. For
 // an array the keys are its first element's.

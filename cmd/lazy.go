@@ -18,7 +18,7 @@ const annotationStub = "hookctl/stub"
 // typo needs. Anything that lists the commands (the root's help and usage,
 // completing a command name) builds them all first. So `hookctl --version`
 // builds no command and `hookctl list` one, instead of every command's
-// flags, help and the provider specs behind them (issue 17).
+// flags, help and the provider specs behind them.
 func newCmdRootFor(f *Factory, args []string) *cobra.Command {
 	root := newCmdRootBare(f)
 	t := &lazyRoot{f: f, root: root, stubs: map[*cobra.Command]topCommand{}}

@@ -24,8 +24,8 @@ import (
 )
 
 // TestNoSecretLeaks runs a full flow of every provider with --debug and
-// checks that no secret hookctl used or stored reaches stdout or stderr
-// (issue 2, "done when" 4). Secrets are shown only with --show-secret,
+// checks that no secret hookctl used or stored reaches stdout or stderr.
+// Secrets are shown only with --show-secret,
 // which this flow never passes.
 func TestNoSecretLeaks(t *testing.T) {
 	t.Parallel()
@@ -194,7 +194,7 @@ func TestNoSecretFlags(t *testing.T) {
 			if secretish.MatchString(f.Name) && !allowed.MatchString(f.Name) && f.Value.Type() != "bool" {
 				t.Errorf("%s --%s looks like a secret taken from argv", c.CommandPath(), f.Name)
 			}
-			// TLS is not optional for real providers (issue 9): no flag
+			// TLS is not optional for real providers: no flag
 			// turns certificate checks or the https rule off.
 			if tlsOff.MatchString(f.Name) {
 				t.Errorf("%s --%s would weaken TLS", c.CommandPath(), f.Name)
@@ -211,8 +211,7 @@ func TestNoSecretFlags(t *testing.T) {
 }
 
 // TestAuthLoginWithoutKeyring: with no Secret Service reachable, `auth
-// login` fails fast (exit 4) naming the alternatives, and writes nothing
-// (issue 2, "done when" 3).
+// login` fails fast (exit 4) naming the alternatives, and writes nothing.
 func TestAuthLoginWithoutKeyring(t *testing.T) {
 	// cmd.Main and the keyring backend (which finds the session bus there)
 	// read the process environment, so this test cannot run in parallel.
@@ -230,7 +229,7 @@ func TestAuthLoginWithoutKeyring(t *testing.T) {
 	start := time.Now()
 	code := cmd.Main([]string{"auth", "login", "-p", "s1", "--stdin"}, io)
 	took := time.Since(start)
-	// The store's problem, not the credentials': exit 1 (issue 26 item 8).
+	// The store's problem, not the credentials': exit 1.
 	if code != 1 || !strings.Contains(errOut.String(), "so none were asked for") {
 		t.Errorf("exit code %d, want 1; stderr: %s", code, errOut)
 	}

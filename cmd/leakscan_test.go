@@ -235,12 +235,11 @@ func (s *leakScan) snapshotStore() {
 // a sandbox served by hookctl itself and fails on any secret value found in
 // stdout or stderr, in a child process's argv or environment, in a
 // delivery the sandbox sent, or in a file it wrote other than the 0600
-// stores meant to hold secrets; directories it creates must be 0700
-// (issue 9, "done when" 2). Secrets are looked for in every encoded form
+// stores meant to hold secrets; directories it creates must be 0700.
+// Secrets are looked for in every encoded form
 // and by any 12-byte run (leakIndex), and every command that works on a
 // profile runs for every provider: successfully where the provider has
-// it, send-test and the penalty box included, refused where it does not
-// (issue 19, item 7).
+// it, send-test and the penalty box included, refused where it does not.
 func TestLeakScanEveryCommand(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary ~100 times")
@@ -269,7 +268,7 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.env = append(s.env, k+"="+v)
 	}
 	// Solvimon's key comes from the environment (as in CI), the profile's
-	// own variable (issue 26, item 6), which --exec children must not get;
+	// own variable, which --exec children must not get;
 	// every other provider's login goes through `auth login --stdin`.
 	solvimonEnv := []string{"HOOKCTL_SCAN_SOLVIMON_API_KEY=" + solvimonemu.SandboxAPIKey}
 

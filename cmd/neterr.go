@@ -13,7 +13,7 @@ import (
 // networkError turns an error that is a failure to reach a provider (no
 // answer at all: DNS, refused, TLS, timeout) into a KindNetwork error
 // that says where the URL came from (flag, env or profile) and what to
-// check, so `-o json` gives scripts the code "network" (issue 16 item 3).
+// check, so `-o json` gives scripts the code "network".
 func networkError(f *Factory, err error) error {
 	if kind := webhook.KindOf(err); kind != webhook.KindError && kind != webhook.KindNetwork {
 		return err

@@ -10,9 +10,9 @@ import (
 )
 
 // TestProgress: a bar with count and rate on a terminal's stderr, nothing
-// when stderr is piped or with -q (issue 16 item 7); "N done, listing…"
+// when stderr is piped or with -q; "N done, listing…"
 // until the total is known, and what the run writes to stderr meanwhile
-// goes above the bar, on lines of its own (issue 26 item 11).
+// goes above the bar, on lines of its own.
 func TestProgress(t *testing.T) {
 	var errOut bytes.Buffer
 	ios := &output.IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &errOut}

@@ -18,7 +18,7 @@ import (
 	"github.com/hookctl/hookctl/cmd"
 )
 
-// TestCtrlCAtConfirmExits130 (issue 26, item 5): Ctrl-C typed at a y/N
+// TestCtrlCAtConfirmExits130: Ctrl-C typed at a y/N
 // question on a real terminal (a pseudo-terminal whose line discipline
 // turns ^C into SIGINT for the foreground process group) ends hookctl at
 // once with 130, "interrupted", and nothing changed; not after the next
@@ -67,7 +67,7 @@ func TestCtrlCAtConfirmExits130(t *testing.T) {
 	}
 }
 
-// TestAuthLoginChecksStoreBeforePrompt (issue 26 item 8): on a terminal
+// TestAuthLoginChecksStoreBeforePrompt: on a terminal
 // with no keyring reachable, `auth login` says so before it asks for the
 // secret, not after the user has typed it: exit 1 (the store, not the
 // credentials), the reason and the fixes, and no prompt at all.

@@ -59,7 +59,7 @@ func readmeBlocks(t *testing.T) []readmeBlock {
 	return blocks
 }
 
-// TestReadmeExamples runs every shell block of README.md (issue 8): the
+// TestReadmeExamples runs every shell block of README.md: the
 // one starting `hookctl sandbox serve ... &` first, on a free port, then
 // each other block in its own bash with -eu -o pipefail, with hookctl on
 // PATH. Blocks that cannot run here say why in a readme-test comment.
@@ -184,7 +184,7 @@ func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
 	}
 }
 
-// TestReadmeExitCodes (issue 26 item 13): the exit codes README.md lists
+// TestReadmeExitCodes: the exit codes README.md lists
 // near its top are every code `hookctl help exit-codes` documents (9, a
 // declined confirmation, was missing).
 func TestReadmeExitCodes(t *testing.T) {

@@ -14,8 +14,7 @@ import (
 
 // TestUnknownSubcommandEveryGroup: every command that has subcommands
 // refuses one it does not have with exit 2 and cobra's "unknown command"
-// wording, so a new group cannot go back to printing help and exiting 0
-// (issue 13 item 9).
+// wording, so a new group cannot go back to printing help and exiting 0.
 func TestUnknownSubcommandEveryGroup(t *testing.T) {
 	io, _, _, _ := output.Test()
 	root := cmd.NewCmdRoot(cmd.NewFactory(io, func(string) string { return "" }, "test"))
@@ -53,7 +52,7 @@ func TestUnknownSubcommandEveryGroup(t *testing.T) {
 	}
 }
 
-// TestFlagValueNames (issue 26 item 13): pflag takes a usage's first
+// TestFlagValueNames: pflag takes a usage's first
 // backquoted word as the flag's value name (`FILE` → --secret-out FILE),
 // so a backquoted phrase in a usage renders as one: profile add --help
 // showed "--key-id hookctl keys upload". In every command's flags, a

@@ -263,7 +263,7 @@ func putJSON(t *testing.T, url, body string) {
 
 // TestRotateInCIGuide runs the GitHub Actions job of
 // docs/guides/rotate-in-ci.md against the sandbox on a fresh runner each
-// time (issue 26 item 2): it rotates only the secrets older than its
+// time: it rotates only the secrets older than its
 // threshold at PEXA, Solvimon and PwC and hands each new one to Vault; a
 // second run rotates nothing; its dry run predicts the real run (exit
 // code and ids per status), with and without the PwC key; a redeliver

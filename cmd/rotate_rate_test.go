@@ -18,7 +18,7 @@ import (
 
 // TestRotate429StormKeepsRate: a 429 storm from the sandbox slows bulk
 // rotation down but loses nothing, and the requests hookctl sends never
-// exceed --rate (issue 6, "done when" 3).
+// exceed --rate.
 func TestRotate429StormKeepsRate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes a few seconds of rate-limited traffic")

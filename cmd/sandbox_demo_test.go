@@ -17,7 +17,7 @@ func TestShellQuote(t *testing.T) {
 }
 
 // TestDemoPrintsWhatItRuns: every command the tour prints is the one it
-// runs, --config included, quoted for a shell (issue 16 item 5).
+// runs, --config included, quoted for a shell.
 func TestDemoPrintsWhatItRuns(t *testing.T) {
 	t.Parallel()
 	cli := NewCLI(t)
@@ -39,7 +39,7 @@ func TestDemoPrintsWhatItRuns(t *testing.T) {
 	}
 }
 
-// TestDemoTablesUncutIntoAFile (issue 26 item 13): `make demo > file`
+// TestDemoTablesUncutIntoAFile: `make demo > file`
 // prints its tables whole (stdout is no terminal, so no width to fit),
 // while on a terminal they fit its width.
 func TestDemoTablesUncutIntoAFile(t *testing.T) {

@@ -42,7 +42,7 @@ func solvimonSandbox(t *testing.T) *CLI {
 	return cli
 }
 
-// TestTablesFitTheTerminal (issue 16 item 1): on a terminal of 80 columns
+// TestTablesFitTheTerminal: on a terminal of 80 columns
 // `list` fits, the id whole and the URL cut; piped, the row is whole. A
 // dry run's plan is under PLAN, and REASON says why in words.
 func TestTablesFitTheTerminal(t *testing.T) {

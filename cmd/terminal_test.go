@@ -15,7 +15,7 @@ import (
 	"github.com/hookctl/hookctl/internal/sandbox"
 )
 
-// Tests on a real pseudo-terminal (issue 26 items 10-12): what a person
+// Tests on a real pseudo-terminal: what a person
 // sees at 80 and 200 columns.
 
 // sgr matches the colour sequences a table may print.
@@ -25,7 +25,7 @@ var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 // the colour sequences.
 func width(line string) int { return utf8.RuneCountInString(sgr.ReplaceAllString(line, "")) }
 
-// TestListFitsEightyColumns (issue 26 item 10): at 80 columns `list`
+// TestListFitsEightyColumns: at 80 columns `list`
 // gives way with the columns that say least (SECRET EXPIRES, empty in
 // every row; then ACTIVE, which STATUS repeats) before it cuts the URL;
 // at 200 it shows every column; -o wide shows every column uncut at any
@@ -74,7 +74,7 @@ func TestListFitsEightyColumns(t *testing.T) {
 	}
 }
 
-// TestDoctorWrapsFix (issue 26 item 10): doctor's FIX (and DETAIL) wrap
+// TestDoctorWrapsFix: doctor's FIX (and DETAIL) wrap
 // on a terminal, even a wide one, instead of being cut; piped, each check
 // stays one tab-separated line.
 func TestDoctorWrapsFix(t *testing.T) {
@@ -117,7 +117,7 @@ func TestDoctorWrapsFix(t *testing.T) {
 	}
 }
 
-// TestStatusColour (issue 26 item 12): on a terminal the status words are
+// TestStatusColour: on a terminal the status words are
 // coloured as gh colours them (ok green, FAIL red, warn yellow); piped,
 // with NO_COLOR or with --no-color no escape sequence is printed at all.
 // Provider data stays escaped with colour on: the only escape sequences
@@ -186,7 +186,7 @@ func TestStatusColour(t *testing.T) {
 	}
 }
 
-// TestBulkProgressOnTerminal (issue 26 item 11): a 200-registration
+// TestBulkProgressOnTerminal: a 200-registration
 // `rotate-secret --all` on a terminal. The bar's total is the listing's
 // total from PEXA's first page (totalRecords), not the registrations
 // read so far; with a filter, whose count no provider knows, the bar says
@@ -264,7 +264,7 @@ func TestBulkProgressOnTerminal(t *testing.T) {
 	}
 }
 
-// TestDemoFitsItsTerminal (issue 26 item 13): on a terminal, `sandbox
+// TestDemoFitsItsTerminal: on a terminal, `sandbox
 // demo`'s tables fit the terminal it runs in (into a file they are
 // whole: TestDemoTablesUncutIntoAFile).
 func TestDemoFitsItsTerminal(t *testing.T) {

@@ -1,6 +1,6 @@
 package cmd
 
-// Per-verb tests in gh's style (issue 15 item 5): argv → options through
+// Per-verb tests in gh's style: argv → options through
 // each command's runF hook, with no provider at all; and a run against a
 // fake provider with stdout on a terminal and piped, output pinned. The
 // end-to-end scripts (testdata/script) cover the same verbs against the

@@ -148,7 +148,7 @@ timestamp or digest fails or a delivery is a replay.`,
 }
 
 // verifyArgs takes at most one registration id, like every command that
-// names a registration (issue 16 item 2).
+// names a registration.
 func verifyArgs(c *cobra.Command, args []string) error {
 	if len(args) > 1 {
 		return usageErrorf("expected at most one registration id, got %d arguments", len(args))

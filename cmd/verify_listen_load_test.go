@@ -110,8 +110,8 @@ func post(ctx context.Context, url string, h http.Header, body io.Reader, size i
 }
 
 // TestVerifyListenSharedSeenDB: two listener processes share one --seen-db
-// and get the same sandbox delivery at the same moment, round after round
-// (issue #13, item 6): exactly one may accept it, the other answers 409.
+// and get the same sandbox delivery at the same moment, round after round:
+// exactly one may accept it, the other answers 409.
 func TestVerifyListenSharedSeenDB(t *testing.T) {
 	e := newFaultEnv(t, hookctlBin(t), "solvimon", "HOOKCTL_API_KEY=sandbox-api-key")
 	id := e.mustRegister("--url", "https://hooks.example.com/in", "--event", "INVOICE.CREATED", "--name", "shared", "--reference", "shared-1", "-o", "json")
@@ -207,7 +207,7 @@ func (bt *blockingTarget) waitArrival(t *testing.T, body string) {
 
 // TestVerifyListenForwardDoesNotBlock: while one forward is held by the
 // target, an invalid delivery is still answered 401 and a second valid one
-// reaches the target (issue #13, item 7: forwarding held one lock).
+// reaches the target (forwarding held one lock).
 func TestVerifyListenForwardDoesNotBlock(t *testing.T) {
 	bt := newBlockingTarget(t)
 	l := startListenProc(t, secretEnv(), "--secret-env", "WH_SECRET", "--forward-to", bt.URL, "--max", "3")
@@ -292,7 +292,7 @@ func (s *stalledBody) Read(p []byte) (int, error) {
 }
 
 // TestVerifyListenRejectsBeforeBody: a request without signature headers
-// is answered 400 without waiting for its body (issue #13, item 7).
+// is answered 400 without waiting for its body.
 func TestVerifyListenRejectsBeforeBody(t *testing.T) {
 	l := startListenProc(t, secretEnv(), "--secret-env", "WH_SECRET", "--max", "1")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -328,7 +328,7 @@ func procPeakRSS(t *testing.T, pid int) int64 {
 }
 
 // TestVerifyListenMemoryBounded: 60 concurrent 5 MiB deliveries into a
-// listener process (issue #13, item 7: RSS went from 13 MB to 471 MB).
+// listener process (RSS went from 13 MB to 471 MB).
 // Each is answered (200, or 503 when the body budget is spent) and the
 // process's peak RSS stays far below what buffering them all takes.
 func TestVerifyListenMemoryBounded(t *testing.T) {

@@ -57,7 +57,7 @@ func rewriteSig(t *testing.T, v, prefix string, f func(mac []byte) string) strin
 
 // TestVerifySeenDBReplayVariants replays one captured sandbox delivery,
 // altered only where the signature does not reach or in how the same MAC
-// is written (issue #13, item 6): every variant still verifies, so each
+// is written: every variant still verifies, so each
 // must fail as a replay once the original was accepted.
 func TestVerifySeenDBReplayVariants(t *testing.T) {
 	t.Parallel()

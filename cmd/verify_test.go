@@ -342,7 +342,7 @@ func TestVerifyBatch(t *testing.T) {
 			batchLineOf(t, map[string]any{"headers": hub.Header, "body": `{"a":2}`}), `{"request": 1}`),
 			[]bool{true, true, true, false, false}, webhook.KindVerify},
 		// An entry that could not be checked is an input error, exit 2,
-		// not a verification failure (issue 16 item 3).
+		// not a verification failure.
 		{"one malformed", append(append([]string{}, valid...), `{"request": 1}`),
 			[]bool{true, true, true, false}, webhook.KindUsage},
 	}
@@ -373,7 +373,7 @@ func TestVerifyBatch(t *testing.T) {
 
 // TestVerifyBatchNoKey: a batch entry with no key (no "id", no key flag)
 // is an input error of that entry, exit 2, its step "input" and its steps
-// [] rather than null (issue 16 items 3 and 4).
+// [] rather than null.
 func TestVerifyBatchNoKey(t *testing.T) {
 	t.Parallel()
 	cli := NewCLI(t)
@@ -419,7 +419,7 @@ func TestVerifyHAR(t *testing.T) {
 		t.Errorf("entry 5: %v", err)
 	}
 	// Without --entry: the first entry that carries signature headers
-	// (here 1, after a page load), not entry 0 (issue 16 item 6).
+	// (here 1, after a page load), not entry 0.
 	if out := cli.OK("verify", "--har", file, "--secret-env", "WH_SECRET", "-o", "json"); !strings.Contains(out, `"valid": true`) {
 		t.Errorf("no --entry: %s", out)
 	}

@@ -63,7 +63,7 @@ func allEventsHelp() string {
 }
 
 // addActiveFlags adds --active and --inactive, the pair register and
-// update both take (issue 16 item 2).
+// update both take.
 func addActiveFlags(c *cobra.Command, active, inactive string) {
 	c.Flags().Bool("active", false, active)
 	c.Flags().Bool("inactive", false, inactive)

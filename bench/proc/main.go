@@ -202,7 +202,7 @@ func run(bin string, n, batchN, batchRuns int) error {
 	if out, err := runCmd(env, append([]string{hookctl}, add...)...); err != nil {
 		return fmt.Errorf("profile add: %v: %s", err, out)
 	}
-	// `list` shows 20 registrations (issue 17's figure).
+	// `list` shows 20 registrations.
 	for i := 0; i < 20; i++ {
 		if out, err := runCmd(env, hookctl, "register", "--url", fmt.Sprintf("https://hooks.example.com/%d", i), "--event", "INVOICE.CREATED", "--name", "bench", "--reference", fmt.Sprintf("bench-%d", i)); err != nil {
 			return fmt.Errorf("register: %v: %s", err, out)

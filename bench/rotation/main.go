@@ -1,5 +1,4 @@
-// Command rotation benchmarks a bulk rotation as a whole process (issue 6,
-// "done when" 1): 1,000 Solvimon registrations behind an in-process sandbox
+// Command rotation benchmarks a bulk rotation as a whole process: 1,000 Solvimon registrations behind an in-process sandbox
 // that adds 50 ms to every request, rotated by `hookctl rotate-secret --all
 // --concurrency 32 --rate 0`. It prints the wall time beside the floor
 // (requests × latency / concurrency) and their ratio, and what storing one
@@ -31,7 +30,7 @@ func main() {
 	conc := flag.Int("concurrency", 32, "rotate-secret --concurrency")
 	latency := flag.Duration("latency", 50*time.Millisecond, "sandbox latency per request")
 	storage := flag.String("storage", "file", "credential storage: file, or keyring (needs a Secret Service: run under scripts/with-keyring.sh)")
-	floorLatency := flag.Duration("floor-latency", 0, "latency the floor is computed with (default: -latency); issue 17 holds the 0 ms keyring run to the 50 ms floor")
+	floorLatency := flag.Duration("floor-latency", 0, "latency the floor is computed with (default: -latency); the 0 ms keyring run is held to the 50 ms floor")
 	rounds := flag.Int("rounds", 1, "rotations of every registration in a row (later runs find a fuller store)")
 	flag.Parse()
 	if *floorLatency == 0 {

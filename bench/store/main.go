@@ -1,5 +1,5 @@
 // Command store measures what storing one webhook secret costs with 1 and
-// with 1,000 secrets already stored (issue 17, item 1), per backend, in the
+// with 1,000 secrets already stored, per backend, in the
 // layout before the secret db (one backend entry per registration) and in
 // the secret db. The keyring rows need a Secret Service (bench/run.sh runs
 // this under scripts/with-keyring.sh when gnome-keyring is installed). It

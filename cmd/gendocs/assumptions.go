@@ -34,7 +34,7 @@ func renderAssumptions(w io.Writer, specs []provider.Spec) error {
 hookctl is built from the providers' public documents, and where they are
 silent it had to choose. This page lists every fact hookctl relies on that it
 inferred rather than read: the value it uses, where that value comes from and
-how sure we are (as `+"`providers.md`"+` marks it), the profile setting that
+how sure we are (as `+"`docs/providers/`"+` marks it), the profile setting that
 replaces it (or, where none does, the flag or manifest key that does without
 it), and the `+"`hookctl doctor`"+` check that confirms it on your
 account. Facts no check can confirm without changing something at the

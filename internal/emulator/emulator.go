@@ -1,10 +1,10 @@
 // Package emulator is the contract and shared kit of the provider
 // emulators that `hookctl sandbox` serves. Each provider's emulator lives in
-// its own package, internal/emulator/<provider>, written from providers.md
+// its own package, internal/emulator/<provider>, written from docs/providers/<provider>.md
 // and the official specs with its own wire types and rules: it imports no
 // client package (pkg/providers/..., pkg/webhook, pkg/config,
 // pkg/credentials), and no client imports it, so a client bug cannot hide in
-// code the emulator shares (deps_test.go enforces both directions).
+// code the emulator shares (the root architecture_test.go enforces both directions).
 //
 // What emulators may share: this kit and internal/emulator/idempotency.
 // pkg/signature/httpsig (RFC 9421, pinned by the RFC's own test vectors)

@@ -479,7 +479,7 @@ func TestKeyringHintForNamesWithoutEnvVar(t *testing.T) {
 	for _, key := range []string{"prod/webhook/wh_1", "data-key/0123456789abcdef", "prod/" + ProbeName} {
 		_, err := k.Get(key)
 		assertUnavailable(t, err, "")
-		// Issue 26 item 8: login credentials in the environment do not
+		// Login credentials in the environment do not
 		// keep a webhook secret; the hint offered all eight variables.
 		if strings.Contains(err.Error(), "HOOKCTL_PROD_") || strings.Contains(err.Error(), "HOOKCTL_<PROFILE>") {
 			t.Errorf("%s: a webhook secret cannot come from env, but the hint names env variables:\n%v", key, err)

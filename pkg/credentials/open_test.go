@@ -56,8 +56,7 @@ func TestOpenFileAnnounces(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("Open created the file")
 	}
-	// The first use announces the file, once, "storing" for a write
-	// (issue 16 item 6).
+	// The first use announces the file, once, "storing" for a write.
 	if err := s.Set("p", "api-key", "v"); err != nil {
 		t.Fatal(err)
 	}

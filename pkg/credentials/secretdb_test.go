@@ -402,7 +402,7 @@ func TestSecretDBMigrationSurvivesKills(t *testing.T) {
 }
 
 // Reading a secret writes nothing: no commit (a meta page and two syncs)
-// for opening the db, so verify --id stays a read (issue 17).
+// for opening the db, so verify --id stays a read.
 func TestSecretDBReadWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	if err := openIn(t, StorageFile, dir).StoreCurrent("p", "wh_1", "whsec_one", 0, time.Now()); err != nil {

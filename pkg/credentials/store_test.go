@@ -66,7 +66,7 @@ func TestLookupPrecedence(t *testing.T) {
 	}
 }
 
-// TestProfileEnvVars (issue 26, item 6): a profile's own variable,
+// TestProfileEnvVars: a profile's own variable,
 // HOOKCTL_<PROFILE>_<NAME>, wins over the unscoped one, which still serves
 // every profile without one; both are login variables a child never sees.
 func TestProfileEnvVars(t *testing.T) {
@@ -136,7 +136,7 @@ func TestLookupBackendFailureIsNotMasked(t *testing.T) {
 	}
 }
 
-// TestRefusedHint (issue 26 item 9): the advice for refused credentials
+// TestRefusedHint: the advice for refused credentials
 // follows where each value came from, and never names a command that
 // cannot help.
 func TestRefusedHint(t *testing.T) {

@@ -314,7 +314,7 @@ func TestCheck(t *testing.T) {
 			{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{"X.CREATED"}, Params: map[string]string{"reference": "r"}, Line: 3},
 			{Provider: "solvimon", Profile: "s", URL: "https://b", AllEvents: true, Params: map[string]string{"reference": "r"}, Line: 8},
 		}}, "m.yaml:8: profile s: identity reference=r is already declared on line 3"},
-		// Issue 24: no events never means every event.
+		// No events never means every event.
 		{"no events", Manifest{Webhooks: []Entry{{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{}, Line: 4}}},
 			"m.yaml:4: no events: an entry names its events (an empty list is never read as \"every event\")\nlist them under events (`hookctl events -p s` lists them); or give all_events: true for every event (solvimon is sent no included_actions filter"},
 		{"events and all_events", Manifest{Webhooks: []Entry{{Provider: "solvimon", Profile: "s", URL: "https://a", Events: []string{"X.CREATED"}, AllEvents: true, Line: 6}}},
@@ -335,7 +335,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestPlanAllEvents (issue 24): all_events is every event however the
+// TestPlanAllEvents: all_events is every event however the
 // provider holds it (no filter, or its documented list by name), so an
 // export of either plans nothing, and asking for it where the
 // registration names fewer is one change that sends AllEvents.

@@ -64,7 +64,7 @@ func TestPrintTableFitsTerminal(t *testing.T) {
 	}
 }
 
-// TestFitLeavesOutColumnsFirst (issue 26 item 10): a column empty in every
+// TestFitLeavesOutColumnsFirst: a column empty in every
 // row goes before any cell is cut, then the Optional ones in their order;
 // a kept column is cut only after the others are as narrow as they get;
 // -o wide keeps every column whole.

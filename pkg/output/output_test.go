@@ -272,7 +272,7 @@ func TestErrorJSONShape(t *testing.T) {
 	}
 }
 
-// TestStructuredOneShape (issue 16 item 4): YAML lists keys in the order
+// TestStructuredOneShape: YAML lists keys in the order
 // JSON does (the struct's), and an empty value is null in JSON, YAML and
 // --jq alike, never "".
 func TestStructuredOneShape(t *testing.T) {
@@ -302,8 +302,7 @@ func TestStructuredOneShape(t *testing.T) {
 	}
 }
 
-// TestEmptyList: an empty list looks the same in every command (issue 16
-// item 6): on a terminal one line on stderr saying so, piped nothing at
+// TestEmptyList: an empty list looks the same in every command: on a terminal one line on stderr saying so, piped nothing at
 // all, as JSON [] and as YAML [].
 func TestEmptyList(t *testing.T) {
 	for _, tc := range []struct {

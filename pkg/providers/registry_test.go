@@ -25,7 +25,7 @@ func TestRegistryIDsAreSpecNames(t *testing.T) {
 	}
 }
 
-// TestAllEventsDeclared (issue 24): every provider says what "every
+// TestAllEventsDeclared: every provider says what "every
 // event" sends, or why it has none.
 func TestAllEventsDeclared(t *testing.T) {
 	for _, s := range All() {

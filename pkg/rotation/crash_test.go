@@ -20,7 +20,7 @@ import (
 // registration's stored secret is the one the provider signs with, and
 // none had to be taken from the provider. Rerunning the rotation instead
 // would hide a broken journal, since it rotates whatever was not
-// recovered (issue 6, "done when" 2; issue 19, item 1).
+// recovered.
 func TestRotateCrashLosesNoSecret(t *testing.T) {
 	if testing.Short() {
 		// Still exercises the whole path, with fewer kills.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// TestInterruptedRunReportsNotStarted (issue 26, item 5): Ctrl-C while the
+// TestInterruptedRunReportsNotStarted: Ctrl-C while the
 // first of six rotations runs, one at a time, named ids and --all alike.
 // The items never attempted are "not started", not "failed", and leave no
 // intent in the journal; a rerun then reports each id once and rotates

@@ -18,7 +18,7 @@ import (
 // it is given duplicate ids, sometimes a broken --exec sink, and sometimes
 // loses its journal afterwards (a CI cache that keeps only credentials);
 // for Solvimon (provider-chosen secrets) and PwC (client-chosen, pending
-// first), over the file store and the real keyring (issue 13).
+// first), over the file store and the real keyring.
 //
 // After every kill it runs a recovery-only pass (`--redeliver --all`: it
 // finishes the journal's open entries and re-delivers stored secrets, and

@@ -133,7 +133,7 @@ func TestListingRefusedStillReportsRecoveries(t *testing.T) {
 	assertKnown(t, f, store)
 }
 
-// TestAllProgressTotal (issue 26 item 11): while --all lists, progress's
+// TestAllProgressTotal: while --all lists, progress's
 // total is the provider's count where it gives one (and no filter narrows
 // the run), else 0, "not known"; never the registrations received so far.
 // Once the listing has ended it is exact, and the last call says so.

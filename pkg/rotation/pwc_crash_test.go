@@ -19,7 +19,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// TestPwCCrashBetweenUpdateAndStore is issue 5's "killing the process
+// TestPwCCrashBetweenUpdateAndStore is "killing the process
 // between the update call and storing the new secret loses nothing": the
 // state a SIGKILL leaves at that instant is rebuilt exactly (pending secret
 // stored, intent journalled, PwC's update applied, nothing promoted), then a

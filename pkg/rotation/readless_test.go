@@ -28,7 +28,7 @@ func pexaRegistration(t *testing.T, c *cliEnv, profile string) string {
 // inferred; with it answering 404, rotating a named id and an update that
 // gives both URL and events still send the documented v1 POST and PUT, and
 // an update that needs the read names the endpoint, the scope and what to
-// give instead (issue 14, item 1).
+// give instead.
 func TestPexaRotateAndUpdateWithoutTheRead(t *testing.T) {
 	c := newCLIEnv(t, cliOptions{})
 	const profile = "pexa-noread"

@@ -616,7 +616,7 @@ func (s *sieve) take(r *webhook.Registration) (item, bool) {
 // missing or refused (exit 4 without a 403) dooms the rotation call too. A
 // 403 only says this read is not permitted, which says nothing of the
 // write: PEXA asks for each operation's own scope, and a client of its UK
-// v1 API may rotate without the v2 read's scope (issue 14 item 4).
+// v1 API may rotate without the v2 read's scope.
 func credentialsRefused(err error) bool {
 	var we *webhook.Error
 	return webhook.KindOf(err) == webhook.KindAuth && !(errors.As(err, &we) && we.Status == http.StatusForbidden)

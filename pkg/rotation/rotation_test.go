@@ -418,7 +418,7 @@ var _ webhook.Reconciler = (*pwc.Client)(nil)
 
 // The --exec command gets the secret on stdin and the registration in
 // HOOKCTL_ID, but none of hookctl's own login credentials from the env:
-// neither the unscoped ones nor any profile's own (issue 26, item 6).
+// neither the unscoped ones nor any profile's own.
 func TestExecSinkEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	s := NewExecSink(`cat > "$OUT/secret"; env > "$OUT/env"`, nil)
@@ -447,7 +447,7 @@ func TestExecSinkEnvironment(t *testing.T) {
 }
 
 // TestListedTwiceRotatesOnce: a provider list that returns an item twice
-// must not make --all rotate it twice at once (issue 13, case 1).
+// must not make --all rotate it twice at once.
 func TestListedTwiceRotatesOnce(t *testing.T) {
 	const runs = 30
 	bad := 0
@@ -479,7 +479,7 @@ func TestListedTwiceRotatesOnce(t *testing.T) {
 
 // A named id whose read is forbidden (403: that read is not permitted) is
 // rotated with the write endpoint alone; one whose read found the
-// credentials refused (401) is not tried (issue 14 item 4).
+// credentials refused (401) is not tried.
 func TestForbiddenReadStillRotates(t *testing.T) {
 	for _, tc := range []struct {
 		status  int

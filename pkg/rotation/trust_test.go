@@ -1,6 +1,6 @@
 package rotation_test
 
-// Issue 13's "never lose a secret" cases, each reproduced with hookctl as a
+// The "never lose a secret" cases of docs/reliability.md, each reproduced with hookctl as a
 // real process against the sandbox.
 
 import (
@@ -137,7 +137,7 @@ func TestUnusableStoreChangesNothing(t *testing.T) {
 	c.addProfile(t, profile, "solvimon")
 	r := c.exec(t, noBus, "register", "-p", profile, "--url", "https://hooks.example.com/x", "--event", "INVOICE.CREATED",
 		"--name", "nostore", "--reference", "nostore")
-	// The store's problem, not the credentials' (exit 4): 1 (issue 26 item 8).
+	// The store's problem, not the credentials' (exit 4): 1.
 	if r.code != 1 {
 		t.Errorf("register without a usable store: exit %d, want 1\n%s", r.code, r.stderr)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/signature"
 )
 
-// TestBodyHint (issue 26 item 13): a failed signature over a body that
+// TestBodyHint: a failed signature over a body that
 // looks re-serialised or is longer than its Content-Length gets a hint;
 // other failures and valid results get none.
 func TestBodyHint(t *testing.T) {

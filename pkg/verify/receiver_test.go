@@ -72,7 +72,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // TestReceiverBodyBudget: 60 concurrent 5 MiB deliveries against a 16 MiB
-// budget (issue #13, item 7). Verification is held until as many bodies
+// budget. Verification is held until as many bodies
 // as the budget allows are in memory at once; the bytes verification ever
 // sees at once never exceed the budget, and every delivery is answered.
 func TestReceiverBodyBudget(t *testing.T) {

@@ -141,7 +141,7 @@ func negateS(t testing.TB, h http.Header, label string, curve elliptic.Curve) {
 // TestStoreReplayVariants: a captured delivery, changed only where its
 // signatures do not reach (unsigned headers, the case or encoding of a MAC,
 // other or duplicated signatures, a label) still verifies, and is refused
-// as a replay once the original was accepted. Issue #13, item 6, for every
+// as a replay once the original was accepted, for every
 // scheme.
 func TestStoreReplayVariants(t *testing.T) {
 	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)

@@ -13,7 +13,7 @@ import (
 
 // TestCapabilitiesInOneFile: a provider's optional capabilities are
 // declared in capabilities.go and nowhere else in the API layer, and no
-// command discovers one through an anonymous interface (issue 15 item 3).
+// command discovers one through an anonymous interface.
 // Provider is the one interface webhook.go keeps.
 func TestCapabilitiesInOneFile(t *testing.T) {
 	fset := token.NewFileSet()

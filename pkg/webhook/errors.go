@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Exit codes of DESIGN.md. cmd.Main maps errors to these in one place.
+// Exit codes of docs/architecture.md. cmd.Main maps errors to these in one place.
 const (
 	ExitOK           = 0
 	ExitError        = 1

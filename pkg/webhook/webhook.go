@@ -11,7 +11,7 @@ import (
 )
 
 // Registration is one webhook registration at a provider, in our own stable
-// shape (the JSON output contract of DESIGN.md).
+// shape (the JSON output contract of docs/architecture.md).
 type Registration struct {
 	Provider        string     `json:"provider" yaml:"provider"`
 	Profile         string     `json:"profile" yaml:"profile"`

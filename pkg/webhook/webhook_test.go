@@ -11,7 +11,7 @@ import (
 )
 
 // TestExitCodes pins the exit code and JSON code of every kind to the
-// table in DESIGN.md and `hookctl help exit-codes`: scripts branch on them.
+// table in docs/architecture.md and `hookctl help exit-codes`: scripts branch on them.
 func TestExitCodes(t *testing.T) {
 	want := map[Kind]struct {
 		code int

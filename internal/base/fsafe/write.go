@@ -18,8 +18,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 // WriteCache replaces path with data atomically for readers, as WriteFile
 // does, but without the two fsyncs: for a cache, which may be lost or
 // found torn after a crash (its reader ignores what it cannot parse).
-// The fsyncs cost 1-2 ms on every `list`, and tens when the disk is busy
-// (issue 17).
+// The fsyncs cost 1-2 ms on every `list`, and tens when the disk is busy.
 func WriteCache(path string, data []byte, perm fs.FileMode) error {
 	return write(path, data, perm, false)
 }

@@ -28,7 +28,7 @@ func TestPrintable(t *testing.T) {
 }
 
 // TestOneLine: a multi-line hint reads as one line of text in a table
-// cell (issue 26 item 8: doctor's FIX showed "\x0a" for each newline).
+// cell (doctor's FIX showed "\x0a" for each newline).
 func TestOneLine(t *testing.T) {
 	for in, want := range map[string]string{
 		"one line":    "one line",

@@ -15,7 +15,7 @@ import (
 )
 
 // eventTypes are the entity-update events OffBlocks' webhook guide lists
-// [DOC, providers.md §3.4]; a webhook without types gets every one.
+// [DOC, docs/providers/offblocks.md §3.4]; a webhook without types gets every one.
 var eventTypes = []string{"customer.updated", "account.updated", "card.updated", "authorisation.updated", "transaction.updated"}
 
 // sampleStatus is a plausible entity status per event [INF: the entity
@@ -29,7 +29,7 @@ var sampleStatus = map[string]string{
 }
 
 // Delivery signing. OffBlocks' "Verification" section is not visible
-// [UNKNOWN]; providers.md §3.5 infers Signature, Signature-Input and
+// [UNKNOWN]; docs/providers/offblocks.md §3.5 infers Signature, Signature-Input and
 // Content-Digest verified with the verification key [INF]. A delivery has
 // no Authorization or Idempotency-Key, so it covers the request line and
 // the body (through Content-Digest) [INF]. Label sig1 as in RFC 9421's

@@ -131,7 +131,7 @@ func (s *Sandbox) putWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // list is GET /v1/webhooks: every webhook, oldest first, as a bare JSON
-// array (the wrapper is [UNKNOWN]; providers.md's "probably a JSON array").
+// array (the wrapper is [UNKNOWN]; docs/providers/offblocks.md's "probably a JSON array").
 func (s *Sandbox) list(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	recs := s.sortedHooks()

@@ -26,7 +26,7 @@ import (
 // env is the emulator on a real HTTP server, mounted as internal/sandbox does
 // (under /offblocks/, prefix stripped). Its tests talk to it with
 // hand-made requests (client below), never with hookctl's client: what
-// they check is the emulator against providers.md.
+// they check is the emulator against docs/providers/offblocks.md.
 type env struct {
 	t     *testing.T
 	clock *providertest.Clock
@@ -96,7 +96,7 @@ func (e *env) login() string {
 	return tok.Token
 }
 
-// client is a minimal OffBlocks client written from providers.md §3.3 for
+// client is a minimal OffBlocks client written from docs/providers/offblocks.md §3.3 for
 // these tests: a P-384 key, a bearer token and, once uploaded, a keyid.
 type client struct {
 	e     *env
@@ -149,7 +149,7 @@ func (c *client) upload() {
 	c.keyID = up.ID
 }
 
-// signed returns the headers of a request as providers.md §3.3 describes
+// signed returns the headers of a request as docs/providers/offblocks.md §3.3 describes
 // it, signature included, so tests can send, replay or break them.
 func (c *client) signed(method, path, idem string, body []byte) http.Header {
 	c.e.t.Helper()

@@ -52,14 +52,14 @@ const Name = "offblocks"
 // "can be different for live and sandbox environments"].
 const envSandbox = "sandbox"
 
-// The emulator's fixed credentials (DESIGN.md), listed in `hookctl sandbox
+// The emulator's fixed credentials (docs/architecture.md, sandbox), listed in `hookctl sandbox
 // serve --help`. The API key is a UUID [DOC].
 const (
 	SandboxAPIKey    = "00000000-0000-4000-8000-000000000000"
 	SandboxAPISecret = "sandbox-secret"
 )
 
-// Paths [DOC] except the verification key's, which providers.md infers
+// Paths [DOC] except the verification key's, which docs/providers/offblocks.md infers
 // [INF: "Retrieve Webhook Verification Key" shows no path].
 const (
 	tokenPath           = "/v1/auth/token"

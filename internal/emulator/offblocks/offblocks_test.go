@@ -454,7 +454,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 // TestStateFormat: a state file written before the emulator left the
-// client package (issue 15) still loads. The document has the fields the
+// client package still loads. The document has the fields the
 // old emulator's sandboxState wrote; its keys come from openssl (PKCS#8
 // private key, SPKI public key, the PEM forms the old code wrote too).
 func TestStateFormat(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 // pkg/providers/offblocks/openssl_test.go.
 
 const (
-	// what a request covers, by kind, in order [INF, providers.md §3.3].
+	// what a request covers, by kind, in order [INF, docs/providers/offblocks.md §3.3].
 	coverRead   = `"@method" "@target-uri" "authorization"`
 	coverDelete = `"@method" "@target-uri" "authorization" "idempotency-key"`
 	coverWrite  = `"@method" "@target-uri" "authorization" "content-digest" "content-type" "idempotency-key"`

@@ -3,12 +3,12 @@ package offblocks
 import "time"
 
 // The emulator's own wire types, written from the OffBlocks section of
-// providers.md (§3.3-3.4) and not shared with the client, so a field name
+// docs/providers/offblocks.md (§3.3-3.4) and not shared with the client, so a field name
 // the client gets wrong is refused here instead of agreed with. Field
 // names are OffBlocks' [DOC] unless marked.
 //
-// Independent re-implementation of OffBlocks' wire types for the emulator
-// (issue 15): they look like the client's because both follow the same
+// Independent re-implementation of OffBlocks' wire types for the emulator:
+// they look like the client's because both follow the same
 // field names.
 
 // tokenRequest is the body of POST /v1/auth/token: {apiKey (uuid),

@@ -24,7 +24,7 @@ import (
 // openssl), so a shared mistake cannot hide.
 //
 // PEXA's (AU) webhooks guide; the UK portal is silent and the same platform
-// behaviour is assumed [providers.md 1.5]. HMAC-SHA256 over
+// behaviour is assumed [docs/providers/pexa.md 1.5]. HMAC-SHA256 over
 // "<webhook-id>.<webhook-timestamp>.<raw body>", keyed with the shared
 // secret (its bytes as PEXA returns them: a UUID string, not a base64
 // "whsec_" key), hex-encoded and prefixed "v1,"; webhook-signature is a

@@ -4,11 +4,11 @@
 // /partner/api/notification, v1 and v2) and Australia (v1, v2 and v3
 // directly under the API host).
 //
-// It is written from the project's providers.md (section 1) and PEXA's own
+// It is written from the project's docs/providers/pexa.md (section 1) and PEXA's own
 // documents (the AU OpenAPI document and webhooks guide, copies in
 // internal/testkit/spectest/specs), with its own wire types, rules, event lists,
 // token handling and delivery signing: it shares no code with the client in
-// pkg/providers/pexa (issue 15), so a client mistake shows up as a failing
+// pkg/providers/pexa, so a client mistake shows up as a failing
 // test instead of being agreed with. Import it as pexaemu where the client is
 // imported too.
 package pexa
@@ -44,24 +44,24 @@ const (
 	SandboxSubscriberID = "202"
 )
 
-// Regions the emulator serves, as the first path segment [providers.md 1.2].
+// Regions the emulator serves, as the first path segment [docs/providers/pexa.md 1.2].
 const (
 	RegionUK = "uk"
 	RegionAU = "au"
 )
 
-// ukPrefix is the UK API's path below the host [providers.md 1.2: UK path
+// ukPrefix is the UK API's path below the host [docs/providers/pexa.md 1.2: UK path
 // prefix /partner/api/notification/v{1|2}/...]. AU has none [spec: paths
 // /v1, /v2, /v3 directly under the server].
 const ukPrefix = "/partner/api/notification"
 
 // Emulator constants. Tags say where each comes from: [spec] PEXA's
-// OpenAPI or webhooks guide (internal/testkit/spectest/specs/), [providers.md]
+// OpenAPI or webhooks guide (internal/testkit/spectest/specs/), [docs/providers/pexa.md]
 // the project's wire reference, [closest] our choice where both are
 // silent, following the nearest documented behaviour.
 const (
 	maxRequestBody = 1 << 20
-	// tokenLifetime: "Token lifetime ~12 h" [providers.md 1.3].
+	// tokenLifetime: "Token lifetime ~12 h" [docs/providers/pexa.md 1.3].
 	tokenLifetime = 12 * time.Hour
 	// secretLifetime: "The shared secret expires after 30 days" [spec,
 	// createNotificationRegistration].
@@ -235,7 +235,7 @@ type operation struct {
 }
 
 // route finds the operation for a method and path. v3 exists only in AU
-// [providers.md 1.4]; anything else under a known path is 405, the rest 404.
+// [docs/providers/pexa.md 1.4]; anything else under a known path is 405, the rest 404.
 func (e *Emulator) route(method, region, path string) (*operation, string, int) {
 	m := registrationPath().FindStringSubmatch(path)
 	if m == nil {

@@ -7,10 +7,10 @@ import (
 
 // mandatoryEvent must be in every registration's eventTypes, in both
 // regions [spec: GA.NOTIF.400020 "Mandatory event types are missing"; the
-// AU guide's mandatory_event_types; providers.md 1.4].
+// AU guide's mandatory_event_types; docs/providers/pexa.md 1.4].
 const mandatoryEvent = "SECRET_EXPIRY"
 
-// ukPreferred are the UK v1 "preferred" events [providers.md 1.4, from
+// ukPreferred are the UK v1 "preferred" events [docs/providers/pexa.md 1.4, from
 // developer.pexa.co.uk notifications v1]. The emulator serves the UK v1
 // API, so v2's additions (TITLE_DATA_RECEIVED, ...) are not accepted.
 var ukPreferred = strings.Fields(`

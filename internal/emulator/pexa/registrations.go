@@ -13,7 +13,7 @@ import (
 )
 
 // The AU v3 authentication settings [spec: authenticationMode and
-// AuthConfig.clientAuthMethod enums; providers.md 1.4].
+// AuthConfig.clientAuthMethod enums; docs/providers/pexa.md 1.4].
 const (
 	authHMAC                = "HMAC"
 	authHMACOAuth           = "HMAC_OAUTH"
@@ -75,7 +75,7 @@ func quoteList(names []string) string {
 
 // checkRegistration applies PEXA's registration rules in the order of its
 // documented codes [spec] and returns the URI as stored: trailing slashes
-// are stripped server-side [providers.md].
+// are stripped server-side [docs/providers/pexa.md].
 func checkRegistration(region string, uri *string, events []string) (string, *apiError) {
 	if uri == nil {
 		return "", &apiError{"GA.NOTIF.400012", "webhookURI", "Webhook URI is invalid"}
@@ -158,7 +158,7 @@ func checkAuth(mode *string, cfg *authConfig) *apiError {
 
 // duplicate reports another registration of the subscriber with the same
 // URI and event set: GA.NOTIF.400019 "Registration already exists with this
-// combination" [spec]; providers.md reads it as an exact duplicate.
+// combination" [spec]; docs/providers/pexa.md reads it as an exact duplicate.
 func (e *Emulator) duplicate(region, uri string, events []string, except string) bool {
 	want := slices.Sorted(slices.Values(events))
 	for _, rec := range e.regs {
@@ -412,7 +412,7 @@ const (
 // view renders a registration. The secret is in create answers and list
 // records; AU update answers omit it ("The shared secret is unchanged and
 // not returned") while the UK portal lists it on the update DTO
-// [providers.md], so UK v1 updates carry it. The auth config never echoes
+// [docs/providers/pexa.md], so UK v1 updates carry it. The auth config never echoes
 // clientSecret. authenticationMode is AU-only (the UK has no v3).
 func (e *Emulator) view(rec *record, kind viewKind) registrationOut {
 	w := registrationOut{NotificationType: "WEBHOOK", WebhookURI: rec.WebhookURI, RegistrationID: rec.ID,

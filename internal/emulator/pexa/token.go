@@ -12,7 +12,7 @@ import (
 	"github.com/hookctl/hookctl/internal/emulator"
 )
 
-// The scopes each region's API defines [providers.md 1.3; AU: the
+// The scopes each region's API defines [docs/providers/pexa.md 1.3; AU: the
 // OpenAPI's securitySchemes]. The UK defines them per API version: v1 has
 // no view:notification_registrations, which comes with v2 (and the v2 GET
 // is the only read).
@@ -48,7 +48,7 @@ func GrantedScopes(clientID, region string) []string {
 }
 
 // token is the client-credentials grant, shaped like Auth0 (which PEXA's
-// token hosts are [providers.md 1.2]): client_secret_basic or
+// token hosts are [docs/providers/pexa.md 1.2]): client_secret_basic or
 // client_secret_post, a 401 access_denied "Unauthorized" for a wrong
 // client, and a 403 access_denied naming scopes the client was not
 // granted [closest: Auth0].

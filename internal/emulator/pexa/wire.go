@@ -3,7 +3,7 @@ package pexa
 import "time"
 
 // The emulator's own wire types, from the schemas of PEXA's OpenAPI
-// document (names in the comments) and providers.md 1.4. Requests keep
+// document (names in the comments) and docs/providers/pexa.md 1.4. Requests keep
 // presence (pointers) so a missing field can be told from an empty one;
 // answers carry only the fields each schema has.
 
@@ -38,7 +38,7 @@ type authConfig struct {
 	Scope            string `json:"scope,omitempty"`
 }
 
-// Independent re-implementation of PEXA's registration answer schemas for the emulator (issue 15).
+// Independent re-implementation of PEXA's registration answer schemas for the emulator.
 // The field list is the wire format, so it reads like the client's; the
 // order is the order the emulator has always written the JSON keys in.
 //
@@ -89,5 +89,5 @@ type errorItem struct {
 
 // expiryString writes sharedSecretExpiry the way PEXA's examples do
 // ("2025-03-13 04:12:51.574000 +00:00": microseconds, a space before the
-// offset, not RFC 3339) [spec examples, providers.md 1.4], in UTC.
+// offset, not RFC 3339) [spec examples, docs/providers/pexa.md 1.4], in UTC.
 func expiryString(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000000 -07:00") }

@@ -36,7 +36,7 @@ const (
 )
 
 // hubSignature is the X-Hub-Signature value for body.
-// Independent re-implementation of the X-Hub-Signature HMAC for the emulator (issue 15).
+// Independent re-implementation of the X-Hub-Signature HMAC for the emulator.
 func hubSignature(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)

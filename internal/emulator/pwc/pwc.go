@@ -1,11 +1,11 @@
 // Package pwc emulates the webhook API of PwC Germany's Report Filing
 // Service for `hookctl sandbox`. It is written from the PwC section of
-// providers.md (PwC publishes no spec: its ServiceStack metadata pages and
+// docs/providers/pwc.md (PwC publishes no spec: its ServiceStack metadata pages and
 // the open-source ServiceStack.Webhooks library it builds on are the
 // sources) with its own wire types, field rules, token handling, RSA
 // secret encryption and delivery signing. It imports no client package, so
 // the client in pkg/providers/pwc is checked against an independent reading
-// of the docs (issue 15).
+// of the docs.
 package pwc
 
 import (
@@ -20,7 +20,7 @@ import (
 	"github.com/hookctl/hookctl/internal/emulator"
 )
 
-// Tags say where each behaviour comes from, as in providers.md §4: [DOC]
+// Tags say where each behaviour comes from, as in docs/providers/pwc.md §4: [DOC]
 // PwC's metadata pages, [SEC] the ServiceStack.Webhooks library or
 // ServiceStack itself, [INF] our choice where both are silent, following
 // the closest documented behaviour.

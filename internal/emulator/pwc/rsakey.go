@@ -15,7 +15,7 @@ import (
 // The server side of PwC's secret encryption: config.secret is returned
 // encrypted with the caller's RSA public key, sent as publicKeyXml, with
 // OAEP-SHA256 padding [DOC]. The key is .NET's RSAKeyValue XML, base64
-// big-endian Modulus and Exponent [INF: providers.md §4.4]; OAEP uses
+// big-endian Modulus and Exponent [INF: docs/providers/pwc.md §4.4]; OAEP uses
 // SHA-256 for MGF1 too, as .NET's RSAEncryptionPadding.OaepSHA256, and the
 // ciphertext is standard padded base64, as Convert.ToBase64String [INF].
 

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// The emulator's field rules, written from providers.md §4.4 [DOC] and the
+// The emulator's field rules, written from docs/providers/pwc.md §4.4 [DOC] and the
 // ServiceStack.Webhooks validators it cites (DataFormats.Subscriptions,
 // SubscriptionConfigValidator) [SEC]. Each returns the broken rule or nil;
 // handlers report them in ServiceStack's responseStatus.errors, with the

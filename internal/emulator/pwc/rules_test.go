@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestRules pins the field rules read from providers.md §4.4 and the
+// TestRules pins the field rules read from docs/providers/pwc.md §4.4 and the
 // ServiceStack.Webhooks formats, edge by edge.
 func TestRules(t *testing.T) {
 	long := strings.Repeat("a", 101)
@@ -72,7 +72,7 @@ func TestWireFormats(t *testing.T) {
 		v    interface{ MarshalJSON() ([]byte, error) }
 		want string
 	}{
-		{netDate{}, `"\/Date(-62135596800000-0000)\/"`}, // providers.md §4.2's example
+		{netDate{}, `"\/Date(-62135596800000-0000)\/"`}, // docs/providers/pwc.md §4.2's example
 		{statusName(200), `"OK"`},
 		{statusName(503), `"ServiceUnavailable"`},
 		{statusName(414), `"RequestUriTooLong"`},

@@ -17,7 +17,7 @@ import (
 )
 
 // Authentication: PwC's mechanism is not documented [UNKNOWN]; the
-// emulator follows providers.md §4.3's inference, ServiceStack's
+// emulator follows docs/providers/pwc.md §4.3's inference, ServiceStack's
 // credentials provider issuing bearer and refresh tokens [INF].
 
 // Tokens are HS256 JWTs like ServiceStack's JwtAuthProvider issues [SEC]:
@@ -72,7 +72,7 @@ func (s *Emulator) RevokeTokens() {
 	s.tokenKey = emulator.RandomBytes(32)
 }
 
-// login is ServiceStack's credentials provider [INF: providers.md §4.3]. A wrong
+// login is ServiceStack's credentials provider [INF: docs/providers/pwc.md §4.3]. A wrong
 // user or password gets 401 with ServiceStack's "Invalid UserName or
 // Password" [SEC]. JSON property names match case-insensitively, as in
 // ServiceStack.

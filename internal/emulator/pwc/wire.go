@@ -9,7 +9,7 @@ import (
 )
 
 // The emulator's own wire types, from the operation table and the
-// SubscriptionResponse description of providers.md §4.4 [DOC], in
+// SubscriptionResponse description of docs/providers/pwc.md §4.4 [DOC], in
 // ServiceStack's camelCase JSON. Decoding is case-insensitive on property
 // names (encoding/json), as ServiceStack's is.
 
@@ -55,7 +55,7 @@ type config struct {
 // deliveryResult is SubscriptionDeliveryResult, one line of the delivery
 // log [DOC]. The JSON names are the docs', so these types look like the
 // client's.
-// Independent re-implementation of the SubscriptionResponse wire shape for the emulator (issue 15).
+// Independent re-implementation of the SubscriptionResponse wire shape for the emulator.
 type deliveryResult struct {
 	ID                string     `json:"id"`
 	SubscriptionID    string     `json:"subscriptionId"`
@@ -113,7 +113,7 @@ type (
 )
 
 // Authentication DTOs: ServiceStack's Authenticate and GetAccessToken
-// [INF: providers.md §4.3, the sister service's /auth/{provider} with
+// [INF: docs/providers/pwc.md §4.3, the sister service's /auth/{provider} with
 // userName, password → bearerToken, refreshToken].
 type (
 	loginBody struct {

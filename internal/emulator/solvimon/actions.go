@@ -8,11 +8,11 @@ import (
 
 // catalogue is the emulator's one list of actions: GET /v1/webhooks/actions
 // serves it, and create, patch and deliveries accept exactly what it holds
-// ("valid values from GET /webhooks/actions" [providers.md §2.4]). Every
+// ("valid values from GET /webhooks/actions" [docs/providers/solvimon.md §2.4]). Every
 // resource of Solvimon's webhook guide with its actions CREATED, UPDATED
 // and DELETE [internal/testkit/spectest/specs/solvimon-webhooks.yml,
 // "resources" × "actions"], and the finer actions the API reference names
-// as valid values, INVOICE.STATUS_TO_FINAL and INVOICE.PAID [providers.md
+// as valid values, INVOICE.STATUS_TO_FINAL and INVOICE.PAID [docs/providers/solvimon.md
 // §2.4].
 var catalogue = sync.OnceValue(func() []actionGroup {
 	guide := `CUSTOMER PLATFORM PRICING_PLAN PRICING_PLAN_VERSION PRICING_PLAN_SUBSCRIPTION

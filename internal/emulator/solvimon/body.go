@@ -18,7 +18,7 @@ import (
 
 // Reading WebhookCreateRequest / WebhookUpdateRequest bodies and the field
 // rules the emulator answers with 400. Tags as in solvimon.go: [spec] the
-// OpenAPI document, [providers.md] the project's wire reference (§2.4 for
+// OpenAPI document, [docs/providers/solvimon.md] the project's wire reference (§2.4 for
 // the field rules), [closest] our choice where both are silent.
 
 // The endpoint authentication types [spec: WebhookAuthenticationType].
@@ -29,7 +29,7 @@ const (
 )
 
 // fieldLimit is the documented 0–256 characters of password,
-// api_header_field and api_key [providers.md §2.4]. [closest] name,
+// api_header_field and api_key [docs/providers/solvimon.md §2.4]. [closest] name,
 // reference and username, which the docs give no limit, get the same one.
 const fieldLimit = 256
 
@@ -37,7 +37,7 @@ const fieldLimit = 256
 // HTTP stacks accept in a request line].
 const urlLimit = 2048
 
-// The patterns Solvimon's API reference publishes [providers.md §2.4].
+// The patterns Solvimon's API reference publishes [docs/providers/solvimon.md §2.4].
 // In the password's class "&-_" is a range (0x26–0x5F), which lets ':'
 // and '@' through. The api_header_field and api_key patterns are published
 // without a closing $; [closest] the emulator holds them for the whole
@@ -296,7 +296,7 @@ func authTypeRule(v string) *badField {
 	return invalid("authentication_type", "must be PASSWORD, API_KEY or NONE (got %q)", v)
 }
 
-// usernameRule: the PASSWORD pair's published pattern [providers.md §2.4
+// usernameRule: the PASSWORD pair's published pattern [docs/providers/solvimon.md §2.4
 // gives "username, password (0–256, pattern …)" one rule], as name. The
 // pattern admits ':', so the emulator takes it; its delivery sends the
 // pair as HTTP Basic [spec: "the username used for basic
@@ -322,7 +322,7 @@ func signingProtocolRule(v string) *badField {
 	return nil
 }
 
-// secretRule: 0–256 characters and the published pattern [providers.md
+// secretRule: 0–256 characters and the published pattern [docs/providers/solvimon.md
 // §2.4]. The value is a secret and never quoted.
 func secretRule(field, v string, pattern *regexp.Regexp) *badField {
 	if n := utf8.RuneCountInString(v); n > fieldLimit {
@@ -348,7 +348,7 @@ func apiKeyValueRule(v string) *badField {
 }
 
 // actionsRule: every entry is an action GET /webhooks/actions lists
-// [providers.md §2.4: "valid values from GET /webhooks/actions"].
+// [docs/providers/solvimon.md §2.4: "valid values from GET /webhooks/actions"].
 func actionsRule(field string, actions []string) *badField {
 	for _, a := range actions {
 		if !serves(a) {

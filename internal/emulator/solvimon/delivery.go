@@ -23,7 +23,7 @@ import (
 // pkg/signature: the tests cross-check the two implementations (and
 // openssl), so a shared mistake cannot hide.
 //
-// [providers.md §2.5] HMAC-SHA256 over "{timestamp}.{payload}" keyed with the
+// [docs/providers/solvimon.md §2.5] HMAC-SHA256 over "{timestamp}.{payload}" keyed with the
 // webhook's secret_key (its bytes as given), headers
 // X-PAYLOAD-SIGNATURE-TIMESTAMP (ISO 8601, here RFC 3339 UTC) and
 // X-PAYLOAD-SIGNATURE with one "v1=<hex>" per valid secret, comma
@@ -71,7 +71,7 @@ func (s *Emulator) sampleData(rec *Record, event string, now time.Time) (json.Ra
 }
 
 // envelope is a delivery body: {created_at, type, original_request_id,
-// environment, data} [providers.md]. The sandbox is Solvimon's TEST
+// environment, data} [docs/providers/solvimon.md]. The sandbox is Solvimon's TEST
 // environment.
 func (s *Emulator) envelope(rec *Record, event string, now time.Time, requestID string) ([]byte, error) {
 	data, err := s.sampleData(rec, event, now)
@@ -106,7 +106,7 @@ func deliveryRequest(ctx context.Context, rec *Record, body []byte, now time.Tim
 }
 
 // send delivers body to the endpoint and returns its status (0 when it
-// never answered) and "" on a 2xx within 10 s [providers.md], else the
+// never answered) and "" on a 2xx within 10 s [docs/providers/solvimon.md], else the
 // cause.
 func (s *Emulator) send(ctx context.Context, rec *Record, body []byte, now time.Time) (int, string) {
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)

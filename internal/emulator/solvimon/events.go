@@ -11,7 +11,7 @@ import (
 	"github.com/hookctl/hookctl/internal/emulator"
 )
 
-// The delivery log: Solvimon's webhook events. providers.md §2.4 and the
+// The delivery log: Solvimon's webhook events. docs/providers/solvimon.md §2.4 and the
 // captured guide (specs/solvimon-webhooks.yml, webhook_events_api) name the
 // endpoints GET /v1/webhook-events, GET /v1/webhook-events/{id} and POST
 // /v1/webhook-events/{id}/resend and the statuses PENDING, SUCCEEDED and
@@ -25,7 +25,7 @@ import (
 // sandbox delivers at once: it does not queue later events behind a parked
 // one, nor retry on Solvimon's schedule.
 
-// Event statuses [providers.md].
+// Event statuses [docs/providers/solvimon.md].
 const (
 	eventPending   = "PENDING"
 	eventSucceeded = "SUCCEEDED"

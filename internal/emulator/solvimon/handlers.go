@@ -14,11 +14,11 @@ import (
 )
 
 // The emulator's endpoint handlers. Tags as in solvimon.go: [spec],
-// [providers.md], [closest].
+// [docs/providers/solvimon.md], [closest].
 
 // out renders a record as the API's Webhook [spec]. previous_secret_key
 // appears only while it still signs, i.e. for 24 h after a roll
-// [providers.md §2.5].
+// [docs/providers/solvimon.md §2.5].
 func out(rec *Record, now time.Time) hookOut {
 	secret := rec.SecretKey // a copy: the answer is encoded after the lock is released
 	w := hookOut{
@@ -122,10 +122,10 @@ func queryInt(q url.Values, name string, def int) (int, bool) {
 	return n, err == nil && n >= 1
 }
 
-// pageSize is the list's default limit [providers.md §2.6: 50].
+// pageSize is the list's default limit [docs/providers/solvimon.md §2.6: 50].
 const pageSize = 50
 
-// list: page (default 1) and limit (default 50 [providers.md]), order_by and
+// list: page (default 1) and limit (default 50 [docs/providers/solvimon.md]), order_by and
 // order_direction (asc|desc), links and total_number_of_pages [spec].
 func (s *Emulator) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -303,7 +303,7 @@ func (s *Emulator) patch(w http.ResponseWriter, r *http.Request) {
 }
 
 // rollSecret: new secret_key, the old one becomes previous_secret_key and
-// keeps signing for 24 h, secret_rolled_at is now [providers.md]. Rolling
+// keeps signing for 24 h, secret_rolled_at is now [docs/providers/solvimon.md]. Rolling
 // again inside the overlap drops the oldest secret: the Webhook has room for
 // one previous secret only. The body (WebhookUpdateRequest [spec]) is
 // accepted and, like the real endpoint's purpose, changes nothing else
@@ -350,9 +350,9 @@ func connection(ok bool, msg string) connectionResult {
 }
 
 // sendTest really POSTs a signed test delivery and reports whether the
-// endpoint answered 2xx within 10 s [providers.md]. A failing endpoint is
+// endpoint answered 2xx within 10 s [docs/providers/solvimon.md]. A failing endpoint is
 // parked in the penalty box with the test payload, as a failed real
-// delivery would be [providers.md, semantics partly inferred there]. An
+// delivery would be [docs/providers/solvimon.md, semantics partly inferred there]. An
 // inactive webhook gets 409 [closest: the spec lists 409 Conflict for
 // send-test without saying when].
 func (s *Emulator) sendTest(w http.ResponseWriter, r *http.Request) {
@@ -396,7 +396,7 @@ func (s *Emulator) sendTest(w http.ResponseWriter, r *http.Request) {
 }
 
 // resendPenaltyBox pushes the parked payload now (signed afresh). Not in the
-// penalty box: 409 [spec lists 409; providers.md reads it as "not in penalty
+// penalty box: 409 [spec lists 409; docs/providers/solvimon.md reads it as "not in penalty
 // box"]. Success clears the box; failure counts a retry and moves retry_at
 // along Solvimon's schedule.
 func (s *Emulator) resendPenaltyBox(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,10 @@
 // Package solvimon emulates Solvimon's Configuration API webhooks for
-// `hookctl sandbox`, written from the project's providers.md (§2) and
+// `hookctl sandbox`, written from the project's docs/providers/solvimon.md (§2) and
 // Solvimon's published OpenAPI document and webhook guide (copies under
 // internal/testkit/spectest/specs), with its own
 // wire types and rules: it shares no code with the Solvimon client, so the
 // client's tests against it check the client against the docs, not against
-// itself (issue 15).
+// itself.
 package solvimon
 
 import (
@@ -33,20 +33,20 @@ const (
 )
 
 // Emulator limits and constants. Tags say where each comes from:
-// [spec] the OpenAPI document, [providers.md] the project's wire reference,
+// [spec] the OpenAPI document, [docs/providers/solvimon.md] the project's wire reference,
 // [closest] our choice where both are silent, following the nearest
 // documented behaviour.
 const (
 	maxRequestBody      = 1 << 20
-	maxIdempotencyKey   = 255            // [providers.md] "≤255 chars"
-	idempotencyRetained = 48 * time.Hour // [providers.md] retention 48 h
+	maxIdempotencyKey   = 255            // [docs/providers/solvimon.md] "≤255 chars"
+	idempotencyRetained = 48 * time.Hour // [docs/providers/solvimon.md] retention 48 h
 	deliveryTimeout     = 10 * time.Second
 	// secretOverlap: after a roll "both new and previous secret remain
-	// valid for up to 24 h" [providers.md §2.5].
+	// valid for up to 24 h" [docs/providers/solvimon.md §2.5].
 	secretOverlap = 24 * time.Hour
 )
 
-// retrySchedule is Solvimon's delivery retry schedule [providers.md]: the
+// retrySchedule is Solvimon's delivery retry schedule [docs/providers/solvimon.md]: the
 // penalty box's retry_at follows it, then every 8 h.
 var retrySchedule = []time.Duration{
 	2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute, 32 * time.Minute,
@@ -162,14 +162,14 @@ func New(o emulator.Options) *Emulator {
 	if s.http == nil {
 		// internal/sandbox passes its delivery client; this fallback is a plain
 		// one, as pkg/httpclient depends on pkg/webhook, a client package
-		// (deps_test.go). Deliveries set their own User-Agent.
+		// (architecture_test.go). Deliveries set their own User-Agent.
 		s.http = &http.Client{Timeout: deliveryTimeout}
 	}
 	// Same key + different request: 400 IDEMPOTENCY_CHECK_FAILED (the docs
 	// name the code but not the status; 400 because it is the caller's
 	// mistake and every write documents 400, where 409 is kept for a key
 	// whose first request is still running). 5xx answers are marked
-	// Idempotency-Retryable [providers.md]; a replay gets its own request id.
+	// Idempotency-Retryable [docs/providers/solvimon.md]; a replay gets its own request id.
 	s.idem = idempotency.New(idempotency.Options{
 		Retain: idempotencyRetained, Now: s.now, NotReplayed: []string{"X-Request-Id"}, RetryableHeader: "Idempotency-Retryable",
 		Prepare: func(w http.ResponseWriter, _ *http.Request, answer http.Header) {
@@ -209,7 +209,7 @@ func (s *Emulator) ProfileArgs() []string {
 }
 
 // ServeHTTP authenticates, applies idempotency and routes. Every answer
-// carries X-REQUEST-ID [providers.md].
+// carries X-REQUEST-ID [docs/providers/solvimon.md].
 func (s *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-REQUEST-ID", uuid.NewString())
 	if status, code, msg := authenticate(r); status != 0 {
@@ -221,7 +221,7 @@ func (s *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
-	// [providers.md] Idempotency-Key is optional and advised on POST; we
+	// [docs/providers/solvimon.md] Idempotency-Key is optional and advised on POST; we
 	// honour it on every write, as a retried PATCH or DELETE needs it too.
 	if key := r.Header.Get("Idempotency-Key"); key != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		s.idempotent(w, r, key)
@@ -230,7 +230,7 @@ func (s *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// authenticate: X-API-KEY or Bearer [providers.md]; a wrong or missing
+// authenticate: X-API-KEY or Bearer [docs/providers/solvimon.md]; a wrong or missing
 // credential gets 401 UNAUTHORISED, and a platform the key cannot reach 403.
 func authenticate(r *http.Request) (int, string, string) {
 	key, authz := r.Header.Get("X-API-KEY"), r.Header.Get("Authorization")

@@ -217,7 +217,7 @@ func TestSandboxCreateValidation(t *testing.T) {
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","password":"pw"}`, "MISSING_FIELD", "username"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"PASSWORD","username":"jo smith","password":"pw"}`, "INVALID_FIELD", "username"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X-K"}`, "MISSING_FIELD", "api_key"},
-		// Issue 24: the api_header_field and api_key patterns hold for the
+		// The api_header_field and api_key patterns hold for the
 		// whole value (as published, without $, they match every value).
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X-K","api_key":"abc-123_XYZ+/="}`, "INVALID_FIELD", "api_key"},
 		{`{"url":"https://h.example/x","name":"n","reference":"r","authentication_type":"API_KEY","api_header_field":"X.K","api_key":"abc123"}`, "INVALID_FIELD", "api_header_field"},
@@ -431,7 +431,7 @@ func TestSandboxActionsAndConnection(t *testing.T) {
 	if len(acts.Data) != len(catalogue()) || i < 0 || !slices.Contains(acts.Data[i].Actions, "STATUS_TO_FINAL") || !slices.Contains(acts.Data[i].Actions, "DELETE") {
 		t.Fatalf("actions %+v", acts)
 	}
-	// The emulator accepts exactly what it serves (issue 14 item 3): every
+	// The emulator accepts exactly what it serves: every
 	// listed action in one create, and nothing beside them.
 	var all []string
 	for _, a := range acts.Data {
@@ -542,7 +542,7 @@ func TestDeliverySignature(t *testing.T) {
 	}
 	t.Run("one secret", func(t *testing.T) { check(t, deref(reg.SecretKey)) })
 	// The body the Solvimon client sends: the fields the rendered reference
-	// marks required [providers.md §2.4].
+	// marks required [docs/providers/solvimon.md §2.4].
 	rot := call(t, e.base, "PATCH", "/v1/webhooks/"+reg.ID+"/secret-key", nil, `{"active":true,"include_previous_data":false,"authentication_type":"API_KEY"}`).webhook(t)
 	e.clock.Add(23 * time.Hour)
 	t.Run("overlap: current then previous", func(t *testing.T) { check(t, deref(rot.SecretKey), deref(reg.SecretKey)) })
@@ -690,7 +690,7 @@ func TestServesPublishedCatalogue(t *testing.T) {
 	}
 }
 
-// TestSandboxUsernameColonAndSigningProtocol (issue 24): the documented
+// TestSandboxUsernameColonAndSigningProtocol: the documented
 // username pattern admits ':' (its "&-_" is a range), so a PASSWORD
 // webhook with one is created, and its delivery carries the pair as HTTP
 // Basic, where the receiver splits at the first ':'. signing_protocol is

@@ -7,13 +7,13 @@ import (
 
 // The emulator's own wire types, written from the component schemas of
 // Solvimon's OpenAPI document (internal/testkit/spectest/specs/
-// solvimon-webhooks-api-openapi.yml) and the envelope of providers.md §2.5.
+// solvimon-webhooks-api-openapi.yml) and the envelope of docs/providers/solvimon.md §2.5.
 // They are answers only: request bodies are read field by field (body.go),
 // so that "absent", "null" and "wrong type" stay apart.
 
 // hookOut is the Webhook schema. Every property is written, null where the
 // webhook has no value, as the schema declares them nullable.
-// Independent re-implementation of the Webhook schema for the emulator (issue 15).
+// Independent re-implementation of the Webhook schema for the emulator.
 type hookOut struct {
 	ObjectType              string       `json:"object_type"`
 	ID                      string       `json:"id"`
@@ -85,7 +85,7 @@ type errorOut struct {
 	ResourceType string `json:"resource_type,omitempty"`
 }
 
-// delivery is the body POSTed to a receiving endpoint [providers.md §2.5:
+// delivery is the body POSTed to a receiving endpoint [docs/providers/solvimon.md §2.5:
 // created_at, type, original_request_id (optional), environment, data].
 type delivery struct {
 	CreatedAt         string          `json:"created_at"`
@@ -96,7 +96,7 @@ type delivery struct {
 }
 
 // instant formats a time as the emulator's timestamps: ISO 8601 in UTC
-// without milliseconds [providers.md §2.6].
+// without milliseconds [docs/providers/solvimon.md §2.6].
 func instant(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // nullable is nil for "" (JSON null), else a pointer to s.

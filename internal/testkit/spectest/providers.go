@@ -100,7 +100,7 @@ var pexaReadProbe = sync.OnceValue(func() *regexp.Regexp {
 // PexaUKRegistrationDto adds the secret to NotificationRegistrationDto: the UK
 // documentation lists sharedSecret and sharedSecretExpiry on the
 // create/update answer, the AU document (the one published as OpenAPI)
-// does not (providers.md, [DOC/SEC]).
+// does not (docs/providers/pexa.md §1.4, [DOC/SEC]).
 func PexaUKRegistrationDto(doc *openapi3.T) {
 	dto := doc.Components.Schemas["NotificationRegistrationDto"]
 	if dto == nil || dto.Value == nil {

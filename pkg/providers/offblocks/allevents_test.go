@@ -11,7 +11,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// TestAllEvents (issue 24): a webhook is never created or left without
+// TestAllEvents: a webhook is never created or left without
 // types, since nothing says OffBlocks reads that as every type; AllEvents
 // names the five types the guide lists for "all entities' updates".
 func TestAllEvents(t *testing.T) {

@@ -10,25 +10,25 @@ import (
 )
 
 // Assumptions are the OffBlocks facts this package relies on without
-// having read them in OffBlocks' own pages (providers.md section 3, whose
+// having read them in OffBlocks' own pages (docs/providers/offblocks.md section 3, whose
 // request-signature and verification pages are truncated). Each default is
 // the constant the code uses.
 func Assumptions() []provider.Assumption {
 	return []provider.Assumption{
 		{Fact: "Verification key path (\"Retrieve Webhook Verification Key\")",
 			Default:    "`GET " + DefaultVerificationKeyPath + "`",
-			Source:     "the page shows the answer {id, key} but not the path (providers.md 3.4)",
+			Source:     "the page shows the answer {id, key} but not the path (docs/providers/offblocks.md 3.4)",
 			Override:   FieldVerificationKeyPath,
 			Confidence: provider.ConfidenceINF, Check: CheckVerificationKey,
 			Probe: "on a 404/405/501, GET `" + strings.Join(VerificationKeyCandidates[1:], "`, `") + "` (one request each)"},
 		{Fact: "Signing-key upload body field",
 			Default:    "`PUT " + DefaultSigningPath + "` with `{\"" + DefaultSigningKeyField + "\": base64(PEM)}`",
-			Source:     "the docs say the body carries the base64-encoded public key; the field name is not visible, publicKey matches OffBlocks' other camel-case fields (providers.md 3.3)",
+			Source:     "the docs say the body carries the base64-encoded public key; the field name is not visible, publicKey matches OffBlocks' other camel-case fields (docs/providers/offblocks.md 3.3)",
 			Override:   FieldSigningKeyField,
 			Confidence: provider.ConfidenceINF, Check: CheckSigningKey},
 		{Fact: "Signing-key upload answer names the key id",
 			Default:    "`id`, `keyId` or a bare string",
-			Source:     "\"a unique key is returned\", shape not shown (providers.md 3.3)",
+			Source:     "\"a unique key is returned\", shape not shown (docs/providers/offblocks.md 3.3)",
 			Confidence: provider.ConfidenceUnknown, Check: CheckSigningKey},
 		{Fact: "Covered components of request signatures",
 			Default: "`" + strings.Join(DefaultSignedComponents, "` `") +
@@ -49,7 +49,7 @@ func Assumptions() []provider.Assumption {
 			Confidence: provider.ConfidenceClosest, Check: webhook.CheckCredentials},
 		{Fact: "List answer wrapper",
 			Default:    "a bare JSON array (`{\"data\": [...]}` also read)",
-			Source:     "not documented (providers.md 3.4)",
+			Source:     "not documented (docs/providers/offblocks.md 3.4)",
 			Confidence: provider.ConfidenceINF, Check: webhook.CheckList},
 		{Fact: "Callback URLs must be https",
 			Default:    "https only (plain http for localhost)",
@@ -64,12 +64,12 @@ func Assumptions() []provider.Assumption {
 		{Fact: "A webhook without types",
 			Default: "read, and exported, as receiving every type; never created: `--all-events` (and a manifest's `all_events: true`) names the " +
 				strconv.Itoa(len(eventNames())) + " types the guide lists, and a register or update without types is refused (exit 2)",
-			Source:     "the guide lists all five types to receive all entities' updates; nothing says that absent types mean all (providers.md 3, 7)",
+			Source:     "the guide lists all five types to receive all entities' updates; nothing says that absent types mean all (docs/providers/offblocks.md 3, 7)",
 			Confidence: provider.ConfidenceINF,
 			Avoid:      "`--all-events` sends the list; `--event` names types"},
 		{Fact: "Delivery signatures",
 			Default:    "RFC 9421 signature with `" + string(SignatureAlgorithm) + "` by the verification key, keyid matching its id, Content-Digest over the body",
-			Source:     "the verification section of the webhook page is truncated (providers.md 3.5)",
+			Source:     "the verification section of the webhook page is truncated (docs/providers/offblocks.md 3.5)",
 			Confidence: provider.ConfidenceINF},
 	}
 }

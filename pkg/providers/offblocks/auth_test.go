@@ -20,8 +20,7 @@ func TestLoginFailureSaysWhatToDo(t *testing.T) {
 	_, err := c.UploadKey(context.Background())
 	we := kindOf(t, err, webhook.KindAuth)
 	// Both are in the environment, which wins over the keyring: the hint
-	// names them to fix or unset, and not auth login, which cannot help
-	// (issue 26 item 9).
+	// names them to fix or unset, and not auth login, which cannot help.
 	for _, want := range []string{"Invalid credentials", "HOOKCTL_API_KEY and HOOKCTL_API_SECRET are set", "unset them"} {
 		if !strings.Contains(we.Error(), want) {
 			t.Errorf("error %q lacks %q", we.Error(), want)
@@ -147,8 +146,7 @@ func TestPersistent401(t *testing.T) {
 }
 
 // TestCachedTokenBoundToSecret: a token cached with the right API secret
-// is not used by a run with a wrong one: that run logs in and is refused
-// (issue 13 item 8).
+// is not used by a run with a wrong one: that run logs in and is refused.
 func TestCachedTokenBoundToSecret(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

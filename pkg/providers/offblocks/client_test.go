@@ -290,7 +290,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		t.Fatalf("%d requests were sent for invalid input", n)
 	}
 	// A type missing from the guide's list is OffBlocks' to refuse, not
-	// the client's (issue 14 item 2): it is sent, and the answer stands.
+	// the client's: it is sent, and the answer stands.
 	_, err := c.Register(ctx, webhook.CreateRequest{URL: "https://h.example.com", Events: []string{"card.created"}})
 	if we := kindOf(t, err, webhook.KindError); we.Status != 400 || !strings.Contains(we.Error(), `unknown webhook type "card.created"`) {
 		t.Fatalf("unknown type: %v", err)

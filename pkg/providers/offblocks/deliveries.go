@@ -6,7 +6,7 @@ var _ webhook.DeliveryHinter = (*Client)(nil)
 
 // DeliveryHint says what OffBlocks lacks: its webhook API has no delivery
 // log and no resend; it retries failed deliveries itself for up to 24 h
-// (providers.md 3.4, 3.5).
+// (docs/providers/offblocks.md 3.4, 3.5).
 func (c *Client) DeliveryHint(bool) string {
 	return "OffBlocks' webhook API has no delivery log or resend call; it retries failed deliveries itself for up to 24 h"
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // Golden fixtures: OffBlocks publishes no OpenAPI document; these bodies
-// follow the field names of its API pages (providers.md §3.3-3.4, [DOC]),
+// follow the field names of its API pages (docs/providers/offblocks.md §3.3-3.4, [DOC]),
 // written apart from our wire structs, and are answered to the client as
 // they stand: a field name client and emulator share but get wrong fails
 // here.

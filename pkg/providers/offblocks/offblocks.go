@@ -3,7 +3,7 @@
 // provider-neutral model. Its emulator for `hookctl sandbox` is a separate
 // package, internal/emulator/offblocks, which shares no code with this one.
 //
-// Facts are tagged as in providers.md: [DOC] OffBlocks' own pages, [INF] our
+// Facts are tagged as in docs/providers/offblocks.md: [DOC] OffBlocks' own pages, [INF] our
 // inference where they are silent (the pages on request signatures and
 // webhook verification are truncated in every copy we could read).
 //
@@ -215,7 +215,7 @@ func validateKeyID(s string) error {
 }
 
 // resolveBase is the API base of a profile: the override, else the
-// environment's default. A trailing /v1 is dropped, as providers.md and
+// environment's default. A trailing /v1 is dropped, as docs/providers/offblocks.md and
 // OffBlocks' docs write the base with it and the paths carry it already.
 func resolveBase(p config.Profile) (string, error) {
 	base := strings.TrimSuffix(strings.TrimSpace(p.BaseURL), "/")

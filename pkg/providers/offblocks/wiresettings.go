@@ -15,7 +15,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// The wire details OffBlocks' pages do not show (providers.md §3.3-3.4:
+// The wire details OffBlocks' pages do not show (docs/providers/offblocks.md §3.3-3.4:
 // the request-signature and verification sections are truncated) are
 // profile settings, so an account whose API differs from our inference
 // needs no new release. The defaults are the inferences the client has

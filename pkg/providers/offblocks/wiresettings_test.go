@@ -14,7 +14,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// The guessed wire details are profile settings (issue 14, item 6): a
+// The guessed wire details are profile settings: a
 // profile with other values talks to an emulator that expects them, and
 // the default profile does not.
 func TestWireSettingsTalkToAVariant(t *testing.T) {

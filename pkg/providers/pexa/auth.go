@@ -281,7 +281,7 @@ func (c *Client) tokenErr(err error, scopes []string) error {
 	msg += fmt.Sprintf(" (HTTP %d)", status)
 	switch {
 	case status == http.StatusUnauthorized || re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
-		// The hint follows where the secret came from (issue 26 item 9):
+		// The hint follows where the secret came from:
 		// `auth login` is no fix for a variable that wins over it, nor
 		// for the value `auth login` itself was just given.
 		return (&webhook.Error{Kind: webhook.KindAuth, Msg: msg, Status: status}).WithHint(

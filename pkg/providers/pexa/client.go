@@ -268,7 +268,7 @@ func kindPtr(k webhook.Kind) *webhook.Kind { return &k }
 func fixed(s string) func(*Client, apiOp) string { return func(*Client, apiOp) string { return s } }
 
 // codeHints are plain-language hints for PEXA's documented error codes
-// (providers.md 1.4, PEXA's OpenAPI examples).
+// (docs/providers/pexa.md 1.4, PEXA's OpenAPI examples).
 var codeHints = map[string]codeHint{
 	// PEXA's "invalid UUID" for a registration id it cannot read: no such
 	// registration can exist, so scripts get "not found" (exit 5) as for

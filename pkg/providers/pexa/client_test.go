@@ -394,8 +394,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		c, _ := e.client(func(o *clientOpts) { o.env = map[string]string{"HOOKCTL_CLIENT_SECRET": "wrong"} })
 		_, err := c.List(ctx, webhook.ListOptions{})
 		we := kindOf(t, err, webhook.KindAuth)
-		// The secret in effect is the variable: auth login cannot help
-		// (issue 26 item 9).
+		// The secret in effect is the variable: auth login cannot help.
 		for _, want := range []string{"HOOKCTL_CLIENT_SECRET is set", "unset it", "Unauthorized", `the client id is the profile's ("sandbox-client"`} {
 			if !strings.Contains(we.Error(), want) {
 				t.Fatalf("error %q lacks %q", we, want)
@@ -454,7 +453,7 @@ func writeSecretFile(t *testing.T, content string) string {
 }
 
 // Names missing from the region's catalogue are not the client's to
-// refuse (issue 14 item 2): they are sent, and PEXA's answer stands. The
+// refuse: they are sent, and PEXA's answer stands. The
 // emulator takes WORKSPACE_PARTICIPANT_ADDED in AU, as PEXA's own examples
 // use it, and refuses a UK v2 event on the v1 API.
 func TestUnknownEventsAreSent(t *testing.T) {

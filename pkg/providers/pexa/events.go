@@ -150,7 +150,7 @@ var auEvents = []struct{ name, trigger string }{
 
 // Where each region's built-in list was read. The AU guide's capture is
 // dated (internal/testkit/spectest/specs/pexa-notification-webhooks.asyncapi.yml, "generated");
-// providers.md gives the UK list no date, so it carries the day it entered
+// docs/providers/pexa.md gives the UK list no date, so it carries the day it entered
 // hookctl [INF].
 const (
 	ukOrigin = "PEXA's UK notifications v1 reference, as of 2026-11-23; hookctl registers through v1, so v2-only events such as TITLE_DATA_RECEIVED are not in it"

@@ -3,10 +3,10 @@
 // the UK portal ("notifications v1/v2", paths under
 // /partner/api/notification) and Australia (v1, v2 and v3 directly under the
 // API host). Its emulator, for `hookctl sandbox` and these tests, is
-// internal/emulator/pexa, written separately (issue 15).
+// internal/emulator/pexa, written separately.
 //
 // Wire facts follow PEXA's own OpenAPI and webhook documents (copies in
-// testdata/) and the project's providers.md. The tests validate every request
+// testdata/) and the project's docs/providers/pexa.md. The tests validate every request
 // the client sends against PEXA's OpenAPI document, so the client and the
 // emulator cannot quietly agree on something the real API would reject.
 package pexa
@@ -100,7 +100,7 @@ const (
 	CredToken = "token"
 )
 
-// Default hosts per region and environment (providers.md table 1.2). The UK
+// Default hosts per region and environment (docs/providers/pexa.md table 1.2). The UK
 // test environment has no published host, so it has no defaults: such a
 // profile needs --base-url and --token-url.
 const (
@@ -197,7 +197,7 @@ type endpoints struct {
 	token string
 }
 
-// resolveEndpoints applies providers.md table 1.2, overridden by the
+// resolveEndpoints applies docs/providers/pexa.md table 1.2, overridden by the
 // profile's base-url and token-url.
 func resolveEndpoints(p config.Profile) (endpoints, error) {
 	env := p.Environment
@@ -329,13 +329,12 @@ const (
 )
 
 // operationScopes is the scope each operation's token asks for, per region:
-// only what that call needs, from the region's documented set (issue 14:
-// asking for every scope at once made the token request fail for a client
+// only what that call needs, from the region's documented set (asking for every scope at once made the token request fail for a client
 // without one of them, e.g. a UK client of the v1 API, which does not
 // define view:notification_registrations). A profile's scopes setting
 // replaces them.
 var operationScopes = map[string]map[apiOp]string{
-	// UK [providers.md 1.3]: the v1 reference defines create, edit, delete
+	// UK [docs/providers/pexa.md 1.3]: the v1 reference defines create, edit, delete
 	// and create:..._secret_rotation, and its create/update/delete/rotate
 	// operations are the v1 ones hookctl calls [DOC]; that each operation
 	// needs the scope of its own name is [INF] (the UK pages list scopes,

@@ -16,7 +16,7 @@ var _ webhook.SampleDeliverer = (*Client)(nil)
 // SampleDelivery is a `ping` body in PEXA's envelope {timestamp,
 // type:"<Category>.<EVENT>", data:{workspaceId, subscriberId,
 // subscriberReferences, additionalReferences, links}} with a webhook-id
-// (providers.md 1.5 [SEC]; the category names are inferred).
+// (docs/providers/pexa.md 1.5 [SEC]; the category names are inferred).
 func (c *Client) SampleDelivery(reg *webhook.Registration, event string, now time.Time) ([]byte, http.Header, error) {
 	category := "Workspace"
 	switch {

@@ -9,7 +9,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Issue 14 item 4: each operation's token asks for that operation's scope
+// Each operation's token asks for that operation's scope
 // only, from the region's documented set, so a client without one scope
 // can still do what the others allow.
 func TestScopesPerOperation(t *testing.T) {

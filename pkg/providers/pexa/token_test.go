@@ -28,7 +28,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // token no Authorization header can carry (CR/LF, other control bytes,
 // spaces) costs one request and a clear error: the token is neither cached
 // nor sent, where it used to be cached and every API call failed five times
-// in the transport (issue 13 item 11).
+// in the transport.
 func TestMalformedTokenRefusedAtOnce(t *testing.T) {
 	for name, bad := range map[string]string{
 		"crlf":  "tok-part1\r\nX-Injected: yes",
@@ -73,7 +73,7 @@ func TestMalformedTokenRefusedAtOnce(t *testing.T) {
 // TestCachedTokenBoundToSecret: a token cached by a run with the right
 // client secret is not used by a run whose secret is wrong (it asks the
 // token endpoint and is refused, exit 4), and is used again once the
-// secret is right (issue 13 item 8). The cache never holds the secret.
+// secret is right. The cache never holds the secret.
 func TestCachedTokenBoundToSecret(t *testing.T) {
 	e := newEnv(t)
 	good, _ := e.client()

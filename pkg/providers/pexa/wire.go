@@ -81,7 +81,7 @@ type wireRotation struct {
 
 // wireErrors is NotificationServiceErrorResponse; field is null when the
 // error is not about one field. A 500 may carry only a message, in the
-// list or (per providers.md) at the top level.
+// list or (per docs/providers/pexa.md) at the top level.
 type wireErrors struct {
 	Errors  []wireError `json:"errors"`
 	Message string      `json:"message,omitempty"`

@@ -1,6 +1,6 @@
 package provider
 
-// Confidence of a fact, as docs/providers.md marks it.
+// Confidence of a fact, as docs/providers/README.md marks it.
 const (
 	// ConfidenceSEC: stated only in a secondary source (an aggregation of
 	// the provider's docs, or a library it demonstrably builds on).

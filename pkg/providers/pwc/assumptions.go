@@ -6,7 +6,7 @@ import (
 )
 
 // Assumptions are the PwC facts this package relies on without having
-// read them in PwC's own metadata pages (providers.md section 4). Each
+// read them in PwC's own metadata pages (docs/providers/pwc.md section 4). Each
 // default is the constant the code uses.
 func Assumptions() []provider.Assumption {
 	return []provider.Assumption{
@@ -26,29 +26,29 @@ func Assumptions() []provider.Assumption {
 			Confidence: provider.ConfidenceClosest, Check: webhook.CheckCredentials},
 		{Fact: "Get one subscription, sync flavour",
 			Default:    "`GET " + subscriptionsPath + "/{Id}`",
-			Source:     "documented for /async only; sync by analogy with every other operation (providers.md 4.4)",
+			Source:     "documented for /async only; sync by analogy with every other operation (docs/providers/pwc.md 4.4)",
 			Confidence: provider.ConfidenceINF, Override: FieldGetRoute, Check: webhook.CheckReadPath,
 			Probe: "a 404/405 for an id the list just returned: the same read under `/async/` (one request)"},
 		{Fact: "Subscriptions to an event (`list --event`)",
 			Default:    "`GET " + subscriptionsPath + "/find` with the profile's tax number, account and the event, once per event; a 404 means none",
-			Source:     "find is documented with one SubscriptionResponse as its answer, not what it answers when nothing subscribes to the event (providers.md 4.4)",
+			Source:     "find is documented with one SubscriptionResponse as its answer, not what it answers when nothing subscribes to the event (docs/providers/pwc.md 4.4)",
 			Avoid:      "`list` without `--event` reads every subscription instead",
 			Confidence: provider.ConfidenceINF},
 		{Fact: "publicKeyXml and secret encryption",
 			Default:    ".NET `RSAKeyValue` XML; RSA-OAEP with SHA-256 and MGF1-SHA-256, base64 ciphertext",
-			Source:     "the metadata names the field and OAEP-SHA256; the XML form and encodings are inferred (providers.md 4.4)",
+			Source:     "the metadata names the field and OAEP-SHA256; the XML form and encodings are inferred (docs/providers/pwc.md 4.4)",
 			Confidence: provider.ConfidenceINF},
 		{Fact: "Event names",
 			Default:    "none built in: `events` lists the names the profile's subscriptions use",
-			Source:     "PwC publishes none (providers.md 4.4)",
+			Source:     "PwC publishes none (docs/providers/pwc.md 4.4)",
 			Confidence: provider.ConfidenceUnknown, Check: webhook.CheckEvents},
 		{Fact: "Delivery signature",
 			Default:    "`X-Hub-Signature: sha1=<hex HMAC-SHA256>` keyed with the secret's UTF-8 bytes (sha256=, bare, base64 also accepted)",
-			Source:     "the ServiceStack.Webhooks library PwC builds on (providers.md 4.5)",
+			Source:     "the ServiceStack.Webhooks library PwC builds on (docs/providers/pwc.md 4.5)",
 			Confidence: provider.ConfidenceSEC},
 		{Fact: "Rotation grace period",
 			Default:    "none: the old secret stops verifying at once",
-			Source:     "no overlap is documented (providers.md 4.5)",
+			Source:     "no overlap is documented (docs/providers/pwc.md 4.5)",
 			Confidence: provider.ConfidenceINF},
 	}
 }

@@ -224,8 +224,7 @@ func TestTokenExpiry(t *testing.T) {
 }
 
 // TestCachedTokenBoundToPassword: a token cached with the right password
-// is not used once the password is wrong: that run logs in and is refused
-// (issue 13 item 8).
+// is not used once the password is wrong: that run logs in and is refused.
 func TestCachedTokenBoundToPassword(t *testing.T) {
 	e := newEnv(t)
 	if err := list(t, e.client()); err != nil {

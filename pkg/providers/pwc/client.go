@@ -676,7 +676,7 @@ func isOwnershipRejected(err error) bool {
 // a rotation (rotating) the interrupted-rotation case is already handled
 // (RotateSecret reads the subscription back and a pending secret it holds
 // is promoted), so running rotate-secret again would only be refused
-// again (issue 26 item 9); for update and delete it is one more way out.
+// again; for update and delete it is one more way out.
 func ownershipErr(err error, id, profile string, rotating bool) error {
 	var we *webhook.Error
 	if isOwnershipRejected(err) && errors.As(err, &we) {

@@ -536,7 +536,7 @@ func TestEventsAndSpec(t *testing.T) {
 }
 
 // PwC publishes no event names: Events lists the names this profile's
-// subscriptions use, says so, and invents none (issue 14 item 3).
+// subscriptions use, says so, and invents none.
 func TestEventsAreTheSubscriptionsNames(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()

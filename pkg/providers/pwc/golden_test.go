@@ -10,7 +10,7 @@ import (
 )
 
 // Golden fixtures: PwC publishes no OpenAPI document, so these bodies are
-// written from the field names its webhook pages list (providers.md,
+// written from the field names its webhook pages list (docs/providers/pwc.md,
 // "SubscriptionResponse" and ServiceStack's "responseStatus", [DOC]) and
 // from ServiceStack's own JSON conventions (camelCase, dates as
 // "/Date(ms-0000)/"), independently of our wire structs. They are answered

@@ -4,7 +4,7 @@
 // `hookctl sandbox` serves and the tests here run against, is the separate
 // package internal/emulator/pwc.
 //
-// Facts are tagged as in providers.md: [DOC] PwC's ServiceStack metadata
+// Facts are tagged as in docs/providers/pwc.md: [DOC] PwC's ServiceStack metadata
 // pages, [SEC] the ServiceStack.Webhooks library PwC builds on, [INF] our
 // inference where both are silent. Three things make PwC unlike the other
 // providers, and shape this package:

@@ -231,7 +231,7 @@ func TestRotateRefusesBadNewSecret(t *testing.T) {
 
 // A secret longer than RSA-OAEP can carry under a 2048-bit key is refused
 // before any request: PwC would store it and then fail every answer that
-// returns it (found when the emulator moved out, issue 15).
+// returns it (found when the emulator moved out).
 func TestSecretLengthBound(t *testing.T) {
 	if v := checkSecret(strings.Repeat("QUJD", 47)); v != nil { // 188 Base64 characters
 		t.Fatalf("188 characters refused: %+v", v)
@@ -241,7 +241,7 @@ func TestSecretLengthBound(t *testing.T) {
 	}
 }
 
-// TestInterruptedRotationHintIsNotCircular (issue 26 item 9): with a
+// TestInterruptedRotationHintIsNotCircular: with a
 // pending secret and no current one, a rotation's refusal does not say to
 // run rotate-secret again (the rotation is what failed, after trying the
 // pending secret); update and delete may name it, it reconciles.

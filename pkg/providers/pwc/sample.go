@@ -14,7 +14,7 @@ var _ webhook.SampleDeliverer = (*Client)(nil)
 
 // SampleDelivery is a `ping` body as ServiceStack.Webhooks posts one: the
 // event's data as JSON, with the subscription's Content-Type and
-// X-Webhook-Event (providers.md 4.5 [SEC]); PwC publishes no payloads, so
+// X-Webhook-Event (docs/providers/pwc.md 4.5 [SEC]); PwC publishes no payloads, so
 // the fields are ours [INF]. X-Webhook-Delivery comes with the signature.
 func (c *Client) SampleDelivery(reg *webhook.Registration, event string, now time.Time) ([]byte, http.Header, error) {
 	body, err := json.Marshal(map[string]any{

@@ -13,7 +13,7 @@ import (
 )
 
 // Rules of ServiceStack.Webhooks, the library PwC builds on, pinned from
-// its sources (providers.md §4.4-4.5, §7) rather than from our emulator:
+// its sources (docs/providers/pwc.md §4.4-4.5, §7) rather than from our emulator:
 // client and emulator were both written by us, so they could share a
 // mistake that only the library's own rules show.
 

@@ -8,7 +8,7 @@ import (
 )
 
 // Assumptions are the Solvimon facts this package relies on without
-// having read them in Solvimon's own documents (providers.md section 2).
+// having read them in Solvimon's own documents (docs/providers/solvimon.md section 2).
 // Each default is the constant the code uses.
 func Assumptions() []provider.Assumption {
 	return []provider.Assumption{
@@ -22,7 +22,7 @@ func Assumptions() []provider.Assumption {
 			Confidence: provider.ConfidenceClosest},
 		{Fact: "List page size",
 			Default:    fmt.Sprintf("%d, asked for explicitly", defaultPageSize),
-			Source:     "Solvimon's default limit as the aggregation's conventions file states it (providers.md 2.6)",
+			Source:     "Solvimon's default limit as the aggregation's conventions file states it (docs/providers/solvimon.md 2.6)",
 			Confidence: provider.ConfidenceSEC, Check: webhook.CheckList},
 		{Fact: "Actions list paging",
 			Default:    fmt.Sprintf("pages of %d until one is short or repeats, at most %d", actionsPageSize, maxActionPages),
@@ -30,12 +30,12 @@ func Assumptions() []provider.Assumption {
 			Confidence: provider.ConfidenceClosest, Check: webhook.CheckEvents},
 		{Fact: "Delivery signature details",
 			Default:    "HMAC-SHA256 over `{timestamp}.{payload}`, hex compared case-insensitively (base64 also accepted)",
-			Source:     "the webhook guide, read through the aggregation; the hex case is inferred from the upper-case example (providers.md 2.5)",
+			Source:     "the webhook guide, read through the aggregation; the hex case is inferred from the upper-case example (docs/providers/solvimon.md 2.5)",
 			Confidence: provider.ConfidenceSEC},
 		{Fact: "An empty included_actions list",
 			Default: "every action, less excluded_actions: what `--all-events` and a manifest's `all_events: true` send (`included_actions: []`), saying so on stderr; " +
 				"a register without `--event`, or an update or manifest entry that would leave no actions, is refused (exit 2)",
-			Source:     "nothing in Solvimon's documents says what an empty or absent list means; the guide names valid values only (providers.md 2.4, 7)",
+			Source:     "nothing in Solvimon's documents says what an empty or absent list means; the guide names valid values only (docs/providers/solvimon.md 2.4, 7)",
 			Confidence: provider.ConfidenceINF,
 			Avoid:      "`--event` names the actions; `--all-events` relies on it knowingly"},
 		{Fact: "A ':' in the PASSWORD username",
@@ -60,7 +60,7 @@ func Assumptions() []provider.Assumption {
 		{Fact: "Webhook events (deliveries list, resend)",
 			Default: "`GET /v1/webhook-events?webhook_id=&status=&page=&limit=` → `{data:[{id, webhook_id, type, status, created_at, last_attempted_at, attempts:[{attempted_at, response_status_code, cause}]}]}`; " +
 				"`POST /v1/webhook-events/{id}/resend` answers the event with the new attempt",
-			Source:     "the guide names the endpoints and the statuses PENDING/SUCCEEDED/FAILED only; the published OpenAPI predates them, so fields, filters and answers follow the Webhook schema's conventions (providers.md 2.4)",
+			Source:     "the guide names the endpoints and the statuses PENDING/SUCCEEDED/FAILED only; the published OpenAPI predates them, so fields, filters and answers follow the Webhook schema's conventions (docs/providers/solvimon.md 2.4)",
 			Confidence: provider.ConfidenceINF},
 	}
 }

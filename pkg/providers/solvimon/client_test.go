@@ -346,7 +346,7 @@ func TestValidationBeforeAnyRequest(t *testing.T) {
 		{"username non-ASCII", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "jösé", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
 		{"username with a brace", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "PASSWORD", ParamUsername: "u{1}", ParamEndpointSecretFile: writeFile(t, "pw")})}, []string{"username", "pattern"}},
 		{"header field not a token", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X API", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field", "letters, digits, '_' and '-' only"}},
-		// Issue 24: the documented patterns hold for the whole value, not
+		// The documented patterns hold for the whole value, not
 		// for a prefix (as published, without $, every value would pass).
 		{"header field with a dot", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X.Key", ParamEndpointSecretFile: writeFile(t, "k")})}, []string{"api_header_field (--api-header-field)", "read as the whole value", `"X.Key"`}},
 		{"api key not alphanumeric", webhook.CreateRequest{URL: "https://h.example/x", Name: "n", Params: ok(map[string]string{ParamAuthType: "API_KEY", ParamAPIHeaderField: "X-Key", ParamEndpointSecretFile: writeFile(t, "abc-123_XYZ+/=")})}, []string{"api_key (--endpoint-secret-file)", "ASCII letters and digits only"}},
@@ -516,7 +516,7 @@ func (d doublePost) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestListFollowsPages: with more webhooks than one page of Solvimon's
 // default 50, the default list follows the pages to the end and a cap
-// reads only the pages it needs (issue 13 item 10).
+// reads only the pages it needs.
 func TestListFollowsPages(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
@@ -796,7 +796,7 @@ func TestEventsToCheck(t *testing.T) {
 	}
 }
 
-// TestAllEvents (issue 24): nothing documents that an empty
+// TestAllEvents: nothing documents that an empty
 // included_actions list means every action, so the client sends one only
 // when asked for it (AllEvents), and refuses a create or an update that
 // would leave the list empty otherwise, before any request.
@@ -850,7 +850,7 @@ func TestAllEvents(t *testing.T) {
 	}
 }
 
-// TestUsernameWithColon (issue 24): Solvimon's username pattern admits ':'
+// TestUsernameWithColon: Solvimon's username pattern admits ':'
 // (its "&-_" is a range), so the client sends it; HTTP Basic cannot carry
 // it in a user-id (RFC 7617), so the client warns what the endpoint will
 // read.
@@ -880,7 +880,7 @@ func TestUsernameWithColon(t *testing.T) {
 	}
 }
 
-// TestSigningProtocol (issue 24): register sends the documented
+// TestSigningProtocol: register sends the documented
 // HmacSHA256 unless told otherwise; another name is sent with a warning,
 // and Solvimon (here the emulator) decides; update patches it alone.
 func TestSigningProtocol(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 // The delivery log: Solvimon's webhook events (GET /v1/webhook-events,
 // POST /v1/webhook-events/{id}/resend, statuses PENDING/SUCCEEDED/FAILED;
-// providers.md 2.4 [SEC]). Solvimon's published OpenAPI document predates
+// docs/providers/solvimon.md 2.4 [SEC]). Solvimon's published OpenAPI document predates
 // them, so the shapes read here are inferred (Assumptions).
 
 var (

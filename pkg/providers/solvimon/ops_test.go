@@ -11,7 +11,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// The operations issue 14 item 5 added: test-connection before create and
+// The operations beyond the CRUD: test-connection before create and
 // the early removal of the previous secret.
 
 func TestTestConnection(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 var _ webhook.SampleDeliverer = (*Client)(nil)
 
 // SampleDelivery is a `ping` body in Solvimon's envelope {created_at,
-// type, original_request_id, environment, data} (providers.md 2.5); data
+// type, original_request_id, environment, data} (docs/providers/solvimon.md 2.5); data
 // is a stand-in for the resource the event names.
 func (c *Client) SampleDelivery(reg *webhook.Registration, event string, now time.Time) ([]byte, http.Header, error) {
 	resource, action, ok := strings.Cut(event, ".")

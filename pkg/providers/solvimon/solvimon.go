@@ -5,7 +5,7 @@
 // Wire facts follow Solvimon's published OpenAPI document (a copy is in
 // internal/testkit/spectest/specs), its rendered API reference (the field
 // patterns, and the create example in testdata/) and the project's
-// providers.md. The tests run the client
+// docs/providers/solvimon.md. The tests run the client
 // against the emulator in internal/emulator/solvimon, written separately
 // from the same documents, with the traffic checked against the OpenAPI
 // document, so the client and the emulator cannot quietly agree on

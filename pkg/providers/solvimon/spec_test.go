@@ -158,7 +158,7 @@ var createExample []byte
 //
 // Fields the example has and hookctl does not send, each for a reason:
 // email is not in the OpenAPI schema (its purpose is undocumented;
-// providers.md 2.4); previous_signing_protocol and secret_rolled_at
+// docs/providers/solvimon.md 2.4); previous_signing_protocol and secret_rolled_at
 // describe a webhook whose secret was rolled, not an input of a new one;
 // and hookctl sends only the credential pair its --auth-type uses.
 // hookctl adds authentication_type, which the schema has and the

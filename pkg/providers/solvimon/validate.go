@@ -17,8 +17,8 @@ import (
 
 // Field rules. The client checks them before sending anything, so a bad
 // value fails as a usage error (exit 2) instead of a 400. The emulator in
-// internal/emulator/solvimon has its own copy of the documented rules
-// (issue 15), so the client's tests check these against the docs.
+// internal/emulator/solvimon has its own copy of the documented rules,
+// so the client's tests check these against the docs.
 //
 // Sources: the published OpenAPI document carries no pattern or length at
 // all; Solvimon's rendered API reference gives the username, password,
@@ -32,7 +32,7 @@ var (
 	// enforce what Solvimon enforces, not what it seems to mean.
 	passwordPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9!#$%&-_.*]*$`) })
 	// usernamePattern: the rendered reference gives the PASSWORD pair,
-	// username and password, one rule (providers.md §2.4: "username,
+	// username and password, one rule (docs/providers/solvimon.md §2.4: "username,
 	// password (0-256, pattern ...)"); the OpenAPI document has none.
 	usernamePattern = passwordPattern
 	// apiHeaderFieldPattern and apiKeyPattern are the documented patterns
