@@ -232,10 +232,6 @@ var oversized = map[string]bool{
 	"pkg/rotation.Engine.Run":                   true,
 	"pkg/rotation.Engine.runListed":             true,
 	"pkg/rotation.Engine.rotateOne":             true,
-	"pkg/signature.verifySignature":             true,
-	"pkg/signature.HubSignature.Verify":         true,
-	"pkg/signature.ParseRawRequest":             true,
-	"pkg/signature.StandardWebhooks.Verify":     true,
 }
 
 func TestFunctionSize(t *testing.T) {

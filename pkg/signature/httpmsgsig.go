@@ -190,9 +190,27 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	if len(body) > 0 && digestOK && !sg.Covers("content-digest") {
 		sub.fail(StepDigest, prefix+"content-digest is not a covered component, so the body is not protected")
 	}
+	cand := candidateKeys(sub, sg, keys, prefix)
+	matched, expired, verified, ok := tryHTTPSigKeys(sub, m, sg, keys, cand, vo.Now, prefix)
+	if !ok {
+		return nil
+	}
+	if matched < 0 && expired < 0 && len(cand) > 0 {
+		sub.fail(StepSignature, prefix+"no key verifies the signature (wrong key, or a covered component altered)")
+	}
+	matchOutcome(sub, keys, matched, expired)
+	if matched < 0 && expired < 0 {
+		return nil
+	}
+	// Times are only meaningful once the signature over them holds.
+	checkSignatureTime(sub, sg, vo, prefix)
+	return verified
+}
 
-	// Candidate keys: those whose KeyID is the signature's keyid, or all
-	// keys when none is (a key fetched from the API may lack its id).
+// candidateKeys are the indexes of the keys to try on sg: those whose
+// KeyID is the signature's keyid, or all keys when none is (a key fetched
+// from the API may lack its id).
+func candidateKeys(sub *Result, sg *httpsig.Signature, keys []Key, prefix string) []int {
 	var cand []int
 	if sg.Params.KeyID != "" {
 		for i, k := range keys {
@@ -212,9 +230,16 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	if len(cand) == 0 {
 		sub.fail(StepKey, prefix+"no key to verify with")
 	}
+	return cand
+}
 
-	matched, expired := -1, -1
-	var verified []byte
+// tryHTTPSigKeys tries the candidate keys on sg in turn: the first valid
+// key that verifies is matched (its signature base verified), a match
+// with an expired key is reported but not accepted; -1 for none. ok is
+// false when the signature base itself could not be built, so no key
+// will do better.
+func tryHTTPSigKeys(sub *Result, m *httpsig.Message, sg *httpsig.Signature, keys []Key, cand []int, now time.Time, prefix string) (matched, expired int, verified []byte, ok bool) {
+	matched, expired = -1, -1
 	for _, i := range cand {
 		k := keys[i]
 		vk := verificationKey(k)
@@ -231,32 +256,27 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 		base, err := sg.Verify(m, vk, alg)
 		if err != nil {
 			if base == nil {
-				// The base itself could not be built: no key will do better.
 				sub.fail(StepSignature, prefix+"cannot rebuild the signature base: "+err.Error())
-				return nil
+				return -1, -1, nil, false
 			}
 			sub.note(StepSignature, prefix+"key "+name+": "+alg+" signature does not verify")
 			continue
 		}
 		sub.ok(StepSignature, prefix+"key "+name+": "+alg+" signature verifies over "+strconv.Itoa(len(sg.Components))+" component(s)")
-		if k.expired(vo.Now) {
+		if k.expired(now) {
 			if expired < 0 {
 				expired = i
 			}
 			continue
 		}
-		matched, verified = i, base
-		break
+		return i, expired, base, true
 	}
-	if matched < 0 && expired < 0 && len(cand) > 0 {
-		sub.fail(StepSignature, prefix+"no key verifies the signature (wrong key, or a covered component altered)")
-	}
-	matchOutcome(sub, keys, matched, expired)
-	if matched < 0 && expired < 0 {
-		return nil
-	}
+	return matched, expired, nil, true
+}
 
-	// Times are only meaningful once the signature over them holds.
+// checkSignatureTime records the timestamp step of a verified signature:
+// its created and expires parameters against the tolerance.
+func checkSignatureTime(sub *Result, sg *httpsig.Signature, vo httpsig.VerifyOptions, prefix string) {
 	switch err := sg.CheckTime(vo); {
 	case err == nil && sg.Params.Created.IsZero():
 		sub.ok(StepTimestamp, prefix+"no created parameter: freshness not checked")
@@ -277,7 +297,6 @@ func verifySignature(sub *Result, m *httpsig.Message, sg *httpsig.Signature, key
 	default:
 		sub.fail(StepTimestamp, prefix+err.Error())
 	}
-	return verified
 }
 
 // Sign implements Scheme: Content-Digest (sha-256) for the body, then one

@@ -90,25 +90,8 @@ func parseHubSig(header, value string) (hubSig, bool) {
 // Verify implements Scheme.
 func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 	r := newResult(s.Name())
-	var sigs []hubSig
-	for _, name := range []string{hub256Header, hubHeader} {
-		v, n := singleHeader(req.Header, name)
-		switch {
-		case n == 0:
-			continue
-		case n > 1:
-			r.fail(StepHeaders, name+" appears "+strconv.Itoa(n)+" times; it must appear once")
-			return r.finish()
-		}
-		sig, ok := parseHubSig(name, v)
-		if !ok {
-			r.fail(StepHeaders, name+" is not a hex or base64 HMAC-SHA256/HMAC-SHA1 value")
-			return r.finish()
-		}
-		sigs = append(sigs, sig)
-	}
-	if len(sigs) == 0 {
-		r.fail(StepHeaders, "missing X-Hub-Signature or X-Hub-Signature-256")
+	sigs, ok := hubSignatures(&r, req.Header)
+	if !ok {
 		return r.finish()
 	}
 	id, _ := singleHeader(req.Header, "X-Webhook-Delivery")
@@ -122,8 +105,51 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 	}
 	r.ok(StepHeaders, "found "+strings.Join(names, ", "))
 
-	now := opts.now()
-	matched, expired := -1, -1
+	matched, expired := tryHubKeys(&r, sigs, keys, req.Body, opts.now())
+	if matched < 0 && expired < 0 && len(keys) > 0 {
+		r.fail(StepSignature, "no key matches (wrong secret, or body altered)")
+	}
+	matchOutcome(&r, keys, matched, expired)
+	detail := "no timestamp in this scheme: replay protection not covered (a captured copy verifies until the secret changes)"
+	if id != "" {
+		detail += "; its delivery id " + strconv.Quote(id) + " is not signed"
+	}
+	r.ok(StepReplay, detail)
+	return r.finishSigned(time.Time{}, req.Body)
+}
+
+// hubSignatures decodes the signature headers of h, X-Hub-Signature-256
+// first; ok is false, with the headers step failed, when one appears
+// twice, does not decode, or none is there.
+func hubSignatures(r *Result, h http.Header) (sigs []hubSig, ok bool) {
+	for _, name := range []string{hub256Header, hubHeader} {
+		v, n := singleHeader(h, name)
+		switch {
+		case n == 0:
+			continue
+		case n > 1:
+			r.fail(StepHeaders, name+" appears "+strconv.Itoa(n)+" times; it must appear once")
+			return nil, false
+		}
+		sig, ok := parseHubSig(name, v)
+		if !ok {
+			r.fail(StepHeaders, name+" is not a hex or base64 HMAC-SHA256/HMAC-SHA1 value")
+			return nil, false
+		}
+		sigs = append(sigs, sig)
+	}
+	if len(sigs) == 0 {
+		r.fail(StepHeaders, "missing X-Hub-Signature or X-Hub-Signature-256")
+		return nil, false
+	}
+	return sigs, true
+}
+
+// tryHubKeys tries each key on every signature header: the first valid
+// key that matches them all is matched, a match with an expired key is
+// reported but not accepted; -1 for none.
+func tryHubKeys(r *Result, sigs []hubSig, keys []Key, body []byte, now time.Time) (matched, expired int) {
+	matched, expired = -1, -1
 	if len(keys) == 0 {
 		r.fail(StepKey, "no secret to verify with")
 	}
@@ -136,7 +162,7 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 		all := true
 		for _, sg := range sigs {
 			a := sg.algs[0]
-			if hmac.Equal(hubMAC(nil, a, k.Secret, req.Body), sg.mac) {
+			if hmac.Equal(hubMAC(nil, a, k.Secret, body), sg.mac) {
 				found = append(found, sg.header+" is "+a.name+" ("+sg.encoding+")")
 			} else {
 				all = false
@@ -159,19 +185,9 @@ func (s HubSignature) Verify(req *Request, keys []Key, opts Options) Result {
 			}
 			continue
 		}
-		matched = i
-		break
+		return i, expired
 	}
-	if matched < 0 && expired < 0 && len(keys) > 0 {
-		r.fail(StepSignature, "no key matches (wrong secret, or body altered)")
-	}
-	matchOutcome(&r, keys, matched, expired)
-	detail := "no timestamp in this scheme: replay protection not covered (a captured copy verifies until the secret changes)"
-	if id != "" {
-		detail += "; its delivery id " + strconv.Quote(id) + " is not signed"
-	}
-	r.ok(StepReplay, detail)
-	return r.finishSigned(time.Time{}, req.Body)
+	return matched, expired
 }
 
 // Sign implements Scheme in ServiceStack.Webhooks' format, which is what

@@ -52,66 +52,19 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 	if int64(len(data)) > limit {
 		return nil, rawErr("input larger than " + strconv.FormatInt(limit, 10) + " bytes: the body exceeds the " + strconv.FormatInt(maxBody, 10) + "-byte limit")
 	}
-	var (
-		head []string
-		body []byte
-		curl = looksLikeCurl(data)
-	)
-	if curl {
-		head, body = splitCurl(data)
-	} else {
-		head, body = splitPlain(data)
-	}
-	if len(head) == 0 {
-		if curl {
-			return nil, rawErr("no request lines (\"> \") in the curl output")
-		}
-		return nil, rawErr("empty input: no request line")
-	}
-	var hb strings.Builder
-	for i, l := range head {
-		if i == 0 {
-			l = downgradeVersion(l)
-		}
-		hb.WriteString(l)
-		hb.WriteString("\r\n")
-	}
-	hb.WriteString("\r\n")
-	if hb.Len() > maxHead {
-		return nil, rawErr("request line and headers exceed 1 MiB")
-	}
-	hr, err := http.ReadRequest(bufio.NewReader(strings.NewReader(hb.String())))
+	curl := looksLikeCurl(data)
+	head, body, err := splitRaw(data, curl)
 	if err != nil {
-		return nil, rawErr("request line or headers: " + err.Error())
+		return nil, err
 	}
-
-	var excess []byte
-	chunked := len(hr.TransferEncoding) > 0 && hr.TransferEncoding[len(hr.TransferEncoding)-1] == "chunked"
-	switch {
-	case chunked:
-		dec, err := io.ReadAll(io.LimitReader(httputil.NewChunkedReader(bytes.NewReader(body)), maxBody+1))
-		if err != nil {
-			return nil, rawErr("chunked body: " + err.Error())
-		}
-		body = dec
-	case len(hr.Header.Values("Content-Length")) > 0:
-		cl := hr.ContentLength
-		switch {
-		case int64(len(body)) > cl:
-			excess = body[cl:]
-			body = body[:cl]
-		case int64(len(body)) < cl:
-			msg := "body is " + strconv.Itoa(len(body)) + " bytes but Content-Length says " + strconv.FormatInt(cl, 10)
-			if curl {
-				msg += " (curl -v does not print the request body: append it after the request headers)"
-			}
-			return nil, rawErr(msg)
-		}
+	hr, err := readRawHead(head)
+	if err != nil {
+		return nil, err
 	}
-	if int64(len(body)) > maxBody {
-		return nil, rawErr("request body is " + strconv.Itoa(len(body)) + " bytes, over the " + strconv.FormatInt(maxBody, 10) + "-byte limit")
+	body, excess, err := rawBody(hr, body, maxBody, curl)
+	if err != nil {
+		return nil, err
 	}
-
 	req := &Request{Method: hr.Method, Header: hr.Header, Body: body, URL: hr.URL, Excess: excess}
 	// net/http moves Host out of the header map (and, for absolute-form
 	// targets, replaces it by the target's authority); a signature may
@@ -131,6 +84,77 @@ func ParseRawRequest(r io.Reader, maxBody int64) (*Request, error) {
 		req.Body = []byte{}
 	}
 	return req, nil
+}
+
+// splitRaw splits a captured request, plain or curl -v output, into its
+// request and header lines and its body; no request line is an error.
+func splitRaw(data []byte, curl bool) (head []string, body []byte, err error) {
+	if curl {
+		head, body = splitCurl(data)
+	} else {
+		head, body = splitPlain(data)
+	}
+	if len(head) == 0 {
+		if curl {
+			return nil, nil, rawErr("no request lines (\"> \") in the curl output")
+		}
+		return nil, nil, rawErr("empty input: no request line")
+	}
+	return head, body, nil
+}
+
+// readRawHead parses the request line (its version downgraded to one
+// net/http reads) and the header lines.
+func readRawHead(head []string) (*http.Request, error) {
+	var hb strings.Builder
+	for i, l := range head {
+		if i == 0 {
+			l = downgradeVersion(l)
+		}
+		hb.WriteString(l)
+		hb.WriteString("\r\n")
+	}
+	hb.WriteString("\r\n")
+	if hb.Len() > maxHead {
+		return nil, rawErr("request line and headers exceed 1 MiB")
+	}
+	hr, err := http.ReadRequest(bufio.NewReader(strings.NewReader(hb.String())))
+	if err != nil {
+		return nil, rawErr("request line or headers: " + err.Error())
+	}
+	return hr, nil
+}
+
+// rawBody is the request's body as its headers frame it: chunks decoded,
+// or cut at Content-Length (what is beyond it returned as excess); a body
+// shorter than Content-Length, or over maxBody, is an error.
+func rawBody(hr *http.Request, body []byte, maxBody int64, curl bool) (_, excess []byte, _ error) {
+	chunked := len(hr.TransferEncoding) > 0 && hr.TransferEncoding[len(hr.TransferEncoding)-1] == "chunked"
+	switch {
+	case chunked:
+		dec, err := io.ReadAll(io.LimitReader(httputil.NewChunkedReader(bytes.NewReader(body)), maxBody+1))
+		if err != nil {
+			return nil, nil, rawErr("chunked body: " + err.Error())
+		}
+		body = dec
+	case len(hr.Header.Values("Content-Length")) > 0:
+		cl := hr.ContentLength
+		switch {
+		case int64(len(body)) > cl:
+			excess = body[cl:]
+			body = body[:cl]
+		case int64(len(body)) < cl:
+			msg := "body is " + strconv.Itoa(len(body)) + " bytes but Content-Length says " + strconv.FormatInt(cl, 10)
+			if curl {
+				msg += " (curl -v does not print the request body: append it after the request headers)"
+			}
+			return nil, nil, rawErr(msg)
+		}
+	}
+	if int64(len(body)) > maxBody {
+		return nil, nil, rawErr("request body is " + strconv.Itoa(len(body)) + " bytes, over the " + strconv.FormatInt(maxBody, 10) + "-byte limit")
+	}
+	return body, excess, nil
 }
 
 func rawHostLines(headers []string) []string {

@@ -444,6 +444,10 @@ func TestLookupAndDetect(t *testing.T) {
 	if _, err := Detect(http.Header{"Content-Type": {"x"}}); !errors.Is(err, ErrNoScheme) || !strings.Contains(err.Error(), "webhook-signature") {
 		t.Errorf("Detect(none) err = %v", err)
 	}
+	if _, err := Detect(http.Header{}); err == nil || err.Error() != "no delivery signature headers found: looked for webhook-signature (standard-webhooks), "+
+		"X-PAYLOAD-SIGNATURE (solvimon), X-Hub-Signature or X-Hub-Signature-256 (hub-signature), Signature-Input (http-message-signatures)" {
+		t.Errorf("Detect(none) err = %v", err)
+	}
 	_, err = Detect(http.Header{"X-Hub-Signature": {"x"}, "Webhook-Signature": {"x"}})
 	if !errors.Is(err, ErrAmbiguousScheme) || !strings.Contains(err.Error(), "standard-webhooks, hub-signature") {
 		t.Errorf("Detect(two) err = %v", err)
@@ -455,10 +459,10 @@ func TestLookupAndDetect(t *testing.T) {
 // the spelling of the names and with empty header lines.
 func TestDetectOnePass(t *testing.T) {
 	for i, s := range Schemes() {
-		if detectors[i].scheme.Name() != s.Name() {
-			t.Fatalf("detectors[%d] is %s, Schemes()[%d] is %s", i, detectors[i].scheme.Name(), i, s.Name())
+		if schemes[i].scheme.Name() != s.Name() {
+			t.Fatalf("schemes[%d] is %s, Schemes()[%d] is %s", i, schemes[i].scheme.Name(), i, s.Name())
 		}
-		for _, h := range detectors[i].headers {
+		for _, h := range schemes[i].headers {
 			if h != http.CanonicalHeaderKey(h) {
 				t.Errorf("%s: header %q is not canonical", s.Name(), h)
 			}
@@ -488,7 +492,7 @@ func TestDetectOnePass(t *testing.T) {
 		var want []string // by headerValues, one lookup per header
 		for i, s := range Schemes() {
 			has := false
-			for _, name := range detectors[i].headers {
+			for _, name := range schemes[i].headers {
 				has = has || len(headerValues(h, name)) > 0
 			}
 			if s.Detect(h) != has {

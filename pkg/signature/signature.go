@@ -290,54 +290,64 @@ var (
 	ErrNoSigningKey    = errors.New("no usable signing key")
 )
 
+// schemes is every scheme, one line each, in a stable order: the scheme,
+// the headers whose presence with a value shows it (what its Detect looks
+// for, in canonical spelling) and how ErrNoScheme names them. A new
+// scheme is one line here.
+var schemes = [...]struct {
+	scheme  Scheme
+	headers []string
+	shown   string
+}{
+	{StandardWebhooks{}, []string{standardSignatureHeader}, "webhook-signature"},
+	{Solvimon{}, []string{solvimonSignatureHeader}, "X-PAYLOAD-SIGNATURE"},
+	{HubSignature{}, []string{hubHeader, hub256Header}, "X-Hub-Signature or X-Hub-Signature-256"},
+	{HTTPMessageSignatures{}, []string{httpsigInputHeader}, "Signature-Input"},
+}
+
 // Schemes returns all schemes in a stable order.
 func Schemes() []Scheme {
-	return []Scheme{StandardWebhooks{}, Solvimon{}, HubSignature{}, HTTPMessageSignatures{}}
+	out := make([]Scheme, len(schemes))
+	for i, s := range schemes {
+		out[i] = s.scheme
+	}
+	return out
 }
 
 func schemeNames() string {
 	var b strings.Builder
-	for i, s := range Schemes() {
+	for i, s := range schemes {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(s.Name())
+		b.WriteString(s.scheme.Name())
 	}
 	return b.String()
 }
 
 // Lookup finds a scheme by name.
 func Lookup(name string) (Scheme, error) {
-	for _, s := range Schemes() {
-		if s.Name() == name {
-			return s, nil
+	for _, s := range schemes {
+		if s.scheme.Name() == name {
+			return s.scheme, nil
 		}
 	}
 	return nil, &schemeError{err: ErrUnknownScheme, msg: strconv.Quote(name) + " (valid: " + schemeNames() + ")"}
 }
 
-// detectors are, in Schemes() order, the headers whose presence with a
-// value shows each scheme: what its Detect looks for, in canonical spelling.
-var detectors = [...]struct {
-	scheme  Scheme
-	headers []string
-}{
-	{StandardWebhooks{}, []string{standardSignatureHeader}},
-	{Solvimon{}, []string{solvimonSignatureHeader}},
-	{HubSignature{}, []string{hubHeader, hub256Header}},
-	{HTTPMessageSignatures{}, []string{httpsigInputHeader}},
-}
-
-// detectNames is every detector's headers, for one pass over a header map;
-// detectOf[i] is the index in detectors of the one detectNames[i] is for.
-var detectNames, detectOf = func() (names []string, of []int) {
-	for i, d := range detectors {
-		for _, h := range d.headers {
+// detectNames is every scheme's detecting headers, for one pass over a
+// header map; detectOf[i] is the index in schemes of the one
+// detectNames[i] is for. lookedFor is ErrNoScheme's list of them.
+var detectNames, detectOf, lookedFor = func() (names []string, of []int, looked string) {
+	var shown []string
+	for i, s := range schemes {
+		for _, h := range s.headers {
 			names = append(names, h)
 			of = append(of, i)
 		}
+		shown = append(shown, s.shown+" ("+s.scheme.Name()+")")
 	}
-	return names, of
+	return names, of, strings.Join(shown, ", ")
 }()
 
 // Detect picks the scheme whose headers h carries: the same answer as
@@ -348,12 +358,12 @@ var detectNames, detectOf = func() (names []string, of []int) {
 // BenchmarkVerifyBatchRun).
 func Detect(h http.Header) (Scheme, error) {
 	present := presentHeaders(h, detectNames)
-	var buf [len(detectors)]Scheme
+	var buf [len(schemes)]Scheme
 	found := buf[:0]
-	for i, d := range detectors {
+	for i, s := range schemes {
 		for j, of := range detectOf {
 			if of == i && present&(1<<j) != 0 {
-				found = append(found, d.scheme)
+				found = append(found, s.scheme)
 				break
 			}
 		}
@@ -362,9 +372,7 @@ func Detect(h http.Header) (Scheme, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return nil, &schemeError{err: ErrNoScheme, msg: "looked for webhook-signature (standard-webhooks), " +
-			"X-PAYLOAD-SIGNATURE (solvimon), X-Hub-Signature or X-Hub-Signature-256 (hub-signature), " +
-			"Signature-Input (http-message-signatures)"}
+		return nil, &schemeError{err: ErrNoScheme, msg: "looked for " + lookedFor}
 	}
 	names := make([]string, len(found))
 	for i, s := range found {

@@ -59,55 +59,15 @@ func standardMAC(dst, key []byte, id, ts string, body []byte) []byte {
 // Verify implements Scheme.
 func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result {
 	r := newResult(s.Name())
-	id, idN := singleHeader(req.Header, "Webhook-Id")
-	ts, tsN := singleHeader(req.Header, "Webhook-Timestamp")
-	sigLines := headerValues(req.Header, standardSignatureHeader)
-	switch {
-	case idN == 0 || tsN == 0 || len(sigLines) == 0:
-		var missing []string
-		for _, n := range []struct {
-			name string
-			ok   bool
-		}{{"webhook-id", idN > 0}, {"webhook-timestamp", tsN > 0}, {"webhook-signature", len(sigLines) > 0}} {
-			if !n.ok {
-				missing = append(missing, n.name)
-			}
-		}
-		r.fail(StepHeaders, "missing "+strings.Join(missing, ", "))
-		return r.finish()
-	case idN > 1:
-		r.fail(StepHeaders, "webhook-id appears "+strconv.Itoa(idN)+" times; it must appear once")
-		return r.finish()
-	case tsN > 1:
-		r.fail(StepHeaders, "webhook-timestamp appears "+strconv.Itoa(tsN)+" times; it must appear once")
-		return r.finish()
-	case id == "":
-		r.fail(StepHeaders, "webhook-id is empty")
+	id, ts, sigLines, ok := standardHeaders(&r, req.Header)
+	if !ok {
 		return r.finish()
 	}
 	r.ID = id
-
-	// Several webhook-signature lines are one space-separated list split
-	// by an intermediary; every entry still has to verify on its own.
-	var sigs [][]byte
-	var encodings []string
-	skipped := 0
-	for _, line := range sigLines {
-		for _, entry := range strings.Fields(line) {
-			version, value, ok := strings.Cut(entry, ",")
-			if !ok || version != "v1" {
-				skipped++
-				continue
-			}
-			mac, enc, ok := decodeSig(nil, value, sha256.Size)
-			if !ok {
-				skipped++
-				continue
-			}
-			sigs = append(sigs, mac)
-			encodings = append(encodings, enc)
-		}
-	}
+	// Room for the usual one or two entries, kept on the stack.
+	var sigBuf [2][]byte
+	var encBuf [2]string
+	sigs, encodings, skipped := standardV1Signatures(sigBuf[:0], encBuf[:0], sigLines)
 	detail := "webhook-id " + strconv.Quote(id) + ", " + strconv.Itoa(len(sigs)) + " v1 signature(s)"
 	if skipped > 0 {
 		detail += ", ignored " + strconv.Itoa(skipped) + " other-version or undecodable entries"
@@ -139,6 +99,66 @@ func (s StandardWebhooks) Verify(req *Request, keys []Key, opts Options) Result 
 		return matchMAC(sigs, hashSHA256, sha256.New, hk, req.Body, id, ".", ts, "."), ""
 	})
 	return r.finishSigned(t, req.Body, id, ts)
+}
+
+// standardHeaders reads webhook-id, webhook-timestamp and the
+// webhook-signature lines; ok is false, with the headers step failed,
+// when one is missing, the id or timestamp appears twice, or the id is
+// empty.
+func standardHeaders(r *Result, h http.Header) (id, ts string, sigLines []string, ok bool) {
+	id, idN := singleHeader(h, "Webhook-Id")
+	ts, tsN := singleHeader(h, "Webhook-Timestamp")
+	sigLines = headerValues(h, standardSignatureHeader)
+	switch {
+	case idN == 0 || tsN == 0 || len(sigLines) == 0:
+		var missing []string
+		for _, n := range []struct {
+			name string
+			ok   bool
+		}{{"webhook-id", idN > 0}, {"webhook-timestamp", tsN > 0}, {"webhook-signature", len(sigLines) > 0}} {
+			if !n.ok {
+				missing = append(missing, n.name)
+			}
+		}
+		r.fail(StepHeaders, "missing "+strings.Join(missing, ", "))
+		return "", "", nil, false
+	case idN > 1:
+		r.fail(StepHeaders, "webhook-id appears "+strconv.Itoa(idN)+" times; it must appear once")
+		return "", "", nil, false
+	case tsN > 1:
+		r.fail(StepHeaders, "webhook-timestamp appears "+strconv.Itoa(tsN)+" times; it must appear once")
+		return "", "", nil, false
+	case id == "":
+		r.fail(StepHeaders, "webhook-id is empty")
+		return "", "", nil, false
+	}
+	return id, ts, sigLines, true
+}
+
+// standardV1Signatures decodes the v1 entries of the webhook-signature
+// lines: several lines are one space-separated list split by an
+// intermediary, and every entry still has to verify on its own. skipped
+// counts entries of another version or that do not decode. The entries
+// are appended to sigs and encodings.
+func standardV1Signatures(sigs [][]byte, encodings []string, sigLines []string) ([][]byte, []string, int) {
+	skipped := 0
+	for _, line := range sigLines {
+		for _, entry := range strings.Fields(line) {
+			version, value, ok := strings.Cut(entry, ",")
+			if !ok || version != "v1" {
+				skipped++
+				continue
+			}
+			mac, enc, ok := decodeSig(nil, value, sha256.Size)
+			if !ok {
+				skipped++
+				continue
+			}
+			sigs = append(sigs, mac)
+			encodings = append(encodings, enc)
+		}
+	}
+	return sigs, encodings, skipped
 }
 
 // Sign implements Scheme: webhook-id is kept if set (it is stable across
