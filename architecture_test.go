@@ -222,7 +222,6 @@ var oversized = map[string]bool{
 	"cmd.jsonScan.headers":                      true,
 	"cmd.runVerifyBatch":                        true,
 	"internal/emulator/pexa.Emulator.route":     true,
-	"internal/testkit/spectest.closeSchemas":    true,
 	"pkg/credentials.Store.loadDataKey":         true,
 	"pkg/httpclient.DoJSON":                     true,
 	"pkg/manifest.Apply":                        true,

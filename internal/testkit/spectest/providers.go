@@ -41,55 +41,71 @@ var (
 	})
 )
 
+// documents are the providers with a published OpenAPI document, each
+// with what wraps its emulator's handler in that document's validation.
+// A provider without one (OffBlocks, PwC) needs no line: its traffic
+// passes unchecked.
+var documents = map[string]func(testing.TB, http.Handler) http.Handler{
+	"solvimon": solvimonDocument,
+	"pexa":     pexaDocument,
+}
+
 // ForProvider wraps a provider's sandbox handler (mounted with its prefix
 // stripped) so that every request is validated against that provider's
 // official OpenAPI document. Providers without a published document (OffBlocks,
 // PwC) pass through unchanged.
 func ForProvider(t testing.TB, provider string, h http.Handler) http.Handler {
 	t.Helper()
-	switch provider {
-	case "solvimon":
-		v, err := loadSolvimon()
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		vh := v.Middleware(t)(h)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasPrefix(r.URL.Path, "/v1/webhook-events") {
-				// The webhook-events API is newer than the published
-				// document (specs/README.md): not validated.
-				h.ServeHTTP(w, r)
-				return
-			}
-			vh.ServeHTTP(w, r)
-		})
-	case "pexa":
-		uk, err := loadPexaUK()
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		au, err := loadPexaAU()
-		if err != nil {
-			t.Fatalf("%v", err)
-		}
-		ukh, auh := uk.Middleware(t)(h), au.Middleware(t)(h)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			switch {
-			case strings.HasSuffix(r.URL.Path, "/oauth/token"):
-				// The token endpoint is Auth0's, not in PEXA's document.
-				h.ServeHTTP(w, r)
-			case r.Method == http.MethodGet && pexaReadProbe().MatchString(r.URL.Path):
-				// doctor's read-path probe tries the documented v2 read
-				// under the other versions, which the document lacks.
-				h.ServeHTTP(w, r)
-			case strings.HasPrefix(r.URL.Path, "/uk/"):
-				ukh.ServeHTTP(w, r)
-			default:
-				auh.ServeHTTP(w, r)
-			}
-		})
+	if wrap, ok := documents[provider]; ok {
+		return wrap(t, h)
 	}
 	return h
+}
+
+func solvimonDocument(t testing.TB, h http.Handler) http.Handler {
+	t.Helper()
+	v, err := loadSolvimon()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	vh := v.Middleware(t)(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/webhook-events") {
+			// The webhook-events API is newer than the published
+			// document (specs/README.md): not validated.
+			h.ServeHTTP(w, r)
+			return
+		}
+		vh.ServeHTTP(w, r)
+	})
+}
+
+func pexaDocument(t testing.TB, h http.Handler) http.Handler {
+	t.Helper()
+	uk, err := loadPexaUK()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	au, err := loadPexaAU()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	ukh, auh := uk.Middleware(t)(h), au.Middleware(t)(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/oauth/token"):
+			// The token endpoint is Auth0's, not in PEXA's document.
+			h.ServeHTTP(w, r)
+		case r.Method == http.MethodGet && pexaReadProbe().MatchString(r.URL.Path):
+			// doctor's read-path probe tries the documented v2 read
+			// under the other versions, which the document lacks.
+			h.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, "/uk/"):
+			ukh.ServeHTTP(w, r)
+		default:
+			auh.ServeHTTP(w, r)
+		}
+	})
 }
 
 // pexaReadProbe matches the paged registrations GET under v1 and v3.

@@ -247,60 +247,71 @@ func (v *Validator) Middleware(t testing.TB) func(http.Handler) http.Handler {
 // doc that lists properties, says nothing about additional ones and is not
 // part of an allOf (WithStrict).
 func closeSchemas(doc *openapi3.T) {
-	seen := map[*openapi3.Schema]bool{}
-	var walk func(ref *openapi3.SchemaRef, inAllOf bool)
-	walk = func(ref *openapi3.SchemaRef, inAllOf bool) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		sc := ref.Value
-		seen[sc] = true
-		open := inAllOf || len(sc.AllOf) > 0
-		if !open && len(sc.Properties) > 0 && sc.AdditionalProperties.Has == nil && sc.AdditionalProperties.Schema == nil {
-			no := false
-			sc.AdditionalProperties.Has = &no
-		}
-		for _, p := range sc.Properties {
-			walk(p, false)
-		}
-		walk(sc.Items, false)
-		walk(sc.AdditionalProperties.Schema, false)
-		for _, x := range sc.AllOf {
-			walk(x, true)
-		}
-		for _, list := range []openapi3.SchemaRefs{sc.OneOf, sc.AnyOf} {
-			for _, x := range list {
-				walk(x, inAllOf)
-			}
-		}
-		walk(sc.Not, false)
-	}
+	c := closer{seen: map[*openapi3.Schema]bool{}}
 	if doc.Components != nil {
 		for _, sc := range doc.Components.Schemas {
-			walk(sc, false)
+			c.walk(sc, false)
 		}
 	}
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
-			for _, p := range op.Parameters {
-				if p.Value != nil {
-					walk(p.Value.Schema, false)
-				}
-			}
-			if op.RequestBody != nil && op.RequestBody.Value != nil {
-				for _, mt := range op.RequestBody.Value.Content {
-					walk(mt.Schema, false)
-				}
-			}
-			if op.Responses != nil {
-				for _, r := range op.Responses.Map() {
-					if r.Value != nil {
-						for _, mt := range r.Value.Content {
-							walk(mt.Schema, false)
-						}
-					}
+			c.operation(op)
+		}
+	}
+}
+
+// closer walks schemas for closeSchemas, each once.
+type closer struct{ seen map[*openapi3.Schema]bool }
+
+// operation walks the schemas of op's parameters, request body and
+// responses.
+func (c closer) operation(op *openapi3.Operation) {
+	for _, p := range op.Parameters {
+		if p.Value != nil {
+			c.walk(p.Value.Schema, false)
+		}
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		for _, mt := range op.RequestBody.Value.Content {
+			c.walk(mt.Schema, false)
+		}
+	}
+	if op.Responses != nil {
+		for _, r := range op.Responses.Map() {
+			if r.Value != nil {
+				for _, mt := range r.Value.Content {
+					c.walk(mt.Schema, false)
 				}
 			}
 		}
 	}
+}
+
+// walk closes ref's schema, unless it takes part in an allOf, and walks
+// the schemas inside it.
+func (c closer) walk(ref *openapi3.SchemaRef, inAllOf bool) {
+	if ref == nil || ref.Value == nil || c.seen[ref.Value] {
+		return
+	}
+	sc := ref.Value
+	c.seen[sc] = true
+	open := inAllOf || len(sc.AllOf) > 0
+	if !open && len(sc.Properties) > 0 && sc.AdditionalProperties.Has == nil && sc.AdditionalProperties.Schema == nil {
+		no := false
+		sc.AdditionalProperties.Has = &no
+	}
+	for _, p := range sc.Properties {
+		c.walk(p, false)
+	}
+	c.walk(sc.Items, false)
+	c.walk(sc.AdditionalProperties.Schema, false)
+	for _, x := range sc.AllOf {
+		c.walk(x, true)
+	}
+	for _, list := range []openapi3.SchemaRefs{sc.OneOf, sc.AnyOf} {
+		for _, x := range list {
+			c.walk(x, inAllOf)
+		}
+	}
+	c.walk(sc.Not, false)
 }
