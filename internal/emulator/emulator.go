@@ -109,6 +109,12 @@ type Entry struct {
 	// Help describes the emulator's fixed credentials for `sandbox --help`,
 	// one or more lines without the provider id.
 	Help string
+	// CredentialsQuirk is a quirk (Quirker) under which logging in fails
+	// for a wire detail the client's webhook.CredentialsProber can find;
+	// nil for a provider whose client is no CredentialsProber. The
+	// conformance suite (internal/testkit/conformance) sets it and expects
+	// the probe to find a setting that works.
+	CredentialsQuirk map[string]string
 }
 
 // WriteJSON writes v as a JSON answer with status.

@@ -120,6 +120,9 @@ func Entry() emulator.Entry {
 			Event:     "card.updated",
 			Rotate:    false, // no webhook secret: deliveries are signed with OffBlocks' key [DOC]
 		},
+		// The client sends a sha-256 Content-Digest; under this quirk the
+		// emulator takes sha-512 only.
+		CredentialsQuirk: map[string]string{"digest-algorithm": "sha-512"},
 	}
 }
 

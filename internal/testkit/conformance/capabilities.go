@@ -59,7 +59,7 @@ func known(name string) bool {
 }
 
 // declared are the capabilities a provider declares, each with where:
-// those its registry lines imply, then Extra.Capabilities.
+// those the rest of its registry lines imply, then Spec.Capabilities.
 func (s *suite) declared(t *testing.T, box emulator.Emulator) map[string]string {
 	spec, demo := s.h.Spec, s.h.Entry.Demo
 	d := map[string]string{}
@@ -84,14 +84,14 @@ func (s *suite) declared(t *testing.T, box emulator.Emulator) map[string]string 
 	if _, ok := box.(emulator.Sender); ok {
 		d["DeliveryLog"] = "the emulator is an emulator.Sender (the provider keeps a delivery log)"
 	}
-	for _, c := range s.h.Extra.Capabilities {
+	for _, c := range spec.Capabilities {
 		if !known(c) {
-			t.Errorf("Extra.Capabilities names %q, which pkg/webhook/capabilities.go does not declare", c)
+			t.Errorf("Spec.Capabilities names %q, which pkg/webhook/capabilities.go does not declare", c)
 		}
 		if why, ok := d[c]; ok {
-			t.Errorf("Extra.Capabilities names %s, which the registry already declares (%s): drop it from the table", c, why)
+			t.Errorf("Spec.Capabilities names %s, which the registry already declares (%s): drop it from the list", c, why)
 		}
-		d[c] = "Extra.Capabilities"
+		d[c] = "Spec.Capabilities"
 	}
 	// The hinters stand in for what is missing.
 	if d["SecretRotator"] == "" {
@@ -115,7 +115,7 @@ func (s *suite) testDeclared(t *testing.T) {
 		case decl && !has:
 			t.Errorf("%s is declared by %s, but the client is no webhook.%s", c.name, why, c.name)
 		case has && !decl:
-			t.Errorf("the client is a webhook.%s, but neither the registry nor Extra.Capabilities declares it", c.name)
+			t.Errorf("the client is a webhook.%s, but neither the registry nor Spec.Capabilities declares it", c.name)
 		}
 	}
 	if _, ok := e.prov.(webhook.DeliveryResender); ok && !is[webhook.DeliveryLog](e.prov) {
@@ -336,13 +336,13 @@ func checkDoctor(e *env) {
 }
 
 // checkCredentialsProber: a login the emulator refuses for a wire fact
-// (Extra.CredentialsQuirk) is probed to a setting that works; a wrong
+// (Entry.CredentialsQuirk) is probed to a setting that works; a wrong
 // credential is not mistaken for one.
 func checkCredentialsProber(e *env) {
-	quirk := e.s.h.Extra.CredentialsQuirk
+	quirk := e.s.h.Entry.CredentialsQuirk
 	q, ok := e.box.(emulator.Quirker)
 	if len(quirk) == 0 || !ok {
-		e.t.Fatalf("a CredentialsProber needs Extra.CredentialsQuirk and an emulator.Quirker to show it finds something")
+		e.t.Fatalf("a CredentialsProber needs Entry.CredentialsQuirk and an emulator.Quirker to show it finds something")
 	}
 	if err := q.SetQuirks(quirk); err != nil {
 		e.t.Fatal(err)

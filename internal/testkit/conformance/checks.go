@@ -118,7 +118,7 @@ func (s *suite) testGet(t *testing.T) {
 // need; OnPage sees each page and can end the listing.
 func (s *suite) testList(t *testing.T) {
 	e := s.newEnv(t)
-	ps := s.h.Extra.PageSize
+	ps := s.h.Spec.ListPageSize
 	// A provider that answers one list gets more registrations than the
 	// pages of most APIs hold (10, 20), so one that pages after all shows
 	// as several OnPage calls, or a short list.
@@ -140,7 +140,7 @@ func (s *suite) testList(t *testing.T) {
 	case ps > 0 && pages < 3:
 		t.Errorf("List of %d registrations, %d a page: OnPage saw %d pages, want 3", len(want), ps, pages)
 	case ps == 0 && pages > 1:
-		t.Errorf("List: OnPage saw %d pages of a provider that answers one list (Extra.PageSize 0)", pages)
+		t.Errorf("List: OnPage saw %d pages of a provider that answers one list (Spec.ListPageSize 0)", pages)
 	}
 	if pages > 0 && paged != len(got) {
 		t.Errorf("List: OnPage saw %d registrations, List returned %d", paged, len(got))

@@ -9,8 +9,9 @@
 // Everything the suite needs comes from the registries: the provider's
 // provider.Spec and its emulator.Entry (credentials from Demo.Env, the
 // profile from the emulator's ProfileArgs, the registration from
-// Demo.Register, set-up from Demo.Setup). What they do not say yet is
-// Harness.Extra, and nothing else is provider-specific here.
+// Demo.Register, set-up from Demo.Setup, paging from Spec.ListPageSize,
+// capabilities from Spec.Capabilities), and nothing else is
+// provider-specific here.
 package conformance
 
 import (
@@ -37,28 +38,10 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Harness is what a provider supplies: its registry lines, and what those
-// do not say yet.
+// Harness is what a provider supplies: its registry lines.
 type Harness struct {
 	Spec  provider.Spec
 	Entry emulator.Entry
-	Extra Extra
-}
-
-// Extra holds the per-provider facts neither provider.Spec nor
-// emulator.Entry carries yet. Each is a field one of them could grow.
-type Extra struct {
-	// PageSize is how many registrations one page of the client's list
-	// holds; 0 when the provider answers with one list.
-	PageSize int
-	// Capabilities are the capabilities (interface names of
-	// pkg/webhook/capabilities.go) the provider has beyond those its
-	// registry lines imply (see implied).
-	Capabilities []string
-	// CredentialsQuirk is an emulator quirk (emulator.Quirker) under which
-	// logging in fails for a wire fact the client's CredentialsProber can
-	// find; nil for providers that are no CredentialsProber.
-	CredentialsQuirk map[string]string
 }
 
 // profileName is the profile every client of the suite uses.

@@ -3,8 +3,8 @@ package conformance_test
 // A fifth provider that exists only here: a tiny client (fakeClient) and
 // its emulator (fakeEmulator), each written on its own as a real pair
 // would be, talking JSON over the suite's loopback HTTP. Its registry
-// lines are fakeSpec and fakeEntry, and its row of what the registries do
-// not say is fakeExtra: that is all a provider needs to run the suite.
+// lines are fakeSpec and fakeEntry: that is all a provider needs to run
+// the suite.
 
 import (
 	"context"
@@ -49,10 +49,8 @@ func broken(how string) bool { return os.Getenv(breakEnv) == how }
 // TestFakeConforms: a provider made of its registry lines and its two
 // packages passes the suite.
 func TestFakeConforms(t *testing.T) {
-	conformance.Run(t, conformance.Harness{Spec: fakeSpec(), Entry: fakeEntry(), Extra: fakeExtra})
+	conformance.Run(t, conformance.Harness{Spec: fakeSpec(), Entry: fakeEntry()})
 }
-
-var fakeExtra = conformance.Extra{PageSize: fakePageSize}
 
 // TestSuiteCatchesBrokenFakes: the suite fails the fake broken in each
 // way, saying why; so its checks are not ones that always pass.
@@ -72,7 +70,7 @@ func TestSuiteCatchesBrokenFakes(t *testing.T) {
 		"update-drops-events":   "want them kept",
 		"registration-provider": `provider "other", want "fake"`,
 		"overlap-mismatch":      "RotationPolicy overlap 1h0m0s, the spec declares 0s",
-		"undeclared-capability": "the client is a webhook.Tester, but neither the registry nor Extra.Capabilities declares it",
+		"undeclared-capability": "the client is a webhook.Tester, but neither the registry nor Spec.Capabilities declares it",
 		"missing-capability":    "SecretRotator is declared by Demo.Rotate",
 		"extra-env":             "Demo.Env sets HOOKCTL_PASSWORD, which is no login credential of fake",
 	} {
@@ -92,10 +90,11 @@ func TestSuiteCatchesBrokenFakes(t *testing.T) {
 
 func fakeSpec() provider.Spec {
 	return provider.Spec{
-		Name:        fakeName,
-		Title:       "Fake Webhooks",
-		Credentials: []provider.Credential{{Name: "api-key", Prompt: "Fake API key"}},
-		Scheme:      "hub-signature",
+		Name:         fakeName,
+		Title:        "Fake Webhooks",
+		Credentials:  []provider.Credential{{Name: "api-key", Prompt: "Fake API key"}},
+		Scheme:       "hub-signature",
+		ListPageSize: fakePageSize,
 		New: func(d provider.Deps) (webhook.Provider, error) {
 			c, err := newFakeClient(d)
 			switch {

@@ -175,6 +175,7 @@ func Spec() provider.Spec {
 		New:             func(d provider.Deps) (webhook.Provider, error) { return New(d) },
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
+		Capabilities:    []string{"RequestChecker", "KeyRemover", "VerificationKeySource", "CredentialsProber"},
 		AllEvents: provider.AllEvents{
 			Sends:  fmt.Sprintf("the %d types its guide lists for all entities' updates, by name", len(events)),
 			Events: eventNames(),

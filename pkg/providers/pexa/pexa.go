@@ -158,6 +158,8 @@ func Spec() provider.Spec {
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
 		Manifest:        manifest(),
+		ListPageSize:    maxPageSize,
+		Capabilities:    []string{"RequestChecker", "SampleDeliverer"},
 		AllEvents: provider.AllEvents{Refusal: "PEXA takes named events only (" + MandatoryEvent + " and at least one other) and has no \"every event\"; " +
 			"hookctl's copy of a region's catalogue can lag PEXA's, so \"all\" would quietly mean \"all hookctl knew of\""},
 	}

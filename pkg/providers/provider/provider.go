@@ -107,6 +107,17 @@ type Spec struct {
 	// Manifest is how `hookctl export`, `diff` and `apply` see the
 	// provider's registrations (webhooks as code).
 	Manifest Manifest
+	// ListPageSize is how many registrations one page of the client's
+	// list holds when it pages through them (the largest page the
+	// provider allows, or its default); 0 when the provider answers with
+	// one list.
+	ListPageSize int
+	// Capabilities are the optional capabilities (interface names of
+	// pkg/webhook/capabilities.go) the client has beyond those the rest
+	// of its registry lines imply: a Generated credential a KeyManager,
+	// DoctorChecks a Doctor, and so on (internal/testkit/conformance
+	// lists them and holds both against the client).
+	Capabilities []string
 }
 
 // AllEvents is what a provider is sent for "every event". hookctl never
@@ -179,4 +190,8 @@ type Manifest struct {
 	// from a registration, so an export can be applied again. Never a
 	// secret; params naming a secret file are left out. Nil: none.
 	Params func(webhook.Registration) map[string]string
+	// OneEvent says a registration has exactly one event (one
+	// subscription per event): the manifest schema holds an entry's
+	// events to one.
+	OneEvent bool
 }

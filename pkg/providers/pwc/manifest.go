@@ -10,6 +10,8 @@ import (
 // that a manifest means). Without a name, URL and event identify it.
 func manifest() provider.Manifest {
 	return provider.Manifest{
+		// A subscription has exactly one event (see AllEvents.Refusal).
+		OneEvent: true,
 		Identity: func(name string, events []string, _ map[string]string) string {
 			if name == "" || len(events) != 1 {
 				return ""

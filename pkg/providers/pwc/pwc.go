@@ -133,6 +133,7 @@ func Spec() provider.Spec {
 		DoctorChecks:    DoctorChecks,
 		Assumptions:     Assumptions(),
 		Manifest:        manifest(),
+		Capabilities:    []string{"EventLister", "RequestChecker", "RotationChecker", "CurrentSecretProver", "Reconciler", "SampleDeliverer"},
 		AllEvents: provider.AllEvents{Refusal: "a PwC subscription has exactly one event and PwC publishes no event list: " +
 			"each --event becomes its own subscription"},
 	}

@@ -97,7 +97,10 @@ func Spec() provider.Spec {
 			Sends:  "no included_actions filter (included_actions: []), which hookctl infers to mean every action: Solvimon's documents do not say",
 			Notice: "solvimon: every event is sent as no included_actions filter; that Solvimon then delivers every action (less --excluded-actions) is hookctl's inference: its documents do not say what an empty list means",
 		},
-		Manifest: manifest(),
+		Manifest:     manifest(),
+		ListPageSize: defaultPageSize,
+		Capabilities: []string{"RequestChecker", "Tester", "PenaltyBox", "ConnectionTester", "PreviousSecretRevoker",
+			"DeliveryResender", "SampleDeliverer"},
 	}
 }
 
