@@ -50,7 +50,7 @@ func run() error {
 	if err := writeAssumptions(); err != nil {
 		return err
 	}
-	if err := os.WriteFile("docs/webhooks-manifest.schema.json", manifest.Schema, 0o644); err != nil {
+	if err := os.WriteFile("docs/webhooks-manifest.schema.json", manifest.Schema(), 0o644); err != nil {
 		return err
 	}
 	return completions(root)

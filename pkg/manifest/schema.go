@@ -14,14 +14,62 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Schema is the manifest's JSON Schema; `go run ./cmd/gendocs`
-// copies it to docs/webhooks-manifest.schema.json.
+// schemaTemplate is the manifest's JSON Schema without what the provider
+// registry says: the provider enum and the per-provider rules are empty
+// lists that renderSchema fills.
 //
 //go:embed schema.json
-var Schema []byte
+var schemaTemplate string
+
+// Schema is the manifest's JSON Schema: schema.json with every provider of
+// the registry in the provider enum and one rule per provider (its
+// Spec.Params, and Manifest.OneEvent); `go run ./cmd/gendocs` copies it to
+// docs/webhooks-manifest.schema.json.
+var Schema = sync.OnceValue(func() []byte { return renderSchema(providers.All()) })
+
+// renderSchema fills schemaTemplate's two empty lists, written in the
+// file's own layout.
+func renderSchema(specs []provider.Spec) []byte {
+	names := make([]string, len(specs))
+	rules := make([]string, len(specs))
+	for i, s := range specs {
+		names[i] = strconv.Quote(s.Name)
+		rules[i] = providerRule(s)
+	}
+	out := strings.Replace(schemaTemplate, `"enum": []`, `"enum": [`+strings.Join(names, ", ")+`]`, 1)
+	out = strings.Replace(out, `      "allOf": []`, "      \"allOf\": [\n"+strings.Join(rules, ",\n")+"\n      ]", 1)
+	return []byte(out)
+}
+
+// providerRule is one provider's "if provider is X then" rule: only its
+// register params, each a string, and one event where a registration has
+// exactly one.
+func providerRule(s provider.Spec) string {
+	params := `{ "type": "object", "additionalProperties": false`
+	if len(s.Params) > 0 {
+		props := make([]string, len(s.Params))
+		for i, f := range s.Params {
+			props[i] = strconv.Quote(f.Name) + `: { "type": "string" }`
+		}
+		params += `, "properties": { ` + strings.Join(props, ", ") + ` }`
+	}
+	params += " }"
+	const in = "        "
+	rule := in + "{\n" + in + `  "if": { "properties": { "provider": { "const": ` + strconv.Quote(s.Name) + " } } },\n"
+	if s.Manifest.OneEvent {
+		rule += in + "  \"then\": {\n" + in + "    \"properties\": {\n" +
+			in + "      \"events\": { \"minItems\": 1, \"maxItems\": 1 },\n" +
+			in + "      \"params\": " + params + "\n" + in + "    }\n" + in + "  }\n"
+	} else {
+		rule += in + `  "then": { "properties": { "params": ` + params + " } }\n"
+	}
+	return rule + in + "}"
+}
 
 // The validator (google/jsonschema-go) reports the first problem it
 // meets, without where in the document it is. To report every problem at
@@ -40,7 +88,7 @@ type schemaParts struct {
 
 var compiled = sync.OnceValues(func() (*schemaParts, error) {
 	var root jsonschema.Schema
-	if err := json.Unmarshal(Schema, &root); err != nil {
+	if err := json.Unmarshal(Schema(), &root); err != nil {
 		return nil, err
 	}
 	entry := root.Defs["webhook"]
