@@ -8,6 +8,7 @@ import (
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/providers"
+	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/spf13/cobra"
 )
 
@@ -43,8 +44,16 @@ func TestHelpTopicsDerivedFromSpecs(t *testing.T) {
 			t.Errorf("help pages lack provider %s", name)
 		}
 	}
-	if got := strings.Join(tokenProviders(), ","); got != "pexa,offblocks,pwc" {
-		t.Errorf("token providers %q", got)
+	// help credentials names the providers whose spec caches a token.
+	var tokens []string
+	for _, spec := range providers.All() {
+		if slices.ContainsFunc(spec.Credentials, func(c provider.Credential) bool { return c.Cache && c.Name == "token" }) {
+			tokens = append(tokens, spec.Name)
+		}
+	}
+	i := slices.IndexFunc(helpTopics, func(h helpTopic) bool { return h.name == "credentials" })
+	if want := "Access tokens (" + strings.Join(tokens, ", ") + ")"; len(tokens) == 0 || i < 0 || !strings.Contains(newHelpTopic(helpTopics[i]).Long, want) {
+		t.Errorf("help credentials does not say %q", want)
 	}
 }
 
