@@ -23,12 +23,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookctl/hookctl/cmd"
-	offblocksemu "github.com/hookctl/hookctl/internal/emulator/offblocks"
-	pexaemu "github.com/hookctl/hookctl/internal/emulator/pexa"
-	pwcemu "github.com/hookctl/hookctl/internal/emulator/pwc"
-	solvimonemu "github.com/hookctl/hookctl/internal/emulator/solvimon"
 	"github.com/hookctl/hookctl/internal/testkit/providertest"
 	"github.com/hookctl/hookctl/pkg/output"
+	"github.com/hookctl/hookctl/pkg/providers"
 )
 
 // leakScan runs the real hookctl binary (the test binary under the name
@@ -54,6 +51,7 @@ type leakScan struct {
 	received []byte
 	exe      string // the hookctl binary, as /proc/PID/exe shows it
 	procs    int    // hookctl processes run
+	plans    []*scanPlan
 }
 
 // run executes hookctl with --debug and stdin, checks the exit code and
@@ -126,7 +124,7 @@ func (s *leakScan) noteCommand(args []string, code int) {
 	}
 	s.commands[path] = true
 	for _, a := range args {
-		if prov, ok := strings.CutPrefix(a, "scan-"); ok && slices.Contains(scanProviders, prov) {
+		if prov, ok := strings.CutPrefix(a, "scan-"); ok && s.plan(prov) != nil {
 			if s.covered[path] == nil {
 				s.covered[path] = map[string][]int{}
 			}
@@ -136,13 +134,14 @@ func (s *leakScan) noteCommand(args []string, code int) {
 	}
 }
 
-// refuse runs, in-process, every command prov lacks (leakUnsupported)
+// refuse runs, in-process, every command p lacks (scanPlan.unsupported)
 // with --debug: each must exit 2 saying it is not supported by prov. Its
 // output joins what is scanned; no request is sent and no child started,
 // so a real process would add nothing but time.
-func (s *leakScan) refuse(prov, id string) {
+func (s *leakScan) refuse(p *scanPlan, id string) {
 	s.t.Helper()
-	for _, line := range leakUnsupported[prov] {
+	prov := p.prov
+	for _, line := range p.unsupported() {
 		args := append(strings.Fields(strings.ReplaceAll(line, "ID", id)), "-p", "scan-"+prov, "--debug")
 		io, _, out, errOut := output.Test()
 		code := cmd.Main(args, io)
@@ -153,20 +152,6 @@ func (s *leakScan) refuse(prov, id string) {
 		}
 		s.noteCommand(args, code)
 	}
-}
-
-// scanProviders are the providers the scan runs every command for.
-var scanProviders = []string{"solvimon", "pexa", "pwc", "offblocks"}
-
-// leakUnsupported are the commands each provider lacks (ID stands for a
-// registration): refusing them is their whole coverage.
-var leakUnsupported = map[string][]string{
-	"solvimon": {"keys generate", "keys show", "keys upload", "keys remove", "keys verification-key"},
-	"pexa": {"keys generate", "keys show", "keys upload", "keys remove", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
-		"deliveries list ID", "deliveries resend ID"},
-	"pwc": {"keys upload", "keys remove", "keys verification-key", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID", "deliveries resend ID"},
-	"offblocks": {"rotate-secret ID", "send-test ID", "penalty-box list", "penalty-box resend ID", "secrets revoke-previous ID",
-		"deliveries list ID", "deliveries resend ID", "ping ID"},
 }
 
 // providerFree are the commands that use no provider's profile, and the
@@ -267,10 +252,10 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	for k, v := range cli.Env {
 		s.env = append(s.env, k+"="+v)
 	}
-	// Solvimon's key comes from the environment (as in CI), the profile's
-	// own variable, which --exec children must not get;
-	// every other provider's login goes through `auth login --stdin`.
-	solvimonEnv := []string{"HOOKCTL_SCAN_SOLVIMON_API_KEY=" + solvimonemu.SandboxAPIKey}
+	// Every provider of the registries is scanned, from what they say.
+	for _, spec := range providers.All() {
+		s.plans = append(s.plans, newScanPlan(t, spec))
+	}
 
 	// The sandbox is hookctl's own `sandbox serve`, scanned like the rest.
 	state := filepath.Join(dir, "sandbox-state.json")
@@ -295,11 +280,11 @@ func TestLeakScanEveryCommand(t *testing.T) {
 	})
 	profileAdd := map[string][]string{}
 	sc := bufio.NewScanner(serveOut)
-	for len(profileAdd) < 4 && sc.Scan() {
+	for len(profileAdd) < len(s.plans) && sc.Scan() {
 		f := strings.Fields(sc.Text())
 		profileAdd[f[0]] = f[5:] // "<provider> hookctl profile add sandbox-<provider> FLAGS..."
 	}
-	if len(profileAdd) < 4 {
+	if len(profileAdd) < len(s.plans) {
 		t.Fatalf("sandbox serve printed %v; stderr: %s", profileAdd, serveErr.String())
 	}
 	s.commands["hookctl sandbox serve"] = true
@@ -314,123 +299,32 @@ func TestLeakScanEveryCommand(t *testing.T) {
 		s.run(2, "", group, "no-such-command")
 	}
 
-	// A receiver for Solvimon's test deliveries, so that send-test and
+	// A receiver for test deliveries, so that send-test and
 	// the penalty box run their success paths too.
 	recv := providertest.NewReceiver(t)
 	// pings go to a receiver of their own (penaltyBox counts recv's).
 	pings := providertest.NewReceiver(t)
 
 	ids := map[string]string{}
-	register := map[string][]string{
-		"solvimon":  {"--url", "https://hooks.example.com/s", "--event", "INVOICE.CREATED", "--name", "n", "--reference", "r"},
-		"pexa":      {"--url", "https://hooks.example.com/p", "--event", "SECRET_EXPIRY", "--event", "WORKSPACE_CLOSED"},
-		"pwc":       {"--url", "https://hooks.example.com/w", "--event", "ReportFiled", "--name", "leak"},
-		"offblocks": {"--url", "https://hooks.example.com/o", "--event", "card.updated"},
-	}
-	logins := map[string]string{
-		"pexa":      pexaemu.SandboxClientSecret + "\n",
-		"pwc":       pwcemu.SandboxUsername + "\n" + pwcemu.SandboxPassword + "\n",
-		"offblocks": offblocksemu.SandboxAPIKey + "\n" + offblocksemu.SandboxAPISecret + "\n",
-	}
-	for _, prov := range scanProviders {
-		p := "scan-" + prov
-		s.run(0, "", append([]string{"profile", "add", p}, profileAdd[prov]...)...)
-		if in, ok := logins[prov]; ok {
-			s.run(0, in, "auth", "login", "-p", p, "--stdin")
-		} else {
-			s.extra = solvimonEnv
-		}
-		switch prov {
-		case "pwc":
-			s.run(0, "", "keys", "generate", "-p", p)
-			s.run(0, "", "keys", "show", "-p", p)
-		case "offblocks":
-			// No signing key yet: a missing credential, exit 4.
-			s.run(4, "", "auth", "status", "-p", p)
-			s.run(0, "", "keys", "generate", "-p", p)
-			s.run(0, "", "keys", "show", "-p", p)
-			s.run(0, "", "keys", "upload", "-p", p)
-			s.run(0, "", "keys", "remove", "-p", p, "--yes")
-			s.run(0, "", "keys", "upload", "-p", p)
-			s.run(0, "", "keys", "verification-key", "-p", p, "-o", "json")
-		}
-		s.run(0, "", "auth", "status", "-p", p)
-		s.run(0, "", "events", "-p", p)
-		out := s.run(0, "", append([]string{"register", "-p", p, "-o", "json", "--jq", ".[0].id"}, register[prov]...)...)
-		id := strings.TrimSpace(out)
-		if id == "" {
-			t.Fatalf("%s register printed no id", prov)
-		}
-		ids[prov] = id
-		// doctor reads the registration and asks for fresh tokens.
-		s.run(0, "", "doctor", "-p", p, "-o", "json")
-		s.run(0, "", "list", "-p", p, "-o", "json")
-		s.run(0, "", "__complete", "get", "-p", p, "")
-		s.run(0, "", "get", id, "-p", p) // the table shows the secret masked
-		s.run(0, "", "update", id, "-p", p, "--url", "https://hooks.example.com/moved")
-		if prov != "offblocks" {
-			s.run(0, "", "rotate-secret", id, "-p", p, "-o", "json")
-		}
-		file := prov + ".http"
-		event := register[prov][3]
-		s.run(0, "", "sandbox", "deliver", id, "-p", p, "--event", event, "--out", file)
-		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file, "--seen-db", "seen.db", "-o", "json")
-		s.run(0, "", "verify", "-p", p, "--id", id, "--request-file", file)
-		s.verifyListen(prov, id, event)
-		if prov != "offblocks" {
-			s.run(0, "", "ping", id, "-p", p, "--to", pings.URL+"/ping", "-o", "json")
-			s.run(0, "", "ping", id, "-p", p, "--dry-run", "--out", "-")
-		}
-		if prov == "pwc" {
-			s.run(0, "", "deliveries", "list", id, "-p", p, "-o", "json")
-		}
-		s.run(0, "", "secrets", "list", "-p", p, "-o", "json")
-		s.manifest(prov, register[prov])
-		adopt := id
-		if prov == "pwc" {
-			// PwC's delete below proves ownership with the real secret:
-			// adopt a second subscription instead, and forget it again.
-			adopt = strings.TrimSpace(s.run(0, "", "register", "-p", p, "-o", "json", "--jq", ".[0].id",
-				"--url", "https://hooks.example.com/w2", "--event", "ReportRejected", "--name", "leak2"))
-		}
-		// A wrong secret is refused where the provider returns the real one
-		// (the refusal's message is scanned too), then stored unchecked.
-		if prov != "offblocks" {
-			s.run(3, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p)
-		}
-		s.run(0, "adopted-secret-for-the-leak-scan-"+prov+"\n", "secrets", "set", adopt, "-p", p, "--no-verify")
-		s.run(0, "", "secrets", "remove", adopt, "-p", p, "--yes")
-		if prov == "solvimon" {
-			s.run(0, "", "secrets", "revoke-previous", id, "-p", p, "--yes")
-			s.penaltyBox(p, recv)
-			// Bulk rotation with both sinks: --exec children are sampled from
-			// /proc, and they dump their own argv and environment too.
-			s.run(0, "", "rotate-secret", "-p", p, "--all", "--rate", "0", "--secret-out", "secrets.jsonl",
-				"--exec", `cat >/dev/null; cat /proc/$$/cmdline /proc/$$/environ > exec-$HOOKCTL_ID.dump; sleep 0.05`, "-o", "json")
-			s.run(0, "", "rotate-secret", "-p", p, "--all", "--dry-run")
-			s.extra = nil
-		}
-		s.refuse(prov, id)
-		s.run(0, "", "profile", "show", p)
+	for _, pl := range s.plans {
+		ids[pl.prov] = s.scanProvider(pl, profileAdd[pl.prov], recv, pings)
 	}
 	s.run(0, "", "profile", "list")
-	s.run(0, "", "profile", "use", "scan-pexa")
+	s.run(0, "", "profile", "use", s.plans[0].profile)
 	s.run(0, "", "sandbox", "demo")
-	for prov, id := range ids {
-		s.extra = nil
-		if prov == "solvimon" {
-			s.extra = solvimonEnv
-		}
-		s.run(0, "", "delete", id, "-p", "scan-"+prov, "--yes")
+	for _, pl := range s.plans {
+		s.extra = pl.env
+		s.run(0, "", "delete", ids[pl.prov], "-p", pl.profile, "--yes")
 	}
+	// The main runs took the logins from the profiles' own variables (as
+	// in CI), which --exec children must not get; they go through auth
+	// login as well, and are used from the store.
 	s.extra = nil
-	// Solvimon ran on HOOKCTL_SCAN_SOLVIMON_API_KEY (as in CI); its key goes through
-	// auth login as well, and is used from the store.
-	s.run(0, solvimonemu.SandboxAPIKey+"\n", "auth", "login", "-p", "scan-solvimon", "--stdin")
-	s.run(0, "", "auth", "status", "-p", "scan-solvimon")
-	for _, prov := range scanProviders {
-		s.run(0, "", "auth", "logout", "-p", "scan-"+prov, "--yes")
-		s.run(0, "", "profile", "remove", "scan-"+prov, "--yes")
+	for _, pl := range s.plans {
+		s.run(0, pl.login, "auth", "login", "-p", pl.profile, "--stdin")
+		s.run(0, "", "auth", "status", "-p", pl.profile)
+		s.run(0, "", "auth", "logout", "-p", pl.profile, "--yes")
+		s.run(0, "", "profile", "remove", pl.profile, "--yes")
 	}
 
 	serve.Process.Signal(os.Interrupt)
@@ -453,9 +347,9 @@ func TestLeakScanEveryCommand(t *testing.T) {
 // with and without --exit-code, then a manifest adding one registration
 // (applied, its secret stored and written to a sink) and the export
 // again with --prune (deleting it).
-func (s *leakScan) manifest(prov string, register []string) {
+func (s *leakScan) manifest(pl *scanPlan) {
 	s.t.Helper()
-	p := "scan-" + prov
+	prov, p := pl.prov, pl.profile
 	base := s.run(0, "", "export", "-p", p)
 	s.run(0, "", "export", "-p", p, "--pin-ids", "-o", "json")
 	write := func(name, text string) string {
@@ -467,20 +361,30 @@ func (s *leakScan) manifest(prov string, register []string) {
 	baseFile := write(prov+"-manifest.yaml", base)
 	s.run(0, "", "diff", "-f", baseFile, "-p", p, "--exit-code")
 	added := "  - provider: " + prov + "\n    profile: " + p + "\n    url: https://hooks.example.com/manifest-" + prov + "\n    events:\n"
-	for i := 0; i+1 < len(register); i += 2 {
+	events := pl.events
+	if pl.spare != "" {
+		// One registration per event and account: the new one gets the
+		// event the scan's registration does not have.
+		events = []string{pl.spare}
+	}
+	for _, e := range events {
+		added += "      - " + e + "\n"
+	}
+	params := map[string]bool{}
+	for _, f := range pl.spec.Params {
+		params["--"+f.Name] = true
+	}
+	var set []string
+	for _, f := range pl.flags {
 		switch {
-		case prov == "pwc" && register[i] == "--event":
-			// PwC keeps one subscription per event and account.
-			added += "      - ReportRejected\n"
-		case register[i] == "--event":
-			added += "      - " + register[i+1] + "\n"
+		case f[0] == "--name":
+			added += "    name: manifest-scan\n"
+		case params[f[0]]:
+			set = append(set, strings.TrimPrefix(f[0], "--")+": manifest-scan")
 		}
 	}
-	switch prov {
-	case "solvimon":
-		added += "    name: manifest-scan\n    params: {reference: manifest-scan}\n"
-	case "pwc":
-		added += "    name: manifest-scan\n"
+	if len(set) > 0 {
+		added += "    params: {" + strings.Join(set, ", ") + "}\n"
 	}
 	plusFile := write(prov+"-manifest-plus.yaml", base+added)
 	s.run(8, "", "diff", "-f", plusFile, "-p", p, "--exit-code", "-o", "json")
@@ -492,10 +396,16 @@ func (s *leakScan) manifest(prov string, register []string) {
 // penaltyBox runs send-test and the penalty box against recv: a test
 // delivery accepted (exit 0), one refused (exit 1, the webhook parked),
 // a resend refused (exit 1) and one accepted (exit 0).
-func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
+func (s *leakScan) penaltyBox(pl *scanPlan, recv *providertest.Receiver) {
 	s.t.Helper()
-	out := s.run(0, "", "register", "-p", p, "-o", "json", "--jq", ".[0].id", "--test-first", "--url", recv.URL+"/hook",
-		"--event", "INVOICE.CREATED", "--name", "receiver", "--reference", "receiver")
+	for _, c := range []string{"send-test", "test-connection", "deliveries", "resend"} {
+		if !pl.has(c) {
+			s.t.Fatalf("%s has a penalty box but not %s, which the scan's penalty-box run needs", pl.prov, c)
+		}
+	}
+	p := pl.profile
+	out := s.run(0, "", append([]string{"register", "-p", p, "-o", "json", "--jq", ".[0].id", "--test-first"},
+		pl.registerArgs(recv.URL+"/hook", "-receiver", "")...)...)
 	id := strings.TrimSpace(out)
 	s.run(0, "", "send-test", id, "-p", p)
 	recv.SetStatus(http.StatusServiceUnavailable)
@@ -511,7 +421,7 @@ func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
 	}
 	// The delivery log: a sandbox delivery logged, listed and resent, one
 	// and in bulk; a ping to the registered URL.
-	s.run(0, "", "sandbox", "deliver", id, "-p", p, "--event", "INVOICE.CREATED")
+	s.run(0, "", "sandbox", "deliver", id, "-p", p, "--event", pl.demo.Event)
 	did := strings.TrimSpace(s.run(0, "", "deliveries", "list", id, "-p", p, "-o", "json", "--jq", ".[0].id"))
 	s.run(0, "", "deliveries", "list", id, "-p", p, "--since", "1h")
 	s.run(0, "", "deliveries", "resend", did, "-p", p)
@@ -521,10 +431,11 @@ func (s *leakScan) penaltyBox(p string, recv *providertest.Receiver) {
 	s.run(0, "", "delete", id, "-p", p, "--yes")
 }
 
-// verifyListen runs `verify listen --max 1` for prov's registration id
-// and one delivery of event into it.
-func (s *leakScan) verifyListen(prov, id, event string) {
+// verifyListen runs `verify listen --max 1` for pl's registration id
+// and one delivery of its demo event into it.
+func (s *leakScan) verifyListen(pl *scanPlan, id string) {
 	s.t.Helper()
+	prov, event := pl.prov, pl.demo.Event
 	args := []string{"verify", "listen", "--addr", "127.0.0.1:0", "-p", "scan-" + prov, "--id", id, "--max", "1", "--debug"}
 	c := exec.Command("hookctl", args...)
 	s.procs++
@@ -566,9 +477,9 @@ func (s *leakScan) verifyListen(prov, id, event string) {
 		rest <- b.String()
 	}()
 	deliver := []string{"sandbox", "deliver", id, "-p", "scan-" + prov, "--event", event, "--to", addr + "/hook"}
-	if prov == "offblocks" {
-		// An OffBlocks signature covers the target URI: the delivery must
-		// go where the registration points.
+	if pl.signsTargetURI() {
+		// The signature covers the target URI: the delivery must go where
+		// the registration points.
 		s.run(0, "", "update", id, "-p", "scan-"+prov, "--url", addr+"/hook")
 		deliver = deliver[:len(deliver)-2]
 	}
@@ -604,16 +515,17 @@ func (s *leakScan) checkCoverage() {
 			case !s.commands[path]:
 				missing = append(missing, path)
 			case !providerFree[path]:
-				for _, prov := range scanProviders {
+				for _, p := range s.plans {
+					prov := p.prov
 					pairs++
 					codes := s.covered[path][prov]
 					name := strings.TrimPrefix(path, "hookctl ")
-					refused := slices.ContainsFunc(leakUnsupported[prov], func(u string) bool { return strings.TrimSuffix(u, " ID") == name })
+					refused := slices.ContainsFunc(p.unsupported(), func(u string) bool { return strings.TrimSuffix(u, " ID") == name })
 					switch {
 					case refused && !slices.Contains(codes, 2):
 						missing = append(missing, path+" (refused by "+prov+")")
 					case refused && slices.Contains(codes, 0):
-						s.t.Errorf("%s succeeded for %s, which leakUnsupported says lacks it", path, prov)
+						s.t.Errorf("%s succeeded for %s, whose capabilities lack it", path, prov)
 					case !refused && !slices.Contains(codes, 0):
 						missing = append(missing, fmt.Sprintf("%s (%s: exit codes %v)", path, prov, codes))
 					}
@@ -636,9 +548,10 @@ func (s *leakScan) checkCoverage() {
 
 func (s *leakScan) checkSecrets() {
 	t := s.t
-	for k, v := range map[string]string{"solvimon-api-key": solvimonemu.SandboxAPIKey, "pexa-client-secret": pexaemu.SandboxClientSecret,
-		"offblocks-api-key": offblocksemu.SandboxAPIKey, "offblocks-api-secret": offblocksemu.SandboxAPISecret, "pwc-password": pwcemu.SandboxPassword} {
-		s.secrets[k] = v
+	for _, p := range s.plans {
+		for k, v := range p.secrets {
+			s.secrets[k] = v
+		}
 	}
 	var names []string
 	for name, v := range s.secrets {

@@ -83,6 +83,10 @@ func (e *env) sameAsAsked(r webhook.Registration, req webhook.CreateRequest) {
 	if r.Provider != e.s.h.Spec.Name {
 		e.t.Errorf("registration %s: provider %q, want %q", r.ID, r.Provider, e.s.h.Spec.Name)
 	}
+	// export writes it into the manifest, whose entries need a profile.
+	if r.Profile != profileName {
+		e.t.Errorf("registration %s: profile %q, want the client's profile %q", r.ID, r.Profile, profileName)
+	}
 	if r.URL != req.URL {
 		e.t.Errorf("registration %s: url %q, want %q", r.ID, r.URL, req.URL)
 	}
@@ -196,8 +200,8 @@ func (e *env) sameIDs(what string, got []webhook.Registration, want map[string]b
 			e.t.Errorf("%s: %s listed twice", what, r.ID)
 		}
 		seen[r.ID] = true
-		if r.Provider != e.s.h.Spec.Name {
-			e.t.Errorf("%s: %s has provider %q", what, r.ID, r.Provider)
+		if r.Provider != e.s.h.Spec.Name || r.Profile != profileName {
+			e.t.Errorf("%s: %s has provider %q and profile %q, want %q and %q", what, r.ID, r.Provider, r.Profile, e.s.h.Spec.Name, profileName)
 		}
 	}
 	if !maps.Equal(seen, want) {
@@ -414,6 +418,12 @@ func (s *suite) testAuth(t *testing.T) {
 		if a, ok := c.(webhook.Authenticator); ok {
 			kindOf(t, "Authenticate with a wrong "+k, a.Authenticate(ctx), webhook.KindAuth)
 		}
+	}
+	// New reads no credential (commands refuse what a provider lacks, and
+	// profile show lists capabilities, before a login is needed); without
+	// any, the first request fails.
+	if _, err := e.client(e.newStore(nil)).List(ctx, webhook.ListOptions{}); err == nil {
+		t.Errorf("List with no login credentials: no error")
 	}
 	got, _, _ := e.list(webhook.ListOptions{})
 	e.sameIDs("List after refused registers", got, map[string]bool{})

@@ -40,6 +40,8 @@ func TestSuiteCatchesBrokenFakes(t *testing.T) {
 		"stale-secret":          "does not verify with what the client handed out",
 		"update-drops-events":   "want them kept",
 		"registration-provider": `provider "other", want "fake"`,
+		"registration-profile":  `profile "", want the client's profile "conformance"`,
+		"eager-credentials":     "fake: New: ",
 		"overlap-mismatch":      "RotationPolicy overlap 1h0m0s, the spec declares 0s",
 		"undeclared-capability": "the client is a webhook.Tester, but neither the registry nor Spec.Capabilities declares it",
 		"missing-capability":    "SecretRotator is declared by Demo.Rotate",

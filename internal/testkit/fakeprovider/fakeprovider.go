@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/httpclient"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
 	"github.com/hookctl/hookctl/pkg/webhook"
@@ -69,8 +70,9 @@ type testingFake struct{ *fakeClient }
 func (testingFake) SendTest(context.Context, string) (string, error) { return "sent", nil }
 
 type fakeClient struct {
-	base, key string
-	http      *http.Client
+	base, profile string
+	creds         *credentials.Store
+	http          *http.Client
 }
 
 var (
@@ -79,12 +81,22 @@ var (
 	_ webhook.DeliveryHinter = (*fakeClient)(nil)
 )
 
+// newFakeClient reads no credential: like every client, it asks for its
+// login on first use, so what needs none (capabilities, refusals) works
+// without one.
 func newFakeClient(d provider.Deps) (*fakeClient, error) {
-	key, _, err := d.Creds.Lookup(d.Profile.Name, "api-key")
-	if err != nil {
-		return nil, err
+	c := &fakeClient{base: strings.TrimSuffix(d.Profile.BaseURL, "/"), profile: d.Profile.Name, http: d.HTTP, creds: d.Creds}
+	if broken("eager-credentials") {
+		if _, err := c.apiKey(); err != nil {
+			return nil, err
+		}
 	}
-	return &fakeClient{base: strings.TrimSuffix(d.Profile.BaseURL, "/"), key: key, http: d.HTTP}, nil
+	return c, nil
+}
+
+func (c *fakeClient) apiKey() (string, error) {
+	key, _, err := c.creds.Lookup(c.profile, "api-key")
+	return key, err
 }
 
 // hookJSON is the wire shape both sides agree on; each side declares its own.
@@ -99,7 +111,11 @@ type hookJSON struct {
 func (c *fakeClient) Name() string { return Name }
 
 func (c *fakeClient) do(ctx context.Context, method, path string, in, out any) error {
-	_, err := httpclient.DoJSON(ctx, c.http, method, c.base+path, http.Header{"Authorization": {"Bearer " + c.key}}, in, out)
+	key, err := c.apiKey()
+	if err != nil {
+		return err
+	}
+	_, err = httpclient.DoJSON(ctx, c.http, method, c.base+path, http.Header{"Authorization": {"Bearer " + key}}, in, out)
 	var se *httpclient.StatusError
 	if errors.As(err, &se) {
 		kind := httpclient.KindForStatus(se.Status)
@@ -116,7 +132,11 @@ func (c *fakeClient) reg(h hookJSON) webhook.Registration {
 	if broken("registration-provider") {
 		p = "other"
 	}
-	return webhook.Registration{Provider: p, ID: h.ID, URL: h.URL, Events: h.Events, Name: h.Name,
+	profile := c.profile
+	if broken("registration-profile") {
+		profile = ""
+	}
+	return webhook.Registration{Provider: p, Profile: profile, ID: h.ID, URL: h.URL, Events: h.Events, Name: h.Name,
 		Active: true, Status: webhook.StatusOK, Secret: h.Secret}
 }
 
