@@ -216,7 +216,6 @@ var oversized = map[string]bool{
 	"cmd.NewCmdList":                            true,
 	"cmd.runProfileAdd":                         true,
 	"cmd.NewCmdRotate":                          true,
-	"internal/emulator/pexa.Emulator.route":     true,
 	"internal/testkit/spectest.closeSchemas":    true,
 	"pkg/credentials.Store.loadDataKey":         true,
 	"pkg/httpclient.DoJSON":                     true,
