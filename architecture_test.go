@@ -218,7 +218,6 @@ var oversized = map[string]bool{
 	"cmd.NewCmdRotate":                          true,
 	"internal/testkit/spectest.closeSchemas":    true,
 	"pkg/credentials.Store.loadDataKey":         true,
-	"pkg/httpclient.DoJSON":                     true,
 	"pkg/manifest.Apply":                        true,
 	"pkg/output.fitTable":                       true,
 	"pkg/providers/pexa.Client.Update":          true,
