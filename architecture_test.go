@@ -219,7 +219,6 @@ var oversized = map[string]bool{
 	"internal/testkit/spectest.closeSchemas":    true,
 	"pkg/credentials.Store.loadDataKey":         true,
 	"pkg/manifest.Apply":                        true,
-	"pkg/providers/pexa.Client.Update":          true,
 	"pkg/providers/solvimon.Client.applyParams": true,
 	"pkg/rotation.Engine.Run":                   true,
 	"pkg/rotation.Engine.runListed":             true,
