@@ -39,15 +39,19 @@ func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
 		out.Each = func(bl verify.BatchLine) error { return printer.Print(bl, nil) }
 	}
 	counts, err := b.Run(ctx, in, out)
-	if le := (*verify.LineError)(nil); errors.As(err, &le) {
-		return fmt.Errorf("--batch %w", err)
-	} else if err != nil {
+	var le *verify.LineError
+	if errors.As(err, &le) {
+		return fmt.Errorf("--batch %w", err) // "--batch line N: ..."
+	}
+	if err != nil {
 		return err
 	}
-	if err := batchStatus(counts); err != nil || printer.Structured() {
+	if err := batchStatus(counts); err != nil {
 		return err
 	}
-	notice(opts.F, "all %d deliveries valid", counts.Total)
+	if !printer.Structured() {
+		notice(opts.F, "all %d deliveries valid", counts.Total)
+	}
 	return nil
 }
 
