@@ -14,9 +14,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// maxVerifyBody bounds a delivery read for verification.
-const maxVerifyBody = 32 << 20
-
 // VerifyOptions are `hookctl verify`'s inputs.
 type VerifyOptions struct {
 	F             *Factory
@@ -44,9 +41,42 @@ type VerifyOptions struct {
 func NewCmdVerify(f *Factory, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{F: f}
 	c := &cobra.Command{
-		Use:   "verify [<id>] [flags]",
-		Short: "Verify the signature of a captured webhook delivery",
-		Long: `Verify a captured delivery offline and explain each step: headers found,
+		Use:               "verify [<id>] [flags]",
+		Short:             "Verify the signature of a captured webhook delivery",
+		Long:              verifyLong,
+		Example:           verifyExample,
+		Args:              verifyArgs,
+		ValidArgsFunction: completeIDs(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.HAREntrySet = c.Flags().Changed("entry")
+			if err := opts.checkFlags(args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.BatchFile != "" {
+				return runVerifyBatch(c.Context(), opts)
+			}
+			return runVerify(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.RequestFile, "request-file", "", "raw HTTP request ('-' for stdin)")
+	fl.StringVar(&opts.BodyFile, "body-file", "", "delivery body ('-' for stdin)")
+	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "delivery header 'Name: value' (repeatable)")
+	fl.StringVar(&opts.HARFile, "har", "", "HAR 1.2 file (browser or proxy export) holding the delivery")
+	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har; default: the first entry carrying signature headers)")
+	fl.StringVar(&opts.BatchFile, "batch", "", "JSON lines of deliveries to verify ('-' for stdin)")
+	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
+	fl.StringVar(&opts.TargetURIScheme, "target-uri-scheme", "", "scheme of the signed target URI when the request line has none: http or https (default: http for a loopback Host, else https)")
+	_ = c.RegisterFlagCompletionFunc("target-uri-scheme", cobra.FixedCompletions([]string{"http", "https"}, cobra.ShellCompDirectiveNoFileComp))
+	addKeyFlags(c, opts)
+	c.AddCommand(NewCmdVerifyListen(f, nil))
+	return c
+}
+
+const verifyLong = `Verify a captured delivery offline and explain each step: headers found,
 timestamp skew, digest, each signature tried and with which key.
 
 The delivery is a raw HTTP request (--request-file, '-' for stdin; curl -v
@@ -73,8 +103,9 @@ delivery names a keyid the profile has not stored, it is fetched once,
 stored, and the steps say so.
 
 Exit status 0 when valid (with --batch: every entry), 3 when the signature,
-timestamp or digest fails or a delivery is a replay.`,
-		Example: `  # A delivery captured as a raw HTTP request, keys from the profile
+timestamp or digest fails or a delivery is a replay.`
+
+const verifyExample = `  # A delivery captured as a raw HTTP request, keys from the profile
   $ hookctl verify -p billing whk_3354cb22cdfe209a3847 --request-file delivery.http
 
   # Body and headers, secret from the environment
@@ -85,66 +116,49 @@ timestamp or digest fails or a delivery is a replay.`,
   $ hookctl verify --har capture.har --entry 1 --secret-file secret.txt
 
   # Many deliveries, one JSON result per line
-  $ hookctl verify --batch deliveries.jsonl --secret-env WEBHOOK_SECRET -o json`,
-		Args:              verifyArgs,
-		ValidArgsFunction: completeIDs(f),
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.HAREntrySet = c.Flags().Changed("entry")
-			if len(args) == 1 {
-				if opts.ID != "" && opts.ID != args[0] {
-					return usageErrorf("the registration id is given twice (%s and --id %s): give it once", args[0], opts.ID)
-				}
-				opts.ID = args[0]
-			}
-			inputs := 0
-			for _, s := range []string{opts.RequestFile, opts.BodyFile, opts.HARFile, opts.BatchFile} {
-				if s != "" {
-					inputs++
-				}
-			}
-			if inputs != 1 {
-				return usageErrorf("give the delivery with --request-file, --body-file and --header, --har, or --batch")
-			}
-			if opts.BodyFile == "" && len(opts.Headers) > 0 {
-				return usageErrorf("--header goes with --body-file")
-			}
-			if c.Flags().Changed("entry") && opts.HARFile == "" {
-				return usageErrorf("--entry goes with --har")
-			}
-			if opts.BatchFile != "" && opts.SeenDB != "" {
-				return usageErrorf("--seen-db cannot be combined with --batch")
-			}
-			if s := opts.TargetURIScheme; s != "" && s != "http" && s != "https" {
-				return usageErrorf("--target-uri-scheme %q: want http or https", s)
-			}
-			// A batch may name each entry's registration ("id") instead.
-			if opts.BatchFile == "" || opts.ID != "" || opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
-				if err := checkKeySource(opts); err != nil {
-					return err
-				}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			if opts.BatchFile != "" {
-				return runVerifyBatch(c.Context(), opts)
-			}
-			return runVerify(c.Context(), opts)
-		},
+  $ hookctl verify --batch deliveries.jsonl --secret-env WEBHOOK_SECRET -o json`
+
+// checkFlags takes the registration id argument, if any, and refuses
+// flags that do not go together.
+func (opts *VerifyOptions) checkFlags(args []string) error {
+	if len(args) == 1 {
+		if opts.ID != "" && opts.ID != args[0] {
+			return usageErrorf("the registration id is given twice (%s and --id %s): give it once", args[0], opts.ID)
+		}
+		opts.ID = args[0]
 	}
-	fl := c.Flags()
-	fl.StringVar(&opts.RequestFile, "request-file", "", "raw HTTP request ('-' for stdin)")
-	fl.StringVar(&opts.BodyFile, "body-file", "", "delivery body ('-' for stdin)")
-	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "delivery header 'Name: value' (repeatable)")
-	fl.StringVar(&opts.HARFile, "har", "", "HAR 1.2 file (browser or proxy export) holding the delivery")
-	fl.IntVar(&opts.HAREntry, "entry", 0, "index of the HAR entry to verify (with --har; default: the first entry carrying signature headers)")
-	fl.StringVar(&opts.BatchFile, "batch", "", "JSON lines of deliveries to verify ('-' for stdin)")
-	fl.StringVar(&opts.Now, "now", "", "verify as of this time (RFC 3339 or Unix seconds)")
-	fl.StringVar(&opts.TargetURIScheme, "target-uri-scheme", "", "scheme of the signed target URI when the request line has none: http or https (default: http for a loopback Host, else https)")
-	_ = c.RegisterFlagCompletionFunc("target-uri-scheme", cobra.FixedCompletions([]string{"http", "https"}, cobra.ShellCompDirectiveNoFileComp))
-	addKeyFlags(c, opts)
-	c.AddCommand(NewCmdVerifyListen(f, nil))
-	return c
+	inputs := 0
+	for _, s := range []string{opts.RequestFile, opts.BodyFile, opts.HARFile, opts.BatchFile} {
+		if s != "" {
+			inputs++
+		}
+	}
+	if inputs != 1 {
+		return usageErrorf("give the delivery with --request-file, --body-file and --header, --har, or --batch")
+	}
+	if opts.BodyFile == "" && len(opts.Headers) > 0 {
+		return usageErrorf("--header goes with --body-file")
+	}
+	if opts.HAREntrySet && opts.HARFile == "" {
+		return usageErrorf("--entry goes with --har")
+	}
+	if opts.BatchFile != "" && opts.SeenDB != "" {
+		return usageErrorf("--seen-db cannot be combined with --batch")
+	}
+	if s := opts.TargetURIScheme; s != "" && s != "http" && s != "https" {
+		return usageErrorf("--target-uri-scheme %q: want http or https", s)
+	}
+	// A batch may name each entry's registration ("id") instead.
+	if opts.BatchFile == "" || opts.ID != "" || opts.keyFlag() {
+		return checkKeySource(opts)
+	}
+	return nil
+}
+
+// keyFlag reports whether a key flag (rather than a registration) gives
+// the key.
+func (opts *VerifyOptions) keyFlag() bool {
+	return opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != ""
 }
 
 // verifyArgs takes at most one registration id, like every command that

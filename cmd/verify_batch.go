@@ -1,164 +1,97 @@
 package cmd
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"fmt"
-	"net/http"
+	"io"
+	"os"
+
+	"github.com/hookctl/hookctl/pkg/signature"
+	"github.com/hookctl/hookctl/pkg/verify"
+	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// batchInput is one decoded `verify --batch` line.
-type batchInput struct {
-	Request string
-	Header  http.Header // nil: the line has no "headers"
-	Body    []byte
-	ID      string
-}
+// `hookctl verify --batch`: the flags become a verify.Batch, which reads,
+// checks and writes the lines; what is left here is the exit status.
 
-// decodeBatchLine decodes one --batch line. Most lines take the one-pass
-// decoder below; any line it does not handle exactly as encoding/json
-// would goes through encoding/json instead, so the two never disagree.
-//
-// Why not encoding/json alone: with a 1 KiB body, its validation pass plus
-// reflection were about 70% of a batch check (pprof of
-// BenchmarkVerifyBatchHMAC1KiB), holding HMAC batches near 60,000 checks/s
-// per core.
-func decodeBatchLine(line []byte) (batchInput, error) {
-	return decodeBatchLineTo(line, nil)
-}
-
-// batchScratch is what the one-pass decoder keeps from one line to the
-// next so as not to allocate it again: the body buffer, the header map
-// and the backing of its value slices, which the next line overwrites
-// (so the caller must be done with the previous entry), and the
-// canonical spelling of the header names seen so far.
-type batchScratch struct {
-	body   []byte
-	header http.Header
-	vals   []string
-	text   []byte            // the header values of a line, decoded, end to end
-	ends   []int             // where each value ends in text
-	spans  []headerSpan      // each header of the line
-	names  map[string]string // header name as written → canonical name; nil: not kept
-}
-
-func newBatchScratch() batchScratch {
-	return batchScratch{names: make(map[string]string)}
-}
-
-// headerSpan is one header of a line: its canonical name, and its values
-// are those ending at ends[from:to].
-type headerSpan struct {
-	name     string
-	from, to int
-}
-
-// Bounds on batchScratch.names, so a batch of ever new header names keeps
-// bounded memory: names beyond them are canonicalised every time.
-const (
-	maxCachedNames   = 256
-	maxCachedNameLen = 128
-)
-
-// decodeBatchLineTo is decodeBatchLine reusing s (nil: allocating afresh)
-// when the one-pass decoder takes the line.
-func decodeBatchLineTo(line []byte, s *batchScratch) (batchInput, error) {
-	var in batchInput
-	if fastDecodeBatchTo(line, &in, s) {
-		return in, nil
-	}
-	var e batchEntry
-	if err := json.Unmarshal(line, &e); err != nil {
-		return batchInput{}, fmt.Errorf("not a JSON object: %v", err)
-	}
-	in = batchInput{Request: e.Request, Body: []byte(e.Body), ID: e.ID}
-	if e.Headers != nil {
-		in.Header = e.Headers.header()
-	}
-	return in, nil
-}
-
-// fastDecodeBatch decodes the common shape of a batch line into in: one
-// object whose keys are exactly "request", "headers", "body" and "id" (each
-// at most once), string values, and "headers" an object of strings or
-// arrays of strings with no two names alike once canonicalised. It reports
-// false for anything else — other keys (encoding/json also matches "Body"
-// or "BODY"), null, numbers, invalid UTF-8, lone surrogates, control
-// characters, trailing data — and the caller falls back to encoding/json.
-// in is only meaningful when it reports true. Nothing returned aliases
-// line, which the caller's scanner reuses.
-func fastDecodeBatch(line []byte, in *batchInput) bool {
-	return fastDecodeBatchTo(line, in, nil)
-}
-
-// fastDecodeBatchTo is fastDecodeBatch decoding into s's buffers where s
-// is not nil.
-func fastDecodeBatchTo(line []byte, in *batchInput, s *batchScratch) bool {
-	if s == nil {
-		s = new(batchScratch)
-	}
-	d := jsonScan{b: line}
-	d.ws()
-	if !d.eat('{') {
-		return false
-	}
-	d.ws()
-	if d.eat('}') {
-		return d.end()
-	}
-	var seen uint8
-	for {
-		d.ws()
-		key, _, ok := d.str()
-		if !ok {
-			return false
+func runVerifyBatch(ctx context.Context, opts *VerifyOptions) error {
+	var in io.Reader = opts.F.IO.In
+	if opts.BatchFile != "-" {
+		fh, err := os.Open(opts.BatchFile)
+		if err != nil {
+			return usageErrorf("--batch: %v", err)
 		}
-		d.ws()
-		if !d.eat(':') {
-			return false
-		}
-		d.ws()
-		var bit uint8
-		switch string(key) {
-		case "request":
-			bit = 1
-			v, _, ok := d.str()
-			if !ok {
-				return false
-			}
-			in.Request = string(v)
-		case "body":
-			bit = 2
-			if in.Body, ok = d.strTo(s.body[:0]); !ok {
-				return false
-			}
-			if cap(in.Body) > cap(s.body) {
-				s.body = in.Body[:0]
-			}
-		case "id":
-			bit = 4
-			v, _, ok := d.str()
-			if !ok {
-				return false
-			}
-			in.ID = string(v)
-		case "headers":
-			bit = 8
-			if in.Header, ok = d.headers(s); !ok {
-				return false
-			}
-		default:
-			return false
-		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		d.ws()
-		if d.eat('}') {
-			return d.end()
-		}
-		if !d.eat(',') {
-			return false
+		defer fh.Close()
+		in = fh
+	}
+	b, err := newBatch(opts)
+	if err != nil {
+		return err
+	}
+	defer verify.RaiseBatchGC(opts.F.Getenv)()
+	printer, err := opts.F.Printer()
+	if err != nil {
+		return err
+	}
+	out := verify.BatchOutput{W: opts.F.IO.Out, JSON: printer.Structured()}
+	if printer.JQ != "" {
+		out.Each = func(bl verify.BatchLine) error { return printer.Print(bl, nil) }
+	}
+	counts, err := b.Run(ctx, in, out)
+	var le *verify.LineError
+	if errors.As(err, &le) {
+		return fmt.Errorf("--batch %w", err) // "--batch line N: ..."
+	}
+	if err != nil {
+		return err
+	}
+	if err := batchStatus(counts); err != nil {
+		return err
+	}
+	if !printer.Structured() {
+		notice(opts.F, "all %d deliveries valid", counts.Total)
+	}
+	return nil
+}
+
+// newBatch is the batch verifier for the flags: keys from the key flags,
+// else from each entry's "id" in the profile.
+func newBatch(opts *VerifyOptions) (*verify.Batch, error) {
+	now := opts.F.Now()
+	if opts.Now != "" {
+		var err error
+		if now, err = parseTimeFlag(opts.Now); err != nil {
+			return nil, usageErrorf("--now: %v", err)
 		}
 	}
+	keys := func(ctx context.Context, id string) ([]signature.Key, string, error) {
+		o := *opts
+		if id != "" && !o.keyFlag() {
+			o.ID = id
+		}
+		if o.ID == "" && !o.keyFlag() {
+			return nil, "", usageErrorf("no key for this entry: give it an \"id\" (with -p), or pass a key flag")
+		}
+		return verifyKeys(ctx, &o)
+	}
+	return &verify.Batch{Scheme: opts.Scheme, TargetURIScheme: opts.TargetURIScheme,
+		Options: signature.Options{Now: now, Tolerance: opts.Tolerance},
+		Keys:    keys, Refresh: newKeyRefresher(opts)}, nil
+}
+
+// batchStatus is the exit status of a batch: 3 when any delivery failed
+// verification, else 2 when any entry could not be checked.
+func batchStatus(c verify.BatchCounts) error {
+	if c.Failed > 0 {
+		msg := fmt.Sprintf("%d of %d deliveries failed verification", c.Failed, c.Total)
+		if c.BadInput > 0 {
+			msg += fmt.Sprintf("; %d could not be checked (input errors)", c.BadInput)
+		}
+		return webhook.Errorf(webhook.KindVerify, "%s", msg)
+	}
+	if c.BadInput > 0 {
+		return webhook.Errorf(webhook.KindUsage, "%d of %d entries could not be checked (input errors: see each line's error); the others are valid", c.BadInput, c.Total)
+	}
+	return nil
 }

@@ -43,7 +43,7 @@ func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
 		if !opts.HAREntrySet {
 			entry = signature.FirstSignedEntry
 		}
-		req, err := signature.ParseHAR(rc, entry, maxVerifyBody)
+		req, err := signature.ParseHAR(rc, entry, verify.MaxBody)
 		if err != nil {
 			return nil, usageErrorf("--har: %v", err)
 		}
@@ -55,7 +55,7 @@ func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
 			return nil, err
 		}
 		defer rc.Close()
-		req, err := signature.ParseRawRequest(rc, maxVerifyBody)
+		req, err := signature.ParseRawRequest(rc, verify.MaxBody)
 		if err != nil {
 			return nil, usageErrorf("--request-file: %v", err)
 		}
@@ -66,12 +66,12 @@ func readDelivery(opts *VerifyOptions) (*signature.Request, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, maxVerifyBody+1))
+	body, err := io.ReadAll(io.LimitReader(rc, verify.MaxBody+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > maxVerifyBody {
-		return nil, usageErrorf("--body-file: larger than %d bytes", maxVerifyBody)
+	if len(body) > verify.MaxBody {
+		return nil, usageErrorf("--body-file: larger than %d bytes", verify.MaxBody)
 	}
 	h := http.Header{}
 	for _, kv := range opts.Headers {
@@ -145,7 +145,7 @@ func verifyKeys(ctx context.Context, opts *VerifyOptions) ([]signature.Key, stri
 // newKeyRefresher is the key refresher for keys from a profile whose
 // provider serves verification keys (OffBlocks); nil otherwise.
 func newKeyRefresher(opts *VerifyOptions) *verify.KeyRefresher {
-	if opts.SecretFile != "" || opts.SecretEnv != "" || opts.PublicKeyFile != "" {
+	if opts.keyFlag() {
 		return nil
 	}
 	vs, name, ok := verificationKeySource(opts.F)

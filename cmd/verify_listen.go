@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -211,23 +210,5 @@ func printDelivery(f *Factory, printer *output.Printer, d verify.Delivery) {
 		_ = output.WriteJSONLine(out, d)
 		return
 	}
-	fwd := "-"
-	if d.ForwardStatus != nil {
-		fwd = strconv.Itoa(*d.ForwardStatus)
-	} else if d.ForwardError != "" {
-		fwd = "error: " + d.ForwardError
-	}
-	cells := []string{d.Time.Format(time.RFC3339), strconv.Itoa(d.Status), dash(d.Scheme),
-		strconv.FormatBool(d.Valid), dash(d.Key), dash(d.FailedStep), dash(d.ID), fwd}
-	for i := range cells {
-		cells[i] = output.Sanitize(cells[i])
-	}
-	fmt.Fprintln(out, strings.Join(cells, "\t"))
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+	fmt.Fprintln(out, d.Text())
 }

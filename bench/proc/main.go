@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -169,23 +170,55 @@ func run(bin string, n, batchN, batchRuns int) error {
 	env := append(os.Environ(), "HOOKCTL_CONFIG="+filepath.Join(tmp, "config.yaml"), "XDG_STATE_HOME="+tmp,
 		"HOOKCTL_STORAGE=file", "HOOKCTL_API_KEY=sandbox-api-key")
 
+	serve, add, err := startSandbox(hookctl, env)
+	if err != nil {
+		return err
+	}
+	defer serve.Process.Kill()
+	fx, err := seed(hookctl, tmp, env, add)
+	if err != nil {
+		return err
+	}
+	if err := measureCommands(bin, hookctl, add[len(add)-1], env, fx, n); err != nil {
+		return err
+	}
+	if batchN > 0 {
+		fmt.Println()
+		return benchBatch(hookctl, tmp, env, batchN, batchRuns)
+	}
+	return nil
+}
+
+// startSandbox starts `hookctl sandbox serve` and returns it with the
+// arguments of its solvimon `profile add` line (the base URL last).
+func startSandbox(hookctl string, env []string) (*exec.Cmd, []string, error) {
 	serve := exec.Command(hookctl, "sandbox", "serve", "--addr", "127.0.0.1:0")
 	serve.Env = env
 	stdout, err := serve.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := serve.Start(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer serve.Process.Kill()
+	add, err := profileLine(stdout)
+	if err != nil {
+		serve.Process.Kill()
+		return nil, nil, err
+	}
+	return serve, add, nil
+}
+
+// profileLine reads the sandbox's output until its solvimon line and
+// returns that line's `profile add` arguments.
+func profileLine(stdout io.Reader) ([]string, error) {
 	buf := make([]byte, 8192)
 	var lines string
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(lines, "solvimon ") && time.Now().Before(deadline) {
 		k, err := stdout.Read(buf)
 		if err != nil {
-			return fmt.Errorf("sandbox: %v", err)
+			return nil, fmt.Errorf("sandbox: %v", err)
 		}
 		lines += string(buf[:k])
 	}
@@ -196,54 +229,70 @@ func run(bin string, n, batchN, batchRuns int) error {
 		}
 	}
 	if add == nil {
-		return fmt.Errorf("sandbox printed no solvimon profile line: %q", lines)
+		return nil, fmt.Errorf("sandbox printed no solvimon profile line: %q", lines)
 	}
-	base := add[len(add)-1]
+	return add, nil
+}
+
+// fixture is what seed leaves in the sandbox for the commands measured.
+type fixture struct {
+	reg       string   // a registration
+	delivery  string   // file of one captured delivery of reg
+	verifyEnv []string // env with BENCH_SECRET, reg's secret
+}
+
+// seed adds the profile and 20 registrations (what `list` shows), and
+// captures one delivery (1 KiB body class: the sandbox's INVOICE.CREATED)
+// and its secret, for single verifications as whole processes.
+func seed(hookctl, tmp string, env, add []string) (fixture, error) {
 	if out, err := runCmd(env, append([]string{hookctl}, add...)...); err != nil {
-		return fmt.Errorf("profile add: %v: %s", err, out)
+		return fixture{}, fmt.Errorf("profile add: %v: %s", err, out)
 	}
-	// `list` shows 20 registrations.
 	for i := 0; i < 20; i++ {
 		if out, err := runCmd(env, hookctl, "register", "--url", fmt.Sprintf("https://hooks.example.com/%d", i), "--event", "INVOICE.CREATED", "--name", "bench", "--reference", fmt.Sprintf("bench-%d", i)); err != nil {
-			return fmt.Errorf("register: %v: %s", err, out)
+			return fixture{}, fmt.Errorf("register: %v: %s", err, out)
 		}
 	}
-	// One captured delivery (1 KiB body class: the sandbox's INVOICE.CREATED)
-	// and its secret, for single verifications as whole processes.
 	id, err := stdoutOf(env, hookctl, "list", "-o", "json", "--jq", ".[0].id")
 	if err != nil {
-		return fmt.Errorf("list: %v: %s", err, id)
+		return fixture{}, fmt.Errorf("list: %v: %s", err, id)
 	}
-	reg := strings.TrimSpace(string(id))
-	delivery := filepath.Join(tmp, "delivery.http")
-	if out, err := runCmd(env, hookctl, "sandbox", "deliver", reg, "--event", "INVOICE.CREATED", "--out", delivery); err != nil {
-		return fmt.Errorf("sandbox deliver: %v: %s", err, out)
+	fx := fixture{reg: strings.TrimSpace(string(id)), delivery: filepath.Join(tmp, "delivery.http")}
+	if out, err := runCmd(env, hookctl, "sandbox", "deliver", fx.reg, "--event", "INVOICE.CREATED", "--out", fx.delivery); err != nil {
+		return fixture{}, fmt.Errorf("sandbox deliver: %v: %s", err, out)
 	}
-	secret, err := stdoutOf(env, hookctl, "get", reg, "--show-secret", "-o", "json", "--jq", ".secret")
+	secret, err := stdoutOf(env, hookctl, "get", fx.reg, "--show-secret", "-o", "json", "--jq", ".secret")
 	if err != nil {
-		return fmt.Errorf("get --show-secret: %v: %s", err, secret)
+		return fixture{}, fmt.Errorf("get --show-secret: %v: %s", err, secret)
 	}
-	verifyEnv := append(env, "BENCH_SECRET="+strings.TrimSpace(string(secret)))
+	fx.verifyEnv = append(env, "BENCH_SECRET="+strings.TrimSpace(string(secret)))
+	return fx, nil
+}
 
+// row is one command measured, with the floor its ratio is to.
+type row struct {
+	name, floor string
+	argv        []string
+	env         []string
+	aim         float64
+}
+
+// measureCommands times each command and its floor, round-robin, and
+// prints the table.
+func measureCommands(bin, hookctl, base string, env []string, fx fixture, n int) error {
 	hello := []string{filepath.Join(bin, "hello")}
 	get := []string{filepath.Join(bin, "get"), base + "/v1/webhooks?limit=50&page=1", "X-API-KEY", "sandbox-api-key"}
-	rows := []struct {
-		name, floor string
-		argv        []string
-		env         []string
-		aim         float64
-	}{
+	rows := []row{
 		{"floor: hello-world", "", hello, env, 0},
 		{"floor: one-shot GET", "", get, env, 0},
 		// What the required libraries alone cost to start (bench/floors/required):
 		// no change inside hookctl goes below it.
 		{"floor: required libs", "floor: hello-world", []string{filepath.Join(bin, "required")}, env, 0},
 		{"hookctl --version", "floor: hello-world", []string{hookctl, "--version"}, env, 2.5},
-		{"hookctl verify (HMAC)", "floor: hello-world", []string{hookctl, "verify", "--secret-env", "BENCH_SECRET", "--request-file", delivery}, verifyEnv, 1.5},
-		{"hookctl verify --id", "floor: hello-world", []string{hookctl, "verify", "--id", reg, "--request-file", delivery}, env, 1.5},
+		{"hookctl verify (HMAC)", "floor: hello-world", []string{hookctl, "verify", "--secret-env", "BENCH_SECRET", "--request-file", fx.delivery}, fx.verifyEnv, 1.5},
+		{"hookctl verify --id", "floor: hello-world", []string{hookctl, "verify", "--id", fx.reg, "--request-file", fx.delivery}, env, 1.5},
 		{"hookctl list (20)", "floor: one-shot GET", []string{hookctl, "list"}, env, 1.5},
 	}
-	medians := map[string]time.Duration{}
 	specs := make([]spec, len(rows))
 	for i, c := range rows {
 		specs[i] = spec{name: c.name, env: c.env, argv: c.argv}
@@ -252,6 +301,12 @@ func run(bin string, n, batchN, batchRuns int) error {
 	if err != nil {
 		return err
 	}
+	printRows(rows, results)
+	return nil
+}
+
+func printRows(rows []row, results []result) {
+	medians := map[string]time.Duration{}
 	fmt.Printf("%-24s %10s %10s %8s %6s %10s  %s\n", "command", "median", "mean", "ratio", "aim", "peak RSS", "floor")
 	for i, c := range rows {
 		r := results[i]
@@ -271,11 +326,6 @@ func run(bin string, n, batchN, batchRuns int) error {
 		rssFrom = "rusage (an upper bound: no /usr/bin/time)"
 	}
 	fmt.Printf("runs interleaved (one of each command per round); ratios are of medians; aims are aims, not asserted; peak RSS: median of %d runs, from %s (aim for list: <= 10 MiB)\n", rssRuns, rssFrom)
-	if batchN > 0 {
-		fmt.Println()
-		return benchBatch(hookctl, tmp, env, batchN, batchRuns)
-	}
-	return nil
 }
 
 // benchBatch times `verify --batch FILE -o json` over n Solvimon-signed

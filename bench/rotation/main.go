@@ -67,51 +67,21 @@ func run(hookctl string, n, conc int, latency, floorLatency time.Duration, stora
 	}
 	fmt.Printf("created %d registrations in %v (64 at a time)\n", n, time.Since(t0).Round(time.Millisecond))
 
-	env := isolatedEnv(tmp, storage)
-	hk := func(args ...string) ([]byte, error) {
-		c := exec.Command(hookctl, args...)
-		c.Env, c.Dir = env, tmp
-		var errOut bytes.Buffer
-		c.Stderr = &errOut
-		out, err := c.Output()
-		if err != nil {
-			return out, fmt.Errorf("hookctl %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
-		}
-		return out, nil
-	}
+	hk := runner(hookctl, isolatedEnv(tmp, storage), tmp)
 	if _, err := hk(append([]string{"profile", "add", "bench"}, srv.Box("solvimon").ProfileArgs()...)...); err != nil {
 		return err
 	}
 
 	fmt.Printf("storage         %s, sandbox latency %v\n", storage, latency)
-	var reqs []sandbox.LoggedRequest
-	var wall time.Duration
-	ok := 0
+	var last rotation
 	for round := 1; round <= rounds; round++ {
-		mark := len(srv.Requests())
-		start := time.Now()
-		out, err := hk("rotate-secret", "--all", "--concurrency", fmt.Sprint(conc), "--rate", "0", "-p", "bench", "-o", "json")
-		wall = time.Since(start)
-		if err != nil {
+		if last, err = rotateAll(srv, hk, conc); err != nil {
 			return err
 		}
-		reqs = srv.Requests()[mark:]
-		var rows []struct {
-			Status string `json:"status"`
-		}
-		if err := json.Unmarshal(out, &rows); err != nil {
-			return fmt.Errorf("rotate-secret output: %w", err)
-		}
-		ok = 0
-		for _, r := range rows {
-			if r.Status == "ok" {
-				ok++
-			}
-		}
 		if rounds > 1 {
-			floor := time.Duration(len(reqs)) * floorLatency / time.Duration(conc)
+			floor := time.Duration(len(last.reqs)) * floorLatency / time.Duration(conc)
 			fmt.Printf("run %d           %v, %.2f× the %v floor (requests × %v / %d), %d rotated ok\n", round,
-				wall.Round(time.Millisecond), float64(wall)/float64(floor), floor.Round(time.Millisecond), floorLatency, conc, ok)
+				last.wall.Round(time.Millisecond), float64(last.wall)/float64(floor), floor.Round(time.Millisecond), floorLatency, conc, last.ok)
 		}
 	}
 
@@ -120,27 +90,7 @@ func run(hookctl string, n, conc int, latency, floorLatency time.Duration, stora
 	if err != nil {
 		return err
 	}
-
-	byKind := map[string]int{}
-	for _, r := range reqs {
-		kind := r.Method + " " + shape(r.Path)
-		byKind[kind]++
-	}
-	kinds := make([]string, 0, len(byKind))
-	for k := range byKind {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-
-	floor := time.Duration(len(reqs)) * floorLatency / time.Duration(conc)
-	fmt.Printf("registrations   %d (rotated ok %d, secret stored and equal to the provider's %d)\n", n, ok, stored)
-	fmt.Printf("requests        %d\n", len(reqs))
-	for _, k := range kinds {
-		fmt.Printf("                  %-40s %d\n", k, byKind[k])
-	}
-	fmt.Printf("wall time       %v\n", wall.Round(time.Millisecond))
-	fmt.Printf("floor           %v (requests × %v / %d)\n", floor.Round(time.Millisecond), floorLatency, conc)
-	fmt.Printf("ratio           %.2f× (aim ≤ 1.25×)\n", float64(wall)/float64(floor))
+	byKind := last.report(n, stored, floorLatency, conc)
 	if stored != n {
 		return fmt.Errorf("only %d of %d new secrets are stored", stored, n)
 	}
@@ -155,12 +105,85 @@ func run(hookctl string, n, conc int, latency, floorLatency time.Duration, stora
 		return err
 	}
 	pages := byKind["GET /v1/webhooks"]
-	seqFloor := time.Duration(pages)*latency + time.Duration(len(reqs)-pages)*latency/time.Duration(conc)
-	fmt.Printf("floor (list pages sequential) %v, ratio %.2f×\n", seqFloor.Round(time.Millisecond), float64(wall)/float64(seqFloor))
+	seqFloor := time.Duration(pages)*latency + time.Duration(len(last.reqs)-pages)*latency/time.Duration(conc)
+	fmt.Printf("floor (list pages sequential) %v, ratio %.2f×\n", seqFloor.Round(time.Millisecond), float64(last.wall)/float64(seqFloor))
 	fmt.Printf("store write     %v per StoreCurrent into the secret db holding %d registrations' secrets, one at a time;\n"+
 		"                network floor per item %v\n",
 		per.Round(10*time.Microsecond), n, (2 * latency / time.Duration(conc)).Round(10*time.Microsecond))
 	return nil
+}
+
+// runner runs hookctl with env in dir, returning its stdout, and its
+// stderr in the error.
+func runner(hookctl string, env []string, dir string) func(args ...string) ([]byte, error) {
+	return func(args ...string) ([]byte, error) {
+		c := exec.Command(hookctl, args...)
+		c.Env, c.Dir = env, dir
+		var errOut bytes.Buffer
+		c.Stderr = &errOut
+		out, err := c.Output()
+		if err != nil {
+			return out, fmt.Errorf("hookctl %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+		}
+		return out, nil
+	}
+}
+
+// rotation is one `rotate-secret --all` run: the requests the sandbox
+// got, its wall time and the registrations rotated ok.
+type rotation struct {
+	reqs []sandbox.LoggedRequest
+	wall time.Duration
+	ok   int
+}
+
+func rotateAll(srv *sandbox.Server, hk func(args ...string) ([]byte, error), conc int) (rotation, error) {
+	mark := len(srv.Requests())
+	start := time.Now()
+	out, err := hk("rotate-secret", "--all", "--concurrency", fmt.Sprint(conc), "--rate", "0", "-p", "bench", "-o", "json")
+	r := rotation{wall: time.Since(start)}
+	if err != nil {
+		return r, err
+	}
+	r.reqs = srv.Requests()[mark:]
+	var rows []struct {
+		Status string `json:"status"`
+	}
+	if err := json.Unmarshal(out, &rows); err != nil {
+		return r, fmt.Errorf("rotate-secret output: %w", err)
+	}
+	for _, row := range rows {
+		if row.Status == "ok" {
+			r.ok++
+		}
+	}
+	return r, nil
+}
+
+// report prints the run's requests by kind, its wall time beside the
+// floor, and returns the requests counted by kind.
+func (r rotation) report(n, stored int, floorLatency time.Duration, conc int) map[string]int {
+	byKind := map[string]int{}
+	for _, q := range r.reqs {
+		kind := q.Method + " " + shape(q.Path)
+		byKind[kind]++
+	}
+	kinds := make([]string, 0, len(byKind))
+	for k := range byKind {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+
+	floor := time.Duration(len(r.reqs)) * floorLatency / time.Duration(conc)
+	fmt.Printf("registrations   %d (rotated ok %d, secret stored and equal to the provider's %d)\n", n, r.ok, stored)
+	fmt.Printf("requests        %d\n", len(r.reqs))
+	for _, k := range kinds {
+		fmt.Printf("                  %-40s %d\n", k, byKind[k])
+	}
+	fmt.Printf("wall time       %v\n", r.wall.Round(time.Millisecond))
+	fmt.Printf("floor           %v (requests × %v / %d)\n", floor.Round(time.Millisecond), floorLatency, conc)
+	fmt.Printf("ratio           %.2f× (aim ≤ 1.25×)\n", float64(r.wall)/float64(floor))
+	return byKind
 }
 
 // create POSTs n webhooks to the sandbox, par at a time.

@@ -35,6 +35,25 @@ const maxErrorBody = 64 << 10
 // 2xx answer into out (unless nil). A non-2xx answer is a *StatusError; a
 // 429 that persisted through retries is a *RateLimitError from the client.
 func DoJSON(ctx context.Context, c *http.Client, method, url string, header http.Header, in, out any) (*http.Response, error) {
+	req, err := newJSONRequest(ctx, method, url, header, in)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp, statusError(method, req, resp)
+	}
+	return resp, decodeAnswer(method, req, resp, out)
+}
+
+// newJSONRequest is the request DoJSON sends: in as its body, header
+// set, and JSON as the content type and the answer asked for unless
+// header says otherwise.
+func newJSONRequest(ctx context.Context, method, url string, header http.Header, in any) (*http.Request, error) {
 	var body []byte
 	switch v := in.(type) {
 	case nil:
@@ -63,24 +82,27 @@ func DoJSON(ctx context.Context, c *http.Client, method, url string, header http
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
+	return req, nil
+}
+
+// statusError is the error for a non-2xx answer to req.
+func statusError(method string, req *http.Request, resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	// Another host answered after a redirect, without the credentials
+	// (checkRedirect drops them): its status says nothing about the
+	// profile's credentials, so say what happened instead.
+	if final := resp.Request; final != nil && final.URL.Host != req.URL.Host {
+		return (&webhook.Error{Kind: KindForStatus(resp.StatusCode), Status: resp.StatusCode,
+			Msg: fmt.Sprintf("%s %s was redirected to %s, which answered HTTP %d; credentials never follow a redirect to another host",
+				method, req.URL.Redacted(), final.URL.Redacted(), resp.StatusCode)}).
+			WithHint("point the profile's base URL at the API host itself (hookctl profile show; hookctl profile add NAME --base-url URL)")
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		// Another host answered after a redirect, without the credentials
-		// (checkRedirect drops them): its status says nothing about the
-		// profile's credentials, so say what happened instead.
-		if final := resp.Request; final != nil && final.URL.Host != req.URL.Host {
-			return resp, (&webhook.Error{Kind: KindForStatus(resp.StatusCode), Status: resp.StatusCode,
-				Msg: fmt.Sprintf("%s %s was redirected to %s, which answered HTTP %d; credentials never follow a redirect to another host",
-					method, req.URL.Redacted(), final.URL.Redacted(), resp.StatusCode)}).
-				WithHint("point the profile's base URL at the API host itself (hookctl profile show; hookctl profile add NAME --base-url URL)")
-		}
-		return resp, &StatusError{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b}
-	}
+	return &StatusError{Method: method, URL: req.URL.Redacted(), Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// decodeAnswer reads a 2xx answer to req and decodes it into out (unless
+// nil).
+func decodeAnswer(method string, req *http.Request, resp *http.Response, out any) error {
 	// The whole answer is read before decoding (it is bounded by the
 	// client's size limit) so a connection lost mid-body, a cut-off JSON
 	// document and a page that is not JSON at all each get their own words.
@@ -92,27 +114,27 @@ func DoJSON(ctx context.Context, c *http.Client, method, url string, header http
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		if errors.Is(err, ErrBodyTooLarge) {
-			return resp, fmt.Errorf("%s: %w; refused after reading the limit%s", where, err, note)
+			return fmt.Errorf("%s: %w; refused after reading the limit%s", where, err, note)
 		}
-		return resp, fmt.Errorf("%s: connection lost while reading the answer: %w%s", where, err, note)
+		return fmt.Errorf("%s: connection lost while reading the answer: %w%s", where, err, note)
 	}
 	// Checked even when the answer is not needed: a 200 page from a captive
 	// portal or proxy means the request never reached the provider, and a
 	// delete must not report success on it.
 	if ct := resp.Header.Get("Content-Type"); len(bytes.TrimSpace(b)) > 0 && ct != "" && !isJSON(ct) {
-		return resp, fmt.Errorf("%s: unexpected content type %q (HTTP %d), want JSON: %s", where, ct, resp.StatusCode, snippet(b))
+		return fmt.Errorf("%s: unexpected content type %q (HTTP %d), want JSON: %s", where, ct, resp.StatusCode, snippet(b))
 	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
-		return resp, nil
+		return nil
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) && se.Offset >= int64(len(bytes.TrimRight(b, " \t\r\n"))) {
-			return resp, fmt.Errorf("%s: truncated JSON answer (%d bytes, ends mid-document)%s", where, len(b), note)
+			return fmt.Errorf("%s: truncated JSON answer (%d bytes, ends mid-document)%s", where, len(b), note)
 		}
-		return resp, fmt.Errorf("%s: malformed JSON answer: %w%s", where, err, note)
+		return fmt.Errorf("%s: malformed JSON answer: %w%s", where, err, note)
 	}
-	return resp, nil
+	return nil
 }
 
 // isJSON accepts application/json, text/json, any +json type, and

@@ -33,94 +33,124 @@ func fitTable(t *Table, width int) (headers []string, rows [][]string) {
 	if width <= 0 || len(t.Headers) < 2 {
 		return headers, rows
 	}
-	n := len(t.Headers)
-	widths := make([]int, n)
-	floor := make([]int, n)
-	empty := make([]bool, n)
-	for j, h := range t.Headers {
-		widths[j] = twwidth.Width(h)
-		floor[j] = min(widths[j], minColumn)
-		empty[j] = true
-	}
-	for _, r := range rows {
-		for j := 0; j < n && j < len(r); j++ {
-			widths[j] = max(widths[j], twwidth.Width(r[j]))
-			floor[j] = max(floor[j], min(twwidth.Width(r[j]), minColumn))
-			empty[j] = empty[j] && r[j] == ""
-		}
-	}
-	floor[0] = widths[0]
-	total := columnGap * (n - 1)
-	for _, w := range widths {
-		total += w
-	}
-	dropped := make([]bool, n)
-	drop := func(j int) {
-		if j > 0 && j < n && !dropped[j] && total > width {
-			dropped[j] = true
-			total -= widths[j] + columnGap
-		}
-	}
-	for j := n - 1; j > 0; j-- {
-		if empty[j] {
-			drop(j)
+	f := measure(t, rows, width)
+	for j := f.n - 1; j > 0; j-- {
+		if f.empty[j] {
+			f.drop(j)
 		}
 	}
 	for _, h := range t.Optional {
-		drop(slices.Index(t.Headers, h))
+		f.drop(slices.Index(t.Headers, h))
 	}
-	natural := append([]int(nil), widths...)
+	natural := append([]int(nil), f.widths...)
 	// The columns that give way first, then the kept ones.
-	for _, kept := range []bool{false, true} {
-		for total > width {
-			widest := -1
-			for j := 1; j < n; j++ {
-				if dropped[j] || slices.Contains(t.Keep, t.Headers[j]) != kept || widths[j] <= floor[j] {
-					continue
-				}
-				if widest < 0 || widths[j] > widths[widest] {
-					widest = j
-				}
-			}
-			if widest < 0 {
-				break // as narrow as they get
-			}
-			widths[widest]--
-			total--
-		}
-	}
-	for j := 0; j < n; j++ {
-		if widths[j] == natural[j] {
-			continue
-		}
-		headers[j] = truncate(headers[j], widths[j])
-		for _, r := range rows {
-			if j >= len(r) || twwidth.Width(r[j]) <= widths[j] {
-				continue
-			}
-			if slices.Contains(t.Wrap, t.Headers[j]) {
-				r[j] = strings.Join(WrapWords(r[j], widths[j]), "\n")
-			} else {
-				r[j] = truncate(r[j], widths[j])
-			}
-		}
-	}
-	if !slices.Contains(dropped, true) {
+	f.shrink(false)
+	f.shrink(true)
+	f.cut(headers, rows, natural)
+	if !slices.Contains(f.dropped, true) {
 		return headers, rows
 	}
-	keep := func(cells []string) []string {
-		out := cells[:0:0]
-		for j, c := range cells {
-			if j >= n || !dropped[j] {
-				out = append(out, c)
+	for i, r := range rows {
+		rows[i] = f.keep(r)
+	}
+	return f.keep(headers), rows
+}
+
+// fitting is a table being fitted to width: each column's width, how
+// narrow it may become, whether it is empty or left out, and the width of
+// the whole line.
+type fitting struct {
+	t              *Table
+	n, width       int
+	total          int
+	widths, floor  []int
+	empty, dropped []bool
+}
+
+// measure is the fitting of t's sanitised rows before any column gives
+// way.
+func measure(t *Table, rows [][]string, width int) *fitting {
+	n := len(t.Headers)
+	f := &fitting{t: t, n: n, width: width, widths: make([]int, n), floor: make([]int, n), empty: make([]bool, n), dropped: make([]bool, n)}
+	for j, h := range t.Headers {
+		f.widths[j] = twwidth.Width(h)
+		f.floor[j] = min(f.widths[j], minColumn)
+		f.empty[j] = true
+	}
+	for _, r := range rows {
+		for j := 0; j < n && j < len(r); j++ {
+			f.widths[j] = max(f.widths[j], twwidth.Width(r[j]))
+			f.floor[j] = max(f.floor[j], min(twwidth.Width(r[j]), minColumn))
+			f.empty[j] = f.empty[j] && r[j] == ""
+		}
+	}
+	f.floor[0] = f.widths[0]
+	f.total = columnGap * (n - 1)
+	for _, w := range f.widths {
+		f.total += w
+	}
+	return f
+}
+
+// drop leaves column j out while the line is too wide (never the first).
+func (f *fitting) drop(j int) {
+	if j > 0 && j < f.n && !f.dropped[j] && f.total > f.width {
+		f.dropped[j] = true
+		f.total -= f.widths[j] + columnGap
+	}
+}
+
+// shrink narrows the widest column, of those in t.Keep or not as kept
+// says, a column at a time until the line fits or none can give way.
+func (f *fitting) shrink(kept bool) {
+	for f.total > f.width {
+		widest := -1
+		for j := 1; j < f.n; j++ {
+			if f.dropped[j] || slices.Contains(f.t.Keep, f.t.Headers[j]) != kept || f.widths[j] <= f.floor[j] {
+				continue
+			}
+			if widest < 0 || f.widths[j] > f.widths[widest] {
+				widest = j
 			}
 		}
-		return out
+		if widest < 0 {
+			return // as narrow as they get
+		}
+		f.widths[widest]--
+		f.total--
 	}
-	for i, r := range rows {
-		rows[i] = keep(r)
+}
+
+// cut truncates (or wraps, for t.Wrap) the header and cells of every
+// column narrower than its natural width.
+func (f *fitting) cut(headers []string, rows [][]string, natural []int) {
+	for j := 0; j < f.n; j++ {
+		if f.widths[j] == natural[j] {
+			continue
+		}
+		headers[j] = truncate(headers[j], f.widths[j])
+		for _, r := range rows {
+			if j >= len(r) || twwidth.Width(r[j]) <= f.widths[j] {
+				continue
+			}
+			if slices.Contains(f.t.Wrap, f.t.Headers[j]) {
+				r[j] = strings.Join(WrapWords(r[j], f.widths[j]), "\n")
+			} else {
+				r[j] = truncate(r[j], f.widths[j])
+			}
+		}
 	}
-	return keep(headers), rows
+}
+
+// keep is cells without the dropped columns.
+func (f *fitting) keep(cells []string) []string {
+	out := cells[:0:0]
+	for j, c := range cells {
+		if j >= f.n || !f.dropped[j] {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // WrapWords breaks s into lines of at most width columns at spaces; a word

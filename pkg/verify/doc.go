@@ -1,6 +1,8 @@
 // Package verify is hookctl's delivery verification pipeline around the
 // signature schemes of package signature: choosing the scheme for a
-// delivery, the replay store behind --seen-db, and the receiver behind
+// delivery, the replay store behind --seen-db, the batch verifier behind
+// `hookctl verify --batch` (its own JSON decoder and encoder, and the
+// garbage collector's target for the run), and the receiver behind
 // `hookctl verify listen`.
 //
 // The replay store keys on what a signature covers (signature.Signed),

@@ -243,24 +243,16 @@ func (e *Emulator) route(method, region, path string) (*operation, string, int) 
 	}
 	version, id, rotation := m[1], m[2], m[3] != ""
 	v3 := version == "3" && region == RegionAU
-	read := e.readVersion(region)
 	var op *operation
 	switch {
-	case version == read && id == "" && method == http.MethodGet:
-		op = &operation{"view:notification_registrations", e.list}
-	case version == "2" && read != "2" && id == "" && method == http.MethodGet:
-		return nil, "", http.StatusNotFound // the read moved (QuirkUKReadVersion)
-	case version == "1" && id == "" && method == http.MethodPost:
-		op = &operation{"create:notification_registrations", e.createV1}
-	case v3 && id == "" && method == http.MethodPost:
-		op = &operation{"create:notification_registrations", e.createV3}
-	case version == "1" && id != "" && !rotation && method == http.MethodPut:
-		op = &operation{"edit:notification_registrations", e.updateV1}
-	case v3 && id != "" && !rotation && method == http.MethodPut:
-		op = &operation{"edit:notification_registrations", e.updateV3}
-	case version == "1" && id != "" && !rotation && method == http.MethodDelete:
-		op = &operation{"delete:notification_registrations", e.delete}
-	case version == "1" && rotation && method == http.MethodPost:
+	case id == "":
+		var status int
+		if op, status = e.collectionOp(method, region, version, v3); status != 0 {
+			return nil, "", status
+		}
+	case !rotation:
+		op = e.registrationOp(method, version, v3)
+	case version == "1" && method == http.MethodPost:
 		op = &operation{"create:notification_registrations_secret_rotation", e.rotate}
 	}
 	if op != nil {
@@ -270,6 +262,37 @@ func (e *Emulator) route(method, region, path string) (*operation, string, int) 
 		return nil, "", http.StatusMethodNotAllowed
 	}
 	return nil, "", http.StatusNotFound
+}
+
+// collectionOp is the operation on the registrations of a version (no
+// id), or a status other than 0 when the path is not there at all.
+func (e *Emulator) collectionOp(method, region, version string, v3 bool) (*operation, int) {
+	read := e.readVersion(region)
+	switch {
+	case version == read && method == http.MethodGet:
+		return &operation{"view:notification_registrations", e.list}, 0
+	case version == "2" && read != "2" && method == http.MethodGet:
+		return nil, http.StatusNotFound // the read moved (QuirkUKReadVersion)
+	case version == "1" && method == http.MethodPost:
+		return &operation{"create:notification_registrations", e.createV1}, 0
+	case v3 && method == http.MethodPost:
+		return &operation{"create:notification_registrations", e.createV3}, 0
+	}
+	return nil, 0
+}
+
+// registrationOp is the operation on one registration (an id, no
+// secret rotation).
+func (e *Emulator) registrationOp(method, version string, v3 bool) *operation {
+	switch {
+	case version == "1" && method == http.MethodPut:
+		return &operation{"edit:notification_registrations", e.updateV1}
+	case v3 && method == http.MethodPut:
+		return &operation{"edit:notification_registrations", e.updateV3}
+	case version == "1" && method == http.MethodDelete:
+		return &operation{"delete:notification_registrations", e.delete}
+	}
+	return nil
 }
 
 // api authenticates a Bearer token, checks the operation's scope and runs it.

@@ -578,35 +578,9 @@ func v3Request(uri string, events []string, a *authSettings) v3Body {
 // Update replaces the URI and/or events (PUT takes both, so the missing
 // one comes from the current registration), or the AU auth mode via v3.
 func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateRequest) (*webhook.Registration, error) {
-	if err := checkID(id); err != nil {
-		return nil, err
-	}
-	if req.Active != nil && !*req.Active {
-		return nil, webhook.Unsupported(Name, "deactivating a registration (--active=false; PEXA registrations have no active flag: delete it instead)")
-	}
-	if req.Name != nil {
-		return nil, webhook.Unsupported(Name, "a registration name (--name)")
-	}
-	var uri string
-	if req.URL != nil {
-		var err error
-		if uri, err = c.checkURI(*req.URL); err != nil {
-			return nil, err
-		}
-	}
-	var events []string
-	if req.Events != nil {
-		var err error
-		if events, err = c.events(req.Events); err != nil {
-			return nil, err
-		}
-	}
-	flags, err := c.parseAuthFlags(req.Params)
+	uri, events, flags, err := c.updateInput(id, req)
 	if err != nil {
 		return nil, err
-	}
-	if req.URL == nil && req.Events == nil && len(req.Params) == 0 {
-		return nil, webhook.Invalid("pexa: nothing to update (give --url, --event or an --auth-* flag)")
 	}
 	if req.URL != nil && req.Events != nil && flags == nil {
 		// Everything the v1 PUT takes is given: no read, so the update
@@ -641,9 +615,47 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 	if err != nil {
 		return nil, err
 	}
-	// An update keeps the secret, and AU's answer omits it and its
-	// expiry; a v1 answer also has no authentication settings, which a v1
-	// update leaves as they were.
+	keepUnanswered(&w, cur, auth == nil)
+	r := c.registration(&w)
+	return &r, nil
+}
+
+// updateInput checks an update's id and flags and returns the URI and
+// events it gives (checked) and its --auth-* flags.
+func (c *Client) updateInput(id string, req webhook.UpdateRequest) (uri string, events []string, flags *authFlags, err error) {
+	if err := checkID(id); err != nil {
+		return "", nil, nil, err
+	}
+	if req.Active != nil && !*req.Active {
+		return "", nil, nil, webhook.Unsupported(Name, "deactivating a registration (--active=false; PEXA registrations have no active flag: delete it instead)")
+	}
+	if req.Name != nil {
+		return "", nil, nil, webhook.Unsupported(Name, "a registration name (--name)")
+	}
+	if req.URL != nil {
+		if uri, err = c.checkURI(*req.URL); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if req.Events != nil {
+		if events, err = c.events(req.Events); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	if flags, err = c.parseAuthFlags(req.Params); err != nil {
+		return "", nil, nil, err
+	}
+	if req.URL == nil && req.Events == nil && len(req.Params) == 0 {
+		return "", nil, nil, webhook.Invalid("pexa: nothing to update (give --url, --event or an --auth-* flag)")
+	}
+	return uri, events, flags, nil
+}
+
+// keepUnanswered fills in what an update's answer w leaves out from the
+// registration before it, cur: an update keeps the secret, and AU's
+// answer omits it and its expiry; a v1 answer (v1) also has no
+// authentication settings, which a v1 update leaves as they were.
+func keepUnanswered(w, cur *wireRegistration, v1 bool) {
 	if w.SharedSecretExpiry == "" {
 		w.SharedSecretExpiry = cur.SharedSecretExpiry
 	}
@@ -653,11 +665,9 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 			*f.dst = *f.src
 		}
 	}
-	if auth == nil && w.AuthenticationMode == "" {
+	if v1 && w.AuthenticationMode == "" {
 		w.AuthenticationMode, w.AuthConfig = cur.AuthenticationMode, cur.AuthConfig
 	}
-	r := c.registration(&w)
-	return &r, nil
 }
 
 // Delete removes a registration: DELETE v1 answers 204.

@@ -433,57 +433,14 @@ func (c *Client) Update(ctx context.Context, id string, req webhook.UpdateReques
 // it set ("" when none). current is the webhook's auth type on update when
 // known.
 func (c *Client) applyParams(b *webhookBody, params map[string]string, current string) (string, error) {
-	var known []string
-	for _, f := range Params() {
-		known = append(known, "--"+f.Name)
-	}
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v := params[k]
-		switch k {
-		case ParamReference:
-			b.Reference = ptr(v)
-		case ParamAuthType:
-			t, err := parseAuthType(v)
-			if err != nil {
-				return "", err
-			}
-			b.AuthenticationType = ptr(t)
-		case ParamUsername:
-			b.Username = ptr(v)
-			if w := usernameColonWarning(v); w != "" {
-				fmt.Fprintln(c.errOut, w)
-			}
-		case ParamSigningProtocol:
-			p, warning, err := parseSigningProtocol(v)
-			if err != nil {
-				return "", err
-			}
-			if warning != "" {
-				fmt.Fprintln(c.errOut, warning)
-			}
-			b.SigningProtocol = ptr(p)
-		case ParamAPIHeaderField:
-			b.APIHeaderField = ptr(v)
-		case ParamIncludePreviousData:
-			v, err := parseBoolParam(k, v)
-			if err != nil {
-				return "", err
-			}
-			b.IncludePreviousData = ptr(v)
-		case ParamExcludedActions:
-			l, err := parseActionList(k, v)
-			if err != nil {
-				return "", err
-			}
-			b.ExcludedActions = ptr(l)
-		case ParamEndpointSecretFile:
-		default:
-			return "", webhook.Invalid("solvimon: --%s is not a solvimon option (solvimon takes %s)", k, strings.Join(known, ", "))
+		if err := c.applyParam(b, k, params[k]); err != nil {
+			return "", err
 		}
 	}
 	auth := deref(b.AuthenticationType)
@@ -491,27 +448,88 @@ func (c *Client) applyParams(b *webhookBody, params map[string]string, current s
 	if effective == "" {
 		effective = current
 	}
-	if b.Username != nil && effective != "" && effective != AuthPassword {
-		return "", webhook.Invalid("solvimon: --username goes with --auth-type PASSWORD, not %s", effective)
-	}
-	if b.APIHeaderField != nil && effective != "" && effective != AuthAPIKey {
-		return "", webhook.Invalid("solvimon: --api-header-field goes with --auth-type API_KEY, not %s", effective)
-	}
-	if file := params[ParamEndpointSecretFile]; file != "" {
-		secret, err := readSecretFile(file)
-		if err != nil {
-			return "", err
-		}
-		switch effective {
-		case AuthPassword:
-			b.Password = ptr(secret)
-		case AuthAPIKey:
-			b.APIKey = ptr(secret)
-		default:
-			return "", webhook.Invalid("solvimon: --endpoint-secret-file needs --auth-type PASSWORD or API_KEY (the webhook's is %s)", orNone(effective))
-		}
+	if err := applySecret(b, params[ParamEndpointSecretFile], effective); err != nil {
+		return "", err
 	}
 	return auth, nil
+}
+
+// applyParam copies one provider flag, k with value v, into b.
+func (c *Client) applyParam(b *webhookBody, k, v string) error {
+	switch k {
+	case ParamReference:
+		b.Reference = ptr(v)
+	case ParamAuthType:
+		t, err := parseAuthType(v)
+		if err != nil {
+			return err
+		}
+		b.AuthenticationType = ptr(t)
+	case ParamUsername:
+		b.Username = ptr(v)
+		if w := usernameColonWarning(v); w != "" {
+			fmt.Fprintln(c.errOut, w)
+		}
+	case ParamSigningProtocol:
+		p, warning, err := parseSigningProtocol(v)
+		if err != nil {
+			return err
+		}
+		if warning != "" {
+			fmt.Fprintln(c.errOut, warning)
+		}
+		b.SigningProtocol = ptr(p)
+	case ParamAPIHeaderField:
+		b.APIHeaderField = ptr(v)
+	case ParamIncludePreviousData:
+		v, err := parseBoolParam(k, v)
+		if err != nil {
+			return err
+		}
+		b.IncludePreviousData = ptr(v)
+	case ParamExcludedActions:
+		l, err := parseActionList(k, v)
+		if err != nil {
+			return err
+		}
+		b.ExcludedActions = ptr(l)
+	case ParamEndpointSecretFile:
+	default:
+		var known []string
+		for _, f := range Params() {
+			known = append(known, "--"+f.Name)
+		}
+		return webhook.Invalid("solvimon: --%s is not a solvimon option (solvimon takes %s)", k, strings.Join(known, ", "))
+	}
+	return nil
+}
+
+// applySecret checks that b's auth fields go with the auth type in
+// effect, and puts the endpoint secret read from file (when given) where
+// that type wants it: password or api_key.
+func applySecret(b *webhookBody, file, effective string) error {
+	if b.Username != nil && effective != "" && effective != AuthPassword {
+		return webhook.Invalid("solvimon: --username goes with --auth-type PASSWORD, not %s", effective)
+	}
+	if b.APIHeaderField != nil && effective != "" && effective != AuthAPIKey {
+		return webhook.Invalid("solvimon: --api-header-field goes with --auth-type API_KEY, not %s", effective)
+	}
+	if file == "" {
+		return nil
+	}
+	secret, err := readSecretFile(file)
+	if err != nil {
+		return err
+	}
+	switch effective {
+	case AuthPassword:
+		b.Password = ptr(secret)
+	case AuthAPIKey:
+		b.APIKey = ptr(secret)
+	default:
+		return webhook.Invalid("solvimon: --endpoint-secret-file needs --auth-type PASSWORD or API_KEY (the webhook's is %s)", orNone(effective))
+	}
+	return nil
 }
 
 func orNone(s string) string {

@@ -1,4 +1,4 @@
-package cmd
+package verify
 
 import (
 	"bytes"
@@ -11,12 +11,12 @@ import (
 )
 
 // TestAppendBatchLine: the hand-written encoder writes exactly what
-// json.Encoder with SetEscapeHTML(false) writes for a batchLine.
+// json.Encoder with SetEscapeHTML(false) writes for a BatchLine.
 func TestAppendBatchLine(t *testing.T) {
 	// A new JSON field in any of these types must be written by
 	// appendBatchLine too; this list is what it writes.
 	fields := map[reflect.Type][]string{
-		reflect.TypeFor[batchLine]():        {"line", "error", "Result"},
+		reflect.TypeFor[BatchLine]():        {"line", "error", "Result"},
 		reflect.TypeFor[signature.Result](): {"valid", "scheme", "key", "steps", "failed_step", "id", "-"},
 		reflect.TypeFor[signature.Step]():   {"name", "ok", "detail"},
 	}
@@ -45,9 +45,9 @@ func TestAppendBatchLine(t *testing.T) {
 		}
 		return string(b)
 	}
-	lines := []batchLine{{}, {Line: 1, Result: signature.Result{Steps: []signature.Step{}}}}
+	lines := []BatchLine{{}, {Line: 1, Result: signature.Result{Steps: []signature.Step{}}}}
 	for range 2000 {
-		bl := batchLine{Line: rng.IntN(1 << 20), Error: str()}
+		bl := BatchLine{Line: rng.IntN(1 << 20), Error: str()}
 		bl.Valid = rng.IntN(2) == 0
 		bl.Scheme, bl.Key, bl.FailedStep, bl.ID = str(), str(), str(), str()
 		if rng.IntN(4) > 0 {

@@ -1,4 +1,4 @@
-package cmd
+package verify
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 )
 
 // The headers object of a batch line, read by the scanner of
-// verify_batch_scan.go into reused buffers.
+// batch_scan.go into reused buffers.
 
 // headers reads {"Name": "value" | ["v1", ...], ...} into canonical
 // http.Header, as batchHeaders.header does, in s's buffers: the map,
@@ -35,29 +35,8 @@ func (d *jsonScan) headers(s *batchScratch) (http.Header, bool) {
 				return nil, false
 			}
 			d.ws()
-			if d.eat('[') {
-				d.ws()
-				if !d.eat(']') {
-					for {
-						d.ws()
-						if text, ok = d.strTo(text); !ok {
-							return nil, false
-						}
-						ends = append(ends, len(text))
-						d.ws()
-						if d.eat(']') {
-							break
-						}
-						if !d.eat(',') {
-							return nil, false
-						}
-					}
-				}
-			} else {
-				if text, ok = d.strTo(text); !ok {
-					return nil, false
-				}
-				ends = append(ends, len(text))
+			if text, ends, ok = d.headerValues(text, ends); !ok {
+				return nil, false
 			}
 			sp.to = len(ends)
 			spans = append(spans, sp)
@@ -71,23 +50,59 @@ func (d *jsonScan) headers(s *batchScratch) (http.Header, bool) {
 		}
 	}
 	s.text, s.ends, s.spans = text, ends, spans
+	return s.headerMap()
+}
 
-	all := string(text)
+// headerValues reads one header's "value" or ["v1", ...], appending each
+// value to text and where it ends to ends.
+func (d *jsonScan) headerValues(text []byte, ends []int) ([]byte, []int, bool) {
+	var ok bool
+	if !d.eat('[') {
+		if text, ok = d.strTo(text); !ok {
+			return nil, nil, false
+		}
+		return text, append(ends, len(text)), true
+	}
+	d.ws()
+	if d.eat(']') {
+		return text, ends, true
+	}
+	for {
+		d.ws()
+		if text, ok = d.strTo(text); !ok {
+			return nil, nil, false
+		}
+		ends = append(ends, len(text))
+		d.ws()
+		if d.eat(']') {
+			return text, ends, true
+		}
+		if !d.eat(',') {
+			return nil, nil, false
+		}
+	}
+}
+
+// headerMap builds the header of the line read into s.text, s.ends and
+// s.spans: the values cut from one string, the map emptied and filled.
+// It reports false for two names alike once canonicalised.
+func (s *batchScratch) headerMap() (http.Header, bool) {
+	all := string(s.text)
 	vals := s.vals[:0]
 	start := 0
-	for _, end := range ends {
+	for _, end := range s.ends {
 		vals = append(vals, all[start:end])
 		start = end
 	}
 	s.vals = vals
 	h := s.header
 	if h == nil {
-		h = make(http.Header, max(len(spans), 8))
+		h = make(http.Header, max(len(s.spans), 8))
 		s.header = h
 	} else {
 		clear(h)
 	}
-	for _, sp := range spans {
+	for _, sp := range s.spans {
 		if _, dup := h[sp.name]; dup {
 			return nil, false
 		}

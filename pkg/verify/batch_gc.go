@@ -1,4 +1,4 @@
-package cmd
+package verify
 
 import (
 	"math"
@@ -12,7 +12,7 @@ import (
 // dropped (the output line's buffer, the decoder's buffers and the
 // request are reused), so its live heap is what start-up built plus the
 // scanner's buffer and the decoder's scratch, which grow to the longest
-// line (at most 2*maxVerifyBody), plus one set of keys per distinct "id"
+// line (at most 2*MaxBody), plus one set of keys per distinct "id"
 // in the file. About 1 MiB for 100,000 Solvimon lines (GODEBUG=gctrace=1),
 // while each entry leaves some 800 bytes of garbage: at the default GOGC
 // the heap goal stays at its 4 MiB minimum and the collector ran about 36
@@ -40,10 +40,10 @@ var batchGC struct {
 	limit   int64
 }
 
-// raiseBatchGC sets the batch target unless GOGC (from getenv) chooses for
+// RaiseBatchGC sets the batch target unless GOGC (from getenv) chooses for
 // the user, and a memory limit unless GOMEMLIMIT already set one; restore
 // puts back what was there.
-func raiseBatchGC(getenv func(string) string) (restore func()) {
+func RaiseBatchGC(getenv func(string) string) (restore func()) {
 	if getenv("GOGC") != "" {
 		return func() {}
 	}

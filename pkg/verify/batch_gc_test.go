@@ -1,4 +1,4 @@
-package cmd
+package verify
 
 import (
 	"runtime/debug"
@@ -23,8 +23,8 @@ func TestRaiseBatchGC(t *testing.T) {
 		return p, debug.SetMemoryLimit(-1)
 	}
 
-	outer := raiseBatchGC(noEnv)
-	inner := raiseBatchGC(noEnv)
+	outer := RaiseBatchGC(noEnv)
+	inner := RaiseBatchGC(noEnv)
 	if p, l := current(); p != batchGCPercent || l != min(limit, batchMemoryLimit) {
 		t.Errorf("during a batch: GOGC %d, limit %d; want %d, %d", p, l, batchGCPercent, min(limit, batchMemoryLimit))
 	}
@@ -38,7 +38,7 @@ func TestRaiseBatchGC(t *testing.T) {
 	}
 
 	debug.SetGCPercent(50)
-	restore := raiseBatchGC(func(k string) string { return map[string]string{"GOGC": "50"}[k] })
+	restore := RaiseBatchGC(func(k string) string { return map[string]string{"GOGC": "50"}[k] })
 	if p, l := current(); p != 50 || l != limit {
 		t.Errorf("with GOGC=50: GOGC %d, limit %d; want 50, %d", p, l, limit)
 	}

@@ -1,4 +1,4 @@
-package cmd
+package verify
 
 import (
 	"strconv"
@@ -8,14 +8,14 @@ import (
 )
 
 // appendBatchLine appends bl as `verify --batch -o json` prints it: the
-// bytes output.WriteJSONLine writes for a batchLine ("" as null),
+// bytes output.WriteJSONLine writes for a BatchLine ("" as null),
 // newline included, without reflection. TestAppendBatchLine holds the two
-// equal, and fails when batchLine, signature.Result or signature.Step gain
+// equal, and fails when BatchLine, signature.Result or signature.Step gain
 // a field this function does not write.
 //
 // Why: encoding/json's reflection was about a fifth of a batch check with
 // a 1 KiB body (pprof of a 100,000-line whole-process run).
-func appendBatchLine(dst []byte, bl *batchLine) []byte {
+func appendBatchLine(dst []byte, bl *BatchLine) []byte {
 	dst = append(dst, `{"line":`...)
 	dst = strconv.AppendInt(dst, int64(bl.Line), 10)
 	dst = append(dst, `,"error":`...)
@@ -64,7 +64,7 @@ func appendSteps(dst []byte, steps []signature.Step) []byte {
 	return append(dst, ']')
 }
 
-const lowerHex = "0123456789abcdef"
+const hexDigits = "0123456789abcdef"
 
 // le64 is the first 8 bytes of s as a little-endian word (one load).
 func le64(s string) uint64 {
@@ -105,7 +105,7 @@ func appendJSONString(dst []byte, s string) []byte {
 			case '\t':
 				dst = append(dst, '\\', 't')
 			default:
-				dst = append(dst, '\\', 'u', '0', '0', lowerHex[b>>4], lowerHex[b&0xF])
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 			}
 			i++
 			start = i
@@ -121,7 +121,7 @@ func appendJSONString(dst []byte, s string) []byte {
 		}
 		if c == '\u2028' || c == '\u2029' {
 			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', lowerHex[c&0xF])
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
 			i += size
 			start = i
 			continue
