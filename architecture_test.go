@@ -52,7 +52,7 @@ var engines = []string{"pkg/rotation", "pkg/manifest", "pkg/doctor", "pkg/bulkru
 
 // printingEngines still print when the rule came in; the list empties as
 // they stop.
-var printingEngines = map[string]bool{"pkg/rotation": true, "pkg/manifest": true}
+var printingEngines = map[string]bool{}
 
 type goPackage struct {
 	ImportPath string
@@ -225,12 +225,9 @@ var oversized = map[string]bool{
 	"internal/testkit/spectest.closeSchemas":    true,
 	"pkg/credentials.Store.loadDataKey":         true,
 	"pkg/httpclient.DoJSON":                     true,
-	"pkg/manifest.Apply":                        true,
 	"pkg/output.fitTable":                       true,
 	"pkg/providers/pexa.Client.Update":          true,
 	"pkg/providers/solvimon.Client.applyParams": true,
-	"pkg/rotation.Engine.Run":                   true,
-	"pkg/rotation.Engine.runListed":             true,
 	"pkg/rotation.Engine.rotateOne":             true,
 	"pkg/signature.verifySignature":             true,
 	"pkg/signature.HubSignature.Verify":         true,
