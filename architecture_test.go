@@ -228,7 +228,6 @@ var oversized = map[string]bool{
 	"pkg/output.fitTable":                       true,
 	"pkg/providers/pexa.Client.Update":          true,
 	"pkg/providers/solvimon.Client.applyParams": true,
-	"pkg/rotation.Engine.rotateOne":             true,
 	"pkg/signature.verifySignature":             true,
 	"pkg/signature.HubSignature.Verify":         true,
 	"pkg/signature.ParseRawRequest":             true,

@@ -29,6 +29,18 @@ const (
 	StatusNotStarted = "not started"
 )
 
+// Definite reports an error after which nothing changed: the provider
+// refused (not found, credentials, a request it rejects), or the store
+// failed before any request was sent. Any other error of a write may or
+// may not have taken effect, and the write's state is read back first.
+func Definite(err error) bool {
+	switch webhook.KindOf(err) {
+	case webhook.KindNotFound, webhook.KindAuth, webhook.KindUsage, webhook.KindStorage:
+		return true
+	}
+	return false
+}
+
 // Options say where a run keeps its journal and which runs it excludes.
 type Options struct {
 	StateDir string

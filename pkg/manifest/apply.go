@@ -431,7 +431,7 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 				return fail(c, serr, fmt.Sprintf("created %s, but", reg.ID))
 			}
 		}
-		if err != nil && len(regs) == 0 && definite(err) {
+		if err != nil && len(regs) == 0 && bulkrun.Definite(err) {
 			closeWith("not_created", err)
 			return fail(c, err, "")
 		}
@@ -449,7 +449,7 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 		}
 	}
 	if err != nil {
-		if definite(err) {
+		if bulkrun.Definite(err) {
 			closeWith(StatusFailed, err)
 		} else {
 			// Maybe done: the entry stays open and the next apply reads
@@ -461,16 +461,6 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 	}
 	closeWith(StatusOK, nil)
 	return res
-}
-
-// definite: the provider refused, or the store failed before any request;
-// nothing changed.
-func definite(err error) bool {
-	switch webhook.KindOf(err) {
-	case webhook.KindNotFound, webhook.KindAuth, webhook.KindUsage, webhook.KindStorage:
-		return true
-	}
-	return false
 }
 
 // keep stores a created registration's secret as current and sends it to

@@ -605,61 +605,29 @@ type outcome struct {
 	revoked    bool
 }
 
-// rotateOne rotates one registration, journaled.
+// rotateOne rotates one registration, journaled: it makes the request
+// (request), journals the intent (journalIntent), finishes instead an
+// earlier run's rotation that took effect, and rotates (attempt).
 func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	id := it.reg.ID
-	fail := func(err error) Result {
-		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
-	}
 	if _, busy := e.inflight.LoadOrStore(id, true); busy {
-		return fail(fmt.Errorf("%s is already being rotated by this run", id))
+		return failedRow(id, fmt.Errorf("%s is already being rotated by this run", id))
 	}
 	defer e.inflight.Delete(id)
 	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
+	if err == nil {
+		err = e.refusal(it.reg, ws)
+	}
 	if err != nil {
-		return fail(err)
+		return failedRow(id, err)
 	}
-	if err := e.refusal(it.reg, ws); err != nil {
-		return fail(err)
+	req, retried, err := e.request(id, ws)
+	if err != nil {
+		return failedRow(id, err)
 	}
-	old := it.reg.Secret
-	if old == "" && ws.Current != nil {
-		old = ws.Current.Value
-	}
-	var req webhook.RotateRequest
-	retried := false // a pending secret of an earlier run is sent again
-	if e.policy.ClientChoosesSecret {
-		if ws.Pending != nil && ws.Pending.Value != "" {
-			// An earlier run chose this secret and may have landed it (its
-			// journal may be gone): try it first, never replace it.
-			req.NewSecret, retried = ws.Pending.Value, true
-		} else {
-			s, err := e.o.NewSecret()
-			if err != nil {
-				return fail(err)
-			}
-			req.NewSecret = s
-			// The pending secret must survive a crash: store it before the call.
-			if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
-				if w.Pending != nil && w.Pending.Value != "" {
-					return fmt.Errorf("another process stored a pending secret for %s", id)
-				}
-				w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
-				return nil
-			}); err != nil {
-				return fail(fmt.Errorf("store pending secret: %w", err))
-			}
-		}
-		if ws.Current != nil {
-			req.CurrentSecret = ws.Current.Value
-		}
-	}
-	salt := randomHex(8)
-	intent := Record{Entry: e.journal.NewEntry(), Op: OpIntent, At: e.o.Now().UTC(), ID: id, Provider: e.o.Provider.Name(),
-		Profile: e.o.Profile, Salt: salt, OldFP: fingerprint(salt, old), OldRotatedAt: it.reg.SecretRotatedAt,
-		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
-	if err := e.journal.Append(intent); err != nil {
-		return fail(err)
+	intent, err := e.journalIntent(it, ws, req)
+	if err != nil {
+		return failedRow(id, err)
 	}
 	if retried {
 		if oc, _, err := e.reconcile(ctx, intent, req.NewSecret); err == nil && oc.rotated {
@@ -671,12 +639,75 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	// The provider's own current secret wins over a stale stored one.
 	if s := it.reg.Secret; s != "" && s != req.NewSecret && (ws.Current == nil || ws.Current.Value != s) {
 		if err := e.adopt(id, s); err != nil {
-			return fail(err)
+			return failedRow(id, err)
 		}
 		if e.policy.ClientChoosesSecret {
 			req.CurrentSecret = s
 		}
 	}
+	return e.attempt(ctx, intent, req)
+}
+
+// failedRow is the row of a rotation that failed with err.
+func failedRow(id string, err error) Result {
+	return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+}
+
+// request is the rotation request for id. Where the client chooses the
+// secret it carries a new one, stored as pending before the call (it
+// must survive a crash), or the pending one an earlier run chose
+// (retried): that one may have landed (its journal may be gone), so it is
+// tried first and never replaced.
+func (e *Engine) request(id string, ws credentials.WebhookSecrets) (req webhook.RotateRequest, retried bool, err error) {
+	if !e.policy.ClientChoosesSecret {
+		return req, false, nil
+	}
+	if ws.Current != nil {
+		req.CurrentSecret = ws.Current.Value
+	}
+	if ws.Pending != nil && ws.Pending.Value != "" {
+		req.NewSecret = ws.Pending.Value
+		return req, true, nil
+	}
+	s, err := e.o.NewSecret()
+	if err != nil {
+		return req, false, err
+	}
+	req.NewSecret = s
+	if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+		if w.Pending != nil && w.Pending.Value != "" {
+			return fmt.Errorf("another process stored a pending secret for %s", id)
+		}
+		w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
+		return nil
+	}); err != nil {
+		return req, false, fmt.Errorf("store pending secret: %w", err)
+	}
+	return req, false, nil
+}
+
+// journalIntent writes, and fsyncs, the intent of rotating it with req:
+// the secret it replaces (the provider's, else the stored one) by its
+// salted fingerprint, so that a rerun can tell whether it took effect.
+func (e *Engine) journalIntent(it item, ws credentials.WebhookSecrets, req webhook.RotateRequest) (Record, error) {
+	old := it.reg.Secret
+	if old == "" && ws.Current != nil {
+		old = ws.Current.Value
+	}
+	salt := randomHex(8)
+	intent := Record{Entry: e.journal.NewEntry(), Op: OpIntent, At: e.o.Now().UTC(), ID: it.reg.ID, Provider: e.o.Provider.Name(),
+		Profile: e.o.Profile, Salt: salt, OldFP: fingerprint(salt, old), OldRotatedAt: it.reg.SecretRotatedAt,
+		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
+	return intent, e.journal.Append(intent)
+}
+
+// attempt sends the journaled rotation to the provider until it is done
+// or refused: a definite refusal closes the entry, any other error is
+// read back first (it may have taken effect), and a 429 or a transient
+// 502/503/504 that left the secret unchanged is tried again, up to
+// MaxAttempts.
+func (e *Engine) attempt(ctx context.Context, intent Record, req webhook.RotateRequest) Result {
+	id := intent.ID
 	for attempt := 1; ; attempt++ {
 		rot, err := e.o.Provider.RotateSecret(ctx, id, req)
 		if err == nil && rot.NewSecret != "" {
@@ -688,33 +719,32 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 			err = errors.New("the provider confirmed the rotation without a new secret")
 		}
 		if ctx.Err() != nil {
-			return fail(fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
+			return failedRow(id, fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
 		}
-		kind := webhook.KindOf(err)
 		// Definite refusals: nothing changed, nothing to retry. A store
 		// that cannot be used fails before any request is sent.
-		if kind == webhook.KindNotFound || kind == webhook.KindAuth || kind == webhook.KindUsage || kind == webhook.KindStorage {
+		if bulkrun.Definite(err) {
 			e.closeFailed(intent, req.NewSecret, err)
-			return fail(err)
+			return failedRow(id, err)
 		}
 		// Anything else may or may not have taken effect: read back first.
 		oc, _, rerr := e.reconcile(ctx, intent, req.NewSecret)
 		if rerr != nil {
-			return fail(fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
+			return failedRow(id, fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
 		}
 		if oc.rotated {
 			return e.finish(ctx, intent, oc, false)
 		}
 		// Unchanged: a 429 or a transient 502/503/504 (the read-back shows
 		// nothing was done) is retried; anything else is reported.
-		if (kind == webhook.KindRateLimited || transient(err)) && attempt < e.o.MaxAttempts {
+		if (webhook.KindOf(err) == webhook.KindRateLimited || transient(err)) && attempt < e.o.MaxAttempts {
 			if werr := e.o.Sleep(ctx, retryWait(err, attempt)); werr != nil {
-				return fail(fmt.Errorf("interrupted; rerun to reconcile: %w", err))
+				return failedRow(id, fmt.Errorf("interrupted; rerun to reconcile: %w", err))
 			}
 			continue
 		}
 		e.closeFailed(intent, req.NewSecret, err)
-		return fail(err)
+		return failedRow(id, err)
 	}
 }
 
