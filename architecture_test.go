@@ -162,7 +162,7 @@ func TestEmulatorsAndClientsApart(t *testing.T) {
 			switch {
 			case within(from, "internal/emulator") && within(to, "pkg") && !within(to, "pkg/signature/httpsig"):
 				t.Errorf("emulator %s depends on %s", from, to)
-			case within(from, "internal/sandbox") && within(to, "pkg/providers", "pkg/config", "pkg/credentials", "pkg/rotation", "pkg/manifest", "cmd"):
+			case within(from, "internal/sandbox") && within(to, "pkg/providers", "pkg/config", "pkg/credentials", "pkg/bulkrun", "pkg/rotation", "pkg/manifest", "cmd"):
 				t.Errorf("sandbox host %s depends on client package %s", from, to)
 			case within(from, "pkg") && within(to, "internal/emulator", "internal/sandbox"):
 				t.Errorf("client %s depends on emulator package %s", from, to)

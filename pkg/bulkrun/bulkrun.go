@@ -3,7 +3,8 @@
 // each provider call, outcome after, so a run killed at any point is
 // finished or reported by the next one), the profile and account locks,
 // the one step that begins such a run (Begin), the bounded per-item loop
-// (Each, EachStream) and the status words of their reports. It knows
+// (Each, EachStream), the sinks that receive new secrets besides the
+// credential store, and the status words of their reports. It knows
 // nothing of what the items are: rotation and apply bring their own
 // journal records and their own recovery.
 package bulkrun

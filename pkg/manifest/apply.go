@@ -9,7 +9,6 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -58,7 +57,7 @@ type Options struct {
 	DryRun bool
 	// Sinks receive the secret of each created registration, as
 	// rotate-secret's --secret-out and --exec do.
-	Sinks []rotation.Sink
+	Sinks []bulkrun.Sink
 	Now   func() time.Time
 	// Confirm is asked once, with the writes about to be made, before
 	// the first one; an error stops the run with nothing written.
@@ -473,7 +472,7 @@ func (o Options) keep(ctx context.Context, r *run, id, secret string) error {
 	if err := o.Store.StoreCurrent(r.t.Profile, id, secret, 0, now); err != nil {
 		return fmt.Errorf("storing its secret failed (rerun apply to store it): %w", err)
 	}
-	d := rotation.Delivery{Provider: r.t.Provider.Name(), Profile: r.t.Profile, ID: id, Secret: secret, RotatedAt: now}
+	d := bulkrun.Delivery{Provider: r.t.Provider.Name(), Profile: r.t.Profile, ID: id, Secret: secret, RotatedAt: now}
 	for _, s := range o.Sinks {
 		if err := s.Deliver(ctx, d); err != nil {
 			return fmt.Errorf("delivering its secret failed (it is kept in the credential store; `hookctl rotate-secret %s --redeliver` sends it again): %w", id, err)

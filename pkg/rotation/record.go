@@ -69,3 +69,9 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Sink and Delivery are bulkrun's: where a run's new secrets go.
+type (
+	Sink     = bulkrun.Sink
+	Delivery = bulkrun.Delivery
+)

@@ -2,8 +2,11 @@
 // registrations, rotates them with bounded concurrency, stores every new
 // secret before it reports success, delivers it to sinks, and keeps a
 // journal (intent before each provider call, outcome after) so a run killed
-// at any point is finished or reported by the next one. No cobra here; the
-// command builds Options and prints the Report.
+// at any point is finished or reported by the next one. The journal,
+// locks, sinks and loop are pkg/bulkrun's; this package holds what is
+// rotation's own: selection, the rotation and its reconciliation with the
+// provider, and recovery. No cobra here; the command builds Options and
+// prints the Report.
 package rotation
 
 import (
