@@ -161,7 +161,8 @@ type record struct {
 type run struct {
 	t Target
 	// begun holds the target's locks and journal; nil in a dry run.
-	begun   *bulkrun.Run[record]
+	begun *bulkrun.Run[record]
+	// journal is begun's.
 	journal *bulkrun.Journal[record]
 	live    []webhook.Registration
 }
@@ -400,6 +401,15 @@ func (o Options) checkStore(r *run, writes []Change) error {
 	return nil
 }
 
+// close writes the outcome of intent's entry, which settles it.
+func (o Options) close(r *run, intent record, status string, err error) {
+	rec := record{Entry: intent.Entry, Op: bulkrun.OpDone, At: o.Now().UTC(), Status: status}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	_ = r.journal.Append(rec)
+}
+
 // write makes one change, journaled.
 func (o Options) write(ctx context.Context, r *run, c Change) Result {
 	intent := record{Entry: r.journal.NewEntry(), Op: bulkrun.OpIntent, At: o.Now().UTC(), ID: c.ID,
@@ -407,13 +417,7 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 	if err := r.journal.Append(intent); err != nil {
 		return fail(c, err, "")
 	}
-	closeWith := func(status string, err error) {
-		rec := record{Entry: intent.Entry, Op: bulkrun.OpDone, At: o.Now().UTC(), Status: status}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		_ = r.journal.Append(rec)
-	}
+	closeWith := func(status string, err error) { o.close(r, intent, status, err) }
 	res := Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusOK}
 	var err error
 	switch c.Action {
@@ -487,13 +491,7 @@ func (o Options) keep(ctx context.Context, r *run, id, secret string) error {
 // secret, read back from the provider, is stored and delivered.
 func (o Options) recover(ctx context.Context, r *run, intent record) Result {
 	res := Result{Profile: intent.Profile, Action: intent.Action, Identity: intent.Identity, ID: intent.ID, Status: StatusSkipped, Recovered: true}
-	closeWith := func(status string, err error) {
-		rec := record{Entry: intent.Entry, Op: bulkrun.OpDone, At: o.Now().UTC(), Status: status}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		_ = r.journal.Append(rec)
-	}
+	closeWith := func(status string, err error) { o.close(r, intent, status, err) }
 	if intent.Action != ActionCreate {
 		closeWith("replanned", nil)
 		res.Reason = "interrupted " + intent.Action + "; planned again from the provider's state"
