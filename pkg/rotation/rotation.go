@@ -56,8 +56,8 @@ type Options struct {
 	Provider Rotator
 	Profile  string
 	// Account, when set, names the provider account behind the profile
-	// (AcquireAccountLock): runs of two profiles on one account exclude
-	// each other too.
+	// (bulkrun.AcquireAccountLock): runs of two profiles on one account
+	// exclude each other too.
 	Account  string
 	Store    *credentials.Store
 	StateDir string
@@ -345,8 +345,9 @@ func oneRowPerID(results []Result) []Result {
 }
 
 // reportSuperseded: an unreconciled entry whose id this run rotates is
-// closed by that rotation; the others are reported as they are. Run calls
-// it once the ids to rotate are known.
+// closed by that rotation; the others are reported as they are. Each of
+// Run's loops (runPlanned, reportListed) calls it once the ids to rotate
+// are known.
 func (e *Engine) reportSuperseded(rep *Report, planned map[string]bool) {
 	for id, intents := range e.superseded {
 		if planned[id] {
