@@ -11,7 +11,7 @@ import (
 )
 
 // accountKey names the provider account behind a profile, for the account
-// lock of rotate-secret and apply (rotation.AcquireAccountLock): the
+// lock of rotate-secret and apply (bulkrun.AcquireAccountLock): the
 // provider, base URL, region, environment, the profile's settings but the
 // ones that only change hookctl's behaviour, and the login credentials in
 // effect. Two profiles with the same key talk to one account. It is a

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/hookctl/hookctl/internal/sandbox"
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -64,7 +64,7 @@ func TestAccountLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	held, err := rotation.AcquireAccountLock(state, one)
+	held, err := bulkrun.AcquireAccountLock(state, one)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/manifest"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/rotation"
 )
 
 // ApplyOptions are `hookctl apply`'s inputs.
@@ -137,13 +137,13 @@ func runApply(ctx context.Context, opts *ApplyOptions) error {
 
 // newSinks are the places new secrets go besides the credential store
 // (--secret-out FILE, --exec CMD), for rotate-secret and apply.
-func newSinks(f *Factory, secretOut, exec string) []rotation.Sink {
-	var sinks []rotation.Sink
+func newSinks(f *Factory, secretOut, exec string) []bulkrun.Sink {
+	var sinks []bulkrun.Sink
 	if secretOut != "" {
-		sinks = append(sinks, rotation.NewFileSink(secretOut))
+		sinks = append(sinks, bulkrun.NewFileSink(secretOut))
 	}
 	if exec != "" {
-		sinks = append(sinks, rotation.NewExecSink(exec, f.IO.ErrOut))
+		sinks = append(sinks, bulkrun.NewExecSink(exec, f.IO.ErrOut))
 	}
 	return sinks
 }

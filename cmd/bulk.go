@@ -2,7 +2,7 @@ package cmd
 
 // What every bulk write shares (rotate-secret, deliveries resend): the
 // --rate limit on the provider's HTTP client. The concurrency and the
-// per-item loop are pkg/rotation's (rotation.Each).
+// per-item loop are pkg/bulkrun's (bulkrun.Each).
 
 import (
 	"fmt"

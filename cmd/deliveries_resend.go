@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/output"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -119,7 +119,7 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 	rows := make([]resendRow, len(ds))
 	if opts.DryRun {
 		for i, d := range ds {
-			rows[i] = resendRow{ID: d.ID, RegistrationID: d.RegistrationID, Event: d.Event, Status: rotation.StatusPlanned, HTTPStatus: d.HTTPStatus}
+			rows[i] = resendRow{ID: d.ID, RegistrationID: d.RegistrationID, Event: d.Event, Status: bulkrun.StatusPlanned, HTTPStatus: d.HTTPStatus}
 		}
 		if err := printer.Print(rows, resendTable(rows)); err != nil {
 			return err
@@ -139,11 +139,11 @@ func runResend(ctx context.Context, opts *ResendOptions) error {
 	if conc <= 0 {
 		conc = defaultResendConcurrency
 	}
-	rotation.Each(ctx, len(ds), conc, func(i int) bool {
+	bulkrun.Each(ctx, len(ds), conc, func(i int) bool {
 		rows[i] = resendOne(ctx, rs, ds[i])
-		return rows[i].Status == rotation.StatusFailed
+		return rows[i].Status == bulkrun.StatusFailed
 	}, func(i int) {
-		rows[i] = resendRow{ID: ds[i].ID, RegistrationID: ds[i].RegistrationID, Event: ds[i].Event, Status: rotation.StatusNotStarted, err: ctx.Err()}
+		rows[i] = resendRow{ID: ds[i].ID, RegistrationID: ds[i].RegistrationID, Event: ds[i].Event, Status: bulkrun.StatusNotStarted, err: ctx.Err()}
 	}, prog.callback())
 	prog.stop()
 	if err := printer.Print(rows, resendTable(rows)); err != nil {
@@ -170,9 +170,9 @@ func resendOne(ctx context.Context, rs webhook.DeliveryResender, d webhook.Deliv
 	if got != nil {
 		row.RegistrationID, row.Event, row.HTTPStatus = got.RegistrationID, got.Event, got.HTTPStatus
 	}
-	row.Status = rotation.StatusOK
+	row.Status = bulkrun.StatusOK
 	if err != nil {
-		row.Status, row.Error, row.err = rotation.StatusFailed, err.Error(), err
+		row.Status, row.Error, row.err = bulkrun.StatusFailed, err.Error(), err
 	}
 	return row
 }
@@ -181,10 +181,10 @@ func resendOne(ctx context.Context, rs webhook.DeliveryResender, d webhook.Deliv
 func resendOutcome(f *Factory, rows []resendRow) error {
 	failed, limited, notStarted := 0, 0, 0
 	for _, r := range rows {
-		if r.Status == rotation.StatusNotStarted {
+		if r.Status == bulkrun.StatusNotStarted {
 			notStarted++
 		}
-		if r.Status == rotation.StatusFailed {
+		if r.Status == bulkrun.StatusFailed {
 			failed++
 			if webhook.KindOf(r.err) == webhook.KindRateLimited {
 				limited++

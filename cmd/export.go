@@ -14,7 +14,6 @@ import (
 	"github.com/hookctl/hookctl/pkg/manifest"
 	"github.com/hookctl/hookctl/pkg/providers"
 	"github.com/hookctl/hookctl/pkg/providers/provider"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -132,9 +131,7 @@ func rateLimitedHTTP(f *Factory, rateFlag string) *http.Client {
 	if lim == rate.Inf {
 		return nil
 	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
-	return f.NewHTTPClient(func(o *httpclient.Options) { o.Transport = rotation.RateLimit(t, rate.NewLimiter(lim, 1)) })
+	return f.NewHTTPClient(func(o *httpclient.Options) { o.Limiter = rate.NewLimiter(lim, 1) })
 }
 
 // namedProfile resolves a profile a manifest or -p names.

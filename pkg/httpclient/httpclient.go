@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Options configures New.
@@ -38,6 +40,9 @@ type Options struct {
 	AllowHTTP bool
 	// Transport is the innermost round tripper (tests); default a clone of http.DefaultTransport.
 	Transport http.RoundTripper
+	// Limiter, when set, is waited for before every attempt, retries
+	// included (a bulk run's --rate).
+	Limiter *rate.Limiter
 	// Sleep waits between attempts; tests replace it. Default honours ctx.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -74,7 +79,7 @@ func (o *Options) defaults() {
 // retry (with per-attempt timeout and size limit), debug trace, transport.
 func New(o Options) *http.Client {
 	o.defaults()
-	var rt http.RoundTripper = o.Transport
+	rt := RateLimit(o.Transport, o.Limiter)
 	if o.Debug != nil {
 		rt = &traceTransport{next: rt, w: o.Debug}
 	}

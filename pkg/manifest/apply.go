@@ -5,17 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
-	"github.com/hookctl/hookctl/internal/base/fsafe"
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/rotation"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -23,7 +16,7 @@ import (
 type Target struct {
 	Profile string
 	// Account names the provider account behind the profile (see
-	// rotation.AcquireAccountLock); "" takes no account lock.
+	// bulkrun.AcquireAccountLock); "" takes no account lock.
 	Account  string
 	Provider webhook.Provider
 	Entries  []Entry
@@ -64,7 +57,7 @@ type Options struct {
 	DryRun bool
 	// Sinks receive the secret of each created registration, as
 	// rotate-secret's --secret-out and --exec do.
-	Sinks []rotation.Sink
+	Sinks []bulkrun.Sink
 	Now   func() time.Time
 	// Confirm is asked once, with the writes about to be made, before
 	// the first one; an error stops the run with nothing written.
@@ -73,14 +66,14 @@ type Options struct {
 	Stderr   io.Writer
 }
 
-// Statuses of a Result (the rotation engine's).
+// Statuses of a Result (bulkrun's, as every bulk command's).
 const (
-	StatusOK      = rotation.StatusOK
-	StatusFailed  = rotation.StatusFailed
-	StatusSkipped = rotation.StatusSkipped
-	StatusPlanned = rotation.StatusPlanned
+	StatusOK      = bulkrun.StatusOK
+	StatusFailed  = bulkrun.StatusFailed
+	StatusSkipped = bulkrun.StatusSkipped
+	StatusPlanned = bulkrun.StatusPlanned
 	// StatusNotStarted: interrupted before this change's turn; nothing sent.
-	StatusNotStarted = rotation.StatusNotStarted
+	StatusNotStarted = bulkrun.StatusNotStarted
 )
 
 // Result is one row of the report.
@@ -148,17 +141,42 @@ func oneProfilePerAccount(targets []Target) error {
 	return nil
 }
 
+// record is one JSON line of apply's journal: a write (create, update,
+// delete) and the manifest identity it is for. Its JSON names are those of
+// the journals earlier versions wrote.
+type record struct {
+	Entry    string    `json:"entry"`
+	Op       string    `json:"op"`
+	At       time.Time `json:"at"`
+	ID       string    `json:"id,omitempty"`
+	Provider string    `json:"provider,omitempty"`
+	Profile  string    `json:"profile,omitempty"`
+	Status   string    `json:"status,omitempty"` // op done
+	Error    string    `json:"error,omitempty"`
+	Action   string    `json:"action,omitempty"`
+	Identity string    `json:"identity,omitempty"`
+}
+
 // run is one target's state during Apply.
 type run struct {
-	t       Target
-	journal *rotation.Journal
+	t Target
+	// begun holds the target's locks and journal; nil in a dry run.
+	begun *bulkrun.Run[record]
+	// journal is begun's.
+	journal *bulkrun.Journal[record]
 	live    []webhook.Registration
 }
 
 // journalDir keeps apply's journal apart from rotation's, which would
 // read apply's records as rotations.
 func journalDir(stateDir, profile string) string {
-	return filepath.Join(stateDir, "apply-journal", url.PathEscape(profile))
+	return bulkrun.Dir(stateDir, "apply-journal", profile)
+}
+
+// job is one write of the plan.
+type job struct {
+	r *run
+	c Change
 }
 
 // Apply plans every target and carries the plan out: profile locks
@@ -168,6 +186,54 @@ func journalDir(stateDir, profile string) string {
 // and made with bounded concurrency. Created registrations' secrets are
 // stored and sent to the sinks before a create counts as done.
 func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
+	o = o.withDefaults()
+	if err := oneProfilePerAccount(targets); err != nil {
+		return nil, err
+	}
+	if err := o.checkSinks(ctx); err != nil {
+		return nil, err
+	}
+	rep := &Report{DryRun: o.DryRun}
+	var runs []*run
+	defer func() {
+		for i := len(runs) - 1; i >= 0; i-- {
+			runs[i].end()
+		}
+	}()
+	for _, t := range targets {
+		r, err := o.begin(ctx, t, rep)
+		if r != nil {
+			runs = append(runs, r)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	jobs, err := o.jobs(runs, rep)
+	if err != nil {
+		if len(rep.Results) > 0 {
+			return rep, err // what finishing an interrupted run did
+		}
+		return nil, err
+	}
+	if o.DryRun || len(jobs) == 0 {
+		return rep, nil
+	}
+	if err := o.confirm(runs, jobs); err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(jobs))
+	bulkrun.Each(ctx, len(jobs), o.Concurrency, func(i int) bool {
+		results[i] = o.write(ctx, jobs[i].r, jobs[i].c)
+		return results[i].Status == StatusFailed
+	}, func(i int) {
+		results[i] = notStarted(jobs[i].c, ctx.Err())
+	}, o.Progress)
+	rep.Results = append(rep.Results, results...)
+	return rep, ctx.Err()
+}
+
+func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4
 	}
@@ -177,72 +243,59 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
-	if err := oneProfilePerAccount(targets); err != nil {
-		return nil, err
+	return o
+}
+
+// checkSinks: a sink that cannot work stops the run before any write.
+func (o Options) checkSinks(ctx context.Context) error {
+	if o.DryRun {
+		return nil
 	}
-	rep := &Report{DryRun: o.DryRun}
+	for _, s := range o.Sinks {
+		if err := s.Check(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// begin begins the run of one target (bulkrun.Begin: its locks, its
+// journal with what an interrupted apply left open), lists its
+// registrations and settles the open entries. A dry run begins nothing.
+func (o Options) begin(ctx context.Context, t Target, rep *Report) (*run, error) {
+	r := &run{t: t}
 	if !o.DryRun {
-		for _, s := range o.Sinks {
-			if err := s.Check(ctx); err != nil {
-				return nil, err
-			}
-		}
-	}
-	runs := make([]*run, len(targets))
-	for i, t := range targets {
-		r := &run{t: t}
-		runs[i] = r
-		var open []*rotation.Entry
-		if !o.DryRun {
-			dir := journalDir(o.StateDir, t.Profile)
-			if err := rotation.CheckStateDirs(o.StateDir, dir); err != nil {
-				return nil, err
-			}
-			lock, err := rotation.AcquireLock(o.StateDir, t.Profile)
-			if err != nil {
-				return nil, err
-			}
-			defer lock.Release()
-			if t.Account != "" {
-				al, err := rotation.AcquireAccountLock(o.StateDir, t.Account)
-				if err != nil {
-					return nil, err
-				}
-				defer al.Release()
-			}
-			var files []string
-			if open, files, err = rotation.OpenEntriesIn(dir); err != nil {
-				return nil, err
-			}
-			if r.journal, err = rotation.CreateJournal(dir, o.Now()); err != nil {
-				return nil, err
-			}
-			defer r.journal.Close()
-			for _, en := range open {
-				if err := r.journal.Append(en.Intent); err != nil {
-					return nil, err
-				}
-			}
-			for _, f := range files {
-				os.Remove(f)
-			}
-			fsafe.SyncDir(dir)
-		}
-		live, err := t.Provider.List(ctx, webhook.ListOptions{All: true})
+		var err error
+		r.begun, err = bulkrun.Begin[record](bulkrun.Options{StateDir: o.StateDir, Dir: journalDir(o.StateDir, t.Profile),
+			Profile: t.Profile, Account: t.Account, Now: o.Now})
 		if err != nil {
-			return nil, fmt.Errorf("profile %s: list registrations: %w", t.Profile, err)
+			return nil, err
 		}
-		r.live = live
-		for _, en := range open {
+		r.journal = r.begun.Journal
+	}
+	live, err := t.Provider.List(ctx, webhook.ListOptions{All: true})
+	if err != nil {
+		return r, fmt.Errorf("profile %s: list registrations: %w", t.Profile, err)
+	}
+	r.live = live
+	if r.begun != nil {
+		for _, en := range r.begun.Open {
 			rep.Results = append(rep.Results, o.recover(ctx, r, en.Intent))
 		}
 	}
-	type job struct {
-		r *run
-		c Change
+	return r, nil
+}
+
+// end closes the target's journal and releases its locks.
+func (r *run) end() {
+	if r.begun != nil {
+		_ = r.begun.Close()
 	}
-	var jobs []job
-	var writes []Change
+}
+
+// jobs plans every target and returns the writes to make; the changes
+// it will not make (deletes without --prune, a dry run's) are reported.
+func (o Options) jobs(runs []*run, rep *Report) ([]job, error) {
 	plans := make([][]Change, len(runs))
 	var refusing []string
 	for i, r := range runs {
@@ -254,11 +307,9 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 		refusing = append(refusing, refusals(r.t.Provider, changes)...)
 	}
 	if err := refused(refusing); err != nil {
-		if len(rep.Results) > 0 {
-			return rep, err // what finishing an interrupted run did
-		}
 		return nil, err
 	}
+	var jobs []job
 	for i, r := range runs {
 		for _, c := range plans[i] {
 			switch {
@@ -269,51 +320,29 @@ func Apply(ctx context.Context, targets []Target, o Options) (*Report, error) {
 				rep.Results = append(rep.Results, Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusPlanned})
 			default:
 				jobs = append(jobs, job{r, c})
-				writes = append(writes, c)
 			}
 		}
 	}
-	if o.DryRun || len(jobs) == 0 {
-		return rep, nil
+	return jobs, nil
+}
+
+// confirm checks the stores, says what the writes rely on and asks
+// o.Confirm, before the first write.
+func (o Options) confirm(runs []*run, jobs []job) error {
+	writes := make([]Change, len(jobs))
+	for i, j := range jobs {
+		writes[i] = j.c
 	}
 	for _, r := range runs {
 		if err := o.checkStore(r, writes); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	allEventsNotices(o.Stderr, writes)
 	if o.Confirm != nil {
-		if err := o.Confirm(writes); err != nil {
-			return nil, err
-		}
+		return o.Confirm(writes)
 	}
-	results := make([]Result, len(jobs))
-	var done, failed atomic.Int64
-	g := errgroup.Group{}
-	g.SetLimit(o.Concurrency)
-	for i, j := range jobs {
-		if ctx.Err() != nil {
-			results[i] = notStarted(j.c, ctx.Err())
-			continue
-		}
-		g.Go(func() error {
-			if ctx.Err() != nil { // g.Go waited for a slot meanwhile
-				results[i] = notStarted(j.c, ctx.Err())
-				return nil
-			}
-			results[i] = o.write(ctx, j.r, j.c)
-			if results[i].Status == StatusFailed {
-				failed.Add(1)
-			}
-			if n := done.Add(1); o.Progress != nil {
-				o.Progress(int(n), len(jobs), int(failed.Load()))
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	rep.Results = append(rep.Results, results...)
-	return rep, ctx.Err()
+	return nil
 }
 
 // allEventsNotices says, once per provider, what a write asking for
@@ -372,20 +401,23 @@ func (o Options) checkStore(r *run, writes []Change) error {
 	return nil
 }
 
+// close writes the outcome of intent's entry, which settles it.
+func (o Options) close(r *run, intent record, status string, err error) {
+	rec := record{Entry: intent.Entry, Op: bulkrun.OpDone, At: o.Now().UTC(), Status: status}
+	if err != nil {
+		rec.Error = err.Error()
+	}
+	_ = r.journal.Append(rec)
+}
+
 // write makes one change, journaled.
 func (o Options) write(ctx context.Context, r *run, c Change) Result {
-	intent := rotation.Record{Entry: r.journal.NewEntry(), Op: rotation.OpIntent, At: o.Now().UTC(), ID: c.ID,
+	intent := record{Entry: r.journal.NewEntry(), Op: bulkrun.OpIntent, At: o.Now().UTC(), ID: c.ID,
 		Provider: c.Provider, Profile: c.Profile, Action: c.Action, Identity: c.Identity}
 	if err := r.journal.Append(intent); err != nil {
 		return fail(c, err, "")
 	}
-	closeWith := func(status string, err error) {
-		rec := rotation.Record{Entry: intent.Entry, Op: rotation.OpDone, At: o.Now().UTC(), Status: status}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		_ = r.journal.Append(rec)
-	}
+	closeWith := func(status string, err error) { o.close(r, intent, status, err) }
 	res := Result{Profile: c.Profile, Action: c.Action, Identity: c.Identity, ID: c.ID, Status: StatusOK}
 	var err error
 	switch c.Action {
@@ -402,7 +434,7 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 				return fail(c, serr, fmt.Sprintf("created %s, but", reg.ID))
 			}
 		}
-		if err != nil && len(regs) == 0 && definite(err) {
+		if err != nil && len(regs) == 0 && bulkrun.Definite(err) {
 			closeWith("not_created", err)
 			return fail(c, err, "")
 		}
@@ -420,7 +452,7 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 		}
 	}
 	if err != nil {
-		if definite(err) {
+		if bulkrun.Definite(err) {
 			closeWith(StatusFailed, err)
 		} else {
 			// Maybe done: the entry stays open and the next apply reads
@@ -434,16 +466,6 @@ func (o Options) write(ctx context.Context, r *run, c Change) Result {
 	return res
 }
 
-// definite: the provider refused, or the store failed before any request;
-// nothing changed.
-func definite(err error) bool {
-	switch webhook.KindOf(err) {
-	case webhook.KindNotFound, webhook.KindAuth, webhook.KindUsage, webhook.KindStorage:
-		return true
-	}
-	return false
-}
-
 // keep stores a created registration's secret as current and sends it to
 // the sinks.
 func (o Options) keep(ctx context.Context, r *run, id, secret string) error {
@@ -454,7 +476,7 @@ func (o Options) keep(ctx context.Context, r *run, id, secret string) error {
 	if err := o.Store.StoreCurrent(r.t.Profile, id, secret, 0, now); err != nil {
 		return fmt.Errorf("storing its secret failed (rerun apply to store it): %w", err)
 	}
-	d := rotation.Delivery{Provider: r.t.Provider.Name(), Profile: r.t.Profile, ID: id, Secret: secret, RotatedAt: now}
+	d := bulkrun.Delivery{Provider: r.t.Provider.Name(), Profile: r.t.Profile, ID: id, Secret: secret, RotatedAt: now}
 	for _, s := range o.Sinks {
 		if err := s.Deliver(ctx, d); err != nil {
 			return fmt.Errorf("delivering its secret failed (it is kept in the credential store; `hookctl rotate-secret %s --redeliver` sends it again): %w", id, err)
@@ -467,15 +489,9 @@ func (o Options) keep(ctx context.Context, r *run, id, secret string) error {
 // deletes need nothing: the plan is made again from the provider's
 // state. A create that happened is found by its identity, and its
 // secret, read back from the provider, is stored and delivered.
-func (o Options) recover(ctx context.Context, r *run, intent rotation.Record) Result {
+func (o Options) recover(ctx context.Context, r *run, intent record) Result {
 	res := Result{Profile: intent.Profile, Action: intent.Action, Identity: intent.Identity, ID: intent.ID, Status: StatusSkipped, Recovered: true}
-	closeWith := func(status string, err error) {
-		rec := rotation.Record{Entry: intent.Entry, Op: rotation.OpDone, At: o.Now().UTC(), Status: status}
-		if err != nil {
-			rec.Error = err.Error()
-		}
-		_ = r.journal.Append(rec)
-	}
+	closeWith := func(status string, err error) { o.close(r, intent, status, err) }
 	if intent.Action != ActionCreate {
 		closeWith("replanned", nil)
 		res.Reason = "interrupted " + intent.Action + "; planned again from the provider's state"

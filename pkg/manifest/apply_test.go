@@ -3,6 +3,8 @@ package manifest
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -181,5 +183,57 @@ func TestApplyTwoProfilesOneAccount(t *testing.T) {
 	}
 	if len(prov.writes) != 0 {
 		t.Fatalf("writes before the refusal: %v", prov.writes)
+	}
+}
+
+// TestApplyReadsJournalOfEarlierVersion: the journal a killed apply of an
+// earlier version left behind, as it wrote the lines (one record type
+// then held rotation's and apply's fields), is finished by the next
+// apply: a create whose answer was lost is found by its identity and its
+// secret stored, an interrupted update is planned again, and neither is
+// sent again.
+func TestApplyReadsJournalOfEarlierVersion(t *testing.T) {
+	ctx := context.Background()
+	store := credentials.New(credentials.NewMemory(), func(string) string { return "" })
+	prov := &fakeProvider{}
+	lost := createChange(entry("a", "https://a"))
+	if _, err := prov.Register(ctx, lost.createRequest()); err != nil { // the create whose answer was lost
+		t.Fatal(err)
+	}
+	prov.writes = nil
+	state := t.TempDir()
+	dir := filepath.Join(state, "apply-journal", "s")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run := "20260101T000000.000000000Z-0a1b2c3d"
+	lines := []string{
+		fmt.Sprintf(`{"entry":"%s/000001","op":"intent","at":"2026-01-01T00:00:00Z","provider":"solvimon","profile":"s","action":"create","identity":%q}`, run, liveIdentity(prov.regs[0])),
+		fmt.Sprintf(`{"entry":"%s/000002","op":"intent","at":"2026-01-01T00:00:00Z","id":"whk_9","provider":"solvimon","profile":"s","action":"update","identity":"solvimon/s/b"}`, run),
+	}
+	if err := os.WriteFile(filepath.Join(dir, run+".jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Apply(ctx, []Target{{Profile: "s", Provider: prov, Entries: []Entry{entry("a", "https://a")}}}, Options{Store: store, StateDir: state,
+		Confirm: func([]Change) error { return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prov.writes) != 0 || len(rep.Results) != 2 {
+		t.Fatalf("writes %v, results %+v", prov.writes, rep.Results)
+	}
+	created, updated := rep.Results[0], rep.Results[1]
+	if created.Action != ActionCreate || created.Status != StatusOK || !created.Recovered || created.ID != "whk_1" {
+		t.Errorf("the lost create: %+v", created)
+	}
+	if updated.Action != ActionUpdate || updated.Status != StatusSkipped || !updated.Recovered || updated.ID != "whk_9" || updated.Identity != "solvimon/s/b" {
+		t.Errorf("the interrupted update: %+v", updated)
+	}
+	if ws, _ := store.WebhookSecrets("s", "whk_1"); ws.Current == nil || ws.Current.Value != "secret-1" {
+		t.Fatalf("recovered secret: %+v", ws.Current)
+	}
+	// and the journal is settled: nothing left to recover
+	if rep, err = Apply(ctx, []Target{{Profile: "s", Provider: prov, Entries: []Entry{entry("a", "https://a")}}}, Options{Store: store, StateDir: state}); err != nil || len(rep.Results) != 0 {
+		t.Fatalf("journal not settled: %+v %v", rep, err)
 	}
 }

@@ -2,7 +2,8 @@
 // export` writes it, `diff` and `apply` read it), its JSON Schema, the
 // plan that turns a manifest and the providers' registrations into
 // creates, updates and deletes, and the engine that carries a plan out
-// with the rotation engine's journal, lock, secret store and sinks.
+// as a crash-safe bulk run (pkg/bulkrun: journal, locks, sinks), as
+// rotation does.
 // No cobra here.
 package manifest
 

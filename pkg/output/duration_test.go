@@ -22,20 +22,9 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+// TestDurationPrinting: flag defaults (text.Duration has the printing
+// for people).
 func TestDurationPrinting(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		719*time.Hour + 57*time.Minute: "29d 23h",
-		30 * 24 * time.Hour:            "30d",
-		90 * time.Minute:               "1h 30m",
-		5 * time.Minute:                "5m",
-		42 * time.Second:               "42s",
-		300 * time.Millisecond:         "<1s",
-		-2 * time.Hour:                 "-2h",
-	} {
-		if got := Duration(d); got != want {
-			t.Errorf("Duration(%v) = %q, want %q", d, got, want)
-		}
-	}
 	// Flag defaults print in a form the parser reads back.
 	for d, want := range map[time.Duration]string{
 		5 * time.Minute: "5m", 30 * time.Second: "30s", 30 * 24 * time.Hour: "30d", 36 * time.Hour: "1d12h", 90 * time.Minute: "1h30m",

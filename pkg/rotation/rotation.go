@@ -2,8 +2,11 @@
 // registrations, rotates them with bounded concurrency, stores every new
 // secret before it reports success, delivers it to sinks, and keeps a
 // journal (intent before each provider call, outcome after) so a run killed
-// at any point is finished or reported by the next one. No cobra here; the
-// command builds Options and prints the Report.
+// at any point is finished or reported by the next one. The journal,
+// locks, sinks and loop are pkg/bulkrun's; this package holds what is
+// rotation's own: selection, the rotation and its reconciliation with the
+// provider, and recovery. No cobra here; the command builds Options and
+// prints the Report.
 package rotation
 
 import (
@@ -12,8 +15,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,9 +24,9 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/hookctl/hookctl/internal/base/fsafe"
+	"github.com/hookctl/hookctl/internal/base/text"
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/credentials"
-	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -55,8 +56,8 @@ type Options struct {
 	Provider Rotator
 	Profile  string
 	// Account, when set, names the provider account behind the profile
-	// (AcquireAccountLock): runs of two profiles on one account exclude
-	// each other too.
+	// (bulkrun.AcquireAccountLock): runs of two profiles on one account
+	// exclude each other too.
 	Account  string
 	Store    *credentials.Store
 	StateDir string
@@ -88,16 +89,16 @@ type Options struct {
 	Stderr io.Writer
 }
 
-// Statuses of a Result: one vocabulary for every bulk command (rotate-secret,
-// apply, deliveries resend), listed in their help.
+// Statuses of a Result (bulkrun's): one vocabulary for every bulk
+// command (rotate-secret, apply, deliveries resend), listed in their help.
 const (
-	StatusOK      = "ok"
-	StatusFailed  = "failed"
-	StatusSkipped = "skipped"
-	StatusPlanned = "planned"
+	StatusOK      = bulkrun.StatusOK
+	StatusFailed  = bulkrun.StatusFailed
+	StatusSkipped = bulkrun.StatusSkipped
+	StatusPlanned = bulkrun.StatusPlanned
 	// StatusNotStarted: the run was interrupted (Ctrl-C) before this item's
 	// turn; nothing was sent for it, and a rerun does it.
-	StatusNotStarted = "not started"
+	StatusNotStarted = bulkrun.StatusNotStarted
 )
 
 // Result is one row of the report.
@@ -166,7 +167,7 @@ func (r *Report) Err(singleID bool) error {
 type Engine struct {
 	o       Options
 	policy  webhook.RotationPolicy
-	journal *Journal
+	journal *bulkrun.Journal[Record]
 	// inflight holds the ids being rotated: never two rotations of one
 	// registration at once, whatever the selection repeats.
 	inflight sync.Map
@@ -228,86 +229,63 @@ type item struct {
 // directory, credential store, sinks), reconciles interrupted runs, then
 // plans and (unless dry run) rotates or re-delivers.
 func (e *Engine) Run(ctx context.Context) (*Report, error) {
-	rep := &Report{DryRun: e.o.DryRun}
-	dir := journalDir(e.o.StateDir, e.o.Profile)
-	if err := checkStateDirs(e.o.StateDir, dir); err != nil {
-		return nil, err
-	}
-	if err := e.preflight(ctx); err != nil {
-		return nil, err
-	}
-	if !e.o.DryRun {
-		lock, err := AcquireLock(e.o.StateDir, e.o.Profile)
-		if err != nil {
-			return nil, err
-		}
-		defer lock.Release()
-		if e.o.Account != "" {
-			al, err := AcquireAccountLock(e.o.StateDir, e.o.Account)
-			if err != nil {
-				return nil, err
-			}
-			defer al.Release()
-		}
-	}
-	entries, files, err := readJournals(dir)
+	run, err := bulkrun.Begin[Record](bulkrun.Options{
+		StateDir: e.o.StateDir, Dir: journalDir(e.o.StateDir, e.o.Profile),
+		Profile: e.o.Profile, Account: e.o.Account, DryRun: e.o.DryRun, Now: e.o.Now,
+		Check: func() error { return e.preflight(ctx) },
+	})
 	if err != nil {
 		return nil, err
 	}
-	open := openEntries(entries)
-	// handled: ids an interrupted run left open. Those recovered (or found
-	// unresolved) are not rotated again in this run: rotating a recovered
-	// one would cut its overlap short, and rotating an unresolved one would
-	// replace a secret that was never delivered.
-	handled := map[string]bool{}
-	if e.o.DryRun {
-		for _, en := range open {
-			handled[en.Intent.ID] = true
-			rep.Results = append(rep.Results, Result{ID: en.Intent.ID, Status: StatusPlanned, Recovered: true,
-				Reason: "interrupted rotation in the journal", Plan: "reconcile with the provider (no rotation)"})
-		}
-	} else {
-		if e.journal, err = createJournal(dir, e.o.Now()); err != nil {
-			return nil, err
-		}
-		defer func() {
-			// Close flushes the lazily written "done" records (AppendLazy):
-			// a failure leaves them unconfirmed on disk, which must be said.
-			if err := e.journal.Close(); err != nil {
-				fmt.Fprintf(e.o.Stderr, "warning: flushing the journal %s failed (%v): the rotations of this run are stored, but a rerun may find them open and read them back from the provider\n", e.journal.Path(), err)
-			}
-		}()
-		// Carry open entries into this run's journal, then drop the old
-		// files: the merge by entry id makes a crash in between harmless.
-		for _, en := range open {
-			if err := e.journal.Append(en.Intent); err != nil {
-				return nil, err
-			}
-			if en.Stored != nil {
-				if err := e.journal.Append(*en.Stored); err != nil {
-					return nil, err
-				}
-			}
-		}
-		for _, f := range files {
-			os.Remove(f)
-		}
-		fsafe.SyncDir(dir)
-		for _, en := range open {
-			res := e.recover(ctx, en)
-			if res.supersedable {
-				e.superseded[res.ID] = append(e.superseded[res.ID], en.Intent)
-				continue
-			}
-			if res.Status != StatusSkipped {
-				handled[res.ID] = true
-			}
-			rep.Results = append(rep.Results, res)
-		}
-	}
+	defer e.end(run)
+	e.journal = run.Journal
+	rep := &Report{DryRun: e.o.DryRun}
+	handled := e.settleOpen(ctx, rep, run.Open)
 	if e.o.Select.All && !e.o.DryRun {
 		return e.runListed(ctx, rep, handled)
 	}
+	return e.runPlanned(ctx, rep, handled)
+}
+
+// end closes the run's journal and releases its locks. Closing flushes
+// the lazily written "done" records (AppendLazy): a failure leaves them
+// unconfirmed on disk, which must be said.
+func (e *Engine) end(run *bulkrun.Run[Record]) {
+	if err := run.Close(); err != nil {
+		fmt.Fprintf(e.o.Stderr, "warning: flushing the journal %s failed (%v): the rotations of this run are stored, but a rerun may find them open and read them back from the provider\n", run.Journal.Path(), err)
+	}
+}
+
+// settleOpen finishes or reports (in a dry run: plans) the entries an
+// interrupted run left open, and returns the ids it handled. Those
+// recovered (or found unresolved) are not rotated again in this run:
+// rotating a recovered one would cut its overlap short, and rotating an
+// unresolved one would replace a secret that was never delivered.
+func (e *Engine) settleOpen(ctx context.Context, rep *Report, open []*Entry) map[string]bool {
+	handled := map[string]bool{}
+	for _, en := range open {
+		if e.o.DryRun {
+			handled[en.Intent.ID] = true
+			rep.Results = append(rep.Results, Result{ID: en.Intent.ID, Status: StatusPlanned, Recovered: true,
+				Reason: "interrupted rotation in the journal", Plan: "reconcile with the provider (no rotation)"})
+			continue
+		}
+		res := e.recover(ctx, en)
+		if res.supersedable {
+			e.superseded[res.ID] = append(e.superseded[res.ID], en.Intent)
+			continue
+		}
+		if res.Status != StatusSkipped {
+			handled[res.ID] = true
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return handled
+}
+
+// runPlanned is Run's loop for named ids and for a dry run: it plans
+// every registration first, then predicts or rotates each.
+func (e *Engine) runPlanned(ctx context.Context, rep *Report, handled map[string]bool) (*Report, error) {
 	items, skipped, err := e.plan(ctx, handled)
 	if err != nil {
 		return nil, err
@@ -325,7 +303,7 @@ func (e *Engine) Run(ctx context.Context) (*Report, error) {
 		return rep, nil
 	}
 	results := make([]Result, len(items))
-	Each(ctx, len(items), e.o.Concurrency, func(i int) bool {
+	bulkrun.Each(ctx, len(items), e.o.Concurrency, func(i int) bool {
 		results[i] = e.process(ctx, items[i])
 		return results[i].Status == StatusFailed
 	}, func(i int) {
@@ -366,100 +344,10 @@ func oneRowPerID(results []Result) []Result {
 	return out
 }
 
-// runListed is Run's loop for --all: it rotates each registration as the
-// listing reads it, so the run starts on the first page while later ones
-// are read (Solvimon's and PEXA's pages come one after another: at 50 ms a
-// page, 1,000 registrations waited a second before the first rotation).
-// A listing that fails part-way reports what was rotated before it.
-func (e *Engine) runListed(ctx context.Context, rep *Report, handled map[string]bool) (*Report, error) {
-	type slot struct {
-		it item
-		r  Result
-	}
-	// The lister goroutine alone appends to slots and sv until it closes
-	// feed; they are read after the loop has drained feed.
-	var slots []*slot
-	var listErr error
-	sv := e.newSieve(handled)
-	// The lister never waits for the rotations: pages are read back to
-	// back (a held page would hold every later one) and queue up here.
-	listed, feed := unbounded[*slot]()
-	// The progress's total: the provider's count less the registrations
-	// the run leaves out, while the listing reads; then the exact count.
-	var providerTotal, taken, left atomic.Int64
-	var ended atomic.Bool
-	providerTotal.Store(-1)
-	total := func() int {
-		n := int(taken.Load())
-		switch {
-		case ended.Load():
-			return n
-		case providerTotal.Load() < 0 || e.o.Select.filtered():
-			return 0 // a filter's count is known only at the end
-		}
-		return max(int(providerTotal.Load()-left.Load()), n+1) // not done until the listing is
-	}
-	go func() {
-		defer close(listed)
-		met := map[string]bool{}
-		take := func(regs []webhook.Registration) error {
-			for i := range regs {
-				r := regs[i] // a copy: the page is the provider's
-				again := met[r.ID]
-				met[r.ID] = true
-				if it, ok := sv.take(&r); ok {
-					s := &slot{it: it}
-					slots = append(slots, s)
-					taken.Add(1)
-					listed <- s
-				} else if !again {
-					left.Add(1)
-				}
-			}
-			return nil
-		}
-		onTotal := func(n int) { providerTotal.Store(int64(n)) }
-		list, err := e.o.Provider.List(ctx, webhook.ListOptions{All: true, OnPage: take, OnTotal: onTotal})
-		if err == nil {
-			err = take(list) // what no page call brought (a one-answer list); seen drops the rest
-		}
-		listErr = err
-		ended.Store(true)
-	}()
-	EachStream(ctx, feed, total, e.o.Concurrency, func(s *slot) bool {
-		s.r = e.process(ctx, s.it)
-		return s.r.Status == StatusFailed
-	}, func(s *slot) {
-		s.r = interrupted(ctx, s.it)
-	}, e.o.Progress)
-	skipped := sv.skipped
-	if listErr != nil && ctx.Err() == nil && len(slots) == 0 && len(skipped) == 0 && len(rep.Results) == 0 {
-		return nil, fmt.Errorf("list registrations: %w", listErr) // nothing to report but the error
-	}
-	planned := map[string]bool{}
-	for _, s := range slots {
-		planned[s.it.reg.ID] = true
-	}
-	e.reportSuperseded(rep, planned)
-	rep.Results = append(rep.Results, skipped...)
-	for _, s := range slots {
-		rep.Results = append(rep.Results, s.r)
-	}
-	rep.Results = oneRowPerID(rep.Results)
-	switch {
-	case ctx.Err() != nil:
-		return rep, ctx.Err()
-	case listErr != nil && len(slots)+len(skipped) == 0:
-		return rep, fmt.Errorf("list registrations: %w", listErr)
-	case listErr != nil:
-		return rep, fmt.Errorf("list registrations: %w (the %d registrations listed before it are reported above; rerun to rotate the rest)", listErr, len(slots)+len(skipped))
-	}
-	return rep, nil
-}
-
 // reportSuperseded: an unreconciled entry whose id this run rotates is
-// closed by that rotation; the others are reported as they are. Run calls
-// it once the ids to rotate are known.
+// closed by that rotation; the others are reported as they are. Each of
+// Run's loops (runPlanned, reportListed) calls it once the ids to rotate
+// are known.
 func (e *Engine) reportSuperseded(rep *Report, planned map[string]bool) {
 	for id, intents := range e.superseded {
 		if planned[id] {
@@ -493,22 +381,6 @@ func interrupted(ctx context.Context, it item) Result {
 	return Result{ID: it.reg.ID, Status: StatusNotStarted, Err: ctx.Err(), Reason: "interrupted before its turn; nothing was sent, a rerun does it"}
 }
 
-// checkStateDirs refuses a state directory or journal that another user
-// owns or can write, or that is a symbolic link: the journal decides what
-// a run does, and it may have been restored from a shared cache.
-func checkStateDirs(stateDir, journal string) error {
-	for _, d := range []struct {
-		path   string
-		follow bool
-	}{{stateDir, true}, {filepath.Dir(journal), false}, {journal, false}} {
-		if err := fsafe.CheckDir(d.path, d.follow); err != nil {
-			return webhook.Errorf(webhook.KindError, "refusing the state directory: %v", err).
-				WithHint("the journal there decides what a rerun does; it must be yours and private (chmod 700)")
-		}
-	}
-	return nil
-}
-
 // preflight checks, before the first write anywhere, that the credential
 // store can keep a new secret and that every sink can receive one.
 func (e *Engine) preflight(ctx context.Context) error {
@@ -527,7 +399,7 @@ func (e *Engine) preflight(ctx context.Context) error {
 
 func (e *Engine) planText() string {
 	if e.policy.Overlap > 0 {
-		return fmt.Sprintf("rotate; the old secret stays valid for %s", output.Duration(e.policy.Overlap))
+		return fmt.Sprintf("rotate; the old secret stays valid for %s", text.Duration(e.policy.Overlap))
 	}
 	return "rotate; the old secret is revoked at once"
 }
@@ -657,19 +529,19 @@ func (e *Engine) match(r *webhook.Registration, now time.Time) (bool, string) {
 		}
 		left := r.SecretExpiresAt.Sub(now)
 		if left > sel.ExpiringWithin {
-			return false, fmt.Sprintf("secret expires in %s", output.Duration(left))
+			return false, fmt.Sprintf("secret expires in %s", text.Duration(left))
 		}
-		why = append(why, fmt.Sprintf("secret expires in %s", output.Duration(left)))
+		why = append(why, fmt.Sprintf("secret expires in %s", text.Duration(left)))
 	}
 	if sel.OlderThan > 0 {
 		last, what := e.lastChange(r)
 		if !last.IsZero() && now.Sub(last) < sel.OlderThan {
-			return false, fmt.Sprintf("%s %s ago", what, output.Duration(now.Sub(last)))
+			return false, fmt.Sprintf("%s %s ago", what, text.Duration(now.Sub(last)))
 		}
 		if last.IsZero() {
 			why = append(why, "no rotation on record")
 		} else {
-			why = append(why, fmt.Sprintf("%s %s ago", what, output.Duration(now.Sub(last))))
+			why = append(why, fmt.Sprintf("%s %s ago", what, text.Duration(now.Sub(last))))
 		}
 	}
 	return true, joinReasons(why)
@@ -737,61 +609,29 @@ type outcome struct {
 	revoked    bool
 }
 
-// rotateOne rotates one registration, journaled.
+// rotateOne rotates one registration, journaled: it makes the request
+// (request), journals the intent (journalIntent), finishes instead an
+// earlier run's rotation that took effect, and rotates (attempt).
 func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	id := it.reg.ID
-	fail := func(err error) Result {
-		return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
-	}
 	if _, busy := e.inflight.LoadOrStore(id, true); busy {
-		return fail(fmt.Errorf("%s is already being rotated by this run", id))
+		return failedRow(id, fmt.Errorf("%s is already being rotated by this run", id))
 	}
 	defer e.inflight.Delete(id)
 	ws, err := e.o.Store.WebhookSecrets(e.o.Profile, id)
+	if err == nil {
+		err = e.refusal(it.reg, ws)
+	}
 	if err != nil {
-		return fail(err)
+		return failedRow(id, err)
 	}
-	if err := e.refusal(it.reg, ws); err != nil {
-		return fail(err)
+	req, retried, err := e.request(id, ws)
+	if err != nil {
+		return failedRow(id, err)
 	}
-	old := it.reg.Secret
-	if old == "" && ws.Current != nil {
-		old = ws.Current.Value
-	}
-	var req webhook.RotateRequest
-	retried := false // a pending secret of an earlier run is sent again
-	if e.policy.ClientChoosesSecret {
-		if ws.Pending != nil && ws.Pending.Value != "" {
-			// An earlier run chose this secret and may have landed it (its
-			// journal may be gone): try it first, never replace it.
-			req.NewSecret, retried = ws.Pending.Value, true
-		} else {
-			s, err := e.o.NewSecret()
-			if err != nil {
-				return fail(err)
-			}
-			req.NewSecret = s
-			// The pending secret must survive a crash: store it before the call.
-			if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
-				if w.Pending != nil && w.Pending.Value != "" {
-					return fmt.Errorf("another process stored a pending secret for %s", id)
-				}
-				w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
-				return nil
-			}); err != nil {
-				return fail(fmt.Errorf("store pending secret: %w", err))
-			}
-		}
-		if ws.Current != nil {
-			req.CurrentSecret = ws.Current.Value
-		}
-	}
-	salt := randomHex(8)
-	intent := Record{Entry: e.journal.NewEntry(), Op: OpIntent, At: e.o.Now().UTC(), ID: id, Provider: e.o.Provider.Name(),
-		Profile: e.o.Profile, Salt: salt, OldFP: fingerprint(salt, old), OldRotatedAt: it.reg.SecretRotatedAt,
-		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
-	if err := e.journal.Append(intent); err != nil {
-		return fail(err)
+	intent, err := e.journalIntent(it, ws, req)
+	if err != nil {
+		return failedRow(id, err)
 	}
 	if retried {
 		if oc, _, err := e.reconcile(ctx, intent, req.NewSecret); err == nil && oc.rotated {
@@ -803,12 +643,75 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 	// The provider's own current secret wins over a stale stored one.
 	if s := it.reg.Secret; s != "" && s != req.NewSecret && (ws.Current == nil || ws.Current.Value != s) {
 		if err := e.adopt(id, s); err != nil {
-			return fail(err)
+			return failedRow(id, err)
 		}
 		if e.policy.ClientChoosesSecret {
 			req.CurrentSecret = s
 		}
 	}
+	return e.attempt(ctx, intent, req)
+}
+
+// failedRow is the row of a rotation that failed with err.
+func failedRow(id string, err error) Result {
+	return Result{ID: id, Status: StatusFailed, Err: err, Error: err.Error()}
+}
+
+// request is the rotation request for id. Where the client chooses the
+// secret it carries a new one, stored as pending before the call (it
+// must survive a crash), or the pending one an earlier run chose
+// (retried): that one may have landed (its journal may be gone), so it is
+// tried first and never replaced.
+func (e *Engine) request(id string, ws credentials.WebhookSecrets) (req webhook.RotateRequest, retried bool, err error) {
+	if !e.policy.ClientChoosesSecret {
+		return req, false, nil
+	}
+	if ws.Current != nil {
+		req.CurrentSecret = ws.Current.Value
+	}
+	if ws.Pending != nil && ws.Pending.Value != "" {
+		req.NewSecret = ws.Pending.Value
+		return req, true, nil
+	}
+	s, err := e.o.NewSecret()
+	if err != nil {
+		return req, false, err
+	}
+	req.NewSecret = s
+	if err := e.o.Store.UpdateWebhookSecrets(e.o.Profile, id, func(w *credentials.WebhookSecrets) error {
+		if w.Pending != nil && w.Pending.Value != "" {
+			return fmt.Errorf("another process stored a pending secret for %s", id)
+		}
+		w.Pending = &credentials.SecretEntry{Value: s, StoredAt: e.o.Now().UTC()}
+		return nil
+	}); err != nil {
+		return req, false, fmt.Errorf("store pending secret: %w", err)
+	}
+	return req, false, nil
+}
+
+// journalIntent writes, and fsyncs, the intent of rotating it with req:
+// the secret it replaces (the provider's, else the stored one) by its
+// salted fingerprint, so that a rerun can tell whether it took effect.
+func (e *Engine) journalIntent(it item, ws credentials.WebhookSecrets, req webhook.RotateRequest) (Record, error) {
+	old := it.reg.Secret
+	if old == "" && ws.Current != nil {
+		old = ws.Current.Value
+	}
+	salt := randomHex(8)
+	intent := Record{Entry: e.journal.NewEntry(), Op: OpIntent, At: e.o.Now().UTC(), ID: it.reg.ID, Provider: e.o.Provider.Name(),
+		Profile: e.o.Profile, Salt: salt, OldFP: fingerprint(salt, old), OldRotatedAt: it.reg.SecretRotatedAt,
+		Pending: req.NewSecret != "", Sinks: e.sinkSpecs()}
+	return intent, e.journal.Append(intent)
+}
+
+// attempt sends the journaled rotation to the provider until it is done
+// or refused: a definite refusal closes the entry, any other error is
+// read back first (it may have taken effect), and a 429 or a transient
+// 502/503/504 that left the secret unchanged is tried again, up to
+// MaxAttempts.
+func (e *Engine) attempt(ctx context.Context, intent Record, req webhook.RotateRequest) Result {
+	id := intent.ID
 	for attempt := 1; ; attempt++ {
 		rot, err := e.o.Provider.RotateSecret(ctx, id, req)
 		if err == nil && rot.NewSecret != "" {
@@ -820,33 +723,32 @@ func (e *Engine) rotateOne(ctx context.Context, it item) Result {
 			err = errors.New("the provider confirmed the rotation without a new secret")
 		}
 		if ctx.Err() != nil {
-			return fail(fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
+			return failedRow(id, fmt.Errorf("interrupted; the journal keeps the intent, rerun to reconcile: %w", err))
 		}
-		kind := webhook.KindOf(err)
 		// Definite refusals: nothing changed, nothing to retry. A store
 		// that cannot be used fails before any request is sent.
-		if kind == webhook.KindNotFound || kind == webhook.KindAuth || kind == webhook.KindUsage || kind == webhook.KindStorage {
+		if bulkrun.Definite(err) {
 			e.closeFailed(intent, req.NewSecret, err)
-			return fail(err)
+			return failedRow(id, err)
 		}
 		// Anything else may or may not have taken effect: read back first.
 		oc, _, rerr := e.reconcile(ctx, intent, req.NewSecret)
 		if rerr != nil {
-			return fail(fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
+			return failedRow(id, fmt.Errorf("%w; reading back the state failed too (%v): rerun to reconcile", err, rerr))
 		}
 		if oc.rotated {
 			return e.finish(ctx, intent, oc, false)
 		}
 		// Unchanged: a 429 or a transient 502/503/504 (the read-back shows
 		// nothing was done) is retried; anything else is reported.
-		if (kind == webhook.KindRateLimited || transient(err)) && attempt < e.o.MaxAttempts {
+		if (webhook.KindOf(err) == webhook.KindRateLimited || transient(err)) && attempt < e.o.MaxAttempts {
 			if werr := e.o.Sleep(ctx, retryWait(err, attempt)); werr != nil {
-				return fail(fmt.Errorf("interrupted; rerun to reconcile: %w", err))
+				return failedRow(id, fmt.Errorf("interrupted; rerun to reconcile: %w", err))
 			}
 			continue
 		}
 		e.closeFailed(intent, req.NewSecret, err)
-		return fail(err)
+		return failedRow(id, err)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/providers/pwc"
 
+	"github.com/hookctl/hookctl/pkg/bulkrun"
 	"github.com/hookctl/hookctl/pkg/credentials"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
@@ -366,35 +367,17 @@ func TestClientChosenSecretIsPendingFirst(t *testing.T) {
 	}
 }
 
-func TestLockNamesHolder(t *testing.T) {
-	dir := t.TempDir()
-	l, err := AcquireLock(dir, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = AcquireLock(dir, "p")
-	if err == nil || !strings.Contains(err.Error(), "pid "+strconv.Itoa(os.Getpid())) {
-		t.Fatalf("second lock: %v", err)
-	}
-	l.Release()
-	l2, err := AcquireLock(dir, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l2.Release()
-}
-
 func TestSinkFailureKeepsSecretAndRerunDelivers(t *testing.T) {
 	f := newFake(2)
 	o, store := setup(t, f)
 	out := t.TempDir() + "/out.jsonl"
-	o.Sinks = []Sink{NewExecSink("exit 1", nil)}
+	o.Sinks = []Sink{bulkrun.NewExecSink("exit 1", nil)}
 	rep := run(t, o)
 	if k := webhook.KindOf(rep.Err(false)); k != webhook.KindPartial {
 		t.Fatalf("kind %v", k)
 	}
 	assertKnown(t, f, store)
-	o.Sinks = []Sink{NewFileSink(out)}
+	o.Sinks = []Sink{bulkrun.NewFileSink(out)}
 	o.Select = Selector{IDs: []string{}}
 	rep = run(t, o)
 	if err := rep.Err(false); err != nil {
@@ -415,36 +398,6 @@ func TestSinkFailureKeepsSecretAndRerunDelivers(t *testing.T) {
 // The PwC client is the engine's Reconciler: a signature drift would
 // silently drop crash recovery for client-chosen secrets.
 var _ webhook.Reconciler = (*pwc.Client)(nil)
-
-// The --exec command gets the secret on stdin and the registration in
-// HOOKCTL_ID, but none of hookctl's own login credentials from the env:
-// neither the unscoped ones nor any profile's own.
-func TestExecSinkEnvironment(t *testing.T) {
-	dir := t.TempDir()
-	s := NewExecSink(`cat > "$OUT/secret"; env > "$OUT/env"`, nil)
-	s.Environ = func() []string {
-		return []string{"OUT=" + dir, "HOOKCTL_API_KEY=login-key", "HOOKCTL_RSA_KEY=pem", "HOOKCTL_PROFILE=stale", "HOOKCTL_STORAGE=file",
-			"HOOKCTL_BILLING_LIVE_API_KEY=scoped-key", "HOOKCTL_P_SIGNING_KEY=scoped-pem", "HOOKCTL_NAMES_UK_1_CLIENT_SECRET=scoped-secret", "PATH=" + os.Getenv("PATH")}
-	}
-	if err := s.Deliver(context.Background(), Delivery{ID: "whk_1", Provider: "solvimon", Profile: "p", Secret: "new-secret"}); err != nil {
-		t.Fatal(err)
-	}
-	secret, _ := os.ReadFile(dir + "/secret")
-	env, _ := os.ReadFile(dir + "/env")
-	if string(secret) != "new-secret" {
-		t.Errorf("stdin: %q", secret)
-	}
-	for _, want := range []string{"HOOKCTL_ID=whk_1\n", "HOOKCTL_PROFILE=p\n", "HOOKCTL_STORAGE=file\n"} {
-		if !strings.Contains(string(env), want) {
-			t.Errorf("env lacks %q:\n%s", want, env)
-		}
-	}
-	for _, leak := range []string{"login-key", "HOOKCTL_RSA_KEY", "new-secret", "stale", "scoped-key", "scoped-pem", "scoped-secret", "_API_KEY"} {
-		if strings.Contains(string(env), leak) {
-			t.Errorf("env holds %q:\n%s", leak, env)
-		}
-	}
-}
 
 // TestListedTwiceRotatesOnce: a provider list that returns an item twice
 // must not make --all rotate it twice at once.

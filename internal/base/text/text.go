@@ -1,5 +1,6 @@
 // Package text holds the one definition of a control character hookctl
-// uses, and the one way provider text is made printable in messages.
+// uses, the one way provider text is made printable in messages, and
+// the one way a duration is printed for people (Duration).
 package text
 
 import (

@@ -1,6 +1,6 @@
 //go:build unix
 
-package rotation
+package bulkrun
 
 import "golang.org/x/sys/unix"
 

@@ -1,9 +1,8 @@
-package rotation
+package bulkrun
 
 import (
 	"bufio"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -29,47 +28,14 @@ const (
 	OpDone   = "done"   // outcome final: delivered (ok) or nothing left to do
 )
 
-// Record is one JSON line of the journal. It never holds a secret: secrets
-// are referenced by salted fingerprints, and a client-chosen (pending) secret
-// lives in the credential store's Pending entry.
-type Record struct {
-	Entry    string    `json:"entry"`
-	Op       string    `json:"op"`
-	At       time.Time `json:"at"`
-	ID       string    `json:"id,omitempty"`
-	Provider string    `json:"provider,omitempty"`
-	Profile  string    `json:"profile,omitempty"`
-	// Salt keys the fingerprints of this entry.
-	Salt string `json:"salt,omitempty"`
-	// OldFP fingerprints the provider's secret before the call ("" unknown).
-	OldFP        string     `json:"old_fp,omitempty"`
-	OldRotatedAt *time.Time `json:"old_rotated_at,omitempty"`
-	// Pending: a client-chosen secret is in the store's Pending entry.
-	Pending bool `json:"pending,omitempty"`
-	// Sinks are the delivery targets (file:PATH, exec:CMD) of the run, for
-	// messages only: a rerun delivers to the sinks on its own command line
-	// and never runs what a journal file says.
-	Sinks []string `json:"sinks,omitempty"`
-	// NewFP fingerprints the stored new secret (op stored).
-	NewFP      string     `json:"new_fp,omitempty"`
-	RotatedAt  *time.Time `json:"rotated_at,omitempty"`
-	ValidUntil *time.Time `json:"old_valid_until,omitempty"`
-	Status     string     `json:"status,omitempty"` // op done: ok, failed, not_rotated
-	Error      string     `json:"error,omitempty"`
-	// Action and Identity describe an `apply` write (create, update,
-	// delete) and the manifest identity it is for; rotation leaves them empty.
-	Action   string `json:"action,omitempty"`
-	Identity string `json:"identity,omitempty"`
-}
-
-// fingerprint is a salted, truncated SHA-256: enough to tell secrets apart,
-// useless for recovering one.
-func fingerprint(salt, secret string) string {
-	if secret == "" {
-		return ""
-	}
-	h := sha256.Sum256([]byte(salt + "\x00" + secret))
-	return hex.EncodeToString(h[:12])
+// header is what the journal itself reads of a line: a JSON object whose
+// "entry" and "op" name the entry and its step. The rest of the line is
+// the caller's record R (rotation's, apply's), each with the JSON names
+// the one record type shared by both had before, so a journal an earlier
+// version left behind reads the same.
+type header struct {
+	Entry string `json:"entry"`
+	Op    string `json:"op"`
 }
 
 func randomHex(n int) string {
@@ -78,25 +44,33 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// Entry is the merged state of one journal entry.
-type Entry struct {
-	Intent Record
-	Stored *Record
-	Done   *Record
+// Entry is the merged state of one journal entry: its records by op.
+type Entry[R any] struct {
+	// Name is the entry's id (the lines' "entry").
+	Name   string
+	Intent R
+	Stored *R
+	Done   *R
+	// intent: the entry has its intent line (a torn or foreign file may
+	// hold a later line alone).
+	intent bool
 }
 
-// Open reports whether the entry still needs work.
-func (e *Entry) Open() bool { return e.Done == nil }
+// Open reports whether the entry still needs work: its intent is on disk
+// and its outcome is not.
+func (e *Entry[R]) Open() bool { return e.intent && e.Done == nil }
 
-// journalDir is where a profile's journal files live.
-func journalDir(stateDir, profile string) string {
-	return filepath.Join(stateDir, "journal", url.PathEscape(profile))
+// Dir is where a profile's journal files of one kind of run live
+// (rotation's "journal", apply's "apply-journal"): <state>/<kind>/<profile>.
+// Each kind has its own, since each reads only its own records.
+func Dir(stateDir, kind, profile string) string {
+	return filepath.Join(stateDir, kind, url.PathEscape(profile))
 }
 
-// Journal is one run's append-only JSON-lines file (0600). Appends are
-// group-committed: concurrent writers share one fsync, and Append returns
-// only once its line is durable.
-type Journal struct {
+// Journal is one run's append-only JSON-lines file (0600) of records R.
+// Appends are group-committed: concurrent writers share one fsync, and
+// Append returns only once its line is durable.
+type Journal[R any] struct {
 	path string
 	run  string
 
@@ -111,8 +85,11 @@ type Journal struct {
 	closed  bool
 }
 
-// createJournal starts a new journal file for this run.
-func createJournal(dir string, now time.Time) (*Journal, error) {
+// CreateJournal starts a new journal file in dir. A run gets its journal
+// from Begin, which first takes the locks and carries the open entries
+// over; this alone is for writing a journal by hand (tests leaving one as
+// a killed run would).
+func CreateJournal[R any](dir string, now time.Time) (*Journal[R], error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -123,35 +100,31 @@ func createJournal(dir string, now time.Time) (*Journal, error) {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	fsafe.SyncDir(dir)
-	j := &Journal{path: path, run: run, f: f}
+	j := &Journal[R]{path: path, run: run, f: f}
 	j.cond = sync.NewCond(&j.mu)
 	return j, nil
 }
 
-// CreateJournal starts a run's journal in dir, for runs other than
-// rotation's own (`hookctl apply` keeps its journal beside rotation's,
-// in a directory of its own, with the same records and durability).
-func CreateJournal(dir string, now time.Time) (*Journal, error) { return createJournal(dir, now) }
-
-// OpenEntriesIn reads every journal file in dir and returns the entries
-// still open, oldest first, and the files read; CheckStateDirs first.
-func OpenEntriesIn(dir string) ([]*Entry, []string, error) {
-	entries, files, err := readJournals(dir)
+// ReadEntries reads every journal file in dir and returns its entries,
+// oldest first, and the files read.
+func ReadEntries[R any](dir string) ([]*Entry[R], []string, error) {
+	entries, files, err := readJournals[R](dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	return openEntries(entries), files, nil
+	out := make([]*Entry[R], 0, len(entries))
+	for _, e := range entries {
+		out = append(out, e)
+	}
+	sortEntries(out)
+	return out, files, nil
 }
 
-// CheckStateDirs refuses a state directory or journal directory that is
-// not private to this user (see checkStateDirs).
-func CheckStateDirs(stateDir, journal string) error { return checkStateDirs(stateDir, journal) }
-
 // Path is the journal file.
-func (j *Journal) Path() string { return j.path }
+func (j *Journal[R]) Path() string { return j.path }
 
 // NewEntry returns a fresh entry id.
-func (j *Journal) NewEntry() string {
+func (j *Journal[R]) NewEntry() string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -159,7 +132,7 @@ func (j *Journal) NewEntry() string {
 }
 
 // Append writes r and waits until it is fsynced.
-func (j *Journal) Append(r Record) error { return j.append(r, true) }
+func (j *Journal[R]) Append(r R) error { return j.append(r, true) }
 
 // AppendLazy writes r without waiting for the disk: a killed process
 // loses nothing written (the kernel holds it), and the next Append's fsync
@@ -168,9 +141,9 @@ func (j *Journal) Append(r Record) error { return j.append(r, true) }
 // the new secret is durable in the store (a rerun finds the entry open,
 // reads the provider back and closes it). It saves each rotation one wait
 // for a flush.
-func (j *Journal) AppendLazy(r Record) error { return j.append(r, false) }
+func (j *Journal[R]) AppendLazy(r R) error { return j.append(r, false) }
 
-func (j *Journal) append(r Record, wait bool) error {
+func (j *Journal[R]) append(r R, wait bool) error {
 	line, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -197,7 +170,7 @@ func (j *Journal) append(r Record, wait bool) error {
 
 // syncLocked waits until the first upto lines written are fsynced,
 // sharing one fsync with concurrent callers. j.mu is held.
-func (j *Journal) syncLocked(upto uint64) error {
+func (j *Journal[R]) syncLocked(upto uint64) error {
 	for j.synced < upto && j.err == nil {
 		if j.syncing {
 			j.cond.Wait()
@@ -220,7 +193,7 @@ func (j *Journal) syncLocked(upto uint64) error {
 }
 
 // Close closes the file; it stays on disk until its entries are all done.
-func (j *Journal) Close() error {
+func (j *Journal[R]) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
@@ -237,15 +210,15 @@ func (j *Journal) Close() error {
 // readJournals merges every journal file in dir into entries by entry id,
 // and returns the files read. A torn last line (crash mid-write) is ignored:
 // its record was never acknowledged.
-func readJournals(dir string) (map[string]*Entry, []string, error) {
+func readJournals[R any](dir string) (map[string]*Entry[R], []string, error) {
 	names, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]*Entry{}, nil, nil
+		return map[string]*Entry[R]{}, nil, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
-	entries := map[string]*Entry{}
+	entries := map[string]*Entry[R]{}
 	var files []string
 	for _, n := range names {
 		if n.IsDir() || !strings.HasSuffix(n.Name(), ".jsonl") {
@@ -265,7 +238,7 @@ func readJournals(dir string) (map[string]*Entry, []string, error) {
 	return entries, files, nil
 }
 
-func readJournal(path string, entries map[string]*Entry) error {
+func readJournal[R any](path string, entries map[string]*Entry[R]) error {
 	f, err := fsafe.OpenFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
@@ -274,18 +247,19 @@ func readJournal(path string, entries map[string]*Entry) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var r Record
-		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Entry == "" {
+		var h header
+		var r R
+		if json.Unmarshal(sc.Bytes(), &h) != nil || h.Entry == "" || json.Unmarshal(sc.Bytes(), &r) != nil {
 			continue
 		}
-		e := entries[r.Entry]
+		e := entries[h.Entry]
 		if e == nil {
-			e = &Entry{}
-			entries[r.Entry] = e
+			e = &Entry[R]{Name: h.Entry}
+			entries[h.Entry] = e
 		}
-		switch r.Op {
+		switch h.Op {
 		case OpIntent:
-			e.Intent = r
+			e.Intent, e.intent = r, true
 		case OpStored:
 			rc := r
 			e.Stored = &rc
@@ -298,13 +272,19 @@ func readJournal(path string, entries map[string]*Entry) error {
 }
 
 // openEntries lists the open entries, oldest first.
-func openEntries(entries map[string]*Entry) []*Entry {
-	var out []*Entry
+func openEntries[R any](entries map[string]*Entry[R]) []*Entry[R] {
+	var out []*Entry[R]
 	for _, e := range entries {
-		if e.Open() && e.Intent.Op == OpIntent {
+		if e.Open() {
 			out = append(out, e)
 		}
 	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Intent.Entry < out[b].Intent.Entry })
+	sortEntries(out)
 	return out
+}
+
+// sortEntries puts entries oldest first: an entry's id starts with its
+// run's start time.
+func sortEntries[R any](es []*Entry[R]) {
+	sort.Slice(es, func(a, b int) bool { return es[a].Name < es[b].Name })
 }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package rotation
+package bulkrun
 
 // writableDir: Windows has no access(2); the first delivery reports a
 // directory that refuses files.

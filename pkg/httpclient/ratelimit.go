@@ -1,4 +1,4 @@
-package rotation
+package httpclient
 
 import (
 	"net/http"
@@ -7,19 +7,16 @@ import (
 )
 
 // RateLimit wraps a transport so every attempt (retries included) waits for
-// the limiter: put it innermost, under the retry layer.
+// the limiter: put it innermost, under the retry layer (New does so for
+// Options.Limiter).
 func RateLimit(next http.RoundTripper, l *rate.Limiter) http.RoundTripper {
 	if l == nil {
 		return next
 	}
-	return rtFunc(func(r *http.Request) (*http.Response, error) {
+	return roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		if err := l.Wait(r.Context()); err != nil {
 			return nil, err
 		}
 		return next.RoundTrip(r)
 	})
 }
-
-type rtFunc func(*http.Request) (*http.Response, error)
-
-func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

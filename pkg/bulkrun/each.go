@@ -1,4 +1,4 @@
-package rotation
+package bulkrun
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// Each is the engine's bulk loop, for any per-item work (rotations,
-// delivery resends): do(i) runs for i in [0, n) with at most concurrency
+// Each is the bulk loop, for any per-item work (rotations, apply's
+// writes, delivery resends): do(i) runs for i in [0, n) with at most concurrency
 // in flight, and progress (if set) hears after each item how many are
 // done and how many failed. An item whose turn comes after ctx ended is
 // not run: skipped(i) reports it instead, also when it was already waiting
@@ -68,35 +68,4 @@ func each[T any](ctx context.Context, items iter.Seq[T], total func() int, concu
 	if d := done.Load(); progress != nil && d > 0 {
 		progress(int(d), total(), int(failed.Load())) // the total may have become known after the last item
 	}
-}
-
-// unbounded returns a channel pair: what is sent on in comes out of out
-// in order, and a send never waits for the receiver (the values queue in
-// between). Closing in closes out once the queue is drained.
-func unbounded[T any]() (in chan<- T, out <-chan T) {
-	i, o := make(chan T), make(chan T)
-	go func() {
-		defer close(o)
-		var q []T
-		for i != nil || len(q) > 0 {
-			var send chan T
-			var next T
-			if len(q) > 0 {
-				send, next = o, q[0]
-			}
-			select {
-			case v, ok := <-i:
-				if !ok {
-					i = nil
-					continue
-				}
-				q = append(q, v)
-			case send <- next:
-				var zero T
-				q[0] = zero
-				q = q[1:]
-			}
-		}
-	}()
-	return i, o
 }

@@ -1,4 +1,4 @@
-package rotation
+package bulkrun
 
 import (
 	"errors"
@@ -13,12 +13,13 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// Lock is a held per-profile rotation lock on <state>/journal/<profile>.lock
+// Lock is a held per-profile lock of the runs that write a profile's
+// registrations (rotate-secret, apply), on <state>/journal/<profile>.lock,
 // that also records the holder's PID. The kernel drops it when the process
 // dies, so a SIGKILLed run never leaves a stale lock.
 type Lock struct{ l *fsafe.Lock }
 
-// AcquireLock takes the profile's rotation lock without waiting.
+// AcquireLock takes the profile's lock without waiting.
 func AcquireLock(stateDir, profile string) (*Lock, error) {
 	return acquire(filepath.Join(stateDir, "journal"), url.PathEscape(profile),
 		fmt.Sprintf("another rotate-secret or apply is running for profile %q", profile))
