@@ -246,10 +246,5 @@ OffBlocks gave an uploaded one) and webhook secrets stay. Asks first on a termin
 	}
 }
 
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
-}
-
 // webhookListProbe is the cheapest authenticated call every provider has.
 var webhookListProbe = webhook.ListOptions{Limit: 1}
