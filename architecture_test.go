@@ -212,7 +212,6 @@ const (
 var oversized = map[string]bool{
 	"bench/proc.run":                            true,
 	"bench/rotation.run":                        true,
-	"cmd.NewCmdKeys":                            true,
 	"cmd.NewCmdList":                            true,
 	"cmd.runProfileAdd":                         true,
 	"cmd.NewCmdRotate":                          true,
