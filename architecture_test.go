@@ -213,7 +213,6 @@ var oversized = map[string]bool{
 	"bench/proc.run":                            true,
 	"bench/rotation.run":                        true,
 	"cmd.NewCmdList":                            true,
-	"cmd.runProfileAdd":                         true,
 	"cmd.NewCmdRotate":                          true,
 	"cmd.NewCmdVerify":                          true,
 	"cmd.jsonScan.headers":                      true,
