@@ -27,7 +27,7 @@ func useCurrentSecret(ctx context.Context, f *Factory, prov webhook.Provider, id
 	if !ok {
 		return webhook.Unsupported(prov.Name(), "--current-secret-file")
 	}
-	opts := &secretsSetOptions{SecretFile: file, fileFlag: "--current-secret-file"}
+	opts := &SecretsSetOptions{SecretFile: file, fileFlag: "--current-secret-file"}
 	if file == "-" {
 		opts.SecretFile = "" // stdin, or a prompt on a terminal
 	}

@@ -11,7 +11,15 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-func newCmdSecretsRevokePrevious(f *Factory) *cobra.Command {
+// SecretsRevokePreviousOptions are `hookctl secrets revoke-previous`'s inputs.
+type SecretsRevokePreviousOptions struct {
+	F  *Factory
+	ID string
+}
+
+// NewCmdSecretsRevokePrevious builds `hookctl secrets revoke-previous`.
+func NewCmdSecretsRevokePrevious(f *Factory, runF func(*SecretsRevokePreviousOptions) error) *cobra.Command {
+	opts := &SecretsRevokePreviousOptions{F: f}
 	return &cobra.Command{
 		Use:   "revoke-previous <id>",
 		Short: "End a rotation's overlap now: the provider stops signing with the previous secret (solvimon)",
@@ -33,12 +41,17 @@ On a terminal it asks first; without one it needs --yes.`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runSecretsRevokePrevious(c.Context(), f, args[0])
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSecretsRevokePrevious(c.Context(), opts)
 		},
 	}
 }
 
-func runSecretsRevokePrevious(ctx context.Context, f *Factory, id string) error {
+func runSecretsRevokePrevious(ctx context.Context, opts *SecretsRevokePreviousOptions) error {
+	f, id := opts.F, opts.ID
 	prov, profile, err := f.Provider()
 	if err != nil {
 		return err
