@@ -195,7 +195,7 @@ func topCommands() []topCommand {
 		webhooks("rotate-secret", func(f *Factory) *cobra.Command { return NewCmdRotate(f, nil) }),
 		webhooks("verify", func(f *Factory) *cobra.Command { return NewCmdVerify(f, nil) }),
 		webhooks("events", func(f *Factory) *cobra.Command { return NewCmdEvents(f, nil) }),
-		webhooks("send-test", NewCmdSendTest),
+		webhooks("send-test", func(f *Factory) *cobra.Command { return NewCmdSendTest(f, nil) }),
 		webhooks("penalty-box", NewCmdPenaltyBox),
 		webhooks("deliveries", NewCmdDeliveries),
 		webhooks("ping", func(f *Factory) *cobra.Command { return NewCmdPing(f, nil) }),
