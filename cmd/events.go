@@ -9,8 +9,14 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
+// EventsOptions are `hookctl events`' inputs.
+type EventsOptions struct {
+	F *Factory
+}
+
 // NewCmdEvents builds `hookctl events`.
-func NewCmdEvents(f *Factory, runF func() error) *cobra.Command {
+func NewCmdEvents(f *Factory, runF func(*EventsOptions) error) *cobra.Command {
+	opts := &EventsOptions{F: f}
 	return &cobra.Command{
 		Use:   "events",
 		Short: "List the event types the profile's provider accepts",
@@ -29,14 +35,15 @@ name missing from them with a warning, or refuse it with --strict-events.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
-				return runF()
+				return runF(opts)
 			}
-			return runEvents(c.Context(), f)
+			return runEvents(c.Context(), opts)
 		},
 	}
 }
 
-func runEvents(ctx context.Context, f *Factory) error {
+func runEvents(ctx context.Context, opts *EventsOptions) error {
+	f := opts.F
 	prov, _, err := f.Provider()
 	if err != nil {
 		return err
