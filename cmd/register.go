@@ -22,7 +22,7 @@ type RegisterOptions struct {
 	ShowSecret   bool
 	TestFirst    bool
 	Params       map[string]string // the provider flags given
-	StrictEvents *bool // --strict-events, nil when not given
+	StrictEvents *bool             // --strict-events, nil when not given
 }
 
 // NewCmdRegister builds `hookctl register`.
