@@ -212,8 +212,6 @@ const (
 var oversized = map[string]bool{
 	"bench/proc.run":                            true,
 	"bench/rotation.run":                        true,
-	"cmd.NewCmdList":                            true,
-	"cmd.NewCmdRotate":                          true,
 	"cmd.NewCmdVerify":                          true,
 	"cmd.jsonScan.headers":                      true,
 	"cmd.runVerifyBatch":                        true,
