@@ -1,5 +1,7 @@
 package cmd
 
+// --current-secret-file, which delete, rotate-secret and update take.
+
 import (
 	"context"
 
@@ -7,8 +9,6 @@ import (
 
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
-
-// --current-secret-file, which delete, rotate-secret and update take.
 
 // addCurrentSecretFlag adds --current-secret-file to a command that changes
 // a registration whose provider wants its current secret as proof (PwC).

@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
@@ -114,22 +113,6 @@ box without delivering.`,
 			})
 		},
 	}
-}
-
-// actionResult is the JSON of a one-shot provider action.
-type actionResult struct {
-	ID      string `json:"id"`
-	Message string `json:"message"`
-}
-
-func printResult(f *Factory, id, msg string) error {
-	printer, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	t := &output.Table{Headers: []string{"ID", "RESULT"}}
-	t.AddRow(id, msg)
-	return printer.Print(actionResult{ID: id, Message: msg}, t)
 }
 
 // runOnID runs capability T of the profile's provider on registration id

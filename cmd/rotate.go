@@ -35,9 +35,6 @@ type RotateOptions struct {
 	Select            profileSelection
 }
 
-// defaultRate keeps a bulk run well under common provider limits.
-const defaultRate = "10/s"
-
 // rotateLong is `hookctl rotate-secret`'s help text.
 const rotateLong = `Rotate signing secrets, one registration or many. Each new secret is stored in the
 credential store as current (the old one as previous while the provider still signs

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -221,24 +220,6 @@ func runSandboxDeliver(ctx context.Context, opts *DeliverOptions) error {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	return printSandboxDelivery(f, opts, d.URL, resp.StatusCode, "")
-}
-
-// writeRawRequest writes d as a raw HTTP request (what `verify
-// --request-file` reads) to out, '-' for stdout.
-func writeRawRequest(f *Factory, d *sandbox.Delivery, out, what string) error {
-	raw, err := d.Raw()
-	if err != nil {
-		return err
-	}
-	if out == "-" {
-		_, err = f.IO.Out.Write(raw)
-		return err
-	}
-	if err := os.WriteFile(out, raw, 0o600); err != nil {
-		return err
-	}
-	notice(f, "wrote %s to %s", what, out)
-	return nil
 }
 
 // printSandboxDelivery reports a delivery's outcome; failing is an error.

@@ -1,8 +1,8 @@
 package cmd
 
-import "strings"
-
 // Text and id helpers many commands share.
+
+import "strings"
 
 // firstLine is s up to its first newline: one line of a long error.
 func firstLine(s string) string {
