@@ -29,19 +29,21 @@ func NewCmdAuth(f *Factory) *cobra.Command {
 <profile>/<name>. Environment variables override them (see 'hookctl help
 credentials'); secrets are never taken from command-line arguments.`,
 	}
-	c.AddCommand(newCmdAuthLogin(f), newCmdAuthLogout(f), newCmdAuthStatus(f))
+	c.AddCommand(NewCmdAuthLogin(f, nil), NewCmdAuthLogout(f, nil), NewCmdAuthStatus(f, nil))
 	return c
 }
 
 // AuthLoginOptions are `hookctl auth login`'s inputs.
 type AuthLoginOptions struct {
+	F          *Factory
 	Credential string
 	Stdin      bool
 	NoVerify   bool
 }
 
-func newCmdAuthLogin(f *Factory) *cobra.Command {
-	opts := &AuthLoginOptions{}
+// NewCmdAuthLogin builds `hookctl auth login`.
+func NewCmdAuthLogin(f *Factory, runF func(*AuthLoginOptions) error) *cobra.Command {
+	opts := &AuthLoginOptions{F: f}
 	c := &cobra.Command{
 		Use:   "login [flags]",
 		Short: "Store the profile's API credentials in the keyring",
@@ -59,7 +61,10 @@ stored (exit 4). --no-verify stores without asking, e.g. offline.`,
   $ vault kv get -field=key secret/solvimon | hookctl auth login -p billing --stdin`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runAuthLogin(c.Context(), f, opts)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runAuthLogin(c.Context(), opts)
 		},
 	}
 	c.Flags().StringVar(&opts.Credential, "credential", "", "store only this credential (e.g. token)")
@@ -90,7 +95,8 @@ func loginCredentials(spec provider.Spec, only string) ([]provider.Credential, e
 	return out, nil
 }
 
-func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error {
+func runAuthLogin(ctx context.Context, opts *AuthLoginOptions) error {
+	f := opts.F
 	profile, spec, err := f.Profile()
 	if err != nil {
 		return err
@@ -116,29 +122,9 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 	if _, err := creds.Get(profile.Name, wanted[0].Name); err != nil && !errors.Is(err, credentials.ErrNotFound) {
 		return credentials.CannotKeep(fmt.Sprintf("the credential store cannot keep the credentials of profile %s, so none were asked for", profile.Name), err)
 	}
-	values := make([]string, len(wanted))
-	if opts.Stdin {
-		sc := bufio.NewScanner(f.IO.In)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for i, cr := range wanted {
-			if !sc.Scan() {
-				return usageErrorf("--stdin: expected %d line(s), missing %s", len(wanted), cr.Name)
-			}
-			values[i] = strings.TrimSpace(sc.Text())
-		}
-	} else {
-		for i, cr := range wanted {
-			v, err := readSecretPrompt(ctx, f, cr.Prompt+": ", int(os.Stdin.Fd()))
-			if err != nil {
-				return err
-			}
-			values[i] = v
-		}
-	}
-	for i, cr := range wanted {
-		if values[i] == "" {
-			return usageErrorf("empty %s", cr.Name)
-		}
+	values, err := readLoginValues(ctx, f, opts.Stdin, wanted)
+	if err != nil {
+		return err
 	}
 	if !opts.NoVerify {
 		tried := map[string]string{}
@@ -149,8 +135,45 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 			return err
 		}
 	}
+	return storeLogin(f, creds, profile.Name, spec, wanted, values)
+}
+
+// readLoginValues reads a value for each credential wanted: a line each
+// from stdin with --stdin, else a prompt each with echo off. None may be
+// empty.
+func readLoginValues(ctx context.Context, f *Factory, stdin bool, wanted []provider.Credential) ([]string, error) {
+	values := make([]string, len(wanted))
+	if stdin {
+		sc := bufio.NewScanner(f.IO.In)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for i, cr := range wanted {
+			if !sc.Scan() {
+				return nil, usageErrorf("--stdin: expected %d line(s), missing %s", len(wanted), cr.Name)
+			}
+			values[i] = strings.TrimSpace(sc.Text())
+		}
+	} else {
+		for i, cr := range wanted {
+			v, err := readSecretPrompt(ctx, f, cr.Prompt+": ", int(os.Stdin.Fd()))
+			if err != nil {
+				return nil, err
+			}
+			values[i] = v
+		}
+	}
 	for i, cr := range wanted {
-		if err := creds.Set(profile.Name, cr.Name, values[i]); err != nil {
+		if values[i] == "" {
+			return nil, usageErrorf("empty %s", cr.Name)
+		}
+	}
+	return values, nil
+}
+
+// storeLogin stores the values `auth login` read and drops what the old
+// login obtained.
+func storeLogin(f *Factory, creds *credentials.Store, profile string, spec provider.Spec, wanted []provider.Credential, values []string) error {
+	for i, cr := range wanted {
+		if err := creds.Set(profile, cr.Name, values[i]); err != nil {
 			return fmt.Errorf("store %s: %w", cr.Name, err)
 		}
 	}
@@ -159,15 +182,15 @@ func runAuthLogin(ctx context.Context, f *Factory, opts *AuthLoginOptions) error
 	// so the same credentials again need no new `keys upload`.
 	for _, cr := range spec.Credentials {
 		if cr.Cache && !cr.KeyRecord {
-			_ = creds.Delete(profile.Name, cr.Name)
+			_ = creds.Delete(profile, cr.Name)
 		}
 	}
-	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile.Name, creds.Source())
-	// The check above tried the values given; every other command uses
-	// the environment first.
+	notice(f, "stored %d credential(s) for profile %s in the %s", len(wanted), profile, creds.Source())
+	// The check before storing tried the values given; every other
+	// command uses the environment first.
 	for _, cr := range wanted {
-		if _, src, err := creds.Lookup(profile.Name, cr.Name); err == nil && src == credentials.SourceEnv {
-			warn(f, "%s is set and wins over the %s just stored; unset it to use the stored one", creds.EnvVarFor(profile.Name, cr.Name), cr.Name)
+		if _, src, err := creds.Lookup(profile, cr.Name); err == nil && src == credentials.SourceEnv {
+			warn(f, "%s is set and wins over the %s just stored; unset it to use the stored one", creds.EnvVarFor(profile, cr.Name), cr.Name)
 		}
 	}
 	return nil
@@ -210,7 +233,14 @@ func checkCredentials(ctx context.Context, prov webhook.Provider, list bool) err
 	return err
 }
 
-func newCmdAuthLogout(f *Factory) *cobra.Command {
+// AuthLogoutOptions are `hookctl auth logout`'s inputs.
+type AuthLogoutOptions struct {
+	F *Factory
+}
+
+// NewCmdAuthLogout builds `hookctl auth logout`.
+func NewCmdAuthLogout(f *Factory, runF func(*AuthLogoutOptions) error) *cobra.Command {
+	opts := &AuthLogoutOptions{F: f}
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Remove the profile's stored credentials and cached tokens",
@@ -221,34 +251,37 @@ OffBlocks gave an uploaded one) and webhook secrets stay. Asks first on a termin
   $ hookctl auth logout -p billing --yes   # in a script`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			profile, spec, err := f.Profile()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if err := confirm(c.Context(), f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
-				return err
-			}
-			creds, err := f.Credentials()
-			if err != nil {
-				return err
-			}
-			for _, cr := range spec.Credentials {
-				if cr.Generated || cr.KeyRecord {
-					continue
-				}
-				if err := creds.Delete(profile.Name, cr.Name); err != nil {
-					return fmt.Errorf("remove %s: %w", cr.Name, err)
-				}
-			}
-			notice(f, "removed the credentials of profile %s", profile.Name)
-			return nil
+			return runAuthLogout(c.Context(), opts)
 		},
 	}
 }
 
-func firstLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
+func runAuthLogout(ctx context.Context, opts *AuthLogoutOptions) error {
+	f := opts.F
+	profile, spec, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	if err := confirm(ctx, f, fmt.Sprintf("Remove the stored credentials of profile %s?", profile.Name)); err != nil {
+		return err
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	for _, cr := range spec.Credentials {
+		if cr.Generated || cr.KeyRecord {
+			continue
+		}
+		if err := creds.Delete(profile.Name, cr.Name); err != nil {
+			return fmt.Errorf("remove %s: %w", cr.Name, err)
+		}
+	}
+	notice(f, "removed the credentials of profile %s", profile.Name)
+	return nil
 }
 
 // webhookListProbe is the cheapest authenticated call every provider has.

@@ -36,8 +36,15 @@ type authStatus struct {
 	Message  string `json:"message"`
 }
 
-func newCmdAuthStatus(f *Factory) *cobra.Command {
-	var offline bool
+// AuthStatusOptions are `hookctl auth status`'s inputs.
+type AuthStatusOptions struct {
+	F       *Factory
+	Offline bool
+}
+
+// NewCmdAuthStatus builds `hookctl auth status`.
+func NewCmdAuthStatus(f *Factory, runF func(*AuthStatusOptions) error) *cobra.Command {
+	opts := &AuthStatusOptions{F: f}
 	c := &cobra.Command{
 		Use: "status",
 		Example: `  # Where each credential comes from, and whether the provider accepts them
@@ -55,14 +62,18 @@ Exits 4 when a credential is missing or refused, after printing the table
 (or JSON); --offline only checks that the credentials are there.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runAuthStatus(c.Context(), f, offline)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runAuthStatus(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&offline, "offline", false, "don't ask the provider whether it accepts the credentials")
+	c.Flags().BoolVar(&opts.Offline, "offline", false, "don't ask the provider whether it accepts the credentials")
 	return c
 }
 
-func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
+func runAuthStatus(ctx context.Context, opts *AuthStatusOptions) error {
+	f := opts.F
 	profile, spec, err := f.Profile()
 	if err != nil {
 		return err
@@ -71,44 +82,15 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 	if err != nil {
 		return err
 	}
-	st := authStatus{Credentials: []authStatusRow{}}
-	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}, Wrap: []string{"NOTE"}}
 	creds, credErr := f.Credentials()
-	present := map[string]bool{}
-	for _, cr := range spec.Credentials {
-		if cr.Cache {
-			continue
-		}
-		row := authStatusRow{Profile: profile.Name, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.ProfileEnvVar(profile.Name, cr.Name)}
-		switch {
-		case credErr != nil:
-			row.Error = credErr.Error()
-		default:
-			row.EnvVar = creds.EnvVarFor(profile.Name, cr.Name) // the one in effect, else the profile's own
-			_, src, err := creds.Lookup(profile.Name, cr.Name)
-			row.Source = string(src)
-			present[cr.Name] = err == nil
-			if err != nil && !errors.Is(err, credentials.ErrNotFound) {
-				row.Error = err.Error()
-			} else if err == nil && src != credentials.SourceEnv {
-				if ch, ok := creds.Chunked(profile.Name, cr.Name); ok {
-					row.Error = ch
-				}
-			}
-		}
-		if row.Source == string(credentials.SourceNone) && row.Error == "" && cr.Optional {
-			row.Error = "optional"
-		}
-		st.Credentials = append(st.Credentials, row)
-		t.AddRow(cr.Name, row.Source, row.EnvVar, firstLine(row.Error))
-	}
+	st, t, present := credentialSources(profile.Name, spec, creds, credErr)
 	// problem decides the exit code; accepted is only ever the provider's
 	// own answer (null when it was not asked).
 	problem := credErr
 	if problem == nil {
 		problem = missingLogin(profile.Name, spec, present)
 	}
-	if problem == nil && !offline {
+	if problem == nil && !opts.Offline {
 		prov, _, err := f.Provider()
 		if err == nil {
 			err = checkCredentials(ctx, prov, true)
@@ -135,16 +117,58 @@ func runAuthStatus(ctx context.Context, f *Factory, offline bool) error {
 	if st.WebhookSecrets != nil {
 		notice(f, "%s", st.WebhookSecrets)
 	}
+	return authStatusResult(f, profile.Name, spec.Name, st, problem)
+}
+
+// credentialSources is where each of the profile's credentials comes
+// from, as `auth status` shows it, and which are present.
+func credentialSources(profile string, spec provider.Spec, creds *credentials.Store, credErr error) (authStatus, *output.Table, map[string]bool) {
+	st := authStatus{Credentials: []authStatusRow{}}
+	t := &output.Table{Headers: []string{"CREDENTIAL", "SOURCE", "ENV", "NOTE"}, Wrap: []string{"NOTE"}}
+	present := map[string]bool{}
+	for _, cr := range spec.Credentials {
+		if cr.Cache {
+			continue
+		}
+		row := authStatusRow{Profile: profile, Provider: spec.Name, Credential: cr.Name, Source: string(credentials.SourceNone), EnvVar: credentials.ProfileEnvVar(profile, cr.Name)}
+		switch {
+		case credErr != nil:
+			row.Error = credErr.Error()
+		default:
+			row.EnvVar = creds.EnvVarFor(profile, cr.Name) // the one in effect, else the profile's own
+			_, src, err := creds.Lookup(profile, cr.Name)
+			row.Source = string(src)
+			present[cr.Name] = err == nil
+			if err != nil && !errors.Is(err, credentials.ErrNotFound) {
+				row.Error = err.Error()
+			} else if err == nil && src != credentials.SourceEnv {
+				if ch, ok := creds.Chunked(profile, cr.Name); ok {
+					row.Error = ch
+				}
+			}
+		}
+		if row.Source == string(credentials.SourceNone) && row.Error == "" && cr.Optional {
+			row.Error = "optional"
+		}
+		st.Credentials = append(st.Credentials, row)
+		t.AddRow(cr.Name, row.Source, row.EnvVar, firstLine(row.Error))
+	}
+	return st, t, present
+}
+
+// authStatusResult is `auth status`'s last line or its error: what the
+// provider said of the credentials, or why it was not asked.
+func authStatusResult(f *Factory, profile, provName string, st authStatus, problem error) error {
 	switch {
 	case problem == nil && st.Accepted != nil:
-		notice(f, "%s accepts the credentials of profile %s", spec.Name, profile.Name)
+		notice(f, "%s accepts the credentials of profile %s", provName, profile)
 	case problem == nil:
 	case st.Accepted != nil:
-		return fmt.Errorf("%s does not accept the credentials of profile %s: %w", spec.Name, profile.Name, problem)
+		return fmt.Errorf("%s does not accept the credentials of profile %s: %w", provName, profile, problem)
 	case webhook.KindOf(problem) == webhook.KindAuth:
-		return fmt.Errorf("the credentials of profile %s are incomplete: %w", profile.Name, problem)
+		return fmt.Errorf("the credentials of profile %s are incomplete: %w", profile, problem)
 	default:
-		return fmt.Errorf("could not ask %s about the credentials of profile %s: %w", spec.Name, profile.Name, problem)
+		return fmt.Errorf("could not ask %s about the credentials of profile %s: %w", provName, profile, problem)
 	}
 	return nil
 }

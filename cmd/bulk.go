@@ -53,3 +53,6 @@ func rateLimitedProvider(f *Factory, rateFlag string) (webhook.Provider, config.
 	prov, err := spec.New(deps)
 	return prov, p, err
 }
+
+// defaultRate keeps a bulk run well under common provider limits.
+const defaultRate = "10/s"

@@ -139,16 +139,3 @@ func runDelete(ctx context.Context, opts *DeleteOptions) error {
 	}
 	return nil
 }
-
-// uniqueIDs drops repeated ids, keeping the first of each.
-func uniqueIDs(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}

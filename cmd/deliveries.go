@@ -13,7 +13,8 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// DeliveriesOptions are `hookctl deliveries`' inputs.
+// DeliveriesOptions are `hookctl deliveries list`'s inputs, and the
+// filters `deliveries resend` shares.
 type DeliveriesOptions struct {
 	F      *Factory
 	ID     string
@@ -33,11 +34,12 @@ func NewCmdDeliveries(f *Factory) *cobra.Command {
 webhook events. Providers whose API has no delivery log (OffBlocks, and PEXA,
 whose UK paths are not published) answer "not supported", exit 2.`,
 	}
-	c.AddCommand(newCmdDeliveriesList(f), newCmdDeliveriesResend(f))
+	c.AddCommand(NewCmdDeliveriesList(f, nil), NewCmdDeliveriesResend(f, nil))
 	return c
 }
 
-func newCmdDeliveriesList(f *Factory) *cobra.Command {
+// NewCmdDeliveriesList builds `hookctl deliveries list`.
+func NewCmdDeliveriesList(f *Factory, runF func(*DeliveriesOptions) error) *cobra.Command {
 	opts := &DeliveriesOptions{F: f}
 	c := &cobra.Command{
 		Use:   "list <id> [flags]",
@@ -57,6 +59,9 @@ in the penalty box, a warning on stderr says so.`,
 			opts.ID = args[0]
 			if err := checkDeliveryStatus(opts.Status); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runDeliveriesList(c.Context(), opts)
 		},

@@ -25,7 +25,8 @@ type ResendOptions struct {
 // limit of its own.
 const defaultResendConcurrency = 4
 
-func newCmdDeliveriesResend(f *Factory) *cobra.Command {
+// NewCmdDeliveriesResend builds `hookctl deliveries resend`.
+func NewCmdDeliveriesResend(f *Factory, runF func(*ResendOptions) error) *cobra.Command {
 	opts := &ResendOptions{DeliveriesOptions: DeliveriesOptions{F: f}}
 	c := &cobra.Command{
 		Use:   "resend [<delivery-id>] [flags]",
@@ -62,6 +63,9 @@ again exits 1 (one id) or 6 (some of many).`,
 			}
 			if _, err := parseRate(opts.Rate); err != nil {
 				return usageErrorf("--rate: %v", err)
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runResend(c.Context(), opts)
 		},

@@ -4,14 +4,22 @@ package cmd
 // (Solvimon today), apart from the event catalogue in events.go.
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
-	"github.com/hookctl/hookctl/pkg/output"
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
+// SendTestOptions are `hookctl send-test`'s inputs.
+type SendTestOptions struct {
+	F  *Factory
+	ID string
+}
+
 // NewCmdSendTest builds `hookctl send-test` (Solvimon).
-func NewCmdSendTest(f *Factory) *cobra.Command {
+func NewCmdSendTest(f *Factory, runF func(*SendTestOptions) error) *cobra.Command {
+	opts := &SendTestOptions{F: f}
 	return &cobra.Command{
 		Use:               "send-test <id>",
 		Example:           `  $ hookctl send-test whk_3354cb22cdfe209a3847 -p billing`,
@@ -19,7 +27,11 @@ func NewCmdSendTest(f *Factory) *cobra.Command {
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runOnID(f, args[0], "send-test", func(t webhook.Tester) (string, error) { return t.SendTest(c.Context(), args[0]) })
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runOnID(f, opts.ID, "send-test", func(t webhook.Tester) (string, error) { return t.SendTest(c.Context(), opts.ID) })
 		},
 	}
 }
@@ -32,24 +44,54 @@ func NewCmdPenaltyBox(f *Factory) *cobra.Command {
   $ hookctl penalty-box resend whk_3354cb22cdfe209a3847 -p billing`,
 		Short: "List parked endpoints and resend their payloads (solvimon)",
 	}
-	list := &cobra.Command{
+	c.AddCommand(NewCmdPenaltyBoxList(f, nil), NewCmdPenaltyBoxResend(f, nil))
+	return c
+}
+
+// PenaltyBoxListOptions are `hookctl penalty-box list`'s inputs.
+type PenaltyBoxListOptions struct {
+	F *Factory
+}
+
+// NewCmdPenaltyBoxList builds `hookctl penalty-box list`.
+func NewCmdPenaltyBoxList(f *Factory, runF func(*PenaltyBoxListOptions) error) *cobra.Command {
+	opts := &PenaltyBoxListOptions{F: f}
+	return &cobra.Command{
 		Use: "list",
 		Example: `  $ hookctl penalty-box list -p billing
   $ hookctl penalty-box list -p billing -o json --jq '.[].id'`,
 		Short: "List registrations in the penalty box",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			prov, _, err := f.Provider()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if _, ok := prov.(webhook.PenaltyBox); !ok {
-				return webhook.Unsupported(prov.Name(), "the penalty box")
-			}
-			return runList(c.Context(), &ListOptions{F: f, All: true, Status: webhook.StatusPenaltyBox})
+			return runPenaltyBoxList(c.Context(), opts)
 		},
 	}
-	resend := &cobra.Command{
+}
+
+func runPenaltyBoxList(ctx context.Context, opts *PenaltyBoxListOptions) error {
+	prov, _, err := opts.F.Provider()
+	if err != nil {
+		return err
+	}
+	if _, ok := prov.(webhook.PenaltyBox); !ok {
+		return webhook.Unsupported(prov.Name(), "the penalty box")
+	}
+	return runList(ctx, &ListOptions{F: opts.F, All: true, Status: webhook.StatusPenaltyBox})
+}
+
+// PenaltyBoxResendOptions are `hookctl penalty-box resend`'s inputs.
+type PenaltyBoxResendOptions struct {
+	F  *Factory
+	ID string
+}
+
+// NewCmdPenaltyBoxResend builds `hookctl penalty-box resend`.
+func NewCmdPenaltyBoxResend(f *Factory, runF func(*PenaltyBoxResendOptions) error) *cobra.Command {
+	opts := &PenaltyBoxResendOptions{F: f}
+	return &cobra.Command{
 		Use:   "resend <id>",
 		Short: "Resend the parked payload now; once the endpoint takes it, the webhook leaves the penalty box",
 		Long: `Push the payload the provider parked for a failing endpoint now (Solvimon's
@@ -62,29 +104,15 @@ box without delivering.`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runOnID(f, args[0], "the penalty box", func(pb webhook.PenaltyBox) (string, error) {
-				return pb.ResendPenaltyBox(c.Context(), args[0])
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runOnID(f, opts.ID, "the penalty box", func(pb webhook.PenaltyBox) (string, error) {
+				return pb.ResendPenaltyBox(c.Context(), opts.ID)
 			})
 		},
 	}
-	c.AddCommand(list, resend)
-	return c
-}
-
-// actionResult is the JSON of a one-shot provider action.
-type actionResult struct {
-	ID      string `json:"id"`
-	Message string `json:"message"`
-}
-
-func printResult(f *Factory, id, msg string) error {
-	printer, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	t := &output.Table{Headers: []string{"ID", "RESULT"}}
-	t.AddRow(id, msg)
-	return printer.Print(actionResult{ID: id, Message: msg}, t)
 }
 
 // runOnID runs capability T of the profile's provider on registration id

@@ -29,7 +29,7 @@ type DoctorOptions struct {
 }
 
 // NewCmdDoctor builds `hookctl doctor`.
-func NewCmdDoctor(f *Factory) *cobra.Command {
+func NewCmdDoctor(f *Factory, runF func(*DoctorOptions) error) *cobra.Command {
 	opts := &DoctorOptions{F: f}
 	c := &cobra.Command{
 		Use:   "doctor [flags]",
@@ -92,6 +92,9 @@ profile's credentials work.`,
 			}
 			if err := opts.Select.validate(); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runDoctor(c.Context(), opts)
 		},

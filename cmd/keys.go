@@ -27,38 +27,80 @@ and never printed; 'keys show' prints the public half; 'keys upload'
 registers it where the provider's API takes it.
 ` + generatedKeysHelp(),
 	}
-	var force bool
-	generate := &cobra.Command{
+	c.AddCommand(NewCmdKeysGenerate(f, nil), NewCmdKeysShow(f, nil), NewCmdKeysUpload(f, nil), NewCmdKeysRemove(f, nil), NewCmdKeysVerificationKey(f, nil))
+	return c
+}
+
+// KeysGenerateOptions are `hookctl keys generate`'s inputs.
+type KeysGenerateOptions struct {
+	F     *Factory
+	Force bool
+}
+
+// NewCmdKeysGenerate builds `hookctl keys generate`.
+func NewCmdKeysGenerate(f *Factory, runF func(*KeysGenerateOptions) error) *cobra.Command {
+	opts := &KeysGenerateOptions{F: f}
+	c := &cobra.Command{
 		Use: "generate",
 		Example: `  $ hookctl keys generate -p cards
   $ hookctl keys generate -p cards --force   # replace an existing key`,
 		Short: "Create a key pair and store the private key in the keyring",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
 			return runKeys(c.Context(), f, func(ctx context.Context, km webhook.KeyManager, _ webhook.Provider) (*webhook.PublicKeyInfo, error) {
-				return km.GenerateKey(ctx, force)
+				return km.GenerateKey(ctx, opts.Force)
 			})
 		},
 	}
-	generate.Flags().BoolVar(&force, "force", false, "replace an existing key pair")
-	show := &cobra.Command{
+	c.Flags().BoolVar(&opts.Force, "force", false, "replace an existing key pair")
+	return c
+}
+
+// KeysShowOptions are `hookctl keys show`'s inputs.
+type KeysShowOptions struct {
+	F *Factory
+}
+
+// NewCmdKeysShow builds `hookctl keys show`.
+func NewCmdKeysShow(f *Factory, runF func(*KeysShowOptions) error) *cobra.Command {
+	opts := &KeysShowOptions{F: f}
+	return &cobra.Command{
 		Use: "show",
 		Example: `  $ hookctl keys show -p cards
   $ hookctl keys show -p filings -o json --jq .extra.xml`,
 		Short: "Print the public key (PEM and base64)",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
 			return runKeys(c.Context(), f, func(ctx context.Context, km webhook.KeyManager, _ webhook.Provider) (*webhook.PublicKeyInfo, error) {
 				return km.PublicKey(ctx)
 			})
 		},
 	}
-	upload := &cobra.Command{
+}
+
+// KeysUploadOptions are `hookctl keys upload`'s inputs.
+type KeysUploadOptions struct {
+	F *Factory
+}
+
+// NewCmdKeysUpload builds `hookctl keys upload`.
+func NewCmdKeysUpload(f *Factory, runF func(*KeysUploadOptions) error) *cobra.Command {
+	opts := &KeysUploadOptions{F: f}
+	return &cobra.Command{
 		Use:     "upload",
 		Example: `  $ hookctl keys upload -p cards`,
 		Short:   "Register the public key with the provider (offblocks)",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
 			return runKeys(c.Context(), f, func(ctx context.Context, _ webhook.KeyManager, p webhook.Provider) (*webhook.PublicKeyInfo, error) {
 				ku, ok := p.(webhook.KeyUploader)
 				if !ok {
@@ -68,7 +110,17 @@ registers it where the provider's API takes it.
 			})
 		},
 	}
-	remove := &cobra.Command{
+}
+
+// KeysRemoveOptions are `hookctl keys remove`'s inputs.
+type KeysRemoveOptions struct {
+	F *Factory
+}
+
+// NewCmdKeysRemove builds `hookctl keys remove`.
+func NewCmdKeysRemove(f *Factory, runF func(*KeysRemoveOptions) error) *cobra.Command {
+	opts := &KeysRemoveOptions{F: f}
+	return &cobra.Command{
 		Use: "remove",
 		Example: `  $ hookctl keys remove -p cards
   $ hookctl keys remove -p cards --yes   # without a terminal`,
@@ -81,26 +133,32 @@ private key stays in the keyring: 'keys upload' registers it again, or
 needs --yes without one.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			prov, profile, err := f.Provider()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			kr, ok := prov.(webhook.KeyRemover)
-			if !ok {
-				return webhook.Unsupported(prov.Name(), "keys remove")
-			}
-			if err := confirm(c.Context(), f, fmt.Sprintf("Remove profile %s's signing key at %s? Its requests fail until a key is uploaded again.", profile.Name, prov.Name())); err != nil {
-				return err
-			}
-			if err := kr.RemoveKey(c.Context()); err != nil {
-				return err
-			}
-			notice(f, "removed the signing key of profile %s at %s; `hookctl keys upload -p %s` registers it again", profile.Name, prov.Name(), profile.Name)
-			return nil
+			return runKeysRemove(c.Context(), opts)
 		},
 	}
-	c.AddCommand(generate, show, upload, remove, newCmdKeysVerificationKey(f))
-	return c
+}
+
+func runKeysRemove(ctx context.Context, opts *KeysRemoveOptions) error {
+	f := opts.F
+	prov, profile, err := f.Provider()
+	if err != nil {
+		return err
+	}
+	kr, ok := prov.(webhook.KeyRemover)
+	if !ok {
+		return webhook.Unsupported(prov.Name(), "keys remove")
+	}
+	if err := confirm(ctx, f, fmt.Sprintf("Remove profile %s's signing key at %s? Its requests fail until a key is uploaded again.", profile.Name, prov.Name())); err != nil {
+		return err
+	}
+	if err := kr.RemoveKey(ctx); err != nil {
+		return err
+	}
+	notice(f, "removed the signing key of profile %s at %s; `hookctl keys upload -p %s` registers it again", profile.Name, prov.Name(), profile.Name)
+	return nil
 }
 
 func runKeys(ctx context.Context, f *Factory, op func(context.Context, webhook.KeyManager, webhook.Provider) (*webhook.PublicKeyInfo, error)) error {

@@ -25,7 +25,14 @@ type jwk struct {
 	Use string `json:"use" yaml:"use"`
 }
 
-func newCmdKeysVerificationKey(f *Factory) *cobra.Command {
+// KeysVerificationKeyOptions are `hookctl keys verification-key`'s inputs.
+type KeysVerificationKeyOptions struct {
+	F *Factory
+}
+
+// NewCmdKeysVerificationKey builds `hookctl keys verification-key`.
+func NewCmdKeysVerificationKey(f *Factory, runF func(*KeysVerificationKeyOptions) error) *cobra.Command {
+	opts := &KeysVerificationKeyOptions{F: f}
 	return &cobra.Command{
 		Use:   "verification-key",
 		Short: "Print the provider's delivery verification public key (offblocks)",
@@ -36,7 +43,12 @@ registration's secret.`,
 		Example: `  $ hookctl keys verification-key -p ob > offblocks-verification.pem
   $ hookctl keys verification-key -p ob -o json`,
 		Args: exactArgs(0, "no arguments"),
-		RunE: func(c *cobra.Command, _ []string) error { return runKeysVerificationKey(c.Context(), f) },
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runKeysVerificationKey(c.Context(), opts.F)
+		},
 	}
 }
 

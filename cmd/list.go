@@ -22,14 +22,8 @@ type ListOptions struct {
 	Select     profileSelection
 }
 
-// NewCmdList builds `hookctl list`.
-func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{F: f}
-	c := &cobra.Command{
-		Use:     "list [flags]",
-		Aliases: []string{"ls"},
-		Short:   "List webhook registrations",
-		Long: `List the profile's webhook registrations: every one, following the
+// listLong is `hookctl list`'s help text.
+const listLong = `List the profile's webhook registrations: every one, following the
 provider's pages to the end.
 
 --limit N returns at most N. When it leaves registrations out, stderr says
@@ -57,8 +51,10 @@ the profiles it names, one profile after another; the table gains a PROFILE
 column (each registration's JSON has "profile" anyway), and --limit caps
 each profile. A profile that fails is reported on stderr and the others are
 still listed; the exit code combines them ('hookctl help exit-codes': 6 when
-some profiles failed and others worked).`,
-		Example: `  # Every registration of the current profile, as a table
+some profiles failed and others worked).`
+
+// listExample is `hookctl list`'s examples.
+const listExample = `  # Every registration of the current profile, as a table
   $ hookctl list
 
   # Just the ids, as JSON
@@ -75,8 +71,18 @@ some profiles failed and others worked).`,
 
   # Every registration of every profile, and of the PEXA profiles only
   $ hookctl list --all-profiles
-  $ hookctl list --provider pexa -o json`,
-		Args: exactArgs(0, "no arguments"),
+  $ hookctl list --provider pexa -o json`
+
+// NewCmdList builds `hookctl list`.
+func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{F: f}
+	c := &cobra.Command{
+		Use:     "list [flags]",
+		Aliases: []string{"ls"},
+		Short:   "List webhook registrations",
+		Long:    listLong,
+		Example: listExample,
+		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.Limit < 0 {
 				return usageErrorf("--limit must be 0 or more")

@@ -33,7 +33,7 @@ type PingOptions struct {
 const pingAnswerBytes = 200
 
 // NewCmdPing builds `hookctl ping`.
-func NewCmdPing(f *Factory) *cobra.Command {
+func NewCmdPing(f *Factory, runF func(*PingOptions) error) *cobra.Command {
 	opts := &PingOptions{F: f}
 	c := &cobra.Command{
 		Use:   "ping <id> [--event E] [--to URL | --dry-run --out FILE]",
@@ -64,6 +64,9 @@ Providers that sign with their own private key (OffBlocks) cannot be imitated:
 			}
 			if opts.To != "" && opts.Out != "" {
 				return usageErrorf("--to and --out cannot be combined")
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runPing(c.Context(), opts)
 		},

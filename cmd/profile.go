@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,7 +24,7 @@ func NewCmdProfile(f *Factory) *cobra.Command {
   $ hookctl profile show billing`,
 		Short: "Manage profiles (provider, region, API base, non-secret ids)",
 	}
-	c.AddCommand(newCmdProfileAdd(f), newCmdProfileList(f), newCmdProfileUse(f), newCmdProfileShow(f), newCmdProfileRemove(f))
+	c.AddCommand(NewCmdProfileAdd(f, nil), NewCmdProfileList(f, nil), NewCmdProfileUse(f, nil), NewCmdProfileShow(f, nil), NewCmdProfileRemove(f, nil))
 	return c
 }
 
@@ -50,7 +51,14 @@ func newProfileView(p config.Profile, current bool) profileView {
 	return v
 }
 
-func newCmdProfileList(f *Factory) *cobra.Command {
+// ProfileListOptions are `hookctl profile list`'s inputs.
+type ProfileListOptions struct {
+	F *Factory
+}
+
+// NewCmdProfileList builds `hookctl profile list`.
+func NewCmdProfileList(f *Factory, runF func(*ProfileListOptions) error) *cobra.Command {
+	opts := &ProfileListOptions{F: f}
 	return &cobra.Command{
 		Use: "list",
 		Example: `  $ hookctl profile list
@@ -59,33 +67,49 @@ func newCmdProfileList(f *Factory) *cobra.Command {
 		Short:   "List profiles",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			printer, err := f.Printer()
-			if err != nil {
-				return err
-			}
-			views := []profileView{}
-			t := &output.Table{Headers: []string{"NAME", "PROVIDER", "REGION", "ENVIRONMENT", "BASE URL", "CURRENT"}}
-			for _, n := range cfg.Names() {
-				p := cfg.Profiles[n]
-				cur := n == cfg.CurrentProfile
-				views = append(views, newProfileView(p, cur))
-				mark := ""
-				if cur {
-					mark = "*"
-				}
-				t.AddRow(n, p.Provider, p.Region, p.Environment, p.BaseURL, mark)
-			}
-			t.Empty = "no profiles: add one with 'hookctl profile add'"
-			return printer.Print(views, t)
+			return runProfileList(opts)
 		},
 	}
 }
 
-func newCmdProfileUse(f *Factory) *cobra.Command {
+func runProfileList(opts *ProfileListOptions) error {
+	f := opts.F
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	views := []profileView{}
+	t := &output.Table{Headers: []string{"NAME", "PROVIDER", "REGION", "ENVIRONMENT", "BASE URL", "CURRENT"}}
+	for _, n := range cfg.Names() {
+		p := cfg.Profiles[n]
+		cur := n == cfg.CurrentProfile
+		views = append(views, newProfileView(p, cur))
+		mark := ""
+		if cur {
+			mark = "*"
+		}
+		t.AddRow(n, p.Provider, p.Region, p.Environment, p.BaseURL, mark)
+	}
+	t.Empty = "no profiles: add one with 'hookctl profile add'"
+	return printer.Print(views, t)
+}
+
+// ProfileUseOptions are `hookctl profile use`'s inputs.
+type ProfileUseOptions struct {
+	F    *Factory
+	Name string
+}
+
+// NewCmdProfileUse builds `hookctl profile use`.
+func NewCmdProfileUse(f *Factory, runF func(*ProfileUseOptions) error) *cobra.Command {
+	opts := &ProfileUseOptions{F: f}
 	return &cobra.Command{
 		Use:               "use <name>",
 		Example:           `  $ hookctl profile use billing`,
@@ -93,21 +117,29 @@ func newCmdProfileUse(f *Factory) *cobra.Command {
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			if _, err := cfg.Resolve(args[0]); err != nil {
-				return profileError(err)
-			}
-			cfg.CurrentProfile = args[0]
-			if err := cfg.Save(); err != nil {
-				return err
-			}
-			notice(f, "current profile: %s", args[0])
-			return nil
+			return runProfileUse(opts)
 		},
 	}
+}
+
+func runProfileUse(opts *ProfileUseOptions) error {
+	cfg, err := opts.F.Config()
+	if err != nil {
+		return err
+	}
+	if _, err := cfg.Resolve(opts.Name); err != nil {
+		return profileError(err)
+	}
+	cfg.CurrentProfile = opts.Name
+	if err := cfg.Save(); err != nil {
+		return err
+	}
+	notice(opts.F, "current profile: %s", opts.Name)
+	return nil
 }
 
 // profileShowView is `profile show`'s JSON: the profile and what it can
@@ -117,7 +149,16 @@ type profileShowView struct {
 	Capabilities []string `json:"capabilities"`
 }
 
-func newCmdProfileShow(f *Factory) *cobra.Command {
+// ProfileShowOptions are `hookctl profile show`'s inputs.
+type ProfileShowOptions struct {
+	F *Factory
+	// Name is the profile to show; "" for the selected one.
+	Name string
+}
+
+// NewCmdProfileShow builds `hookctl profile show`.
+func NewCmdProfileShow(f *Factory, runF func(*ProfileShowOptions) error) *cobra.Command {
+	opts := &ProfileShowOptions{F: f}
 	return &cobra.Command{
 		Use: "show [<name>]",
 		Example: `  $ hookctl profile show            # the current profile
@@ -135,58 +176,77 @@ supported" and succeeds.
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeProfiles(f),
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
-			}
-			name, err := f.ProfileName()
-			if err != nil {
-				return err
-			}
 			if len(args) == 1 {
-				name = args[0]
+				opts.Name = args[0]
 			}
-			p, err := cfg.Resolve(name)
-			if err != nil {
-				return profileError(err)
+			if runF != nil {
+				return runF(opts)
 			}
-			printer, err := f.Printer()
-			if err != nil {
-				return err
-			}
-			v := profileShowView{profileView: newProfileView(p, p.Name == cfg.CurrentProfile)}
-			caps, err := profileCapabilities(f, p)
-			if err != nil {
-				warn(f, "%s; its capabilities are not known", firstLine(err.Error()))
-			}
-			v.Capabilities = caps
-			// The table shows the JSON's fields under the JSON's names.
-			t := &output.Table{Headers: []string{"FIELD", "VALUE"}}
-			t.AddRow("name", v.Name)
-			t.AddRow("provider", v.Provider)
-			for _, kv := range [][2]string{{"region", v.Region}, {"environment", v.Environment}, {"base_url", v.BaseURL}, {"token_url", v.TokenURL}} {
-				if kv[1] != "" {
-					t.AddRow(kv[0], kv[1])
-				}
-			}
-			keys := make([]string, 0, len(v.Settings))
-			for k := range v.Settings {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				t.AddRow("settings."+k, v.Settings[k])
-			}
-			t.AddRow("current", fmt.Sprint(v.Current))
-			if caps != nil {
-				t.AddRow("capabilities", strings.Join(caps, ", "))
-			}
-			return printer.Print(v, t)
+			return runProfileShow(opts)
 		},
 	}
 }
 
-func newCmdProfileRemove(f *Factory) *cobra.Command {
+func runProfileShow(opts *ProfileShowOptions) error {
+	f := opts.F
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	name, err := f.ProfileName()
+	if err != nil {
+		return err
+	}
+	if opts.Name != "" {
+		name = opts.Name
+	}
+	p, err := cfg.Resolve(name)
+	if err != nil {
+		return profileError(err)
+	}
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	v := profileShowView{profileView: newProfileView(p, p.Name == cfg.CurrentProfile)}
+	caps, err := profileCapabilities(f, p)
+	if err != nil {
+		warn(f, "%s; its capabilities are not known", firstLine(err.Error()))
+	}
+	v.Capabilities = caps
+	// The table shows the JSON's fields under the JSON's names.
+	t := &output.Table{Headers: []string{"FIELD", "VALUE"}}
+	t.AddRow("name", v.Name)
+	t.AddRow("provider", v.Provider)
+	for _, kv := range [][2]string{{"region", v.Region}, {"environment", v.Environment}, {"base_url", v.BaseURL}, {"token_url", v.TokenURL}} {
+		if kv[1] != "" {
+			t.AddRow(kv[0], kv[1])
+		}
+	}
+	keys := make([]string, 0, len(v.Settings))
+	for k := range v.Settings {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		t.AddRow("settings."+k, v.Settings[k])
+	}
+	t.AddRow("current", fmt.Sprint(v.Current))
+	if caps != nil {
+		t.AddRow("capabilities", strings.Join(caps, ", "))
+	}
+	return printer.Print(v, t)
+}
+
+// ProfileRemoveOptions are `hookctl profile remove`'s inputs.
+type ProfileRemoveOptions struct {
+	F    *Factory
+	Name string
+}
+
+// NewCmdProfileRemove builds `hookctl profile remove`.
+func NewCmdProfileRemove(f *Factory, runF func(*ProfileRemoveOptions) error) *cobra.Command {
+	opts := &ProfileRemoveOptions{F: f}
 	return &cobra.Command{
 		Use: "remove <name>",
 		Example: `  $ hookctl profile remove billing
@@ -197,43 +257,52 @@ func newCmdProfileRemove(f *Factory) *cobra.Command {
 		Args:              exactArgs(1, "a profile name"),
 		ValidArgsFunction: completeProfiles(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			cfg, err := f.Config()
-			if err != nil {
-				return err
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			p, err := cfg.Resolve(args[0])
-			if err != nil {
-				return profileError(err)
-			}
-			if err := confirm(c.Context(), f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
-				return err
-			}
-			// Everything the store wrote for the profile (its index):
-			// credentials, cached tokens, keys, webhook secrets; plus the
-			// provider's credential names and token, which may predate
-			// the index.
-			if creds, err := f.Credentials(); err == nil {
-				extra := []string{"token"}
-				if spec, err := providers.Lookup(p.Provider); err == nil {
-					for _, cr := range spec.Credentials {
-						extra = append(extra, cr.Name)
-					}
-				}
-				if err := creds.ForgetProfile(p.Name, extra...); err != nil {
-					warn(f, "could not remove everything stored for profile %s: %v", p.Name, err)
-				}
-			}
-			delete(cfg.Profiles, p.Name)
-			if cfg.CurrentProfile == p.Name {
-				cfg.CurrentProfile = ""
-			}
-			if err := cfg.Save(); err != nil {
-				return err
-			}
-			notice(f, "profile %s removed", p.Name)
-			return nil
+			return runProfileRemove(c.Context(), opts)
 		},
 	}
+}
+
+func runProfileRemove(ctx context.Context, opts *ProfileRemoveOptions) error {
+	f := opts.F
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	p, err := cfg.Resolve(opts.Name)
+	if err != nil {
+		return profileError(err)
+	}
+	if err := confirm(ctx, f, fmt.Sprintf("Remove profile %s and its stored credentials?", p.Name)); err != nil {
+		return err
+	}
+	// Everything the store wrote for the profile (its index):
+	// credentials, cached tokens, keys, webhook secrets; plus the
+	// provider's credential names and token, which may predate
+	// the index.
+	if creds, err := f.Credentials(); err == nil {
+		extra := []string{"token"}
+		if spec, err := providers.Lookup(p.Provider); err == nil {
+			for _, cr := range spec.Credentials {
+				extra = append(extra, cr.Name)
+			}
+		}
+		if err := creds.ForgetProfile(p.Name, extra...); err != nil {
+			warn(f, "could not remove everything stored for profile %s: %v", p.Name, err)
+		}
+	}
+	delete(cfg.Profiles, p.Name)
+	if cfg.CurrentProfile == p.Name {
+		cfg.CurrentProfile = ""
+	}
+	if err := cfg.Save(); err != nil {
+		return err
+	}
+	notice(f, "profile %s removed", p.Name)
+	return nil
 }
 
 // profileCapabilities builds the profile's provider client, without

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,15 +19,19 @@ import (
 
 // ProfileAddOptions are `hookctl profile add`'s inputs.
 type ProfileAddOptions struct {
+	F                                                      *Factory
 	Name, Provider, Region, Environment, BaseURL, TokenURL string
-	Settings                                               map[string]*string // string fields
-	Bools                                                  map[string]*bool   // boolean fields
-	Use                                                    bool
-	Force                                                  bool
+	// Settings are the provider fields given, by flag name ("true" or
+	// "false" for a boolean one); a flag not given is absent.
+	Settings map[string]string
+	Use      bool
+	Force    bool
 }
 
-func newCmdProfileAdd(f *Factory) *cobra.Command {
-	opts := &ProfileAddOptions{}
+// NewCmdProfileAdd builds `hookctl profile add`.
+func NewCmdProfileAdd(f *Factory, runF func(*ProfileAddOptions) error) *cobra.Command {
+	opts := &ProfileAddOptions{F: f}
+	var fields profileFieldFlags
 	c := &cobra.Command{
 		Use:   "add <name> --provider <provider> [flags]",
 		Short: "Add or replace a profile",
@@ -41,7 +46,11 @@ you say yes on a terminal. Adding a profile exactly as it is saved (without
 		Args: exactArgs(1, "a profile name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Name = args[0]
-			return runProfileAdd(f, c, opts)
+			opts.Settings = fields.given(c)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runProfileAdd(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -52,7 +61,22 @@ you say yes on a terminal. Adding a profile exactly as it is saved (without
 	fl.StringVar(&opts.TokenURL, "token-url", "", "OAuth token URL where the provider uses one")
 	fl.BoolVar(&opts.Use, "use", false, "make it the current profile")
 	fl.BoolVar(&opts.Force, "force", false, "replace a profile of the same name that differs (asked on a terminal otherwise)")
-	opts.Settings, opts.Bools = map[string]*string{}, map[string]*bool{}
+	fields = addProfileFieldFlags(c)
+	_ = c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+// profileFieldFlags are the flags of every provider's profile fields.
+type profileFieldFlags struct {
+	strs  map[string]*string
+	bools map[string]*bool
+}
+
+// addProfileFieldFlags adds a flag for each field any provider has, its
+// usage naming the providers that use it.
+func addProfileFieldFlags(c *cobra.Command) profileFieldFlags {
+	fl := c.Flags()
+	ff := profileFieldFlags{strs: map[string]*string{}, bools: map[string]*bool{}}
 	users := map[string][]string{}
 	fields := map[string]provider.Field{}
 	var order []string
@@ -71,13 +95,28 @@ you say yes on a terminal. Adding a profile exactly as it is saved (without
 		// upload"): in a flag's usage they are single quotes.
 		usage := fmt.Sprintf("%s (%s)", strings.ReplaceAll(fields[name].Usage, "`", "'"), strings.Join(users[name], ", "))
 		if fields[name].Bool {
-			opts.Bools[name] = fl.Bool(name, false, usage)
+			ff.bools[name] = fl.Bool(name, false, usage)
 		} else {
-			opts.Settings[name] = fl.String(name, "", usage)
+			ff.strs[name] = fl.String(name, "", usage)
 		}
 	}
-	_ = c.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(providers.Names(), cobra.ShellCompDirectiveNoFileComp))
-	return c
+	return ff
+}
+
+// given is the field flags set on c, as strings.
+func (ff profileFieldFlags) given(c *cobra.Command) map[string]string {
+	out := map[string]string{}
+	for name, b := range ff.bools {
+		if c.Flags().Changed(name) {
+			out[name] = strconv.FormatBool(*b)
+		}
+	}
+	for name, v := range ff.strs {
+		if c.Flags().Changed(name) {
+			out[name] = *v
+		}
+	}
+	return out
 }
 
 // envPrefixFree refuses a profile name whose own credential variables
@@ -94,7 +133,8 @@ func envPrefixFree(cfg *config.Config, name string) error {
 	return nil
 }
 
-func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error {
+func runProfileAdd(ctx context.Context, opts *ProfileAddOptions) error {
+	f := opts.F
 	if err := config.ValidName(opts.Name); err != nil {
 		return &webhook.Error{Kind: webhook.KindUsage, Err: err}
 	}
@@ -105,52 +145,10 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 	if err != nil {
 		return &webhook.Error{Kind: webhook.KindUsage, Err: err}
 	}
-	p := config.Profile{Name: opts.Name, Provider: spec.Name, Region: opts.Region, Environment: opts.Environment,
-		BaseURL: strings.TrimRight(opts.BaseURL, "/"), TokenURL: opts.TokenURL, Settings: map[string]string{}}
-	if len(spec.Regions) == 0 && p.Region != "" {
-		return usageErrorf("--region is not used by %s", spec.Name)
-	}
-	if len(spec.Regions) > 0 {
-		if p.Region == "" {
-			return usageErrorf("--region is required for %s (%s)", spec.Name, strings.Join(spec.Regions, ", "))
-		}
-		if !slices.Contains(spec.Regions, p.Region) {
-			return usageErrorf("unknown region %q for %s (%s)", p.Region, spec.Name, strings.Join(spec.Regions, ", "))
-		}
-	}
-	if p.Environment == "" && len(spec.Environments) > 0 {
-		p.Environment = spec.Environments[0]
-	}
-	if p.Environment != "" && !slices.Contains(spec.Environments, p.Environment) {
-		return usageErrorf("unknown environment %q for %s (%s)", p.Environment, spec.Name, strings.Join(spec.Environments, ", "))
-	}
-	for _, fd := range spec.Fields {
-		v := opts.value(c, fd.Name)
-		if v == "" {
-			if fd.Required {
-				return usageErrorf("--%s is required for %s", fd.Name, spec.Name)
-			}
-			continue
-		}
-		if fd.Validate != nil {
-			if err := fd.Validate(v); err != nil {
-				return usageErrorf("--%s: %v", fd.Name, err)
-			}
-		}
-		if fd.Normalize != nil {
-			v = fd.Normalize(v)
-		}
-		p.Settings[fd.Name] = v
-	}
-	for _, name := range append(slices.Collect(maps.Keys(opts.Settings)), slices.Collect(maps.Keys(opts.Bools))...) {
-		if opts.value(c, name) != "" && p.Settings[name] == "" {
-			return usageErrorf("--%s is not used by %s", name, spec.Name)
-		}
-	}
-	if spec.ValidateProfile != nil {
-		if err := spec.ValidateProfile(p); err != nil {
-			return &webhook.Error{Kind: webhook.KindUsage, Err: err}
-		}
+	p, err := spec.NewProfile(provider.ProfileInput{Name: opts.Name, Region: opts.Region, Environment: opts.Environment,
+		BaseURL: opts.BaseURL, TokenURL: opts.TokenURL, Settings: opts.Settings})
+	if err != nil {
+		return err
 	}
 	cfg, err := f.Config()
 	if err != nil {
@@ -173,7 +171,7 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 		if !f.IO.CanPrompt() && !f.Global.Yes {
 			return usageErrorf("profile %s exists (provider %s); pass --force to replace it", p.Name, old.Provider)
 		}
-		if err := confirm(c.Context(), f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
+		if err := confirm(ctx, f, fmt.Sprintf("Replace profile %s (provider %s)?", p.Name, old.Provider)); err != nil {
 			return err
 		}
 	}
@@ -189,21 +187,6 @@ func runProfileAdd(f *Factory, c *cobra.Command, opts *ProfileAddOptions) error 
 		notice(f, "next: hookctl auth login -p %s", p.Name)
 	}
 	return nil
-}
-
-// value is a setting flag as given: "" when not given, "true"/"false" for
-// a boolean one.
-func (opts *ProfileAddOptions) value(c *cobra.Command, name string) string {
-	if b, ok := opts.Bools[name]; ok {
-		if !c.Flags().Changed(name) {
-			return ""
-		}
-		return strconv.FormatBool(*b)
-	}
-	if v, ok := opts.Settings[name]; ok && c.Flags().Changed(name) {
-		return *v
-	}
-	return ""
 }
 
 // sameProfile reports whether a and b are the same profile, setting for

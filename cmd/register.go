@@ -21,13 +21,14 @@ type RegisterOptions struct {
 	Inactive     bool
 	ShowSecret   bool
 	TestFirst    bool
-	Params       map[string]*string
-	StrictEvents *bool // --strict-events, nil when not given
+	Params       map[string]string // the provider flags given
+	StrictEvents *bool             // --strict-events, nil when not given
 }
 
 // NewCmdRegister builds `hookctl register`.
 func NewCmdRegister(f *Factory, runF func(*RegisterOptions) error) *cobra.Command {
 	opts := &RegisterOptions{F: f}
+	var params map[string]*string
 	c := &cobra.Command{
 		Use:   "register --url <url> (--event <event>... | --all-events) [flags]",
 		Short: "Register a webhook endpoint",
@@ -69,6 +70,7 @@ registered and hookctl exits 1 with the provider's answer.`,
 			if err := activeFlags(c, &opts.Inactive); err != nil {
 				return err
 			}
+			opts.Params = setParams(c, params)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -83,7 +85,7 @@ registered and hookctl exits 1 with the provider's answer.`,
 	c.Flags().BoolVar(&opts.ShowSecret, "show-secret", false, "print the new secret in full")
 	c.Flags().BoolVar(&opts.TestFirst, "test-first", false, "have the provider test the endpoint first; register nothing if it fails (solvimon)")
 	addStrictEventsFlag(c, &opts.StrictEvents)
-	opts.Params = addParamFlags(c)
+	params = addParamFlags(c)
 	_ = c.RegisterFlagCompletionFunc("event", completeEvents(f))
 	return c
 }
@@ -106,8 +108,8 @@ func runRegister(ctx context.Context, opts *RegisterOptions) error {
 	}
 	req := webhook.CreateRequest{URL: opts.URL, Events: opts.Events, AllEvents: opts.AllEvents, Name: opts.Name, Params: map[string]string{}}
 	for k, v := range opts.Params {
-		if *v != "" {
-			req.Params[k] = *v
+		if v != "" {
+			req.Params[k] = v
 		}
 	}
 	if opts.Inactive {

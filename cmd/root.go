@@ -195,10 +195,10 @@ func topCommands() []topCommand {
 		webhooks("rotate-secret", func(f *Factory) *cobra.Command { return NewCmdRotate(f, nil) }),
 		webhooks("verify", func(f *Factory) *cobra.Command { return NewCmdVerify(f, nil) }),
 		webhooks("events", func(f *Factory) *cobra.Command { return NewCmdEvents(f, nil) }),
-		webhooks("send-test", NewCmdSendTest),
+		webhooks("send-test", func(f *Factory) *cobra.Command { return NewCmdSendTest(f, nil) }),
 		webhooks("penalty-box", NewCmdPenaltyBox),
 		webhooks("deliveries", NewCmdDeliveries),
-		webhooks("ping", NewCmdPing),
+		webhooks("ping", func(f *Factory) *cobra.Command { return NewCmdPing(f, nil) }),
 		webhooks("secrets", NewCmdSecrets),
 		webhooks("export", func(f *Factory) *cobra.Command { return NewCmdExport(f, nil) }),
 		webhooks("diff", func(f *Factory) *cobra.Command { return NewCmdDiff(f, nil) }),
@@ -206,9 +206,9 @@ func topCommands() []topCommand {
 		setup("profile", NewCmdProfile),
 		setup("auth", NewCmdAuth),
 		setup("keys", NewCmdKeys),
-		setup("doctor", NewCmdDoctor),
+		setup("doctor", func(f *Factory) *cobra.Command { return NewCmdDoctor(f, nil) }),
 		setup("sandbox", NewCmdSandbox),
-		{name: "version", build: NewCmdVersion},
+		{name: "version", build: func(f *Factory) *cobra.Command { return NewCmdVersion(f, nil) }},
 	}
 	for _, t := range helpTopics {
 		cmds = append(cmds, topCommand{name: t.name, topic: true, build: func(*Factory) *cobra.Command { return newHelpTopic(t) }})

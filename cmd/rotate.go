@@ -35,16 +35,8 @@ type RotateOptions struct {
 	Select            profileSelection
 }
 
-// defaultRate keeps a bulk run well under common provider limits.
-const defaultRate = "10/s"
-
-// NewCmdRotate builds `hookctl rotate-secret`.
-func NewCmdRotate(f *Factory, runF func(*RotateOptions) error) *cobra.Command {
-	opts := &RotateOptions{F: f}
-	c := &cobra.Command{
-		Use:   "rotate-secret [<id>...] [flags]",
-		Short: "Rotate the signing secret of registrations",
-		Long: `Rotate signing secrets, one registration or many. Each new secret is stored in the
+// rotateLong is `hookctl rotate-secret`'s help text.
+const rotateLong = `Rotate signing secrets, one registration or many. Each new secret is stored in the
 credential store as current (the old one as previous while the provider still signs
 with it) and, with --secret-out or --exec, delivered to where the receiver reads it.
 A journal in the state directory makes a crashed run safe: the next run finishes it,
@@ -77,8 +69,10 @@ refused (exit 2) before anything is sent. A failed delivery stops the run as
 within one profile: no later profile starts. The exit code combines the
 profiles' ('hookctl help exit-codes'): 0 when every profile succeeded, 6
 when some failed and others worked, the profiles' own code when all failed
-alike.`,
-		Example: `  # rotate one registration (Solvimon)
+alike.`
+
+// rotateExample is `hookctl rotate-secret`'s examples.
+const rotateExample = `  # rotate one registration (Solvimon)
   $ hookctl rotate-secret whk_3354cb22cdfe209a3847
 
   # what a scheduled job would rotate, without rotating
@@ -95,7 +89,16 @@ alike.`,
   $ hookctl rotate-secret --all --redeliver --exec 'vault kv put secret/hooks/$HOOKCTL_ID value=-'
 
   # every profile's secrets older than 30 days, in one run
-  $ hookctl rotate-secret --all --all-profiles --older-than 30d --exec 'vault kv put secret/hooks/$HOOKCTL_PROFILE/$HOOKCTL_ID value=-'`,
+  $ hookctl rotate-secret --all --all-profiles --older-than 30d --exec 'vault kv put secret/hooks/$HOOKCTL_PROFILE/$HOOKCTL_ID value=-'`
+
+// NewCmdRotate builds `hookctl rotate-secret`.
+func NewCmdRotate(f *Factory, runF func(*RotateOptions) error) *cobra.Command {
+	opts := &RotateOptions{F: f}
+	c := &cobra.Command{
+		Use:               "rotate-secret [<id>...] [flags]",
+		Short:             "Rotate the signing secret of registrations",
+		Long:              rotateLong,
+		Example:           rotateExample,
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = args

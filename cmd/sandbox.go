@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -63,13 +62,21 @@ for scripts and for tests.
 
 ` + sandboxCredentials() + "\n\n" + sandboxAdminHelp,
 	}
-	c.AddCommand(newCmdSandboxServe(f), newCmdSandboxDeliver(f), newCmdSandboxDemo(f))
+	c.AddCommand(NewCmdSandboxServe(f, nil), NewCmdSandboxDeliver(f, nil), NewCmdSandboxDemo(f, nil))
 	return c
 }
 
-func newCmdSandboxServe(f *Factory) *cobra.Command {
-	opts := sandbox.Options{}
-	var addrFile string
+// SandboxServeOptions are `hookctl sandbox serve`'s inputs.
+type SandboxServeOptions struct {
+	F      *Factory
+	Server sandbox.Options
+	// AddrFile gets the address listened on, once listening.
+	AddrFile string
+}
+
+// NewCmdSandboxServe builds `hookctl sandbox serve`.
+func NewCmdSandboxServe(f *Factory, runF func(*SandboxServeOptions) error) *cobra.Command {
+	opts := &SandboxServeOptions{F: f}
 	c := &cobra.Command{
 		Use:   "serve [flags]",
 		Short: "Serve the emulators until interrupted",
@@ -81,41 +88,51 @@ prints one line per provider on stdout: the provider id, then the
 		Example: `  $ hookctl sandbox serve --addr 127.0.0.1:8787 --state sandbox.json`,
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			srv, err := sandbox.Start(opts)
-			if err != nil {
-				return usageErrorf("sandbox: %v", err)
+			if runF != nil {
+				return runF(opts)
 			}
-			for _, line := range srv.ProfileCommands() {
-				fmt.Fprintln(f.IO.Out, line)
-			}
-			if fl, ok := f.IO.Out.(interface{ Sync() error }); ok {
-				fl.Sync()
-			}
-			if addrFile != "" {
-				if err := writeAddrFile(addrFile, strings.TrimPrefix(srv.BaseURL, "http://")); err != nil {
-					srv.Close()
-					return fmt.Errorf("--addr-file: %w", err)
-				}
-			}
-			notice(f, "sandbox listening on %s (Ctrl-C to stop)", srv.BaseURL)
-			<-c.Context().Done()
-			return srv.Close()
+			return runSandboxServe(c.Context(), opts)
 		},
 	}
-	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
-	c.Flags().StringVar(&addrFile, "addr-file", "", "when listening, write the address (HOST:PORT) to `FILE`: with --addr 127.0.0.1:0, how a script learns the port")
-	c.Flags().StringVar(&opts.StateFile, "state", "", "keep state in this file (default: memory only)")
-	c.Flags().Var(output.DurationValue{P: &opts.Latency}, "latency", "add this latency to every API request")
+	c.Flags().StringVar(&opts.Server.Addr, "addr", "127.0.0.1:8787", "loopback address to listen on (port 0 picks a free one)")
+	c.Flags().StringVar(&opts.AddrFile, "addr-file", "", "when listening, write the address (HOST:PORT) to `FILE`: with --addr 127.0.0.1:0, how a script learns the port")
+	c.Flags().StringVar(&opts.Server.StateFile, "state", "", "keep state in this file (default: memory only)")
+	c.Flags().Var(output.DurationValue{P: &opts.Server.Latency}, "latency", "add this latency to every API request")
 	return c
+}
+
+func runSandboxServe(ctx context.Context, opts *SandboxServeOptions) error {
+	f := opts.F
+	srv, err := sandbox.Start(opts.Server)
+	if err != nil {
+		return usageErrorf("sandbox: %v", err)
+	}
+	for _, line := range srv.ProfileCommands() {
+		fmt.Fprintln(f.IO.Out, line)
+	}
+	if fl, ok := f.IO.Out.(interface{ Sync() error }); ok {
+		fl.Sync()
+	}
+	if opts.AddrFile != "" {
+		if err := writeAddrFile(opts.AddrFile, strings.TrimPrefix(srv.BaseURL, "http://")); err != nil {
+			srv.Close()
+			return fmt.Errorf("--addr-file: %w", err)
+		}
+	}
+	notice(f, "sandbox listening on %s (Ctrl-C to stop)", srv.BaseURL)
+	<-ctx.Done()
+	return srv.Close()
 }
 
 // DeliverOptions are `hookctl sandbox deliver`'s inputs.
 type DeliverOptions struct {
+	F                  *Factory
 	ID, Event, To, Out string
 }
 
-func newCmdSandboxDeliver(f *Factory) *cobra.Command {
-	opts := &DeliverOptions{}
+// NewCmdSandboxDeliver builds `hookctl sandbox deliver`.
+func NewCmdSandboxDeliver(f *Factory, runF func(*DeliverOptions) error) *cobra.Command {
+	opts := &DeliverOptions{F: f}
 	c := &cobra.Command{
 		Use:   "deliver <id> --event <event> [--to <url> | --out <file>]",
 		Short: "Send a correctly signed delivery from the sandbox",
@@ -135,7 +152,10 @@ itself and logs the attempt, failed or not, for 'hookctl deliveries list'.`,
 			if opts.To != "" && opts.Out != "" {
 				return usageErrorf("--to and --out cannot be combined")
 			}
-			return runSandboxDeliver(c.Context(), f, opts)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSandboxDeliver(c.Context(), opts)
 		},
 	}
 	c.Flags().StringVarP(&opts.Event, "event", "e", "", "event type to deliver")
@@ -152,7 +172,8 @@ func sandboxRoot(baseURL, prov string) (string, error) {
 	return "", usageErrorf("the profile's base URL %q is not a hookctl sandbox (expected .../%s)", baseURL, prov)
 }
 
-func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) error {
+func runSandboxDeliver(ctx context.Context, opts *DeliverOptions) error {
+	f := opts.F
 	profile, spec, err := f.Profile()
 	if err != nil {
 		return err
@@ -199,24 +220,6 @@ func runSandboxDeliver(ctx context.Context, f *Factory, opts *DeliverOptions) er
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	return printSandboxDelivery(f, opts, d.URL, resp.StatusCode, "")
-}
-
-// writeRawRequest writes d as a raw HTTP request (what `verify
-// --request-file` reads) to out, '-' for stdout.
-func writeRawRequest(f *Factory, d *sandbox.Delivery, out, what string) error {
-	raw, err := d.Raw()
-	if err != nil {
-		return err
-	}
-	if out == "-" {
-		_, err = f.IO.Out.Write(raw)
-		return err
-	}
-	if err := os.WriteFile(out, raw, 0o600); err != nil {
-		return err
-	}
-	notice(f, "wrote %s to %s", what, out)
-	return nil
 }
 
 // printSandboxDelivery reports a delivery's outcome; failing is an error.

@@ -23,8 +23,16 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-func newCmdSandboxDemo(f *Factory) *cobra.Command {
-	var only string
+// SandboxDemoOptions are `hookctl sandbox demo`'s inputs.
+type SandboxDemoOptions struct {
+	F *Factory
+	// Provider limits the tour to one provider ("" for all).
+	Provider string
+}
+
+// NewCmdSandboxDemo builds `hookctl sandbox demo`.
+func NewCmdSandboxDemo(f *Factory, runF func(*SandboxDemoOptions) error) *cobra.Command {
+	opts := &SandboxDemoOptions{F: f}
 	c := &cobra.Command{
 		Use: "demo [flags]",
 		Example: `  $ hookctl sandbox demo
@@ -36,10 +44,13 @@ Nothing touches your config or keyring: the tour uses a temporary config
 and in-memory credentials, as CI would with env variables.`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runSandboxDemo(c.Context(), f, only)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSandboxDemo(c.Context(), opts)
 		},
 	}
-	c.Flags().StringVar(&only, "provider", "", "tour only this provider")
+	c.Flags().StringVar(&opts.Provider, "provider", "", "tour only this provider")
 	return c
 }
 
@@ -76,7 +87,8 @@ func (d *demoRun) run(ctx context.Context, capture bool, args ...string) ([]byte
 	return buf.Bytes(), err
 }
 
-func runSandboxDemo(ctx context.Context, f *Factory, only string) error {
+func runSandboxDemo(ctx context.Context, opts *SandboxDemoOptions) error {
+	f, only := opts.F, opts.Provider
 	srv, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
 		return err

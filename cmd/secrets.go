@@ -32,7 +32,7 @@ their values, and let you adopt a registration created elsewhere by storing its
 known secret, so verify, rotate-secret (and PwC's update and delete, which prove
 ownership with the secret) work on it.`,
 	}
-	c.AddCommand(newCmdSecretsList(f), newCmdSecretsSet(f), newCmdSecretsRemove(f), newCmdSecretsRevokePrevious(f))
+	c.AddCommand(NewCmdSecretsList(f, nil), NewCmdSecretsSet(f, nil), NewCmdSecretsRemove(f, nil), NewCmdSecretsRevokePrevious(f, nil))
 	return c
 }
 
@@ -60,7 +60,8 @@ type SecretsListOptions struct {
 	Select profileSelection
 }
 
-func newCmdSecretsList(f *Factory) *cobra.Command {
+// NewCmdSecretsList builds `hookctl secrets list`.
+func NewCmdSecretsList(f *Factory, runF func(*SecretsListOptions) error) *cobra.Command {
 	opts := &SecretsListOptions{F: f}
 	c := &cobra.Command{
 		Use:     "list [flags]",
@@ -83,6 +84,9 @@ them ('hookctl help exit-codes').`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.Select.validate(); err != nil {
 				return err
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return runSecretsList(c.Context(), opts)
 		},
@@ -210,7 +214,15 @@ func secretCell(s *secretInfo, now time.Time) string {
 	return cell
 }
 
-func newCmdSecretsRemove(f *Factory) *cobra.Command {
+// SecretsRemoveOptions are `hookctl secrets remove`'s inputs.
+type SecretsRemoveOptions struct {
+	F  *Factory
+	ID string
+}
+
+// NewCmdSecretsRemove builds `hookctl secrets remove`.
+func NewCmdSecretsRemove(f *Factory, runF func(*SecretsRemoveOptions) error) *cobra.Command {
+	opts := &SecretsRemoveOptions{F: f}
 	return &cobra.Command{
 		Use:     "remove <id>",
 		Aliases: []string{"rm"},
@@ -222,23 +234,32 @@ first; without one it needs --yes.`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			p, _, err := f.Profile()
-			if err != nil {
-				return err
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			name := p.Name
-			if err := confirm(c.Context(), f, fmt.Sprintf("Forget the stored secrets of %s (profile %s)?", args[0], name)); err != nil {
-				return err
-			}
-			creds, err := f.Credentials()
-			if err != nil {
-				return err
-			}
-			if err := creds.DeleteWebhookSecrets(name, args[0]); err != nil {
-				return err
-			}
-			notice(f, "forgot the stored secrets of %s", args[0])
-			return nil
+			return runSecretsRemove(c.Context(), opts)
 		},
 	}
+}
+
+func runSecretsRemove(ctx context.Context, opts *SecretsRemoveOptions) error {
+	f := opts.F
+	p, _, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	name := p.Name
+	if err := confirm(ctx, f, fmt.Sprintf("Forget the stored secrets of %s (profile %s)?", opts.ID, name)); err != nil {
+		return err
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return err
+	}
+	if err := creds.DeleteWebhookSecrets(name, opts.ID); err != nil {
+		return err
+	}
+	notice(f, "forgot the stored secrets of %s", opts.ID)
+	return nil
 }

@@ -11,7 +11,15 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-func newCmdSecretsRevokePrevious(f *Factory) *cobra.Command {
+// SecretsRevokePreviousOptions are `hookctl secrets revoke-previous`'s inputs.
+type SecretsRevokePreviousOptions struct {
+	F  *Factory
+	ID string
+}
+
+// NewCmdSecretsRevokePrevious builds `hookctl secrets revoke-previous`.
+func NewCmdSecretsRevokePrevious(f *Factory, runF func(*SecretsRevokePreviousOptions) error) *cobra.Command {
+	opts := &SecretsRevokePreviousOptions{F: f}
 	return &cobra.Command{
 		Use:   "revoke-previous <id>",
 		Short: "End a rotation's overlap now: the provider stops signing with the previous secret (solvimon)",
@@ -33,12 +41,17 @@ On a terminal it asks first; without one it needs --yes.`,
 		Args:              exactArgs(1, "one registration id"),
 		ValidArgsFunction: completeIDs(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return runSecretsRevokePrevious(c.Context(), f, args[0])
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSecretsRevokePrevious(c.Context(), opts)
 		},
 	}
 }
 
-func runSecretsRevokePrevious(ctx context.Context, f *Factory, id string) error {
+func runSecretsRevokePrevious(ctx context.Context, opts *SecretsRevokePreviousOptions) error {
+	f, id := opts.F, opts.ID
 	prov, profile, err := f.Provider()
 	if err != nil {
 		return err
@@ -105,33 +118,4 @@ func mirrorSecrets(ws *credentials.WebhookSecrets, reg *webhook.Registration, ov
 		ws.Previous = &credentials.SecretEntry{Value: reg.PreviousSecret, ValidUntil: &until, StoredAt: now.UTC()}
 	}
 	return rolled
-}
-
-// addCurrentSecretFlag adds --current-secret-file to a command that changes
-// a registration whose provider wants its current secret as proof (PwC).
-func addCurrentSecretFlag(c *cobra.Command, p *string) {
-	c.Flags().StringVar(p, "current-secret-file", "", "prove ownership with the registration's current secret read from `FILE` (- for stdin), for this call only, never stored (pwc)")
-}
-
-// useCurrentSecret hands the secret of --current-secret-file to the
-// provider for id: for one call on a registration whose secret hookctl
-// does not hold, without storing it.
-func useCurrentSecret(ctx context.Context, f *Factory, prov webhook.Provider, id, file string) error {
-	if file == "" {
-		return nil
-	}
-	p, ok := prov.(webhook.CurrentSecretProver)
-	if !ok {
-		return webhook.Unsupported(prov.Name(), "--current-secret-file")
-	}
-	opts := &secretsSetOptions{SecretFile: file, fileFlag: "--current-secret-file"}
-	if file == "-" {
-		opts.SecretFile = "" // stdin, or a prompt on a terminal
-	}
-	secret, err := readKnownSecret(ctx, f, opts)
-	if err != nil {
-		return err
-	}
-	p.UseCurrentSecret(id, secret)
-	return nil
 }

@@ -15,9 +15,11 @@ import (
 	"github.com/hookctl/hookctl/pkg/webhook"
 )
 
-// secretsSetOptions are `secrets set`'s inputs; --current-secret-file reads
-// with them too.
-type secretsSetOptions struct {
+// SecretsSetOptions are `hookctl secrets set`'s inputs; --current-secret-file
+// reads with them too.
+type SecretsSetOptions struct {
+	F          *Factory
+	ID         string
 	SecretFile string
 	SecretEnv  string
 	// fileFlag names the file flag in messages (default --secret-file).
@@ -26,8 +28,9 @@ type secretsSetOptions struct {
 	NoVerify bool
 }
 
-func newCmdSecretsSet(f *Factory) *cobra.Command {
-	opts := &secretsSetOptions{}
+// NewCmdSecretsSet builds `hookctl secrets set`.
+func NewCmdSecretsSet(f *Factory, runF func(*SecretsSetOptions) error) *cobra.Command {
+	opts := &SecretsSetOptions{F: f}
 	c := &cobra.Command{
 		Use:   "set <id> [flags]",
 		Short: "Store the known secret of a registration created elsewhere",
@@ -55,7 +58,11 @@ hookctl held before is not kept otherwise, as nothing says it is still valid.`,
 			if opts.SecretFile != "" && opts.SecretEnv != "" {
 				return usageErrorf("give one of --secret-file and --secret-env")
 			}
-			return runSecretsSet(c.Context(), f, opts, args[0])
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSecretsSet(c.Context(), opts)
 		},
 	}
 	c.Flags().StringVar(&opts.SecretFile, "secret-file", "", "read the secret from `FILE` (one trailing newline is dropped)")
@@ -64,7 +71,8 @@ hookctl held before is not kept otherwise, as nothing says it is still valid.`,
 	return c
 }
 
-func runSecretsSet(ctx context.Context, f *Factory, opts *secretsSetOptions, id string) error {
+func runSecretsSet(ctx context.Context, opts *SecretsSetOptions) error {
+	f, id := opts.F, opts.ID
 	secret, err := readKnownSecret(ctx, f, opts)
 	if err != nil {
 		return err
@@ -156,7 +164,7 @@ func adoptSecret(ws *credentials.WebhookSecrets, secret string, reg *webhook.Reg
 }
 
 // readKnownSecret reads `secrets set`'s secret from its one source.
-func readKnownSecret(ctx context.Context, f *Factory, opts *secretsSetOptions) (string, error) {
+func readKnownSecret(ctx context.Context, f *Factory, opts *SecretsSetOptions) (string, error) {
 	flag := cmp.Or(opts.fileFlag, "--secret-file")
 	var v string
 	switch {

@@ -84,7 +84,7 @@ func TestVerbArgv(t *testing.T) {
 		{name: "register", args: "--url https://hooks.example.com/in -e A -e B --name n --reference r --inactive",
 			build: func(f *Factory, got *any) *cobra.Command {
 				return NewCmdRegister(f, func(o *RegisterOptions) error {
-					*got = []any{o.URL, o.Events, o.Name, *o.Params["reference"], o.Inactive}
+					*got = []any{o.URL, o.Events, o.Name, o.Params["reference"], o.Inactive}
 					return nil
 				})
 			},

@@ -17,8 +17,14 @@ type versionInfo struct {
 	Arch    string `json:"arch"`
 }
 
+// VersionOptions are `hookctl version`'s inputs: only the global flags.
+type VersionOptions struct {
+	F *Factory
+}
+
 // NewCmdVersion builds `hookctl version`.
-func NewCmdVersion(f *Factory) *cobra.Command {
+func NewCmdVersion(f *Factory, runF func(*VersionOptions) error) *cobra.Command {
+	opts := &VersionOptions{F: f}
 	return &cobra.Command{
 		Use: "version",
 		Example: `  $ hookctl version
@@ -26,20 +32,28 @@ func NewCmdVersion(f *Factory) *cobra.Command {
 		Short: "Print the version",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			info := versionInfo{Version: f.Version, Commit: commit, Date: date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-			if (f.Global.Output == "table" || f.Global.Output == "wide") && f.Global.JQ == "" {
-				line := "hookctl " + info.Version
-				if info.Commit != "" {
-					line += fmt.Sprintf(" (%s, %s)", info.Commit, info.Date)
-				}
-				fmt.Fprintln(f.IO.Out, line)
-				return nil
+			if runF != nil {
+				return runF(opts)
 			}
-			printer, err := f.Printer()
-			if err != nil {
-				return err
-			}
-			return printer.Print(info, nil)
+			return runVersion(opts)
 		},
 	}
+}
+
+func runVersion(opts *VersionOptions) error {
+	f := opts.F
+	info := versionInfo{Version: f.Version, Commit: commit, Date: date, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if (f.Global.Output == "table" || f.Global.Output == "wide") && f.Global.JQ == "" {
+		line := "hookctl " + info.Version
+		if info.Commit != "" {
+			line += fmt.Sprintf(" (%s, %s)", info.Commit, info.Date)
+		}
+		fmt.Fprintln(f.IO.Out, line)
+		return nil
+	}
+	printer, err := f.Printer()
+	if err != nil {
+		return err
+	}
+	return printer.Print(info, nil)
 }
